@@ -1,0 +1,563 @@
+//! The pipeline, end to end: `check` (one pair) and `scan` (whole trees).
+//! discover → parse → pair → verify → report; each stage's output feeds the
+//! next, and every stage adds findings. Returns a finished [`Report`]; printing
+//! and exit codes are `main.rs`'s business.
+
+use crate::config::{CheckConfig, Common, ScanConfig};
+use crate::discover::{self, ReadOutcome, Sniff};
+use crate::error::Error;
+use crate::finding::{Code, Finding, Location};
+use crate::pair::{self, Catalog, CatalogEntry, ConfiguredPair, EntryStatus, FileId, Origin, Pair, Side};
+use crate::parse::{self, ItemKind, Source};
+use crate::paths::{self, PathMap};
+use crate::report::{rfc3339, ItemRef, PairReport, Report};
+use crate::servers::{self, Claim, ClaimedFile, ServerContext};
+use crate::verify::{self, Clock, PairMaterial, Verdict};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// `keymatch check CERT [KEY]`.
+pub fn check(cfg: &CheckConfig) -> Result<Report, Error> {
+    let map = PathMap::default();
+    let mut catalog = Catalog::default();
+    let cert = load_named(&mut catalog, &cfg.cert, cfg.max_file_size, &map, &cfg.common.passphrases)?;
+    let key = match &cfg.key {
+        Some(k) => load_named(&mut catalog, k, cfg.max_file_size, &map, &cfg.common.passphrases)?,
+        None => cert,
+    };
+    let pair = Pair {
+        origin: Origin::kind("check"),
+        cert: Side::File { file: cert, item: None },
+        key: Side::File { file: key, item: None },
+        chain: None,
+        names: Vec::new(),
+        key_for_cert_elsewhere: Vec::new(),
+        cert_for_key_elsewhere: Vec::new(),
+    };
+    let clock = Clock { now: cfg.common.now, warn_days: cfg.common.warn_days };
+    let (pair_report, findings) = verify_one(&catalog, &pair, &clock);
+    let mut report = Report { pairs: vec![pair_report], findings, ..Report::default() };
+    add_parse_findings(&catalog, &mut report);
+    count_material(&catalog, &mut report);
+    finish(report, &cfg.common)
+}
+
+/// Read and parse a file the user named; a file that does not exist is an error (exit 2).
+fn load_named(
+    catalog: &mut Catalog,
+    path: &Path,
+    cap: u64,
+    map: &PathMap,
+    passphrases: &[Vec<u8>],
+) -> Result<FileId, Error> {
+    let outcome = if path == Path::new("-") { read_stdin(cap) } else { discover::read_file(path, cap, map) };
+    let display = paths::display(path);
+    let status = match outcome {
+        ReadOutcome::Read { bytes, meta } => EntryStatus::Parsed {
+            parsed: parse::parse_bytes(&bytes, Source::new(&display), passphrases),
+            meta: Some(meta),
+        },
+        ReadOutcome::Missing { .. } => return Err(Error::path(path, "no such file")),
+        ReadOutcome::Unreadable { reason } => EntryStatus::Unreadable { reason },
+    };
+    catalog.entries.push(CatalogEntry {
+        path: display,
+        server_path: None,
+        fs_path: Some(path.to_path_buf()),
+        is_symlink: false,
+        status,
+    });
+    Ok(catalog.entries.len() - 1)
+}
+
+fn read_stdin(cap: u64) -> ReadOutcome {
+    let mut bytes = Vec::new();
+    match std::io::stdin().lock().take(cap + 1).read_to_end(&mut bytes) {
+        Ok(_) if bytes.len() as u64 > cap => {
+            ReadOutcome::Unreadable { reason: format!("standard input is larger than the size limit ({cap} bytes)") }
+        }
+        Ok(_) => ReadOutcome::Read { bytes, meta: Default::default() },
+        Err(e) => ReadOutcome::Unreadable { reason: e.to_string() },
+    }
+}
+
+/// `keymatch scan [PATH…]`.
+pub fn scan(cfg: &ScanConfig) -> Result<Report, Error> {
+    for p in &cfg.paths {
+        if p != Path::new("-") && std::fs::symlink_metadata(p).is_err() {
+            return Err(Error::path(p, "no such file or directory"));
+        }
+    }
+    if let Some(root) = &cfg.map.root {
+        if !root.is_dir() {
+            return Err(Error::path(root, "--root is not a directory"));
+        }
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.jobs)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {} worker threads: {e}", cfg.jobs)))?;
+    pool.install(|| scan_in_pool(cfg))
+}
+
+/// A walked file after reading and sniffing.
+enum Looked {
+    Material(Vec<u8>, discover::FileMeta),
+    Config(Vec<u8>),
+    Missing(Option<PathBuf>),
+    Unreadable(String),
+    Nothing,
+}
+
+fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
+    let cap = cfg.discover.max_file_size;
+    let map = &cfg.map;
+    let passphrases = &cfg.common.passphrases;
+    let progress = Progress::new(cfg.progress);
+
+    // discover: walk, then read and sniff in parallel.
+    let roots: Vec<PathBuf> = cfg.paths.iter().filter(|p| *p != Path::new("-")).cloned().collect();
+    let walk = discover::walk(&roots, &cfg.discover);
+    progress.set_len(walk.files.len());
+    let looked: Vec<Looked> = walk
+        .files
+        .par_iter()
+        .map(|f| {
+            let out = match discover::read_file(&f.path, cap, map) {
+                ReadOutcome::Read { bytes, meta } => {
+                    if servers::looks_like_config(&f.path, &bytes) {
+                        Looked::Config(bytes)
+                    } else if discover::sniff(&bytes) == Sniff::Material {
+                        Looked::Material(bytes, meta)
+                    } else {
+                        Looked::Nothing
+                    }
+                }
+                ReadOutcome::Missing { target } => Looked::Missing(target),
+                ReadOutcome::Unreadable { reason } => Looked::Unreadable(reason),
+            };
+            progress.inc();
+            out
+        })
+        .collect();
+
+    let mut report = Report::default();
+    report.findings.extend(walk.findings);
+    report.summary.files = walk.files.len();
+
+    // parse: every candidate, in parallel; configs become claims.
+    let entries: Vec<Option<CatalogEntry>> = walk
+        .files
+        .par_iter()
+        .zip(looked.par_iter())
+        .map(|(f, l)| {
+            let display = paths::display(&f.path);
+            let status = match l {
+                Looked::Material(bytes, meta) => EntryStatus::Parsed {
+                    parsed: parse::parse_bytes(bytes, Source::new(&display), passphrases),
+                    meta: Some(*meta),
+                },
+                Looked::Missing(target) if f.is_symlink => EntryStatus::Missing { target: target.clone() },
+                Looked::Unreadable(reason) => EntryStatus::Unreadable { reason: reason.clone() },
+                _ => return None,
+            };
+            Some(CatalogEntry {
+                path: display,
+                server_path: None,
+                fs_path: Some(f.path.clone()),
+                is_symlink: f.is_symlink,
+                status,
+            })
+        })
+        .collect();
+    let mut catalog = Catalog { entries: entries.into_iter().flatten().collect() };
+
+    if cfg.paths.iter().any(|p| p == Path::new("-")) {
+        let status = match read_stdin(cap) {
+            ReadOutcome::Read { bytes, meta } => EntryStatus::Parsed {
+                parsed: parse::parse_bytes(&bytes, Source::new("-"), passphrases),
+                meta: Some(meta),
+            },
+            ReadOutcome::Unreadable { reason } => EntryStatus::Unreadable { reason },
+            ReadOutcome::Missing { .. } => EntryStatus::Unreadable { reason: "no standard input".into() },
+        };
+        report.summary.files += 1;
+        catalog.entries.push(CatalogEntry {
+            path: "-".into(),
+            server_path: None,
+            fs_path: None,
+            is_symlink: false,
+            status,
+        });
+    }
+
+    let configs: Vec<(PathBuf, &[u8])> = walk
+        .files
+        .iter()
+        .zip(&looked)
+        .filter_map(|(f, l)| match l {
+            Looked::Config(bytes) => Some((f.path.clone(), bytes.as_slice())),
+            _ => None,
+        })
+        .collect();
+    let read = |p: &Path| discover::read_file(p, cap, map);
+    let ctx = ServerContext { map, read: &read };
+    let (claims, config_findings) = servers::find_claims(&configs, &ctx);
+    report.findings.extend(config_findings);
+    let configured = resolve_claims(&mut catalog, claims, cfg, passphrases);
+
+    // pair, then verify every pair in parallel.
+    let pairing = pair::pair_all(&catalog, configured);
+    report.findings.extend(pairing.findings);
+    let clock = Clock { now: cfg.common.now, warn_days: cfg.common.warn_days };
+    let verified: Vec<(PairReport, Vec<Finding>)> =
+        pairing.pairs.par_iter().map(|p| verify_one(&catalog, p, &clock)).collect();
+    for (pr, findings) in verified {
+        report.pairs.push(pr);
+        report.findings.extend(findings);
+    }
+    add_parse_findings(&catalog, &mut report);
+    count_material(&catalog, &mut report);
+    progress.finish();
+    finish(report, &cfg.common)
+}
+
+/// Turn config claims into configured pairs, reading (and parsing) any named
+/// file the walk did not already read.
+fn resolve_claims(
+    catalog: &mut Catalog,
+    claims: Vec<Claim>,
+    cfg: &ScanConfig,
+    passphrases: &[Vec<u8>],
+) -> Vec<ConfiguredPair> {
+    let mut by_path: HashMap<PathBuf, FileId> = HashMap::new();
+    for (id, e) in catalog.entries.iter().enumerate() {
+        if let Some(p) = &e.fs_path {
+            by_path.insert(paths::normalize(p), id);
+        }
+    }
+    // Passphrases the configs give (nginx ssl_password_file) apply to the files they name.
+    let mut extra: Vec<Vec<u8>> = passphrases.to_vec();
+    for c in &claims {
+        extra.extend(c.passphrases.iter().cloned());
+    }
+    let mut side = |catalog: &mut Catalog, f: &ClaimedFile, config: &Location| -> Side {
+        let at = Some(Location { line: Some(f.line()), ..config.clone() });
+        match f {
+            ClaimedFile::Unresolvable { text, reason, .. } => {
+                Side::Unresolvable { text: text.clone(), reason: reason.clone(), at }
+            }
+            ClaimedFile::Inline { label, bytes, .. } => {
+                catalog.entries.push(CatalogEntry {
+                    path: label.clone(),
+                    server_path: None,
+                    fs_path: None,
+                    is_symlink: false,
+                    status: EntryStatus::Parsed {
+                        parsed: parse::parse_bytes(bytes, Source::new(label), &extra),
+                        meta: None,
+                    },
+                });
+                Side::File { file: catalog.entries.len() - 1, item: None }
+            }
+            ClaimedFile::Path { server_path, local, .. } => {
+                let key = paths::normalize(local);
+                let display = paths::display(local);
+                let sp = (cfg.map.translates() && *server_path != display).then(|| server_path.clone());
+                let id = match by_path.get(&key) {
+                    Some(&id) => {
+                        // Re-parse with config passphrases if it was an encrypted key.
+                        if catalog.entries[id].server_path.is_none() {
+                            catalog.entries[id].server_path = sp.clone();
+                        }
+                        id
+                    }
+                    None => {
+                        let status = match discover::read_file(local, cfg.discover.max_file_size, &cfg.map) {
+                            ReadOutcome::Read { bytes, meta } => EntryStatus::Parsed {
+                                parsed: parse::parse_bytes(
+                                    &bytes,
+                                    Source { path: display.clone(), server_path: sp.clone() },
+                                    &extra,
+                                ),
+                                meta: Some(meta),
+                            },
+                            ReadOutcome::Missing { target } => EntryStatus::Missing { target },
+                            ReadOutcome::Unreadable { reason } => EntryStatus::Unreadable { reason },
+                        };
+                        catalog.entries.push(CatalogEntry {
+                            path: display.clone(),
+                            server_path: sp.clone(),
+                            fs_path: Some(local.clone()),
+                            is_symlink: false,
+                            status,
+                        });
+                        by_path.insert(key, catalog.entries.len() - 1);
+                        catalog.entries.len() - 1
+                    }
+                };
+                match &catalog.entries[id].status {
+                    EntryStatus::Parsed { .. } => Side::File { file: id, item: None },
+                    EntryStatus::Missing { .. } => Side::Missing { path: display, server_path: sp, at },
+                    EntryStatus::Unreadable { reason } => {
+                        Side::Unreadable { path: display, server_path: sp, reason: reason.clone(), at }
+                    }
+                }
+            }
+        }
+    };
+    claims
+        .into_iter()
+        .map(|c| {
+            let cert = side(catalog, &c.cert, &c.config);
+            let key = c.key.as_ref().map(|k| side(catalog, k, &c.config));
+            let chain = c.chain.as_ref().map(|k| side(catalog, k, &c.config));
+            ConfiguredPair {
+                origin: Origin {
+                    kind: c.dialect.to_string(),
+                    path: Some(c.config.path.clone()),
+                    server_path: c.config.server_path.clone(),
+                    line: c.config.line,
+                    context: c.context.clone(),
+                },
+                cert,
+                key,
+                chain,
+                names: c.names,
+            }
+        })
+        .collect()
+}
+
+/// Verify one pair: missing/unreadable sides become findings; otherwise the
+/// key decision and the certificate's health.
+fn verify_one(catalog: &Catalog, pair: &Pair, clock: &Clock) -> (PairReport, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let cert_ref = side_ref(catalog, &pair.cert);
+    let key_ref = side_ref(catalog, &pair.key);
+    let mut report = PairReport {
+        cert: cert_ref,
+        key: key_ref,
+        origin: pair.origin.clone(),
+        algorithm: String::new(),
+        verdict: Verdict::Unreadable,
+        fingerprint: None,
+        key_fingerprint: None,
+        not_after: None,
+        not_after_unix: None,
+        subject: None,
+    };
+    let mut blocked = false;
+    for (role, side) in [("certificate", Some(&pair.cert)), ("key", Some(&pair.key)), ("chain", pair.chain.as_ref())] {
+        if let Some(side) = side {
+            if let Some(f) = side_problem(catalog, side, role) {
+                if role != "chain" {
+                    blocked = true;
+                    if f.code == Code::Unsupported {
+                        report.verdict = Verdict::Unsupported;
+                    }
+                }
+                findings.push(f);
+            }
+        }
+    }
+    if blocked {
+        return (report, findings);
+    }
+    let file_of = |s: &Side| match s {
+        Side::File { file, item } => catalog.entries[*file].parsed().map(|p| (p, *item)),
+        _ => None,
+    };
+    let material = PairMaterial {
+        cert_file: file_of(&pair.cert).map(|(p, _)| p),
+        key_file: file_of(&pair.key),
+        chain_file: pair.chain.as_ref().and_then(file_of).map(|(p, _)| p),
+    };
+    let outcome = verify::verify_pair(&material, clock);
+    report.verdict = outcome.verdict;
+    report.algorithm = outcome.algorithm.clone();
+    report.fingerprint = outcome.cert_fingerprint.clone();
+    report.key_fingerprint = outcome.key_fingerprint.clone();
+    report.not_after_unix = outcome.not_after;
+    report.not_after = outcome.not_after.map(rfc3339);
+    if let (Some(k), Some(item)) = (report.key.as_mut(), outcome.key_item) {
+        if let Some((pf, _)) = material.key_file {
+            k.block = pf.items.get(item).map(|i| i.block);
+        }
+    }
+    if let Some(cf) = material.cert_file {
+        report.subject = cf.certificates().next().map(|(_, _, c)| c.subject.clone());
+    }
+    let mut outcome_findings = outcome.findings;
+    if outcome.verdict == Verdict::Mismatch {
+        add_elsewhere_hints(&mut outcome_findings, pair);
+    }
+    findings.extend(outcome_findings);
+    if matches!(outcome.verdict, Verdict::Match | Verdict::Mismatch | Verdict::KeyCorrupt) {
+        findings.extend(verify::cert_health(&material, &pair.names, clock));
+    }
+    if let Side::File { file, .. } = &pair.key {
+        if let EntryStatus::Parsed { meta: Some(meta), parsed } = &catalog.entries[*file].status {
+            if parsed.has_key_material() {
+                if let Some(f) = verify::key_permissions(&parsed.source, meta) {
+                    findings.push(f);
+                }
+            }
+        }
+    }
+    (report, findings)
+}
+
+/// The pairing index knows where the right key / certificate is: say so.
+fn add_elsewhere_hints(findings: &mut [Finding], pair: &Pair) {
+    for f in findings.iter_mut().filter(|f| f.code == Code::KeyMismatch) {
+        let mut extra = Vec::new();
+        if !pair.key_for_cert_elsewhere.is_empty() {
+            let names: Vec<String> = pair.key_for_cert_elsewhere.iter().map(|l| l.path.clone()).collect();
+            extra.push(format!("the key for this certificate is {}", names.join(", ")));
+        }
+        if !pair.cert_for_key_elsewhere.is_empty() {
+            let names: Vec<String> = pair.cert_for_key_elsewhere.iter().map(|l| l.path.clone()).collect();
+            extra.push(format!("this key belongs to {}", names.join(", ")));
+        }
+        if !extra.is_empty() {
+            f.message = format!("{}; {}", f.message, extra.join("; "));
+            f.locations.extend(pair.key_for_cert_elsewhere.iter().cloned());
+            f.locations.extend(pair.cert_for_key_elsewhere.iter().cloned());
+        }
+    }
+}
+
+fn side_ref(catalog: &Catalog, side: &Side) -> Option<ItemRef> {
+    match side {
+        Side::File { file, item } => {
+            let e = &catalog.entries[*file];
+            let block = item.and_then(|i| e.parsed().and_then(|p| p.items.get(i)).map(|it| it.block));
+            Some(ItemRef { path: e.path.clone(), server_path: e.server_path.clone(), block })
+        }
+        Side::Missing { path, server_path, .. } | Side::Unreadable { path, server_path, .. } => {
+            Some(ItemRef { path: path.clone(), server_path: server_path.clone(), block: None })
+        }
+        Side::Unresolvable { .. } => None,
+    }
+}
+
+/// A side that cannot be verified: the finding that says why.
+fn side_problem(catalog: &Catalog, side: &Side, role: &str) -> Option<Finding> {
+    match side {
+        Side::File { file, .. } => {
+            let e = &catalog.entries[*file];
+            let loc = Location::file(&e.path).with_server_path(e.server_path.clone());
+            match &e.status {
+                EntryStatus::Parsed { .. } => None,
+                EntryStatus::Missing { target } => Some(missing(role, &e.path, target.as_deref(), vec![loc])),
+                EntryStatus::Unreadable { reason } => Some(
+                    Finding::new(
+                        Code::Unreadable,
+                        format!("the {role} file {} cannot be read: {reason}", e.path),
+                        vec![loc],
+                    )
+                    .with_hint("check the path and its permissions"),
+                ),
+            }
+        }
+        Side::Missing { path, server_path, at } => {
+            let mut locs = Vec::new();
+            locs.extend(at.clone());
+            locs.push(Location::file(path).with_server_path(server_path.clone()));
+            let shown = server_path.as_deref().unwrap_or(path);
+            Some(missing(role, shown, None, locs))
+        }
+        Side::Unreadable { path, server_path, reason, at } => {
+            let mut locs = Vec::new();
+            locs.extend(at.clone());
+            locs.push(Location::file(path).with_server_path(server_path.clone()));
+            Some(
+                Finding::new(Code::Unreadable, format!("the {role} file {path} cannot be read: {reason}"), locs)
+                    .with_hint("check the path and its permissions"),
+            )
+        }
+        Side::Unresolvable { text, reason, at } => Some(Finding::new(
+            Code::Unsupported,
+            format!("the {role} path '{text}' cannot be resolved statically ({reason}); this pair is not checked"),
+            at.iter().cloned().collect(),
+        )),
+    }
+}
+
+fn missing(role: &str, path: &str, target: Option<&Path>, locations: Vec<Location>) -> Finding {
+    let msg = match target {
+        Some(t) => format!("the {role} file {path} is a dangling symlink to {}", t.display()),
+        None => format!("the {role} file {path} does not exist"),
+    };
+    Finding::new(Code::MissingFile, msg, locations).with_hint("restore the file or fix the path that names it")
+}
+
+fn add_parse_findings(catalog: &Catalog, report: &mut Report) {
+    for e in &catalog.entries {
+        if let Some(p) = e.parsed() {
+            report.findings.extend(p.findings.iter().cloned());
+        }
+    }
+}
+
+fn count_material(catalog: &Catalog, report: &mut Report) {
+    let mut certs = 0;
+    let mut keys = 0;
+    for p in catalog.entries.iter().filter_map(|e| e.parsed()) {
+        certs += p.items.iter().filter(|i| matches!(i.kind, ItemKind::Certificate(_))).count();
+        keys +=
+            p.items.iter().filter(|i| matches!(i.kind, ItemKind::PrivateKey(_) | ItemKind::EncryptedKey(_))).count();
+    }
+    report.summary.certificates = certs;
+    report.summary.keys = keys;
+    if report.summary.files == 0 {
+        report.summary.files = catalog.entries.len();
+    }
+}
+
+fn finish(mut report: Report, common: &Common) -> Result<Report, Error> {
+    report.findings.retain(|f| !common.allow.contains(&f.code));
+    report.finish();
+    Ok(report)
+}
+
+/// Scan progress on standard error, shown only for scans longer than about half a second.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    start: std::time::Instant,
+}
+
+impl Progress {
+    fn new(enabled: bool) -> Progress {
+        let bar = enabled.then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} reading {pos}/{len} files {elapsed}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Progress { bar, start: std::time::Instant::now() }
+    }
+    fn set_len(&self, n: usize) {
+        if let Some(b) = &self.bar {
+            b.set_length(n as u64);
+        }
+    }
+    fn inc(&self) {
+        if let Some(b) = &self.bar {
+            if b.is_hidden() && self.start.elapsed().as_millis() > 500 {
+                b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+            b.inc(1);
+        }
+    }
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}

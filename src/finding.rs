@@ -1,0 +1,295 @@
+//! Findings: the one model of "something is wrong with the scanned material".
+//!
+//! A finding has a stable kebab-case [`Code`] (codes are API: never renamed or
+//! reused), a [`Severity`], a message for the person who must fix it, and the
+//! [`Location`]s it is about. Each code carries its short summary and its long
+//! explanation here, next to its definition; `keymatch explain`, the human
+//! report and SARIF rules all read them from this one place.
+
+use serde::Serialize;
+use std::fmt;
+
+/// How bad a finding is. Ordered: `Note < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $sev:ident, $summary:literal, $explain:literal; )*) => {
+        /// A finding code. See DESIGN.md "Findings". Never rename or reuse one.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $( $(#[$doc])* $variant, )* }
+
+        impl Code {
+            /// Every code, in the order of DESIGN.md's table.
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            /// The stable kebab-case name.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $name, )* }
+            }
+
+            /// The default severity.
+            pub fn severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$sev, )* }
+            }
+
+            /// One line: what the code means.
+            pub fn summary(self) -> &'static str {
+                match self { $( Code::$variant => $summary, )* }
+            }
+
+            /// The long explanation printed by `keymatch explain CODE`.
+            pub fn explanation(self) -> &'static str {
+                match self { $( Code::$variant => $explain, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The key the server loads does not belong to the certificate it serves.
+    KeyMismatch = "key-mismatch", Error,
+    "the key the server loads does not belong to the certificate it serves",
+    "The private key and the certificate carry different public keys (for RSA a different modulus or exponent, for EC another curve or point, for Ed25519 another 32-byte key).\n\nWhy it breaks: the server proves possession of the certificate's key during the handshake. With RSA key exchange the client encrypts the pre-master secret to the certificate's key, the server decrypts it with the wrong key, and the client's Finished message fails its MAC check: the client sees the fatal alert bad_record_mac. With (EC)DHE the server's signature over the key exchange does not verify and the client aborts with decrypt_error or a signature failure. Every connection fails.\n\nHow to fix: configure the key that belongs to the certificate. When keymatch saw that key elsewhere in the scan it names the file; otherwise find it with `keymatch scan` over the directory where keys are kept, or issue a new certificate for the key you have. Compare with `openssl x509 -in CERT -noout -pubkey` and `openssl pkey -in KEY -pubout`.";
+
+    /// The key matches a later certificate in the bundle, not the first.
+    ChainOrder = "chain-order", Error,
+    "the key matches a certificate in the bundle, but not the first one",
+    "The certificate file is a bundle, and the private key belongs to one of its later certificates instead of the first.\n\nWhy it breaks: servers (nginx, Apache, HAProxy, Postfix and others) treat the first certificate in the file as their own and send the rest as the chain. The key then does not match the certificate the server presents, and handshakes fail as for key-mismatch.\n\nHow to fix: put the leaf certificate (the one the key belongs to, the one for your host names) first, followed by its intermediates in order, each issued by the next. The finding names the block that matches.";
+
+    /// The private key is internally inconsistent.
+    KeyCorrupt = "key-corrupt", Error,
+    "the private key is internally inconsistent",
+    "The private key's own numbers do not agree with each other: for RSA p·q differs from n, d·e is not 1 modulo λ(n), or a stored CRT value (dP, dQ, qInv) differs from the one recomputed from p, q and d; for EC the scalar is out of range or the stored public point is not d·G; for Ed25519 the stored public key is not the one derived from the seed.\n\nWhy it breaks: servers use the stored values as they are. An RSA key whose modulus matches the certificate but whose dP is wrong produces bad signatures and decryptions on every handshake, while tools that compare only the modulus say the pair is fine.\n\nHow to fix: restore the key from a good copy or generate a new key and certificate. `openssl pkey -in KEY -check -noout` confirms the damage.";
+
+    /// A config names a certificate or key file that does not exist.
+    MissingFile = "missing-file", Error,
+    "a config names a certificate or key file that does not exist",
+    "A server config, a certbot live/ link or a layout names a certificate or key file that does not exist (a dangling symlink counts as missing).\n\nWhy it breaks: the server refuses to start or reload, or (Postfix) silently turns TLS off at run time.\n\nHow to fix: restore the file, fix the path in the config, or for certbot run `certbot renew` / recreate the live/ links into archive/.";
+
+    /// A file that claims to be a certificate or key does not decode.
+    Malformed = "malformed", Error,
+    "a file that claims to be a certificate or key does not decode",
+    "A PEM block labelled as a certificate or key, or a DER object that starts like one, does not decode: it is truncated, its base64 is damaged, it is empty, or its ASN.1 is wrong.\n\nWhy it breaks: the server cannot load it and refuses to start or to serve TLS.\n\nHow to fix: copy the file again from its source (a truncated copy or a paste that lost lines is the usual cause) and check it with `openssl x509 -in FILE -noout` or `openssl pkey -in FILE -noout`.";
+
+    /// The certificate has expired.
+    Expired = "expired", Error,
+    "the certificate has expired",
+    "The current time (or --at) is after the certificate's notAfter.\n\nWhy it breaks: every client that checks dates rejects the certificate with certificate_expired.\n\nHow to fix: renew the certificate (`certbot renew`, or ask your CA) and reload the server.";
+
+    /// The certificate is not valid yet.
+    NotYetValid = "not-yet-valid", Error,
+    "the certificate is not valid yet",
+    "The current time (or --at) is before the certificate's notBefore.\n\nWhy it breaks: clients reject the certificate until that date; often the clock of the issuing machine or of this server is wrong.\n\nHow to fix: check the system clock, or deploy the certificate only once it is valid.";
+
+    /// A certificate in the bundle is not signed by the next one.
+    ChainBroken = "chain-broken", Error,
+    "a certificate in the bundle is not signed by the next one",
+    "In the certificate file (followed by the chain file, when a config names one), each certificate must be issued by the next one: its issuer name equals the next certificate's subject and its signature verifies with the next certificate's key. Here one link fails.\n\nWhy it breaks: clients build the path from the certificates the server sends; a wrong intermediate (for example one from a previous CA generation) makes them fail with unknown_ca or bad_certificate.\n\nHow to fix: replace the intermediate with the one that issued the certificate before it (your CA's chain file for this certificate), in leaf-to-root order.";
+
+    /// The certificate expires within --warn-days.
+    ExpiresSoon = "expires-soon", Warning,
+    "the certificate expires soon",
+    "The certificate's notAfter is within --warn-days (default 30) of now (or --at).\n\nWhy it matters: it still works, but it will break on that date unless it is renewed.\n\nHow to fix: renew it now, or check that automatic renewal (certbot timer, cert-manager) is running.";
+
+    /// The leaf's issuer is neither in the bundle nor the leaf itself.
+    ChainIncomplete = "chain-incomplete", Warning,
+    "the leaf's issuer is not in the bundle",
+    "The leaf certificate is not self-signed, and no certificate in the file (or the chain file) is its issuer.\n\nWhy it matters: browsers often repair this from caches or AIA fetching, but many clients (curl, Java, Go, mobile apps, mail servers) fail with unable to get local issuer certificate.\n\nHow to fix: serve the full chain: for certbot use fullchain.pem instead of cert.pem; otherwise append your CA's intermediate certificates after the leaf.";
+
+    /// RSA key under 2048 bits.
+    WeakKey = "weak-key", Warning,
+    "the key is too weak",
+    "The certificate's RSA key is shorter than 2048 bits.\n\nWhy it matters: current browsers and TLS libraries refuse such keys, and they can be factored with modest resources.\n\nHow to fix: generate a new key of at least 2048 bits (or an EC P-256 key) and reissue the certificate.";
+
+    /// A configured server name is not covered by the certificate.
+    NameMismatch = "name-mismatch", Warning,
+    "a configured server name is not covered by the certificate",
+    "The server config serves this certificate for a host name (server_name, ServerName, SNI filter, Ingress host, myhostname) that is not among the certificate's subjectAltName DNS names (a wildcard covers exactly one label).\n\nWhy it matters: clients connecting to that name fail hostname verification.\n\nHow to fix: add the name to the certificate, or serve another certificate for it.";
+
+    /// A private key is readable by group or others.
+    KeyPermissions = "key-permissions", Warning,
+    "a private key is readable by group or others",
+    "The private key file (after following symlinks) grants read permission to its group or to everyone.\n\nWhy it matters: any local user or service in that group can copy the key and impersonate the server.\n\nHow to fix: `chmod 600 KEY` (or 640 with a dedicated group such as ssl-cert) and check who owns it.";
+
+    /// The key is encrypted and no passphrase was given.
+    EncryptedKey = "encrypted-key", Warning,
+    "the key is encrypted and no working passphrase was given",
+    "The private key is encrypted (ENCRYPTED PRIVATE KEY, or legacy Proc-Type: 4,ENCRYPTED) and keymatch had no passphrase that opens it, so it cannot prove the pair.\n\nWhy it matters: the server will ask for the passphrase at start (or use ssl_password_file); the pair itself is unchecked.\n\nHow to fix: give keymatch the passphrase with --passphrase-file FILE (one passphrase per line) or the KEYMATCH_PASSPHRASE environment variable. Never on the command line.";
+
+    /// A file could not be read.
+    Unreadable = "unreadable", Warning,
+    "a file could not be read",
+    "A file that is named by a config or that may hold certificates or keys could not be read: permission denied, not a regular file (directory, FIFO, socket, device), or larger than --max-file-size.\n\nWhy it matters: the server may not be able to read it either, and keymatch could not check it.\n\nHow to fix: check the path and its permissions; run keymatch as a user that can read it (the server usually starts as root).";
+
+    /// An algorithm or format keymatch does not check.
+    Unsupported = "unsupported", Note,
+    "an algorithm or format keymatch does not check",
+    "The material uses an algorithm or form that keymatch does not verify (for example Ed448, DSA, another elliptic curve, multi-prime RSA), or a config path that cannot be resolved statically (a variable such as $ssl_server_name).\n\nWhy it matters: nothing is known to be wrong, but the pair is unchecked.\n\nHow to fix: nothing to fix; check this pair by hand with openssl if it matters.";
+
+    /// A private key that no certificate found matches.
+    OrphanKey = "orphan-key", Note,
+    "a private key that no certificate found matches",
+    "No certificate seen in the scan belongs to this private key.\n\nWhy it matters: often a leftover from a renewal, or the key whose certificate is missing; a stray private key is also something to protect or delete.\n\nHow to fix: delete it if it is unused, or find the certificate it was issued for.";
+
+    /// A leaf certificate with no key found.
+    OrphanCert = "orphan-cert", Note,
+    "a leaf certificate with no key found",
+    "No private key seen in the scan belongs to this leaf certificate. CA certificates and intermediates in bundles are never orphans.\n\nWhy it matters: usually harmless (the key lives elsewhere, or the certificate is an old copy).\n\nHow to fix: nothing, unless a server is meant to use it: then the key is missing.";
+}
+
+impl Code {
+    /// Parse a code from its kebab-case name.
+    pub fn from_name(name: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Where a finding points: a file, and a line (configs) or a PEM block index (bundles).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Location {
+    /// A path the user can open from where keymatch ran (relative stays relative).
+    pub path: String,
+    /// The path as the server's config names it, when `--root`/`--map` translated it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_path: Option<String>,
+    /// 1-based line number, for config files (and PEM blocks where known).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// 0-based PEM block index within the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block: Option<usize>,
+}
+
+impl Location {
+    pub fn file(path: impl Into<String>) -> Location {
+        Location { path: path.into(), server_path: None, line: None, block: None }
+    }
+    pub fn with_line(mut self, line: u32) -> Location {
+        self.line = Some(line);
+        self
+    }
+    pub fn with_block(mut self, block: usize) -> Location {
+        self.block = Some(block);
+        self
+    }
+    pub fn with_server_path(mut self, server_path: Option<String>) -> Location {
+        self.server_path = server_path;
+        self
+    }
+}
+
+/// One finding about the scanned material.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: Code,
+    pub severity: Severity,
+    /// What is wrong, where, and what to do. Never contains key material.
+    pub message: String,
+    /// What to do about it, one line (optional; `keymatch explain CODE` has more).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    pub locations: Vec<Location>,
+}
+
+impl Finding {
+    /// A finding with the code's default severity.
+    pub fn new(code: Code, message: impl Into<String>, locations: Vec<Location>) -> Finding {
+        Finding { code, severity: code.severity(), message: message.into(), hint: None, locations }
+    }
+
+    /// Add the one-line "what to do".
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Finding {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Override the severity (for example a `note` for an unresolvable config path).
+    pub fn with_severity(mut self, severity: Severity) -> Finding {
+        self.severity = severity;
+        self
+    }
+
+    /// The key findings are sorted by: first location's (path, line, block), then code.
+    pub fn sort_key(&self) -> (Option<&Location>, Code, &str) {
+        (self.locations.first(), self.code, self.message.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_kebab_case_and_round_trip() {
+        let mut seen = HashSet::new();
+        for &c in Code::ALL {
+            assert!(seen.insert(c.as_str()), "duplicate code {c}");
+            assert!(c.as_str().chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'));
+            assert_eq!(Code::from_name(c.as_str()), Some(c));
+            assert!(!c.explanation().is_empty() && !c.summary().is_empty());
+        }
+    }
+
+    #[test]
+    fn code_list_is_the_documented_one() {
+        let names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "key-mismatch",
+                "chain-order",
+                "key-corrupt",
+                "missing-file",
+                "malformed",
+                "expired",
+                "not-yet-valid",
+                "chain-broken",
+                "expires-soon",
+                "chain-incomplete",
+                "weak-key",
+                "name-mismatch",
+                "key-permissions",
+                "encrypted-key",
+                "unreadable",
+                "unsupported",
+                "orphan-key",
+                "orphan-cert",
+            ]
+        );
+    }
+}

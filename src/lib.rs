@@ -1,0 +1,25 @@
+//! keymatch: find the TLS certificates and private keys a server will load,
+//! pair them the way the server does, and prove that each pair belongs
+//! together.
+//!
+//! The pipeline, one module per stage (see DESIGN.md "Data flow"):
+//! [`discover`] → [`parse`] → [`pair`] → [`verify`] → [`report`], with
+//! [`servers`] reading server configs into claimed pairs, and [`app`] running
+//! the stages for `check` and `scan`.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod discover;
+pub mod error;
+pub mod finding;
+pub mod pair;
+pub mod parse;
+pub mod paths;
+pub mod report;
+pub mod servers;
+pub mod verify;
+
+pub use error::Error;
+pub use finding::{Code, Finding, Location, Severity};

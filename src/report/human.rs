@@ -1,0 +1,193 @@
+//! Human output, like a compiler: per pair a verdict line, then each finding
+//! with its location, its code, one line saying what is wrong and one saying
+//! what to do; findings not about a pair follow; then a summary line.
+
+use super::{Emitter, PairReport, RenderOptions, Report};
+use crate::finding::{Finding, Location, Severity};
+use crate::verify::Verdict;
+use std::io::{self, Write};
+
+pub struct Human;
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    fn severity(&self, sev: Severity) -> String {
+        match sev {
+            Severity::Error => self.wrap("1;31", "error"),
+            Severity::Warning => self.wrap("1;33", "warning"),
+            Severity::Note => self.wrap("1;36", "note"),
+        }
+    }
+    fn verdict(&self, v: Verdict) -> String {
+        let text = v.as_str().to_uppercase();
+        match v {
+            Verdict::Match => self.wrap("1;32", &text),
+            Verdict::Encrypted | Verdict::Unsupported => self.wrap("1;33", &text),
+            _ => self.wrap("1;31", &text),
+        }
+    }
+    fn dim(&self, text: &str) -> String {
+        self.wrap("2", text)
+    }
+}
+
+pub fn location_text(loc: &Location) -> String {
+    let mut s = loc.path.clone();
+    if let Some(line) = loc.line {
+        s.push_str(&format!(":{line}"));
+    } else if let Some(block) = loc.block {
+        s.push_str(&format!(" (PEM block {block})"));
+    }
+    if let Some(sp) = &loc.server_path {
+        if sp != &loc.path {
+            s.push_str(&format!(" [{sp}]"));
+        }
+    }
+    s
+}
+
+fn item_text(item: &Option<super::ItemRef>) -> String {
+    match item {
+        None => "-".to_string(),
+        Some(i) => {
+            let mut s = i.path.clone();
+            if let Some(b) = i.block.filter(|&b| b > 0) {
+                s.push_str(&format!(" (PEM block {b})"));
+            }
+            s
+        }
+    }
+}
+
+fn write_finding(out: &mut dyn Write, p: &Paint, f: &Finding) -> io::Result<()> {
+    let mut locs = f.locations.iter();
+    let head = locs.next().map(location_text).unwrap_or_else(|| "-".to_string());
+    writeln!(out, "  {}: {}[{}] {}", head, p.severity(f.severity), f.code, f.message)?;
+    for extra in locs {
+        writeln!(out, "      {} {}", p.dim("also:"), location_text(extra))?;
+    }
+    match &f.hint {
+        Some(h) => writeln!(out, "      {} {}", p.dim("fix:"), h)?,
+        None => writeln!(out, "      {} keymatch explain {}", p.dim("see:"), f.code)?,
+    }
+    Ok(())
+}
+
+fn pair_header(out: &mut dyn Write, p: &Paint, pr: &PairReport) -> io::Result<()> {
+    let origin = match (&pr.origin.path, pr.origin.line) {
+        (Some(path), Some(line)) => format!("{} {}:{}", pr.origin.kind, path, line),
+        (Some(path), None) => format!("{} {}", pr.origin.kind, path),
+        _ => pr.origin.kind.clone(),
+    };
+    writeln!(
+        out,
+        "{} {} + {}  {}",
+        p.verdict(pr.verdict),
+        item_text(&pr.cert),
+        item_text(&pr.key),
+        p.dim(&format!("[{origin}] {}", pr.algorithm)),
+    )
+}
+
+/// Does this finding concern this pair's certificate or key file?
+fn belongs(f: &Finding, pr: &PairReport) -> bool {
+    let paths: Vec<&str> = [&pr.cert, &pr.key].iter().filter_map(|i| i.as_ref().map(|i| i.path.as_str())).collect();
+    f.locations.iter().any(|l| paths.contains(&l.path.as_str()))
+        || matches!((&pr.origin.path, f.locations.first()), (Some(op), Some(l)) if *op == l.path && pr.origin.line == l.line)
+}
+
+impl Emitter for Human {
+    fn emit(&self, report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+        let p = Paint { on: opts.color };
+        if opts.command == "check" {
+            return emit_check(report, opts, &p, out);
+        }
+        let mut used = vec![false; report.findings.len()];
+        for pr in &report.pairs {
+            let mine: Vec<usize> =
+                (0..report.findings.len()).filter(|&i| !used[i] && belongs(&report.findings[i], pr)).collect();
+            if opts.quiet && mine.is_empty() {
+                continue;
+            }
+            pair_header(out, &p, pr)?;
+            for i in mine {
+                used[i] = true;
+                write_finding(out, &p, &report.findings[i])?;
+            }
+        }
+        let rest: Vec<&Finding> = report.findings.iter().zip(&used).filter(|(_, u)| !**u).map(|(f, _)| f).collect();
+        if !rest.is_empty() {
+            if !report.pairs.is_empty() {
+                writeln!(out)?;
+            }
+            writeln!(out, "{}", p.dim("not part of a pair:"))?;
+            for f in rest {
+                write_finding(out, &p, f)?;
+            }
+        }
+        if !opts.quiet {
+            summary_line(report, out)?;
+        }
+        Ok(())
+    }
+}
+
+fn summary_line(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let s = &report.summary;
+    writeln!(
+        out,
+        "\n{} files, {} certificates, {} keys, {} pairs: {} errors, {} warnings, {} notes",
+        s.files, s.certificates, s.keys, s.pairs, s.errors, s.warnings, s.notes
+    )
+}
+
+/// `keymatch check`: one clear verdict, both fingerprints, what to do next.
+fn emit_check(report: &Report, opts: &RenderOptions, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    if let Some(pr) = report.pairs.first() {
+        let line = match pr.verdict {
+            Verdict::Match => "the key belongs to the certificate",
+            Verdict::Mismatch => "the key does not belong to the certificate the server would serve",
+            Verdict::KeyCorrupt => "the private key is internally inconsistent",
+            Verdict::Encrypted => "the key is encrypted; no passphrase opened it",
+            Verdict::Unsupported => "keymatch does not check this algorithm or format",
+            Verdict::Unreadable => "a file could not be read",
+            Verdict::Malformed => "a file does not decode",
+        };
+        writeln!(out, "{}: {}", p.verdict(pr.verdict), line)?;
+        writeln!(
+            out,
+            "  certificate  {}  {}  {}",
+            item_text(&pr.cert),
+            pr.algorithm,
+            pr.fingerprint.as_deref().unwrap_or("-")
+        )?;
+        writeln!(out, "  key          {}  {}", item_text(&pr.key), pr.key_fingerprint.as_deref().unwrap_or("-"))?;
+        if let Some(subject) = &pr.subject {
+            writeln!(out, "  subject      {subject}")?;
+        }
+        if let Some(na) = &pr.not_after {
+            writeln!(out, "  not after    {na}")?;
+        }
+    }
+    for f in &report.findings {
+        write_finding(out, p, f)?;
+    }
+    if !opts.quiet && report.findings.is_empty() {
+        if let Some(pr) = report.pairs.first() {
+            if pr.verdict == Verdict::Match {
+                writeln!(out, "  next: nothing to do; `keymatch scan` checks a whole server or repository")?;
+            }
+        }
+    }
+    Ok(())
+}

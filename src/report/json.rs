@@ -1,0 +1,38 @@
+//! `--format json`: the DESIGN.md contract, schema_version 1. Fields may be
+//! added, never removed or renamed.
+
+use super::{Emitter, PairReport, RenderOptions, Report, Summary};
+use crate::finding::Finding;
+use serde::Serialize;
+use std::io::{self, Write};
+
+pub struct Json;
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    tool: Tool,
+    pairs: &'a [PairReport],
+    findings: &'a [Finding],
+    summary: &'a Summary,
+}
+
+impl Emitter for Json {
+    fn emit(&self, report: &Report, _opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+        let doc = Document {
+            schema_version: 1,
+            tool: Tool { name: "keymatch", version: env!("CARGO_PKG_VERSION") },
+            pairs: &report.pairs,
+            findings: &report.findings,
+            summary: &report.summary,
+        };
+        serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+        writeln!(out)
+    }
+}

@@ -1,0 +1,160 @@
+//! Report: the one model every output format renders (pairs with verdicts,
+//! findings, summary), sorted so the same tree gives byte-identical output,
+//! and the exit code. One emitter per format (`human`, `json`, …) writes to a
+//! `&mut dyn Write`; only `main.rs` touches stdout/stderr.
+
+pub mod human;
+pub mod json;
+
+use crate::finding::{Finding, Severity};
+use crate::pair::Origin;
+use crate::verify::Verdict;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// A certificate or key as a pair names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ItemRef {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block: Option<usize>,
+}
+
+/// One pair in the output.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairReport {
+    pub cert: Option<ItemRef>,
+    pub key: Option<ItemRef>,
+    pub origin: Origin,
+    pub algorithm: String,
+    pub verdict: Verdict,
+    /// `sha256:` of the certificate's public key (canonical SPKI DER).
+    pub fingerprint: Option<String>,
+    /// `sha256:` of the public key derived from the private key.
+    pub key_fingerprint: Option<String>,
+    /// The leaf's notAfter, RFC 3339 (UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<String>,
+    /// The leaf's notAfter as Unix seconds (for metrics).
+    #[serde(skip)]
+    pub not_after_unix: Option<i64>,
+    /// The leaf's subject, for people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+}
+
+/// Counts for the summary line and JSON `summary`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub certificates: usize,
+    pub keys: usize,
+    pub pairs: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+}
+
+/// Everything a run found.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub pairs: Vec<PairReport>,
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+}
+
+/// `--fail-on`: the lowest severity that makes the exit code 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailOn {
+    #[default]
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Note => Some(Severity::Note),
+            FailOn::Never => None,
+        }
+    }
+}
+
+impl Report {
+    /// Sort pairs and findings deterministically, drop exact duplicate
+    /// findings, and count the summary's severities. Call once, before rendering.
+    pub fn finish(&mut self) {
+        for f in &mut self.findings {
+            f.locations.sort();
+            f.locations.dedup();
+        }
+        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.findings.dedup();
+        self.pairs.sort_by(|a, b| (&a.cert, &a.key, &a.origin).cmp(&(&b.cert, &b.key, &b.origin)));
+        self.summary.pairs = self.pairs.len();
+        self.summary.errors = self.count(Severity::Error);
+        self.summary.warnings = self.count(Severity::Warning);
+        self.summary.notes = self.count(Severity::Note);
+    }
+
+    fn count(&self, sev: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == sev).count()
+    }
+
+    /// 0 when nothing is at or above `fail_on`, else 1.
+    pub fn exit_code(&self, fail_on: FailOn) -> i32 {
+        match fail_on.threshold() {
+            Some(t) if self.findings.iter().any(|f| f.severity >= t) => 1,
+            _ => 0,
+        }
+    }
+}
+
+/// What renderers may need beyond the report.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub color: bool,
+    /// Only findings, no summary and no healthy pairs.
+    pub quiet: bool,
+    /// The command that produced the report ("check" or "scan").
+    pub command: &'static str,
+    /// Wall time of the scan and the Unix time it finished (metrics only;
+    /// never in human or JSON output, which stay deterministic).
+    pub duration_seconds: f64,
+    pub finished_unix: i64,
+}
+
+/// One output format.
+pub trait Emitter {
+    fn emit(&self, report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+}
+
+/// The emitter for a format.
+pub fn emitter(format: Format) -> Box<dyn Emitter> {
+    match format {
+        Format::Human => Box::new(human::Human),
+        Format::Json => Box::new(json::Json),
+    }
+}
+
+/// Unix seconds → RFC 3339 UTC ("2026-11-27T00:00:00Z").
+pub fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
