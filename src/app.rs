@@ -4,7 +4,7 @@
 //! and exit codes are `main.rs`'s business.
 
 use crate::config::{CheckConfig, Common, ScanConfig};
-use crate::discover::{self, ReadOutcome, Sniff};
+use crate::discover::{self, Looked, ReadOutcome};
 use crate::error::Error;
 use crate::finding::{Code, Finding, Location};
 use crate::pair::{self, Catalog, CatalogEntry, ConfiguredPair, EntryStatus, FileId, Origin, Pair, Side};
@@ -67,6 +67,7 @@ fn load_named(
         server_path: None,
         fs_path: Some(path.to_path_buf()),
         is_symlink: false,
+        real_path: None,
         status,
     });
     Ok(catalog.entries.len() - 1)
@@ -90,6 +91,7 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, Error> {
             return Err(Error::path(p, "no such file or directory"));
         }
     }
+    discover::walk::compile_excludes(&cfg.discover.excludes).map_err(Error::Usage)?;
     if let Some(root) = &cfg.map.root {
         if !root.is_dir() {
             return Err(Error::path(root, "--root is not a directory"));
@@ -102,46 +104,27 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, Error> {
     pool.install(|| scan_in_pool(cfg))
 }
 
-/// A walked file after reading and sniffing.
-enum Looked {
-    Material(Vec<u8>, discover::FileMeta),
-    Config(Vec<u8>),
-    Missing(Option<PathBuf>),
-    Unreadable(String),
-    Nothing,
-}
-
 fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     let cap = cfg.discover.max_file_size;
     let map = &cfg.map;
     let passphrases = &cfg.common.passphrases;
     let progress = Progress::new(cfg.progress);
 
-    // discover: walk, then read and sniff in parallel.
+    // discover: walk, then read (only what may matter) and sniff in parallel.
     let roots: Vec<PathBuf> = cfg.paths.iter().filter(|p| *p != Path::new("-")).cloned().collect();
     let walk = discover::walk(&roots, &cfg.discover);
     progress.set_len(walk.files.len());
-    let looked: Vec<Looked> = walk
+    let looked: Vec<(Looked, Option<PathBuf>)> = walk
         .files
         .par_iter()
         .map(|f| {
-            let out = match discover::read_file(&f.path, cap, map) {
-                ReadOutcome::Read { bytes, meta } => {
-                    if servers::looks_like_config(&f.path, &bytes) {
-                        Looked::Config(bytes)
-                    } else if discover::sniff(&bytes) == Sniff::Material {
-                        Looked::Material(bytes, meta)
-                    } else {
-                        Looked::Nothing
-                    }
-                }
-                ReadOutcome::Missing { target } => Looked::Missing(target),
-                ReadOutcome::Unreadable { reason } => Looked::Unreadable(reason),
-            };
+            let out = discover::look(&f.path, cap, map, &servers::looks_like_config);
             progress.inc();
             out
         })
         .collect();
+    // A link and its target are one file: know it when the walk saw links.
+    let any_links = walk.files.iter().any(|f| f.is_symlink);
 
     let mut report = Report::default();
     report.findings.extend(walk.findings);
@@ -152,22 +135,24 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
         .files
         .par_iter()
         .zip(looked.par_iter())
-        .map(|(f, l)| {
+        .map(|(f, (l, real))| {
             let display = paths::display(&f.path);
             let status = match l {
-                Looked::Material(bytes, meta) => EntryStatus::Parsed {
+                Looked::Material { bytes, meta } => EntryStatus::Parsed {
                     parsed: parse::parse_bytes(bytes, Source::new(&display), passphrases),
                     meta: Some(*meta),
                 },
-                Looked::Missing(target) if f.is_symlink => EntryStatus::Missing { target: target.clone() },
-                Looked::Unreadable(reason) => EntryStatus::Unreadable { reason: reason.clone() },
+                Looked::Missing { target } if f.is_symlink => EntryStatus::Missing { target: target.clone() },
+                Looked::Unreadable { reason } => EntryStatus::Unreadable { reason: reason.clone() },
                 _ => return None,
             };
+            let real_path = if any_links { real.as_ref().and_then(|r| std::fs::canonicalize(r).ok()) } else { None };
             Some(CatalogEntry {
                 path: display,
                 server_path: None,
                 fs_path: Some(f.path.clone()),
                 is_symlink: f.is_symlink,
+                real_path,
                 status,
             })
         })
@@ -189,6 +174,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
             server_path: None,
             fs_path: None,
             is_symlink: false,
+            real_path: None,
             status,
         });
     }
@@ -198,7 +184,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
         .iter()
         .zip(&looked)
         .filter_map(|(f, l)| match l {
-            Looked::Config(bytes) => Some((f.path.clone(), bytes.as_slice())),
+            (Looked::Config { bytes }, _) => Some((f.path.clone(), bytes.as_slice())),
             _ => None,
         })
         .collect();
@@ -255,6 +241,7 @@ fn resolve_claims(
                     server_path: None,
                     fs_path: None,
                     is_symlink: false,
+                    real_path: None,
                     status: EntryStatus::Parsed {
                         parsed: parse::parse_bytes(bytes, Source::new(label), &extra),
                         meta: None,
@@ -292,6 +279,7 @@ fn resolve_claims(
                             server_path: sp.clone(),
                             fs_path: Some(local.clone()),
                             is_symlink: false,
+                            real_path: None,
                             status,
                         });
                         by_path.insert(key, catalog.entries.len() - 1);

@@ -5,6 +5,9 @@
 //! of every key's public-key fingerprint. The index also names the right file
 //! when a configured pair is wrong, and leaves the orphans.
 
+pub mod index;
+pub mod layouts;
+
 use crate::finding::Location;
 
 /// Index of a parsed file in the scan's catalogue.
@@ -84,6 +87,10 @@ pub struct CatalogEntry {
     pub fs_path: Option<PathBuf>,
     /// The walked entry is a symlink (certbot `live/`).
     pub is_symlink: bool,
+    /// The canonical path of the regular file actually read, when the scan saw
+    /// symlinks (so a link and its target are known to be one file). `None`
+    /// when unknown or not needed.
+    pub real_path: Option<PathBuf>,
     pub status: EntryStatus,
 }
 
@@ -132,11 +139,19 @@ pub struct Pairing {
 
 /// Pair everything: configured pairs first, then combined files, layouts and
 /// the fingerprint index; fill the `*_elsewhere` hints; report orphans.
+/// Deterministic: the result depends only on the catalogue's paths and contents.
 pub fn pair_all(catalog: &Catalog, configured: Vec<ConfiguredPair>) -> Pairing {
-    let _ = catalog;
-    let pairs = configured
-        .into_iter()
-        .map(|c| Pair {
+    let files = index::Files::new(catalog);
+    let mut state = State::new(catalog.entries.len());
+
+    // 1. What the server configs say.
+    for c in configured {
+        for side in [Some(&c.cert), c.key.as_ref(), c.chain.as_ref()].into_iter().flatten() {
+            if let Side::File { file, .. } = side {
+                state.use_file(*file);
+            }
+        }
+        state.pairs.push(Pair {
             origin: c.origin,
             key: c.key.unwrap_or_else(|| c.cert.clone()),
             cert: c.cert,
@@ -144,7 +159,60 @@ pub fn pair_all(catalog: &Catalog, configured: Vec<ConfiguredPair>) -> Pairing {
             names: c.names,
             key_for_cert_elsewhere: Vec::new(),
             cert_for_key_elsewhere: Vec::new(),
-        })
-        .collect();
-    Pairing { pairs, findings: Vec::new() }
+        });
+    }
+    // 2. Files holding both a certificate and a private key.
+    for f in files.eligible() {
+        if f.is_combined() && !state.used[f.id] {
+            state.use_file(f.id);
+            state.add(Origin::kind("combined"), f.id, f.id);
+        }
+    }
+    // 3. Layouts, most specific first.
+    layouts::pair_layouts(&files, &mut state);
+    // 4. The fingerprint index, for keys still alone.
+    index::pair_by_index(&files, &mut state);
+
+    let mut pairs = state.pairs;
+    for p in &mut pairs {
+        index::fill_hints(&files, p);
+    }
+    let mut findings = state.findings;
+    findings.extend(index::orphans(&files, &state.used));
+    Pairing { pairs, findings }
+}
+
+/// Pairing in progress: which files are taken, the pairs and findings so far.
+pub(crate) struct State {
+    /// By [`FileId`]: the file is a side of some pair (or a certbot companion).
+    pub used: Vec<bool>,
+    pub pairs: Vec<Pair>,
+    pub findings: Vec<Finding>,
+}
+
+impl State {
+    fn new(n: usize) -> State {
+        State { used: vec![false; n], pairs: Vec::new(), findings: Vec::new() }
+    }
+
+    pub fn use_file(&mut self, id: FileId) {
+        if let Some(u) = self.used.get_mut(id) {
+            *u = true;
+        }
+    }
+
+    /// Record a pair of two catalogue files and mark both used.
+    pub fn add(&mut self, origin: Origin, cert: FileId, key: FileId) {
+        self.use_file(cert);
+        self.use_file(key);
+        self.pairs.push(Pair {
+            origin,
+            cert: Side::File { file: cert, item: None },
+            key: Side::File { file: key, item: None },
+            chain: None,
+            names: Vec::new(),
+            key_for_cert_elsewhere: Vec::new(),
+            cert_for_key_elsewhere: Vec::new(),
+        });
+    }
 }
