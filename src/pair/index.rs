@@ -26,8 +26,9 @@ pub struct FileInfo<'a> {
     pub has_key: bool,
     /// The first certificate's public key, and whether that certificate is a CA.
     pub leaf: Option<(&'a PublicKey, bool)>,
-    /// Every certificate's public key in the file.
+    /// Every certificate's public key in the file, and whether it is a CA.
     pub cert_keys: Vec<&'a PublicKey>,
+    pub cert_is_ca: Vec<bool>,
     /// The public keys derived from every private key in the file (first first).
     pub key_publics: Vec<&'a PublicKey>,
     /// Not a candidate for pairing or orphan reports: certbot `archive/`
@@ -56,6 +57,11 @@ impl FileInfo<'_> {
     /// A certificate file whose first certificate is a decoded non-CA certificate.
     pub fn is_leaf_file(&self) -> bool {
         self.is_cert_file() && matches!(self.leaf, Some((_, false)))
+    }
+    /// A certificate file holding some non-CA certificate (an intermediate-first
+    /// bundle included): not a pure CA file.
+    pub fn has_leaf(&self) -> bool {
+        self.is_cert_file() && self.cert_is_ca.iter().any(|ca| !ca)
     }
     /// Named, not read: a dangling link or an unreadable file.
     pub fn is_unread(&self) -> bool {
@@ -127,6 +133,7 @@ fn classify(id: FileId, entry: &CatalogEntry) -> FileInfo<'_> {
         has_key: false,
         leaf: None,
         cert_keys: Vec::new(),
+        cert_is_ca: Vec::new(),
         key_publics: Vec::new(),
         hidden: false,
         group: id,
@@ -139,6 +146,7 @@ fn classify(id: FileId, entry: &CatalogEntry) -> FileInfo<'_> {
             info.leaf = Some((&c.public_key, c.is_ca));
         }
         info.cert_keys = parsed.certificates().map(|(_, _, c)| &c.public_key).collect();
+        info.cert_is_ca = parsed.certificates().map(|(_, _, c)| c.is_ca).collect();
         info.key_publics = parsed.private_keys().filter_map(|(_, _, k)| k.public.as_ref()).collect();
     }
     info
@@ -151,11 +159,18 @@ struct Index<'f> {
     leaves: HashMap<&'f PublicKey, Vec<FileId>>,
     /// Any certificate in any file.
     any_cert: HashSet<&'f PublicKey>,
+    /// Every certificate, by the files holding it (a file once per key).
+    cert_files: HashMap<&'f PublicKey, Vec<FileId>>,
 }
 
 impl<'f> Index<'f> {
     fn new(files: &'f Files<'_>) -> Index<'f> {
-        let mut idx = Index { keys: HashMap::new(), leaves: HashMap::new(), any_cert: HashSet::new() };
+        let mut idx = Index {
+            keys: HashMap::new(),
+            leaves: HashMap::new(),
+            any_cert: HashSet::new(),
+            cert_files: HashMap::new(),
+        };
         for f in &files.all {
             for &k in &f.key_publics {
                 if k.is_supported() {
@@ -167,20 +182,27 @@ impl<'f> Index<'f> {
                     idx.leaves.entry(pk).or_default().push(f.id);
                 }
             }
-            idx.any_cert.extend(f.cert_keys.iter().copied().filter(|k| k.is_supported()));
+            for &c in f.cert_keys.iter().filter(|k| k.is_supported()) {
+                idx.any_cert.insert(c);
+                let files = idx.cert_files.entry(c).or_default();
+                if files.last() != Some(&f.id) {
+                    files.push(f.id);
+                }
+            }
         }
         idx
     }
 }
 
 /// Step 4: every key file not yet paired pairs with every unpaired
-/// certificate file whose first certificate carries its public key.
+/// certificate file holding a certificate with its public key (normally the
+/// first; a later one makes verify report `chain-order`).
 pub(crate) fn pair_by_index(files: &Files<'_>, state: &mut State) {
     let idx = Index::new(files);
     let mut new_pairs = Vec::new();
     for key in files.eligible().filter(|f| f.is_key_file() && !state.used[f.id]) {
         let Some(&pk) = key.key_publics.first() else { continue };
-        let certs = idx.leaves.get(pk).map(Vec::as_slice).unwrap_or_default();
+        let certs = idx.cert_files.get(pk).map(Vec::as_slice).unwrap_or_default();
         for &c in certs {
             let Some(cert) = files.get(c) else { continue };
             if !cert.hidden && cert.is_cert_file() && !state.used[c] {

@@ -183,12 +183,13 @@ fn split_dir(files: &Files<'_>, state: &mut State) {
     }
 }
 
-/// A directory with exactly one unpaired leaf-certificate file and exactly one
-/// unpaired key file.
+/// A directory with exactly one unpaired leaf-certificate file (one holding a
+/// non-CA certificate, first or not: an intermediate-first bundle is still the
+/// site's certificate) and exactly one unpaired key file.
 fn one_per_directory(dirs: &BTreeMap<&Path, Vec<&FileInfo<'_>>>, state: &mut State) {
     for list in dirs.values() {
         let free = |f: &&&FileInfo<'_>| !state.used[f.id];
-        let leaves: Vec<_> = list.iter().filter(free).filter(|f| f.is_leaf_file()).collect();
+        let leaves: Vec<_> = list.iter().filter(free).filter(|f| f.has_leaf()).collect();
         let keys: Vec<_> = list.iter().filter(free).filter(|f| f.is_key_file()).collect();
         if let ([cert], [key]) = (leaves.as_slice(), keys.as_slice()) {
             let (c, k) = (cert.id, key.id);

@@ -344,6 +344,10 @@ mod tests {
             ("old/dup.crt", Some(vec![cert(14, false)])),
             ("jwt/private.pem", Some(vec![key(15)])),
             ("jwt/public.pem", Some(vec![ItemKind::PublicKey(pk(15))])),
+            ("co/x/fullchain.pem", Some(vec![cert(90, true), cert(16, false)])),
+            ("co/x/privkey.pem", Some(vec![key(16)])),
+            ("idx/bundle.pem", Some(vec![cert(91, true), cert(17, false)])),
+            ("zz/k.key", Some(vec![key(17)])),
         ]);
         let p = pair_all(&c, Vec::new());
         assert_eq!(
@@ -352,7 +356,9 @@ mod tests {
                 t("aws-iot", "iot/abc-certificate.pem.crt", "iot/abc-private.pem.key"),
                 t("certbot", "etc/letsencrypt/live/a/fullchain.pem", "etc/letsencrypt/live/a/privkey.pem"),
                 t("combined", "etc/haproxy/site.pem", "etc/haproxy/site.pem"),
+                t("directory", "co/x/fullchain.pem", "co/x/privkey.pem"),
                 t("directory", "nginx/ssl/x/fullchain.pem", "nginx/ssl/x/privkey.pem"),
+                t("index", "idx/bundle.pem", "zz/k.key"),
                 t("index", "srv/found.crt", "backup/lost.key"),
                 t("kubernetes-dir", "k8s/web-tls/tls.crt", "k8s/web-tls/tls.key"),
                 t("sibling", "apache/ssl/shop.crt", "apache/ssl/shop.key"),
