@@ -22,7 +22,7 @@ fn make_traps(d: &Path) {
     let sparse = fs::File::create(d.join("traps/sparse.pem")).unwrap();
     sparse.set_len(2 << 30).unwrap();
     fs::write(d.join("traps/locked.key"), b"-----BEGIN PRIVATE KEY-----\nnot base64 at all\n").unwrap();
-    fs::set_permissions(d.join("traps/locked.key"), fs::Permissions::from_mode(0)).unwrap();
+    fs::set_permissions(d.join("traps/locked.key"), fs::Permissions::from_mode(0o000)).unwrap();
     // A Kubernetes-style directory whose files are a FIFO and a link to /dev/zero:
     // the layout names them, so they are reported unreadable.
     fs::create_dir_all(d.join("k8s/web-tls")).unwrap();
