@@ -104,6 +104,9 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, Error> {
     pool.install(|| scan_in_pool(cfg))
 }
 
+/// One walked file after reading and parsing: a catalogue entry, or a config's path and bytes.
+type Seen = (Option<CatalogEntry>, Option<(PathBuf, Vec<u8>)>);
+
 fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     let cap = cfg.discover.max_file_size;
     let map = &cfg.map;
@@ -114,15 +117,6 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     let roots: Vec<PathBuf> = cfg.paths.iter().filter(|p| *p != Path::new("-")).cloned().collect();
     let walk = discover::walk(&roots, &cfg.discover);
     progress.set_len(walk.files.len());
-    let looked: Vec<(Looked, Option<PathBuf>)> = walk
-        .files
-        .par_iter()
-        .map(|f| {
-            let out = discover::look(&f.path, cap, map, &servers::looks_like_config);
-            progress.inc();
-            out
-        })
-        .collect();
     // A link and its target are one file: know it when the walk saw links.
     let any_links = walk.files.iter().any(|f| f.is_symlink);
 
@@ -130,34 +124,44 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     report.findings.extend(walk.findings);
     report.summary.files = walk.files.len();
 
-    // parse: every candidate, in parallel; configs become claims.
-    let entries: Vec<Option<CatalogEntry>> = walk
+    // Read and parse in one parallel pass, so a file's bytes are dropped as
+    // soon as it is parsed; configs are kept whole for the dialects.
+    let seen: Vec<Seen> = walk
         .files
         .par_iter()
-        .zip(looked.par_iter())
-        .map(|(f, (l, real))| {
+        .map(|f| {
+            let (looked, real) = discover::look(&f.path, cap, map, &servers::looks_like_config);
+            progress.inc();
             let display = paths::display(&f.path);
-            let status = match l {
+            let status = match looked {
                 Looked::Material { bytes, meta } => EntryStatus::Parsed {
-                    parsed: parse::parse_bytes(bytes, Source::new(&display), passphrases),
-                    meta: Some(*meta),
+                    parsed: parse::parse_bytes(&bytes, Source::new(&display), passphrases),
+                    meta: Some(meta),
                 },
-                Looked::Missing { target } if f.is_symlink => EntryStatus::Missing { target: target.clone() },
-                Looked::Unreadable { reason } => EntryStatus::Unreadable { reason: reason.clone() },
-                _ => return None,
+                Looked::Missing { target } if f.is_symlink => EntryStatus::Missing { target },
+                Looked::Unreadable { reason } => EntryStatus::Unreadable { reason },
+                Looked::Config { bytes } => return (None, Some((f.path.clone(), bytes))),
+                Looked::Missing { .. } | Looked::Nothing => return (None, None),
             };
             let real_path = if any_links { real.as_ref().and_then(|r| std::fs::canonicalize(r).ok()) } else { None };
-            Some(CatalogEntry {
+            let entry = CatalogEntry {
                 path: display,
                 server_path: None,
                 fs_path: Some(f.path.clone()),
                 is_symlink: f.is_symlink,
                 real_path,
                 status,
-            })
+            };
+            (Some(entry), None)
         })
         .collect();
-    let mut catalog = Catalog { entries: entries.into_iter().flatten().collect() };
+    let mut entries = Vec::new();
+    let mut config_files = Vec::new();
+    for (entry, config) in seen {
+        entries.extend(entry);
+        config_files.extend(config);
+    }
+    let mut catalog = Catalog { entries };
 
     if cfg.paths.iter().any(|p| p == Path::new("-")) {
         let status = match read_stdin(cap) {
@@ -179,15 +183,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
         });
     }
 
-    let configs: Vec<(PathBuf, &[u8])> = walk
-        .files
-        .iter()
-        .zip(&looked)
-        .filter_map(|(f, l)| match l {
-            (Looked::Config { bytes }, _) => Some((f.path.clone(), bytes.as_slice())),
-            _ => None,
-        })
-        .collect();
+    let configs: Vec<(PathBuf, &[u8])> = config_files.iter().map(|(p, b)| (p.clone(), b.as_slice())).collect();
     let read = |p: &Path| discover::read_file(p, cap, map);
     let ctx = ServerContext { map, read: &read };
     let (claims, config_findings) = servers::find_claims(&configs, &ctx);
