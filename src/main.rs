@@ -44,6 +44,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
         command: name,
         duration_seconds: started.elapsed().as_secs_f64(),
         finished_unix: time::OffsetDateTime::now_utc().unix_timestamp(),
+        base: None,
     };
     let mut buf = Vec::new();
     report::emitter(common.format).emit(&report, &opts, &mut buf).map_err(Error::Output)?;
