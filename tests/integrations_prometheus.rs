@@ -136,6 +136,12 @@ fn textfile_parses_and_counts_agree_with_the_json_report() {
     assert_eq!(left, vec!["keymatch.prom".to_string()]);
 
     let (families, samples) = parse(&prom);
+    // Where promtool is installed (.ci/run installs it), its linter agrees too.
+    if let Ok(out) =
+        Command::new("promtool").args(["check", "metrics"]).stdin(std::fs::File::open(&prom).expect("open")).output()
+    {
+        assert!(out.status.success(), "promtool check metrics: {}", String::from_utf8_lossy(&out.stderr));
+    }
     for name in [
         "keymatch_pair_match",
         "keymatch_pair_verdict",
