@@ -29,15 +29,23 @@ fn run(cmd: &mut Command) -> Output {
     out
 }
 
+/// Isolate git and pre-commit from the machine's settings (a global core.hooksPath would make
+/// `pre-commit install` refuse) and keep pre-commit's cache in the test's directory.
+fn isolated<'a>(cmd: &'a mut Command, repo: &Path) -> &'a mut Command {
+    let home = repo.join("..");
+    cmd.env("GIT_CONFIG_GLOBAL", home.join("gitconfig"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("PRE_COMMIT_HOME", home.join("pre-commit-home"))
+}
+
 fn git(repo: &Path, args: &[&str]) -> Output {
-    run(Command::new("git")
+    run(isolated(&mut Command::new("git"), repo)
         .args(args)
         .current_dir(repo)
         .env("GIT_AUTHOR_NAME", "t")
         .env("GIT_AUTHOR_EMAIL", "t@example.com")
         .env("GIT_COMMITTER_NAME", "t")
         .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .env("PRE_COMMIT_HOME", repo.join("../pre-commit-home"))
         .env_remove("GIT_DIR")
         .env_remove("GIT_INDEX_FILE")
         .env_remove("GIT_WORK_TREE"))
@@ -96,10 +104,8 @@ fn commit_with_mismatched_pair_is_refused_and_healthy_one_passes() {
     std::fs::create_dir_all(repo.join("deploy/ssl")).expect("mkdir");
     assert!(git(&repo, &["init", "-q"]).status.success());
     std::fs::write(repo.join(".pre-commit-config.yaml"), config_from_published_hook()).expect("write config");
-    let install = run(Command::new(pre_commit())
-        .arg("install")
-        .current_dir(&repo)
-        .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home")));
+    std::fs::write(tmp.path().join("gitconfig"), "").expect("write gitconfig");
+    let install = run(isolated(&mut Command::new(pre_commit()), &repo).arg("install").current_dir(&repo));
     assert!(install.status.success(), "pre-commit install: {}", text(&install));
 
     // A healthy pair: the commit goes through.
