@@ -21,8 +21,13 @@ fn main() {
     };
     println!("cargo:rustc-env=KEYMATCH_VERSION={version}");
     println!("cargo:rerun-if-changed=build.rs");
-    // Rebuild when HEAD moves or a tag is made (paths work in worktrees too).
-    for p in ["HEAD", "refs/tags", "packed-refs"] {
+    // Rebuild when HEAD moves (a checkout, or a commit on the current branch) or a tag is made;
+    // --git-path resolves these inside worktrees too.
+    let mut watched = vec!["HEAD".to_string(), "refs/tags".to_string(), "packed-refs".to_string()];
+    if let Some(branch) = git(&["rev-parse", "--symbolic-full-name", "HEAD"]).filter(|b| b.starts_with("refs/")) {
+        watched.push(branch);
+    }
+    for p in &watched {
         if let Some(path) = git(&["rev-parse", "--git-path", p]).filter(|p| std::path::Path::new(p).exists()) {
             println!("cargo:rerun-if-changed={path}");
         }
