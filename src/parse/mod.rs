@@ -18,6 +18,8 @@ pub mod key;
 pub mod model;
 pub mod pem;
 pub mod pubkey;
+#[cfg(test)]
+mod tests;
 
 pub use model::*;
 
