@@ -312,7 +312,7 @@ fn resolve_claims(
         .into_iter()
         .map(|c| {
             let cert = side(catalog, &c.cert, &c.config);
-            let key = c.key.as_ref().map(|k| side(catalog, k, &c.config));
+            let key = c.key.as_ref().map(|k| side(catalog, k, c.key_config.as_ref().unwrap_or(&c.config)));
             let chain = c.chain.as_ref().map(|k| side(catalog, k, &c.config));
             ConfiguredPair {
                 origin: Origin {

@@ -5,8 +5,24 @@
 //!
 //! Adding a dialect: one new file implementing [`Dialect`] and one line in
 //! [`dialects`].
+//!
+//! Paths. A config names paths as the server sees them. Where they are here:
+//! an explicit `--map` prefix first; then, when the config sits at its
+//! conventional location in the scanned tree (`<dir>/etc/nginx/…`), under
+//! `<dir>` (the "default rule" for repositories and copied servers); then
+//! `--root`. Relative paths are joined to the dialect's own base first (nginx's
+//! conf dir, Apache's `ServerRoot`, …), in server terms.
+
+pub mod apache;
+pub mod dovecot;
+pub mod haproxy;
+pub mod kubernetes;
+pub mod lighttpd;
+pub mod nginx;
+pub mod postfix;
 
 use crate::finding::Location;
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 /// A certificate/key pair that a server config says it loads.
@@ -28,6 +44,9 @@ pub struct Claim {
     pub names: Vec<String>,
     /// Passphrases the server would use (nginx ssl_password_file lines).
     pub passphrases: Vec<Vec<u8>>,
+    /// The config file the key directive is in, when it is not `config.path`
+    /// (a key named in an included snippet). The line is the key's own line.
+    pub key_config: Option<Location>,
 }
 
 /// One file a claim names.
@@ -54,7 +73,7 @@ impl ClaimedFile {
 
 use crate::discover::ReadOutcome;
 use crate::finding::Finding;
-use crate::paths::PathMap;
+use crate::paths::{self, PathMap};
 use std::path::Path;
 
 /// What dialects may use while reading configs.
@@ -65,15 +84,585 @@ pub struct ServerContext<'a> {
     pub read: &'a (dyn Fn(&Path) -> ReadOutcome + Sync),
 }
 
+/// One server family.
+pub trait Dialect: Sync {
+    /// "nginx", "apache", …
+    fn name(&self) -> &'static str;
+    /// Is this file (by path and content) one of this dialect's configs (entry point or included)?
+    fn recognises(&self, path: &Path, text: &str) -> bool;
+    /// Is it a top-level config the server starts from (nginx.conf, main.cf, …)?
+    /// Other recognised files are read only through includes.
+    fn is_entry(&self, path: &Path, text: &str) -> bool;
+    /// Read one entry point (following includes through `cx`) and add its claims.
+    fn read_entry(&self, file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>);
+    /// Files that only make sense when included (Debian `sites-available`…): never read alone.
+    fn standalone(&self, path: &Path) -> bool {
+        !has_component(path, &["sites-available", "conf-available", "mods-available", "conf.modules.d"])
+    }
+}
+
+/// Every dialect, in the order they are tried.
+pub fn dialects() -> &'static [&'static dyn Dialect] {
+    &[
+        &nginx::Nginx,
+        &apache::Apache,
+        &haproxy::Haproxy,
+        &postfix::Postfix,
+        &dovecot::Dovecot,
+        &lighttpd::Lighttpd,
+        &kubernetes::Kubernetes,
+    ]
+}
+
 /// Is this file (by path and first bytes) a config of some dialect? Cheap.
 pub fn looks_like_config(path: &Path, head: &[u8]) -> bool {
-    let _ = (path, head);
-    false
+    let head = &head[..head.len().min(64 * 1024)];
+    let text = String::from_utf8_lossy(head);
+    dialects().iter().any(|d| d.recognises(path, &text))
 }
 
 /// The claims of all configs among `files` (path, content), plus findings
 /// about the configs themselves (notes for unresolvable paths, …).
 pub fn find_claims(files: &[(PathBuf, &[u8])], ctx: &ServerContext<'_>) -> (Vec<Claim>, Vec<Finding>) {
-    let _ = (files, ctx);
-    (Vec::new(), Vec::new())
+    let mut claims = Vec::new();
+    let mut findings = Vec::new();
+    for d in dialects() {
+        let mut cx = Cx { ctx, claims: Vec::new(), findings: Vec::new(), visited: HashSet::new() };
+        let mut mine: Vec<(&PathBuf, String)> = files
+            .iter()
+            .filter_map(|(p, b)| {
+                let text = decode(b);
+                d.recognises(p, &text).then_some((p, text))
+            })
+            .collect();
+        mine.sort_by(|a, b| a.0.cmp(b.0));
+        let entries: Vec<&(&PathBuf, String)> = mine.iter().filter(|(p, t)| d.is_entry(p, t)).collect();
+        let any_entry = !entries.is_empty();
+        for (p, text) in entries {
+            if cx.visited.insert(paths::normalize(p)) {
+                let file = cx.conf_file(p);
+                d.read_entry(&file, text, &mut cx);
+            }
+        }
+        if !any_entry {
+            // A repository holding only fragments (a site file, a snippet): read each once.
+            for (p, text) in &mine {
+                if d.standalone(p) && cx.visited.insert(paths::normalize(p)) {
+                    let file = cx.conf_file(p);
+                    d.read_entry(&file, text, &mut cx);
+                }
+            }
+        }
+        claims.extend(dedupe(cx.claims));
+        findings.extend(cx.findings);
+    }
+    (claims, findings)
+}
+
+/// Config text: lossy UTF-8 without a BOM.
+pub fn decode(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The same pair named by one directive for several servers (nginx `http`-level
+/// certificates inherited by every `server`) is one claim, with all the names.
+fn dedupe(claims: Vec<Claim>) -> Vec<Claim> {
+    let mut out: Vec<Claim> = Vec::new();
+    for c in claims {
+        let same = out.iter_mut().find(|o| {
+            o.dialect == c.dialect
+                && o.config == c.config
+                && o.key_config == c.key_config
+                && same_file(&o.cert, &c.cert)
+                && opt_same(&o.key, &c.key)
+                && opt_same(&o.chain, &c.chain)
+        });
+        match same {
+            Some(o) => {
+                for n in c.names {
+                    if !o.names.contains(&n) {
+                        o.names.push(n);
+                    }
+                }
+                o.context = None;
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+fn opt_same(a: &Option<ClaimedFile>, b: &Option<ClaimedFile>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => same_file(a, b),
+        _ => false,
+    }
+}
+
+fn same_file(a: &ClaimedFile, b: &ClaimedFile) -> bool {
+    match (a, b) {
+        (ClaimedFile::Path { local: la, line: a, .. }, ClaimedFile::Path { local: lb, line: b, .. }) => {
+            la == lb && a == b
+        }
+        (ClaimedFile::Inline { label: la, line: a, .. }, ClaimedFile::Inline { label: lb, line: b, .. }) => {
+            la == lb && a == b
+        }
+        (ClaimedFile::Unresolvable { text: ta, line: a, .. }, ClaimedFile::Unresolvable { text: tb, line: b, .. }) => {
+            ta == tb && a == b
+        }
+        _ => false,
+    }
+}
+
+/// A config file being read: where it is here, and where it is on the server.
+#[derive(Debug, Clone)]
+pub struct ConfFile {
+    /// Local path (as walked, or as an include resolved it).
+    pub local: PathBuf,
+    /// The path as the server knows it (absolute when known).
+    pub server: PathBuf,
+    /// `<dir>` of the default rule: the tree the config's `etc/` sits in.
+    pub base: Option<PathBuf>,
+}
+
+impl ConfFile {
+    /// Location of a line of this file, for claims and findings.
+    pub fn at(&self, line: u32, map: &PathMap) -> Location {
+        let display = paths::display(&self.local);
+        let server = paths::display(&self.server);
+        let sp = (map.translates() && server != display && self.server.is_absolute()).then_some(server);
+        Location::file(display).with_server_path(sp).with_line(line)
+    }
+
+    /// The server's directory holding this file.
+    pub fn server_dir(&self) -> PathBuf {
+        self.server.parent().map(Path::to_path_buf).unwrap_or_default()
+    }
+}
+
+/// The reading state of one dialect: the context, what it found, what it read.
+pub struct Cx<'c, 'a> {
+    pub ctx: &'c ServerContext<'a>,
+    pub claims: Vec<Claim>,
+    pub findings: Vec<Finding>,
+    /// Local paths (normalised) already read, so an included snippet is read once per entry point.
+    pub visited: HashSet<PathBuf>,
+}
+
+impl Cx<'_, '_> {
+    /// A walked config file: find its base (default rule) and its server path.
+    pub fn conf_file(&self, local: &Path) -> ConfFile {
+        let base = conventional_base(local);
+        let server = server_of(local, base.as_deref(), self.ctx.map);
+        ConfFile { local: local.to_path_buf(), server, base }
+    }
+
+    /// A file named from inside `from` (an include) by its server path.
+    pub fn included(&self, from: &ConfFile, server: &Path) -> ConfFile {
+        let local = self.local_of(from, server);
+        ConfFile { local, server: server.to_path_buf(), base: from.base.clone() }
+    }
+
+    /// Where the server path `server` (absolute, or relative to the process) is here.
+    pub fn local_of(&self, from: &ConfFile, server: &Path) -> PathBuf {
+        local_of(server, from.base.as_deref(), self.ctx.map)
+    }
+
+    /// The claimed file for a path text in a config, relative paths joined to `rel_base` (a server path).
+    pub fn claimed(&self, from: &ConfFile, text: &str, rel_base: &Path, line: u32) -> ClaimedFile {
+        let p = Path::new(text);
+        let server = if p.is_absolute() { paths::normalize(p) } else { paths::normalize(&rel_base.join(p)) };
+        let local = self.local_of(from, &server);
+        ClaimedFile::Path { server_path: paths::display(&server), local, line }
+    }
+
+    /// Read an included file's text (`None`: missing or unreadable — includes that
+    /// are not there are the server's problem, not a pair's).
+    pub fn read_text(&self, local: &Path) -> Option<String> {
+        match (self.ctx.read)(local) {
+            ReadOutcome::Read { bytes, .. } => Some(decode(&bytes)),
+            _ => None,
+        }
+    }
+
+    /// Expand an include pattern given in server terms: the matching files' server paths, sorted.
+    pub fn expand(&self, from: &ConfFile, server_pattern: &Path) -> Vec<PathBuf> {
+        let local_pattern = self.local_of(from, server_pattern);
+        let text = paths::display(server_pattern);
+        if !has_glob(&text) {
+            return vec![server_pattern.to_path_buf()];
+        }
+        let locals = glob(&local_pattern);
+        // Server path of each match: the pattern's literal prefix, in server terms, plus the rest.
+        let (lit_server, lit_local) = (literal_prefix(server_pattern), literal_prefix(&local_pattern));
+        locals.into_iter().filter_map(|l| l.strip_prefix(&lit_local).ok().map(|rest| lit_server.join(rest))).collect()
+    }
+
+    /// Add a claim (context, names and passphrases as given).
+    pub fn push(&mut self, claim: Claim) {
+        self.claims.push(claim);
+    }
+}
+
+/// The `<dir>` of `<dir>/etc/<server>/…`: the tree the config's `etc` sits in.
+/// `usr/local/etc` (BSD) counts as `etc` too.
+pub fn conventional_base(local: &Path) -> Option<PathBuf> {
+    let comps: Vec<_> = local.components().collect();
+    let idx = comps.iter().rposition(|c| c.as_os_str() == "etc")?;
+    // `etc` must be a directory with something below it.
+    if idx + 1 >= comps.len() {
+        return None;
+    }
+    let mut start = idx;
+    if idx >= 2
+        && comps.get(idx - 1).is_some_and(|c| c.as_os_str() == "local")
+        && comps.get(idx - 2).is_some_and(|c| c.as_os_str() == "usr")
+    {
+        start = idx - 2;
+    }
+    let mut base = PathBuf::new();
+    for c in comps.iter().take(start) {
+        base.push(c.as_os_str());
+    }
+    Some(base)
+}
+
+/// The server path of a local config file.
+fn server_of(local: &Path, base: Option<&Path>, map: &PathMap) -> PathBuf {
+    if let Some(base) = base {
+        if let Ok(rest) = local.strip_prefix(base) {
+            return Path::new("/").join(rest);
+        }
+    }
+    let best = map.maps.iter().filter(|(_, l)| local.starts_with(l)).max_by_key(|(_, l)| l.components().count());
+    if let Some((server, l)) = best {
+        if let Ok(rest) = local.strip_prefix(l) {
+            return server.join(rest);
+        }
+    }
+    if let Some(root) = &map.root {
+        if let Ok(rest) = local.strip_prefix(root) {
+            return Path::new("/").join(rest);
+        }
+    }
+    local.to_path_buf()
+}
+
+/// Where a server path is here: an explicit `--map` first, then under the
+/// config's `<dir>` when it exists there (or nothing else translates), then `--root`.
+fn local_of(server: &Path, base: Option<&Path>, map: &PathMap) -> PathBuf {
+    if !server.is_absolute() {
+        return server.to_path_buf();
+    }
+    let normal = paths::normalize(server);
+    if map.maps.iter().any(|(prefix, _)| normal.starts_with(prefix)) {
+        return map.to_local(&normal);
+    }
+    if let Some(base) = base {
+        let rest = normal.strip_prefix("/").unwrap_or(&normal);
+        let candidate = if base.as_os_str().is_empty() { rest.to_path_buf() } else { base.join(rest) };
+        if base == Path::new("/") {
+            return map.to_local(&normal);
+        }
+        if std::fs::symlink_metadata(&candidate).is_ok() || map.root.is_none() {
+            return candidate;
+        }
+    }
+    map.to_local(&normal)
+}
+
+/// Does the path have one of these components?
+pub fn has_component(path: &Path, names: &[&str]) -> bool {
+    path.components().any(|c| names.iter().any(|n| c.as_os_str() == *n))
+}
+
+/// The file name, lossy.
+pub fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn has_glob(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+/// The leading components without glob characters.
+fn literal_prefix(pattern: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in pattern.components() {
+        if has_glob(&c.as_os_str().to_string_lossy()) {
+            break;
+        }
+        out.push(c.as_os_str());
+    }
+    out
+}
+
+/// Expand a glob over the local filesystem, component by component; sorted
+/// like glob(3). Hidden files match only a pattern starting with a dot.
+pub fn glob(pattern: &Path) -> Vec<PathBuf> {
+    let mut current: Vec<PathBuf> = vec![PathBuf::new()];
+    let comps: Vec<_> = pattern.components().collect();
+    let last = comps.len().saturating_sub(1);
+    for (i, c) in comps.iter().enumerate() {
+        let part = c.as_os_str().to_string_lossy().into_owned();
+        if !has_glob(&part) {
+            for p in &mut current {
+                p.push(c.as_os_str());
+            }
+            continue;
+        }
+        let matcher = match globset::GlobBuilder::new(&part).literal_separator(true).build() {
+            Ok(g) => g.compile_matcher(),
+            Err(_) => return Vec::new(),
+        };
+        let mut next = Vec::new();
+        for dir in &current {
+            let listing = if dir.as_os_str().is_empty() { Path::new(".") } else { dir.as_path() };
+            let Ok(rd) = std::fs::read_dir(listing) else { continue };
+            let mut names: Vec<String> = rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+            names.sort();
+            for n in names {
+                if n.starts_with('.') && !part.starts_with('.') {
+                    continue;
+                }
+                if matcher.is_match(&n) {
+                    next.push(dir.join(&n));
+                }
+            }
+        }
+        current = next;
+        if i < last {
+            current.retain(|p| p.is_dir());
+        }
+    }
+    current.retain(|p| !p.is_dir());
+    current.sort();
+    current
+}
+
+/// Does the text use a variable that keymatch cannot expand (`$name`, `${name}`)?
+pub fn has_variable(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter()
+        .enumerate()
+        .any(|(i, &c)| c == b'$' && b.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic() || *n == b'{' || *n == b'_'))
+}
+
+/// An unresolvable claimed file for a path with a variable.
+pub fn unresolvable(text: &str, line: u32, reason: &str) -> ClaimedFile {
+    ClaimedFile::Unresolvable { text: text.to_string(), reason: reason.to_string(), line }
+}
+
+/// Server names as a config gives them → names to check: drop catch-alls,
+/// regexes and anything with a variable; nginx's `.example.com` is `example.com`.
+pub fn clean_names<'s>(names: impl IntoIterator<Item = &'s str>) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in names {
+        let n = n.trim().trim_end_matches('.');
+        let n = n.strip_prefix('.').unwrap_or(n);
+        if n.is_empty()
+            || n == "_"
+            || n == "*"
+            || n == "localhost"
+            || n.starts_with('~')
+            || n.contains(['$', '/', ':', ' '])
+            || n.parse::<std::net::IpAddr>().is_ok()
+        {
+            continue;
+        }
+        let n = n.to_ascii_lowercase();
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// Split text into lines, 1-based numbers, CR removed.
+pub fn lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
+    text.split('\n').enumerate().map(|(i, l)| ((i + 1) as u32, l.strip_suffix('\r').unwrap_or(l)))
+}
+
+/// Shell-like words of one line: whitespace separated, `"…"`/`'…'` quoted,
+/// backslash escapes, `#` starts a comment at a word start.
+pub fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '#' if !in_word => break,
+            c if c.is_whitespace() => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            '"' | '\'' => {
+                in_word = true;
+                for q in chars.by_ref() {
+                    if q == c {
+                        break;
+                    }
+                    cur.push(q);
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    //! Helpers for the dialects' unit tests: a temp tree and a context over it.
+    use super::*;
+
+    pub struct Tree {
+        pub dir: tempfile::TempDir,
+    }
+
+    impl Tree {
+        pub fn new(files: &[(&str, &str)]) -> Tree {
+            let dir = tempfile::tempdir().unwrap();
+            for (p, text) in files {
+                let path = dir.path().join(p);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, text).unwrap();
+            }
+            Tree { dir }
+        }
+        pub fn path(&self, p: &str) -> PathBuf {
+            self.dir.path().join(p)
+        }
+        pub fn link(&self, link: &str, target: &str) {
+            let l = self.path(link);
+            std::fs::create_dir_all(l.parent().unwrap()).unwrap();
+            std::os::unix::fs::symlink(target, l).unwrap();
+        }
+        /// Scan like `keymatch scan DIR`: every file under the tree that looks like a config.
+        pub fn claims(&self) -> (Vec<Claim>, Vec<Finding>) {
+            self.claims_with(&PathMap::default())
+        }
+        pub fn claims_with(&self, map: &PathMap) -> (Vec<Claim>, Vec<Finding>) {
+            let mut files = Vec::new();
+            for e in walkdir::WalkDir::new(self.dir.path()).sort_by_file_name() {
+                let e = e.unwrap();
+                if e.file_type().is_file() {
+                    let bytes = std::fs::read(e.path()).unwrap();
+                    if looks_like_config(e.path(), &bytes) {
+                        files.push((e.path().to_path_buf(), bytes));
+                    }
+                }
+            }
+            let refs: Vec<(PathBuf, &[u8])> = files.iter().map(|(p, b)| (p.clone(), b.as_slice())).collect();
+            let read = |p: &Path| crate::discover::read_file(p, 1 << 20, map);
+            let ctx = ServerContext { map, read: &read };
+            find_claims(&refs, &ctx)
+        }
+        /// A claimed file, relative to the tree: "etc/ssl/a.pem", "?$var" for unresolvable, "inline:label".
+        pub fn show(&self, f: &ClaimedFile) -> String {
+            match f {
+                ClaimedFile::Path { local, line, .. } => {
+                    let rel = local.strip_prefix(self.dir.path()).unwrap_or(local);
+                    format!("{}@{line}", rel.display())
+                }
+                ClaimedFile::Inline { label, line, .. } => format!("inline:{label}@{line}"),
+                ClaimedFile::Unresolvable { text, line, .. } => format!("?{text}@{line}"),
+            }
+        }
+        /// One line per claim: "config:line cert key chain [names]".
+        pub fn summary(&self, claims: &[Claim]) -> Vec<String> {
+            let mut out: Vec<String> = claims
+                .iter()
+                .map(|c| {
+                    let cfg = Path::new(&c.config.path);
+                    let cfg = cfg.strip_prefix(self.dir.path()).unwrap_or(cfg);
+                    format!(
+                        "{}:{} {} {} {}{}",
+                        cfg.display(),
+                        c.config.line.unwrap_or(0),
+                        self.show(&c.cert),
+                        c.key.as_ref().map(|k| self.show(k)).unwrap_or_else(|| "-".into()),
+                        c.chain.as_ref().map(|k| self.show(k)).unwrap_or_else(|| "-".into()),
+                        if c.names.is_empty() { String::new() } else { format!(" [{}]", c.names.join(",")) }
+                    )
+                })
+                .collect();
+            out.sort();
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_handle_quotes_escapes_and_comments() {
+        assert_eq!(words(r#"  a "b c" 'd#e' f\ g # h"#), vec!["a", "b c", "d#e", "f g"]);
+        assert_eq!(words("x#y z"), vec!["x#y", "z"]);
+        assert!(words("   # only a comment").is_empty());
+    }
+
+    #[test]
+    fn conventional_base_finds_the_tree_around_etc() {
+        assert_eq!(conventional_base(Path::new("repo/etc/nginx/nginx.conf")), Some(PathBuf::from("repo")));
+        assert_eq!(conventional_base(Path::new("/etc/nginx/nginx.conf")), Some(PathBuf::from("/")));
+        assert_eq!(conventional_base(Path::new("x/usr/local/etc/nginx/nginx.conf")), Some(PathBuf::from("x")));
+        assert_eq!(conventional_base(Path::new("deploy/nginx/nginx.conf")), None);
+    }
+
+    #[test]
+    fn names_drop_catch_alls_and_regexes() {
+        assert_eq!(
+            clean_names(["_", "Shop.Example.com", ".example.org", "~^www\\d+", "$host", "*.a.com", "10.0.0.1"]),
+            vec!["shop.example.com", "example.org", "*.a.com"]
+        );
+    }
+
+    #[test]
+    fn variables_are_detected() {
+        assert!(has_variable("/etc/ssl/$ssl_server_name.crt"));
+        assert!(has_variable("${SSL_DIR}/a.pem"));
+        assert!(!has_variable("/etc/ssl/a$.pem"));
+    }
+
+    #[test]
+    fn local_paths_follow_map_then_default_rule_then_root() {
+        let t = testutil::Tree::new(&[("repo/etc/ssl/a.pem", "x")]);
+        let base = t.path("repo");
+        let map = PathMap { root: None, maps: vec![(PathBuf::from("/etc/nginx"), PathBuf::from("deploy/nginx"))] };
+        assert_eq!(local_of(Path::new("/etc/nginx/x.pem"), Some(&base), &map), PathBuf::from("deploy/nginx/x.pem"));
+        assert_eq!(local_of(Path::new("/etc/ssl/a.pem"), Some(&base), &map), t.path("repo/etc/ssl/a.pem"));
+        let rooted = PathMap { root: Some(PathBuf::from("img")), maps: Vec::new() };
+        assert_eq!(local_of(Path::new("/etc/ssl/b.pem"), Some(&base), &rooted), PathBuf::from("img/etc/ssl/b.pem"));
+        assert_eq!(
+            local_of(Path::new("/etc/ssl/b.pem"), Some(&base), &PathMap::default()),
+            t.path("repo/etc/ssl/b.pem")
+        );
+    }
+
+    #[test]
+    fn glob_expands_sorted_and_skips_hidden() {
+        let t = testutil::Tree::new(&[("d/b.conf", ""), ("d/a.conf", ""), ("d/.h.conf", ""), ("d/c.txt", "")]);
+        let got = glob(&t.path("d/*.conf"));
+        assert_eq!(got, vec![t.path("d/a.conf"), t.path("d/b.conf")]);
+    }
 }

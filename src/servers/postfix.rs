@@ -1,0 +1,19 @@
+//! Postfix (todo).
+
+use super::{ConfFile, Cx, Dialect};
+use std::path::Path;
+
+pub struct Postfix;
+
+impl Dialect for Postfix {
+    fn name(&self) -> &'static str {
+        "postfix"
+    }
+    fn recognises(&self, _path: &Path, _text: &str) -> bool {
+        false
+    }
+    fn is_entry(&self, _path: &Path, _text: &str) -> bool {
+        false
+    }
+    fn read_entry(&self, _file: &ConfFile, _text: &str, _cx: &mut Cx<'_, '_>) {}
+}
