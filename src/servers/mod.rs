@@ -274,8 +274,13 @@ impl Cx<'_, '_> {
     pub fn claimed(&self, from: &ConfFile, text: &str, rel_base: &Path, line: u32) -> ClaimedFile {
         let p = Path::new(text);
         let server = if p.is_absolute() { paths::normalize(p) } else { paths::normalize(&rel_base.join(p)) };
-        let local = self.local_of(from, &server);
-        ClaimedFile::Path { server_path: paths::display(&server), local, line }
+        self.path_claim(from, &server, line)
+    }
+
+    /// The claimed file for a server path already resolved (absolute, or relative to where keymatch runs).
+    pub fn path_claim(&self, from: &ConfFile, server: &Path, line: u32) -> ClaimedFile {
+        let local = self.local_of(from, server);
+        ClaimedFile::Path { server_path: paths::display(server), local, line }
     }
 
     /// Read an included file's text (`None`: missing or unreadable — includes that
