@@ -174,26 +174,35 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
         .collect();
     let mut catalog = Catalog { entries: entries.into_iter().flatten().collect() };
 
+    // Standard input: PEM/DER material, or Kubernetes YAML (`kubectl get secrets -A -o yaml | keymatch scan -`).
+    let mut stdin_config: Option<Vec<u8>> = None;
     if cfg.paths.iter().any(|p| p == Path::new("-")) {
         let status = match read_stdin(cap) {
-            ReadOutcome::Read { bytes, meta } => EntryStatus::Parsed {
+            ReadOutcome::Read { bytes, .. } if servers::looks_like_config(Path::new("-"), &bytes) => {
+                report.summary.files += 1;
+                stdin_config = Some(bytes);
+                None
+            }
+            ReadOutcome::Read { bytes, meta } => Some(EntryStatus::Parsed {
                 parsed: parse::parse_bytes(&bytes, Source::new("-"), passphrases),
                 meta: Some(meta),
-            },
-            ReadOutcome::Unreadable { reason } => EntryStatus::Unreadable { reason },
-            ReadOutcome::Missing { .. } => EntryStatus::Unreadable { reason: "no standard input".into() },
+            }),
+            ReadOutcome::Unreadable { reason } => Some(EntryStatus::Unreadable { reason }),
+            ReadOutcome::Missing { .. } => Some(EntryStatus::Unreadable { reason: "no standard input".into() }),
         };
-        report.summary.files += 1;
-        catalog.entries.push(CatalogEntry {
-            path: "-".into(),
-            server_path: None,
-            fs_path: None,
-            is_symlink: false,
-            status,
-        });
+        if let Some(status) = status {
+            report.summary.files += 1;
+            catalog.entries.push(CatalogEntry {
+                path: "-".into(),
+                server_path: None,
+                fs_path: None,
+                is_symlink: false,
+                status,
+            });
+        }
     }
 
-    let configs: Vec<(PathBuf, &[u8])> = walk
+    let mut configs: Vec<(PathBuf, &[u8])> = walk
         .files
         .iter()
         .zip(&looked)
@@ -202,6 +211,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
             _ => None,
         })
         .collect();
+    configs.extend(stdin_config.as_deref().map(|b| (PathBuf::from("-"), b)));
     let read = |p: &Path| discover::read_file(p, cap, map);
     let ctx = ServerContext { map, read: &read };
     let (claims, config_findings) = servers::find_claims(&configs, &ctx);

@@ -99,6 +99,27 @@ pub trait Dialect: Sync {
     fn standalone(&self, path: &Path) -> bool {
         !has_component(path, &["sites-available", "conf-available", "mods-available", "conf.modules.d"])
     }
+    /// Read all of this dialect's files (sorted by path): every entry point once; when
+    /// there is none (a repository of fragments), every standalone file once. Dialects
+    /// that relate files to each other (Kubernetes Ingresses and Secrets) override this.
+    fn read_all(&self, mine: &[(&PathBuf, String)], cx: &mut Cx<'_, '_>) {
+        let entries: Vec<&(&PathBuf, String)> = mine.iter().filter(|(p, t)| self.is_entry(p, t)).collect();
+        let any_entry = !entries.is_empty();
+        for (p, text) in entries {
+            if cx.visited.insert(paths::normalize(p)) {
+                let file = cx.conf_file(p);
+                self.read_entry(&file, text, cx);
+            }
+        }
+        if !any_entry {
+            for (p, text) in mine {
+                if self.standalone(p) && cx.visited.insert(paths::normalize(p)) {
+                    let file = cx.conf_file(p);
+                    self.read_entry(&file, text, cx);
+                }
+            }
+        }
+    }
 }
 
 /// Every dialect, in the order they are tried.
@@ -136,23 +157,7 @@ pub fn find_claims(files: &[(PathBuf, &[u8])], ctx: &ServerContext<'_>) -> (Vec<
             })
             .collect();
         mine.sort_by(|a, b| a.0.cmp(b.0));
-        let entries: Vec<&(&PathBuf, String)> = mine.iter().filter(|(p, t)| d.is_entry(p, t)).collect();
-        let any_entry = !entries.is_empty();
-        for (p, text) in entries {
-            if cx.visited.insert(paths::normalize(p)) {
-                let file = cx.conf_file(p);
-                d.read_entry(&file, text, &mut cx);
-            }
-        }
-        if !any_entry {
-            // A repository holding only fragments (a site file, a snippet): read each once.
-            for (p, text) in &mine {
-                if d.standalone(p) && cx.visited.insert(paths::normalize(p)) {
-                    let file = cx.conf_file(p);
-                    d.read_entry(&file, text, &mut cx);
-                }
-            }
-        }
+        d.read_all(&mine, &mut cx);
         claims.extend(dedupe(cx.claims));
         findings.extend(cx.findings);
     }
