@@ -408,6 +408,7 @@ fn verify_one(catalog: &Catalog, pair: &Pair, clock: &Clock) -> (PairReport, Vec
     if matches!(outcome.verdict, Verdict::Match | Verdict::Mismatch | Verdict::KeyCorrupt) {
         findings.extend(verify::cert_health(&material, &pair.names, clock));
     }
+    at_config_line(&mut findings, &pair.origin);
     if let Side::File { file, .. } = &pair.key {
         if let EntryStatus::Parsed { meta: Some(meta), parsed } = &catalog.entries[*file].status {
             if parsed.has_key_material() {
@@ -418,6 +419,17 @@ fn verify_one(catalog: &Catalog, pair: &Pair, clock: &Clock) -> (PairReport, Vec
         }
     }
     (report, findings)
+}
+
+/// A pair a config names: its key and name findings also point at the config line.
+fn at_config_line(findings: &mut [Finding], origin: &Origin) {
+    let Some(path) = &origin.path else { return };
+    let at = Location { path: path.clone(), server_path: origin.server_path.clone(), line: origin.line, block: None };
+    for f in findings.iter_mut() {
+        if matches!(f.code, Code::KeyMismatch | Code::ChainOrder | Code::NameMismatch) && !f.locations.contains(&at) {
+            f.locations.push(at.clone());
+        }
+    }
 }
 
 /// The pairing index knows where the right key / certificate is: say so.
