@@ -280,11 +280,17 @@ impl State {
         }
         for server in targets {
             let inc = cx.included(&from, &server);
+            if cx.including(&inc.local) || !cx.spend(&from) {
+                break;
+            }
             let Some(text) = cx.read_text(&inc.local) else { continue };
-            cx.visited.insert(crate::paths::normalize(&inc.local));
+            let key = crate::paths::normalize(&inc.local);
+            cx.visited.insert(key.clone());
             self.files.push(inc);
             let idx = self.files.len() - 1;
+            cx.stack.push(key);
             self.read(idx, &text, cx, depth + 1);
+            cx.stack.pop();
         }
     }
 

@@ -122,11 +122,17 @@ impl Reader {
         let server_pattern = crate::paths::normalize(&from.server_dir().join(pattern));
         for server in cx.expand(&from, &server_pattern) {
             let inc = cx.included(&from, &server);
+            if cx.including(&inc.local) || !cx.spend(&from) {
+                break;
+            }
             let Some(text) = cx.read_text(&inc.local) else { continue };
-            cx.visited.insert(crate::paths::normalize(&inc.local));
+            let key = crate::paths::normalize(&inc.local);
+            cx.visited.insert(key.clone());
             self.files.push(inc);
             let idx = self.files.len() - 1;
+            cx.stack.push(key);
             self.read(idx, &text, cx, depth + 1);
+            cx.stack.pop();
         }
     }
 

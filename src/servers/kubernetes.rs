@@ -283,6 +283,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn deep_nesting_and_aliases_neither_overflow_nor_expand() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let _ = load(&deep);
+        let bomb = "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nd: [*c, *c]\n";
+        assert_eq!(load(bomb).len(), 1);
+        let _ = load("key: [unclosed\n  - : :\n\t");
+    }
+
+    #[test]
     fn lines_are_one_based_object_starts() {
         let docs = load("# c\n---\napiVersion: v1\nkind: Secret\n---\n\nkind: List\nitems:\n- kind: A\n  x: 1\n");
         assert_eq!(docs.len(), 2);

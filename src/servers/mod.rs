@@ -108,14 +108,18 @@ pub trait Dialect: Sync {
         for (p, text) in entries {
             if cx.visited.insert(paths::normalize(p)) {
                 let file = cx.conf_file(p);
+                cx.stack.push(paths::normalize(p));
                 self.read_entry(&file, text, cx);
+                cx.stack.pop();
             }
         }
         if !any_entry {
             for (p, text) in mine {
                 if self.standalone(p) && cx.visited.insert(paths::normalize(p)) {
                     let file = cx.conf_file(p);
+                    cx.stack.push(paths::normalize(p));
                     self.read_entry(&file, text, cx);
+                    cx.stack.pop();
                 }
             }
         }
@@ -137,9 +141,36 @@ pub fn dialects() -> &'static [&'static dyn Dialect] {
 
 /// Is this file (by path and first bytes) a config of some dialect? Cheap.
 pub fn looks_like_config(path: &Path, head: &[u8]) -> bool {
+    if !candidate_path(path) {
+        return false;
+    }
     let head = &head[..head.len().min(64 * 1024)];
     let text = String::from_utf8_lossy(head);
     dialects().iter().any(|d| d.recognises(path, &text))
+}
+
+/// Names and directories server configs have: everything else is not decoded at all.
+fn candidate_path(path: &Path) -> bool {
+    let name = file_name(path);
+    const EXT: &[&str] = &[".conf", ".cf", ".cfg", ".yaml", ".yml", ".json", ".toml", ".ext", ".ovpn", ".cnf"];
+    const DIRS: &[&str] = &[
+        "nginx",
+        "apache2",
+        "apache",
+        "httpd",
+        "haproxy",
+        "postfix",
+        "dovecot",
+        "lighttpd",
+        ".kube",
+        "sites-enabled",
+        "conf-enabled",
+    ];
+    path == Path::new("-")
+        || EXT.iter().any(|e| name.ends_with(e))
+        || name == "Caddyfile"
+        || name.starts_with("kubeconfig")
+        || path.components().any(|c| DIRS.iter().any(|d| c.as_os_str() == *d))
 }
 
 /// The claims of all configs among `files` (path, content), plus findings
@@ -148,7 +179,14 @@ pub fn find_claims(files: &[(PathBuf, &[u8])], ctx: &ServerContext<'_>) -> (Vec<
     let mut claims = Vec::new();
     let mut findings = Vec::new();
     for d in dialects() {
-        let mut cx = Cx { ctx, claims: Vec::new(), findings: Vec::new(), visited: HashSet::new() };
+        let mut cx = Cx {
+            ctx,
+            claims: Vec::new(),
+            findings: Vec::new(),
+            visited: HashSet::new(),
+            budget: INCLUDE_BUDGET,
+            stack: Vec::new(),
+        };
         let mut mine: Vec<(&PathBuf, String)> = files
             .iter()
             .filter_map(|(p, b)| {
@@ -254,7 +292,14 @@ pub struct Cx<'c, 'a> {
     pub findings: Vec<Finding>,
     /// Local paths (normalised) already read, so an included snippet is read once per entry point.
     pub visited: HashSet<PathBuf>,
+    /// Includes left to read for this dialect: a glob that includes itself stops here, not never.
+    pub budget: usize,
+    /// The files being included right now (innermost last): a file never includes itself.
+    pub stack: Vec<PathBuf>,
 }
+
+/// Included files one dialect reads at most in one scan.
+pub const INCLUDE_BUDGET: usize = 4096;
 
 impl Cx<'_, '_> {
     /// A walked config file: find its base (default rule) and its server path.
@@ -308,6 +353,30 @@ impl Cx<'_, '_> {
         // Server path of each match: the pattern's literal prefix, in server terms, plus the rest.
         let (lit_server, lit_local) = (literal_prefix(server_pattern), literal_prefix(&local_pattern));
         locals.into_iter().filter_map(|l| l.strip_prefix(&lit_local).ok().map(|rest| lit_server.join(rest))).collect()
+    }
+
+    /// Is `local` already being read further up the include chain (a cycle)?
+    pub fn including(&self, local: &Path) -> bool {
+        let n = paths::normalize(local);
+        self.stack.contains(&n)
+    }
+
+    /// Take one include from the budget; `false` when it is spent (a note says so once).
+    pub fn spend(&mut self, from: &ConfFile) -> bool {
+        if self.budget == 0 {
+            return false;
+        }
+        self.budget -= 1;
+        if self.budget == 0 {
+            self.findings.push(Finding::new(
+                crate::finding::Code::Unsupported,
+                format!(
+                    "more than {INCLUDE_BUDGET} included config files (an include that includes itself?); the rest are not read"
+                ),
+                vec![Location::file(paths::display(&from.local))],
+            ));
+        }
+        true
     }
 
     /// Add a claim (context, names and passphrases as given).
@@ -667,6 +736,53 @@ mod tests {
             local_of(Path::new("/etc/ssl/b.pem"), Some(&base), &PathMap::default()),
             t.path("repo/etc/ssl/b.pem")
         );
+    }
+
+    #[test]
+    fn hostile_configs_end_without_panic_or_blowup() {
+        let deep = format!("http {{ {} }}", "server { ".repeat(50_000));
+        let doubling: String = (0..30).map(|i| format!("p{i} = $p{} $p{}\n", i + 1, i + 1)).collect();
+        let t = testutil::Tree::new(&[
+            ("etc/nginx/nginx.conf", "http {\n include conf.d/*.conf;\n}\n"),
+            (
+                "etc/nginx/conf.d/a.conf",
+                "include conf.d/*.conf;\nserver { ssl_certificate a; ssl_certificate_key b; }\n",
+            ),
+            ("etc/nginx/conf.d/b.conf", "include conf.d/*.conf;\n"),
+            ("etc/nginx/deep/nginx.conf", &deep),
+            ("etc/postfix/main.cf", &format!("{doubling}smtpd_tls_cert_file = $p0\n")),
+            (
+                "etc/apache2/apache2.conf",
+                "Include apache2.conf\n</VirtualHost>\n<VirtualHost\nSSLEngine on\nSSLCertificateFile \\",
+            ),
+            ("etc/dovecot/dovecot.conf", "!include dovecot.conf\n}}}}\nssl_cert = <\n"),
+            (
+                "etc/lighttpd/lighttpd.conf",
+                "include \"lighttpd.conf\"\n$HTTP[\"host\"] == \"x\" { ssl.pemfile = ( \"a\" \n",
+            ),
+            ("etc/haproxy/haproxy.cfg", "frontend f\n bind :443 ssl crt\n bind :1 crt-list\n"),
+        ]);
+        let (claims, findings) = t.claims();
+        // Include cycles are cut; the pair in a.conf is one claim; the other files still give theirs.
+        assert!(findings.is_empty());
+        assert_eq!(claims.iter().filter(|c| c.dialect == "nginx").count(), 1);
+        assert!(claims.iter().any(|c| c.dialect == "postfix" && matches!(c.cert, ClaimedFile::Unresolvable { .. })));
+    }
+
+    #[test]
+    fn include_fan_out_stops_at_the_budget_with_a_note() {
+        // Five levels of eight files each including the next level: 8^5 reads without a budget.
+        let mut files: Vec<(String, String)> = vec![("etc/nginx/nginx.conf".into(), "include l1/*.conf;\n".into())];
+        for level in 1..=5 {
+            for i in 0..8 {
+                files.push((format!("etc/nginx/l{level}/{i}.conf"), format!("include l{}/*.conf;\n", level + 1)));
+            }
+        }
+        let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let t = testutil::Tree::new(&refs);
+        let (_, findings) = t.claims();
+        assert_eq!(findings.len(), 1);
+        assert!(findings[0].message.contains("included config files"));
     }
 
     #[test]

@@ -62,7 +62,7 @@ pub struct Directive {
 pub fn parse(text: &str, file: usize) -> Vec<Directive> {
     let tokens = tokenize(text);
     let mut pos = 0;
-    block(&tokens, &mut pos, file)
+    block(&tokens, &mut pos, file, 0)
 }
 
 #[derive(Debug, PartialEq)]
@@ -185,8 +185,28 @@ fn tokenize(text: &str) -> Vec<Tok> {
     out
 }
 
-fn block(tokens: &[Tok], pos: &mut usize, file: usize) -> Vec<Directive> {
+/// Blocks nest at most this deep (nginx configs use 3 or 4); deeper text is skipped, not recursed into.
+const MAX_NESTING: usize = 64;
+
+fn block(tokens: &[Tok], pos: &mut usize, file: usize, depth: usize) -> Vec<Directive> {
     let mut out = Vec::new();
+    if depth > MAX_NESTING {
+        let mut open = 1usize;
+        while let Some(t) = tokens.get(*pos) {
+            *pos += 1;
+            match t {
+                Tok::Open => open += 1,
+                Tok::Close => {
+                    open -= 1;
+                    if open == 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        return out;
+    }
     let mut cur: Option<Directive> = None;
     while let Some(t) = tokens.get(*pos) {
         *pos += 1;
@@ -197,7 +217,7 @@ fn block(tokens: &[Tok], pos: &mut usize, file: usize) -> Vec<Directive> {
             },
             Tok::Semi => out.extend(cur.take()),
             Tok::Open => {
-                let inner = block(tokens, pos, file);
+                let inner = block(tokens, pos, file, depth + 1);
                 let mut d = cur.take().unwrap_or_default();
                 d.block = Some(inner);
                 d.file = file;
@@ -239,11 +259,17 @@ fn splice(
             let server_pattern = prefix.join(pattern);
             for server in cx.expand(&from, &server_pattern) {
                 let inc = cx.included(&from, &server);
+                if cx.including(&inc.local) || !cx.spend(&from) {
+                    break;
+                }
                 let Some(text) = cx.read_text(&inc.local) else { continue };
-                cx.visited.insert(crate::paths::normalize(&inc.local));
+                let key = crate::paths::normalize(&inc.local);
+                cx.visited.insert(key.clone());
                 files.push(inc);
                 let idx = files.len() - 1;
+                cx.stack.push(key);
                 out.extend(load(idx, &text, prefix, cx, files, depth + 1));
+                cx.stack.pop();
             }
             continue;
         }

@@ -135,6 +135,10 @@ fn expand(s: &str, values: &HashMap<&str, &str>, depth: usize) -> Option<String>
         // `${name?value}` / `${name:value}` conditionals: not expanded statically.
         let v = values.get(name)?;
         out.push_str(&expand(v, values, depth + 1)?);
+        // Parameters that double at every level would grow without end.
+        if out.len() > 64 * 1024 {
+            return None;
+        }
         for _ in 0..used {
             chars.next();
         }
