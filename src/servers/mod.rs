@@ -14,12 +14,17 @@
 //! conf dir, Apache's `ServerRoot`, …), in server terms.
 
 pub mod apache;
+pub mod docker;
 pub mod dovecot;
 pub mod haproxy;
 pub mod kubernetes;
 pub mod lighttpd;
+pub mod mysql;
 pub mod nginx;
+pub mod openvpn;
 pub mod postfix;
+pub mod postgres;
+pub mod redis;
 
 use crate::finding::Location;
 use std::collections::HashSet;
@@ -136,6 +141,11 @@ pub fn dialects() -> &'static [&'static dyn Dialect] {
         &dovecot::Dovecot,
         &lighttpd::Lighttpd,
         &kubernetes::Kubernetes,
+        &openvpn::Openvpn,
+        &redis::Redis,
+        &postgres::Postgres,
+        &mysql::Mysql,
+        &docker::Docker,
     ]
 }
 
