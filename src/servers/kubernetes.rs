@@ -190,7 +190,7 @@ pub enum Kind {
 }
 
 impl Node {
-    fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.kind {
             Kind::Map(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
@@ -208,7 +208,7 @@ impl Node {
     pub fn str_at(&self, path: &[&str]) -> Option<&str> {
         self.at(path).and_then(Node::as_str)
     }
-    fn items(&self) -> Vec<&Node> {
+    pub fn items(&self) -> Vec<&Node> {
         match &self.kind {
             Kind::Seq(v) => v.iter().collect(),
             _ => Vec::new(),

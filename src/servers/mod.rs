@@ -14,8 +14,10 @@
 //! conf dir, Apache's `ServerRoot`, …), in server terms.
 
 pub mod apache;
+pub mod caddy;
 pub mod docker;
 pub mod dovecot;
+pub mod envoy;
 pub mod haproxy;
 pub mod kubernetes;
 pub mod lighttpd;
@@ -25,6 +27,7 @@ pub mod openvpn;
 pub mod postfix;
 pub mod postgres;
 pub mod redis;
+pub mod traefik;
 
 use crate::finding::Location;
 use std::collections::HashSet;
@@ -146,6 +149,9 @@ pub fn dialects() -> &'static [&'static dyn Dialect] {
         &postgres::Postgres,
         &mysql::Mysql,
         &docker::Docker,
+        &caddy::Caddy,
+        &traefik::Traefik,
+        &envoy::Envoy,
     ]
 }
 
