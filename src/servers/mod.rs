@@ -327,7 +327,7 @@ impl Cx<'_, '_> {
 
     /// A file named from inside `from` (an include) by its server path.
     pub fn included(&self, from: &ConfFile, server: &Path) -> ConfFile {
-        let local = self.local_of(from, server);
+        let local = relink(&self.local_of(from, server), from.base.as_deref(), self.ctx.map);
         ConfFile { local, server: server.to_path_buf(), base: from.base.clone() }
     }
 
@@ -345,7 +345,7 @@ impl Cx<'_, '_> {
 
     /// The claimed file for a server path already resolved (absolute, or relative to where keymatch runs).
     pub fn path_claim(&self, from: &ConfFile, server: &Path, line: u32) -> ClaimedFile {
-        let local = self.local_of(from, server);
+        let local = relink(&self.local_of(from, server), from.base.as_deref(), self.ctx.map);
         ClaimedFile::Path { server_path: paths::display(server), local, line }
     }
 
@@ -466,6 +466,33 @@ fn local_of(server: &Path, base: Option<&Path>, map: &PathMap) -> PathBuf {
         }
     }
     map.to_local(&normal)
+}
+
+/// A symlink with an absolute target (`sites-enabled/shop -> /etc/nginx/sites-available/shop`)
+/// in a tree found by the default rule points into that tree, not into this machine's `/`.
+/// Returns the final target when some hop was absolute, else `local` unchanged (so a
+/// relative link keeps its own name in messages). With `--root`, discover maps targets itself.
+fn relink(local: &Path, base: Option<&Path>, map: &PathMap) -> PathBuf {
+    let Some(base) = base else { return local.to_path_buf() };
+    if map.root.is_some() || base == Path::new("/") {
+        return local.to_path_buf();
+    }
+    let mut cur = local.to_path_buf();
+    let mut absolute = false;
+    for _ in 0..16 {
+        let Ok(target) = std::fs::read_link(&cur) else { break };
+        cur = if target.is_absolute() {
+            absolute = true;
+            local_of(&target, Some(base), map)
+        } else {
+            paths::normalize(&cur.parent().unwrap_or(Path::new("")).join(target))
+        };
+    }
+    if absolute {
+        cur
+    } else {
+        local.to_path_buf()
+    }
 }
 
 /// Does the path have one of these components?
@@ -799,6 +826,26 @@ mod tests {
         let (_, findings) = t.claims();
         assert_eq!(findings.len(), 1);
         assert!(findings[0].message.contains("included config files"));
+    }
+
+    #[test]
+    fn absolute_links_in_a_repository_point_into_it() {
+        let t = testutil::Tree::new(&[
+            ("repo/etc/nginx/nginx.conf", "http { include /etc/nginx/sites-enabled/*; }\n"),
+            (
+                "repo/etc/nginx/sites-available/shop",
+                "server { ssl_certificate /etc/ssl/live.pem; ssl_certificate_key /etc/ssl/k.pem; }\n",
+            ),
+            ("repo/etc/ssl/archive/cert1.pem", "x"),
+        ]);
+        t.link("repo/etc/nginx/sites-enabled/shop", "/etc/nginx/sites-available/shop");
+        t.link("repo/etc/ssl/live.pem", "/etc/ssl/archive/cert1.pem");
+        t.link("repo/etc/ssl/k.pem", "archive/key1.pem");
+        let (claims, _) = t.claims();
+        assert_eq!(
+            t.summary(&claims),
+            vec!["repo/etc/nginx/sites-available/shop:1 repo/etc/ssl/archive/cert1.pem@1 repo/etc/ssl/k.pem@1 -"]
+        );
     }
 
     #[test]
