@@ -752,6 +752,17 @@ mod tests {
     }
 
     #[test]
+    fn stray_files_are_not_configs() {
+        assert!(!looks_like_config(Path::new("src/app.conf"), b"server { listen 80; }"));
+        assert!(!looks_like_config(Path::new("docs/main.cf"), b"# nothing here"));
+        assert!(!looks_like_config(Path::new("k8s/deploy.yaml"), b"kind: Deployment\n"));
+        assert!(!looks_like_config(Path::new("etc/nginx/ssl/shop.pem"), b"-----BEGIN CERTIFICATE-----"));
+        assert!(!looks_like_config(Path::new("src/main.rs"), b"ssl_certificate"));
+        assert!(looks_like_config(Path::new("etc/nginx/sites-enabled/shop"), b"server {\n ssl_certificate x;\n}"));
+        assert!(looks_like_config(Path::new("-"), b"kind: Secret\ndata:\n  tls.crt: AA==\n"));
+    }
+
+    #[test]
     fn names_drop_catch_alls_and_regexes() {
         assert_eq!(
             clean_names(["_", "Shop.Example.com", ".example.org", "~^www\\d+", "$host", "*.a.com", "10.0.0.1"]),

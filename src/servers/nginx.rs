@@ -487,6 +487,29 @@ mod tests {
     }
 
     #[test]
+    fn odd_whitespace_split_directives_and_hash_inside_words() {
+        let t = Tree::new(&[(
+            "etc/nginx/nginx.conf",
+            "http{server{server_name\tshop.example.com;\r\n\tssl_certificate\r\n\t\t/etc/ssl/a#1.crt\r\n\t;\r\n  ssl_certificate_key '/etc/ssl/my key.pem';}}",
+        )]);
+        let (claims, _) = t.claims();
+        assert_eq!(
+            t.summary(&claims),
+            vec!["etc/nginx/nginx.conf:2 etc/ssl/a#1.crt@2 etc/ssl/my key.pem@5 - [shop.example.com]"]
+        );
+    }
+
+    #[test]
+    fn fewer_keys_than_certificates_pairs_what_it_can() {
+        let t = Tree::new(&[(
+            "etc/nginx/nginx.conf",
+            "http { server {\n ssl_certificate a.crt;\n ssl_certificate b.crt;\n ssl_certificate_key a.key;\n } }\n",
+        )]);
+        let (claims, _) = t.claims();
+        assert_eq!(t.summary(&claims), vec!["etc/nginx/nginx.conf:2 etc/nginx/a.crt@2 etc/nginx/a.key@4 -"]);
+    }
+
+    #[test]
     fn a_stray_conf_is_not_nginx() {
         assert!(!Nginx.recognises(Path::new("project/app.conf"), "server { listen 80; }"));
         assert!(Nginx.recognises(Path::new("etc/nginx/conf.d/app.conf"), "server { listen 80; }"));
