@@ -360,7 +360,9 @@ fn verify_one(catalog: &Catalog, pair: &Pair, clock: &Clock) -> (PairReport, Vec
         subject: None,
     };
     let mut blocked = false;
-    for (role, side) in [("certificate", Some(&pair.cert)), ("key", Some(&pair.key)), ("chain", pair.chain.as_ref())] {
+    // A key "in the certificate file" is the same side: one problem, one finding.
+    let key_side = (!same_side(&pair.cert, &pair.key)).then_some(&pair.key);
+    for (role, side) in [("certificate", Some(&pair.cert)), ("key", key_side), ("chain", pair.chain.as_ref())] {
         if let Some(side) = side {
             if let Some(f) = side_problem(catalog, side, role) {
                 if role != "chain" {
@@ -463,6 +465,17 @@ fn side_ref(catalog: &Catalog, side: &Side) -> Option<ItemRef> {
             Some(ItemRef { path: path.clone(), server_path: server_path.clone(), block: None })
         }
         Side::Unresolvable { .. } => None,
+    }
+}
+
+/// Do two sides name the same file (a key that is in the certificate file)?
+fn same_side(a: &Side, b: &Side) -> bool {
+    match (a, b) {
+        (Side::File { file: x, .. }, Side::File { file: y, .. }) => x == y,
+        (Side::Missing { path: x, at: ax, .. }, Side::Missing { path: y, at: ay, .. })
+        | (Side::Unreadable { path: x, at: ax, .. }, Side::Unreadable { path: y, at: ay, .. }) => x == y && ax == ay,
+        (Side::Unresolvable { text: x, at: ax, .. }, Side::Unresolvable { text: y, at: ay, .. }) => x == y && ax == ay,
+        _ => false,
     }
 }
 

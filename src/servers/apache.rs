@@ -75,6 +75,8 @@ struct Level {
     line: u32,
     /// Relative paths resolve against the ServerRoot in force when they were read.
     root: PathBuf,
+    /// `<VirtualHost ADDR>`.
+    addr: String,
 }
 
 #[derive(Debug, PartialEq)]
@@ -222,7 +224,8 @@ impl State {
                 let arg = arg.trim_end_matches('>').trim().to_string();
                 let sec = match open {
                     "virtualhost" if self.active() && self.vhost.is_none() => {
-                        self.vhost = Some(Level { line, root: self.server_root.clone(), ..Level::default() });
+                        self.vhost =
+                            Some(Level { line, root: self.server_root.clone(), addr: arg.clone(), ..Level::default() });
                         Sec::VHost
                     }
                     "ifmodule" => Sec::Cond(!arg.starts_with('!')),
@@ -305,7 +308,7 @@ impl State {
         for v in &self.vhosts {
             let context = match &v.first_name {
                 Some(n) => format!("VirtualHost {n}"),
-                None => format!("VirtualHost at line {}", v.line),
+                None => format!("VirtualHost {} at line {}", v.addr, v.line),
             };
             self.claims(v, &global, context, cx);
         }

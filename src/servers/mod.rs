@@ -166,7 +166,16 @@ pub fn looks_like_config(path: &Path, head: &[u8]) -> bool {
 }
 
 /// Names and directories server configs have: everything else is not decoded at all.
+/// Templates and examples (`/usr/share/…`, `doc/`, `examples/`) are not what a server loads.
 fn candidate_path(path: &Path) -> bool {
+    let comps: Vec<String> = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let template = comps
+        .windows(2)
+        .any(|w| w.first().is_some_and(|a| a == "usr") && w.get(1).is_some_and(|b| b == "share"))
+        || comps.iter().any(|c| matches!(c.as_str(), "doc" | "docs" | "examples" | "example" | "samples" | "sample"));
+    if template {
+        return false;
+    }
     let name = file_name(path);
     const EXT: &[&str] = &[".conf", ".cf", ".cfg", ".yaml", ".yml", ".json", ".toml", ".ext", ".ovpn", ".cnf"];
     const DIRS: &[&str] = &[
@@ -758,6 +767,14 @@ mod tests {
         assert!(!looks_like_config(Path::new("k8s/deploy.yaml"), b"kind: Deployment\n"));
         assert!(!looks_like_config(Path::new("etc/nginx/ssl/shop.pem"), b"-----BEGIN CERTIFICATE-----"));
         assert!(!looks_like_config(Path::new("src/main.rs"), b"ssl_certificate"));
+        assert!(!looks_like_config(
+            Path::new("/usr/share/doc/haproxy/examples/edge.cfg"),
+            b"frontend f\n bind :443 ssl crt x\n"
+        ));
+        assert!(!looks_like_config(
+            Path::new("/usr/share/dovecot/dovecot.conf"),
+            b"!include conf.d/*.conf\nssl = yes\n"
+        ));
         assert!(looks_like_config(Path::new("etc/nginx/sites-enabled/shop"), b"server {\n ssl_certificate x;\n}"));
         assert!(looks_like_config(Path::new("-"), b"kind: Secret\ndata:\n  tls.crt: AA==\n"));
     }
