@@ -34,7 +34,8 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 /// A certificate/key pair that a server config says it loads.
-#[derive(Debug, Clone)]
+/// `Debug` leaves out the passphrases (see the manual impl below).
+#[derive(Clone)]
 pub struct Claim {
     /// "nginx", "apache", "haproxy", "postfix", "dovecot", "lighttpd", "kubernetes", …
     pub dialect: &'static str,
@@ -57,8 +58,8 @@ pub struct Claim {
     pub key_config: Option<Location>,
 }
 
-/// One file a claim names.
-#[derive(Debug, Clone)]
+/// One file a claim names. `Debug` shows the length of inline material, never its bytes.
+#[derive(Clone)]
 pub enum ClaimedFile {
     /// A path on the server, and where it is here (after --root/--map/relative resolution).
     Path { server_path: String, local: PathBuf, line: u32 },
@@ -67,6 +68,44 @@ pub enum ClaimedFile {
     Inline { label: String, bytes: Vec<u8>, line: u32 },
     /// Cannot be resolved statically (a variable): reported as a note, never a false finding.
     Unresolvable { text: String, reason: String, line: u32 },
+}
+
+impl std::fmt::Debug for Claim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Claim")
+            .field("dialect", &self.dialect)
+            .field("config", &self.config)
+            .field("context", &self.context)
+            .field("cert", &self.cert)
+            .field("key", &self.key)
+            .field("chain", &self.chain)
+            .field("names", &self.names)
+            .field("passphrases", &format_args!("[{} redacted]", self.passphrases.len()))
+            .field("key_config", &self.key_config)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ClaimedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClaimedFile::Path { server_path, local, line } => f
+                .debug_struct("Path")
+                .field("server_path", server_path)
+                .field("local", local)
+                .field("line", line)
+                .finish(),
+            ClaimedFile::Inline { label, bytes, line } => f
+                .debug_struct("Inline")
+                .field("label", label)
+                .field("bytes", &format_args!("<{} bytes>", bytes.len()))
+                .field("line", line)
+                .finish(),
+            ClaimedFile::Unresolvable { text, reason, line } => {
+                f.debug_struct("Unresolvable").field("text", text).field("reason", reason).field("line", line).finish()
+            }
+        }
+    }
 }
 
 impl ClaimedFile {
@@ -777,6 +816,28 @@ mod tests {
         ));
         assert!(looks_like_config(Path::new("etc/nginx/sites-enabled/shop"), b"server {\n ssl_certificate x;\n}"));
         assert!(looks_like_config(Path::new("-"), b"kind: Secret\ndata:\n  tls.crt: AA==\n"));
+    }
+
+    #[test]
+    fn debug_never_shows_inline_material_or_passphrases() {
+        let c = Claim {
+            dialect: "kubernetes",
+            config: Location::file("s.yaml"),
+            context: None,
+            cert: ClaimedFile::Inline { label: "s.yaml#a/b/tls.crt".into(), bytes: b"CERTBYTES".to_vec(), line: 1 },
+            key: Some(ClaimedFile::Inline {
+                label: "s.yaml#a/b/tls.key".into(),
+                bytes: b"SECRETKEY".to_vec(),
+                line: 2,
+            }),
+            chain: None,
+            names: Vec::new(),
+            passphrases: vec![b"hunter2".to_vec()],
+            key_config: None,
+        };
+        let shown = format!("{c:?}");
+        assert!(shown.contains("tls.key") && shown.contains("<9 bytes>"));
+        assert!(!shown.contains("SECRETKEY") && !shown.contains("hunter2") && !shown.contains("83, 69"));
     }
 
     #[test]
