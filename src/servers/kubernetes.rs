@@ -24,13 +24,14 @@ impl Dialect for Kubernetes {
         let name = super::file_name(path);
         let yamlish = name.ends_with(".yaml")
             || name.ends_with(".yml")
+            || name.ends_with(".json")
             || path == Path::new("-")
             || (name == "config" && has_kube_dir(path))
             || name.starts_with("kubeconfig");
         yamlish
             && (text.contains("tls.crt")
                 || text.contains("client-certificate")
-                || (text.contains("kind: Ingress") && text.contains("secretName")))
+                || (text.contains("Ingress") && text.contains("secretName")))
     }
 
     fn is_entry(&self, _path: &Path, _text: &str) -> bool {
@@ -289,6 +290,16 @@ mod tests {
         let bomb = "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nd: [*c, *c]\n";
         assert_eq!(load(bomb).len(), 1);
         let _ = load("key: [unclosed\n  - : :\n\t");
+    }
+
+    #[test]
+    fn kubectl_json_output_is_read_too() {
+        let json = "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": [\n    {\n      \"kind\": \"Secret\",\n      \"metadata\": {\"name\": \"a\", \"namespace\": \"ns\"},\n      \"type\": \"kubernetes.io/tls\",\n      \"data\": {\"tls.crt\": \"eA==\", \"tls.key\": \"eQ==\"}\n    }\n  ]\n}\n";
+        let t = Tree::new(&[("out/secrets.json", json)]);
+        let (claims, _) = t.claims();
+        assert_eq!(claims.len(), 1);
+        assert_eq!(claims[0].context.as_deref(), Some("ns/a"));
+        assert_eq!(claims[0].config.line, Some(5));
     }
 
     #[test]

@@ -43,7 +43,9 @@ impl Dialect for Nginx {
         let mut files = vec![file.clone()];
         let tree = load(0, text, &prefix, cx, &mut files, 0);
         let top = Ssl::default();
-        walk(&tree, &top, false, &files, &prefix, cx);
+        // A fragment read on its own (a repository without nginx.conf) is `http` content.
+        let fragment = !self.is_entry(&file.local, text);
+        walk(&tree, &top, fragment, &files, &prefix, cx);
     }
 }
 
@@ -507,6 +509,17 @@ mod tests {
         )]);
         let (claims, _) = t.claims();
         assert_eq!(t.summary(&claims), vec!["etc/nginx/nginx.conf:2 etc/nginx/a.crt@2 etc/nginx/a.key@4 -"]);
+    }
+
+    #[test]
+    fn without_nginx_conf_each_fragment_is_read_once_as_http_content() {
+        let t = Tree::new(&[
+            ("deploy/nginx/sites/shop.conf", "server {\n server_name shop.example.com;\n ssl_certificate /etc/ssl/shop.pem;\n include ../snippets/key.conf;\n}\n"),
+            ("deploy/nginx/snippets/key.conf", "ssl_certificate_key /etc/ssl/shop.key;\n"),
+        ]);
+        let (claims, _) = t.claims();
+        assert_eq!(claims.len(), 1);
+        assert_eq!(claims[0].config.line, Some(3));
     }
 
     #[test]
