@@ -11,12 +11,22 @@
 //!
 //! Everything here is pure: no file system, no clock.
 
+pub mod cert;
+pub mod der;
+pub mod encrypted;
+pub mod key;
 pub mod model;
+pub mod pem;
 pub mod pubkey;
 
 pub use model::*;
 
-use crate::finding::Finding;
+use crate::finding::{Code, Finding, Location};
+use encrypted::Opened;
+use pubkey::EcParams;
+
+/// At most this many PEM blocks are read from one file (DESIGN.md "Limits").
+pub const MAX_BLOCKS: usize = 1024;
 
 /// Where the bytes came from, for locations in findings.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -68,6 +78,208 @@ impl ParsedFile {
 /// Parse one file's bytes. `passphrases` are tried in order on encrypted keys.
 /// Never panics, whatever the bytes.
 pub fn parse_bytes(bytes: &[u8], source: Source, passphrases: &[Vec<u8>]) -> ParsedFile {
-    let _ = (bytes, passphrases);
-    ParsedFile { source, items: Vec::new(), findings: Vec::new() }
+    let mut out = ParsedFile { source, items: Vec::new(), findings: Vec::new() };
+    if pem::looks_like_pem(bytes) {
+        parse_pem(bytes, passphrases, &mut out);
+    } else {
+        parse_der(bytes, passphrases, &mut out);
+    }
+    out
+}
+
+/// What a PEM label claims the block is, when it claims a certificate or key.
+fn claim_of(label: &str) -> Option<Claimed> {
+    match label {
+        "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => Some(Claimed::Certificate),
+        "RSA PRIVATE KEY" | "EC PRIVATE KEY" | "PRIVATE KEY" | "ENCRYPTED PRIVATE KEY" | "DSA PRIVATE KEY" => {
+            Some(Claimed::PrivateKey)
+        }
+        "PUBLIC KEY" | "RSA PUBLIC KEY" => Some(Claimed::PublicKey),
+        _ => None,
+    }
+}
+
+fn claimed_name(c: Claimed) -> &'static str {
+    match c {
+        Claimed::Certificate => "certificate",
+        Claimed::PrivateKey => "private key",
+        Claimed::PublicKey => "public key",
+    }
+}
+
+fn parse_pem(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
+    let (blocks, more) = pem::split(bytes, MAX_BLOCKS);
+    // The curve of the last `EC PARAMETERS` block, for SEC1 keys without parameters.
+    let mut ec_params: Option<EcParams> = None;
+    for (index, block) in blocks.iter().enumerate() {
+        let kind = match pem_item(block, passphrases, &mut ec_params) {
+            Ok(kind) => kind,
+            Err((claimed, reason)) => {
+                let loc = location(out, Some(index), Some(block.line));
+                out.findings.push(malformed_finding(
+                    &out.source,
+                    claimed,
+                    &format!("PEM block {index} ({}, line {})", block.label, block.line),
+                    &reason,
+                    loc,
+                ));
+                ItemKind::Malformed { claimed, reason }
+            }
+        };
+        out.items.push(Item { block: index, line: Some(block.line), kind });
+    }
+    if more {
+        let loc = location(out, None, None);
+        out.findings.push(Finding::new(
+            Code::Unsupported,
+            format!(
+                "{} holds more than {MAX_BLOCKS} PEM blocks; only the first {MAX_BLOCKS} were read",
+                out.source.path
+            ),
+            vec![loc],
+        ));
+    }
+}
+
+fn location(out: &ParsedFile, block: Option<usize>, line: Option<u32>) -> Location {
+    let mut loc = Location::file(&out.source.path).with_server_path(out.source.server_path.clone());
+    loc.block = block;
+    loc.line = line;
+    loc
+}
+
+fn malformed_finding(source: &Source, claimed: Claimed, what: &str, reason: &str, loc: Location) -> Finding {
+    Finding::new(
+        Code::Malformed,
+        format!("{}: {what} claims to be a {} but does not decode: {reason}", source.path, claimed_name(claimed)),
+        vec![loc],
+    )
+    .with_hint("copy the file again from its source; check it with `openssl x509 -noout` or `openssl pkey -noout`")
+}
+
+/// One PEM block → its item; `Err` for a block that claims to be a certificate
+/// or key and does not decode.
+fn pem_item(
+    block: &pem::Block<'_>,
+    passphrases: &[Vec<u8>],
+    ec_params: &mut Option<EcParams>,
+) -> Result<ItemKind, (Claimed, String)> {
+    let label = block.label.as_str();
+    let Some(claimed) = claim_of(label) else {
+        if label == "EC PARAMETERS" && block.complete {
+            if let Ok(body) = pem::decode_body(block) {
+                if let Ok((params, _)) = der::read_tlv(&body) {
+                    *ec_params = pubkey::ec_params(&params).ok();
+                }
+            }
+        }
+        return Ok(ItemKind::Other(block.label.clone()));
+    };
+    let fail = |reason: String| (claimed, reason);
+    if !block.complete {
+        return Err(fail(format!("no -----END {label}----- line (the file is truncated)")));
+    }
+    let body = pem::decode_body(block).map_err(fail)?;
+    if body.is_empty() {
+        return Err(fail("the block is empty".into()));
+    }
+    let encrypted = block.header("Proc-Type").is_some_and(|v| v.to_ascii_uppercase().contains("ENCRYPTED"));
+    match label {
+        "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
+            cert::decode(&body).map(|c| ItemKind::Certificate(Box::new(c))).map_err(fail)
+        }
+        "PUBLIC KEY" => pubkey::decode_spki(&body).map(ItemKind::PublicKey).map_err(fail),
+        "RSA PUBLIC KEY" => pubkey::decode_rsa_public_key(&body).map(ItemKind::PublicKey).map_err(fail),
+        "ENCRYPTED PRIVATE KEY" => opened(encrypted::pkcs8(&body, passphrases)).map_err(fail),
+        _ if encrypted => {
+            let dek = block.header("DEK-Info").ok_or_else(|| fail("Proc-Type ENCRYPTED without DEK-Info".into()))?;
+            let params = ec_params.clone();
+            let parse = |plain: &[u8]| plain_key(label, plain, KeyFormat::LegacyEncrypted, params.as_ref());
+            opened(encrypted::legacy(dek, &body, passphrases, &parse)).map_err(fail)
+        }
+        _ => {
+            let format = match label {
+                "PRIVATE KEY" => KeyFormat::Pkcs8,
+                "EC PRIVATE KEY" => KeyFormat::Sec1,
+                _ => KeyFormat::Pkcs1,
+            };
+            plain_key(label, &body, format, ec_params.as_ref()).map(ItemKind::PrivateKey).map_err(fail)
+        }
+    }
+}
+
+fn opened(r: Result<Opened, String>) -> Result<ItemKind, String> {
+    match r? {
+        Opened::Key(k) => Ok(ItemKind::PrivateKey(*k)),
+        Opened::Locked(e) => Ok(ItemKind::EncryptedKey(e)),
+    }
+}
+
+/// An unencrypted (or decrypted) private key by its PEM label.
+fn plain_key(label: &str, der: &[u8], format: KeyFormat, ec: Option<&EcParams>) -> Result<PrivateKey, String> {
+    match label {
+        "RSA PRIVATE KEY" => key::pkcs1(der, format),
+        "EC PRIVATE KEY" => key::sec1(der, ec, format),
+        "DSA PRIVATE KEY" => {
+            der::read_tlv(der)?.0.expect(der::SEQUENCE, "DSAPrivateKey")?;
+            Ok(key::unsupported(format, "DSA".into()))
+        }
+        _ => key::pkcs8(der, format),
+    }
+}
+
+/// File names under which a DER blob that does not decode is reported.
+const DER_NAMES: &[&str] = &[".der", ".cer", ".crt", ".key", ".pem", ".p8", ".pk8"];
+
+fn parse_der(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
+    if bytes.first() != Some(&der::SEQUENCE) {
+        return;
+    }
+    let lower = out.source.path.to_ascii_lowercase();
+    let named = DER_NAMES.iter().any(|ext| lower.ends_with(ext));
+    let by_name = if [".key", ".p8", ".pk8"].iter().any(|ext| lower.ends_with(ext)) {
+        Claimed::PrivateKey
+    } else {
+        Claimed::Certificate
+    };
+    let result: Result<ItemKind, (Claimed, String)> = match der::read_tlv(bytes) {
+        Err(reason) if named => Err((by_name, reason)),
+        Err(_) => return,
+        Ok((top, _)) => match der::classify(&top) {
+            Some(kind) => der_item(kind, top.raw, passphrases),
+            None => match der::check_tree(&top) {
+                Err(reason) if named => Err((by_name, reason)),
+                _ => return,
+            },
+        },
+    };
+    let kind = match result {
+        Ok(kind) => kind,
+        Err((claimed, reason)) => {
+            let loc = location(out, Some(0), None);
+            out.findings.push(malformed_finding(&out.source, claimed, "the DER object", &reason, loc));
+            ItemKind::Malformed { claimed, reason }
+        }
+    };
+    out.items.push(Item { block: 0, line: None, kind });
+}
+
+fn der_item(kind: der::DerKind, raw: &[u8], passphrases: &[Vec<u8>]) -> Result<ItemKind, (Claimed, String)> {
+    use der::DerKind as K;
+    let key = |r: Result<PrivateKey, String>| r.map(ItemKind::PrivateKey).map_err(|e| (Claimed::PrivateKey, e));
+    match kind {
+        K::Certificate => {
+            cert::decode(raw).map(|c| ItemKind::Certificate(Box::new(c))).map_err(|e| (Claimed::Certificate, e))
+        }
+        K::CertificateRequest => Ok(ItemKind::Other("CERTIFICATE REQUEST".into())),
+        K::Crl => Ok(ItemKind::Other("X509 CRL".into())),
+        K::Pkcs8 => key(key::pkcs8(raw, KeyFormat::Pkcs8)),
+        K::Pkcs1Private => key(key::pkcs1(raw, KeyFormat::Pkcs1)),
+        K::Sec1 => key(key::sec1(raw, None, KeyFormat::Sec1)),
+        K::EncryptedPkcs8 => opened(encrypted::pkcs8(raw, passphrases)).map_err(|e| (Claimed::PrivateKey, e)),
+        K::Spki => pubkey::decode_spki(raw).map(ItemKind::PublicKey).map_err(|e| (Claimed::PublicKey, e)),
+        K::Pkcs1Public => {
+            pubkey::decode_rsa_public_key(raw).map(ItemKind::PublicKey).map_err(|e| (Claimed::PublicKey, e))
+        }
+    }
 }

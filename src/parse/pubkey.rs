@@ -1,15 +1,319 @@
 //! SubjectPublicKeyInfo ↔ canonical [`PublicKey`]: decoding (RSA, RSASSA-PSS,
 //! EC named and explicit-but-known curves, compressed points, Ed25519) and the
 //! canonical SPKI DER whose SHA-256 is the key's fingerprint.
+//!
+//! RFC 5280 §4.1.2.7 (SPKI), RFC 3279 / RFC 5480 (RSA, EC, ECParameters),
+//! RFC 4055 (RSASSA-PSS), RFC 8410 (Ed25519), SEC 1 §2.3 (point encodings).
 
-use super::model::PublicKey;
+use super::der::{self, Tlv};
+use super::model::{bit_len, strip_leading_zeros, Curve, PublicKey};
+use p256::elliptic_curve::sec1::ToSec1Point;
+
+/// The largest RSA modulus keymatch checks (BoringSSL's maximum).
+pub const MAX_RSA_BITS: usize = 16384;
+
+pub(crate) const OID_RSA: &str = "1.2.840.113549.1.1.1";
+pub(crate) const OID_RSA_PSS: &str = "1.2.840.113549.1.1.10";
+pub(crate) const OID_EC: &str = "1.2.840.10045.2.1";
+pub(crate) const OID_ED25519: &str = "1.3.101.112";
+const OID_PRIME_FIELD: &str = "1.2.840.10045.1.1";
+
+// Content octets of the OIDs the canonical SPKI writes.
+const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+const EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+const PRIME256V1: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+const SECP384R1: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
+const SECP521R1: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x23];
+const ED25519: &[u8] = &[0x2b, 0x65, 0x70];
+
+/// A readable name for an algorithm OID keymatch does not check.
+pub(crate) fn algorithm_name(oid: &str) -> String {
+    let name = match oid {
+        "1.3.101.113" => "Ed448",
+        "1.3.101.110" => "X25519",
+        "1.3.101.111" => "X448",
+        "1.2.840.10040.4.1" => "DSA",
+        "1.2.840.113549.1.3.1" => "DH",
+        "1.2.840.10046.2.1" => "X9.42 DH",
+        "1.3.132.1.12" => "ECDH",
+        "1.2.156.10197.1.301" => "SM2",
+        "1.2.643.7.1.1.1.1" => "GOST R 34.10-2012 (256)",
+        "1.2.643.7.1.1.1.2" => "GOST R 34.10-2012 (512)",
+        "2.16.840.1.101.3.4.3.17" => "ML-DSA-44",
+        "2.16.840.1.101.3.4.3.18" => "ML-DSA-65",
+        "2.16.840.1.101.3.4.3.19" => "ML-DSA-87",
+        _ => return format!("algorithm {oid}"),
+    };
+    name.to_string()
+}
+
+fn curve_name(oid: &str) -> String {
+    let name = match oid {
+        "1.3.132.0.10" => "secp256k1",
+        "1.3.132.0.33" => "secp224r1",
+        "1.2.840.10045.3.1.1" => "prime192v1",
+        "1.3.36.3.3.2.8.1.1.7" => "brainpoolP256r1",
+        "1.3.36.3.3.2.8.1.1.11" => "brainpoolP384r1",
+        "1.3.36.3.3.2.8.1.1.13" => "brainpoolP512r1",
+        "1.2.156.10197.1.301" => "SM2",
+        _ => return oid.to_string(),
+    };
+    name.to_string()
+}
+
+/// The curve an `ECParameters` value names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EcParams {
+    Known(Curve),
+    /// A curve keymatch does not check: "EC secp256k1", "EC 1.2.3…", "EC explicit parameters (unknown curve)".
+    Unsupported(String),
+}
+
+/// Domain parameters of the supported curves (big-endian hex), for telling
+/// explicit parameters apart.
+struct Domain {
+    curve: Curve,
+    p: &'static str,
+    a: &'static str,
+    b: &'static str,
+    gx: &'static str,
+    gy: &'static str,
+    n: &'static str,
+}
+
+const DOMAINS: &[Domain] = &[
+    Domain {
+        curve: Curve::P256,
+        p: "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff",
+        a: "ffffffff00000001000000000000000000000000fffffffffffffffffffffffc",
+        b: "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b",
+        gx: "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296",
+        gy: "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5",
+        n: "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551",
+    },
+    Domain {
+        curve: Curve::P384,
+        p: "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff",
+        a: "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000fffffffc",
+        b: "b3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aef",
+        gx: "aa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e3872760ab7",
+        gy: "3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5f",
+        n: "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973",
+    },
+    Domain {
+        curve: Curve::P521,
+        p: "01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+        a: "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc",
+        b: "51953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00",
+        gx: "00c6858e06b70404e9cd9e3ecb662395b4429c648139053fb521f828af606b4d3dbaa14b5e77efe75928fe1dc127a2ffa8de3348b3c1856a429bf97e7e31c2e5bd66",
+        gy: "011839296a789a3bc0045c8a5fb42c7d1bd998f54449579b446817afbd17273e662c97ee72995ef42640c550b9013fad0761353c7086a272c24088be94769fd16650",
+        n: "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409",
+    },
+];
+
+/// Does a big-endian magnitude equal the hex constant (leading zeros ignored)?
+fn eq_hex(bytes: &[u8], hex: &str) -> bool {
+    let hex = hex.trim_start_matches('0');
+    let bytes = strip_leading_zeros(bytes);
+    der::hex(bytes).trim_start_matches('0') == hex
+}
+
+/// Field size in bytes of a supported curve.
+pub(crate) fn field_len(curve: Curve) -> usize {
+    match curve {
+        Curve::P256 => 32,
+        Curve::P384 => 48,
+        Curve::P521 => 66,
+    }
+}
+
+fn curve_oid(curve: Curve) -> &'static [u8] {
+    match curve {
+        Curve::P256 => PRIME256V1,
+        Curve::P384 => SECP384R1,
+        Curve::P521 => SECP521R1,
+    }
+}
+
+/// Decode `ECParameters ::= CHOICE { namedCurve OID, specifiedCurve SpecifiedECDomain, implicitCurve NULL }`
+/// (RFC 5480 §2.1.1, SEC 1 §C.2).
+pub(crate) fn ec_params(params: &Tlv<'_>) -> Result<EcParams, String> {
+    match params.tag {
+        der::OID => {
+            let oid = der::oid_to_string(params.content);
+            Ok(match oid.as_str() {
+                "1.2.840.10045.3.1.7" => EcParams::Known(Curve::P256),
+                "1.3.132.0.34" => EcParams::Known(Curve::P384),
+                "1.3.132.0.35" => EcParams::Known(Curve::P521),
+                other => EcParams::Unsupported(format!("EC {}", curve_name(other))),
+            })
+        }
+        der::SEQUENCE => explicit_params(params),
+        der::NULL => Err("EC parameters are implicitlyCA (inherited), which cannot be resolved".into()),
+        t => Err(format!("EC parameters: unexpected {}", der::tag_name(t))),
+    }
+}
+
+/// SpecifiedECDomain: compare p, a, b, G and the order with the known curves.
+fn explicit_params(seq: &Tlv<'_>) -> Result<EcParams, String> {
+    let mut r = seq.children();
+    let _version = r.read_tag(der::INTEGER, "EC parameters version")?;
+    let field = r.read_tag(der::SEQUENCE, "EC fieldID")?;
+    let mut fr = field.children();
+    let field_type = fr.read_tag(der::OID, "EC field type")?;
+    if der::oid_to_string(field_type.content) != OID_PRIME_FIELD {
+        return Ok(EcParams::Unsupported("EC over a characteristic-two field".into()));
+    }
+    let p = fr.read_tag(der::INTEGER, "EC prime")?.uint()?;
+    let curve = r.read_tag(der::SEQUENCE, "EC curve")?;
+    let mut cr = curve.children();
+    let a = cr.read_tag(der::OCTET_STRING, "EC a")?.content;
+    let b = cr.read_tag(der::OCTET_STRING, "EC b")?.content;
+    let base = r.read_tag(der::OCTET_STRING, "EC base point")?.content;
+    let order = r.read_tag(der::INTEGER, "EC order")?.uint()?;
+    for d in DOMAINS {
+        if eq_hex(p, d.p) && eq_hex(a, d.a) && eq_hex(b, d.b) && eq_hex(order, d.n) && base_matches(base, d) {
+            return Ok(EcParams::Known(d.curve));
+        }
+    }
+    Ok(EcParams::Unsupported("EC explicit parameters (unknown curve)".into()))
+}
+
+fn base_matches(g: &[u8], d: &Domain) -> bool {
+    let len = field_len(d.curve);
+    let Some((&tag, rest)) = g.split_first() else { return false };
+    match tag {
+        0x04 | 0x06 | 0x07 if rest.len() == 2 * len => {
+            let (x, y) = rest.split_at(len);
+            eq_hex(x, d.gx) && eq_hex(y, d.gy)
+        }
+        0x02 | 0x03 if rest.len() == len => {
+            let y_odd = d.gy.chars().last().and_then(|c| c.to_digit(16)).is_some_and(|v| v & 1 == 1);
+            eq_hex(rest, d.gx) && (tag == 0x03) == y_odd
+        }
+        _ => false,
+    }
+}
+
+/// Decode a SEC1 point (compressed, uncompressed or hybrid) on `curve` to its
+/// uncompressed form; a point that is not on the curve is an error.
+pub(crate) fn decode_point(curve: Curve, bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let bytes_owned;
+    let mut bytes = bytes;
+    // Hybrid form (0x06/0x07): same coordinates as uncompressed.
+    if let Some((&(0x06 | 0x07), rest)) = bytes.split_first() {
+        let mut v = Vec::with_capacity(bytes.len());
+        v.push(0x04);
+        v.extend_from_slice(rest);
+        bytes_owned = v;
+        bytes = &bytes_owned;
+    }
+    let point = match curve {
+        Curve::P256 => p256::PublicKey::from_sec1_bytes(bytes).map(|k| k.to_sec1_point(false).as_bytes().to_vec()),
+        Curve::P384 => p384::PublicKey::from_sec1_bytes(bytes).map(|k| k.to_sec1_point(false).as_bytes().to_vec()),
+        Curve::P521 => p521::PublicKey::from_sec1_bytes(bytes).map(|k| k.to_sec1_point(false).as_bytes().to_vec()),
+    };
+    point.map_err(|_| format!("the EC public point is not a valid point on {}", curve.name()))
+}
+
+/// d·G in uncompressed form; `None` when d is 0 or not below the curve order.
+pub(crate) fn derive_ec_public(curve: Curve, d: &[u8]) -> Option<Vec<u8>> {
+    let d = strip_leading_zeros(d);
+    let len = field_len(curve);
+    if d.len() > len {
+        return None;
+    }
+    let mut padded = vec![0u8; len];
+    padded.get_mut(len - d.len()..)?.copy_from_slice(d);
+    let point = match curve {
+        Curve::P256 => p256::SecretKey::from_slice(&padded).ok()?.public_key().to_sec1_point(false).as_bytes().to_vec(),
+        Curve::P384 => p384::SecretKey::from_slice(&padded).ok()?.public_key().to_sec1_point(false).as_bytes().to_vec(),
+        Curve::P521 => p521::SecretKey::from_slice(&padded).ok()?.public_key().to_sec1_point(false).as_bytes().to_vec(),
+    };
+    Some(point)
+}
+
+/// RSA public key from its numbers; moduli above [`MAX_RSA_BITS`] are unsupported.
+pub(crate) fn rsa_public(n: &[u8], e: &[u8]) -> PublicKey {
+    let bits = bit_len(n);
+    if bits > MAX_RSA_BITS {
+        return PublicKey::Unsupported { algorithm: format!("RSA-{bits} (above {MAX_RSA_BITS} bits)") };
+    }
+    PublicKey::Rsa { n: strip_leading_zeros(n).to_vec(), e: strip_leading_zeros(e).to_vec() }
+}
+
+/// PKCS#1 `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` (RFC 8017 §A.1.1).
+pub(crate) fn decode_rsa_public_key(bytes: &[u8]) -> Result<PublicKey, String> {
+    let seq = der::read_tlv(bytes)?.0.expect(der::SEQUENCE, "RSAPublicKey")?;
+    let mut r = seq.children();
+    let n = r.read_tag(der::INTEGER, "RSA modulus")?.uint()?;
+    let e = r.read_tag(der::INTEGER, "RSA public exponent")?.uint()?;
+    if n.is_empty() || e.is_empty() {
+        return Err("RSA modulus or exponent is zero".into());
+    }
+    Ok(rsa_public(n, e))
+}
+
+/// Decode a DER `SubjectPublicKeyInfo` (the whole TLV) into a canonical [`PublicKey`].
+/// Errors describe why the key does not decode (for a `malformed` finding).
+pub fn decode_spki(bytes: &[u8]) -> Result<PublicKey, String> {
+    let (tlv, _) = der::read_tlv(bytes)?;
+    decode_spki_tlv(&tlv)
+}
+
+pub(crate) fn decode_spki_tlv(spki: &Tlv<'_>) -> Result<PublicKey, String> {
+    let spki = spki.expect(der::SEQUENCE, "SubjectPublicKeyInfo")?;
+    let mut r = spki.children();
+    let alg = r.read_tag(der::SEQUENCE, "SubjectPublicKeyInfo algorithm")?;
+    let key = r.read_tag(der::BIT_STRING, "SubjectPublicKeyInfo key")?.bit_string_bytes()?;
+    let mut ar = alg.children();
+    let oid = der::oid_to_string(ar.read_tag(der::OID, "algorithm OID")?.content);
+    let params = if ar.is_empty() { None } else { Some(ar.read()?) };
+    match oid.as_str() {
+        OID_RSA | OID_RSA_PSS => decode_rsa_public_key(key),
+        OID_EC => {
+            let params = params.ok_or("id-ecPublicKey without curve parameters")?;
+            match ec_params(&params)? {
+                EcParams::Known(curve) => Ok(PublicKey::Ec { curve, point: decode_point(curve, key)? }),
+                EcParams::Unsupported(name) => Ok(PublicKey::Unsupported { algorithm: name }),
+            }
+        }
+        OID_ED25519 => {
+            let k: [u8; 32] = key.try_into().map_err(|_| format!("Ed25519 key of {} bytes, not 32", key.len()))?;
+            Ok(PublicKey::Ed25519(k))
+        }
+        other => Ok(PublicKey::Unsupported { algorithm: algorithm_name(other) }),
+    }
+}
 
 /// Canonical SPKI DER: rsaEncryption with NULL parameters for RSA (PSS
 /// certificates included), id-ecPublicKey with the named curve and the
 /// uncompressed point, id-Ed25519. `None` for unsupported keys.
 pub fn canonical_spki_der(key: &PublicKey) -> Option<Vec<u8>> {
-    let _ = key;
-    None
+    let mut alg = Vec::with_capacity(24);
+    let key_bits = match key {
+        PublicKey::Rsa { n, e } => {
+            der::write_tlv(&mut alg, der::OID, RSA_ENCRYPTION);
+            der::write_tlv(&mut alg, der::NULL, &[]);
+            let mut ints = Vec::with_capacity(n.len() + e.len() + 16);
+            der::write_uint(&mut ints, n);
+            der::write_uint(&mut ints, e);
+            der::bit_string(&der::tlv(der::SEQUENCE, &ints))
+        }
+        PublicKey::Ec { curve, point } => {
+            der::write_tlv(&mut alg, der::OID, EC_PUBLIC_KEY);
+            der::write_tlv(&mut alg, der::OID, curve_oid(*curve));
+            der::bit_string(point)
+        }
+        PublicKey::Ed25519(k) => {
+            der::write_tlv(&mut alg, der::OID, ED25519);
+            der::bit_string(k)
+        }
+        PublicKey::Unsupported { .. } => return None,
+    };
+    let mut content = der::tlv(der::SEQUENCE, &alg);
+    content.extend_from_slice(&key_bits);
+    Some(der::tlv(der::SEQUENCE, &content))
 }
 
 /// `sha256:<64 hex>` over [`canonical_spki_der`]; `None` for unsupported keys.
@@ -18,10 +322,5 @@ pub fn fingerprint(key: &PublicKey) -> Option<String> {
     use sha2::{Digest, Sha256};
     let der = canonical_spki_der(key)?;
     let digest = Sha256::digest(&der);
-    let mut s = String::with_capacity(7 + 64);
-    s.push_str("sha256:");
-    for b in digest.iter() {
-        s.push_str(&format!("{b:02x}"));
-    }
-    Some(s)
+    Some(format!("sha256:{}", der::hex(&digest)))
 }

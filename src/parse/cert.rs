@@ -1,0 +1,301 @@
+//! X.509 certificate (RFC 5280 §4.1) → [`CertInfo`].
+//!
+//! Decoded with the lenient reader in [`super::der`] rather than a strict
+//! decoder: certificates in the wild carry negative or over-long serials,
+//! non-minimal lengths and odd string types that servers load without
+//! complaint, and keymatch must not call those malformed. Only what keymatch
+//! needs is decoded; the rest is skipped structurally.
+
+use super::der::{self, Tlv};
+use super::model::CertInfo;
+use super::pubkey;
+
+const OID_BASIC_CONSTRAINTS: &str = "2.5.29.19";
+const OID_SUBJECT_ALT_NAME: &str = "2.5.29.17";
+
+/// Decode the first DER element of `bytes` as a certificate (for
+/// `TRUSTED CERTIFICATE`, what follows it is OpenSSL's trust data, ignored).
+pub fn decode(bytes: &[u8]) -> Result<CertInfo, String> {
+    let (cert, _trailing) = der::read_tlv(bytes)?;
+    decode_tlv(&cert)
+}
+
+pub(crate) fn decode_tlv(cert: &Tlv<'_>) -> Result<CertInfo, String> {
+    let cert = cert.expect(der::SEQUENCE, "Certificate")?;
+    let mut r = cert.children();
+    let tbs = r.read_tag(der::SEQUENCE, "tbsCertificate")?;
+    let sig_alg = r.read_tag(der::SEQUENCE, "signatureAlgorithm")?;
+    let sig = r.read_tag(der::BIT_STRING, "signatureValue")?;
+    let signature = sig.content.get(1..).ok_or("empty signature")?.to_vec();
+    let mut sr = sig_alg.children();
+    let sig_oid = sr.read_tag(der::OID, "signature algorithm OID")?;
+    let signature_params_der = if sr.is_empty() { None } else { Some(sr.read()?.raw.to_vec()) };
+
+    let mut t = tbs.children();
+    if t.peek_tag() == Some(0xa0) {
+        t.read()?;
+    }
+    let serial = t.read_tag(der::INTEGER, "serialNumber")?;
+    let _sig_inner = t.read_tag(der::SEQUENCE, "tbsCertificate signature")?;
+    let issuer = t.read_tag(der::SEQUENCE, "issuer")?;
+    let validity = t.read_tag(der::SEQUENCE, "validity")?;
+    let subject = t.read_tag(der::SEQUENCE, "subject")?;
+    let spki = t.read_tag(der::SEQUENCE, "subjectPublicKeyInfo")?;
+    let mut is_ca = false;
+    let mut dns_names = Vec::new();
+    while !t.is_empty() {
+        let el = t.read()?;
+        if el.tag == 0xa3 {
+            let exts = el.children().read_tag(der::SEQUENCE, "extensions")?;
+            read_extensions(&exts, &mut is_ca, &mut dns_names)?;
+        }
+    }
+
+    let mut vr = validity.children();
+    let not_before = time(&vr.read()?).map_err(|e| format!("notBefore: {e}"))?;
+    let not_after = time(&vr.read()?).map_err(|e| format!("notAfter: {e}"))?;
+    let public_key = pubkey::decode_spki_tlv(&spki).map_err(|e| format!("subject public key: {e}"))?;
+
+    let serial_mag = super::model::strip_leading_zeros(serial.content);
+    let serial = if serial_mag.is_empty() { "00".to_string() } else { der::hex(serial_mag) };
+    Ok(CertInfo {
+        public_key,
+        subject: name_to_string(&subject),
+        issuer: name_to_string(&issuer),
+        subject_der: subject.raw.to_vec(),
+        issuer_der: issuer.raw.to_vec(),
+        not_before,
+        not_after,
+        is_ca,
+        dns_names,
+        serial,
+        tbs_der: tbs.raw.to_vec(),
+        signature_algorithm: der::oid_to_string(sig_oid.content),
+        signature_params_der,
+        signature,
+        cert_sha256: {
+            use sha2::{Digest, Sha256};
+            der::hex(&Sha256::digest(cert.raw))
+        },
+    })
+}
+
+fn read_extensions(exts: &Tlv<'_>, is_ca: &mut bool, dns: &mut Vec<String>) -> Result<(), String> {
+    let mut r = exts.children();
+    while !r.is_empty() {
+        let ext = r.read_tag(der::SEQUENCE, "extension")?;
+        let mut er = ext.children();
+        let oid = der::oid_to_string(er.read_tag(der::OID, "extension OID")?.content);
+        er.read_optional(der::BOOLEAN)?;
+        let value = er.read_tag(der::OCTET_STRING, "extension value")?;
+        match oid.as_str() {
+            OID_BASIC_CONSTRAINTS => {
+                // BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLen INTEGER OPTIONAL }
+                let (bc, _) = der::read_tlv(value.content)?;
+                if let Some(ca) = bc.children().read_optional(der::BOOLEAN)? {
+                    *is_ca = ca.content.first().is_some_and(|&b| b != 0);
+                }
+            }
+            OID_SUBJECT_ALT_NAME => {
+                let (names, _) = der::read_tlv(value.content)?;
+                let mut nr = names.children();
+                while !nr.is_empty() {
+                    let gn = nr.read()?;
+                    if gn.tag == 0x82 {
+                        dns.push(String::from_utf8_lossy(gn.content).to_ascii_lowercase());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// UTCTime / GeneralizedTime → Unix seconds (RFC 5280 §4.1.2.5; lenient about
+/// missing seconds, fractions and offsets).
+fn time(t: &Tlv<'_>) -> Result<i64, String> {
+    let s = std::str::from_utf8(t.content).map_err(|_| "time is not ASCII".to_string())?;
+    let (year, rest) = match t.tag {
+        der::UTC_TIME => {
+            let yy: i64 = num(s.get(0..2))?;
+            (if yy < 50 { 2000 + yy } else { 1900 + yy }, s.get(2..).unwrap_or(""))
+        }
+        der::GENERALIZED_TIME => (num(s.get(0..4))?, s.get(4..).unwrap_or("")),
+        other => return Err(format!("expected a time, found {}", der::tag_name(other))),
+    };
+    let month = num(rest.get(0..2))?;
+    let day = num(rest.get(2..4))?;
+    let hour = num(rest.get(4..6))?;
+    let minute = num(rest.get(6..8))?;
+    let mut tail = rest.get(8..).unwrap_or("");
+    let second = match tail.get(0..2) {
+        Some(sec) if sec.bytes().all(|b| b.is_ascii_digit()) => {
+            tail = tail.get(2..).unwrap_or("");
+            num(Some(sec))?
+        }
+        _ => 0,
+    };
+    if let Some(frac) = tail.strip_prefix('.').or_else(|| tail.strip_prefix(',')) {
+        tail = frac.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    let offset = match tail {
+        "Z" | "" => 0,
+        _ => {
+            let sign = match tail.get(0..1) {
+                Some("+") => 1,
+                Some("-") => -1,
+                _ => return Err(format!("bad time zone in '{s}'")),
+            };
+            let oh: i64 = num(tail.get(1..3))?;
+            let om: i64 = num(tail.get(3..5))?;
+            sign * (oh * 3600 + om * 60)
+        }
+    };
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 24 || minute > 59 || second > 60 {
+        return Err(format!("invalid time '{s}'"));
+    }
+    Ok(days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset)
+}
+
+fn num(s: Option<&str>) -> Result<i64, String> {
+    let s = s.ok_or("time too short")?;
+    if !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("'{s}' is not a number"));
+    }
+    s.parse().map_err(|_| format!("'{s}' is not a number"))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+fn attr_short_name(oid: &str) -> Option<&'static str> {
+    Some(match oid {
+        "2.5.4.3" => "CN",
+        "2.5.4.6" => "C",
+        "2.5.4.7" => "L",
+        "2.5.4.8" => "ST",
+        "2.5.4.9" => "STREET",
+        "2.5.4.10" => "O",
+        "2.5.4.11" => "OU",
+        "2.5.4.5" => "serialNumber",
+        "2.5.4.4" => "SN",
+        "2.5.4.42" => "GN",
+        "2.5.4.12" => "title",
+        "2.5.4.15" => "businessCategory",
+        "2.5.4.17" => "postalCode",
+        "2.5.4.97" => "organizationIdentifier",
+        "0.9.2342.19200300.100.1.25" => "DC",
+        "0.9.2342.19200300.100.1.1" => "UID",
+        "1.2.840.113549.1.9.1" => "emailAddress",
+        "1.3.6.1.4.1.311.60.2.1.3" => "jurisdictionC",
+        _ => return None,
+    })
+}
+
+/// RFC 4514-style display: RDNs last-to-first, `+` inside multi-valued RDNs,
+/// special characters escaped; unknown attribute types as dotted OIDs and
+/// values that are not strings as `#hex`.
+pub(crate) fn name_to_string(name: &Tlv<'_>) -> String {
+    let mut rdns: Vec<String> = Vec::new();
+    let mut r = name.children();
+    while let Ok(rdn) = r.read() {
+        let mut parts = Vec::new();
+        let mut ar = rdn.children();
+        while let Ok(atv) = ar.read() {
+            let mut vr = atv.children();
+            let (Ok(oid), Ok(value)) = (vr.read(), vr.read()) else { continue };
+            let oid = der::oid_to_string(oid.content);
+            let key = attr_short_name(&oid).map(str::to_string).unwrap_or(oid);
+            let value = match string_value(&value) {
+                Some(s) => escape(&s),
+                None => format!("#{}", der::hex(value.raw)),
+            };
+            parts.push(format!("{key}={value}"));
+        }
+        rdns.push(parts.join("+"));
+    }
+    rdns.reverse();
+    rdns.join(",")
+}
+
+fn string_value(v: &Tlv<'_>) -> Option<String> {
+    match v.tag {
+        der::UTF8_STRING | der::PRINTABLE_STRING | der::IA5_STRING | 0x1a | 0x12 => {
+            Some(String::from_utf8_lossy(v.content).into_owned())
+        }
+        der::TELETEX_STRING => Some(v.content.iter().map(|&b| char::from(b)).collect()),
+        der::BMP_STRING => {
+            let units: Vec<u16> = v
+                .content
+                .chunks(2)
+                .map(|c| u16::from_be_bytes([c.first().copied().unwrap_or(0), c.get(1).copied().unwrap_or(0)]))
+                .collect();
+            Some(String::from_utf16_lossy(&units))
+        }
+        der::UNIVERSAL_STRING => Some(
+            v.content
+                .chunks(4)
+                .map(|c| {
+                    let mut b = [0u8; 4];
+                    for (d, s) in b.iter_mut().zip(c) {
+                        *d = *s;
+                    }
+                    char::from_u32(u32::from_be_bytes(b)).unwrap_or('\u{fffd}')
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let last = s.chars().count().saturating_sub(1);
+    for (i, c) in s.chars().enumerate() {
+        match c {
+            ',' | '+' | '"' | '\\' | '<' | '>' | ';' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' if i == 0 => out.push_str("\\#"),
+            ' ' if i == 0 || i == last => out.push_str("\\ "),
+            '\0' => out.push_str("\\00"),
+            c if c.is_control() => out.push_str(&format!("\\{:02x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_decode_to_unix_seconds() {
+        let utc = der::tlv(der::UTC_TIME, b"250101000000Z");
+        assert_eq!(time(&der::read_tlv(&utc).unwrap().0).unwrap(), 1_735_689_600);
+        let gen = der::tlv(der::GENERALIZED_TIME, b"21241208000000Z");
+        assert_eq!(time(&der::read_tlv(&gen).unwrap().0).unwrap(), 4_889_289_600);
+        let old = der::tlv(der::UTC_TIME, b"700101000000Z");
+        assert_eq!(time(&der::read_tlv(&old).unwrap().0).unwrap(), 0);
+        let bad = der::tlv(der::UTC_TIME, b"25x101000000Z");
+        assert!(time(&der::read_tlv(&bad).unwrap().0).is_err());
+    }
+
+    #[test]
+    fn names_escape_specials() {
+        assert_eq!(escape("a,b"), "a\\,b");
+        assert_eq!(escape(" x "), "\\ x\\ ");
+        assert_eq!(escape("#1"), "\\#1");
+    }
+}

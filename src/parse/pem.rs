@@ -1,0 +1,191 @@
+//! A tolerant PEM splitter (RFC 7468 armour, RFC 1421 headers).
+//!
+//! Real files are not strict RFC 7468: text before, between and after blocks
+//! (`openssl x509 -text`, pkcs12 `Bag Attributes`), a UTF-8 BOM, CRLF line
+//! ends, base64 wrapped at any width, trailing spaces, a missing final newline,
+//! `Proc-Type`/`DEK-Info` headers. This splitter accepts all of those and
+//! reports, per block, its label, 1-based BEGIN line, headers and raw body;
+//! decoding the base64 is [`decode_body`]'s job.
+
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine;
+
+/// One `-----BEGIN …-----` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block<'a> {
+    pub label: String,
+    /// 1-based line of the BEGIN line.
+    pub line: u32,
+    /// RFC 1421 headers (`Proc-Type`, `DEK-Info`), name and value trimmed.
+    pub headers: Vec<(String, String)>,
+    /// Base64 body lines (headers excluded), untrimmed slices of the input.
+    pub body: Vec<&'a [u8]>,
+    /// False when no END line followed (truncated file, or a new BEGIN came first).
+    pub complete: bool,
+}
+
+impl Block<'_> {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Does the input contain PEM armour at all?
+pub fn looks_like_pem(bytes: &[u8]) -> bool {
+    bytes.windows(11).any(|w| w == b"-----BEGIN ")
+}
+
+fn trim(mut s: &[u8]) -> &[u8] {
+    while let Some((f, rest)) = s.split_first() {
+        if f.is_ascii_whitespace() {
+            s = rest;
+        } else {
+            break;
+        }
+    }
+    while let Some((l, rest)) = s.split_last() {
+        if l.is_ascii_whitespace() {
+            s = rest;
+        } else {
+            break;
+        }
+    }
+    s
+}
+
+/// `-----BEGIN LABEL-----` → Some(LABEL).
+fn armour<'a>(line: &'a [u8], kind: &[u8]) -> Option<&'a [u8]> {
+    let t = trim(line);
+    let rest = t.strip_prefix(b"-----")?.strip_prefix(kind)?.strip_prefix(b" ")?;
+    let label = rest.strip_suffix(b"-----")?;
+    Some(trim(label))
+}
+
+fn label_string(label: &[u8]) -> String {
+    String::from_utf8_lossy(label).into_owned()
+}
+
+/// Split the input into PEM blocks, at most `max` of them; the bool is true
+/// when more blocks were present than kept.
+pub fn split(bytes: &[u8], max: usize) -> (Vec<Block<'_>>, bool) {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let mut blocks: Vec<Block<'_>> = Vec::new();
+    let mut current: Option<Block<'_>> = None;
+    // Header parsing state for the current block.
+    let mut in_headers = false;
+    let mut more = false;
+    for (idx, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line_no = u32::try_from(idx + 1).unwrap_or(u32::MAX);
+        if let Some(label) = armour(line, b"BEGIN") {
+            if let Some(open) = current.take() {
+                // A new BEGIN before END: the open block is truncated.
+                blocks.push(open);
+            }
+            if blocks.len() >= max {
+                more = true;
+                break;
+            }
+            current = Some(Block {
+                label: label_string(label),
+                line: line_no,
+                headers: Vec::new(),
+                body: Vec::new(),
+                complete: false,
+            });
+            in_headers = true;
+            continue;
+        }
+        let Some(block) = current.as_mut() else { continue };
+        if armour(line, b"END").is_some() {
+            block.complete = true;
+            if let Some(done) = current.take() {
+                blocks.push(done);
+            }
+            continue;
+        }
+        let t = trim(line);
+        if in_headers {
+            if t.is_empty() {
+                // The blank line that ends RFC 1421 headers (or a stray blank line).
+                if !block.headers.is_empty() {
+                    in_headers = false;
+                }
+                continue;
+            }
+            let starts_with_space = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
+            if starts_with_space && !block.headers.is_empty() {
+                if let Some((_, v)) = block.headers.last_mut() {
+                    v.push_str(&String::from_utf8_lossy(t));
+                }
+                continue;
+            }
+            if let Some(colon) = t.iter().position(|&b| b == b':') {
+                let name = String::from_utf8_lossy(trim(t.get(..colon).unwrap_or(&[]))).into_owned();
+                let value = String::from_utf8_lossy(trim(t.get(colon + 1..).unwrap_or(&[]))).into_owned();
+                block.headers.push((name, value));
+                continue;
+            }
+            in_headers = false;
+        }
+        if !t.is_empty() {
+            block.body.push(t);
+        }
+    }
+    if let Some(open) = current.take() {
+        blocks.push(open);
+    }
+    (blocks, more)
+}
+
+const ENGINE: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// Decode a block's base64 body (whitespace anywhere is ignored).
+pub fn decode_body(block: &Block<'_>) -> Result<Vec<u8>, String> {
+    let total: usize = block.body.iter().map(|l| l.len()).sum();
+    let mut text = Vec::with_capacity(total);
+    for line in &block.body {
+        text.extend(line.iter().copied().filter(|b| !b.is_ascii_whitespace()));
+    }
+    ENGINE.decode(&text).map_err(|e| format!("the base64 does not decode ({e})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_blocks_with_text_headers_bom_and_crlf() {
+        let text = b"\xef\xbb\xbfBag Attributes\r\n    localKeyID: 01\r\n-----BEGIN RSA PRIVATE KEY-----\r\nProc-Type: 4,ENCRYPTED\r\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\r\n\r\nAAAA  \r\nAAAA\r\n-----END RSA PRIVATE KEY-----\r\ntext\n-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----";
+        let (blocks, more) = split(text, 1024);
+        assert!(!more);
+        assert_eq!(blocks.len(), 2);
+        let b = &blocks[0];
+        assert_eq!(b.label, "RSA PRIVATE KEY");
+        assert_eq!(b.line, 3);
+        assert_eq!(b.header("proc-type"), Some("4,ENCRYPTED"));
+        assert_eq!(b.header("DEK-Info"), Some("AES-128-CBC,00112233445566778899AABBCCDDEEFF"));
+        assert_eq!(decode_body(b).unwrap(), vec![0u8; 6]);
+        assert!(b.complete);
+        assert_eq!(blocks[1].line, 11);
+        assert_eq!(decode_body(&blocks[1]).unwrap(), b"ABC");
+        assert!(blocks[1].complete, "no final newline is fine");
+    }
+
+    #[test]
+    fn begin_without_end_is_incomplete_and_block_limit_holds() {
+        let (blocks, _) = split(b"-----BEGIN CERTIFICATE-----\nQUJD\n-----BEGIN PRIVATE KEY-----\nQUJD\n", 10);
+        assert_eq!(blocks.len(), 2);
+        assert!(!blocks[0].complete && !blocks[1].complete);
+        let many = b"-----BEGIN X-----\n-----END X-----\n".repeat(5);
+        let (blocks, more) = split(&many, 3);
+        assert_eq!(blocks.len(), 3);
+        assert!(more);
+        assert!(decode_body(&Block { label: "X".into(), line: 1, headers: vec![], body: vec![b"!!"], complete: true })
+            .is_err());
+    }
+}
