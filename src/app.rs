@@ -4,7 +4,7 @@
 //! and exit codes are `main.rs`'s business.
 
 use crate::config::{CheckConfig, Common, ScanConfig};
-use crate::discover::{self, ReadOutcome, Sniff};
+use crate::discover::{self, Looked, ReadOutcome};
 use crate::error::Error;
 use crate::finding::{Code, Finding, Location};
 use crate::pair::{self, Catalog, CatalogEntry, ConfiguredPair, EntryStatus, FileId, Origin, Pair, Side};
@@ -70,6 +70,7 @@ fn load_named(
         server_path: None,
         fs_path: Some(path.to_path_buf()),
         is_symlink: false,
+        real_path: None,
         status,
     });
     Ok(catalog.entries.len() - 1)
@@ -93,6 +94,7 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, Error> {
             return Err(Error::path(p, "no such file or directory"));
         }
     }
+    discover::walk::compile_excludes(&cfg.discover.excludes).map_err(Error::Usage)?;
     if let Some(root) = &cfg.map.root {
         if !root.is_dir() {
             return Err(Error::path(root, "--root is not a directory"));
@@ -105,14 +107,8 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, Error> {
     pool.install(|| scan_in_pool(cfg))
 }
 
-/// A walked file after reading and sniffing.
-enum Looked {
-    Material(Vec<u8>, discover::FileMeta),
-    Config(Vec<u8>),
-    Missing(Option<PathBuf>),
-    Unreadable(String),
-    Nothing,
-}
+/// One walked file after reading and parsing: a catalogue entry, or a config's path and bytes.
+type Seen = (Option<CatalogEntry>, Option<(PathBuf, Vec<u8>)>);
 
 fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     let cap = cfg.discover.max_file_size;
@@ -120,62 +116,55 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     let passphrases = &cfg.common.passphrases;
     let progress = Progress::new(cfg.progress);
 
-    // discover: walk, then read and sniff in parallel.
+    // discover: walk, then read (only what may matter) and sniff in parallel.
     let roots: Vec<PathBuf> = cfg.paths.iter().filter(|p| *p != Path::new("-")).cloned().collect();
     let walk = discover::walk(&roots, &cfg.discover);
     progress.set_len(walk.files.len());
-    let looked: Vec<Looked> = walk
-        .files
-        .par_iter()
-        .map(|f| {
-            let out = match discover::read_file(&f.path, cap, map) {
-                ReadOutcome::Read { bytes, meta } => {
-                    if servers::looks_like_config(&f.path, &bytes) {
-                        Looked::Config(bytes)
-                    } else if discover::sniff(&bytes) == Sniff::Material {
-                        Looked::Material(bytes, meta)
-                    } else {
-                        Looked::Nothing
-                    }
-                }
-                ReadOutcome::Missing { target } => Looked::Missing(target),
-                ReadOutcome::Unreadable { reason } => Looked::Unreadable(reason),
-            };
-            progress.inc();
-            out
-        })
-        .collect();
+    // A link and its target are one file: know it when the walk saw links.
+    let any_links = walk.files.iter().any(|f| f.is_symlink);
 
     let mut report = Report::default();
     report.findings.extend(walk.findings);
     report.summary.files = walk.files.len();
 
-    // parse: every candidate, in parallel; configs become claims.
-    let entries: Vec<Option<CatalogEntry>> = walk
+    // Read and parse in one parallel pass, so a file's bytes are dropped as
+    // soon as it is parsed; configs are kept whole for the dialects.
+    let seen: Vec<Seen> = walk
         .files
         .par_iter()
-        .zip(looked.par_iter())
-        .map(|(f, l)| {
+        .map(|f| {
+            let (looked, real) = discover::look(&f.path, cap, map, &servers::looks_like_config);
+            progress.inc();
             let display = paths::display(&f.path);
-            let status = match l {
-                Looked::Material(bytes, meta) => EntryStatus::Parsed {
-                    parsed: parse::parse_bytes(bytes, Source::new(&display), passphrases),
-                    meta: Some(*meta),
+            let status = match looked {
+                Looked::Material { bytes, meta } => EntryStatus::Parsed {
+                    parsed: parse::parse_bytes(&bytes, Source::new(&display), passphrases),
+                    meta: Some(meta),
                 },
-                Looked::Missing(target) if f.is_symlink => EntryStatus::Missing { target: target.clone() },
-                Looked::Unreadable(reason) => EntryStatus::Unreadable { reason: reason.clone() },
-                _ => return None,
+                Looked::Missing { target } if f.is_symlink => EntryStatus::Missing { target },
+                Looked::Unreadable { reason } => EntryStatus::Unreadable { reason },
+                Looked::Config { bytes } => return (None, Some((f.path.clone(), bytes))),
+                Looked::Missing { .. } | Looked::Nothing => return (None, None),
             };
-            Some(CatalogEntry {
+            let real_path = if any_links { real.as_ref().and_then(|r| std::fs::canonicalize(r).ok()) } else { None };
+            let entry = CatalogEntry {
                 path: display,
                 server_path: None,
                 fs_path: Some(f.path.clone()),
                 is_symlink: f.is_symlink,
+                real_path,
                 status,
-            })
+            };
+            (Some(entry), None)
         })
         .collect();
-    let mut catalog = Catalog { entries: entries.into_iter().flatten().collect() };
+    let mut entries = Vec::new();
+    let mut config_files = Vec::new();
+    for (entry, config) in seen {
+        entries.extend(entry);
+        config_files.extend(config);
+    }
+    let mut catalog = Catalog { entries };
 
     // Standard input: PEM/DER material, or Kubernetes YAML (`kubectl get secrets -A -o yaml | keymatch scan -`).
     let mut stdin_config: Option<Vec<u8>> = None;
@@ -200,20 +189,13 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
                 server_path: None,
                 fs_path: None,
                 is_symlink: false,
+                real_path: None,
                 status,
             });
         }
     }
 
-    let mut configs: Vec<(PathBuf, &[u8])> = walk
-        .files
-        .iter()
-        .zip(&looked)
-        .filter_map(|(f, l)| match l {
-            Looked::Config(bytes) => Some((f.path.clone(), bytes.as_slice())),
-            _ => None,
-        })
-        .collect();
+    let mut configs: Vec<(PathBuf, &[u8])> = config_files.iter().map(|(p, b)| (p.clone(), b.as_slice())).collect();
     configs.extend(stdin_config.as_deref().map(|b| (PathBuf::from("-"), b)));
     let read = |p: &Path| discover::read_file(p, cap, map);
     let ctx = ServerContext { map, read: &read };
@@ -268,6 +250,7 @@ fn resolve_claims(
                     server_path: None,
                     fs_path: None,
                     is_symlink: false,
+                    real_path: None,
                     status: EntryStatus::Parsed {
                         parsed: parse::parse_bytes(bytes, Source::new(label), &extra),
                         meta: None,
@@ -305,6 +288,7 @@ fn resolve_claims(
                             server_path: sp.clone(),
                             fs_path: Some(local.clone()),
                             is_symlink: false,
+                            real_path: None,
                             status,
                         });
                         by_path.insert(key, catalog.entries.len() - 1);

@@ -2,19 +2,23 @@
 //! [`Command`](crate::config::Command). The only module that knows clap.
 
 use crate::config::{CheckConfig, Command, Common, ScanConfig};
+use crate::config_file::{self, FileConfig};
 use crate::discover::DiscoverOptions;
 use crate::error::Error;
 use crate::finding::Code;
 use crate::paths::PathMap;
 use crate::report::{FailOn, Format};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// `--version`: the package version, plus `git describe` when built from a git checkout (build.rs).
+pub const VERSION: &str = env!("KEYMATCH_VERSION");
 
 #[derive(Debug, Parser)]
 #[command(
     name = "keymatch",
-    version,
+    version = VERSION,
     about = "Find the TLS certificates and keys a server will load, pair them as the server does, and prove each pair belongs together",
     long_about = None,
 )]
@@ -37,6 +41,13 @@ pub enum Cmd {
         /// A finding code, e.g. key-mismatch.
         code: String,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions {
+        /// The shell, e.g. bash.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to standard output; view it with `keymatch man | man -l -`.
+    Man,
 }
 
 /// Options shared by check and scan.
@@ -48,15 +59,24 @@ pub struct CommonArgs {
     /// Evaluate dates as of this RFC 3339 time instead of now (e.g. 2026-01-01T00:00:00Z).
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
-    /// Warn when a certificate expires within N days.
-    #[arg(long, value_name = "N", default_value_t = 30)]
-    pub warn_days: u32,
-    /// Exit 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, default_value_t = FailOnArg::Error)]
-    pub fail_on: FailOnArg,
+    /// Warn when a certificate expires within N days [default: 30].
+    #[arg(long, value_name = "N")]
+    pub warn_days: Option<u32>,
+    /// Exit 1 when a finding is at or above this severity [default: error].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOnArg>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
     pub format: FormatArg,
+    /// Write the report to FILE (atomically: a temporary file beside it, then a rename) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Settings file; default: the nearest .keymatch.toml at or above the scanned path.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Do not read any .keymatch.toml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
     /// Do not report findings with this code (repeatable).
     #[arg(long, value_name = "CODE")]
     pub allow: Vec<String>,
@@ -120,6 +140,10 @@ pub enum FailOnArg {
 pub enum FormatArg {
     Human,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// Prometheus text format, for the node_exporter textfile collector.
+    Prometheus,
 }
 
 /// Parse "1M", "512K", "1048576" into bytes.
@@ -176,12 +200,12 @@ fn color_on(choice: ColorChoice) -> bool {
     }
 }
 
-fn common(args: &CommonArgs, color: ColorChoice) -> Result<Common, Error> {
+fn common(args: &CommonArgs, color: ColorChoice, file: &FileConfig) -> Result<Common, Error> {
     let now = match &args.at {
         Some(s) => parse_at(s)?,
         None => time::OffsetDateTime::now_utc().unix_timestamp(),
     };
-    let mut allow = Vec::new();
+    let mut allow = file.allow.clone();
     for name in &args.allow {
         allow.push(
             Code::from_name(name).ok_or_else(|| {
@@ -191,23 +215,105 @@ fn common(args: &CommonArgs, color: ColorChoice) -> Result<Common, Error> {
     }
     Ok(Common {
         now,
-        warn_days: args.warn_days,
+        warn_days: args.warn_days.or(file.warn_days).unwrap_or(30),
         fail_on: match args.fail_on {
-            FailOnArg::Error => FailOn::Error,
-            FailOnArg::Warning => FailOn::Warning,
-            FailOnArg::Note => FailOn::Note,
-            FailOnArg::Never => FailOn::Never,
+            Some(FailOnArg::Error) => FailOn::Error,
+            Some(FailOnArg::Warning) => FailOn::Warning,
+            Some(FailOnArg::Note) => FailOn::Note,
+            Some(FailOnArg::Never) => FailOn::Never,
+            None => file.fail_on.unwrap_or_default(),
         },
         format: match args.format {
             FormatArg::Human => Format::Human,
             FormatArg::Json => Format::Json,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Prometheus => Format::Prometheus,
         },
         color: color_on(color),
         quiet: args.quiet,
         passphrases: load_passphrases(args.passphrase_file.as_ref())?,
         allow,
-        output: None,
+        output: args.output.clone(),
     })
+}
+
+/// The settings file for a run: `--config FILE`, else the nearest `.keymatch.toml` at or above
+/// `start`, else none (`--no-config`, or nothing found).
+fn file_config(args: &CommonArgs, start: &Path) -> Result<FileConfig, Error> {
+    if args.no_config {
+        return Ok(FileConfig::default());
+    }
+    match &args.config {
+        Some(path) => config_file::load(path),
+        None => match config_file::find(start) {
+            Some(path) => config_file::load(&path),
+            None => Ok(FileConfig::default()),
+        },
+    }
+}
+
+/// A shell completion script, generated from the clap definitions.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "keymatch", &mut out);
+    out
+}
+
+/// The roff manual page, generated from the clap definitions: the main page, then one section
+/// per subcommand with its usage and options.
+pub fn man_page() -> Result<Vec<u8>, Error> {
+    let cmd = Cli::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut out).map_err(Error::Output)?;
+    let mut text = String::new();
+    for sub in cmd.get_subcommands() {
+        let mut sub = sub.clone();
+        text.push_str(&format!(".SH \"KEYMATCH {}\"\n", sub.get_name().to_uppercase()));
+        if let Some(about) = sub.get_about() {
+            text.push_str(&format!("{}\n", roff(&about.to_string())));
+        }
+        let usage = sub.render_usage().to_string();
+        let usage = usage.trim_start_matches("Usage:").trim().replacen(
+            sub.get_name(),
+            &format!("keymatch {}", sub.get_name()),
+            1,
+        );
+        text.push_str(&format!(".PP\n\\fB{}\\fR\n", roff(&usage)));
+        for arg in sub.get_arguments().filter(|a| !a.is_hide_set() && !a.is_global_set()) {
+            let mut head = Vec::new();
+            if let Some(short) = arg.get_short() {
+                head.push(format!("\\fB\\-{short}\\fR"));
+            }
+            if let Some(long) = arg.get_long() {
+                head.push(format!("\\fB\\-\\-{}\\fR", long.replace('-', "\\-")));
+            }
+            let values = arg.get_value_names().map(|v| v.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" "));
+            let takes_value = arg.get_num_args().is_some_and(|n| n.takes_values());
+            let mut line = head.join(", ");
+            match (values, takes_value) {
+                (Some(v), true) if line.is_empty() => line = format!("\\fI{}\\fR", roff(&v)),
+                (Some(v), true) => line.push_str(&format!(" \\fI{}\\fR", roff(&v))),
+                (None, true) if line.is_empty() => line = format!("\\fI{}\\fR", roff(arg.get_id().as_str())),
+                _ => {}
+            }
+            text.push_str(&format!(".TP\n{line}\n"));
+            if let Some(help) = arg.get_help() {
+                text.push_str(&format!("{}\n", roff(&help.to_string())));
+            }
+        }
+    }
+    out.extend_from_slice(text.as_bytes());
+    Ok(out)
+}
+
+/// Escape text for roff: backslashes, and a leading `.` or `'` that would start a request.
+fn roff(s: &str) -> String {
+    let s = s.replace('\\', "\\e");
+    if s.starts_with('.') || s.starts_with('\'') {
+        format!("\\&{s}")
+    } else {
+        s
+    }
 }
 
 /// Parse `--map SERVER=LOCAL`.
@@ -225,26 +331,44 @@ impl Cli {
     pub fn into_command(self) -> Result<Command, Error> {
         match self.command {
             Cmd::Explain { code } => Ok(Command::Explain(code)),
-            Cmd::Check(a) => Ok(Command::Check(CheckConfig {
-                max_file_size: parse_size(&a.common.max_file_size)?,
-                common: common(&a.common, self.color)?,
-                cert: a.cert,
-                key: a.key,
-            })),
+            Cmd::Completions { shell } => Ok(Command::Print(completions(shell))),
+            Cmd::Man => Ok(Command::Print(man_page()?)),
+            Cmd::Check(a) => {
+                let file = file_config(&a.common, &a.cert)?;
+                Ok(Command::Check(CheckConfig {
+                    max_file_size: parse_size(&a.common.max_file_size)?,
+                    common: common(&a.common, self.color, &file)?,
+                    cert: a.cert,
+                    key: a.key,
+                }))
+            }
             Cmd::Scan(a) => {
-                let common = common(&a.common, self.color)?;
+                // The config file is looked for from the first scanned path (stdin: the current directory).
+                let start = match a.paths.first().or(a.root.as_ref()) {
+                    Some(p) if p != Path::new("-") => p.clone(),
+                    _ => PathBuf::from("."),
+                };
+                let file = file_config(&a.common, &start)?;
+                let common = common(&a.common, self.color, &file)?;
+                let root = a.root.or(file.root);
                 let mut paths = a.paths;
                 if paths.is_empty() {
-                    paths.push(a.root.clone().unwrap_or_else(|| PathBuf::from(".")));
+                    paths.push(root.clone().unwrap_or_else(|| PathBuf::from(".")));
                 }
-                let maps = a.map.iter().map(|m| parse_map(m)).collect::<Result<Vec<_>, _>>()?;
+                // Command-line maps come last so that they win over the file's for the same prefix.
+                let mut maps = file.map;
+                for m in &a.map {
+                    maps.push(parse_map(m)?);
+                }
+                let mut excludes = file.exclude;
+                excludes.extend(a.exclude);
                 Ok(Command::Scan(ScanConfig {
                     paths,
-                    map: PathMap { root: a.root, maps },
+                    map: PathMap { root, maps },
                     discover: DiscoverOptions {
                         max_file_size: parse_size(&a.common.max_file_size)?,
                         follow: a.follow,
-                        excludes: a.exclude,
+                        excludes,
                     },
                     jobs: a.jobs.unwrap_or(0),
                     progress: !common.quiet && std::io::stderr().is_terminal(),

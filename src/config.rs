@@ -54,4 +54,6 @@ pub enum Command {
     Check(CheckConfig),
     Scan(ScanConfig),
     Explain(String),
+    /// Text generated from the CLI definition (`completions`, `man`), printed as is.
+    Print(Vec<u8>),
 }

@@ -11,6 +11,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod config_file;
 pub mod discover;
 pub mod error;
 pub mod finding;

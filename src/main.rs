@@ -9,6 +9,7 @@ use keymatch::finding::Code;
 use keymatch::report::{self, RenderOptions};
 use keymatch::{app, Error};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -33,23 +34,77 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8, Error> {
     let command = cli.into_command()?;
     let started = std::time::Instant::now();
-    let (report, common, name) = match command {
+    let (report, common, name, base) = match command {
         Command::Explain(code) => return explain(&code),
-        Command::Check(cfg) => (app::check(&cfg)?, cfg.common, "check"),
-        Command::Scan(cfg) => (app::scan(&cfg)?, cfg.common, "scan"),
+        Command::Print(bytes) => return print(&bytes),
+        Command::Check(cfg) => (app::check(&cfg)?, cfg.common, "check", None),
+        Command::Scan(cfg) => {
+            let base = scanned_root(&cfg.paths);
+            (app::scan(&cfg)?, cfg.common, "scan", base)
+        }
     };
     let opts = RenderOptions {
-        color: common.color,
+        color: common.color && common.output.is_none(),
         quiet: common.quiet,
         command: name,
         duration_seconds: started.elapsed().as_secs_f64(),
         finished_unix: time::OffsetDateTime::now_utc().unix_timestamp(),
+        base,
     };
     let mut buf = Vec::new();
     report::emitter(common.format).emit(&report, &opts, &mut buf).map_err(Error::Output)?;
-    let mut out = std::io::stdout().lock();
-    out.write_all(&buf).and_then(|_| out.flush()).map_err(Error::Output)?;
+    match &common.output {
+        Some(path) => write_atomically(path, &buf)?,
+        None => print(&buf).map(|_| ())?,
+    }
     Ok(report.exit_code(common.fail_on) as u8)
+}
+
+/// The root SARIF paths are relative to: the one scanned directory (or a scanned file's directory).
+fn scanned_root(paths: &[PathBuf]) -> Option<PathBuf> {
+    match paths {
+        [one] if one.as_os_str() != "-" => {
+            if one.is_dir() {
+                Some(one.clone())
+            } else {
+                one.parent().map(Path::to_path_buf)
+            }
+        }
+        _ => None,
+    }
+}
+
+fn print(bytes: &[u8]) -> Result<u8, Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes).and_then(|_| out.flush()).map_err(Error::Output)?;
+    Ok(0)
+}
+
+/// `--output FILE`: write a temporary file in FILE's directory, flush it to disk, then rename it
+/// over FILE, so a reader (the node_exporter textfile collector) never sees half a report. The
+/// temporary name starts with a dot and does not end in `.prom`, so the collector ignores it.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let fail = |e: std::io::Error| Error::Io { path: path.to_path_buf(), source: e };
+    let name =
+        path.file_name().ok_or_else(|| Error::path(path, "--output must name a file"))?.to_string_lossy().into_owned();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result =
+        std::fs::File::create(&tmp).and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all())).and_then(|_| {
+            // Keep the mode of the file being replaced (a textfile must stay readable by the collector).
+            if let Ok(meta) = std::fs::metadata(path) {
+                std::fs::set_permissions(&tmp, meta.permissions())?;
+            }
+            std::fs::rename(&tmp, path)
+        });
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(fail(e));
+    }
+    Ok(())
 }
 
 fn explain(name: &str) -> Result<u8, Error> {

@@ -5,6 +5,8 @@
 
 pub mod human;
 pub mod json;
+pub mod prometheus;
+pub mod sarif;
 
 use crate::finding::{Finding, Severity};
 use crate::pair::Origin;
@@ -128,6 +130,9 @@ pub struct RenderOptions {
     /// never in human or JSON output, which stay deterministic).
     pub duration_seconds: f64,
     pub finished_unix: i64,
+    /// The scanned root (one directory, or a file's directory): SARIF paths are made
+    /// relative to it. `None`: paths as printed, relative to where keymatch ran.
+    pub base: Option<std::path::PathBuf>,
 }
 
 /// One output format.
@@ -141,6 +146,10 @@ pub enum Format {
     #[default]
     Human,
     Json,
+    /// SARIF 2.1.0 for code scanning (GitHub and others).
+    Sarif,
+    /// Prometheus text format for the node_exporter textfile collector.
+    Prometheus,
 }
 
 /// The emitter for a format.
@@ -148,6 +157,8 @@ pub fn emitter(format: Format) -> Box<dyn Emitter> {
     match format {
         Format::Human => Box::new(human::Human),
         Format::Json => Box::new(json::Json),
+        Format::Sarif => Box::new(sarif::Sarif),
+        Format::Prometheus => Box::new(prometheus::Prometheus),
     }
 }
 

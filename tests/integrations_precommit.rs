@@ -1,0 +1,134 @@
+//! The published hook, run by the real `pre-commit` framework on a temporary git repository: a
+//! commit with a mismatched certificate/key pair is refused with keymatch's message, a healthy
+//! one goes through.
+//!
+//! `pre-commit` comes from PyPI (`.ci/run` installs it into `target/ci-venv`; another one can be
+//! named with KEYMATCH_TEST_PRE_COMMIT). The hook definition is read from the repository's own
+//! `.pre-commit-hooks.yaml`; only `language: rust` (which would build keymatch with cargo from
+//! a URL, impossible offline) becomes `language: system` with the entry pointing at the binary
+//! under test.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use yaml_rust2::{Yaml, YamlLoader};
+
+fn pre_commit() -> PathBuf {
+    if let Some(p) = std::env::var_os("KEYMATCH_TEST_PRE_COMMIT") {
+        return PathBuf::from(p);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-venv/bin/pre-commit");
+    if venv.exists() {
+        return venv;
+    }
+    PathBuf::from("pre-commit")
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out =
+        cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e} (run .ci/run once to install pre-commit)"));
+    out
+}
+
+/// Isolate git and pre-commit from the machine's settings (a global core.hooksPath would make
+/// `pre-commit install` refuse) and keep pre-commit's cache in the test's directory.
+fn isolated<'a>(cmd: &'a mut Command, repo: &Path) -> &'a mut Command {
+    let home = repo.join("..");
+    cmd.env("GIT_CONFIG_GLOBAL", home.join("gitconfig"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("PRE_COMMIT_HOME", home.join("pre-commit-home"))
+}
+
+fn git(repo: &Path, args: &[&str]) -> Output {
+    run(isolated(&mut Command::new("git"), repo)
+        .args(args)
+        .current_dir(repo)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_WORK_TREE"))
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = run(Command::new("openssl").args(args).current_dir(dir));
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn sibling_pair(dir: &Path, name: &str, wrong_key: bool) {
+    let key = format!("{name}.key");
+    let crt = format!("{name}.crt");
+    openssl(dir, &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", &key]);
+    openssl(
+        dir,
+        &["req", "-x509", "-new", "-key", &key, "-subj", &format!("/CN={name}.example"), "-days", "3650", "-out", &crt],
+    );
+    if wrong_key {
+        openssl(dir, &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", &key]);
+    }
+}
+
+/// `.pre-commit-config.yaml` for a local repo holding the published hook, made runnable offline.
+fn config_from_published_hook() -> String {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"))
+        .expect("read .pre-commit-hooks.yaml");
+    let docs = YamlLoader::load_from_str(&text).expect(".pre-commit-hooks.yaml is YAML");
+    let hooks = docs.first().and_then(Yaml::as_vec).expect("a list of hooks");
+    let hook = hooks.iter().find(|h| h["id"].as_str() == Some("keymatch")).expect("hook id keymatch");
+    assert_eq!(hook["language"].as_str(), Some("rust"), "the published hook is built by pre-commit with cargo");
+    assert_eq!(hook["pass_filenames"].as_bool(), Some(false), "pairing needs the whole tree");
+    let entry = hook["entry"].as_str().expect("entry");
+    let args = entry.strip_prefix("keymatch ").expect("entry runs keymatch");
+    let mut out = String::from("repos:\n  - repo: local\n    hooks:\n      - id: keymatch\n");
+    out.push_str(&format!("        name: {}\n", hook["name"].as_str().unwrap_or("keymatch")));
+    out.push_str(&format!("        entry: '{} {}'\n", env!("CARGO_BIN_EXE_keymatch"), args));
+    out.push_str("        language: system\n        pass_filenames: false\n");
+    if let Some(b) = hook["always_run"].as_bool() {
+        out.push_str(&format!("        always_run: {b}\n"));
+    }
+    if let Some(b) = hook["require_serial"].as_bool() {
+        out.push_str(&format!("        require_serial: {b}\n"));
+    }
+    out
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn commit_with_mismatched_pair_is_refused_and_healthy_one_passes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir_all(repo.join("deploy/ssl")).expect("mkdir");
+    assert!(git(&repo, &["init", "-q"]).status.success());
+    std::fs::write(repo.join(".pre-commit-config.yaml"), config_from_published_hook()).expect("write config");
+    std::fs::write(tmp.path().join("gitconfig"), "").expect("write gitconfig");
+    let install = run(isolated(&mut Command::new(pre_commit()), &repo).arg("install").current_dir(&repo));
+    assert!(install.status.success(), "pre-commit install: {}", text(&install));
+
+    // A healthy pair: the commit goes through.
+    sibling_pair(&repo.join("deploy/ssl"), "shop", false);
+    assert!(git(&repo, &["add", "-A"]).status.success());
+    let ok = git(&repo, &["commit", "-q", "-m", "healthy pair"]);
+    assert!(ok.status.success(), "healthy commit refused:\n{}", text(&ok));
+    assert!(text(&ok).contains("keymatch"), "the hook ran:\n{}", text(&ok));
+
+    // A certificate whose key is another one: refused, with keymatch's message.
+    sibling_pair(&repo.join("deploy/ssl"), "api", true);
+    assert!(git(&repo, &["add", "-A"]).status.success());
+    let refused = git(&repo, &["commit", "-q", "-m", "mismatched pair"]);
+    let msg = text(&refused);
+    assert!(!refused.status.success(), "mismatched commit accepted:\n{msg}");
+    assert!(msg.contains("key-mismatch"), "keymatch's finding is shown:\n{msg}");
+    assert!(msg.contains("deploy/ssl/api."), "the files are named:\n{msg}");
+    let head = git(&repo, &["log", "--format=%s"]);
+    assert_eq!(String::from_utf8_lossy(&head.stdout).trim(), "healthy pair");
+
+    // .keymatch.toml can lower the bar; the hook reads it from the repository root.
+    std::fs::write(repo.join(".keymatch.toml"), "fail-on = \"never\"\n").expect("write");
+    assert!(git(&repo, &["add", "-A"]).status.success());
+    let allowed = git(&repo, &["commit", "-q", "-m", "accepted by config"]);
+    assert!(allowed.status.success(), "fail-on = never still refused:\n{}", text(&allowed));
+}
