@@ -77,7 +77,14 @@ pub fn public_keys_match(cert: &PublicKey, key: &PublicKey) -> KeyMatch {
 pub fn key_problems(key: &PrivateKey) -> Vec<String> {
     match &key.material {
         KeyMaterial::Rsa(k) => rsa::key_problems(k),
-        KeyMaterial::Ec(k) => ec::key_problems(k),
+        KeyMaterial::Ec(k) => {
+            // d·G as parse derived it, when it did (see `PrivateKey::public`).
+            let derived = match &key.public {
+                Some(PublicKey::Ec { curve, point }) if *curve == k.curve => Some(point.as_slice()),
+                _ => None,
+            };
+            ec::key_problems(k, derived)
+        }
         KeyMaterial::Ed25519(k) => ed25519::key_problems(k),
         KeyMaterial::Unsupported { .. } => Vec::new(),
     }
