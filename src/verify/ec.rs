@@ -88,11 +88,10 @@ pub fn key_problems(k: &EcPrivate, derived: Option<&[u8]>) -> Vec<String> {
     match &k.stored_public {
         None => {}
         Some(Err(reason)) => problems.push(format!("the stored public point does not decode ({reason})")),
-        Some(Ok(stored)) => {
-            if derived.is_some_and(|derived| stored.as_slice() != derived) {
-                problems.push("public point ≠ d·G".into());
-            }
+        Some(Ok(stored)) if derived.is_some_and(|derived| stored.as_slice() != derived) => {
+            problems.push("public point ≠ d·G".into());
         }
+        Some(Ok(_)) => {}
     }
     problems
 }
