@@ -159,6 +159,12 @@ mod tests {
         let ec_inter = load_cert("ec-inter.pem");
         ec.signature.truncate(10);
         assert_eq!(check_signature(&ec, &ec_inter.public_key), SigCheck::Invalid);
+        let mut other_hash = load_cert("leaf.pem");
+        other_hash.signature_algorithm = "1.2.840.113549.1.1.12".into(); // sha384WithRSAEncryption
+        assert_eq!(check_signature(&other_hash, &inter.public_key), SigCheck::Invalid);
+        let mut short = load_cert("leaf.pem");
+        short.signature.pop();
+        assert_eq!(check_signature(&short, &inter.public_key), SigCheck::Invalid);
         let mut md5 = load_cert("leaf.pem");
         md5.signature_algorithm = "1.2.840.113549.1.1.4".into();
         assert!(matches!(check_signature(&md5, &inter.public_key), SigCheck::Unchecked(_)));
