@@ -242,6 +242,7 @@ fn candidate_path(path: &Path) -> bool {
 pub fn find_claims(files: &[(PathBuf, &[u8])], ctx: &ServerContext<'_>) -> (Vec<Claim>, Vec<Finding>) {
     let mut claims = Vec::new();
     let mut findings = Vec::new();
+    let decoded: Vec<(&PathBuf, String)> = files.iter().map(|(p, b)| (p, decode(b))).collect();
     for d in dialects() {
         let mut cx = Cx {
             ctx,
@@ -251,13 +252,8 @@ pub fn find_claims(files: &[(PathBuf, &[u8])], ctx: &ServerContext<'_>) -> (Vec<
             budget: INCLUDE_BUDGET,
             stack: Vec::new(),
         };
-        let mut mine: Vec<(&PathBuf, String)> = files
-            .iter()
-            .filter_map(|(p, b)| {
-                let text = decode(b);
-                d.recognises(p, &text).then_some((p, text))
-            })
-            .collect();
+        let mut mine: Vec<(&PathBuf, String)> =
+            decoded.iter().filter(|(p, text)| d.recognises(p, text)).map(|(p, t)| (*p, t.clone())).collect();
         mine.sort_by(|a, b| a.0.cmp(b.0));
         d.read_all(&mine, &mut cx);
         claims.extend(dedupe(cx.claims));
