@@ -3,7 +3,7 @@
 //! the `.key`/`.ocsp`/`.issuer`/`.sctl` companions), `crt-list <file>` with
 //! per-line SNI filters, `crt-base` / `key-base` from `global`, and the `.key`
 //! sidecar (`site.pem.key`) that HAProxy loads when the certificate file holds
-//! no private key.
+//! no private key. Client certificates on `server … crt FILE` lines are pairs too.
 
 use super::{
     clean_names, has_component, has_variable, lines, unresolvable, words, Claim, ClaimedFile, ConfFile, Cx, Dialect,

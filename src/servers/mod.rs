@@ -272,16 +272,18 @@ pub fn decode(bytes: &[u8]) -> String {
 /// certificates inherited by every `server`) is one claim, with all the names.
 fn dedupe(claims: Vec<Claim>) -> Vec<Claim> {
     let mut out: Vec<Claim> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for c in claims {
-        let same = out.iter_mut().find(|o| {
-            o.dialect == c.dialect
-                && o.config == c.config
-                && o.key_config == c.key_config
-                && same_file(&o.cert, &c.cert)
-                && opt_same(&o.key, &c.key)
-                && opt_same(&o.chain, &c.chain)
-        });
-        match same {
+        let id = format!(
+            "{}|{:?}|{:?}|{}|{}|{}",
+            c.dialect,
+            c.config,
+            c.key_config,
+            identity(Some(&c.cert)),
+            identity(c.key.as_ref()),
+            identity(c.chain.as_ref())
+        );
+        match index.get(&id).and_then(|&i| out.get_mut(i)) {
             Some(o) => {
                 for n in c.names {
                     if !o.names.contains(&n) {
@@ -290,32 +292,22 @@ fn dedupe(claims: Vec<Claim>) -> Vec<Claim> {
                 }
                 o.context = None;
             }
-            None => out.push(c),
+            None => {
+                index.insert(id, out.len());
+                out.push(c);
+            }
         }
     }
     out
 }
 
-fn opt_same(a: &Option<ClaimedFile>, b: &Option<ClaimedFile>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(a), Some(b)) => same_file(a, b),
-        _ => false,
-    }
-}
-
-fn same_file(a: &ClaimedFile, b: &ClaimedFile) -> bool {
-    match (a, b) {
-        (ClaimedFile::Path { local: la, line: a, .. }, ClaimedFile::Path { local: lb, line: b, .. }) => {
-            la == lb && a == b
-        }
-        (ClaimedFile::Inline { label: la, line: a, .. }, ClaimedFile::Inline { label: lb, line: b, .. }) => {
-            la == lb && a == b
-        }
-        (ClaimedFile::Unresolvable { text: ta, line: a, .. }, ClaimedFile::Unresolvable { text: tb, line: b, .. }) => {
-            ta == tb && a == b
-        }
-        _ => false,
+/// What makes two claimed files the same (never the inline bytes themselves).
+fn identity(f: Option<&ClaimedFile>) -> String {
+    match f {
+        None => "-".to_string(),
+        Some(ClaimedFile::Path { local, line, .. }) => format!("p:{}:{line}", local.display()),
+        Some(ClaimedFile::Inline { label, line, .. }) => format!("i:{label}:{line}"),
+        Some(ClaimedFile::Unresolvable { text, line, .. }) => format!("u:{text}:{line}"),
     }
 }
 
