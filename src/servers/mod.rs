@@ -3,8 +3,13 @@
 //! directives that name certificates and keys into [`Claim`]s: "this server
 //! loads this certificate with this key", with the config file and line.
 //!
-//! Adding a dialect: one new file implementing [`Dialect`] and one line in
-//! [`dialects`].
+//! Adding a dialect: one new file implementing [`Dialect`], its `pub mod` and
+//! one line in [`dialects`] (and, when its files have no usual extension, its
+//! directory in `candidate_path`).
+//!
+//! Limits: templates and examples (`/usr/share`, `doc/`, `examples/`) are not
+//! configs; include cycles are cut; a dialect reads at most [`INCLUDE_BUDGET`]
+//! included files per scan; nesting is bounded, so hostile input ends.
 //!
 //! Paths. A config names paths as the server sees them. Where they are here:
 //! an explicit `--map` prefix first; then, when the config sits at its

@@ -41,6 +41,13 @@ impl Dialect for Postfix {
             .map(|h| clean_names([h.as_str()]))
             .unwrap_or_default();
         for side in ["smtpd", "smtp"] {
+            // TLS switched off explicitly in main.cf: Postfix loads no certificate for this side.
+            // (A master.cf `-o` override could switch it on per service; those are not read.)
+            let level = params.get(format!("{side}_tls_security_level").as_str()).map(|(_, v)| v.as_str());
+            let use_tls = params.get(format!("{side}_use_tls").as_str()).map(|(_, v)| v.as_str());
+            if level == Some("none") || (level.is_none_or(str::is_empty) && use_tls == Some("no")) {
+                continue;
+            }
             let names = if side == "smtpd" { names.clone() } else { Vec::new() };
             let context = Some(if side == "smtpd" { "smtpd (server)" } else { "smtp (client)" }.to_string());
             if let Some((line, v)) = params.get(format!("{side}_tls_chain_files").as_str()) {
@@ -229,6 +236,15 @@ mod tests {
                 "etc/postfix/main.cf:8 etc/ssl/ec.pem@8 - - [mail.example.com]",
             ]
         );
+    }
+
+    #[test]
+    fn tls_switched_off_loads_nothing() {
+        let t = Tree::new(&[(
+            "etc/postfix/main.cf",
+            "smtpd_tls_security_level = none\nsmtpd_tls_cert_file = /a.pem\nsmtp_use_tls = no\nsmtp_tls_cert_file = /b.pem\n",
+        )]);
+        assert!(t.claims().0.is_empty());
     }
 
     #[test]
