@@ -117,9 +117,12 @@ fn emit(files: &[ConfFile], params: &Params, service: Option<&str>, cx: &mut Cx<
     }
 }
 
-/// master.cf services and their `-o name=value` overrides (line, name, value).
-fn services(text: &str) -> Vec<(String, Vec<(u32, String, String)>)> {
-    let mut out: Vec<(String, Vec<(u32, String, String)>)> = Vec::new();
+/// One `-o name=value` of a master.cf service: (line, name, value).
+type Override = (u32, String, String);
+
+/// master.cf services and their `-o name=value` overrides.
+fn services(text: &str) -> Vec<(String, Vec<Override>)> {
+    let mut out: Vec<(String, Vec<Override>)> = Vec::new();
     for (n, l) in lines(text) {
         let t = l.trim_start();
         if t.is_empty() || t.starts_with('#') {
