@@ -632,6 +632,9 @@ pub fn clean_names<'s>(names: impl IntoIterator<Item = &'s str>) -> Vec<String> 
             || n.starts_with('~')
             || n.contains(['$', '/', ':', ' '])
             || n.parse::<std::net::IpAddr>().is_ok()
+            // Only a leading one-label wildcard can be checked against SANs (nginx's `www.*` cannot).
+            || n.get(1..).is_some_and(|rest| rest.contains('*'))
+            || (n.starts_with('*') && !n.starts_with("*."))
         {
             continue;
         }
@@ -836,7 +839,17 @@ mod tests {
     #[test]
     fn names_drop_catch_alls_and_regexes() {
         assert_eq!(
-            clean_names(["_", "Shop.Example.com", ".example.org", "~^www\\d+", "$host", "*.a.com", "10.0.0.1"]),
+            clean_names([
+                "_",
+                "Shop.Example.com",
+                ".example.org",
+                "~^www\\d+",
+                "$host",
+                "*.a.com",
+                "10.0.0.1",
+                "www.*",
+                "*x.b"
+            ]),
             vec!["shop.example.com", "example.org", "*.a.com"]
         );
     }
