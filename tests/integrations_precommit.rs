@@ -132,3 +132,22 @@ fn commit_with_mismatched_pair_is_refused_and_healthy_one_passes() {
     let allowed = git(&repo, &["commit", "-q", "-m", "accepted by config"]);
     assert!(allowed.status.success(), "fail-on = never still refused:\n{}", text(&allowed));
 }
+
+#[test]
+fn published_manifest_passes_pre_commit_validation() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml");
+    let ok = run(Command::new(pre_commit())
+        .arg("validate-manifest")
+        .arg(&manifest)
+        .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home")));
+    assert!(ok.status.success(), "pre-commit validate-manifest: {}", text(&ok));
+    // The validator is not vacuous: a hook without an entry is rejected.
+    let bad = tmp.path().join("bad-hooks.yaml");
+    std::fs::write(&bad, "- id: keymatch\n  name: keymatch\n  language: rust\n").expect("write");
+    let rejected = run(Command::new(pre_commit())
+        .arg("validate-manifest")
+        .arg(&bad)
+        .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home")));
+    assert!(!rejected.status.success(), "a hook without entry was accepted");
+}
