@@ -4,7 +4,7 @@
 //! and exit codes are `main.rs`'s business.
 
 use crate::config::{CheckConfig, Common, ScanConfig};
-use crate::discover::{self, ReadOutcome, Sniff};
+use crate::discover::{self, Looked, ReadOutcome};
 use crate::error::Error;
 use crate::finding::{Code, Finding, Location};
 use crate::pair::{self, Catalog, CatalogEntry, ConfiguredPair, EntryStatus, FileId, Origin, Pair, Side};
@@ -70,6 +70,7 @@ fn load_named(
         server_path: None,
         fs_path: Some(path.to_path_buf()),
         is_symlink: false,
+        real_path: None,
         status,
     });
     Ok(catalog.entries.len() - 1)
@@ -93,6 +94,7 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, Error> {
             return Err(Error::path(p, "no such file or directory"));
         }
     }
+    discover::walk::compile_excludes(&cfg.discover.excludes).map_err(Error::Usage)?;
     if let Some(root) = &cfg.map.root {
         if !root.is_dir() {
             return Err(Error::path(root, "--root is not a directory"));
@@ -105,14 +107,8 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, Error> {
     pool.install(|| scan_in_pool(cfg))
 }
 
-/// A walked file after reading and sniffing.
-enum Looked {
-    Material(Vec<u8>, discover::FileMeta),
-    Config(Vec<u8>),
-    Missing(Option<PathBuf>),
-    Unreadable(String),
-    Nothing,
-}
+/// One walked file after reading and parsing: a catalogue entry, or a config's path and bytes.
+type Seen = (Option<CatalogEntry>, Option<(PathBuf, Vec<u8>)>);
 
 fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     let cap = cfg.discover.max_file_size;
@@ -120,91 +116,87 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     let passphrases = &cfg.common.passphrases;
     let progress = Progress::new(cfg.progress);
 
-    // discover: walk, then read and sniff in parallel.
+    // discover: walk, then read (only what may matter) and sniff in parallel.
     let roots: Vec<PathBuf> = cfg.paths.iter().filter(|p| *p != Path::new("-")).cloned().collect();
     let walk = discover::walk(&roots, &cfg.discover);
     progress.set_len(walk.files.len());
-    let looked: Vec<Looked> = walk
-        .files
-        .par_iter()
-        .map(|f| {
-            let out = match discover::read_file(&f.path, cap, map) {
-                ReadOutcome::Read { bytes, meta } => {
-                    if servers::looks_like_config(&f.path, &bytes) {
-                        Looked::Config(bytes)
-                    } else if discover::sniff(&bytes) == Sniff::Material {
-                        Looked::Material(bytes, meta)
-                    } else {
-                        Looked::Nothing
-                    }
-                }
-                ReadOutcome::Missing { target } => Looked::Missing(target),
-                ReadOutcome::Unreadable { reason } => Looked::Unreadable(reason),
-            };
-            progress.inc();
-            out
-        })
-        .collect();
+    // A link and its target are one file: know it when the walk saw links.
+    let any_links = walk.files.iter().any(|f| f.is_symlink);
 
     let mut report = Report::default();
     report.findings.extend(walk.findings);
     report.summary.files = walk.files.len();
 
-    // parse: every candidate, in parallel; configs become claims.
-    let entries: Vec<Option<CatalogEntry>> = walk
+    // Read and parse in one parallel pass, so a file's bytes are dropped as
+    // soon as it is parsed; configs are kept whole for the dialects.
+    let seen: Vec<Seen> = walk
         .files
         .par_iter()
-        .zip(looked.par_iter())
-        .map(|(f, l)| {
+        .map(|f| {
+            let (looked, real) = discover::look(&f.path, cap, map, &servers::looks_like_config);
+            progress.inc();
             let display = paths::display(&f.path);
-            let status = match l {
-                Looked::Material(bytes, meta) => EntryStatus::Parsed {
-                    parsed: parse::parse_bytes(bytes, Source::new(&display), passphrases),
-                    meta: Some(*meta),
+            let status = match looked {
+                Looked::Material { bytes, meta } => EntryStatus::Parsed {
+                    parsed: parse::parse_bytes(&bytes, Source::new(&display), passphrases),
+                    meta: Some(meta),
                 },
-                Looked::Missing(target) if f.is_symlink => EntryStatus::Missing { target: target.clone() },
-                Looked::Unreadable(reason) => EntryStatus::Unreadable { reason: reason.clone() },
-                _ => return None,
+                Looked::Missing { target } if f.is_symlink => EntryStatus::Missing { target },
+                Looked::Unreadable { reason } => EntryStatus::Unreadable { reason },
+                Looked::Config { bytes } => return (None, Some((f.path.clone(), bytes))),
+                Looked::Missing { .. } | Looked::Nothing => return (None, None),
             };
-            Some(CatalogEntry {
+            let real_path = if any_links { real.as_ref().and_then(|r| std::fs::canonicalize(r).ok()) } else { None };
+            let entry = CatalogEntry {
                 path: display,
                 server_path: None,
                 fs_path: Some(f.path.clone()),
                 is_symlink: f.is_symlink,
+                real_path,
                 status,
-            })
+            };
+            (Some(entry), None)
         })
         .collect();
-    let mut catalog = Catalog { entries: entries.into_iter().flatten().collect() };
+    let mut entries = Vec::new();
+    let mut config_files = Vec::new();
+    for (entry, config) in seen {
+        entries.extend(entry);
+        config_files.extend(config);
+    }
+    let mut catalog = Catalog { entries };
 
+    // Standard input: PEM/DER material, or Kubernetes YAML (`kubectl get secrets -A -o yaml | keymatch scan -`).
+    let mut stdin_config: Option<Vec<u8>> = None;
     if cfg.paths.iter().any(|p| p == Path::new("-")) {
         let status = match read_stdin(cap) {
-            ReadOutcome::Read { bytes, meta } => EntryStatus::Parsed {
+            ReadOutcome::Read { bytes, .. } if servers::looks_like_config(Path::new("-"), &bytes) => {
+                report.summary.files += 1;
+                stdin_config = Some(bytes);
+                None
+            }
+            ReadOutcome::Read { bytes, meta } => Some(EntryStatus::Parsed {
                 parsed: parse::parse_bytes(&bytes, Source::new("-"), passphrases),
                 meta: Some(meta),
-            },
-            ReadOutcome::Unreadable { reason } => EntryStatus::Unreadable { reason },
-            ReadOutcome::Missing { .. } => EntryStatus::Unreadable { reason: "no standard input".into() },
+            }),
+            ReadOutcome::Unreadable { reason } => Some(EntryStatus::Unreadable { reason }),
+            ReadOutcome::Missing { .. } => Some(EntryStatus::Unreadable { reason: "no standard input".into() }),
         };
-        report.summary.files += 1;
-        catalog.entries.push(CatalogEntry {
-            path: "-".into(),
-            server_path: None,
-            fs_path: None,
-            is_symlink: false,
-            status,
-        });
+        if let Some(status) = status {
+            report.summary.files += 1;
+            catalog.entries.push(CatalogEntry {
+                path: "-".into(),
+                server_path: None,
+                fs_path: None,
+                is_symlink: false,
+                real_path: None,
+                status,
+            });
+        }
     }
 
-    let configs: Vec<(PathBuf, &[u8])> = walk
-        .files
-        .iter()
-        .zip(&looked)
-        .filter_map(|(f, l)| match l {
-            Looked::Config(bytes) => Some((f.path.clone(), bytes.as_slice())),
-            _ => None,
-        })
-        .collect();
+    let mut configs: Vec<(PathBuf, &[u8])> = config_files.iter().map(|(p, b)| (p.clone(), b.as_slice())).collect();
+    configs.extend(stdin_config.as_deref().map(|b| (PathBuf::from("-"), b)));
     let read = |p: &Path| discover::read_file(p, cap, map);
     let ctx = ServerContext { map, read: &read };
     let (claims, config_findings) = servers::find_claims(&configs, &ctx);
@@ -258,6 +250,7 @@ fn resolve_claims(
                     server_path: None,
                     fs_path: None,
                     is_symlink: false,
+                    real_path: None,
                     status: EntryStatus::Parsed {
                         parsed: parse::parse_bytes(bytes, Source::new(label), &extra),
                         meta: None,
@@ -295,6 +288,7 @@ fn resolve_claims(
                             server_path: sp.clone(),
                             fs_path: Some(local.clone()),
                             is_symlink: false,
+                            real_path: None,
                             status,
                         });
                         by_path.insert(key, catalog.entries.len() - 1);
@@ -315,7 +309,7 @@ fn resolve_claims(
         .into_iter()
         .map(|c| {
             let cert = side(catalog, &c.cert, &c.config);
-            let key = c.key.as_ref().map(|k| side(catalog, k, &c.config));
+            let key = c.key.as_ref().map(|k| side(catalog, k, c.key_config.as_ref().unwrap_or(&c.config)));
             let chain = c.chain.as_ref().map(|k| side(catalog, k, &c.config));
             ConfiguredPair {
                 origin: Origin {
@@ -353,7 +347,9 @@ fn verify_one(catalog: &Catalog, pair: &Pair, clock: &Clock) -> (PairReport, Vec
         subject: None,
     };
     let mut blocked = false;
-    for (role, side) in [("certificate", Some(&pair.cert)), ("key", Some(&pair.key)), ("chain", pair.chain.as_ref())] {
+    // A key "in the certificate file" is the same side: one problem, one finding.
+    let key_side = (!same_side(&pair.cert, &pair.key)).then_some(&pair.key);
+    for (role, side) in [("certificate", Some(&pair.cert)), ("key", key_side), ("chain", pair.chain.as_ref())] {
         if let Some(side) = side {
             if let Some(f) = side_problem(catalog, side, role) {
                 if role != "chain" {
@@ -401,6 +397,7 @@ fn verify_one(catalog: &Catalog, pair: &Pair, clock: &Clock) -> (PairReport, Vec
     if matches!(outcome.verdict, Verdict::Match | Verdict::Mismatch | Verdict::KeyCorrupt) {
         findings.extend(verify::cert_health(&material, &pair.names, clock));
     }
+    at_config_line(&mut findings, &pair.origin);
     if let Side::File { file, .. } = &pair.key {
         if let EntryStatus::Parsed { meta: Some(meta), parsed } = &catalog.entries[*file].status {
             if parsed.has_key_material() {
@@ -411,6 +408,17 @@ fn verify_one(catalog: &Catalog, pair: &Pair, clock: &Clock) -> (PairReport, Vec
         }
     }
     (report, findings)
+}
+
+/// A pair a config names: its key and name findings also point at the config line.
+fn at_config_line(findings: &mut [Finding], origin: &Origin) {
+    let Some(path) = &origin.path else { return };
+    let at = Location { path: path.clone(), server_path: origin.server_path.clone(), line: origin.line, block: None };
+    for f in findings.iter_mut() {
+        if matches!(f.code, Code::KeyMismatch | Code::ChainOrder | Code::NameMismatch) && !f.locations.contains(&at) {
+            f.locations.push(at.clone());
+        }
+    }
 }
 
 /// The pairing index knows where the right key / certificate is: say so.
@@ -444,6 +452,17 @@ fn side_ref(catalog: &Catalog, side: &Side) -> Option<ItemRef> {
             Some(ItemRef { path: path.clone(), server_path: server_path.clone(), block: None })
         }
         Side::Unresolvable { .. } => None,
+    }
+}
+
+/// Do two sides name the same file (a key that is in the certificate file)?
+fn same_side(a: &Side, b: &Side) -> bool {
+    match (a, b) {
+        (Side::File { file: x, .. }, Side::File { file: y, .. }) => x == y,
+        (Side::Missing { path: x, at: ax, .. }, Side::Missing { path: y, at: ay, .. })
+        | (Side::Unreadable { path: x, at: ax, .. }, Side::Unreadable { path: y, at: ay, .. }) => x == y && ax == ay,
+        (Side::Unresolvable { text: x, at: ax, .. }, Side::Unresolvable { text: y, at: ay, .. }) => x == y && ax == ay,
+        _ => false,
     }
 }
 

@@ -7,6 +7,9 @@
 //! loops are caught), `walk` (walkdir, skips, excludes, `--follow`), `sniff`.
 
 pub mod read;
+pub mod resolve;
+pub mod sniff;
+pub mod walk;
 
 use crate::finding::Finding;
 use std::path::PathBuf;
@@ -81,36 +84,68 @@ use std::path::Path;
 /// by hand (absolute targets through `map`, so `--root` applies; loops are
 /// caught), then the final file is read with [`read::read_regular`].
 pub fn read_file(path: &Path, cap: u64, map: &PathMap) -> ReadOutcome {
-    let _ = map;
-    match std::fs::canonicalize(path) {
-        Ok(real) => read::read_regular(&real, cap),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            ReadOutcome::Missing { target: std::fs::read_link(path).ok() }
-        }
-        Err(e) => ReadOutcome::Unreadable { reason: e.to_string() },
+    match resolve::resolve(path, map) {
+        resolve::Resolved::File(real) => read::read_regular(&real, cap),
+        resolve::Resolved::Missing { target } => ReadOutcome::Missing { target },
+        resolve::Resolved::Unreadable { reason } => ReadOutcome::Unreadable { reason },
     }
 }
 
-/// Walk the roots: regular files and symlinks to files, sorted by path.
+/// What a walked file turned out to be, after reading only what may matter.
+#[derive(Debug)]
+pub enum Looked {
+    /// May hold certificates or keys: the whole content.
+    Material { bytes: Vec<u8>, meta: FileMeta },
+    /// A server config (by name and first bytes): the whole content.
+    Config { bytes: Vec<u8> },
+    /// A dangling symlink (`target` as written) or a file gone since the walk.
+    Missing { target: Option<PathBuf> },
+    /// Not read: not a regular file, over the size cap, permission denied, a loop.
+    Unreadable { reason: String },
+    /// Nothing keymatch reads (the first bytes said so).
+    Nothing,
+}
+
+/// Look at one walked file: resolve links (see [`read_file`]), `fstat`, skip
+/// it unread when over `cap`, read the first 8 KiB, and read the rest only
+/// when it is a config (`is_config(path, head)`) or sniffs as material.
+/// Returns what it is and the path of the regular file actually read.
+pub fn look(
+    path: &Path,
+    cap: u64,
+    map: &PathMap,
+    is_config: &dyn Fn(&Path, &[u8]) -> bool,
+) -> (Looked, Option<PathBuf>) {
+    let real = match resolve::resolve(path, map) {
+        resolve::Resolved::File(real) => real,
+        resolve::Resolved::Missing { target } => return (Looked::Missing { target }, None),
+        resolve::Resolved::Unreadable { reason } => return (Looked::Unreadable { reason }, None),
+    };
+    let config = std::cell::Cell::new(false);
+    let want = |head: &[u8], size: u64| {
+        if is_config(path, head) {
+            config.set(true);
+            true
+        } else {
+            sniff::sniff(head, size) == Sniff::Material
+        }
+    };
+    let looked = match read::read_selectively(&real, cap, &want) {
+        read::Selective::Skipped(_) => Looked::Nothing,
+        read::Selective::Whole(ReadOutcome::Read { bytes, .. }) if config.get() => Looked::Config { bytes },
+        read::Selective::Whole(ReadOutcome::Read { bytes, meta }) => Looked::Material { bytes, meta },
+        read::Selective::Whole(ReadOutcome::Missing { target }) => Looked::Missing { target },
+        read::Selective::Whole(ReadOutcome::Unreadable { reason }) => Looked::Unreadable { reason },
+    };
+    (looked, Some(real))
+}
+
+/// Walk the roots: regular files and symlinks to files, sorted by path. See [`walk::walk`].
 pub fn walk(roots: &[PathBuf], opts: &DiscoverOptions) -> Walk {
-    let _ = opts;
-    let mut walk = Walk::default();
-    for root in roots {
-        for entry in walkdir::WalkDir::new(root).sort_by_file_name().into_iter().flatten() {
-            if entry.file_type().is_file() || entry.path_is_symlink() {
-                walk.files.push(WalkedFile { path: entry.path().to_path_buf(), is_symlink: entry.path_is_symlink() });
-            }
-        }
-    }
-    walk
+    walk::walk(roots, opts)
 }
 
-/// Cheap look at the first bytes: PEM armour or a DER SEQUENCE header.
+/// Cheap look at a whole file's bytes: PEM armour or a DER SEQUENCE header. See [`sniff::sniff`].
 pub fn sniff(bytes: &[u8]) -> Sniff {
-    let pem = bytes.windows(11).any(|w| w == b"-----BEGIN ");
-    if pem || bytes.first() == Some(&0x30) {
-        Sniff::Material
-    } else {
-        Sniff::Nothing
-    }
+    sniff::sniff(bytes, bytes.len() as u64)
 }

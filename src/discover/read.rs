@@ -2,7 +2,7 @@
 //! read past the size cap, never follow a link the caller did not resolve.
 
 use super::{FileMeta, ReadOutcome};
-use std::fs::OpenOptions;
+use std::fs::{File, Metadata, OpenOptions};
 use std::io::{ErrorKind, Read};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
@@ -11,48 +11,70 @@ use std::path::Path;
 /// regular file no larger than `cap`, and read it. A symlink at `path` itself
 /// is refused here (callers resolve links first, see `resolve`).
 pub fn read_regular(path: &Path, cap: u64) -> ReadOutcome {
-    let file = match OpenOptions::new()
+    match read_selectively(path, cap, &|_, _| true) {
+        Selective::Whole(outcome) => outcome,
+        Selective::Skipped(meta) => ReadOutcome::Read { bytes: Vec::new(), meta },
+    }
+}
+
+/// What [`read_selectively`] did.
+#[derive(Debug)]
+pub enum Selective {
+    /// The file was read through the cap (or could not be).
+    Whole(ReadOutcome),
+    /// The first bytes said it is of no interest: the rest was not read.
+    Skipped(FileMeta),
+}
+
+/// Like [`read_regular`], but read only the first [`HEAD_LEN`](super::sniff::HEAD_LEN)
+/// bytes first and the rest only when `want(head, size)` says so. A file over
+/// the cap is not read at all.
+pub fn read_selectively(path: &Path, cap: u64, want: &dyn Fn(&[u8], u64) -> bool) -> Selective {
+    let (file, meta) = match open_regular(path, cap) {
+        Ok(x) => x,
+        Err(outcome) => return Selective::Whole(outcome),
+    };
+    let fmeta = FileMeta { mode: meta.mode() & 0o7777, uid: meta.uid(), gid: meta.gid(), size: meta.len() };
+    let head_len = meta.len().min(super::sniff::HEAD_LEN as u64);
+    let mut bytes = Vec::with_capacity(head_len as usize);
+    let mut file = file.take(cap + 1);
+    if let Err(e) = (&mut file).take(head_len).read_to_end(&mut bytes) {
+        return Selective::Whole(ReadOutcome::Unreadable { reason: e.to_string() });
+    }
+    if !want(&bytes, meta.len()) {
+        return Selective::Skipped(fmeta);
+    }
+    bytes.reserve((meta.len() as usize).saturating_sub(bytes.len()));
+    // Read through the cap even if the file grew since fstat.
+    if let Err(e) = file.read_to_end(&mut bytes) {
+        return Selective::Whole(ReadOutcome::Unreadable { reason: e.to_string() });
+    }
+    if bytes.len() as u64 > cap {
+        return Selective::Whole(ReadOutcome::Unreadable {
+            reason: format!("larger than the size limit ({cap} bytes)"),
+        });
+    }
+    Selective::Whole(ReadOutcome::Read { bytes, meta: fmeta })
+}
+
+/// Open without blocking or following, and check type and size with `fstat`.
+fn open_regular(path: &Path, cap: u64) -> Result<(File, Metadata), ReadOutcome> {
+    let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY)
         .open(path)
-    {
-        Ok(f) => f,
-        Err(e) => return open_error(e),
-    };
-    let meta = match file.metadata() {
-        Ok(m) => m,
-        Err(e) => return ReadOutcome::Unreadable { reason: e.to_string() },
-    };
-    let ft = meta.file_type();
-    if !ft.is_file() {
-        let what = if ft.is_dir() {
-            "a directory"
-        } else if meta.mode() & libc::S_IFMT == libc::S_IFIFO {
-            "a FIFO"
-        } else if meta.mode() & libc::S_IFMT == libc::S_IFSOCK {
-            "a socket"
-        } else {
-            "a device or special file"
-        };
-        return ReadOutcome::Unreadable { reason: format!("not a regular file ({what})") };
+        .map_err(open_error)?;
+    let meta = file.metadata().map_err(|e| ReadOutcome::Unreadable { reason: e.to_string() })?;
+    if !meta.file_type().is_file() {
+        let what = super::resolve::kind_name(&meta);
+        return Err(ReadOutcome::Unreadable { reason: format!("not a regular file ({what})") });
     }
     if meta.len() > cap {
-        return ReadOutcome::Unreadable {
+        return Err(ReadOutcome::Unreadable {
             reason: format!("larger than the size limit ({} bytes > {} bytes; see --max-file-size)", meta.len(), cap),
-        };
+        });
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    // Read through the cap even if the file grew since fstat.
-    if let Err(e) = file.take(cap + 1).read_to_end(&mut bytes) {
-        return ReadOutcome::Unreadable { reason: e.to_string() };
-    }
-    if bytes.len() as u64 > cap {
-        return ReadOutcome::Unreadable { reason: format!("larger than the size limit ({cap} bytes)") };
-    }
-    ReadOutcome::Read {
-        bytes,
-        meta: FileMeta { mode: meta.mode() & 0o7777, uid: meta.uid(), gid: meta.gid(), size: meta.len() },
-    }
+    Ok((file, meta))
 }
 
 fn open_error(e: std::io::Error) -> ReadOutcome {
@@ -63,5 +85,30 @@ fn open_error(e: std::io::Error) -> ReadOutcome {
             ReadOutcome::Unreadable { reason: "a symbolic link (not followed)".to_string() }
         }
         _ => ReadOutcome::Unreadable { reason: e.to_string() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_whole_only_when_wanted_and_under_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        let mut data = vec![b'a'; 20_000];
+        data[19_000] = b'z';
+        std::fs::write(&p, &data).unwrap();
+        match read_selectively(&p, 1 << 20, &|head, size| head.len() == 8192 && size == 20_000) {
+            Selective::Whole(ReadOutcome::Read { bytes, meta }) => {
+                assert_eq!(bytes, data);
+                assert_eq!(meta.size, 20_000);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(read_selectively(&p, 1 << 20, &|_, _| false), Selective::Skipped(_)));
+        assert!(matches!(read_regular(&p, 100), ReadOutcome::Unreadable { .. }));
+        assert!(matches!(read_regular(dir.path(), 100), ReadOutcome::Unreadable { .. }));
+        assert!(matches!(read_regular(&dir.path().join("nope"), 100), ReadOutcome::Missing { .. }));
     }
 }

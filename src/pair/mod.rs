@@ -5,6 +5,9 @@
 //! of every key's public-key fingerprint. The index also names the right file
 //! when a configured pair is wrong, and leaves the orphans.
 
+pub mod index;
+pub mod layouts;
+
 use crate::finding::Location;
 
 /// Index of a parsed file in the scan's catalogue.
@@ -84,6 +87,10 @@ pub struct CatalogEntry {
     pub fs_path: Option<PathBuf>,
     /// The walked entry is a symlink (certbot `live/`).
     pub is_symlink: bool,
+    /// The canonical path of the regular file actually read, when the scan saw
+    /// symlinks (so a link and its target are known to be one file). `None`
+    /// when unknown or not needed.
+    pub real_path: Option<PathBuf>,
     pub status: EntryStatus,
 }
 
@@ -132,11 +139,19 @@ pub struct Pairing {
 
 /// Pair everything: configured pairs first, then combined files, layouts and
 /// the fingerprint index; fill the `*_elsewhere` hints; report orphans.
+/// Deterministic: the result depends only on the catalogue's paths and contents.
 pub fn pair_all(catalog: &Catalog, configured: Vec<ConfiguredPair>) -> Pairing {
-    let _ = catalog;
-    let pairs = configured
-        .into_iter()
-        .map(|c| Pair {
+    let files = index::Files::new(catalog);
+    let mut state = State::new(catalog.entries.len());
+
+    // 1. What the server configs say.
+    for c in configured {
+        for side in [Some(&c.cert), c.key.as_ref(), c.chain.as_ref()].into_iter().flatten() {
+            if let Side::File { file, .. } = side {
+                state.use_file(*file);
+            }
+        }
+        state.pairs.push(Pair {
             origin: c.origin,
             key: c.key.unwrap_or_else(|| c.cert.clone()),
             cert: c.cert,
@@ -144,7 +159,293 @@ pub fn pair_all(catalog: &Catalog, configured: Vec<ConfiguredPair>) -> Pairing {
             names: c.names,
             key_for_cert_elsewhere: Vec::new(),
             cert_for_key_elsewhere: Vec::new(),
+        });
+    }
+    // 2. Files holding both a certificate and a private key.
+    for f in files.eligible() {
+        if f.is_combined() && !state.used[f.id] {
+            state.use_file(f.id);
+            state.add(Origin::kind("combined"), f.id, f.id);
+        }
+    }
+    // 3. Layouts, most specific first.
+    layouts::pair_layouts(&files, &mut state);
+    // 4. The fingerprint index, for keys still alone.
+    index::pair_by_index(&files, &mut state);
+
+    let mut pairs = state.pairs;
+    for p in &mut pairs {
+        index::fill_hints(&files, p);
+    }
+    let mut findings = state.findings;
+    findings.extend(index::orphans(&files, &state.used));
+    Pairing { pairs, findings }
+}
+
+/// Pairing in progress: which files are taken, the pairs and findings so far.
+pub(crate) struct State {
+    /// By [`FileId`]: the file is a side of some pair (or a certbot companion).
+    pub used: Vec<bool>,
+    pub pairs: Vec<Pair>,
+    pub findings: Vec<Finding>,
+}
+
+impl State {
+    fn new(n: usize) -> State {
+        State { used: vec![false; n], pairs: Vec::new(), findings: Vec::new() }
+    }
+
+    pub fn use_file(&mut self, id: FileId) {
+        if let Some(u) = self.used.get_mut(id) {
+            *u = true;
+        }
+    }
+
+    /// Record a pair of two catalogue files and mark both used.
+    pub fn add(&mut self, origin: Origin, cert: FileId, key: FileId) {
+        self.use_file(cert);
+        self.use_file(key);
+        self.pairs.push(Pair {
+            origin,
+            cert: Side::File { file: cert, item: None },
+            key: Side::File { file: key, item: None },
+            chain: None,
+            names: Vec::new(),
+            key_for_cert_elsewhere: Vec::new(),
+            cert_for_key_elsewhere: Vec::new(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Code;
+    use crate::parse::{CertInfo, Item, ItemKind, KeyFormat, KeyMaterial, PrivateKey, PublicKey, Source};
+
+    fn pk(n: u8) -> PublicKey {
+        PublicKey::Ed25519([n; 32])
+    }
+
+    fn cert(n: u8, is_ca: bool) -> ItemKind {
+        ItemKind::Certificate(Box::new(CertInfo {
+            public_key: pk(n),
+            subject: format!("CN=c{n}"),
+            issuer: "CN=ca".into(),
+            subject_der: Vec::new(),
+            issuer_der: Vec::new(),
+            not_before: 0,
+            not_after: 0,
+            is_ca,
+            dns_names: Vec::new(),
+            serial: "01".into(),
+            tbs_der: Vec::new(),
+            signature_algorithm: String::new(),
+            signature_params_der: None,
+            signature: Vec::new(),
+            cert_sha256: String::new(),
+        }))
+    }
+
+    fn key(n: u8) -> ItemKind {
+        ItemKind::PrivateKey(PrivateKey {
+            format: KeyFormat::Pkcs8,
+            material: KeyMaterial::Unsupported { algorithm: "test".into() },
+            public: Some(pk(n)),
         })
-        .collect();
-    Pairing { pairs, findings: Vec::new() }
+    }
+
+    /// A catalogue from (path, items); `None` items: a dangling symlink.
+    fn catalog(files: &[(&str, Option<Vec<ItemKind>>)]) -> Catalog {
+        let entries = files
+            .iter()
+            .map(|(path, items)| CatalogEntry {
+                path: path.to_string(),
+                server_path: None,
+                fs_path: Some(PathBuf::from(path)),
+                is_symlink: items.is_none(),
+                real_path: None,
+                status: match items {
+                    Some(items) => EntryStatus::Parsed {
+                        parsed: ParsedFile {
+                            source: Source::new(*path),
+                            items: items
+                                .iter()
+                                .enumerate()
+                                .map(|(i, k)| Item { block: i, line: None, kind: k.clone() })
+                                .collect(),
+                            findings: Vec::new(),
+                        },
+                        meta: None,
+                    },
+                    None => EntryStatus::Missing { target: Some(PathBuf::from("../../archive/x/fullchain3.pem")) },
+                },
+            })
+            .collect();
+        Catalog { entries }
+    }
+
+    fn path_of(c: &Catalog, s: &Side) -> String {
+        match s {
+            Side::File { file, .. } => c.entries[*file].path.clone(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// (origin, cert, key), sorted.
+    fn pairs(c: &Catalog, p: &Pairing) -> Vec<(String, String, String)> {
+        let mut v: Vec<_> =
+            p.pairs.iter().map(|x| (x.origin.kind.clone(), path_of(c, &x.cert), path_of(c, &x.key))).collect();
+        v.sort();
+        v
+    }
+
+    fn codes(p: &Pairing) -> Vec<(Code, String)> {
+        let mut v: Vec<_> = p.findings.iter().map(|f| (f.code, f.locations[0].path.clone())).collect();
+        v.sort();
+        v
+    }
+
+    fn t(kind: &str, c: &str, k: &str) -> (String, String, String) {
+        (kind.to_string(), c.to_string(), k.to_string())
+    }
+
+    #[test]
+    fn every_layout_pairs_in_order() {
+        let c = catalog(&[
+            ("etc/haproxy/site.pem", Some(vec![key(1), cert(1, false), cert(90, true)])),
+            ("etc/letsencrypt/live/a/cert.pem", Some(vec![cert(2, false)])),
+            ("etc/letsencrypt/live/a/chain.pem", Some(vec![cert(90, true)])),
+            ("etc/letsencrypt/live/a/fullchain.pem", Some(vec![cert(2, false), cert(90, true)])),
+            ("etc/letsencrypt/live/a/privkey.pem", Some(vec![key(2)])),
+            ("k8s/web-tls/ca.crt", Some(vec![cert(91, true)])),
+            ("k8s/web-tls/tls.crt", Some(vec![cert(3, false)])),
+            ("k8s/web-tls/tls.key", Some(vec![key(3)])),
+            ("iot/abc-certificate.pem.crt", Some(vec![cert(4, false)])),
+            ("iot/abc-private.pem.key", Some(vec![key(4)])),
+            ("iot/abc-public.pem.key", Some(vec![ItemKind::PublicKey(pk(4))])),
+            ("apache/ssl/shop.crt", Some(vec![cert(5, false)])),
+            ("apache/ssl/shop.csr", Some(vec![ItemKind::Other("CERTIFICATE REQUEST".into())])),
+            ("apache/ssl/shop.key", Some(vec![key(6)])),
+            ("apache/ssl/www.cert.pem", Some(vec![cert(7, false)])),
+            ("apache/ssl/www.key.pem", Some(vec![key(7)])),
+            ("legacy/ssl.crt/old.crt", Some(vec![cert(8, false)])),
+            ("legacy/ssl.key/old.key", Some(vec![key(8)])),
+            ("etc/ssl/certs/ca-1.pem", Some(vec![cert(92, true)])),
+            ("etc/ssl/certs/deb.pem", Some(vec![cert(9, false)])),
+            ("etc/ssl/private/deb.key", Some(vec![key(9)])),
+            ("nginx/ssl/x/fullchain.pem", Some(vec![cert(10, false), cert(90, true)])),
+            ("nginx/ssl/x/privkey.pem", Some(vec![key(10)])),
+            ("backup/lost.key", Some(vec![key(11)])),
+            ("srv/found.crt", Some(vec![cert(11, false)])),
+            ("keys/shop.key.2024-05-01", Some(vec![key(5)])),
+            ("old/lonely.key", Some(vec![key(12)])),
+            ("old/alone.crt", Some(vec![cert(13, false)])),
+            ("old/dup.crt", Some(vec![cert(14, false)])),
+            ("jwt/private.pem", Some(vec![key(15)])),
+            ("jwt/public.pem", Some(vec![ItemKind::PublicKey(pk(15))])),
+            ("co/x/fullchain.pem", Some(vec![cert(90, true), cert(16, false)])),
+            ("co/x/privkey.pem", Some(vec![key(16)])),
+            ("idx/bundle.pem", Some(vec![cert(91, true), cert(17, false)])),
+            ("zz/k.key", Some(vec![key(17)])),
+        ]);
+        let p = pair_all(&c, Vec::new());
+        assert_eq!(
+            pairs(&c, &p),
+            vec![
+                t("aws-iot", "iot/abc-certificate.pem.crt", "iot/abc-private.pem.key"),
+                t("certbot", "etc/letsencrypt/live/a/fullchain.pem", "etc/letsencrypt/live/a/privkey.pem"),
+                t("combined", "etc/haproxy/site.pem", "etc/haproxy/site.pem"),
+                t("directory", "co/x/fullchain.pem", "co/x/privkey.pem"),
+                t("directory", "nginx/ssl/x/fullchain.pem", "nginx/ssl/x/privkey.pem"),
+                t("index", "idx/bundle.pem", "zz/k.key"),
+                t("index", "srv/found.crt", "backup/lost.key"),
+                t("kubernetes-dir", "k8s/web-tls/tls.crt", "k8s/web-tls/tls.key"),
+                t("sibling", "apache/ssl/shop.crt", "apache/ssl/shop.key"),
+                t("sibling", "apache/ssl/www.cert.pem", "apache/ssl/www.key.pem"),
+                t("split-dir", "etc/ssl/certs/deb.pem", "etc/ssl/private/deb.key"),
+                t("split-dir", "legacy/ssl.crt/old.crt", "legacy/ssl.key/old.key"),
+            ]
+        );
+        // old/ has two leaves and one key: no directory pair, three orphans.
+        assert_eq!(
+            codes(&p),
+            vec![
+                (Code::OrphanKey, "jwt/private.pem".to_string()),
+                (Code::OrphanKey, "old/lonely.key".to_string()),
+                (Code::OrphanCert, "old/alone.crt".to_string()),
+                (Code::OrphanCert, "old/dup.crt".to_string()),
+            ]
+        );
+        // The mismatched sibling pair names the right key and says where its own key's cert is (nowhere).
+        let shop = p.pairs.iter().find(|x| path_of(&c, &x.cert) == "apache/ssl/shop.crt").unwrap();
+        let names: Vec<_> = shop.key_for_cert_elsewhere.iter().map(|l| l.path.as_str()).collect();
+        assert_eq!(names, ["keys/shop.key.2024-05-01"]);
+        assert!(shop.cert_for_key_elsewhere.is_empty());
+        // A matching pair gets no hints.
+        let www = p.pairs.iter().find(|x| path_of(&c, &x.cert) == "apache/ssl/www.cert.pem").unwrap();
+        assert!(www.key_for_cert_elsewhere.is_empty() && www.cert_for_key_elsewhere.is_empty());
+    }
+
+    #[test]
+    fn certbot_dangling_links_and_history() {
+        let c = catalog(&[
+            ("le/archive/a/cert1.pem", Some(vec![cert(1, false)])),
+            ("le/archive/a/fullchain1.pem", Some(vec![cert(1, false), cert(90, true)])),
+            ("le/archive/a/privkey1.pem", Some(vec![key(1)])),
+            ("le/archive/a/privkey2.pem", Some(vec![key(2)])),
+            ("le/live/a/cert.pem", Some(vec![cert(2, false)])),
+            ("le/live/a/chain.pem", None),
+            ("le/live/a/fullchain.pem", Some(vec![cert(2, false), cert(90, true)])),
+            ("le/live/a/privkey.pem", Some(vec![key(1)])),
+            ("le/live/b/fullchain.pem", None),
+            ("le/live/b/privkey.pem", Some(vec![key(3)])),
+        ]);
+        let p = pair_all(&c, Vec::new());
+        assert_eq!(
+            pairs(&c, &p),
+            vec![
+                t("certbot", "le/live/a/fullchain.pem", "le/live/a/privkey.pem"),
+                t("certbot", "le/live/b/fullchain.pem", "le/live/b/privkey.pem"),
+            ]
+        );
+        // The dangling chain.pem is reported; the dangling fullchain.pem is a pair side (verify reports it).
+        assert_eq!(codes(&p), vec![(Code::MissingFile, "le/live/a/chain.pem".to_string())]);
+        assert!(p.findings[0].message.contains("../../archive/x/fullchain3.pem"));
+        // live/a's key is the old one: the index knows where the right one is.
+        let a = &p.pairs.iter().find(|x| path_of(&c, &x.cert) == "le/live/a/fullchain.pem").unwrap();
+        let names: Vec<_> = a.key_for_cert_elsewhere.iter().map(|l| l.path.as_str()).collect();
+        assert_eq!(names, ["le/archive/a/privkey2.pem"]);
+        let names: Vec<_> = a.cert_for_key_elsewhere.iter().map(|l| l.path.as_str()).collect();
+        assert_eq!(names, ["le/archive/a/cert1.pem", "le/archive/a/fullchain1.pem"]);
+    }
+
+    #[test]
+    fn configured_pairs_come_first_and_a_link_stands_for_its_target() {
+        let mut c = catalog(&[
+            ("srv/current.crt", Some(vec![cert(1, false)])),
+            ("srv/current.key", Some(vec![key(1)])),
+            ("srv/v2.crt", Some(vec![cert(1, false)])),
+            ("srv/v2.key", Some(vec![key(1)])),
+            ("conf/a.pem", Some(vec![cert(2, false)])),
+            ("conf/a.key", Some(vec![key(2)])),
+        ]);
+        for (i, real) in [(0, "/r/v2.crt"), (1, "/r/v2.key"), (2, "/r/v2.crt"), (3, "/r/v2.key")] {
+            c.entries[i].real_path = Some(PathBuf::from(real));
+            c.entries[i].is_symlink = i < 2;
+        }
+        let configured = vec![ConfiguredPair {
+            origin: Origin::kind("nginx"),
+            cert: Side::File { file: 4, item: None },
+            key: Some(Side::File { file: 5, item: None }),
+            chain: None,
+            names: vec!["a.example".into()],
+        }];
+        let p = pair_all(&c, configured);
+        assert_eq!(
+            pairs(&c, &p),
+            vec![t("nginx", "conf/a.pem", "conf/a.key"), t("sibling", "srv/current.crt", "srv/current.key")]
+        );
+        assert!(p.findings.is_empty(), "{:?}", p.findings);
+    }
 }

@@ -1,0 +1,172 @@
+//! Walking the roots: `walkdir`, sorted, skipping version-control and build
+//! directories and `--exclude` globs; directory symlinks are not descended
+//! unless `--follow`, and then loops are reported once and not followed again.
+
+use super::{DiscoverOptions, Walk, WalkedFile};
+use crate::finding::{Code, Finding, Location, Severity};
+use crate::paths;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// Directories never descended (below a root).
+pub const SKIPPED_DIRS: &[&str] = &[".git", ".hg", ".svn", "node_modules", "target"];
+
+/// Compile `--exclude` globs. `Err` names the glob that does not compile.
+pub fn compile_excludes(globs: &[String]) -> Result<GlobSet, String> {
+    let mut builder = GlobSetBuilder::new();
+    for g in globs {
+        let glob = Glob::new(g).map_err(|e| format!("--exclude: '{g}' is not a glob ({e})"))?;
+        builder.add(glob);
+    }
+    builder.build().map_err(|e| format!("--exclude: {e}"))
+}
+
+/// Walk every root; files (regular, symlinks that are not to directories,
+/// FIFOs, sockets, devices) sorted by path, without duplicates.
+pub fn walk(roots: &[PathBuf], opts: &DiscoverOptions) -> Walk {
+    // Invalid globs were refused before the scan started (`compile_excludes`).
+    let excludes = compile_excludes(&opts.excludes).unwrap_or_else(|_| GlobSet::empty());
+    let mut out = Walk::default();
+    for root in roots {
+        walk_one(root, opts.follow, &excludes, &mut out);
+    }
+    out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    out.files.dedup_by(|a, b| a.path == b.path);
+    out
+}
+
+fn walk_one(root: &Path, follow: bool, excludes: &GlobSet, out: &mut Walk) {
+    let excluded = |path: &Path| -> bool {
+        if excludes.is_empty() {
+            return false;
+        }
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        excludes.is_match(rel) || path.file_name().is_some_and(|n| excludes.is_match(Path::new(n)))
+    };
+    let iter = walkdir::WalkDir::new(root).follow_links(follow).sort_by_file_name().into_iter().filter_entry(|e| {
+        e.depth() == 0
+            || !(e.file_type().is_dir() && e.file_name().to_str().is_some_and(|n| SKIPPED_DIRS.contains(&n))
+                || excluded(e.path()))
+    });
+    let mut loops_seen: HashSet<PathBuf> = HashSet::new();
+    for entry in iter {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                walk_error(&err, root, &mut loops_seen, out);
+                continue;
+            }
+        };
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            continue;
+        }
+        let is_symlink = entry.path_is_symlink();
+        if ft.is_symlink() && !follow && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
+            // A directory symlink: not descended without --follow.
+            continue;
+        }
+        out.files.push(WalkedFile { path: shown(root, entry.path()), is_symlink });
+    }
+}
+
+fn walk_error(err: &walkdir::Error, root: &Path, loops_seen: &mut HashSet<PathBuf>, out: &mut Walk) {
+    let Some(path) = err.path() else { return };
+    if let Some(ancestor) = err.loop_ancestor() {
+        if loops_seen.insert(path.to_path_buf()) {
+            let shown_path = paths::display(&shown(root, path));
+            out.findings.push(
+                Finding::new(
+                    Code::Unreadable,
+                    format!(
+                        "{shown_path} is a symbolic link back to {}, a directory already being scanned; not followed again",
+                        paths::display(&shown(root, ancestor))
+                    ),
+                    vec![Location::file(shown_path)],
+                )
+                .with_severity(Severity::Note)
+                .with_hint("nothing to do; the directory was scanned once"),
+            );
+        }
+        return;
+    }
+    // With --follow a dangling link is an error for walkdir; it is still a file entry.
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        out.files.push(WalkedFile { path: shown(root, path), is_symlink: true });
+        return;
+    }
+    let shown_path = paths::display(&shown(root, path));
+    let reason = err.io_error().map(|e| e.to_string()).unwrap_or_else(|| err.to_string());
+    out.findings.push(
+        Finding::new(
+            Code::Unreadable,
+            format!("the directory {shown_path} cannot be read ({reason}); what it holds was not scanned"),
+            vec![Location::file(shown_path)],
+        )
+        .with_severity(Severity::Note)
+        .with_hint("run keymatch as a user who can read it, or --exclude it"),
+    );
+}
+
+/// The path as the user will see it: under a root given as `.`, without the `./`.
+fn shown(root: &Path, path: &Path) -> PathBuf {
+    if root == Path::new(".") {
+        if let Ok(rest) = path.strip_prefix(".") {
+            if !rest.as_os_str().is_empty() {
+                return rest.to_path_buf();
+            }
+        }
+    }
+    path.to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::os::unix::fs::symlink;
+
+    fn names(w: &Walk, root: &Path) -> Vec<String> {
+        w.files.iter().map(|f| paths::display(f.path.strip_prefix(root).unwrap_or(&f.path))).collect()
+    }
+
+    #[test]
+    fn skips_vcs_dirs_excludes_and_directory_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for sub in [".git", "node_modules/x", "a/b", "vendor"] {
+            fs::create_dir_all(d.join(sub)).unwrap();
+        }
+        for f in [".git/k.pem", "node_modules/x/k.pem", "a/b/c.pem", "a/z.key", "a/skip.bak", "vendor/v.pem", "top.crt"]
+        {
+            fs::write(d.join(f), b"x").unwrap();
+        }
+        symlink("a", d.join("link-to-dir")).unwrap();
+        symlink("a/z.key", d.join("link-to-file")).unwrap();
+        symlink("nowhere", d.join("dangling")).unwrap();
+        let opts = DiscoverOptions { excludes: vec!["*.bak".into(), "vendor".into()], ..Default::default() };
+        let w = walk(&[d.to_path_buf()], &opts);
+        assert_eq!(names(&w, d), ["a/b/c.pem", "a/z.key", "dangling", "link-to-file", "top.crt"]);
+        assert!(w.files.iter().find(|f| f.path.ends_with("link-to-file")).unwrap().is_symlink);
+        assert!(w.findings.is_empty());
+        assert!(compile_excludes(&["a[".to_string()]).is_err());
+    }
+
+    #[test]
+    fn follow_descends_links_and_reports_a_loop_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::create_dir_all(d.join("real/sub")).unwrap();
+        fs::write(d.join("real/sub/f.pem"), b"x").unwrap();
+        symlink("../..", d.join("real/sub/up")).unwrap();
+        symlink("real", d.join("alias")).unwrap();
+        let opts = DiscoverOptions { follow: true, ..Default::default() };
+        let w = walk(&[d.to_path_buf()], &opts);
+        assert_eq!(names(&w, d), ["alias/sub/f.pem", "real/sub/f.pem"]);
+        assert_eq!(w.findings.len(), 2, "{:?}", w.findings);
+        assert!(w.findings.iter().all(|f| f.code == Code::Unreadable && f.severity == Severity::Note));
+        let no_follow = walk(&[d.to_path_buf()], &DiscoverOptions::default());
+        assert_eq!(names(&no_follow, d), ["real/sub/f.pem"]);
+    }
+}

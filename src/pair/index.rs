@@ -1,0 +1,314 @@
+//! The catalogue seen by pairing ([`Files`]: what each file holds, where it
+//! is, which files are aliases of one another), and the public-key index:
+//! it pairs keys that no layout placed, names the right file when a pair
+//! mismatches, and finds the orphans.
+
+use super::{Catalog, CatalogEntry, EntryStatus, FileId, Origin, Pair, Side, State};
+use crate::finding::{Code, Finding, Location};
+use crate::parse::{ItemKind, PublicKey};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// At most this many files are named in a mismatch hint.
+pub const MAX_HINTS: usize = 3;
+
+/// One catalogue entry as pairing sees it.
+#[derive(Debug)]
+pub struct FileInfo<'a> {
+    pub id: FileId,
+    pub entry: &'a CatalogEntry,
+    /// The display path, as a path (layouts look at its directory and name).
+    pub path: &'a Path,
+    /// The file name ("" when none).
+    pub name: &'a str,
+    /// Holds (or claims to hold) a certificate / a private key.
+    pub has_cert: bool,
+    pub has_key: bool,
+    /// The first certificate's public key, and whether that certificate is a CA.
+    pub leaf: Option<(&'a PublicKey, bool)>,
+    /// Every certificate's public key in the file, and whether it is a CA.
+    pub cert_keys: Vec<&'a PublicKey>,
+    pub cert_is_ca: Vec<bool>,
+    /// The public keys derived from every private key in the file (first first).
+    pub key_publics: Vec<&'a PublicKey>,
+    /// Not a candidate for pairing or orphan reports: certbot `archive/`
+    /// history, or the target of a walked symlink (the link stands for it).
+    pub hidden: bool,
+    /// Files that are this same file (a symlink and its target), this one included.
+    pub group: usize,
+}
+
+impl FileInfo<'_> {
+    pub fn parsed(&self) -> bool {
+        matches!(self.entry.status, EntryStatus::Parsed { .. })
+    }
+    /// A file holding both a certificate and a private key.
+    pub fn is_combined(&self) -> bool {
+        self.has_cert && self.has_key
+    }
+    /// Certificates and no private key.
+    pub fn is_cert_file(&self) -> bool {
+        self.has_cert && !self.has_key
+    }
+    /// A private key and no certificate.
+    pub fn is_key_file(&self) -> bool {
+        self.has_key && !self.has_cert
+    }
+    /// A certificate file whose first certificate is a decoded non-CA certificate.
+    pub fn is_leaf_file(&self) -> bool {
+        self.is_cert_file() && matches!(self.leaf, Some((_, false)))
+    }
+    /// A certificate file holding some non-CA certificate (an intermediate-first
+    /// bundle included): not a pure CA file.
+    pub fn has_leaf(&self) -> bool {
+        self.is_cert_file() && self.cert_is_ca.iter().any(|ca| !ca)
+    }
+    /// Named, not read: a dangling link or an unreadable file.
+    pub fn is_unread(&self) -> bool {
+        !self.parsed()
+    }
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new(""))
+    }
+    pub fn location(&self) -> Location {
+        Location::file(&self.entry.path).with_server_path(self.entry.server_path.clone())
+    }
+}
+
+/// Every catalogue entry, classified.
+#[derive(Debug)]
+pub struct Files<'a> {
+    pub all: Vec<FileInfo<'a>>,
+}
+
+impl<'a> Files<'a> {
+    pub fn new(catalog: &'a Catalog) -> Files<'a> {
+        let mut all: Vec<FileInfo<'a>> = catalog.entries.iter().enumerate().map(|(id, e)| classify(id, e)).collect();
+        // Aliases: entries that are one file on disk.
+        let mut by_real: HashMap<&Path, usize> = HashMap::new();
+        for f in &mut all {
+            if let Some(real) = f.entry.real_path.as_deref() {
+                f.group = *by_real.entry(real).or_insert(f.id);
+            }
+        }
+        // A walked symlink stands for its target: the target is not paired on its own.
+        let linked: HashSet<&Path> =
+            all.iter().filter(|f| f.entry.is_symlink).filter_map(|f| f.entry.real_path.as_deref()).collect();
+        let certbot_roots: HashSet<PathBuf> = all
+            .iter()
+            .filter(|f| f.dir().parent().and_then(Path::file_name).is_some_and(|n| n == "live"))
+            .filter_map(|f| f.dir().parent().and_then(Path::parent).map(Path::to_path_buf))
+            .collect();
+        for f in &mut all {
+            let target_of_link =
+                !f.entry.is_symlink && f.entry.real_path.as_deref().is_some_and(|r| linked.contains(r));
+            let history = f.dir().parent().and_then(Path::parent).is_some_and(|root| {
+                f.dir().parent().and_then(Path::file_name).is_some_and(|n| n == "archive")
+                    && certbot_roots.contains(root)
+            });
+            f.hidden = target_of_link || history;
+        }
+        Files { all }
+    }
+
+    /// Files that take part in layout and index pairing.
+    pub fn eligible(&self) -> impl Iterator<Item = &FileInfo<'a>> {
+        self.all.iter().filter(|f| !f.hidden)
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&FileInfo<'a>> {
+        self.all.get(id)
+    }
+}
+
+fn classify(id: FileId, entry: &CatalogEntry) -> FileInfo<'_> {
+    let path = Path::new(entry.path.as_str());
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let mut info = FileInfo {
+        id,
+        entry,
+        path,
+        name,
+        has_cert: false,
+        has_key: false,
+        leaf: None,
+        cert_keys: Vec::new(),
+        cert_is_ca: Vec::new(),
+        key_publics: Vec::new(),
+        hidden: false,
+        group: id,
+    };
+    if let Some(parsed) = entry.parsed() {
+        info.has_cert = parsed.has_cert_material();
+        info.has_key = parsed.has_key_material();
+        let first_cert_like = parsed.items.iter().find(|it| it.kind.is_cert_like());
+        if let Some(ItemKind::Certificate(c)) = first_cert_like.map(|it| &it.kind) {
+            info.leaf = Some((&c.public_key, c.is_ca));
+        }
+        info.cert_keys = parsed.certificates().map(|(_, _, c)| &c.public_key).collect();
+        info.cert_is_ca = parsed.certificates().map(|(_, _, c)| c.is_ca).collect();
+        info.key_publics = parsed.private_keys().filter_map(|(_, _, k)| k.public.as_ref()).collect();
+    }
+    info
+}
+
+/// Public key → the files holding it, as a private key and as a certificate.
+struct Index<'f> {
+    keys: HashMap<&'f PublicKey, Vec<FileId>>,
+    /// First certificates only.
+    leaves: HashMap<&'f PublicKey, Vec<FileId>>,
+    /// Any certificate in any file.
+    any_cert: HashSet<&'f PublicKey>,
+    /// Every certificate, by the files holding it (a file once per key).
+    cert_files: HashMap<&'f PublicKey, Vec<FileId>>,
+}
+
+impl<'f> Index<'f> {
+    fn new(files: &'f Files<'_>) -> Index<'f> {
+        let mut idx = Index {
+            keys: HashMap::new(),
+            leaves: HashMap::new(),
+            any_cert: HashSet::new(),
+            cert_files: HashMap::new(),
+        };
+        for f in &files.all {
+            for &k in &f.key_publics {
+                if k.is_supported() {
+                    idx.keys.entry(k).or_default().push(f.id);
+                }
+            }
+            if let Some((pk, _)) = f.leaf {
+                if pk.is_supported() {
+                    idx.leaves.entry(pk).or_default().push(f.id);
+                }
+            }
+            for &c in f.cert_keys.iter().filter(|k| k.is_supported()) {
+                idx.any_cert.insert(c);
+                let files = idx.cert_files.entry(c).or_default();
+                if files.last() != Some(&f.id) {
+                    files.push(f.id);
+                }
+            }
+        }
+        idx
+    }
+}
+
+/// Step 4: every key file not yet paired pairs with every unpaired
+/// certificate file holding a certificate with its public key (normally the
+/// first; a later one makes verify report `chain-order`).
+pub(crate) fn pair_by_index(files: &Files<'_>, state: &mut State) {
+    let idx = Index::new(files);
+    let mut new_pairs = Vec::new();
+    for key in files.eligible().filter(|f| f.is_key_file() && !state.used[f.id]) {
+        let Some(&pk) = key.key_publics.first() else { continue };
+        let certs = idx.cert_files.get(pk).map(Vec::as_slice).unwrap_or_default();
+        for &c in certs {
+            let Some(cert) = files.get(c) else { continue };
+            if !cert.hidden && cert.is_cert_file() && !state.used[c] {
+                new_pairs.push((c, key.id));
+            }
+        }
+    }
+    // Mark after the loop so that a certificate shared by keys pairs with each.
+    for (c, k) in new_pairs {
+        state.add(Origin::kind("index"), c, k);
+    }
+}
+
+/// For a pair of two different files whose keys differ: which other files hold
+/// the key for this certificate, and the certificate for this key.
+pub(crate) fn fill_hints(files: &Files<'_>, pair: &mut Pair) {
+    let (Side::File { file: cert_id, .. }, Side::File { file: key_id, .. }) = (&pair.cert, &pair.key) else {
+        return;
+    };
+    let (Some(cert), Some(key)) = (files.get(*cert_id), files.get(*key_id)) else { return };
+    if cert.group == key.group {
+        return;
+    }
+    let leaf = cert.leaf.map(|(pk, _)| pk);
+    let key_pub = key.key_publics.first().copied();
+    if leaf.is_some() && leaf == key_pub {
+        return;
+    }
+    if let Some(leaf) = leaf {
+        pair.key_for_cert_elsewhere =
+            nearest(files, cert, key.group, |f| f.key_publics.first().is_some_and(|k| *k == leaf));
+    }
+    if let Some(kp) = key_pub {
+        pair.cert_for_key_elsewhere = nearest(files, key, cert.group, |f| f.leaf.is_some_and(|(pk, _)| pk == kp));
+    }
+}
+
+/// Up to [`MAX_HINTS`] files (one per alias group, never `exclude_group`)
+/// matching `pred`, those in `near`'s directory first, then by path.
+fn nearest(
+    files: &Files<'_>,
+    near: &FileInfo<'_>,
+    exclude_group: usize,
+    pred: impl Fn(&FileInfo<'_>) -> bool,
+) -> Vec<Location> {
+    let mut by_group: BTreeMap<usize, &FileInfo<'_>> = BTreeMap::new();
+    for f in files.all.iter().filter(|f| f.group != exclude_group && f.entry.fs_path.is_some() && pred(f)) {
+        by_group
+            .entry(f.group)
+            .and_modify(|g| {
+                if f.entry.path < g.entry.path {
+                    *g = f;
+                }
+            })
+            .or_insert(f);
+    }
+    let mut found: Vec<&FileInfo<'_>> = by_group.into_values().collect();
+    found.sort_by_key(|f| (f.dir() != near.dir(), f.entry.path.as_str()));
+    found.into_iter().take(MAX_HINTS).map(FileInfo::location).collect()
+}
+
+/// `orphan-key`: a private key file, in no pair, whose public key no
+/// certificate in the scan carries. `orphan-cert`: a file whose first
+/// certificate is a leaf (not a CA), in no pair, whose public key no private
+/// key in the scan carries.
+pub(crate) fn orphans(files: &Files<'_>, used: &[bool]) -> Vec<Finding> {
+    let idx = Index::new(files);
+    let mut group_used: HashSet<usize> = HashSet::new();
+    for f in &files.all {
+        if used.get(f.id).copied().unwrap_or(false) {
+            group_used.insert(f.group);
+        }
+    }
+    let mut out = Vec::new();
+    for f in files.eligible().filter(|f| !group_used.contains(&f.group)) {
+        if f.is_key_file() {
+            if let Some(&pk) = f.key_publics.first() {
+                if pk.is_supported() && !idx.any_cert.contains(pk) {
+                    out.push(
+                        Finding::new(
+                            Code::OrphanKey,
+                            format!(
+                                "the private key {} ({}) belongs to no certificate found in the scan",
+                                f.entry.path,
+                                pk.algorithm()
+                            ),
+                            vec![f.location()],
+                        )
+                        .with_hint("delete it if it is unused, or find the certificate it was issued for"),
+                    );
+                }
+            }
+        } else if f.is_cert_file() {
+            if let Some((pk, false)) = f.leaf {
+                if pk.is_supported() && !idx.keys.contains_key(pk) {
+                    out.push(
+                        Finding::new(
+                            Code::OrphanCert,
+                            format!("no private key found in the scan belongs to the certificate {}", f.entry.path),
+                            vec![f.location()],
+                        )
+                        .with_hint("nothing to do unless a server should use it: then its key is missing"),
+                    );
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,199 @@
+//! Pairing by well-known layouts, most specific first: certbot `live/`,
+//! Kubernetes `tls.crt`/`tls.key`, AWS IoT, `name.crt` beside `name.key`,
+//! `ssl.crt/x.crt` beside `ssl.key/x.key` (and Debian `certs/` + `private/`),
+//! and a directory holding exactly one leaf certificate and one key.
+
+use super::index::{FileInfo, Files};
+use super::{Origin, State};
+use crate::finding::{Code, Finding};
+use crate::pair::EntryStatus;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Suffixes that make a certificate's stem, longest first.
+const CERT_SUFFIXES: &[&str] = &[".cert.pem", ".crt.pem", ".crt", ".cer", ".cert", ".pem", ".der"];
+/// Suffixes that make a key's stem, longest first.
+const KEY_SUFFIXES: &[&str] = &[".key.pem", ".key.der", ".key", ".pem", ".der"];
+
+/// The name without a certificate suffix (`shop.crt` → `shop`).
+pub fn cert_stem(name: &str) -> Option<&str> {
+    CERT_SUFFIXES.iter().find_map(|s| name.strip_suffix(s)).filter(|s| !s.is_empty())
+}
+
+/// The name without a key suffix (`shop.key.pem` → `shop`).
+pub fn key_stem(name: &str) -> Option<&str> {
+    KEY_SUFFIXES.iter().find_map(|s| name.strip_suffix(s)).filter(|s| !s.is_empty())
+}
+
+/// A name that says "key" by itself (for files that could not be read).
+fn named_like_key(name: &str) -> bool {
+    name.ends_with(".key") || name.ends_with(".key.pem") || name.ends_with(".key.der")
+}
+
+/// Pair by layout, in order; each step sees only files earlier steps left.
+pub(crate) fn pair_layouts(files: &Files<'_>, state: &mut State) {
+    let dirs = by_directory(files);
+    certbot(&dirs, state);
+    fixed_names(
+        &dirs,
+        state,
+        "kubernetes-dir",
+        |n| n == "tls.crt",
+        |c| (c == "tls.crt").then(|| "tls.key".to_string()),
+    );
+    fixed_names(
+        &dirs,
+        state,
+        "aws-iot",
+        |n| n.ends_with("-certificate.pem.crt"),
+        |c| c.strip_suffix("-certificate.pem.crt").map(|id| format!("{id}-private.pem.key")),
+    );
+    sibling(&dirs, state);
+    split_dir(files, state);
+    one_per_directory(&dirs, state);
+}
+
+/// Eligible files by directory, each directory's files sorted by name.
+fn by_directory<'f, 'a>(files: &'f Files<'a>) -> BTreeMap<&'f Path, Vec<&'f FileInfo<'a>>> {
+    let mut dirs: BTreeMap<&Path, Vec<&FileInfo<'a>>> = BTreeMap::new();
+    for f in files.eligible() {
+        dirs.entry(f.dir()).or_default().push(f);
+    }
+    for list in dirs.values_mut() {
+        list.sort_by_key(|f| f.name);
+    }
+    dirs
+}
+
+/// Can `f` be the certificate side of a layout pair?
+fn cert_side(f: &FileInfo<'_>) -> bool {
+    f.is_cert_file() || f.is_unread()
+}
+
+/// Can `f` be the key side of a layout pair?
+fn key_side(f: &FileInfo<'_>) -> bool {
+    f.is_key_file() || f.is_unread()
+}
+
+/// certbot: `live/<name>/fullchain.pem` (else `cert.pem`) with `privkey.pem`.
+/// The other files there (`cert.pem`, `chain.pem`) count as paired; a
+/// dangling link among them is `missing-file`.
+fn certbot(dirs: &BTreeMap<&Path, Vec<&FileInfo<'_>>>, state: &mut State) {
+    for (dir, list) in dirs {
+        if dir.parent().and_then(Path::file_name).is_none_or(|n| n != "live") {
+            continue;
+        }
+        let find = |name: &str| list.iter().find(|f| f.name == name && !state.used[f.id]).copied();
+        let cert = find("fullchain.pem").filter(|f| cert_side(f)).or_else(|| find("cert.pem").filter(|f| cert_side(f)));
+        let key = find("privkey.pem").filter(|f| key_side(f));
+        let (Some(cert), Some(key)) = (cert, key) else { continue };
+        state.add(Origin::kind("certbot"), cert.id, key.id);
+        for f in list.iter().filter(|f| ["cert.pem", "chain.pem", "fullchain.pem"].contains(&f.name)) {
+            if state.used[f.id] {
+                continue;
+            }
+            state.use_file(f.id);
+            if let EntryStatus::Missing { target } = &f.entry.status {
+                let to = target.as_ref().map(|t| format!(" to {}", t.display())).unwrap_or_default();
+                state.findings.push(
+                    Finding::new(
+                        Code::MissingFile,
+                        format!("the certbot link {} is dangling{to}", f.entry.path),
+                        vec![f.location()],
+                    )
+                    .with_hint("run `certbot renew`, or restore the archive/ file the link points to"),
+                );
+            }
+        }
+    }
+}
+
+/// Two files with names fixed by a convention, in one directory.
+fn fixed_names(
+    dirs: &BTreeMap<&Path, Vec<&FileInfo<'_>>>,
+    state: &mut State,
+    kind: &str,
+    is_cert_name: impl Fn(&str) -> bool,
+    key_name: impl Fn(&str) -> Option<String>,
+) {
+    for list in dirs.values() {
+        for cert in list.iter().filter(|f| is_cert_name(f.name) && cert_side(f)) {
+            let Some(want) = key_name(cert.name) else { continue };
+            let key = list.iter().find(|f| f.name == want && key_side(f));
+            if let Some(key) = key {
+                if !state.used[cert.id] && !state.used[key.id] {
+                    state.add(Origin::kind(kind), cert.id, key.id);
+                }
+            }
+        }
+    }
+}
+
+/// `name.crt|.cer|.pem|.cert.pem|.der` with `name.key|.key.pem` in one
+/// directory. At least one side must have been read; the other may be an
+/// unreadable file whose name says what it is.
+fn sibling(dirs: &BTreeMap<&Path, Vec<&FileInfo<'_>>>, state: &mut State) {
+    for list in dirs.values() {
+        let mut keys: BTreeMap<&str, Vec<&FileInfo<'_>>> = BTreeMap::new();
+        for f in list.iter().filter(|f| f.is_key_file() || (f.is_unread() && named_like_key(f.name))) {
+            if let Some(stem) = key_stem(f.name) {
+                keys.entry(stem).or_default().push(f);
+            }
+        }
+        for cert in list.iter().filter(|f| f.is_cert_file() || (f.is_unread() && !named_like_key(f.name))) {
+            let Some(stem) = cert_stem(cert.name) else { continue };
+            if state.used[cert.id] {
+                continue;
+            }
+            let candidates = keys.get(stem).map(Vec::as_slice).unwrap_or_default();
+            let key = candidates.iter().find(|k| !state.used[k.id] && k.id != cert.id && (cert.parsed() || k.parsed()));
+            if let Some(key) = key {
+                state.add(Origin::kind("sibling"), cert.id, key.id);
+            }
+        }
+    }
+}
+
+/// `P/A/x.crt` with `P/B/x.key` (A ≠ B) when (P, x) is unique on both sides:
+/// `ssl.crt/` + `ssl.key/`, Debian `certs/` + `private/`.
+fn split_dir(files: &Files<'_>, state: &mut State) {
+    type Groups<'f, 'a> = BTreeMap<(&'f Path, &'f str), Vec<&'f FileInfo<'a>>>;
+    let mut certs: Groups = BTreeMap::new();
+    let mut keys: Groups = BTreeMap::new();
+    for f in files.eligible().filter(|f| !state.used[f.id] && f.parsed()) {
+        let Some(parent) = f.dir().parent() else { continue };
+        if f.is_cert_file() {
+            if let Some(stem) = cert_stem(f.name) {
+                certs.entry((parent, stem)).or_default().push(f);
+            }
+        } else if f.is_key_file() {
+            if let Some(stem) = key_stem(f.name) {
+                keys.entry((parent, stem)).or_default().push(f);
+            }
+        }
+    }
+    for (k, cs) in &certs {
+        if let (Some(ks), [c]) = (keys.get(k), cs.as_slice()) {
+            if let [key] = ks.as_slice() {
+                if c.dir() != key.dir() {
+                    state.add(Origin::kind("split-dir"), c.id, key.id);
+                }
+            }
+        }
+    }
+}
+
+/// A directory with exactly one unpaired leaf-certificate file (one holding a
+/// non-CA certificate, first or not: an intermediate-first bundle is still the
+/// site's certificate) and exactly one unpaired key file.
+fn one_per_directory(dirs: &BTreeMap<&Path, Vec<&FileInfo<'_>>>, state: &mut State) {
+    for list in dirs.values() {
+        let free = |f: &&&FileInfo<'_>| !state.used[f.id];
+        let leaves: Vec<_> = list.iter().filter(free).filter(|f| f.has_leaf()).collect();
+        let keys: Vec<_> = list.iter().filter(free).filter(|f| f.is_key_file()).collect();
+        if let ([cert], [key]) = (leaves.as_slice(), keys.as_slice()) {
+            let (c, k) = (cert.id, key.id);
+            state.add(Origin::kind("directory"), c, k);
+        }
+    }
+}
