@@ -2,11 +2,13 @@
 //! commit with a mismatched certificate/key pair is refused with keymatch's message, a healthy
 //! one goes through.
 //!
-//! `pre-commit` comes from PyPI (`.ci/run` installs it into `target/ci-venv`; another one can be
+//! `pre-commit` comes from PyPI (installed on first use into `target/ci-venv`; another one can be
 //! named with KEYMATCH_TEST_PRE_COMMIT). The hook definition is read from the repository's own
 //! `.pre-commit-hooks.yaml`; only `language: rust` (which would build keymatch with cargo from
 //! a URL, impossible offline) becomes `language: system` with the entry pointing at the binary
 //! under test.
+
+mod pytools;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -16,16 +18,11 @@ fn pre_commit() -> PathBuf {
     if let Some(p) = std::env::var_os("KEYMATCH_TEST_PRE_COMMIT") {
         return PathBuf::from(p);
     }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-venv/bin/pre-commit");
-    if venv.exists() {
-        return venv;
-    }
-    PathBuf::from("pre-commit")
+    pytools::venv().join("bin/pre-commit")
 }
 
 fn run(cmd: &mut Command) -> Output {
-    let out =
-        cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e} (run .ci/run once to install pre-commit)"));
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e} "));
     out
 }
 
