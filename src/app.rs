@@ -133,7 +133,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
         .files
         .par_iter()
         .map(|f| {
-            let (looked, real) = discover::look(&f.path, cap, map, &servers::looks_like_config);
+            let (looked, real) = discover::look_walked(f, cap, map, &servers::looks_like_config);
             progress.inc();
             let display = paths::display(&f.path);
             let status = match looked {
