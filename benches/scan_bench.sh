@@ -8,6 +8,7 @@
 #               create one in (2000 pairs, 20000 noise files); default: a temp dir.
 #   RUNS        hyperfine runs per command (default 5).
 # Environment: BENCH=/path/to/shared/bench (default /work/shared/bench),
+#   KEYMATCH=/path/to/keymatch (default: build this repository's release binary),
 #   POOL_CACHE=FILE (key pool cache for gen_corpus.sh; default next to the corpus),
 #   PAIRS=2000 NOISE=20000 (corpus size when generating).
 #
@@ -31,8 +32,12 @@ OUT=${OUT:-$(mktemp -d)}
 
 command -v hyperfine >/dev/null || { echo "hyperfine missing: apt-get install hyperfine" >&2; exit 2; }
 
-(cd "$REPO" && cargo build --release --quiet)
-KM=${KEYMATCH:-$REPO/target/release/keymatch}
+if [ -n "${KEYMATCH:-}" ]; then
+    KM=$KEYMATCH
+else
+    (cd "$REPO" && cargo build --release --quiet)
+    KM=$REPO/target/release/keymatch
+fi
 
 if [ ! -f "$C/expected.tsv" ]; then
     POOL_CACHE=${POOL_CACHE:-$(dirname "$C")/pool.json}
