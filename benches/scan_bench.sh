@@ -29,6 +29,7 @@ if [ -z "$C" ]; then
     C=$(mktemp -d)/c$PAIRS
 fi
 OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
 
 command -v hyperfine >/dev/null || { echo "hyperfine missing: apt-get install hyperfine" >&2; exit 2; }
 
@@ -66,7 +67,7 @@ echo
 printf '%-45s %10s\n' command peak_RSS_MiB
 for i in "${!cmds[@]}"; do
     /usr/bin/time -f "%M" -o "$OUT/time.txt" sh -c "${cmds[$i]}" >/dev/null 2>&1 || true
-    printf '%-45s %10.1f\n' "${names[$i]}" "$(awk '{print $1/1024}' "$OUT/time.txt")"
+    printf '%-45s %10.1f\n' "${names[$i]}" "$(tail -n 1 "$OUT/time.txt" | awk '{print $1/1024}')"
 done
 echo
 hyperfine --warmup 1 --runs "$RUNS" -i --export-markdown "$OUT/hyperfine.md" --export-json "$OUT/hyperfine.json" \
