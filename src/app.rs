@@ -166,27 +166,37 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     }
     let mut catalog = Catalog { entries };
 
+    // Standard input: PEM/DER material, or Kubernetes YAML (`kubectl get secrets -A -o yaml | keymatch scan -`).
+    let mut stdin_config: Option<Vec<u8>> = None;
     if cfg.paths.iter().any(|p| p == Path::new("-")) {
         let status = match read_stdin(cap) {
-            ReadOutcome::Read { bytes, meta } => EntryStatus::Parsed {
+            ReadOutcome::Read { bytes, .. } if servers::looks_like_config(Path::new("-"), &bytes) => {
+                report.summary.files += 1;
+                stdin_config = Some(bytes);
+                None
+            }
+            ReadOutcome::Read { bytes, meta } => Some(EntryStatus::Parsed {
                 parsed: parse::parse_bytes(&bytes, Source::new("-"), passphrases),
                 meta: Some(meta),
-            },
-            ReadOutcome::Unreadable { reason } => EntryStatus::Unreadable { reason },
-            ReadOutcome::Missing { .. } => EntryStatus::Unreadable { reason: "no standard input".into() },
+            }),
+            ReadOutcome::Unreadable { reason } => Some(EntryStatus::Unreadable { reason }),
+            ReadOutcome::Missing { .. } => Some(EntryStatus::Unreadable { reason: "no standard input".into() }),
         };
-        report.summary.files += 1;
-        catalog.entries.push(CatalogEntry {
-            path: "-".into(),
-            server_path: None,
-            fs_path: None,
-            is_symlink: false,
-            real_path: None,
-            status,
-        });
+        if let Some(status) = status {
+            report.summary.files += 1;
+            catalog.entries.push(CatalogEntry {
+                path: "-".into(),
+                server_path: None,
+                fs_path: None,
+                is_symlink: false,
+                real_path: None,
+                status,
+            });
+        }
     }
 
-    let configs: Vec<(PathBuf, &[u8])> = config_files.iter().map(|(p, b)| (p.clone(), b.as_slice())).collect();
+    let mut configs: Vec<(PathBuf, &[u8])> = config_files.iter().map(|(p, b)| (p.clone(), b.as_slice())).collect();
+    configs.extend(stdin_config.as_deref().map(|b| (PathBuf::from("-"), b)));
     let read = |p: &Path| discover::read_file(p, cap, map);
     let ctx = ServerContext { map, read: &read };
     let (claims, config_findings) = servers::find_claims(&configs, &ctx);
@@ -299,7 +309,7 @@ fn resolve_claims(
         .into_iter()
         .map(|c| {
             let cert = side(catalog, &c.cert, &c.config);
-            let key = c.key.as_ref().map(|k| side(catalog, k, &c.config));
+            let key = c.key.as_ref().map(|k| side(catalog, k, c.key_config.as_ref().unwrap_or(&c.config)));
             let chain = c.chain.as_ref().map(|k| side(catalog, k, &c.config));
             ConfiguredPair {
                 origin: Origin {
@@ -337,7 +347,9 @@ fn verify_one(catalog: &Catalog, pair: &Pair, clock: &Clock) -> (PairReport, Vec
         subject: None,
     };
     let mut blocked = false;
-    for (role, side) in [("certificate", Some(&pair.cert)), ("key", Some(&pair.key)), ("chain", pair.chain.as_ref())] {
+    // A key "in the certificate file" is the same side: one problem, one finding.
+    let key_side = (!same_side(&pair.cert, &pair.key)).then_some(&pair.key);
+    for (role, side) in [("certificate", Some(&pair.cert)), ("key", key_side), ("chain", pair.chain.as_ref())] {
         if let Some(side) = side {
             if let Some(f) = side_problem(catalog, side, role) {
                 if role != "chain" {
@@ -385,6 +397,7 @@ fn verify_one(catalog: &Catalog, pair: &Pair, clock: &Clock) -> (PairReport, Vec
     if matches!(outcome.verdict, Verdict::Match | Verdict::Mismatch | Verdict::KeyCorrupt) {
         findings.extend(verify::cert_health(&material, &pair.names, clock));
     }
+    at_config_line(&mut findings, &pair.origin);
     if let Side::File { file, .. } = &pair.key {
         if let EntryStatus::Parsed { meta: Some(meta), parsed } = &catalog.entries[*file].status {
             if parsed.has_key_material() {
@@ -395,6 +408,17 @@ fn verify_one(catalog: &Catalog, pair: &Pair, clock: &Clock) -> (PairReport, Vec
         }
     }
     (report, findings)
+}
+
+/// A pair a config names: its key and name findings also point at the config line.
+fn at_config_line(findings: &mut [Finding], origin: &Origin) {
+    let Some(path) = &origin.path else { return };
+    let at = Location { path: path.clone(), server_path: origin.server_path.clone(), line: origin.line, block: None };
+    for f in findings.iter_mut() {
+        if matches!(f.code, Code::KeyMismatch | Code::ChainOrder | Code::NameMismatch) && !f.locations.contains(&at) {
+            f.locations.push(at.clone());
+        }
+    }
 }
 
 /// The pairing index knows where the right key / certificate is: say so.
@@ -428,6 +452,17 @@ fn side_ref(catalog: &Catalog, side: &Side) -> Option<ItemRef> {
             Some(ItemRef { path: path.clone(), server_path: server_path.clone(), block: None })
         }
         Side::Unresolvable { .. } => None,
+    }
+}
+
+/// Do two sides name the same file (a key that is in the certificate file)?
+fn same_side(a: &Side, b: &Side) -> bool {
+    match (a, b) {
+        (Side::File { file: x, .. }, Side::File { file: y, .. }) => x == y,
+        (Side::Missing { path: x, at: ax, .. }, Side::Missing { path: y, at: ay, .. })
+        | (Side::Unreadable { path: x, at: ax, .. }, Side::Unreadable { path: y, at: ay, .. }) => x == y && ax == ay,
+        (Side::Unresolvable { text: x, at: ax, .. }, Side::Unresolvable { text: y, at: ay, .. }) => x == y && ax == ay,
+        _ => false,
     }
 }
 

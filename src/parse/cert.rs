@@ -292,6 +292,42 @@ mod tests {
         assert!(time(&der::read_tlv(&bad).unwrap().0).is_err());
     }
 
+    /// A real certificate re-encoded with a negative serial and non-minimal
+    /// lengths (both seen in the wild; strict decoders refuse them).
+    #[test]
+    fn negative_serial_and_non_minimal_lengths_still_decode() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/check/rsa2048-pkcs1-der/cert.der");
+        let original = std::fs::read(path).unwrap();
+        let base = decode(&original).unwrap();
+        let (cert, _) = der::read_tlv(&original).unwrap();
+        let parts = cert.elements().unwrap();
+        let tbs_parts = parts[0].elements().unwrap();
+        let serial_at = usize::from(tbs_parts[0].tag == 0xa0);
+        let mut tbs = Vec::new();
+        for (i, el) in tbs_parts.iter().enumerate() {
+            if i == serial_at {
+                tbs.extend_from_slice(&[der::INTEGER, 0x02, 0xff, 0x7f]);
+            } else {
+                tbs.extend_from_slice(el.raw);
+            }
+        }
+        let long_form = |tag: u8, content: &[u8]| {
+            let mut v = vec![tag, 0x84];
+            v.extend_from_slice(&(content.len() as u32).to_be_bytes());
+            v.extend_from_slice(content);
+            v
+        };
+        let mut body = long_form(der::SEQUENCE, &tbs);
+        body.extend_from_slice(parts[1].raw);
+        body.extend_from_slice(parts[2].raw);
+        let odd = long_form(der::SEQUENCE, &body);
+        let c = decode(&odd).unwrap();
+        assert_eq!(c.serial, "ff7f");
+        assert_eq!(c.public_key, base.public_key);
+        assert_eq!((c.not_before, c.not_after, &c.subject), (base.not_before, base.not_after, &base.subject));
+        assert_ne!(c.cert_sha256, base.cert_sha256);
+    }
+
     #[test]
     fn names_escape_specials() {
         assert_eq!(escape("a,b"), "a\\,b");

@@ -13,10 +13,13 @@ use cbc::cipher::{block_padding::Pkcs7, BlockModeDecrypt, KeyIvInit};
 use der::Tlv;
 use md5::{Digest, Md5};
 
-/// PBKDF2 iteration counts above this are not attempted.
-const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
+/// PBKDF2 iteration counts above this are not attempted (OpenSSL writes 2048,
+/// OWASP recommends 600 000).
+const MAX_PBKDF2_ITERATIONS: u32 = 4_000_000;
 /// scrypt memory (128·r·N bytes) above this is not attempted.
 const MAX_SCRYPT_MEMORY: u64 = 256 * 1024 * 1024;
+/// scrypt work (N·r·p) above this is not attempted (OpenSSL's default is 2^17).
+const MAX_SCRYPT_WORK: u64 = 1 << 22;
 
 /// The result of trying the passphrases.
 #[derive(Debug)]
@@ -93,7 +96,9 @@ fn describe_pbes2(p: &pkcs5::pbes2::Parameters) -> (String, bool) {
         }
         Kdf::Scrypt(s) => {
             let mem = 128u64.saturating_mul(u64::from(s.block_size)).saturating_mul(s.cost_parameter);
-            ("scrypt".to_string(), mem <= MAX_SCRYPT_MEMORY && s.parallelization <= 16)
+            let work =
+                s.cost_parameter.saturating_mul(u64::from(s.block_size)).saturating_mul(u64::from(s.parallelization));
+            ("scrypt".to_string(), mem <= MAX_SCRYPT_MEMORY && work <= MAX_SCRYPT_WORK)
         }
         _ => ("other KDF".to_string(), false),
     };

@@ -18,6 +18,8 @@ pub mod key;
 pub mod model;
 pub mod pem;
 pub mod pubkey;
+#[cfg(test)]
+mod tests;
 
 pub use model::*;
 
@@ -27,6 +29,9 @@ use pubkey::EcParams;
 
 /// At most this many PEM blocks are read from one file (DESIGN.md "Limits").
 pub const MAX_BLOCKS: usize = 1024;
+/// Passphrases are tried on at most this many encrypted keys per file (key
+/// derivation is deliberately slow; a file of a thousand scrypt keys must not stall a scan).
+pub const MAX_DECRYPTED_PER_FILE: usize = 16;
 
 /// Where the bytes came from, for locations in findings.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -81,7 +86,9 @@ pub fn parse_bytes(bytes: &[u8], source: Source, passphrases: &[Vec<u8>]) -> Par
     let mut out = ParsedFile { source, items: Vec::new(), findings: Vec::new() };
     if pem::looks_like_pem(bytes) {
         parse_pem(bytes, passphrases, &mut out);
-    } else {
+    }
+    // No armour (or "-----BEGIN " only inside binary data): bare DER.
+    if out.items.is_empty() && out.findings.is_empty() {
         parse_der(bytes, passphrases, &mut out);
     }
     out
@@ -111,8 +118,14 @@ fn parse_pem(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
     let (blocks, more) = pem::split(bytes, MAX_BLOCKS);
     // The curve of the last `EC PARAMETERS` block, for SEC1 keys without parameters.
     let mut ec_params: Option<EcParams> = None;
+    let mut encrypted_seen = 0;
     for (index, block) in blocks.iter().enumerate() {
-        let kind = match pem_item(block, passphrases, &mut ec_params) {
+        let is_encrypted = block.label == "ENCRYPTED PRIVATE KEY" || block.header("DEK-Info").is_some();
+        if is_encrypted {
+            encrypted_seen += 1;
+        }
+        let pass = if encrypted_seen > MAX_DECRYPTED_PER_FILE { &[][..] } else { passphrases };
+        let kind = match pem_item(block, pass, &mut ec_params) {
             Ok(kind) => kind,
             Err((claimed, reason)) => {
                 let loc = location(out, Some(index), Some(block.line));

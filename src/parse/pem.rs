@@ -53,12 +53,17 @@ fn trim(mut s: &[u8]) -> &[u8] {
     s
 }
 
-/// `-----BEGIN LABEL-----` → Some(LABEL).
-fn armour<'a>(line: &'a [u8], kind: &[u8]) -> Option<&'a [u8]> {
+/// A line starting (after blanks) with `-----BEGIN LABEL-----` → (LABEL, what
+/// follows on the same line: the body of a one-line PEM, usually nothing).
+fn begin(line: &[u8]) -> Option<(&[u8], &[u8])> {
     let t = trim(line);
-    let rest = t.strip_prefix(b"-----")?.strip_prefix(kind)?.strip_prefix(b" ")?;
-    let label = rest.strip_suffix(b"-----")?;
-    Some(trim(label))
+    let rest = t.strip_prefix(b"-----BEGIN ")?;
+    let close = find(rest, b"-----")?;
+    Some((trim(rest.get(..close)?), rest.get(close + 5..)?))
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 fn label_string(label: &[u8]) -> String {
@@ -74,9 +79,9 @@ pub fn split(bytes: &[u8], max: usize) -> (Vec<Block<'_>>, bool) {
     // Header parsing state for the current block.
     let mut in_headers = false;
     let mut more = false;
-    for (idx, line) in bytes.split(|&b| b == b'\n').enumerate() {
+    for (idx, mut line) in bytes.split(|&b| b == b'\n').enumerate() {
         let line_no = u32::try_from(idx + 1).unwrap_or(u32::MAX);
-        if let Some(label) = armour(line, b"BEGIN") {
+        if let Some((label, rest)) = begin(line) {
             if let Some(open) = current.take() {
                 // A new BEGIN before END: the open block is truncated.
                 blocks.push(open);
@@ -93,10 +98,19 @@ pub fn split(bytes: &[u8], max: usize) -> (Vec<Block<'_>>, bool) {
                 complete: false,
             });
             in_headers = true;
-            continue;
+            if trim(rest).is_empty() {
+                continue;
+            }
+            // One-line PEM: the body follows the BEGIN on the same line.
+            line = rest;
+            in_headers = false;
         }
         let Some(block) = current.as_mut() else { continue };
-        if armour(line, b"END").is_some() {
+        if let Some(pos) = find(line, b"-----END ") {
+            let before = trim(line.get(..pos).unwrap_or(&[]));
+            if !before.is_empty() {
+                block.body.push(before);
+            }
             block.complete = true;
             if let Some(done) = current.take() {
                 blocks.push(done);
@@ -174,6 +188,20 @@ mod tests {
         assert_eq!(blocks[1].line, 11);
         assert_eq!(decode_body(&blocks[1]).unwrap(), b"ABC");
         assert!(blocks[1].complete, "no final newline is fine");
+    }
+
+    #[test]
+    fn one_line_pem_and_end_after_base64() {
+        let (blocks, _) = split(b"-----BEGIN CERTIFICATE-----QUJD-----END CERTIFICATE-----\n", 4);
+        assert_eq!(blocks.len(), 1);
+        assert!(blocks[0].complete);
+        assert_eq!(decode_body(&blocks[0]).unwrap(), b"ABC");
+        let (blocks, _) = split(b"  -----BEGIN X-----\nQUJD-----END X-----", 4);
+        assert_eq!(decode_body(&blocks[0]).unwrap(), b"ABC");
+        assert!(blocks[0].complete);
+        // A BEGIN that does not start its line is not armour.
+        let (blocks, _) = split(b"echo \"-----BEGIN CERTIFICATE-----\"\n", 4);
+        assert!(blocks.is_empty());
     }
 
     #[test]

@@ -324,3 +324,106 @@ pub fn fingerprint(key: &PublicKey) -> Option<String> {
     let digest = Sha256::digest(&der);
     Some(format!("sha256:{}", der::hex(&digest)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use std::process::Command;
+
+    fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
+        let mut ints = Vec::new();
+        der::write_uint(&mut ints, n);
+        der::write_uint(&mut ints, e);
+        der::tlv(der::SEQUENCE, &ints)
+    }
+
+    #[test]
+    fn rsa_above_16384_bits_is_unsupported() {
+        let mut n = vec![0xc5u8; 2048];
+        n[2047] |= 1;
+        let at_limit = decode_rsa_public_key(&rsa_public_key_der(&n, &[1, 0, 1])).unwrap();
+        assert_eq!(at_limit.algorithm(), "RSA-16384");
+        n.insert(0, 1);
+        let above = decode_rsa_public_key(&rsa_public_key_der(&n, &[1, 0, 1])).unwrap();
+        assert_eq!(above, PublicKey::Unsupported { algorithm: "RSA-16385 (above 16384 bits)".into() });
+        assert_eq!(canonical_spki_der(&above), None);
+    }
+
+    #[test]
+    fn canonical_spki_round_trips() {
+        let rsa = PublicKey::Rsa { n: vec![0xff; 256], e: vec![3] };
+        let der = canonical_spki_der(&rsa).unwrap();
+        assert_eq!(decode_spki(&der).unwrap(), rsa);
+        let ed = PublicKey::Ed25519([7; 32]);
+        assert_eq!(decode_spki(&canonical_spki_der(&ed).unwrap()).unwrap(), ed);
+        let g = &DOMAINS[0];
+        let point = [&[4u8][..], &unhex(g.gx), &unhex(g.gy)].concat();
+        let ec = PublicKey::Ec { curve: Curve::P256, point };
+        assert_eq!(decode_spki(&canonical_spki_der(&ec).unwrap()).unwrap(), ec);
+    }
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    }
+
+    #[test]
+    fn explicit_base_point_compressed_or_not_names_the_curve() {
+        for d in DOMAINS {
+            let len = field_len(d.curve);
+            let x = unhex(d.gx);
+            let y = unhex(d.gy);
+            let pad = |v: &[u8]| {
+                let v = strip_leading_zeros(v);
+                [vec![0u8; len - v.len()], v.to_vec()].concat()
+            };
+            let unc = [vec![4u8], pad(&x), pad(&y)].concat();
+            assert!(base_matches(&unc, d));
+            let odd = y.last().unwrap() & 1 == 1;
+            let comp = [vec![if odd { 3 } else { 2 }], pad(&x)].concat();
+            assert!(base_matches(&comp, d));
+            let wrong = [vec![if odd { 2 } else { 3 }], pad(&x)].concat();
+            assert!(!base_matches(&wrong, d));
+        }
+    }
+
+    #[test]
+    fn points_off_the_curve_are_refused() {
+        let mut point = vec![4u8];
+        point.extend_from_slice(&[1u8; 64]);
+        assert!(decode_point(Curve::P256, &point).is_err());
+        assert!(derive_ec_public(Curve::P256, &[0]).is_none());
+        assert!(derive_ec_public(Curve::P256, &unhex(DOMAINS[0].n)).is_none());
+        assert!(derive_ec_public(Curve::P256, &[1]).is_some());
+    }
+
+    /// The fingerprint equals sha256 of `openssl pkey -pubout -outform DER`
+    /// (named curves, uncompressed points, rsaEncryption, Ed25519).
+    #[test]
+    fn fingerprint_equals_openssl_pubout_der() {
+        use sha2::{Digest, Sha256};
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/check");
+        for key in [
+            "rsa2048-pkcs1-pem/key.pem",
+            "rsa4096-pkcs8-pem/key.pem",
+            "p256-sec1-pem/key.pem",
+            "p384-pkcs8-pem/key.pem",
+            "p521-sec1-pem/key.pem",
+            "ed25519-pkcs8-pem/key.pem",
+            "p256-sec1-nopub/key.pem",
+        ] {
+            let path = dir.join(key);
+            let out = Command::new("openssl")
+                .args(["pkey", "-pubout", "-outform", "DER", "-in"])
+                .arg(&path)
+                .output()
+                .expect("the openssl CLI is needed for this test");
+            assert!(out.status.success(), "{key}: {}", String::from_utf8_lossy(&out.stderr));
+            let expected = format!("sha256:{}", der::hex(&Sha256::digest(&out.stdout)));
+            let parsed = crate::parse::parse_bytes(&std::fs::read(&path).unwrap(), crate::parse::Source::new(key), &[]);
+            let k = parsed.private_keys().next().unwrap().2;
+            assert_eq!(k.public.as_ref().and_then(fingerprint), Some(expected), "{key}");
+            assert_eq!(canonical_spki_der(k.public.as_ref().unwrap()).unwrap(), out.stdout, "{key}");
+        }
+    }
+}

@@ -3,8 +3,15 @@
 //! internally consistent; then the certificate's health (`chain` order and
 //! signatures, `dates`, key strength, names).
 
-use crate::finding::Finding;
-use crate::parse::{ParsedFile, PrivateKey, PublicKey};
+pub mod chain;
+pub mod dates;
+pub mod ec;
+pub mod ed25519;
+pub mod names;
+pub mod rsa;
+
+use crate::finding::{Code, Finding, Location};
+use crate::parse::{CertInfo, Item, ItemKind, KeyMaterial, ParsedFile, PrivateKey, PublicKey};
 use serde::Serialize;
 
 /// The verdict on one pair. See DESIGN.md "What matches means".
@@ -65,8 +72,21 @@ pub fn public_keys_match(cert: &PublicKey, key: &PublicKey) -> KeyMatch {
 /// The internal inconsistencies of a private key, each naming the component
 /// that is wrong ("dP", "qInv", "p·q ≠ n", "public point ≠ d·G", …). Empty when consistent.
 pub fn key_problems(key: &PrivateKey) -> Vec<String> {
-    let _ = key;
-    Vec::new()
+    match &key.material {
+        KeyMaterial::Rsa(k) => rsa::key_problems(k),
+        KeyMaterial::Ec(k) => ec::key_problems(k),
+        KeyMaterial::Ed25519(k) => ed25519::key_problems(k),
+        KeyMaterial::Unsupported { .. } => Vec::new(),
+    }
+}
+
+/// The result of checking one signature in a chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SigCheck {
+    Valid,
+    Invalid,
+    /// An algorithm (or key) keymatch does not check: never `chain-broken`.
+    Unchecked(String),
 }
 
 /// The input for one pair's verification.
@@ -96,34 +116,316 @@ pub struct PairOutcome {
     pub findings: Vec<Finding>,
 }
 
+/// One certificate of a bundle, with the file and item it came from.
+#[derive(Clone, Copy)]
+pub struct Block<'a> {
+    pub file: &'a ParsedFile,
+    pub item: &'a Item,
+    pub cert: &'a CertInfo,
+}
+
+impl<'a> Block<'a> {
+    /// Every certificate of a file, in file order.
+    pub fn all_of(file: &'a ParsedFile) -> Vec<Block<'a>> {
+        file.certificates().map(|(_, item, cert)| Block { file, item, cert }).collect()
+    }
+
+    /// The path, PEM block and line of this certificate.
+    pub fn location(&self) -> Location {
+        item_location(self.file, self.item)
+    }
+
+    /// "cert.pem PEM block 1 (line 31, CN=example.com)".
+    pub fn describe(&self) -> String {
+        match self.item.line {
+            Some(line) => {
+                format!("{} PEM block {} (line {line}, {})", self.file.source.path, self.item.block, self.cert.subject)
+            }
+            None => format!("{} ({})", self.file.source.path, self.cert.subject),
+        }
+    }
+}
+
+/// The certificates of the pair in chain order: the certificate file's, then the chain file's.
+fn bundle<'a>(material: &PairMaterial<'a>) -> Vec<Block<'a>> {
+    let mut blocks = material.cert_file.map(Block::all_of).unwrap_or_default();
+    if let Some(chain) = material.chain_file {
+        blocks.extend(Block::all_of(chain));
+    }
+    blocks
+}
+
+fn item_location(file: &ParsedFile, item: &Item) -> Location {
+    let mut loc =
+        Location::file(&file.source.path).with_server_path(file.source.server_path.clone()).with_block(item.block);
+    loc.line = item.line;
+    loc
+}
+
+/// "cert.pem PEM block 1" (or just the path for a DER file).
+fn where_in(file: &ParsedFile, item: &Item) -> String {
+    match item.line {
+        Some(line) => format!("{} PEM block {} (line {line})", file.source.path, item.block),
+        None => file.source.path.clone(),
+    }
+}
+
+fn file_location(file: &ParsedFile) -> Location {
+    Location::file(&file.source.path).with_server_path(file.source.server_path.clone())
+}
+
+fn has_finding(file: &ParsedFile, code: Code) -> bool {
+    file.findings.iter().any(|f| f.code == code)
+}
+
+fn fingerprint_or_unknown(key: &PublicKey) -> String {
+    key.fingerprint().unwrap_or_else(|| "(no fingerprint)".into())
+}
+
+/// The item of the key file that is the pair's key: the given one, else the
+/// first private, encrypted or malformed key.
+fn key_item(file: &ParsedFile, given: Option<usize>) -> Option<(usize, &Item)> {
+    if let Some(i) = given {
+        if let Some(item) = file.items.get(i).filter(|it| it.kind.is_key_like()) {
+            return Some((i, item));
+        }
+    }
+    file.items.iter().enumerate().find(|(_, it)| it.kind.is_key_like())
+}
+
 /// Decide one pair: match / mismatch (with `chain-order` when a later
 /// certificate in the bundle matches) / key-corrupt / encrypted / unsupported /
 /// malformed, with the findings that explain it. Missing and unreadable files
 /// are the caller's (pairing's) business: both files here were read.
 pub fn verify_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
     let _ = clock;
-    let leaf = material.cert_file.and_then(|f| f.certificates().next().map(|(_, _, c)| c));
-    PairOutcome {
-        verdict: Verdict::Unsupported,
-        algorithm: leaf.map(|c| c.public_key.algorithm()).unwrap_or_default(),
-        cert_fingerprint: leaf.and_then(|c| c.public_key.fingerprint()),
+    let mut out = PairOutcome {
+        verdict: Verdict::Malformed,
+        algorithm: String::new(),
+        cert_fingerprint: None,
         key_fingerprint: None,
         key_item: None,
-        not_after: leaf.map(|c| c.not_after),
+        not_after: None,
         findings: Vec::new(),
+    };
+    let blocks = bundle(material);
+    let leaf = material.cert_file.and_then(|f| Block::all_of(f).into_iter().next());
+    if let Some(leaf) = &leaf {
+        out.algorithm = leaf.cert.public_key.algorithm();
+        out.cert_fingerprint = leaf.cert.public_key.fingerprint();
+        out.not_after = Some(leaf.cert.not_after);
+    } else if let Some(file) = material.cert_file {
+        if !has_finding(file, Code::Malformed) {
+            out.findings.push(
+                Finding::new(
+                    Code::Malformed,
+                    format!("{} holds no certificate", file.source.path),
+                    vec![file_location(file)],
+                )
+                .with_hint(
+                    "point the configuration at the certificate file (PEM `-----BEGIN CERTIFICATE-----` or DER)",
+                ),
+            );
+        }
     }
+
+    // The key side.
+    let Some((key_file, given)) = material.key_file else {
+        return out;
+    };
+    let Some((index, item)) = key_item(key_file, given) else {
+        let public = key_file.items.iter().any(|it| matches!(it.kind, ItemKind::PublicKey(_)));
+        if !has_finding(key_file, Code::Malformed) {
+            let (message, hint) = if public {
+                (
+                    format!("{} holds a public key, not a private key", key_file.source.path),
+                    "configure the private key file (`-----BEGIN PRIVATE KEY-----` or similar); a public key cannot serve TLS",
+                )
+            } else {
+                (
+                    format!("{} holds no private key", key_file.source.path),
+                    "configure the file that holds the private key for this certificate",
+                )
+            };
+            out.findings.push(Finding::new(Code::Malformed, message, vec![file_location(key_file)]).with_hint(hint));
+        }
+        return out;
+    };
+    out.key_item = Some(index);
+    let key_loc = item_location(key_file, item);
+    let key_where = where_in(key_file, item);
+    let key = match &item.kind {
+        ItemKind::PrivateKey(k) => k,
+        ItemKind::EncryptedKey(enc) => {
+            if leaf.is_some() {
+                out.verdict = Verdict::Encrypted;
+            }
+            let tried = if enc.tried_passphrases {
+                "none of the given passphrases opens it"
+            } else {
+                "no passphrase was given"
+            };
+            out.findings.push(
+                Finding::new(
+                    Code::EncryptedKey,
+                    format!(
+                        "the private key {key_where} is encrypted ({}) and {tried}, so the pair is unchecked",
+                        enc.scheme
+                    ),
+                    vec![key_loc],
+                )
+                .with_hint("give the passphrase with --passphrase-file FILE or KEYMATCH_PASSPHRASE"),
+            );
+            return out;
+        }
+        _ => {
+            if !has_finding(key_file, Code::Malformed) {
+                out.findings.push(
+                    Finding::new(
+                        Code::Malformed,
+                        format!("the private key {key_where} does not decode"),
+                        vec![key_loc],
+                    )
+                    .with_hint("copy the key again from its source and check it with `openssl pkey -noout`"),
+                );
+            }
+            return out;
+        }
+    };
+    out.key_fingerprint = key.public.as_ref().and_then(|p| p.fingerprint());
+    let Some(leaf) = leaf else {
+        out.algorithm = key.material.algorithm();
+        return out;
+    };
+
+    // Unsupported on either side: never a mismatch.
+    let unsupported = match (&leaf.cert.public_key, &key.material, &key.public) {
+        (PublicKey::Unsupported { algorithm }, _, _) => Some((algorithm.clone(), leaf.location(), "certificate")),
+        (_, KeyMaterial::Unsupported { algorithm }, _) | (_, _, Some(PublicKey::Unsupported { algorithm })) => {
+            Some((algorithm.clone(), key_loc.clone(), "private key"))
+        }
+        _ => None,
+    };
+    if let Some((algorithm, loc, side)) = unsupported {
+        out.verdict = Verdict::Unsupported;
+        out.findings.push(
+            Finding::new(
+                Code::Unsupported,
+                format!(
+                    "the {side} uses {algorithm}, which keymatch does not check: the pair {} / {key_where} is unchecked",
+                    leaf.describe()
+                ),
+                vec![loc],
+            )
+            .with_hint("compare by hand: `openssl x509 -in CERT -noout -pubkey` and `openssl pkey -in KEY -pubout`"),
+        );
+        return out;
+    }
+
+    let problems = key_problems(key);
+    let corrupt = |what: &str| {
+        Finding::new(
+            Code::KeyCorrupt,
+            format!(
+                "the private key {key_where} is internally inconsistent ({}){what}; servers use the stored values, so handshakes fail",
+                if problems.is_empty() { "its public key cannot be derived".to_string() } else { problems.join(", ") }
+            ),
+            vec![key_loc.clone()],
+        )
+        .with_hint("restore the key from a good copy, or generate a new key and certificate; `openssl pkey -in KEY -check -noout` shows the damage")
+    };
+    let Some(key_public) = &key.public else {
+        out.verdict = Verdict::KeyCorrupt;
+        out.findings.push(corrupt(""));
+        return out;
+    };
+    if public_keys_match(&leaf.cert.public_key, key_public) == KeyMatch::Match {
+        if problems.is_empty() {
+            out.verdict = Verdict::Match;
+        } else {
+            out.verdict = Verdict::KeyCorrupt;
+            out.findings.push(corrupt(&format!(" although its public key matches {}", leaf.describe())));
+        }
+        return out;
+    }
+
+    out.verdict = Verdict::Mismatch;
+    let later = blocks.iter().skip(1).find(|b| public_keys_match(&b.cert.public_key, key_public) == KeyMatch::Match);
+    if let Some(right) = later {
+        out.findings.push(
+            Finding::new(
+                Code::ChainOrder,
+                format!(
+                    "the key {key_where} matches {}, not the first certificate {}: the server presents the first one as its own",
+                    right.describe(),
+                    leaf.describe()
+                ),
+                vec![leaf.location(), right.location(), key_loc.clone()],
+            )
+            .with_hint("put the leaf certificate (the one the key belongs to) first, then its intermediates in order"),
+        );
+    } else {
+        let cert_pk = &leaf.cert.public_key;
+        let detail = match (cert_pk, key_public) {
+            (PublicKey::Rsa { n: n1, e: e1 }, PublicKey::Rsa { n: n2, e: e2 }) if n1 == n2 && e1 != e2 => {
+                " (same modulus, different public exponent)"
+            }
+            _ => "",
+        };
+        out.findings.push(
+            Finding::new(
+                Code::KeyMismatch,
+                format!(
+                    "the private key {key_where} does not belong to the certificate {}{detail}: the certificate's key is {} {}, the private key's is {} {}",
+                    leaf.describe(),
+                    cert_pk.algorithm(),
+                    fingerprint_or_unknown(cert_pk),
+                    key_public.algorithm(),
+                    fingerprint_or_unknown(key_public),
+                ),
+                vec![leaf.location(), key_loc.clone()],
+            )
+            .with_hint("configure the key that belongs to this certificate, or issue a certificate for this key"),
+        );
+    }
+    if !problems.is_empty() {
+        out.findings.push(corrupt(""));
+    }
+    out
 }
 
 /// The certificate's health: `chain-broken`, `chain-incomplete`, `expired`,
 /// `not-yet-valid`, `expires-soon`, `weak-key`, and `name-mismatch` against `names`.
 pub fn cert_health(material: &PairMaterial<'_>, names: &[String], clock: &Clock) -> Vec<Finding> {
-    let _ = (material, names, clock);
-    Vec::new()
+    let blocks = bundle(material);
+    let Some(leaf) = material.cert_file.and_then(|f| Block::all_of(f).into_iter().next()) else {
+        return Vec::new();
+    };
+    let mut findings = chain::broken(&blocks);
+    findings.extend(chain::incomplete(&blocks));
+    findings.extend(dates::check(&blocks, clock));
+    if let PublicKey::Rsa { n, .. } = &leaf.cert.public_key {
+        let bits = crate::parse::bit_len(n);
+        if bits < 2048 {
+            findings.push(
+                Finding::new(
+                    Code::WeakKey,
+                    format!(
+                        "the certificate {} has a {bits}-bit RSA key; clients refuse keys under 2048 bits",
+                        leaf.describe()
+                    ),
+                    vec![leaf.location()],
+                )
+                .with_hint("generate a new key of at least 2048 bits (or EC P-256) and reissue the certificate"),
+            );
+        }
+    }
+    findings.extend(names::check(&leaf, names));
+    findings
 }
 
 /// `key-permissions`: a private key file readable by group or others.
 pub fn key_permissions(source: &crate::parse::Source, meta: &crate::discover::FileMeta) -> Option<Finding> {
-    use crate::finding::{Code, Location};
     if meta.mode & 0o044 == 0 || source.path == "-" {
         return None;
     }
@@ -140,4 +442,409 @@ pub fn key_permissions(source: &crate::parse::Source, meta: &crate::discover::Fi
         )
         .with_hint(format!("chmod 600 {}", source.path)),
     )
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    //! Helpers build model values from the committed material in
+    //! `src/verify/testdata/` (made by its `gen.sh`), decoded here with
+    //! x509-cert and pkcs1 so that these tests do not depend on `parse`.
+    use super::*;
+    use crate::parse::{Claimed, EncryptedKey, KeyFormat, RsaPrivate, Source};
+    use der::{Decode, DecodePem, Encode};
+    use num_bigint::BigUint;
+
+    const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/verify/testdata/");
+
+    /// A synthetic certificate (dates, names and key only matter to the caller).
+    pub(crate) fn cert_info(cn: &str) -> CertInfo {
+        CertInfo {
+            public_key: PublicKey::Ed25519([1; 32]),
+            subject: format!("CN={cn}"),
+            issuer: format!("CN={cn}"),
+            subject_der: cn.as_bytes().to_vec(),
+            issuer_der: cn.as_bytes().to_vec(),
+            not_before: 0,
+            not_after: i64::MAX / 2,
+            is_ca: false,
+            dns_names: Vec::new(),
+            serial: "01".into(),
+            tbs_der: Vec::new(),
+            signature_algorithm: "1.3.101.112".into(),
+            signature_params_der: None,
+            signature: Vec::new(),
+            cert_sha256: cn.into(),
+        }
+    }
+
+    pub(crate) fn file_of(path: &str, kinds: Vec<ItemKind>) -> ParsedFile {
+        let items = kinds
+            .into_iter()
+            .enumerate()
+            .map(|(block, kind)| Item { block, line: Some(1 + 30 * block as u32), kind })
+            .collect();
+        ParsedFile { source: Source::new(path), items, findings: Vec::new() }
+    }
+
+    pub(crate) fn block_file(path: &str, certs: Vec<CertInfo>) -> ParsedFile {
+        file_of(path, certs.into_iter().map(|c| ItemKind::Certificate(Box::new(c))).collect())
+    }
+
+    fn read(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{TESTDATA}{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    /// A certificate from testdata as the parse stage would model it.
+    pub(crate) fn load_cert(name: &str) -> CertInfo {
+        use sha2::Digest;
+        let cert = x509_cert::Certificate::from_pem(read(name)).unwrap();
+        let tbs = cert.tbs_certificate();
+        let spki = tbs.subject_public_key_info();
+        let key_bits = spki.subject_public_key.raw_bytes();
+        let public_key = match spki.algorithm.oid.to_string().as_str() {
+            "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => {
+                let k = pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(key_bits).unwrap();
+                PublicKey::Rsa { n: k.modulus.as_bytes().to_vec(), e: k.public_exponent.as_bytes().to_vec() }
+            }
+            "1.2.840.10045.2.1" => {
+                let curve_oid = spki.algorithm.parameters.as_ref().unwrap().decode_as::<der::asn1::ObjectIdentifier>();
+                let curve = match curve_oid.unwrap().to_string().as_str() {
+                    "1.2.840.10045.3.1.7" => crate::parse::Curve::P256,
+                    "1.3.132.0.34" => crate::parse::Curve::P384,
+                    "1.3.132.0.35" => crate::parse::Curve::P521,
+                    other => panic!("curve {other}"),
+                };
+                PublicKey::Ec { curve, point: key_bits.to_vec() }
+            }
+            "1.3.101.112" => PublicKey::Ed25519(key_bits.try_into().unwrap()),
+            other => PublicKey::Unsupported { algorithm: other.into() },
+        };
+        let dns_names = tbs
+            .get_extension::<x509_cert::ext::pkix::SubjectAltName>()
+            .unwrap()
+            .map(|(_, san)| {
+                san.0
+                    .iter()
+                    .filter_map(|g| match g {
+                        x509_cert::ext::pkix::name::GeneralName::DnsName(s) => Some(s.to_string().to_lowercase()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let validity = tbs.validity();
+        CertInfo {
+            public_key,
+            subject: tbs.subject().to_string(),
+            issuer: tbs.issuer().to_string(),
+            subject_der: tbs.subject().to_der().unwrap(),
+            issuer_der: tbs.issuer().to_der().unwrap(),
+            not_before: validity.not_before.to_unix_duration().as_secs() as i64,
+            not_after: validity.not_after.to_unix_duration().as_secs() as i64,
+            is_ca: false,
+            dns_names,
+            serial: "00".into(),
+            tbs_der: tbs.to_der().unwrap(),
+            signature_algorithm: cert.signature_algorithm().oid.to_string(),
+            signature_params_der: cert.signature_algorithm().parameters.as_ref().map(|p| p.to_der().unwrap()),
+            signature: cert.signature().raw_bytes().to_vec(),
+            cert_sha256: sha2::Sha256::digest(cert.to_der().unwrap()).iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
+
+    /// The leaf's RSA private key numbers (PKCS#1 DER in testdata).
+    pub(crate) fn leaf_rsa() -> RsaPrivate {
+        let der = read("leaf.key.der");
+        let k = pkcs1::RsaPrivateKey::<der::asn1::UintRef<'_>>::from_der(&der).unwrap();
+        RsaPrivate {
+            n: k.modulus.as_bytes().to_vec(),
+            e: k.public_exponent.as_bytes().to_vec(),
+            d: k.private_exponent.as_bytes().to_vec(),
+            p: k.prime1.as_bytes().to_vec(),
+            q: k.prime2.as_bytes().to_vec(),
+            dp: k.exponent1.as_bytes().to_vec(),
+            dq: k.exponent2.as_bytes().to_vec(),
+            qinv: k.coefficient.as_bytes().to_vec(),
+        }
+    }
+
+    pub(crate) fn rsa_key(k: RsaPrivate) -> PrivateKey {
+        let public = PublicKey::Rsa { n: k.n.clone(), e: k.e.clone() };
+        PrivateKey { format: KeyFormat::Pkcs1, material: KeyMaterial::Rsa(k), public: Some(public) }
+    }
+
+    const CLOCK: Clock = Clock { now: 1_893_456_000, warn_days: 30 }; // 2030-01-01
+
+    fn verify(cert: &ParsedFile, key: &ParsedFile) -> PairOutcome {
+        verify_pair(&PairMaterial { cert_file: Some(cert), key_file: Some((key, None)), chain_file: None }, &CLOCK)
+    }
+
+    fn codes(findings: &[Finding]) -> Vec<&'static str> {
+        findings.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    fn leaf_file() -> ParsedFile {
+        block_file("cert.pem", vec![load_cert("leaf.pem"), load_cert("inter.pem")])
+    }
+
+    #[test]
+    fn rsa_pair_matches() {
+        let key = file_of(
+            "key.pem",
+            vec![ItemKind::Other("EC PARAMETERS".into()), ItemKind::PrivateKey(rsa_key(leaf_rsa()))],
+        );
+        let out = verify(&leaf_file(), &key);
+        assert_eq!(out.verdict, Verdict::Match, "{:?}", out.findings);
+        assert!(out.findings.is_empty());
+        assert_eq!(out.algorithm, "RSA-2048");
+        assert_eq!(out.key_item, Some(1));
+        assert!(out.not_after.is_some_and(|t| t > CLOCK.now));
+    }
+
+    #[test]
+    fn same_modulus_other_exponent_is_a_mismatch() {
+        // A self-consistent key with the certificate's n and e = 65539.
+        let mut k = leaf_rsa();
+        let (p, q) = (BigUint::from_bytes_be(&k.p), BigUint::from_bytes_be(&k.q));
+        let one = BigUint::from(1u32);
+        let lambda = num_integer::Integer::lcm(&(&p - &one), &(&q - &one));
+        let e = BigUint::from(65539u32);
+        let d = e.modinv(&lambda).unwrap();
+        k.e = e.to_bytes_be();
+        k.d = d.to_bytes_be();
+        k.dp = (&d % (&p - &one)).to_bytes_be();
+        k.dq = (&d % (&q - &one)).to_bytes_be();
+        assert!(rsa::key_problems(&k).is_empty());
+        let out = verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(k))]));
+        assert_eq!(out.verdict, Verdict::Mismatch);
+        assert_eq!(codes(&out.findings), ["key-mismatch"]);
+        assert!(out.findings[0].message.contains("same modulus, different public exponent"));
+        assert!(out.findings[0].message.contains("cert.pem PEM block 0"), "{}", out.findings[0].message);
+        assert_eq!(out.findings[0].locations.len(), 2);
+    }
+
+    #[test]
+    fn wrong_crt_values_are_key_corrupt_and_named() {
+        let mut k = leaf_rsa();
+        let dp = BigUint::from_bytes_be(&k.dp) + 2u32;
+        k.dp = dp.to_bytes_be();
+        let out = verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(k))]));
+        assert_eq!(out.verdict, Verdict::KeyCorrupt);
+        assert_eq!(codes(&out.findings), ["key-corrupt"]);
+        assert!(out.findings[0].message.contains("(dP)"), "{}", out.findings[0].message);
+
+        let mut k = leaf_rsa();
+        k.qinv = (BigUint::from_bytes_be(&k.qinv) + 1u32).to_bytes_be();
+        assert_eq!(rsa::key_problems(&k), ["qInv"]);
+        let mut k = leaf_rsa();
+        k.d = (BigUint::from_bytes_be(&k.d) + 2u32).to_bytes_be();
+        assert_eq!(rsa::key_problems(&k), ["d"]);
+        let mut k = leaf_rsa();
+        k.dq = (BigUint::from_bytes_be(&k.dq) + 2u32).to_bytes_be();
+        assert_eq!(rsa::key_problems(&k), ["dQ"]);
+    }
+
+    #[test]
+    fn rsa_16384_consistency() {
+        // Not primes (the consistency math does not test primality), but a
+        // consistent key of the largest supported size.
+        let mut p = (BigUint::from(1u32) << 8191u32) + 1u32;
+        let mut q = (BigUint::from(1u32) << 8191u32) + BigUint::from((1u32 << 20) + 1);
+        let e = BigUint::from(65537u32);
+        let one = BigUint::from(1u32);
+        let coprime = |x: &BigUint| {
+            num_integer::Integer::gcd(&(x - &one), &e) == one
+                && num_integer::Integer::gcd(x, &BigUint::from(2u32)) == one
+        };
+        while !coprime(&p) {
+            p += 2u32;
+        }
+        while !coprime(&q) || num_integer::Integer::gcd(&p, &q) != one {
+            q += 2u32;
+        }
+        let n = &p * &q;
+        let lambda = num_integer::Integer::lcm(&(&p - &one), &(&q - &one));
+        let d = e.modinv(&lambda).unwrap();
+        let k = RsaPrivate {
+            n: n.to_bytes_be(),
+            e: e.to_bytes_be(),
+            d: d.to_bytes_be(),
+            dp: (&d % (&p - &one)).to_bytes_be(),
+            dq: (&d % (&q - &one)).to_bytes_be(),
+            qinv: q.modinv(&p).unwrap().to_bytes_be(),
+            p: p.to_bytes_be(),
+            q: q.to_bytes_be(),
+        };
+        assert!(n.bits() > 16000 && n.bits() <= 16384, "{}", n.bits());
+        let start = std::time::Instant::now();
+        assert_eq!(rsa::key_problems(&k), Vec::<String>::new());
+        eprintln!("RSA-{} consistency: {:?}", n.bits(), start.elapsed());
+        let mut bad = k.clone();
+        bad.qinv = vec![1];
+        assert_eq!(rsa::key_problems(&bad), ["qInv"]);
+    }
+
+    #[test]
+    fn key_of_a_later_certificate_is_chain_order() {
+        let mut inter_key = leaf_rsa();
+        // Give the key the intermediate's public numbers: only n and e matter for matching,
+        // and a key that also fails its own checks must not hide the order problem.
+        let inter = load_cert("inter.pem");
+        if let PublicKey::Rsa { n, e } = &inter.public_key {
+            inter_key.n = n.clone();
+            inter_key.e = e.clone();
+        }
+        let cert = block_file("cert.pem", vec![load_cert("leaf.pem"), inter]);
+        let out = verify(&cert, &file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(inter_key))]));
+        assert_eq!(out.verdict, Verdict::Mismatch);
+        assert_eq!(codes(&out.findings), ["chain-order", "key-corrupt"]);
+        let msg = &out.findings[0].message;
+        assert!(msg.contains("PEM block 1") && msg.contains("Verify Test Intermediate"), "{msg}");
+
+        // The real scenario: intermediate first, then the leaf, with the leaf's key.
+        let swapped = block_file("cert.pem", vec![load_cert("inter.pem"), load_cert("leaf.pem")]);
+        let out = verify(&swapped, &file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(leaf_rsa()))]));
+        assert_eq!(out.verdict, Verdict::Mismatch);
+        assert_eq!(codes(&out.findings), ["chain-order"]);
+        let health =
+            cert_health(&PairMaterial { cert_file: Some(&swapped), key_file: None, chain_file: None }, &[], &CLOCK);
+        assert_eq!(codes(&health), ["chain-broken", "chain-incomplete"]);
+    }
+
+    #[test]
+    fn the_chain_file_counts_for_chain_order() {
+        let cert = block_file("cert.pem", vec![load_cert("inter.pem")]);
+        let chain = block_file("chain.pem", vec![load_cert("leaf.pem")]);
+        let key = file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(leaf_rsa()))]);
+        let m = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, Some(0))), chain_file: Some(&chain) };
+        let out = verify_pair(&m, &CLOCK);
+        assert_eq!(codes(&out.findings), ["chain-order"]);
+        assert!(out.findings[0].message.contains("chain.pem"));
+    }
+
+    #[test]
+    fn encrypted_key() {
+        let enc = |tried| {
+            ItemKind::EncryptedKey(EncryptedKey {
+                scheme: "PKCS#8 PBES2 (PBKDF2, AES-256-CBC)".into(),
+                tried_passphrases: tried,
+            })
+        };
+        let out = verify(&leaf_file(), &file_of("key.pem", vec![enc(false)]));
+        assert_eq!(out.verdict, Verdict::Encrypted);
+        assert_eq!(codes(&out.findings), ["encrypted-key"]);
+        assert_eq!(out.findings[0].severity, crate::finding::Severity::Warning);
+        assert!(out.findings[0].message.contains("no passphrase was given"));
+        assert_eq!(
+            out.findings[0].hint.as_deref(),
+            Some("give the passphrase with --passphrase-file FILE or KEYMATCH_PASSPHRASE")
+        );
+        let out = verify(&leaf_file(), &file_of("key.pem", vec![enc(true)]));
+        assert!(out.findings[0].message.contains("none of the given passphrases"));
+    }
+
+    #[test]
+    fn missing_or_wrong_material_is_malformed_once() {
+        let key = file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(leaf_rsa()))]);
+        let empty = file_of("cert.pem", vec![]);
+        let out = verify(&empty, &key);
+        assert_eq!(out.verdict, Verdict::Malformed);
+        assert_eq!(codes(&out.findings), ["malformed"]);
+        assert_eq!(out.findings[0].message, "cert.pem holds no certificate");
+
+        let public = file_of("key.pem", vec![ItemKind::PublicKey(load_cert("leaf.pem").public_key)]);
+        let out = verify(&leaf_file(), &public);
+        assert_eq!(out.verdict, Verdict::Malformed);
+        assert_eq!(out.findings[0].message, "key.pem holds a public key, not a private key");
+
+        let out = verify(&leaf_file(), &file_of("key.pem", vec![]));
+        assert_eq!(out.findings[0].message, "key.pem holds no private key");
+
+        // The parse already said so: no second finding.
+        let mut truncated = file_of(
+            "key.pem",
+            vec![ItemKind::Malformed { claimed: Claimed::PrivateKey, reason: "no END line".into() }],
+        );
+        truncated.findings.push(Finding::new(Code::Malformed, "truncated", vec![]));
+        let out = verify(&leaf_file(), &truncated);
+        assert_eq!(out.verdict, Verdict::Malformed);
+        assert!(out.findings.is_empty());
+        let mut garbage = file_of("cert.pem", vec![]);
+        garbage.findings.push(Finding::new(Code::Malformed, "garbage", vec![]));
+        assert!(verify(&garbage, &key).findings.is_empty());
+    }
+
+    #[test]
+    fn unsupported_is_never_a_mismatch() {
+        let key = PrivateKey {
+            format: KeyFormat::Pkcs8,
+            material: KeyMaterial::Unsupported { algorithm: "Ed448".into() },
+            public: Some(PublicKey::Unsupported { algorithm: "Ed448".into() }),
+        };
+        let out = verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(key)]));
+        assert_eq!(out.verdict, Verdict::Unsupported);
+        assert_eq!(codes(&out.findings), ["unsupported"]);
+        assert!(out.findings[0].message.contains("Ed448"));
+
+        let mut dsa = load_cert("leaf.pem");
+        dsa.public_key = PublicKey::Unsupported { algorithm: "DSA".into() };
+        let out = verify(
+            &block_file("cert.pem", vec![dsa]),
+            &file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(leaf_rsa()))]),
+        );
+        assert_eq!(out.verdict, Verdict::Unsupported);
+        assert!(out.findings[0].message.contains("DSA"));
+    }
+
+    #[test]
+    fn ec_scalar_out_of_range_is_key_corrupt() {
+        let leaf = load_cert("ec-leaf.pem");
+        let PublicKey::Ec { curve, point } = leaf.public_key.clone() else { panic!("not EC") };
+        let cert = block_file("cert.pem", vec![leaf]);
+        for d in [vec![0u8; 32], vec![0xff; 32]] {
+            let key = PrivateKey {
+                format: KeyFormat::Sec1,
+                material: KeyMaterial::Ec(crate::parse::EcPrivate { curve, d, stored_public: Some(Ok(point.clone())) }),
+                public: None,
+            };
+            let out = verify(&cert, &file_of("key.pem", vec![ItemKind::PrivateKey(key)]));
+            assert_eq!(out.verdict, Verdict::KeyCorrupt);
+            assert_eq!(codes(&out.findings), ["key-corrupt"]);
+            assert!(out.findings[0].message.contains("not in 1 … order−1"), "{}", out.findings[0].message);
+        }
+        // A consistent EC key for another point: a plain mismatch.
+        let d = vec![5u8; 32];
+        let other = ec::public_point(curve, &d).unwrap();
+        let key = PrivateKey {
+            format: KeyFormat::Sec1,
+            material: KeyMaterial::Ec(crate::parse::EcPrivate { curve, d, stored_public: Some(Ok(other.clone())) }),
+            public: Some(PublicKey::Ec { curve, point: other }),
+        };
+        let out = verify(&cert, &file_of("key.pem", vec![ItemKind::PrivateKey(key)]));
+        assert_eq!(out.verdict, Verdict::Mismatch);
+        assert!(out.findings[0].message.contains("EC-P256"));
+    }
+
+    #[test]
+    fn health_of_a_good_bundle_is_clean() {
+        let cert = leaf_file();
+        let root = block_file("root.pem", vec![load_cert("root.pem")]);
+        let m = PairMaterial { cert_file: Some(&cert), key_file: None, chain_file: Some(&root) };
+        let names = vec!["leaf.verify.test".to_string(), "x.wild.verify.test".into(), "_".into()];
+        assert_eq!(cert_health(&m, &names, &CLOCK), vec![]);
+        let f = cert_health(&m, &["other.verify.test".to_string()], &CLOCK);
+        assert_eq!(codes(&f), ["name-mismatch"]);
+        assert!(f[0].message.contains("other.verify.test"));
+    }
+
+    #[test]
+    fn weak_rsa_key_is_reported() {
+        let mut leaf = cert_info("weak");
+        leaf.public_key = PublicKey::Rsa { n: vec![0xc5; 128], e: vec![1, 0, 1] };
+        let cert = block_file("cert.pem", vec![leaf]);
+        let m = PairMaterial { cert_file: Some(&cert), key_file: None, chain_file: None };
+        let f = cert_health(&m, &[], &CLOCK);
+        assert_eq!(codes(&f), ["weak-key"]);
+        assert!(f[0].message.contains("1024-bit"));
+    }
 }

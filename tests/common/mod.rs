@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Output formats every "no secrets" style test runs; extend when a renderer lands.
-pub const FORMATS: &[&str] = &["human", "json"];
+pub const FORMATS: &[&str] = &["human", "json", "sarif", "prometheus"];
 
 /// A fixed "now" so no expectation depends on the clock (fixtures are valid 2025–2125).
 pub const AT: &str = "2030-01-01T00:00:00Z";
@@ -179,10 +179,24 @@ pub fn verdict_and_codes(doc: &serde_json::Value) -> (Option<String>, Vec<String
     (verdict, codes)
 }
 
-/// Run the openssl CLI; stdout on success.
-pub fn openssl(args: &[&str], dir: &Path) -> Result<Vec<u8>, String> {
-    let out =
-        Command::new("openssl").args(args).current_dir(dir).output().map_err(|e| format!("cannot run openssl: {e}"))?;
+/// Run the openssl CLI in `dir`, feeding `stdin`; stdout on success, the
+/// first lines of stderr on failure.
+pub fn openssl(args: &[&str], dir: &Path, stdin: &[u8]) -> Result<Vec<u8>, String> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run openssl: {e}"))?;
+    if let Some(mut input) = child.stdin.take() {
+        // openssl may exit before reading (bad arguments): a broken pipe is its error, not ours.
+        let _ = input.write_all(stdin);
+    }
+    let out = child.wait_with_output().map_err(|e| format!("openssl: {e}"))?;
     if out.status.success() {
         Ok(out.stdout)
     } else {

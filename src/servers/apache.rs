@@ -1,0 +1,437 @@
+//! Apache httpd (Debian `apache2.conf`, RHEL `conf/httpd.conf`):
+//! `SSLCertificateFile` / `SSLCertificateKeyFile` (paired by position; no key
+//! file: the key is in the certificate file), `SSLCertificateChainFile`, per
+//! `<VirtualHost>` with `SSLEngine on`, inheriting from the main server;
+//! `ServerName` / `ServerAlias`; `Include` / `IncludeOptional` with globs
+//! relative to `ServerRoot`; `Define` and `${VAR}`; `<IfModule>` and
+//! `<IfDefine>` (negated module tests are taken as false); continuation lines.
+
+use super::{clean_names, has_component, has_variable, lines, unresolvable, Claim, ConfFile, Cx, Dialect};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+pub struct Apache;
+
+const MAX_DEPTH: usize = 16;
+
+impl Dialect for Apache {
+    fn name(&self) -> &'static str {
+        "apache"
+    }
+
+    fn recognises(&self, path: &Path, text: &str) -> bool {
+        let name = super::file_name(path);
+        let in_tree = has_component(path, &["apache2", "httpd", "apache"])
+            || name == "httpd.conf"
+            || name == "apache2.conf"
+            || name == "httpd-ssl.conf";
+        if !in_tree
+            || name == "envvars"
+            || name == "magic"
+            || [".pem", ".crt", ".key"].iter().any(|e| name.ends_with(e))
+        {
+            return false;
+        }
+        let lower = text.to_ascii_lowercase();
+        ["<virtualhost", "sslcertificatefile", "serverroot", "include", "loadmodule", "servername", "listen "]
+            .iter()
+            .any(|k| lower.contains(k))
+    }
+
+    fn is_entry(&self, path: &Path, _text: &str) -> bool {
+        let name = super::file_name(path);
+        name == "apache2.conf" || name == "httpd.conf"
+    }
+
+    fn read_entry(&self, file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>) {
+        let dir = file.server_dir();
+        // RHEL keeps httpd.conf in `conf/` under the ServerRoot.
+        let root = if dir.file_name().is_some_and(|n| n == "conf") {
+            dir.parent().map(Path::to_path_buf).unwrap_or(dir)
+        } else {
+            dir
+        };
+        let mut st = State { server_root: root, files: vec![file.clone()], ..State::default() };
+        st.read(0, text, cx, 0);
+        st.finish(cx);
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Arg {
+    text: String,
+    line: u32,
+    file: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Level {
+    certs: Vec<Arg>,
+    keys: Vec<Arg>,
+    chain: Option<Arg>,
+    engine: Option<bool>,
+    names: Vec<String>,
+    first_name: Option<String>,
+    line: u32,
+    /// Relative paths resolve against the ServerRoot in force when they were read.
+    root: PathBuf,
+    /// `<VirtualHost ADDR>`.
+    addr: String,
+}
+
+#[derive(Debug, PartialEq)]
+enum Sec {
+    VHost,
+    Cond(bool),
+    Other,
+}
+
+#[derive(Default)]
+struct State {
+    server_root: PathBuf,
+    defines: HashMap<String, String>,
+    files: Vec<ConfFile>,
+    global: Level,
+    vhost: Option<Level>,
+    vhosts: Vec<Level>,
+    stack: Vec<Sec>,
+}
+
+/// Logical lines: comments dropped, `\` continuations joined, numbered by their first line.
+pub fn logical_lines(text: &str) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    let mut pending: Option<(u32, String)> = None;
+    for (n, l) in lines(text) {
+        let (start, mut acc) = pending.take().unwrap_or((n, String::new()));
+        if let Some(stripped) = l.strip_suffix('\\') {
+            acc.push_str(stripped);
+            acc.push(' ');
+            pending = Some((start, acc));
+            continue;
+        }
+        acc.push_str(l);
+        let t = acc.trim();
+        if !t.is_empty() && !t.starts_with('#') {
+            out.push((start, t.to_string()));
+        }
+    }
+    if let Some((start, acc)) = pending {
+        let t = acc.trim();
+        if !t.is_empty() && !t.starts_with('#') {
+            out.push((start, t.to_string()));
+        }
+    }
+    out
+}
+
+/// Apache's words: whitespace separated, `"…"`/`'…'` quoted with `\"` escapes; `#` is not special mid-line.
+fn conf_words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let Some(&c) = chars.peek() else { break };
+        let mut w = String::new();
+        if c == '"' || c == '\'' {
+            chars.next();
+            while let Some(q) = chars.next() {
+                if q == '\\' && chars.peek().is_some_and(|n| *n == c || *n == '\\') {
+                    w.extend(chars.next());
+                } else if q == c {
+                    break;
+                } else {
+                    w.push(q);
+                }
+            }
+        } else {
+            while let Some(&q) = chars.peek() {
+                if q.is_whitespace() {
+                    break;
+                }
+                w.push(q);
+                chars.next();
+            }
+        }
+        out.push(w);
+    }
+    out
+}
+
+impl State {
+    fn active(&self) -> bool {
+        !self.stack.contains(&Sec::Cond(false))
+    }
+
+    fn expand(&self, s: &str) -> String {
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(i) = rest.find("${") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 2..];
+            match after.find('}') {
+                Some(j) => {
+                    let name = &after[..j];
+                    match self.defines.get(name) {
+                        Some(v) => out.push_str(v),
+                        None => {
+                            out.push_str("${");
+                            out.push_str(name);
+                            out.push('}');
+                        }
+                    }
+                    rest = &after[j + 1..];
+                }
+                None => {
+                    out.push_str(&rest[i..]);
+                    rest = "";
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn level(&mut self) -> &mut Level {
+        match &mut self.vhost {
+            Some(v) => v,
+            None => &mut self.global,
+        }
+    }
+
+    fn read(&mut self, file: usize, text: &str, cx: &mut Cx<'_, '_>, depth: usize) {
+        for (line, raw) in logical_lines(text) {
+            let expanded = self.expand(&raw);
+            let words = conf_words(&expanded);
+            let Some(first) = words.first() else { continue };
+            let name = first.to_ascii_lowercase();
+            let args = words.get(1..).unwrap_or(&[]);
+            if let Some(close) = name.strip_prefix("</") {
+                let close = close.trim_end_matches('>');
+                if let Some(sec) = self.stack.pop() {
+                    if sec == Sec::VHost && close == "virtualhost" {
+                        if let Some(v) = self.vhost.take() {
+                            self.vhosts.push(v);
+                        }
+                    }
+                }
+                continue;
+            }
+            if let Some(open) = name.strip_prefix('<') {
+                let open = open.trim_end_matches('>');
+                let arg = args.join(" ");
+                let arg = arg.trim_end_matches('>').trim().to_string();
+                let sec = match open {
+                    "virtualhost" if self.active() && self.vhost.is_none() => {
+                        self.vhost =
+                            Some(Level { line, root: self.server_root.clone(), addr: arg.clone(), ..Level::default() });
+                        Sec::VHost
+                    }
+                    "ifmodule" => Sec::Cond(!arg.starts_with('!')),
+                    "ifdefine" => Sec::Cond(match arg.strip_prefix('!') {
+                        Some(n) => !self.defines.contains_key(n),
+                        None => self.defines.contains_key(&arg),
+                    }),
+                    _ => Sec::Other,
+                };
+                self.stack.push(sec);
+                continue;
+            }
+            if !self.active() {
+                continue;
+            }
+            let first_arg = args.first().map(|a| Arg { text: a.clone(), line, file });
+            match (name.as_str(), first_arg) {
+                ("serverroot", Some(a)) => self.server_root = PathBuf::from(a.text),
+                ("define", Some(a)) => {
+                    self.defines.insert(a.text, args.get(1).cloned().unwrap_or_default());
+                }
+                ("undefine", Some(a)) => {
+                    self.defines.remove(&a.text);
+                }
+                ("include" | "includeoptional", Some(a)) if depth < MAX_DEPTH => self.include(file, &a.text, cx, depth),
+                ("sslengine", Some(a)) => self.level().engine = Some(a.text.eq_ignore_ascii_case("on")),
+                ("sslcertificatefile", Some(a)) => self.level().certs.push(a),
+                ("sslcertificatekeyfile", Some(a)) => self.level().keys.push(a),
+                ("sslcertificatechainfile", Some(a)) => self.level().chain = Some(a),
+                ("servername", Some(a)) => {
+                    let host = host_of(&a.text);
+                    let lvl = self.level();
+                    lvl.first_name.get_or_insert(host.clone());
+                    lvl.names.push(host);
+                }
+                ("serveralias", Some(_)) => {
+                    let hosts: Vec<String> = args.iter().map(|h| host_of(h)).collect();
+                    self.level().names.extend(hosts);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn include(&mut self, file: usize, pattern: &str, cx: &mut Cx<'_, '_>, depth: usize) {
+        if has_variable(pattern) {
+            return;
+        }
+        let Some(from) = self.files.get(file).cloned() else { return };
+        let server_pattern = crate::paths::normalize(&self.server_root.join(pattern));
+        let mut targets = cx.expand(&from, &server_pattern);
+        // An included directory means every file in it.
+        if targets.len() == 1 && cx.local_of(&from, &server_pattern).is_dir() {
+            targets = cx.expand(&from, &server_pattern.join("*"));
+        }
+        for server in targets {
+            let inc = cx.included(&from, &server);
+            if cx.including(&inc.local) || !cx.spend(&from) {
+                break;
+            }
+            let Some(text) = cx.read_text(&inc.local) else { continue };
+            let key = crate::paths::normalize(&inc.local);
+            cx.visited.insert(key.clone());
+            self.files.push(inc);
+            let idx = self.files.len() - 1;
+            cx.stack.push(key);
+            self.read(idx, &text, cx, depth + 1);
+            cx.stack.pop();
+        }
+    }
+
+    fn finish(mut self, cx: &mut Cx<'_, '_>) {
+        if let Some(v) = self.vhost.take() {
+            self.vhosts.push(v);
+        }
+        let global = self.global.clone();
+        if global.engine == Some(true) {
+            self.claims(&global, &global, "main server".to_string(), cx);
+        }
+        for v in &self.vhosts {
+            let context = match &v.first_name {
+                Some(n) => format!("VirtualHost {n}"),
+                None => format!("VirtualHost {} at line {}", v.addr, v.line),
+            };
+            self.claims(v, &global, context, cx);
+        }
+    }
+
+    fn claims(&self, v: &Level, global: &Level, context: String, cx: &mut Cx<'_, '_>) {
+        if v.engine.or(global.engine) != Some(true) {
+            return;
+        }
+        let certs = if v.certs.is_empty() { &global.certs } else { &v.certs };
+        let keys = if v.keys.is_empty() { &global.keys } else { &v.keys };
+        let chain = v.chain.as_ref().or(global.chain.as_ref());
+        let names = clean_names(v.names.iter().map(String::as_str));
+        for (i, c) in certs.iter().enumerate() {
+            let Some(cfile) = self.files.get(c.file) else { continue };
+            let key_arg = keys.get(i);
+            let key = key_arg.and_then(|k| self.files.get(k.file).map(|f| self.claimed(f, k, v, cx)));
+            let key_config = key_arg
+                .filter(|k| k.file != c.file)
+                .and_then(|k| self.files.get(k.file).map(|f| f.at(k.line, cx.ctx.map)));
+            let chain = chain.and_then(|ch| self.files.get(ch.file).map(|f| self.claimed(f, ch, v, cx)));
+            let claim = Claim {
+                dialect: "apache",
+                config: cfile.at(c.line, cx.ctx.map),
+                context: Some(context.clone()),
+                cert: self.claimed(cfile, c, v, cx),
+                key,
+                chain,
+                names: names.clone(),
+                passphrases: Vec::new(),
+                key_config,
+            };
+            cx.push(claim);
+        }
+    }
+
+    fn claimed(&self, file: &ConfFile, a: &Arg, v: &Level, cx: &Cx<'_, '_>) -> super::ClaimedFile {
+        if has_variable(&a.text) {
+            return unresolvable(&a.text, a.line, "it uses a variable that no Define sets");
+        }
+        let root = if v.root.as_os_str().is_empty() { &self.server_root } else { &v.root };
+        cx.claimed(file, &a.text, root, a.line)
+    }
+}
+
+/// `https://shop.example.com:443` → `shop.example.com`.
+fn host_of(s: &str) -> String {
+    let s = s.split_once("://").map(|(_, r)| r).unwrap_or(s);
+    let s = s.split('/').next().unwrap_or(s);
+    match s.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h.to_string(),
+        _ => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::Tree;
+    use super::*;
+
+    #[test]
+    fn logical_lines_join_continuations_and_drop_comments() {
+        let l = logical_lines("  # c\r\nSSLCertificateFile \\\r\n   /a.pem\n\n  Foo bar # not a comment\n");
+        assert_eq!(
+            l,
+            vec![(2, "SSLCertificateFile     /a.pem".to_string()), (5, "Foo bar # not a comment".to_string())]
+        );
+        assert_eq!(conf_words(r#"A "b \" c" 'd'"#), vec!["A", "b \" c", "d"]);
+    }
+
+    #[test]
+    fn debian_layout_with_enabled_sites_defines_and_default_key_in_cert() {
+        let t = Tree::new(&[
+            (
+                "etc/apache2/apache2.conf",
+                "Define SSLDIR /etc/ssl\nIncludeOptional mods-enabled/*.load\nIncludeOptional sites-enabled/*.conf\n",
+            ),
+            (
+                "etc/apache2/sites-available/shop.conf",
+                "<IfModule mod_ssl.c>\n<VirtualHost *:443>\n  ServerName https://shop.example.com:443\n  ServerAlias www.example.com\n\
+                 SSLEngine on\n  SSLCertificateFile \"${SSLDIR}/shop.crt\"\n  SSLCertificateKeyFile ${SSLDIR}/shop.key\n\
+                 SSLCertificateChainFile ${SSLDIR}/chain.pem\n  #SSLCertificateFile /etc/ssl/old.crt\n</VirtualHost>\n\
+                 <VirtualHost *:443>\n SSLEngine On\n SSLCertificateFile ${UNSET}/x.pem\n</VirtualHost>\n</IfModule>\n",
+            ),
+            ("etc/apache2/sites-available/combined.conf", "<VirtualHost *:443>\nSSLEngine on\nSSLCertificateFile /etc/ssl/both.pem\n</VirtualHost>\n"),
+            ("etc/apache2/sites-available/off.conf", "<VirtualHost *:443>\nSSLEngine on\nSSLCertificateFile /etc/ssl/gone.pem\n</VirtualHost>\n"),
+        ]);
+        t.link("etc/apache2/sites-enabled/shop.conf", "../sites-available/shop.conf");
+        t.link("etc/apache2/sites-enabled/combined.conf", "../sites-available/combined.conf");
+        let (claims, _) = t.claims();
+        assert_eq!(
+            t.summary(&claims),
+            vec![
+                "etc/apache2/sites-enabled/combined.conf:3 etc/ssl/both.pem@3 - -",
+                "etc/apache2/sites-enabled/shop.conf:13 ?${UNSET}/x.pem@13 - -",
+                "etc/apache2/sites-enabled/shop.conf:6 etc/ssl/shop.crt@6 etc/ssl/shop.key@7 etc/ssl/chain.pem@8 [shop.example.com,www.example.com]",
+            ]
+        );
+    }
+
+    #[test]
+    fn rhel_layout_resolves_relative_to_server_root() {
+        let t = Tree::new(&[
+            ("etc/httpd/conf/httpd.conf", "ServerRoot \"/etc/httpd\"\nInclude conf.modules.d/*.conf\nIncludeOptional conf.d/*.conf\n"),
+            (
+                "etc/httpd/conf.d/ssl.conf",
+                "Listen 443 https\n<VirtualHost _default_:443>\nSSLEngine on\nSSLCertificateFile /etc/pki/tls/certs/localhost.crt\n\
+                 SSLCertificateKeyFile pki/localhost.key\n</VirtualHost>\n<IfModule !mod_ssl.c>\nSSLCertificateFile /nope\n</IfModule>\n",
+            ),
+        ]);
+        let (claims, _) = t.claims();
+        assert_eq!(
+            t.summary(&claims),
+            vec!["etc/httpd/conf.d/ssl.conf:4 etc/pki/tls/certs/localhost.crt@4 etc/httpd/pki/localhost.key@5 -"]
+        );
+    }
+
+    #[test]
+    fn no_sslengine_means_no_claim() {
+        let t = Tree::new(&[(
+            "etc/apache2/apache2.conf",
+            "<VirtualHost *:80>\nSSLCertificateFile /a.pem\n</VirtualHost>\n",
+        )]);
+        assert!(t.claims().0.is_empty());
+    }
+}

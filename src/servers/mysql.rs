@@ -1,0 +1,148 @@
+//! MySQL / MariaDB option files (`my.cnf`, `mysqld.cnf`, `*.cnf` under
+//! `mysql/` or `mariadb`): `ssl-cert` / `ssl-key` / `ssl-ca` (or with `_`) in
+//! the `[mysqld]`/`[server]`/`[mariadb]`/`[mysqld-N.N]`/`[mariadbd]` groups (the
+//! server) and `[client]`/`[mysql]` (clients); `!include FILE` and
+//! `!includedir DIR` (its `*.cnf`). Relative paths are relative to the data
+//! directory (`datadir`), else the config's directory.
+
+use super::{has_component, lines, Claim, ConfFile, Cx, Dialect};
+use std::path::{Path, PathBuf};
+
+pub struct Mysql;
+
+impl Dialect for Mysql {
+    fn name(&self) -> &'static str {
+        "mysql"
+    }
+
+    fn recognises(&self, path: &Path, text: &str) -> bool {
+        let name = super::file_name(path);
+        let in_tree = has_component(path, &["mysql", "mariadb", "my.cnf.d", "mariadb.conf.d", "mysql.conf.d"]);
+        ((name == "my.cnf" || name == "mariadb.cnf") || (in_tree && name.ends_with(".cnf")))
+            && (text.contains("ssl") || text.contains("!include"))
+    }
+
+    fn is_entry(&self, path: &Path, _text: &str) -> bool {
+        let name = super::file_name(path);
+        name == "my.cnf" || name == "mariadb.cnf"
+    }
+
+    fn read_entry(&self, file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>) {
+        let mut g = Groups::default();
+        read(file, text, cx, &mut g, 0);
+        for (side, o) in [("server", &g.server), ("client", &g.client)] {
+            let Some((cf, cline, ctext)) = &o.cert else { continue };
+            let base: PathBuf = g.datadir.clone().map(PathBuf::from).unwrap_or_else(|| cf.server_dir());
+            // MySQL needs both; a certificate without its key leaves TLS off, nothing to pair.
+            let Some((kf, kline, ktext)) = &o.key else { continue };
+            let key = Some(cx.claimed(kf, ktext, &base, *kline));
+            let key_config = (kf.local != cf.local).then(|| kf.at(*kline, cx.ctx.map));
+            let claim = Claim {
+                dialect: "mysql",
+                config: cf.at(*cline, cx.ctx.map),
+                context: Some(side.to_string()),
+                cert: cx.claimed(cf, ctext, &base, *cline),
+                key,
+                chain: None,
+                names: Vec::new(),
+                passphrases: Vec::new(),
+                key_config,
+            };
+            cx.push(claim);
+        }
+    }
+}
+
+type Named = Option<(ConfFile, u32, String)>;
+
+#[derive(Default)]
+struct Options {
+    cert: Named,
+    key: Named,
+}
+
+#[derive(Default)]
+struct Groups {
+    server: Options,
+    client: Options,
+    datadir: Option<String>,
+}
+
+fn read(file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>, g: &mut Groups, depth: usize) {
+    let mut group = String::new();
+    for (n, l) in lines(text) {
+        let t = l.trim();
+        if t.is_empty() || t.starts_with('#') || t.starts_with(';') {
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix("!includedir").or_else(|| t.strip_prefix("!include")) {
+            if depth < 8 {
+                let arg = rest.trim();
+                let server = crate::paths::normalize(&file.server_dir().join(arg));
+                let pattern = if t.starts_with("!includedir") { server.join("*.cnf") } else { server };
+                for sp in cx.expand(file, &pattern) {
+                    let inc = cx.included(file, &sp);
+                    if cx.including(&inc.local) || !cx.spend(file) {
+                        break;
+                    }
+                    let Some(txt) = cx.read_text(&inc.local) else { continue };
+                    let key = crate::paths::normalize(&inc.local);
+                    cx.visited.insert(key.clone());
+                    cx.stack.push(key);
+                    read(&inc, &txt, cx, g, depth + 1);
+                    cx.stack.pop();
+                }
+            }
+            continue;
+        }
+        if let Some(name) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            group = name.trim().to_ascii_lowercase();
+            continue;
+        }
+        let Some((k, v)) = t.split_once('=') else { continue };
+        let k = k.trim().replace('_', "-").to_ascii_lowercase();
+        let v = v.split(" #").next().unwrap_or(v).trim().trim_matches(['"', '\'']).to_string();
+        let server = matches!(group.as_str(), "mysqld" | "server" | "mariadb" | "mariadbd")
+            || group.starts_with("mysqld-")
+            || group.starts_with("mariadb-");
+        let client = matches!(group.as_str(), "client" | "mysql" | "client-server" | "client-mariadb");
+        let o = if server {
+            &mut g.server
+        } else if client {
+            &mut g.client
+        } else {
+            continue;
+        };
+        match k.as_str() {
+            "ssl-cert" => o.cert = Some((file.clone(), n, v)),
+            "ssl-key" => o.key = Some((file.clone(), n, v)),
+            "datadir" if server => g.datadir = Some(v),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::Tree;
+
+    #[test]
+    fn groups_includes_and_datadir() {
+        let t = Tree::new(&[
+            ("etc/mysql/my.cnf", "[client-server]\n!includedir /etc/mysql/conf.d/\n"),
+            (
+                "etc/mysql/conf.d/ssl.cnf",
+                "[mysqld]\ndatadir = /var/lib/mysql\n# ssl-cert = /old.pem\nssl_cert = server-cert.pem\nssl-key=\"/etc/mysql/ssl/server-key.pem\"\n\
+                 [client]\nssl-cert=/etc/mysql/ssl/client-cert.pem\nssl-key=/etc/mysql/ssl/client-key.pem\n[mysqldump]\nssl-cert=/nope\n",
+            ),
+        ]);
+        let (claims, _) = t.claims();
+        assert_eq!(
+            t.summary(&claims),
+            vec![
+                "etc/mysql/conf.d/ssl.cnf:4 var/lib/mysql/server-cert.pem@4 etc/mysql/ssl/server-key.pem@5 -",
+                "etc/mysql/conf.d/ssl.cnf:7 etc/mysql/ssl/client-cert.pem@7 etc/mysql/ssl/client-key.pem@8 -",
+            ]
+        );
+    }
+}

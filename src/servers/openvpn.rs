@@ -1,0 +1,116 @@
+//! OpenVPN (`*.conf` under `openvpn/`, `*.ovpn`): `cert FILE` / `key FILE`
+//! (relative to `cd DIR`, else the config's directory), and inline
+//! `<cert>…</cert>` / `<key>…</key>` blocks; `pkcs12` is not checked (a note).
+
+use super::{has_component, lines, unresolvable, words, Claim, ClaimedFile, ConfFile, Cx, Dialect};
+use std::path::{Path, PathBuf};
+
+pub struct Openvpn;
+
+impl Dialect for Openvpn {
+    fn name(&self) -> &'static str {
+        "openvpn"
+    }
+
+    fn recognises(&self, path: &Path, text: &str) -> bool {
+        let name = super::file_name(path);
+        (name.ends_with(".ovpn") || (has_component(path, &["openvpn"]) && name.ends_with(".conf")))
+            && (text.contains("cert") || text.contains("pkcs12"))
+    }
+
+    fn is_entry(&self, _path: &Path, _text: &str) -> bool {
+        true
+    }
+
+    fn read_entry(&self, file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>) {
+        let mut dir: PathBuf = file.server_dir();
+        let mut cert: Option<(u32, ClaimedFile)> = None;
+        let mut key: Option<ClaimedFile> = None;
+        let mut inline: Option<(String, u32, String)> = None;
+        let label = crate::paths::display(&file.local);
+        for (n, l) in lines(text) {
+            if let Some((tag, start, body)) = &mut inline {
+                if l.trim() == format!("</{tag}>") {
+                    let f = ClaimedFile::Inline {
+                        label: format!("{label}#<{tag}>"),
+                        bytes: body.as_bytes().to_vec(),
+                        line: *start,
+                    };
+                    if tag == "cert" {
+                        cert = Some((*start, f));
+                    } else {
+                        key = Some(f);
+                    }
+                    inline = None;
+                } else {
+                    body.push_str(l);
+                    body.push('\n');
+                }
+                continue;
+            }
+            let t = l.trim();
+            if t == "<cert>" || t == "<key>" {
+                inline = Some((t.trim_matches(['<', '>']).to_string(), n, String::new()));
+                continue;
+            }
+            if t.starts_with(';') {
+                continue;
+            }
+            let w = words(t);
+            let (Some(k), Some(v)) = (w.first(), w.get(1)) else { continue };
+            let named = |v: &str| -> ClaimedFile {
+                if v == "[inline]" {
+                    unresolvable(v, n, "the inline block is missing")
+                } else {
+                    cx.claimed(file, v, &dir, n)
+                }
+            };
+            match k.as_str() {
+                "cd" => dir = crate::paths::normalize(&dir.join(v)),
+                "cert" => cert = Some((n, named(v))),
+                "key" => key = Some(named(v)),
+                "pkcs12" => {
+                    cert = Some((n, unresolvable(v, n, "PKCS#12 files are not checked")));
+                    key = None;
+                }
+                _ => {}
+            }
+        }
+        let Some((line, cert)) = cert else { return };
+        let key = match (&cert, key) {
+            (ClaimedFile::Unresolvable { .. }, _) => None,
+            (_, Some(k)) => Some(k),
+            // OpenVPN needs both; without `key` there is nothing to pair.
+            (_, None) => return,
+        };
+        cx.push(Claim {
+            dialect: "openvpn",
+            config: file.at(line, cx.ctx.map),
+            context: Some(super::file_name(&file.local)),
+            cert,
+            key,
+            chain: None,
+            names: Vec::new(),
+            passphrases: Vec::new(),
+            key_config: None,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::Tree;
+
+    #[test]
+    fn files_relative_to_cd_and_inline_blocks() {
+        let t = Tree::new(&[
+            ("etc/openvpn/server/server.conf", "port 1194\ncd /etc/openvpn\n;cert old.crt\ncert pki/issued/server.crt\nkey pki/private/server.key\n"),
+            ("home/u/laptop.ovpn", "client\n<cert>\n-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n</cert>\n<key>\nK\n</key>\n"),
+        ]);
+        let (claims, _) = t.claims();
+        let s = t.summary(&claims);
+        assert_eq!(s[0], "etc/openvpn/server/server.conf:4 etc/openvpn/pki/issued/server.crt@4 etc/openvpn/pki/private/server.key@5 -");
+        assert!(s[1].starts_with("home/u/laptop.ovpn:2 inline:"), "{s:?}");
+        assert!(s[1].ends_with("laptop.ovpn#<key>@7 -"), "{s:?}");
+    }
+}

@@ -1,0 +1,254 @@
+//! Postfix `main.cf`: `smtpd_tls_cert_file` / `smtpd_tls_key_file` (the key
+//! defaults to the certificate file), the `eccert`/`eckey` and `dcert`/`dkey`
+//! pairs, `smtpd_tls_chain_files` (each file may hold a key then its
+//! certificates; when set, the legacy parameters are ignored), and the
+//! `smtp_tls_*` client equivalents. Continuation lines start with whitespace;
+//! `$name`, `${name}` and `$(name)` expand from `main.cf` (plus
+//! `config_directory`); the server names are `myhostname`.
+
+use super::{clean_names, has_component, has_variable, lines, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect};
+use std::collections::HashMap;
+use std::path::Path;
+
+pub struct Postfix;
+
+impl Dialect for Postfix {
+    fn name(&self) -> &'static str {
+        "postfix"
+    }
+
+    fn recognises(&self, path: &Path, text: &str) -> bool {
+        super::file_name(path) == "main.cf"
+            && (has_component(path, &["postfix"]) || text.contains("smtpd_") || text.contains("myhostname"))
+    }
+
+    fn is_entry(&self, _path: &Path, _text: &str) -> bool {
+        true
+    }
+
+    fn read_entry(&self, file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>) {
+        let params = parse(text);
+        let mut values: HashMap<&str, &str> = HashMap::new();
+        for (name, (_, v)) in &params {
+            values.insert(name, v);
+        }
+        let conf_dir = crate::paths::display(&file.server_dir());
+        values.entry("config_directory").or_insert(&conf_dir);
+        let expand = |s: &str| expand(s, &values, 0);
+        let names = params
+            .get("myhostname")
+            .and_then(|(_, v)| expand(v))
+            .map(|h| clean_names([h.as_str()]))
+            .unwrap_or_default();
+        for side in ["smtpd", "smtp"] {
+            let names = if side == "smtpd" { names.clone() } else { Vec::new() };
+            let context = Some(if side == "smtpd" { "smtpd (server)" } else { "smtp (client)" }.to_string());
+            if let Some((line, v)) = params.get(format!("{side}_tls_chain_files").as_str()) {
+                let list: Vec<String> =
+                    v.split([',', ' ', '\t', '\n']).filter(|s| !s.is_empty()).map(String::from).collect();
+                if !list.is_empty() {
+                    chain_files(file, *line, &list, &expand, context, names, cx);
+                    continue;
+                }
+            }
+            for (c, k) in [("cert", "key"), ("eccert", "eckey"), ("dcert", "dkey")] {
+                let Some((cline, cval)) = params.get(format!("{side}_tls_{c}_file").as_str()) else { continue };
+                if cval.trim().is_empty() {
+                    continue;
+                }
+                let cert = path(file, cval, *cline, &expand, cx);
+                let key = match params.get(format!("{side}_tls_{k}_file").as_str()) {
+                    Some((kline, kval)) if !kval.trim().is_empty() => Some(path(file, kval, *kline, &expand, cx)),
+                    // The key file defaults to $…_cert_file: the key is in the certificate file.
+                    _ => None,
+                };
+                cx.push(Claim {
+                    dialect: "postfix",
+                    config: file.at(*cline, cx.ctx.map),
+                    context: context.clone(),
+                    cert,
+                    key,
+                    chain: None,
+                    names: names.clone(),
+                    passphrases: Vec::new(),
+                    key_config: None,
+                });
+            }
+        }
+    }
+}
+
+/// `name = value` parameters with their line; the last definition wins.
+pub fn parse(text: &str) -> HashMap<String, (u32, String)> {
+    let mut out: HashMap<String, (u32, String)> = HashMap::new();
+    let mut current: Option<(String, u32, String)> = None;
+    for (n, l) in lines(text) {
+        let t = l.trim_start();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if l.starts_with([' ', '\t']) {
+            if let Some((_, _, v)) = &mut current {
+                v.push(' ');
+                v.push_str(t.trim_end());
+            }
+            continue;
+        }
+        if let Some((name, line, v)) = current.take() {
+            out.insert(name, (line, v.trim().to_string()));
+        }
+        if let Some((name, value)) = l.split_once('=') {
+            current = Some((name.trim().to_string(), n, value.trim().to_string()));
+        }
+    }
+    if let Some((name, line, v)) = current {
+        out.insert(name, (line, v.trim().to_string()));
+    }
+    out
+}
+
+/// Expand `$name`, `${name}`, `$(name)`; `None` if a name is unknown (or the expansion loops).
+fn expand(s: &str, values: &HashMap<&str, &str>, depth: usize) -> Option<String> {
+    if depth > 20 {
+        return None;
+    }
+    let mut out = String::new();
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != '$' {
+            out.push(c);
+            continue;
+        }
+        let rest = s.get(i + 1..).unwrap_or("");
+        let (name, used) = match rest.chars().next() {
+            Some(open @ ('{' | '(')) => {
+                let close = if open == '{' { '}' } else { ')' };
+                let end = rest.find(close)?;
+                (rest.get(1..end)?, end + 1)
+            }
+            Some(_) => {
+                let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+                (rest.get(..end)?, end)
+            }
+            None => return None,
+        };
+        // `${name?value}` / `${name:value}` conditionals: not expanded statically.
+        let v = values.get(name)?;
+        out.push_str(&expand(v, values, depth + 1)?);
+        // Parameters that double at every level would grow without end.
+        if out.len() > 64 * 1024 {
+            return None;
+        }
+        for _ in 0..used {
+            chars.next();
+        }
+    }
+    Some(out)
+}
+
+fn path(
+    file: &ConfFile,
+    raw: &str,
+    line: u32,
+    expand: &dyn Fn(&str) -> Option<String>,
+    cx: &Cx<'_, '_>,
+) -> ClaimedFile {
+    match expand(raw.trim()) {
+        Some(p) if !has_variable(&p) => cx.claimed(file, &p, &file.server_dir(), line),
+        _ => unresolvable(raw.trim(), line, "it uses a parameter that main.cf does not set"),
+    }
+}
+
+/// `smtpd_tls_chain_files`: each file holds a key and its certificates, or a
+/// key file is followed by its certificate file.
+fn chain_files(
+    file: &ConfFile,
+    line: u32,
+    list: &[String],
+    expand: &dyn Fn(&str) -> Option<String>,
+    context: Option<String>,
+    names: Vec<String>,
+    cx: &mut Cx<'_, '_>,
+) {
+    let claimed: Vec<ClaimedFile> = list.iter().map(|p| path(file, p, line, expand, cx)).collect();
+    let kinds: Vec<(bool, bool)> = claimed
+        .iter()
+        .map(|f| match f {
+            ClaimedFile::Path { local, .. } => match cx.read_text(local) {
+                Some(t) => (t.contains("PRIVATE KEY-----"), t.contains("CERTIFICATE-----")),
+                None => (true, true),
+            },
+            _ => (true, true),
+        })
+        .collect();
+    let mut i = 0;
+    while let Some(f) = claimed.get(i) {
+        let (has_key, has_cert) = kinds.get(i).copied().unwrap_or((true, true));
+        let (cert, key) = match claimed.get(i + 1) {
+            Some(next) if has_key && !has_cert => {
+                i += 1;
+                (next.clone(), Some(f.clone()))
+            }
+            _ => (f.clone(), None),
+        };
+        i += 1;
+        cx.push(Claim {
+            dialect: "postfix",
+            config: file.at(line, cx.ctx.map),
+            context: context.clone(),
+            cert,
+            key,
+            chain: None,
+            names: names.clone(),
+            passphrases: Vec::new(),
+            key_config: None,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::Tree;
+
+    #[test]
+    fn parameters_continuations_and_expansion() {
+        let t = Tree::new(&[(
+            "etc/postfix/main.cf",
+            "# TLS\nmyhostname = mail.example.com\ncerts = ${config_directory}/tls\n\
+             smtpd_tls_cert_file =\n    $certs/rsa.crt\n  # indented comment\nsmtpd_tls_key_file=$(certs)/rsa.key\r\n\
+             smtpd_tls_eccert_file = /etc/ssl/ec.pem\n\
+             #smtpd_tls_dcert_file = /etc/ssl/dsa.pem\n\
+             smtp_tls_cert_file = $undefined/client.pem\n",
+        )]);
+        let (claims, _) = t.claims();
+        assert_eq!(
+            t.summary(&claims),
+            vec![
+                "etc/postfix/main.cf:10 ?$undefined/client.pem@10 - -",
+                "etc/postfix/main.cf:4 etc/postfix/tls/rsa.crt@4 etc/postfix/tls/rsa.key@7 - [mail.example.com]",
+                "etc/postfix/main.cf:8 etc/ssl/ec.pem@8 - - [mail.example.com]",
+            ]
+        );
+    }
+
+    #[test]
+    fn chain_files_override_legacy_parameters() {
+        let t = Tree::new(&[
+            (
+                "etc/postfix/main.cf",
+                "smtpd_tls_cert_file = /etc/ssl/legacy.pem\nsmtpd_tls_chain_files =\n  /etc/ssl/rsa.key,\n  /etc/ssl/rsa.crt\n  /etc/ssl/ec.pem\n",
+            ),
+            ("etc/ssl/rsa.key", "-----BEGIN PRIVATE KEY-----\n"),
+            ("etc/ssl/rsa.crt", "-----BEGIN CERTIFICATE-----\n"),
+            ("etc/ssl/ec.pem", "-----BEGIN EC PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\n"),
+        ]);
+        let (claims, _) = t.claims();
+        assert_eq!(
+            t.summary(&claims),
+            vec![
+                "etc/postfix/main.cf:2 etc/ssl/ec.pem@2 - -",
+                "etc/postfix/main.cf:2 etc/ssl/rsa.crt@2 etc/ssl/rsa.key@2 -",
+            ]
+        );
+    }
+}

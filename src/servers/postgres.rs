@@ -1,0 +1,162 @@
+//! PostgreSQL (`postgresql.conf`, with `postgresql.auto.conf` beside it):
+//! with `ssl = on`, `ssl_cert_file` / `ssl_key_file` (defaults `server.crt` /
+//! `server.key`), relative to the data directory (`data_directory`, else the
+//! config's own directory, as on RHEL where the config lives in PGDATA);
+//! `ssl_passphrase_command` is not run. `include`, `include_if_exists`,
+//! `include_dir` are followed relative to the including file.
+
+use super::{has_component, lines, Claim, ConfFile, Cx, Dialect};
+use std::path::{Path, PathBuf};
+
+pub struct Postgres;
+
+impl Dialect for Postgres {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn recognises(&self, path: &Path, text: &str) -> bool {
+        let name = super::file_name(path);
+        (name == "postgresql.conf" || (has_component(path, &["postgresql", "pgsql"]) && name.ends_with(".conf")))
+            && text.contains("ssl")
+    }
+
+    fn is_entry(&self, path: &Path, _text: &str) -> bool {
+        super::file_name(path) == "postgresql.conf"
+    }
+
+    fn read_entry(&self, file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>) {
+        let mut s = Settings::default();
+        read(file, text, cx, &mut s, 0);
+        // ALTER SYSTEM settings, read after postgresql.conf.
+        let auto = file.server_dir().join("postgresql.auto.conf");
+        let auto_file = cx.included(file, &auto);
+        if let Some(t) = cx.read_text(&auto_file.local) {
+            cx.visited.insert(crate::paths::normalize(&auto_file.local));
+            read(&auto_file, &t, cx, &mut s, 1);
+        }
+        let Some((sf, sline, on)) = &s.ssl else { return };
+        if !on {
+            return;
+        }
+        let data: PathBuf = match &s.data_dir {
+            Some((_, _, d)) => PathBuf::from(d),
+            None => file.server_dir(),
+        };
+        let (cf, cline, ctext) = s.cert.clone().unwrap_or((sf.clone(), *sline, "server.crt".into()));
+        let (kf, kline, ktext) = s.key.clone().unwrap_or((sf.clone(), *sline, "server.key".into()));
+        let key_config = (kf.local != cf.local).then(|| kf.at(kline, cx.ctx.map));
+        let chain = None;
+        let claim = Claim {
+            dialect: "postgres",
+            config: cf.at(cline, cx.ctx.map),
+            context: Some("postgres server".into()),
+            cert: cx.claimed(&cf, &ctext, &data, cline),
+            key: Some(cx.claimed(&kf, &ktext, &data, kline)),
+            chain,
+            names: Vec::new(),
+            passphrases: Vec::new(),
+            key_config,
+        };
+        cx.push(claim);
+    }
+}
+
+type Set<T> = Option<(ConfFile, u32, T)>;
+
+#[derive(Default)]
+struct Settings {
+    ssl: Set<bool>,
+    cert: Set<String>,
+    key: Set<String>,
+    data_dir: Set<String>,
+}
+
+/// `name = value` or `name value`; values may be quoted with `'…'` (`''` is a quote); `#` comments.
+fn setting(line: &str) -> Option<(String, String)> {
+    let t = line.trim_start();
+    if t.is_empty() || t.starts_with('#') {
+        return None;
+    }
+    let end = t.find(|c: char| c.is_whitespace() || c == '=').unwrap_or(t.len());
+    let (name, rest) = t.split_at(end);
+    let rest = rest.trim_start();
+    let rest = rest.strip_prefix('=').unwrap_or(rest).trim_start();
+    let value = if let Some(q) = rest.strip_prefix('\'') {
+        let mut v = String::new();
+        let mut chars = q.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\'' if chars.peek() == Some(&'\'') => {
+                    chars.next();
+                    v.push('\'');
+                }
+                '\'' => break,
+                '\\' => v.extend(chars.next()),
+                c => v.push(c),
+            }
+        }
+        v
+    } else {
+        rest.split(|c: char| c.is_whitespace() || c == '#').next().unwrap_or("").to_string()
+    };
+    Some((name.to_ascii_lowercase(), value))
+}
+
+fn read(file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>, s: &mut Settings, depth: usize) {
+    for (n, l) in lines(text) {
+        let Some((name, v)) = setting(l) else { continue };
+        match name.as_str() {
+            "ssl" => {
+                s.ssl = Some((file.clone(), n, matches!(v.to_ascii_lowercase().as_str(), "on" | "true" | "yes" | "1")))
+            }
+            "ssl_cert_file" => s.cert = Some((file.clone(), n, v)),
+            "ssl_key_file" => s.key = Some((file.clone(), n, v)),
+            "data_directory" => s.data_dir = Some((file.clone(), n, v)),
+            "include" | "include_if_exists" | "include_dir" if depth < 8 => {
+                let server = crate::paths::normalize(&file.server_dir().join(&v));
+                let pattern = if name == "include_dir" { server.join("*.conf") } else { server };
+                for sp in cx.expand(file, &pattern) {
+                    let inc = cx.included(file, &sp);
+                    if cx.including(&inc.local) || !cx.spend(file) {
+                        break;
+                    }
+                    let Some(t) = cx.read_text(&inc.local) else { continue };
+                    let key = crate::paths::normalize(&inc.local);
+                    cx.visited.insert(key.clone());
+                    cx.stack.push(key);
+                    read(&inc, &t, cx, s, depth + 1);
+                    cx.stack.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::Tree;
+
+    #[test]
+    fn debian_paths_and_rhel_defaults_in_the_data_directory() {
+        let t = Tree::new(&[
+            (
+                "etc/postgresql/16/main/postgresql.conf",
+                "data_directory = '/var/lib/postgresql/16/main'\t# use data in another directory\n\
+                 ssl = on\nssl_cert_file = '/etc/ssl/certs/ssl-cert-snakeoil.pem'\n#ssl_key_file = 'x'\n\
+                 ssl_key_file = '/etc/ssl/private/ssl-cert-snakeoil.key'\ninclude_dir 'conf.d'\n",
+            ),
+            ("etc/postgresql/16/main/conf.d/tls.conf", "ssl_cert_file 'it''s.crt'\n"),
+            ("var/lib/pgsql/data/postgresql.conf", "ssl = true\n"),
+        ]);
+        let (claims, _) = t.claims();
+        assert_eq!(
+            t.summary(&claims),
+            vec![
+                "etc/postgresql/16/main/conf.d/tls.conf:1 var/lib/postgresql/16/main/it's.crt@1 etc/ssl/private/ssl-cert-snakeoil.key@5 -",
+                "var/lib/pgsql/data/postgresql.conf:1 var/lib/pgsql/data/server.crt@1 var/lib/pgsql/data/server.key@1 -",
+            ]
+        );
+    }
+}

@@ -1,0 +1,171 @@
+//! The bundle as a chain (RFC 5280 §6.1, RFC 8446 §4.4.2): in file order
+//! (then the chain file's), each certificate must be issued by the next one —
+//! its issuer name equals the next one's subject and its signature verifies
+//! with the next one's key (`chain-broken`) — and the leaf's issuer must be in
+//! the bundle unless the leaf is self-issued (`chain-incomplete`).
+
+use super::{ec, ed25519, rsa, Block, SigCheck};
+use crate::finding::{Code, Finding};
+use crate::parse::{CertInfo, PublicKey};
+
+/// `chain-broken` for every link of the bundle that fails.
+pub fn broken(blocks: &[Block<'_>]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for pair in blocks.windows(2) {
+        let [child, issuer] = pair else { continue };
+        if child.cert.cert_sha256 == issuer.cert.cert_sha256 {
+            continue; // the same certificate twice (cert file and chain file overlap)
+        }
+        let why = if child.cert.issuer_der != issuer.cert.subject_der {
+            format!("it was issued by {}, not by the next certificate ({})", child.cert.issuer, issuer.cert.subject)
+        } else {
+            match check_signature(child.cert, &issuer.cert.public_key) {
+                SigCheck::Valid | SigCheck::Unchecked(_) => continue,
+                SigCheck::Invalid => format!(
+                    "the names match, but its signature does not verify with the key of the next certificate ({})",
+                    issuer.cert.subject
+                ),
+            }
+        };
+        findings.push(
+            Finding::new(
+                Code::ChainBroken,
+                format!("{} is not signed by {}: {why}", child.describe(), issuer.describe()),
+                vec![child.location(), issuer.location()],
+            )
+            .with_hint("put the certificates in leaf-to-root order, each followed by the one that issued it (your CA's chain for this certificate)"),
+        );
+    }
+    findings
+}
+
+/// `chain-incomplete` when the leaf is not self-issued and no other
+/// certificate of the bundle has the leaf's issuer as its subject.
+pub fn incomplete(blocks: &[Block<'_>]) -> Option<Finding> {
+    let (leaf, rest) = blocks.split_first()?;
+    if leaf.cert.issuer_der == leaf.cert.subject_der || rest.iter().any(|b| b.cert.subject_der == leaf.cert.issuer_der)
+    {
+        return None;
+    }
+    Some(
+        Finding::new(
+            Code::ChainIncomplete,
+            format!(
+                "the issuer of {} ({}) is not in the bundle, so clients that do not already have it cannot build the chain",
+                leaf.describe(),
+                leaf.cert.issuer
+            ),
+            vec![leaf.location()],
+        )
+        .with_hint("serve the full chain: append the intermediate certificates after the leaf (for certbot use fullchain.pem)"),
+    )
+}
+
+/// Does `child`'s signature verify with `issuer_key`? `Unchecked` for
+/// signature algorithms (or key types) keymatch does not check.
+pub fn check_signature(child: &CertInfo, issuer_key: &PublicKey) -> SigCheck {
+    use rsa::Hash;
+    let oid = child.signature_algorithm.as_str();
+    let tbs = child.tbs_der.as_slice();
+    let sig = child.signature.as_slice();
+    let rsa_hash = match oid {
+        "1.2.840.113549.1.1.5" => Some(Hash::Sha1),
+        "1.2.840.113549.1.1.14" => Some(Hash::Sha224),
+        "1.2.840.113549.1.1.11" => Some(Hash::Sha256),
+        "1.2.840.113549.1.1.12" => Some(Hash::Sha384),
+        "1.2.840.113549.1.1.13" => Some(Hash::Sha512),
+        _ => None,
+    };
+    let ecdsa_hash = match oid {
+        "1.2.840.10045.4.1" => Some(Hash::Sha1),
+        "1.2.840.10045.4.3.1" => Some(Hash::Sha224),
+        "1.2.840.10045.4.3.2" => Some(Hash::Sha256),
+        "1.2.840.10045.4.3.3" => Some(Hash::Sha384),
+        "1.2.840.10045.4.3.4" => Some(Hash::Sha512),
+        _ => None,
+    };
+    let is_pss = oid == "1.2.840.113549.1.1.10";
+    let is_ed25519 = oid == "1.3.101.112";
+    if !(rsa_hash.is_some() || ecdsa_hash.is_some() || is_pss || is_ed25519) {
+        return SigCheck::Unchecked(format!("signature algorithm {oid}"));
+    }
+    match issuer_key {
+        PublicKey::Unsupported { algorithm } => SigCheck::Unchecked(format!("issuer key {algorithm}")),
+        PublicKey::Rsa { n, e } => match rsa_hash {
+            Some(h) => rsa::verify_pkcs1v15(n, e, h, tbs, sig),
+            None if is_pss => rsa::verify_pss(n, e, child.signature_params_der.as_deref(), tbs, sig),
+            None => SigCheck::Invalid,
+        },
+        PublicKey::Ec { curve, point } => match ecdsa_hash {
+            Some(h) => ec::verify_ecdsa(*curve, point, &h.digest(tbs), sig),
+            None => SigCheck::Invalid,
+        },
+        PublicKey::Ed25519(key) if is_ed25519 => ed25519::verify(key, tbs, sig),
+        PublicKey::Ed25519(_) => SigCheck::Invalid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::tests::{block_file, load_cert};
+
+    fn links(names: &[&str]) -> Vec<&'static str> {
+        let file = block_file("bundle.pem", names.iter().map(|n| load_cert(n)).collect());
+        let blocks = Block::all_of(&file);
+        let mut codes: Vec<&str> = broken(&blocks).iter().map(|f| f.code.as_str()).collect();
+        codes.extend(incomplete(&blocks).map(|f| f.code.as_str()));
+        codes
+    }
+
+    #[test]
+    fn signatures_of_each_algorithm_verify() {
+        assert!(links(&["leaf.pem", "inter.pem", "root.pem"]).is_empty(), "RSA PKCS#1 v1.5 SHA-256");
+        assert!(links(&["leaf-pss.pem", "inter.pem", "root.pem"]).is_empty(), "RSASSA-PSS SHA-384");
+        assert!(links(&["ec-leaf.pem", "ec-inter.pem", "root.pem"]).is_empty(), "ECDSA P-384 SHA-384, RSA over P-384");
+        assert!(links(&["p521-self.pem"]).is_empty(), "self-signed leaf alone");
+        for name in ["p521-self.pem", "ed25519-self.pem", "root.pem"] {
+            let c = load_cert(name);
+            assert_eq!(check_signature(&c, &c.public_key), SigCheck::Valid, "{name}");
+        }
+    }
+
+    #[test]
+    fn an_intermediate_that_did_not_sign_the_leaf_breaks_the_chain() {
+        assert_eq!(links(&["leaf.pem", "inter-other.pem"]), ["chain-broken"]);
+        assert_eq!(links(&["leaf-pss.pem", "inter-other.pem"]), ["chain-broken"]);
+        let file = block_file("bundle.pem", vec![load_cert("leaf.pem"), load_cert("inter-other.pem")]);
+        let f = broken(&Block::all_of(&file));
+        assert!(f[0].message.contains("signature does not verify"), "{}", f[0].message);
+        assert_eq!(f[0].locations.iter().map(|l| l.block).collect::<Vec<_>>(), [Some(0), Some(1)]);
+    }
+
+    #[test]
+    fn wrong_names_and_missing_issuer() {
+        assert_eq!(links(&["leaf.pem", "root.pem"]), ["chain-broken", "chain-incomplete"]);
+        assert_eq!(links(&["leaf.pem"]), ["chain-incomplete"]);
+        assert_eq!(links(&["ec-leaf.pem", "inter.pem"]), ["chain-broken", "chain-incomplete"]);
+    }
+
+    #[test]
+    fn tampered_or_unknown_signatures() {
+        let inter = load_cert("inter.pem");
+        let mut leaf = load_cert("leaf.pem");
+        if let Some(b) = leaf.tbs_der.last_mut() {
+            *b ^= 1;
+        }
+        assert_eq!(check_signature(&leaf, &inter.public_key), SigCheck::Invalid);
+        let mut ec = load_cert("ec-leaf.pem");
+        let ec_inter = load_cert("ec-inter.pem");
+        ec.signature.truncate(10);
+        assert_eq!(check_signature(&ec, &ec_inter.public_key), SigCheck::Invalid);
+        let mut md5 = load_cert("leaf.pem");
+        md5.signature_algorithm = "1.2.840.113549.1.1.4".into();
+        assert!(matches!(check_signature(&md5, &inter.public_key), SigCheck::Unchecked(_)));
+        // An RSA signature algorithm with an EC issuer key cannot be right.
+        assert_eq!(check_signature(&load_cert("leaf.pem"), &ec_inter.public_key), SigCheck::Invalid);
+        let mut pss = load_cert("leaf-pss.pem");
+        pss.signature_params_der = Some(vec![0x30, 0x03, 0x02, 0x01]);
+        assert!(matches!(check_signature(&pss, &inter.public_key), SigCheck::Unchecked(_)));
+    }
+}

@@ -1,0 +1,298 @@
+//! RSA (RFC 8017): the consistency of a private key's numbers, and chain
+//! signature checks (RSASSA-PKCS1-v1_5 §8.2 and RSASSA-PSS §8.1).
+//!
+//! Consistency uses only multiplication, division, gcd and the extended
+//! Euclid inverse (no modular exponentiation), so a 4096-bit key costs well
+//! under a millisecond. Every number is bounded before it is used, so no input
+//! makes it panic or take long.
+
+use super::SigCheck;
+use crate::parse::{strip_leading_zeros, RsaPrivate};
+use num_bigint::BigUint;
+use num_integer::Integer;
+use num_traits::{One, Zero};
+
+/// The largest modulus keymatch checks (DESIGN.md "Limits").
+pub const MAX_MODULUS_BITS: u64 = 16384;
+
+/// The inconsistent components of an RSA private key (RFC 8017 §3.2), named
+/// as PKCS#1 names them: "p·q ≠ n", "d", "dP", "dQ", "qInv". Empty when consistent.
+pub fn key_problems(k: &RsaPrivate) -> Vec<String> {
+    let mut problems = Vec::new();
+    let n = big(&k.n);
+    let e = big(&k.e);
+    let n_bits = n.bits();
+    if n.is_zero() {
+        return vec!["n is zero".into()];
+    }
+    if n_bits > MAX_MODULUS_BITS {
+        return vec![format!("n has {n_bits} bits, above the {MAX_MODULUS_BITS}-bit limit")];
+    }
+    // Everything below is bounded by the modulus size; anything larger is wrong.
+    let too_big = |x: &[u8]| bits_of(x) > n_bits;
+    if e.is_zero() || e.is_one() || too_big(&k.e) {
+        problems.push("e (not a valid public exponent)".into());
+        return problems;
+    }
+    let (p, q) = (big(&k.p), big(&k.q));
+    let trivial = |x: &BigUint, raw: &[u8]| x <= &BigUint::one() || too_big(raw);
+    if trivial(&p, &k.p) || trivial(&q, &k.q) {
+        problems.push("p·q ≠ n (a prime factor is 0, 1 or larger than n)".into());
+        return problems;
+    }
+    let n_ok = p.bits() + q.bits() <= n_bits + 1 && &p * &q == n;
+    if !n_ok {
+        problems.push("p·q ≠ n".into());
+    }
+    let one = BigUint::one();
+    let p1 = &p - &one;
+    let q1 = &q - &one;
+
+    // d·e ≡ 1 (mod λ(n)), λ(n) = lcm(p−1, q−1). Only meaningful when p·q = n.
+    if n_ok {
+        let d_ok = !too_big(&k.d) && {
+            let lambda = p1.lcm(&q1);
+            !lambda.is_one() && (big(&k.d) * &e) % &lambda == one
+        };
+        if !d_ok {
+            problems.push("d".into());
+        }
+    }
+    // The stored CRT exponents: dP = d mod (p−1), i.e. the inverse of e modulo
+    // p−1 (checked that way so that a wrong d is not also blamed on dP).
+    if !crt_exponent_ok(&k.dp, &e, &p1) {
+        problems.push("dP".into());
+    }
+    if !crt_exponent_ok(&k.dq, &e, &q1) {
+        problems.push("dQ".into());
+    }
+    // qInv = q⁻¹ mod p.
+    let qinv_ok = bits_of(&k.qinv) <= p.bits() && {
+        let qinv = big(&k.qinv);
+        qinv < p && (&qinv * &q) % &p == one
+    };
+    if !qinv_ok {
+        problems.push("qInv".into());
+    }
+    problems
+}
+
+/// `x` < m and x·e ≡ 1 (mod m), with m = p−1 > 1.
+fn crt_exponent_ok(x: &[u8], e: &BigUint, m: &BigUint) -> bool {
+    if m <= &BigUint::one() || bits_of(x) > m.bits() {
+        return false;
+    }
+    let x = big(x);
+    &x < m && (x * e) % m == BigUint::one()
+}
+
+fn big(be: &[u8]) -> BigUint {
+    BigUint::from_bytes_be(be)
+}
+
+fn bits_of(be: &[u8]) -> u64 {
+    crate::parse::bit_len(be) as u64
+}
+
+/// An `rsa` crate public key for signature checks, up to 16384 bits.
+fn public_key(n: &[u8], e: &[u8]) -> Option<::rsa::PublicKey> {
+    let n = strip_leading_zeros(n);
+    let e = strip_leading_zeros(e);
+    if n.is_empty() || e.is_empty() || e.len() > 8 || bits_of(n) > MAX_MODULUS_BITS {
+        return None;
+    }
+    let n = ::rsa::BoxedUint::from_be_slice_vartime(n);
+    let e = ::rsa::BoxedUint::from_be_slice_vartime(e);
+    ::rsa::PublicKey::new_with_size_limits(n, e, 512..=MAX_MODULUS_BITS as usize).ok()
+}
+
+/// The hash functions X.509 signatures use with RSA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hash {
+    Sha1,
+    Sha224,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl Hash {
+    pub fn from_oid(oid: &str) -> Option<Hash> {
+        Some(match oid {
+            "1.3.14.3.2.26" => Hash::Sha1,
+            "2.16.840.1.101.3.4.2.4" => Hash::Sha224,
+            "2.16.840.1.101.3.4.2.1" => Hash::Sha256,
+            "2.16.840.1.101.3.4.2.2" => Hash::Sha384,
+            "2.16.840.1.101.3.4.2.3" => Hash::Sha512,
+            _ => return None,
+        })
+    }
+
+    pub fn digest(self, data: &[u8]) -> Vec<u8> {
+        use sha2::Digest;
+        match self {
+            Hash::Sha1 => sha1::Sha1::digest(data).to_vec(),
+            Hash::Sha224 => sha2::Sha224::digest(data).to_vec(),
+            Hash::Sha256 => sha2::Sha256::digest(data).to_vec(),
+            Hash::Sha384 => sha2::Sha384::digest(data).to_vec(),
+            Hash::Sha512 => sha2::Sha512::digest(data).to_vec(),
+        }
+    }
+
+    /// DER of the DigestInfo prefix (RFC 8017 §9.2 note 1).
+    fn digest_info_prefix(self) -> &'static [u8] {
+        match self {
+            Hash::Sha1 => &[0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14],
+            Hash::Sha224 => &[
+                0x30, 0x2d, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x04, 0x05, 0x00,
+                0x04, 0x1c,
+            ],
+            Hash::Sha256 => &[
+                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
+                0x04, 0x20,
+            ],
+            Hash::Sha384 => &[
+                0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00,
+                0x04, 0x30,
+            ],
+            Hash::Sha512 => &[
+                0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00,
+                0x04, 0x40,
+            ],
+        }
+    }
+
+    fn len(self) -> usize {
+        match self {
+            Hash::Sha1 => 20,
+            Hash::Sha224 => 28,
+            Hash::Sha256 => 32,
+            Hash::Sha384 => 48,
+            Hash::Sha512 => 64,
+        }
+    }
+}
+
+/// RSASSA-PKCS1-v1_5 verification of `signature` over `message`.
+pub fn verify_pkcs1v15(n: &[u8], e: &[u8], hash: Hash, message: &[u8], signature: &[u8]) -> SigCheck {
+    let Some(key) = public_key(n, e) else {
+        return SigCheck::Unchecked("the issuer's RSA key is outside the sizes keymatch checks".into());
+    };
+    let scheme = ::rsa::Pkcs1v15Sign { hash_len: Some(hash.len()), prefix: hash.digest_info_prefix().into() };
+    match key.verify(scheme, &hash.digest(message), signature) {
+        Ok(()) => SigCheck::Valid,
+        Err(_) => SigCheck::Invalid,
+    }
+}
+
+const OID_MGF1: &str = "1.2.840.113549.1.1.8";
+
+/// RSASSA-PSS verification, with the hash, MGF1 hash and salt length taken
+/// from the signature algorithm's RSASSA-PSS-params (RFC 4055 §3.1).
+pub fn verify_pss(n: &[u8], e: &[u8], params_der: Option<&[u8]>, message: &[u8], signature: &[u8]) -> SigCheck {
+    let Some(params) = params_der else {
+        return SigCheck::Unchecked("RSASSA-PSS without parameters".into());
+    };
+    let Ok(params) = pkcs1::RsaPssParams::<der::Any>::try_from(params) else {
+        return SigCheck::Unchecked("RSASSA-PSS parameters that do not decode".into());
+    };
+    let Some(hash) = Hash::from_oid(&params.hash.oid.to_string()) else {
+        return SigCheck::Unchecked(format!("RSASSA-PSS with hash {}", params.hash.oid));
+    };
+    let mgf_hash = params.mask_gen.parameters.as_ref().map(|a| a.oid.to_string());
+    if params.mask_gen.oid.to_string() != OID_MGF1 || mgf_hash.as_deref().and_then(Hash::from_oid) != Some(hash) {
+        return SigCheck::Unchecked("RSASSA-PSS with a mask generation hash other than the message hash".into());
+    }
+    let Some(key) = public_key(n, e) else {
+        return SigCheck::Unchecked("the issuer's RSA key is outside the sizes keymatch checks".into());
+    };
+    let salt = usize::from(params.salt_len);
+    let hashed = hash.digest(message);
+    let result = match hash {
+        Hash::Sha1 => key.verify(::rsa::Pss::<sha1::Sha1>::new_with_salt(salt), &hashed, signature),
+        Hash::Sha224 => key.verify(::rsa::Pss::<sha2::Sha224>::new_with_salt(salt), &hashed, signature),
+        Hash::Sha256 => key.verify(::rsa::Pss::<sha2::Sha256>::new_with_salt(salt), &hashed, signature),
+        Hash::Sha384 => key.verify(::rsa::Pss::<sha2::Sha384>::new_with_salt(salt), &hashed, signature),
+        Hash::Sha512 => key.verify(::rsa::Pss::<sha2::Sha512>::new_with_salt(salt), &hashed, signature),
+    };
+    match result {
+        Ok(()) => SigCheck::Valid,
+        Err(_) => SigCheck::Invalid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A consistent toy key from small primes (the math does not care about size).
+    fn toy() -> RsaPrivate {
+        // p = 61, q = 53, n = 3233, e = 17, λ = lcm(60, 52) = 780, d = 413.
+        let n = BigUint::from(3233u32);
+        RsaPrivate {
+            n: n.to_bytes_be(),
+            e: vec![17],
+            d: BigUint::from(413u32).to_bytes_be(),
+            p: vec![61],
+            q: vec![53],
+            dp: vec![53],   // 413 mod 60
+            dq: vec![49],   // 413 mod 52
+            qinv: vec![38], // 53·38 = 2014 = 33·61 + 1
+        }
+    }
+
+    #[test]
+    fn consistent_toy_key_has_no_problems() {
+        assert_eq!(key_problems(&toy()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn each_wrong_component_is_named_alone() {
+        let mut k = toy();
+        k.dp = vec![54];
+        assert_eq!(key_problems(&k), ["dP"]);
+        let mut k = toy();
+        k.dq = vec![1];
+        assert_eq!(key_problems(&k), ["dQ"]);
+        let mut k = toy();
+        k.qinv = vec![39];
+        assert_eq!(key_problems(&k), ["qInv"]);
+        let mut k = toy();
+        k.d = BigUint::from(415u32).to_bytes_be();
+        assert_eq!(key_problems(&k), ["d"]);
+        let mut k = toy();
+        k.n = BigUint::from(3233u32 + 2).to_bytes_be();
+        assert_eq!(key_problems(&k), ["p·q ≠ n"]);
+    }
+
+    #[test]
+    fn degenerate_numbers_are_problems_not_panics() {
+        let mut k = toy();
+        k.p = vec![1];
+        k.q = k.n.clone();
+        assert_eq!(key_problems(&k).len(), 1);
+        let mut k = toy();
+        k.p = vec![];
+        assert_eq!(key_problems(&k).len(), 1);
+        let mut k = toy();
+        k.n = vec![0, 0];
+        assert_eq!(key_problems(&k), ["n is zero"]);
+        let mut k = toy();
+        k.e = vec![1];
+        assert_eq!(key_problems(&k).len(), 1);
+        let mut k = toy();
+        k.p = vec![2];
+        k.q = vec![2];
+        k.n = vec![4];
+        k.dp = vec![0];
+        assert!(!key_problems(&k).is_empty());
+        let mut k = toy();
+        k.d = vec![0xff; 5000];
+        k.dp = vec![0xff; 5000];
+        k.qinv = vec![0xff; 5000];
+        assert_eq!(key_problems(&k), ["d", "dP", "qInv"]);
+        let mut k = toy();
+        k.n = vec![0xff; 3000];
+        assert_eq!(key_problems(&k).len(), 1);
+    }
+}

@@ -1,0 +1,237 @@
+//! Differential test against the openssl CLI (3.0): for every
+//! `fixtures/check` scenario, openssl's own answer — both public keys in
+//! canonical form (`x509 -pubkey`, `pkey -pubout`, EC as uncompressed points
+//! on named curves, compared as DER) and `pkey -check` — must agree with
+//! keymatch's verdict:
+//!
+//! | openssl | keymatch |
+//! |---|---|
+//! | cannot read the certificate or the key | malformed, encrypted or unreadable |
+//! | `pkey -check` fails | key-corrupt |
+//! | same public key, check ok | match |
+//! | different public keys, check ok | mismatch |
+//!
+//! except for the scenarios in [`DIVERGENCES`], where OpenSSL does not or
+//! cannot answer the same question. A divergence must still hold (keymatch
+//! gives the listed verdict and openssl still disagrees), so the list cannot
+//! rot. keymatch's `sha256:` fingerprints are also compared with sha256 of
+//! `openssl pkey -pubout -outform DER` for RSA, named-curve EC and Ed25519 keys.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// Scenarios where keymatch and OpenSSL knowingly differ: (scenario, keymatch's verdict, why).
+const DIVERGENCES: &[(&str, &str, &str)] = &[
+    (
+        "ed25519-pkcs8v2",
+        "match",
+        "OpenSSL 3.0 cannot read PKCS#8 v2 (RFC 5958 OneAsymmetricKey with the [1] publicKey field); \
+         keymatch reads it and checks the stored public key against the seed",
+    ),
+    (
+        "corrupt-ed25519-pub",
+        "key-corrupt",
+        "OpenSSL 3.0 cannot read PKCS#8 v2, so it never sees the wrong stored public key",
+    ),
+    (
+        "p256-ecparams-block",
+        "match",
+        "openssl pkey does not read an EC PRIVATE KEY without parameters, even after an EC PARAMETERS \
+         block (openssl ecparam + SEC1 written that way); keymatch takes the curve from the preceding block",
+    ),
+    ("ed448", "unsupported", "keymatch does not check Ed448 keys; OpenSSL does"),
+    ("dsa", "unsupported", "keymatch does not check DSA keys; OpenSSL does"),
+    ("secp256k1", "unsupported", "keymatch checks P-256, P-384 and P-521 only; OpenSSL knows secp256k1"),
+    ("rsa-multiprime", "unsupported", "keymatch does not check multi-prime RSA keys; OpenSSL does"),
+];
+
+/// Scenarios whose keymatch fingerprint is not sha256 of `openssl pkey -pubout -outform DER`, and why.
+const FINGERPRINT_DIVERGENCES: &[(&str, &str)] = &[(
+    "rsa-pss",
+    "keymatch fingerprints every RSA key as rsaEncryption (so a PSS certificate and an rsaEncryption key \
+     of the same n, e have one fingerprint); openssl keeps the id-RSASSA-PSS SPKI algorithm",
+)];
+
+/// Scenarios whose `openssl pkey -check` is skipped: it tests the primes and
+/// takes ~40 s of CPU for RSA-16384. The public-key comparison still runs;
+/// the key comes straight from `openssl genpkey` (see fixtures/gen_check.sh).
+const NO_OPENSSL_CHECK: &[&str] = &["rsa16384"];
+
+/// What openssl says about a scenario.
+#[derive(Debug, Clone, PartialEq)]
+enum Openssl {
+    /// It could not read the certificate or the key (why).
+    Unreadable(String),
+    /// `pkey -check` failed (why).
+    Corrupt(String),
+    /// Same canonical public key: `sha256:` of its DER.
+    Same(String),
+    Different,
+}
+
+impl Openssl {
+    /// Does keymatch's verdict agree with this?
+    fn agrees(&self, verdict: &str) -> bool {
+        match self {
+            Openssl::Unreadable(_) => matches!(verdict, "malformed" | "encrypted" | "unreadable"),
+            Openssl::Corrupt(_) => verdict == "key-corrupt",
+            Openssl::Same(_) => verdict == "match",
+            Openssl::Different => verdict == "mismatch",
+        }
+    }
+}
+
+const EC_CANONICAL: &[&str] = &["-ec_conv_form", "uncompressed", "-ec_param_enc", "named_curve"];
+
+/// `openssl pkey ARGS -outform DER`, in canonical EC form when it is an EC key
+/// (openssl refuses the EC options for other keys, so try them, then without).
+fn spki_der(args: &[&str], dir: &Path, stdin: &[u8]) -> Result<Vec<u8>, String> {
+    let mut ec: Vec<&str> = args.to_vec();
+    ec.extend(["-outform", "DER"]);
+    let plain = ec.clone();
+    ec.extend(EC_CANONICAL);
+    openssl(&ec, dir, stdin).or_else(|_| openssl(&plain, dir, stdin))
+}
+
+fn ask_openssl(dir: &Path, s: &Scenario) -> Openssl {
+    let (cert, key) = s.cert_and_key();
+    let pass = match &s.passphrase_file {
+        Some(pf) => format!("file:{pf}"),
+        None => "pass:".to_string(),
+    };
+    let cert_pem = match openssl(&["x509", "-in", &cert, "-inform", inform(&cert), "-pubkey", "-noout"], dir, b"") {
+        Ok(p) => p,
+        Err(e) => return Openssl::Unreadable(format!("x509: {e}")),
+    };
+    let cert_der = match spki_der(&["pkey", "-pubin"], dir, &cert_pem) {
+        Ok(d) => d,
+        Err(e) => return Openssl::Unreadable(format!("pkey -pubin: {e}")),
+    };
+    let key_der = match spki_der(&["pkey", "-in", &key, "-inform", inform(&key), "-passin", &pass, "-pubout"], dir, b"")
+    {
+        Ok(d) => d,
+        Err(e) => return Openssl::Unreadable(format!("pkey: {e}")),
+    };
+    let check = ["pkey", "-in", &key, "-inform", inform(&key), "-passin", &pass, "-check", "-noout"];
+    if !NO_OPENSSL_CHECK.contains(&s.name.as_str()) {
+        if let Err(e) = openssl(&check, dir, b"") {
+            return Openssl::Corrupt(e);
+        }
+    }
+    if cert_der == key_der {
+        Openssl::Same(format!("sha256:{}", sha256_hex(&cert_der)))
+    } else {
+        Openssl::Different
+    }
+}
+
+/// openssl's answer for every scenario, computed once per test binary (on two threads).
+fn openssl_answers() -> &'static BTreeMap<String, Openssl> {
+    static ANSWERS: OnceLock<BTreeMap<String, Openssl>> = OnceLock::new();
+    ANSWERS.get_or_init(|| {
+        let staged = stage_check();
+        let all = scenarios();
+        let (a, b) = all.split_at(all.len() / 2);
+        let ask = |part: &[Scenario]| -> Vec<(String, Openssl)> {
+            part.iter().map(|s| (s.name.clone(), ask_openssl(&staged.scenario_dir(s), s))).collect()
+        };
+        std::thread::scope(|scope| {
+            let first = scope.spawn(|| ask(a));
+            let mut out = ask(b);
+            out.extend(first.join().unwrap());
+            out.into_iter().collect()
+        })
+    })
+}
+
+#[test]
+fn keymatch_agrees_with_openssl_on_every_scenario() {
+    let staged = stage_check();
+    let all = scenarios();
+    let mut failures = Vec::new();
+    let mut compared_fingerprints = 0;
+    for s in &all {
+        let theirs = openssl_answers()[&s.name].clone();
+        let doc = match run_check(&staged, s, "json").json() {
+            Ok(d) => d,
+            Err(e) => {
+                failures.push(format!("  {}: {e}", s.name));
+                continue;
+            }
+        };
+        let (verdict, _) = verdict_and_codes(&doc);
+        let verdict = verdict.unwrap_or_else(|| "<no pair>".into());
+        match DIVERGENCES.iter().find(|(name, _, _)| *name == s.name) {
+            Some((_, listed, why)) => {
+                if verdict != *listed {
+                    failures.push(format!("  {}: keymatch says {verdict}, the divergence list says {listed}", s.name));
+                }
+                if theirs.agrees(listed) {
+                    failures.push(format!(
+                        "  {}: openssl ({theirs:?}) now agrees with {listed}: remove it from DIVERGENCES ({why})",
+                        s.name
+                    ));
+                }
+            }
+            None if !theirs.agrees(&verdict) => {
+                failures.push(format!("  {}: keymatch says {verdict}, openssl says {theirs:?}", s.name))
+            }
+            None => {}
+        }
+        // Fingerprints: sha256 of openssl's canonical SPKI DER.
+        if let Openssl::Same(want) = &theirs {
+            if verdict == "match" && !FINGERPRINT_DIVERGENCES.iter().any(|(n, _)| *n == s.name) {
+                compared_fingerprints += 1;
+                for field in ["fingerprint", "key_fingerprint"] {
+                    let got = doc.pointer(&format!("/pairs/0/{field}")).and_then(|v| v.as_str());
+                    if got != Some(want) {
+                        failures.push(format!("  {}: {field} {got:?}, openssl gives {want}", s.name));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} disagreements with openssl over {} scenarios ({} fingerprints compared):\n{}",
+        failures.len(),
+        all.len(),
+        compared_fingerprints,
+        failures.join("\n")
+    );
+}
+
+/// The divergence lists name real scenarios and give reasons.
+#[test]
+fn divergences_are_documented() {
+    let names: Vec<String> = scenarios().into_iter().map(|s| s.name).collect();
+    for (name, verdict, why) in DIVERGENCES {
+        assert!(names.iter().any(|n| n == name), "DIVERGENCES names an unknown scenario {name}");
+        assert!(!verdict.is_empty() && why.len() > 20, "{name}: give the verdict and a reason");
+    }
+    for (name, why) in FINGERPRINT_DIVERGENCES {
+        assert!(names.iter().any(|n| n == name), "FINGERPRINT_DIVERGENCES names an unknown scenario {name}");
+        assert!(why.len() > 20, "{name}: give a reason");
+    }
+}
+
+/// openssl itself sees the fixtures as their expect files say wherever the
+/// two can be compared: this keeps the generator honest independently of keymatch.
+#[test]
+fn openssl_confirms_the_fixtures() {
+    let mut failures = Vec::new();
+    for s in scenarios() {
+        if DIVERGENCES.iter().any(|(n, _, _)| *n == s.name) {
+            continue;
+        }
+        let theirs = &openssl_answers()[&s.name];
+        if !theirs.agrees(&s.verdict) {
+            failures.push(format!("  {}: expect says {}, openssl says {theirs:?}", s.name, s.verdict));
+        }
+    }
+    assert!(failures.is_empty(), "fixtures that openssl disagrees with:\n{}", failures.join("\n"));
+}
