@@ -8,6 +8,7 @@
 #               create one in (2000 pairs, 20000 noise files); default: a temp dir.
 #   RUNS        hyperfine runs per command (default 5).
 # Environment: BENCH=/path/to/shared/bench (default /work/shared/bench),
+#   KEYMATCH=/path/to/keymatch (default: build this repository's release binary),
 #   POOL_CACHE=FILE (key pool cache for gen_corpus.sh; default next to the corpus),
 #   PAIRS=2000 NOISE=20000 (corpus size when generating).
 #
@@ -28,11 +29,16 @@ if [ -z "$C" ]; then
     C=$(mktemp -d)/c$PAIRS
 fi
 OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
 
 command -v hyperfine >/dev/null || { echo "hyperfine missing: apt-get install hyperfine" >&2; exit 2; }
 
-(cd "$REPO" && cargo build --release --quiet)
-KM=${KEYMATCH:-$REPO/target/release/keymatch}
+if [ -n "${KEYMATCH:-}" ]; then
+    KM=$KEYMATCH
+else
+    (cd "$REPO" && cargo build --release --quiet)
+    KM=$REPO/target/release/keymatch
+fi
 
 if [ ! -f "$C/expected.tsv" ]; then
     POOL_CACHE=${POOL_CACHE:-$(dirname "$C")/pool.json}
@@ -61,7 +67,7 @@ echo
 printf '%-45s %10s\n' command peak_RSS_MiB
 for i in "${!cmds[@]}"; do
     /usr/bin/time -f "%M" -o "$OUT/time.txt" sh -c "${cmds[$i]}" >/dev/null 2>&1 || true
-    printf '%-45s %10.1f\n' "${names[$i]}" "$(awk '{print $1/1024}' "$OUT/time.txt")"
+    printf '%-45s %10.1f\n' "${names[$i]}" "$(tail -n 1 "$OUT/time.txt" | awk '{print $1/1024}')"
 done
 echo
 hyperfine --warmup 1 --runs "$RUNS" -i --export-markdown "$OUT/hyperfine.md" --export-json "$OUT/hyperfine.json" \

@@ -133,7 +133,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
         .files
         .par_iter()
         .map(|f| {
-            let (looked, real) = discover::look(&f.path, cap, map, &servers::looks_like_config);
+            let (looked, real) = discover::look_walked(f, cap, map, &servers::looks_like_config);
             progress.inc();
             let display = paths::display(&f.path);
             let status = match looked {
@@ -434,9 +434,9 @@ fn add_elsewhere_hints(findings: &mut [Finding], pair: &Pair) {
             extra.push(format!("this key belongs to {}", names.join(", ")));
         }
         if !extra.is_empty() {
+            // Named in the message only: the finding's locations stay the pair's
+            // files, so the report still leads with the certificate.
             f.message = format!("{}; {}", f.message, extra.join("; "));
-            f.locations.extend(pair.key_for_cert_elsewhere.iter().cloned());
-            f.locations.extend(pair.cert_for_key_elsewhere.iter().cloned());
         }
     }
 }

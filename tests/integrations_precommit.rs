@@ -2,11 +2,13 @@
 //! commit with a mismatched certificate/key pair is refused with keymatch's message, a healthy
 //! one goes through.
 //!
-//! `pre-commit` comes from PyPI (`.ci/run` installs it into `target/ci-venv`; another one can be
+//! `pre-commit` comes from PyPI (installed on first use into `target/ci-venv`; another one can be
 //! named with KEYMATCH_TEST_PRE_COMMIT). The hook definition is read from the repository's own
 //! `.pre-commit-hooks.yaml`; only `language: rust` (which would build keymatch with cargo from
 //! a URL, impossible offline) becomes `language: system` with the entry pointing at the binary
 //! under test.
+
+mod pytools;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -16,16 +18,11 @@ fn pre_commit() -> PathBuf {
     if let Some(p) = std::env::var_os("KEYMATCH_TEST_PRE_COMMIT") {
         return PathBuf::from(p);
     }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-venv/bin/pre-commit");
-    if venv.exists() {
-        return venv;
-    }
-    PathBuf::from("pre-commit")
+    pytools::venv().join("bin/pre-commit")
 }
 
 fn run(cmd: &mut Command) -> Output {
-    let out =
-        cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e} (run .ci/run once to install pre-commit)"));
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e} "));
     out
 }
 
@@ -131,4 +128,23 @@ fn commit_with_mismatched_pair_is_refused_and_healthy_one_passes() {
     assert!(git(&repo, &["add", "-A"]).status.success());
     let allowed = git(&repo, &["commit", "-q", "-m", "accepted by config"]);
     assert!(allowed.status.success(), "fail-on = never still refused:\n{}", text(&allowed));
+}
+
+#[test]
+fn published_manifest_passes_pre_commit_validation() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml");
+    let ok = run(Command::new(pre_commit())
+        .arg("validate-manifest")
+        .arg(&manifest)
+        .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home")));
+    assert!(ok.status.success(), "pre-commit validate-manifest: {}", text(&ok));
+    // The validator is not vacuous: a hook without an entry is rejected.
+    let bad = tmp.path().join("bad-hooks.yaml");
+    std::fs::write(&bad, "- id: keymatch\n  name: keymatch\n  language: rust\n").expect("write");
+    let rejected = run(Command::new(pre_commit())
+        .arg("validate-manifest")
+        .arg(&bad)
+        .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home")));
+    assert!(!rejected.status.success(), "a hook without entry was accepted");
 }

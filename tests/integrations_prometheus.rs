@@ -1,7 +1,9 @@
 //! `--format prometheus --output FILE`: the file is parsed with the real Prometheus text parser of
-//! the `prometheus_client` Python package (installed by `.ci/run` into `target/ci-venv`; another
+//! the `prometheus_client` Python package (installed on first use into `target/ci-venv`; another
 //! interpreter can be named with KEYMATCH_TEST_PYTHON) and its values are checked against the
 //! JSON report of the same scan.
+
+mod pytools;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -13,11 +15,7 @@ fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("KEYMATCH_TEST_PYTHON") {
         return PathBuf::from(p);
     }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-venv/bin/python");
-    if venv.exists() {
-        return venv;
-    }
-    PathBuf::from("python3")
+    pytools::venv().join("bin/python")
 }
 
 const PARSE: &str = r#"

@@ -153,3 +153,23 @@ fn the_schema_check_is_not_vacuous() {
     doc["version"] = Value::from("2.0.0");
     assert!(!validator.is_valid(&doc));
 }
+
+#[test]
+fn scan_of_all_fixtures_validates() {
+    let validator = schema();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (code, stdout, stderr) =
+        keymatch(&["scan", "--no-config", "--at", "2030-01-01T00:00:00Z", "--format", "sarif", "fixtures"], root);
+    assert_eq!(code, 1, "the fixtures hold broken pairs on purpose: {stderr}");
+    let doc: Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_valid(&validator, &doc);
+    let results = doc["runs"][0]["results"].as_array().expect("results");
+    let rules: std::collections::BTreeSet<&str> = results.iter().filter_map(|r| r["ruleId"].as_str()).collect();
+    for code in ["key-mismatch", "key-corrupt", "malformed"] {
+        assert!(rules.contains(code), "no {code} result among {rules:?}");
+    }
+    // Fingerprints tell every result apart.
+    let fps: std::collections::BTreeSet<&str> =
+        results.iter().filter_map(|r| r["partialFingerprints"][sarif::FINGERPRINT_KEY].as_str()).collect();
+    assert_eq!(fps.len(), results.len(), "duplicate fingerprints");
+}

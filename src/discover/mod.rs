@@ -43,6 +43,8 @@ pub struct WalkedFile {
     pub path: PathBuf,
     /// True when the walked entry itself is a symlink.
     pub is_symlink: bool,
+    /// True when the walk saw a regular file (no link to resolve first).
+    pub is_regular: bool,
 }
 
 /// The walk's result: the files, plus notes (symlink loops, unreadable dirs).
@@ -116,7 +118,29 @@ pub fn look(
     map: &PathMap,
     is_config: &dyn Fn(&Path, &[u8]) -> bool,
 ) -> (Looked, Option<PathBuf>) {
-    let real = match resolve::resolve(path, map) {
+    look_resolved(path, cap, map, is_config, false)
+}
+
+/// [`look`] at a walked file; a regular file (as the walk saw it) is opened
+/// directly, `O_NOFOLLOW` and `fstat` still guarding against a swap.
+pub fn look_walked(
+    file: &WalkedFile,
+    cap: u64,
+    map: &PathMap,
+    is_config: &dyn Fn(&Path, &[u8]) -> bool,
+) -> (Looked, Option<PathBuf>) {
+    look_resolved(&file.path, cap, map, is_config, file.is_regular && !file.is_symlink)
+}
+
+fn look_resolved(
+    path: &Path,
+    cap: u64,
+    map: &PathMap,
+    is_config: &dyn Fn(&Path, &[u8]) -> bool,
+    regular: bool,
+) -> (Looked, Option<PathBuf>) {
+    let resolved = if regular { resolve::Resolved::File(path.to_path_buf()) } else { resolve::resolve(path, map) };
+    let real = match resolved {
         resolve::Resolved::File(real) => real,
         resolve::Resolved::Missing { target } => return (Looked::Missing { target }, None),
         resolve::Resolved::Unreadable { reason } => return (Looked::Unreadable { reason }, None),

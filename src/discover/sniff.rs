@@ -22,14 +22,18 @@ pub fn sniff(head: &[u8], size: u64) -> Sniff {
 
 fn has_pem_armour(head: &[u8]) -> bool {
     const ARMOUR: &[u8] = b"-----BEGIN ";
-    // memchr-style scan on the first byte, then compare.
-    let mut rest = head;
-    while let Some(pos) = rest.iter().position(|&b| b == b'-') {
-        let tail = rest.get(pos..).unwrap_or_default();
-        if tail.starts_with(ARMOUR) {
-            return true;
+    // Any run of five dashes covers a multiple of 5: look only there, then
+    // check the few places the armour could start.
+    let mut i = 4;
+    while i < head.len() {
+        if head.get(i) == Some(&b'-') {
+            for start in i.saturating_sub(4)..=i {
+                if head.get(start..).is_some_and(|t| t.starts_with(ARMOUR)) {
+                    return true;
+                }
+            }
         }
-        rest = tail.get(1..).unwrap_or_default();
+        i += 5;
     }
     false
 }
@@ -57,6 +61,15 @@ mod tests {
         assert_eq!(sniff(b"----- BEGIN nothing ---", 23), Sniff::Nothing);
         assert_eq!(sniff(b"-----BEGIN", 10), Sniff::Nothing);
         assert_eq!(sniff(b"", 0), Sniff::Nothing);
+        // Every alignment of the armour is found.
+        for pad in 0..12 {
+            let mut text = vec![b'x'; pad];
+            text.extend_from_slice(b"-----BEGIN CERTIFICATE-----");
+            assert_eq!(sniff(&text, text.len() as u64), Sniff::Material, "pad {pad}");
+            let mut dashes = vec![b'-'; pad];
+            dashes.extend_from_slice(b"----BEGIN x");
+            assert_eq!(sniff(&dashes, dashes.len() as u64), if pad >= 1 { Sniff::Material } else { Sniff::Nothing });
+        }
     }
 
     #[test]

@@ -67,7 +67,7 @@ fn walk_one(root: &Path, follow: bool, excludes: &GlobSet, out: &mut Walk) {
             // A directory symlink: not descended without --follow.
             continue;
         }
-        out.files.push(WalkedFile { path: shown(root, entry.path()), is_symlink });
+        out.files.push(WalkedFile { path: shown(root, entry.path()), is_symlink, is_regular: ft.is_file() });
     }
 }
 
@@ -93,7 +93,7 @@ fn walk_error(err: &walkdir::Error, root: &Path, loops_seen: &mut HashSet<PathBu
     }
     // With --follow a dangling link is an error for walkdir; it is still a file entry.
     if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-        out.files.push(WalkedFile { path: shown(root, path), is_symlink: true });
+        out.files.push(WalkedFile { path: shown(root, path), is_symlink: true, is_regular: false });
         return;
     }
     let shown_path = paths::display(&shown(root, path));

@@ -86,7 +86,9 @@ pub fn parse_bytes(bytes: &[u8], source: Source, passphrases: &[Vec<u8>]) -> Par
     let mut out = ParsedFile { source, items: Vec::new(), findings: Vec::new() };
     if pem::looks_like_pem(bytes) {
         parse_pem(bytes, passphrases, &mut out);
-    } else {
+    }
+    // No armour (or "-----BEGIN " only inside binary data): bare DER.
+    if out.items.is_empty() && out.findings.is_empty() {
         parse_der(bytes, passphrases, &mut out);
     }
     out

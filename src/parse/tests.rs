@@ -503,3 +503,48 @@ fn never_panics_on_damaged_input() {
         }
     }
 }
+
+/// Labels the fixtures do not carry, made with the openssl CLI in a temporary
+/// directory: CSR, DH parameters, RSA PUBLIC KEY, X25519, in one bundle and as DER.
+#[test]
+fn other_labels_are_recognised_and_left_alone() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let key = check_dir().join("rsa2048-pkcs8-pem/key.pem");
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).current_dir(dir.path()).output().expect("openssl CLI");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let key_s = key.to_str().unwrap();
+    run(&["req", "-new", "-key", key_s, "-subj", "/CN=x", "-out", "req.pem"]);
+    run(&["req", "-new", "-key", key_s, "-subj", "/CN=x", "-outform", "DER", "-out", "req.der"]);
+    run(&["rsa", "-in", key_s, "-RSAPublicKey_out", "-out", "rsapub.pem"]);
+    run(&["pkey", "-in", key_s, "-pubout", "-outform", "DER", "-out", "pub.der"]);
+    run(&["genpkey", "-algorithm", "X25519", "-out", "x25519.pem"]);
+    run(&["genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", "dh_rfc5114:2", "-out", "dh.pem"]);
+    let mut bundle = Vec::new();
+    for f in ["req.pem", "dh.pem", "rsapub.pem", "x25519.pem"] {
+        bundle.extend(std::fs::read(dir.path().join(f)).unwrap());
+        bundle.extend_from_slice(b"some text between blocks\n");
+    }
+    bundle.extend(read("rsa2048-pkcs8-pem/cert.pem"));
+    let p = parse_bytes(&bundle, Source::new("bundle.pem"), &[]);
+    assert!(p.findings.is_empty(), "{:?}", p.findings);
+    let blocks: Vec<usize> = p.items.iter().map(|i| i.block).collect();
+    assert_eq!(blocks, (0..p.items.len()).collect::<Vec<_>>());
+    assert!(blocks.len() >= 5);
+    assert!(matches!(&p.items[0].kind, ItemKind::Other(l) if l == "CERTIFICATE REQUEST"));
+    assert!(matches!(&p.items[1].kind, ItemKind::Other(l) if l.contains("PARAMETERS")), "{:?}", p.items[1]);
+    let key_public = only_key(&parse("rsa2048-pkcs8-pem/key.pem")).public.clone().unwrap();
+    assert!(matches!(&p.items[2].kind, ItemKind::PublicKey(k) if *k == key_public));
+    let ItemKind::PrivateKey(x) = &p.items[3].kind else { panic!("{:?}", p.items[3]) };
+    assert_eq!(x.public, Some(PublicKey::Unsupported { algorithm: "X25519".into() }));
+    assert!(matches!(p.items[4].kind, ItemKind::Certificate(_)));
+
+    let der = |f: &str| parse_bytes(&std::fs::read(dir.path().join(f)).unwrap(), Source::new(f), &[]);
+    let p = der("req.der");
+    assert!(matches!(&p.items[0].kind, ItemKind::Other(l) if l == "CERTIFICATE REQUEST"));
+    let p = der("pub.der");
+    assert!(matches!(&p.items[0].kind, ItemKind::PublicKey(k) if *k == key_public));
+    assert!(!p.has_key_material());
+}

@@ -11,7 +11,7 @@
 //!   PEM block index and the server-side path go in `properties` too.
 //! - `partialFingerprints["keymatch/v1"]` (§3.27.17): a hash of the code and the locations'
 //!   paths and PEM blocks, not of line numbers or message text, so it survives edits elsewhere in
-//!   a config and rewording of messages.
+//!   a config and rewording of messages; `:N` numbers findings that hash alike.
 //!
 //! The output is deterministic (no timestamps), like JSON.
 
@@ -158,7 +158,7 @@ pub fn fingerprint(f: &Finding, base: Option<&Path>) -> String {
     h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
-fn result(f: &Finding, base: Option<&Path>) -> Value {
+fn result(f: &Finding, base: Option<&Path>, fingerprint: String) -> Value {
     let index = Code::ALL.iter().position(|&c| c == f.code).unwrap_or(0);
     let message = match &f.hint {
         Some(h) => format!("{} Fix: {}", f.message, h),
@@ -166,7 +166,7 @@ fn result(f: &Finding, base: Option<&Path>) -> Value {
     };
     let locations: Vec<Value> = f.locations.iter().map(|l| physical_location(l, base)).collect();
     let mut fp = Map::new();
-    fp.insert(FINGERPRINT_KEY.into(), Value::String(fingerprint(f, base)));
+    fp.insert(FINGERPRINT_KEY.into(), Value::String(fingerprint));
     json!({
         "ruleId": f.code.as_str(),
         "ruleIndex": index,
@@ -180,7 +180,20 @@ fn result(f: &Finding, base: Option<&Path>) -> Value {
 /// The whole SARIF log as a JSON value.
 pub fn document(report: &Report, opts: &RenderOptions) -> Value {
     let base = opts.base.as_deref();
-    let results: Vec<Value> = report.findings.iter().map(|f| result(f, base)).collect();
+    // Two findings of one code in one file (a config naming two unresolvable paths) hash alike:
+    // like GitHub's own fingerprints, a `:N` occurrence number (in the report's sorted order)
+    // keeps them apart.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let hash = fingerprint(f, base);
+            let n = seen.entry(hash.clone()).or_insert(0);
+            *n += 1;
+            result(f, base, format!("{hash}:{n}"))
+        })
+        .collect();
     json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -261,7 +274,7 @@ mod tests {
         assert_eq!(orphan["ruleIndex"], Code::ALL.iter().position(|&c| c == Code::OrphanKey).unwrap_or(99));
         assert_eq!(orphan["locations"][0]["properties"]["pemBlock"], 2);
         let fp = orphan["partialFingerprints"][FINGERPRINT_KEY].as_str().unwrap_or("");
-        assert_eq!(fp.len(), 32);
+        assert!(fp.len() == 34 && fp.ends_with(":1"), "{fp}");
     }
 
     #[test]
@@ -278,6 +291,25 @@ mod tests {
             let e = Finding::new(Code::KeyMismatch, "one", vec![Location::file("n.conf")]);
             fingerprint(&e, None)
         });
+    }
+
+    #[test]
+    fn findings_that_hash_alike_get_occurrence_numbers() {
+        let mut report = Report {
+            findings: vec![
+                Finding::new(Code::Unsupported, "cert path", vec![Location::file("n.conf").with_line(3)]),
+                Finding::new(Code::Unsupported, "key path", vec![Location::file("n.conf").with_line(4)]),
+            ],
+            ..Report::default()
+        };
+        report.finish();
+        let doc = document(&report, &RenderOptions::default());
+        let fps: Vec<String> = (0..2)
+            .map(|i| doc["runs"][0]["results"][i]["partialFingerprints"][FINGERPRINT_KEY].as_str().unwrap_or("").into())
+            .collect();
+        assert_ne!(fps[0], fps[1]);
+        assert_eq!(fps[0].split(':').next(), fps[1].split(':').next());
+        assert!(fps[0].ends_with(":1") && fps[1].ends_with(":2"), "{fps:?}");
     }
 
     #[test]
