@@ -140,7 +140,7 @@ impl<'a> Block<'a> {
         file.certificates().map(|(_, item, cert)| Block { file, item, cert }).collect()
     }
 
-    /// The path and PEM block of this certificate.
+    /// The path, PEM block and line of this certificate.
     pub fn location(&self) -> Location {
         item_location(self.file, self.item)
     }
@@ -165,11 +165,12 @@ fn bundle<'a>(material: &PairMaterial<'a>) -> Vec<Block<'a>> {
     blocks
 }
 
-/// A bundle's item is located by path and PEM block (DESIGN.md: "file and PEM block
-/// (bundles)"); the line stays in the message, so that a config's line, added by the
-/// caller, is the one line of the finding.
+/// An item is located by path, PEM block and the line of its `-----BEGIN` (none for DER).
 fn item_location(file: &ParsedFile, item: &Item) -> Location {
-    Location::file(&file.source.path).with_server_path(file.source.server_path.clone()).with_block(item.block)
+    let mut loc =
+        Location::file(&file.source.path).with_server_path(file.source.server_path.clone()).with_block(item.block);
+    loc.line = item.line;
+    loc
 }
 
 /// "cert.pem PEM block 1" (or just the path for a DER file).
@@ -206,15 +207,6 @@ fn key_item(file: &ParsedFile, given: Option<usize>) -> Option<(usize, &Item)> {
 /// The first certificate after the leaf whose public key is `key`'s (`chain-order`).
 fn later_match<'b, 'a>(blocks: &'b [Block<'a>], key: &PublicKey) -> Option<&'b Block<'a>> {
     blocks.iter().skip(1).find(|b| public_keys_match(&b.cert.public_key, key) == KeyMatch::Match)
-}
-
-/// Is this pair's key that of a later certificate rather than the leaf's?
-fn is_chain_order(material: &PairMaterial<'_>, blocks: &[Block<'_>]) -> bool {
-    let Some(leaf) = blocks.first() else { return false };
-    let Some((file, given)) = material.key_file else { return false };
-    let Some((_, item)) = key_item(file, given) else { return false };
-    let ItemKind::PrivateKey(PrivateKey { public: Some(public), .. }) = &item.kind else { return false };
-    public_keys_match(&leaf.cert.public_key, public) != KeyMatch::Match && later_match(blocks, public).is_some()
 }
 
 /// Decide one pair: match / mismatch (with `chain-order` when a later
@@ -425,13 +417,10 @@ pub fn cert_health(material: &PairMaterial<'_>, names: &[String], clock: &Clock)
     let Some(leaf) = material.cert_file.and_then(|f| Block::all_of(f).into_iter().next()) else {
         return Vec::new();
     };
-    // When the key belongs to a later certificate, the bundle is out of order:
-    // `chain-order` says so, and its links and issuer are judged once it is fixed.
-    let mut findings = Vec::new();
-    if !is_chain_order(material, &blocks) {
-        findings.extend(chain::broken(&blocks));
-        findings.extend(chain::incomplete(&blocks));
-    }
+    // In file order, as the server sends it: an out-of-order bundle (`chain-order`)
+    // also has broken links and, usually, a missing issuer.
+    let mut findings = chain::broken(&blocks);
+    findings.extend(chain::incomplete(&blocks));
     findings.extend(dates::check(&blocks, clock));
     if let PublicKey::Rsa { n, .. } = &leaf.cert.public_key {
         let bits = crate::parse::bit_len(n);
@@ -735,12 +724,13 @@ pub(crate) mod tests {
         let out = verify(&swapped, &file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(leaf_rsa()))]));
         assert_eq!(out.verdict, Verdict::Mismatch);
         assert_eq!(codes(&out.findings), ["chain-order"]);
-        // Out of order: chain-order alone, not also chain-broken and chain-incomplete.
+        // In file order the intermediate is not issued by the leaf, and its issuer is missing.
         let key = file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(leaf_rsa()))]);
         let with_key = PairMaterial { cert_file: Some(&swapped), key_file: Some((&key, None)), chain_file: None };
-        assert_eq!(cert_health(&with_key, &[], &CLOCK), vec![]);
-        let without_key = PairMaterial { cert_file: Some(&swapped), key_file: None, chain_file: None };
-        assert_eq!(codes(&cert_health(&without_key, &[], &CLOCK)), ["chain-broken", "chain-incomplete"]);
+        let health = cert_health(&with_key, &[], &CLOCK);
+        assert_eq!(codes(&health), ["chain-broken", "chain-incomplete"]);
+        assert_eq!(health[0].locations[0].line, Some(1));
+        assert_eq!(health[0].locations[1].block, Some(1));
     }
 
     #[test]
