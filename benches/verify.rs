@@ -1,0 +1,67 @@
+//! Cost of verify's per-pair work, on committed material (release build):
+//! `cargo bench --bench verify`. Prints the median of several rounds for the
+//! key decision (`verify_pair`, RSA consistency and EC/Ed25519 checks) and for
+//! each kind of chain signature. Measured, never asserted.
+
+use keymatch::parse::{parse_bytes, ParsedFile, Source};
+use keymatch::verify::{self, chain, Clock, PairMaterial, SigCheck, Verdict};
+use std::time::{Duration, Instant};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const CLOCK: Clock = Clock { now: 1_893_456_000, warn_days: 30 };
+
+fn load(rel: &str) -> ParsedFile {
+    let path = format!("{ROOT}/{rel}");
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    parse_bytes(&bytes, Source::new(rel), &[])
+}
+
+/// Median over 7 rounds of the mean of `n` calls.
+fn time(n: u32, mut f: impl FnMut()) -> Duration {
+    let mut rounds: Vec<Duration> = (0..7)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..n {
+                f();
+            }
+            start.elapsed() / n
+        })
+        .collect();
+    rounds.sort();
+    rounds[3]
+}
+
+fn main() {
+    println!("verify_pair (key decision and key consistency):");
+    for s in
+        ["rsa2048-pkcs1-pem", "rsa4096-pkcs8-pem", "rsa16384", "p256-sec1-pem", "p384-sec1-pem", "ed25519-pkcs8-pem"]
+    {
+        let cert = load(&format!("fixtures/check/{s}/cert.pem"));
+        let key = load(&format!("fixtures/check/{s}/key.pem"));
+        let m = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, None)), chain_file: None };
+        assert_eq!(verify::verify_pair(&m, &CLOCK).verdict, Verdict::Match, "{s}");
+        let t = time(200, || {
+            std::hint::black_box(verify::verify_pair(&m, &CLOCK));
+        });
+        println!("  {s:<20} {t:>12.1?}");
+    }
+    println!("chain signature check (one link):");
+    let td = "src/verify/testdata";
+    for (leaf, issuer, what) in [
+        ("leaf.pem", "inter.pem", "RSA-2048 PKCS#1 v1.5 SHA-256"),
+        ("leaf-pss.pem", "inter.pem", "RSA-2048 PSS SHA-384"),
+        ("ec-leaf.pem", "ec-inter.pem", "ECDSA P-384 SHA-384"),
+        ("p521-self.pem", "p521-self.pem", "ECDSA P-521 SHA-512"),
+        ("ed25519-self.pem", "ed25519-self.pem", "Ed25519"),
+    ] {
+        let (l, i) = (load(&format!("{td}/{leaf}")), load(&format!("{td}/{issuer}")));
+        let (Some((_, _, lc)), Some((_, _, ic))) = (l.certificates().next(), i.certificates().next()) else {
+            panic!("{leaf}/{issuer}: no certificate")
+        };
+        assert_eq!(chain::check_signature(lc, &ic.public_key), SigCheck::Valid, "{what}");
+        let t = time(50, || {
+            std::hint::black_box(chain::check_signature(lc, &ic.public_key));
+        });
+        println!("  {what:<30} {t:>12.1?}");
+    }
+}
