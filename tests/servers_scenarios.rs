@@ -1,7 +1,8 @@
 //! Server-config scenarios (fixtures/servers/, made by fixtures/gen_servers.sh):
 //! run the built binary on each scenario and compare the findings — code, path
-//! relative to the scenario, config line (the first location with a line, else
-//! the first location) — and the exit code exactly with the scenario's `expected` file.
+//! relative to the scenario, config line (the first location with a line and no PEM
+//! block, else the first location) — and the exit code exactly with the scenario's
+//! `expected` file.
 //!
 //! Each scenario is scanned twice: as a server root (`--root S`), and as a plain
 //! tree (`scan S`), where the default rule (configs at `<dir>/etc/…` resolve
@@ -53,9 +54,15 @@ fn run(scenario: &Path, args: &[String], stdin: Option<&[u8]>) -> (Vec<String>, 
         .iter()
         .map(|f| {
             let code = f["code"].as_str().unwrap_or("?");
-            // The config line when the finding has one (locations are sorted by path), else the first location.
+            // The config line when the finding has one (a line and no PEM block; locations are
+            // sorted by path), else the first location.
             let locs = f["locations"].as_array().cloned().unwrap_or_default();
-            let loc = locs.iter().find(|l| l["line"].is_u64()).or(locs.first()).cloned().unwrap_or_default();
+            let loc = locs
+                .iter()
+                .find(|l| l["line"].is_u64() && l["block"].is_null())
+                .or(locs.first())
+                .cloned()
+                .unwrap_or_default();
             let path = loc["path"].as_str().unwrap_or("");
             let path = path.strip_prefix(&prefix).unwrap_or(path);
             match loc["line"].as_u64() {

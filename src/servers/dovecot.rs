@@ -54,6 +54,8 @@ struct Section {
     alt_cert: Option<Val>,
     alt_key: Option<Val>,
     password: Option<String>,
+    /// `ssl = yes | no | required`.
+    ssl: Option<String>,
     /// Index of the parent in `done` order is not kept; children copy what they inherit when opened.
     inherited: Box<Option<Section>>,
 }
@@ -112,6 +114,7 @@ impl Reader {
                 "ssl_alt_cert" => cur.alt_cert = Some(val),
                 "ssl_alt_key" => cur.alt_key = Some(val),
                 "ssl_key_password" | "ssl_server_key_password" => cur.password = Some(value),
+                "ssl" => cur.ssl = Some(value),
                 _ => {}
             }
         }
@@ -137,6 +140,10 @@ impl Reader {
     }
 
     fn finish(&self, cx: &mut Cx<'_, '_>) {
+        // `ssl = no` at the top level: Dovecot loads no certificate.
+        if self.done.last().and_then(|top| top.ssl.as_deref()) == Some("no") {
+            return;
+        }
         for s in &self.done {
             let parent = s.inherited.as_ref().as_ref();
             let get = |f: fn(&Section) -> &Option<Val>| f(s).clone().or_else(|| parent.and_then(|p| f(p).clone()));
@@ -182,6 +189,15 @@ fn value_file(file: &ConfFile, v: &Val, cx: &Cx<'_, '_>) -> ClaimedFile {
 #[cfg(test)]
 mod tests {
     use super::super::testutil::Tree;
+
+    #[test]
+    fn ssl_no_loads_nothing() {
+        let t = Tree::new(&[(
+            "etc/dovecot/dovecot.conf",
+            "ssl = no\nssl_cert = </etc/ssl/a.pem\nssl_key = </etc/ssl/a.key\n",
+        )]);
+        assert!(t.claims().0.is_empty());
+    }
 
     #[test]
     fn includes_sections_and_alt_certs() {

@@ -3,7 +3,7 @@
 //! the `.key`/`.ocsp`/`.issuer`/`.sctl` companions), `crt-list <file>` with
 //! per-line SNI filters, `crt-base` / `key-base` from `global`, and the `.key`
 //! sidecar (`site.pem.key`) that HAProxy loads when the certificate file holds
-//! no private key.
+//! no private key. Client certificates on `server … crt FILE` lines are pairs too.
 
 use super::{
     clean_names, has_component, has_variable, lines, unresolvable, words, Claim, ClaimedFile, ConfFile, Cx, Dialect,
@@ -72,6 +72,22 @@ impl Dialect for Haproxy {
                     let bases = Bases { dir: &dir, crt: crt_base.as_deref(), key: key_base.as_deref() };
                     bind(file, n, &w, &section, &bases, cx);
                 }
+                // Client certificates HAProxy presents to servers: `server NAME ADDR … crt FILE`.
+                "server" | "default-server"
+                    if section.starts_with("backend") || section.starts_with("listen") || section == "defaults" =>
+                {
+                    let bases = Bases { dir: &dir, crt: crt_base.as_deref(), key: key_base.as_deref() };
+                    let context = match w.get(1) {
+                        Some(name) if first == "server" => format!("{section} server {name}"),
+                        _ => format!("{section} {first}"),
+                    };
+                    if let Some(i) = w.iter().position(|x| x == "crt") {
+                        if let Some(arg) = w.get(i + 1) {
+                            let at = file.at(n, cx.ctx.map);
+                            one_or_unresolvable(file, &at, arg, n, &context, &bases, cx);
+                        }
+                    }
+                }
                 _ => {}
             }
         }
@@ -102,6 +118,30 @@ fn bind(file: &ConfFile, line: u32, w: &[String], section: &str, bases: &Bases<'
             _ => {}
         }
     }
+}
+
+/// A client certificate (`server … crt FILE`): one file, relative to `crt-base`.
+fn one_or_unresolvable(
+    file: &ConfFile,
+    at: &Location,
+    arg: &str,
+    line: u32,
+    context: &str,
+    bases: &Bases<'_>,
+    cx: &mut Cx<'_, '_>,
+) {
+    if has_variable(arg) {
+        cx.push(claim(
+            at,
+            Some(context.to_string()),
+            unresolvable(arg, line, "it uses an environment variable"),
+            None,
+            Vec::new(),
+        ));
+        return;
+    }
+    let server = crate::paths::normalize(&bases.crt.unwrap_or(bases.dir).join(arg));
+    one(file, at, &server, line, Some(context.to_string()), Vec::new(), bases, cx);
 }
 
 /// A `crt` argument: a file, or a directory of them.
@@ -250,6 +290,7 @@ mod tests {
             ),
             ("etc/haproxy/certs/both.pem", &both),
             ("etc/ssl/split.pem", PEM_CERT),
+            ("etc/ssl/client.pem", &both),
             ("etc/haproxy/dir/a.pem", &both),
             ("etc/haproxy/dir/b.pem", PEM_CERT),
             ("etc/haproxy/dir/b.pem.key", PEM_KEY),
@@ -265,6 +306,7 @@ mod tests {
             vec![
                 "etc/haproxy/haproxy.cfg:10 etc/haproxy/dir/a.pem@10 - -",
                 "etc/haproxy/haproxy.cfg:10 etc/haproxy/dir/b.pem@10 etc/haproxy/dir/b.pem.key@10 -",
+                "etc/haproxy/haproxy.cfg:14 etc/ssl/client.pem@14 - -",
                 "etc/haproxy/haproxy.cfg:7 etc/haproxy/certs/both.pem@7 - -",
                 "etc/haproxy/haproxy.cfg:7 etc/ssl/split.pem@7 etc/ssl/split.pem.key@7 -",
                 "etc/haproxy/list.txt:2 etc/haproxy/dir/a.pem@2 - - [shop.example.com]",

@@ -28,7 +28,10 @@ impl Dialect for Kubernetes {
             || path == Path::new("-")
             || (name == "config" && has_kube_dir(path))
             || name.starts_with("kubeconfig");
+        // A manifest says what it is; YAML that merely holds a `tls.crt` (Helm values) stays material.
+        let kinded = ["Secret", "Config", "List", "Ingress"].iter().any(|k| text.contains(k)) && text.contains("kind");
         yamlish
+            && kinded
             && (text.contains("tls.crt")
                 || text.contains("client-certificate")
                 || (text.contains("Ingress") && text.contains("secretName")))
@@ -290,6 +293,13 @@ mod tests {
         let bomb = "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nd: [*c, *c]\n";
         assert_eq!(load(bomb).len(), 1);
         let _ = load("key: [unclosed\n  - : :\n\t");
+    }
+
+    #[test]
+    fn helm_values_are_not_manifests() {
+        assert!(!Kubernetes
+            .recognises(Path::new("chart/values.yaml"), "ingress:\n  tls.crt: |\n    -----BEGIN CERTIFICATE-----\n"));
+        assert!(Kubernetes.recognises(Path::new("k/s.yaml"), "kind: Secret\ndata:\n  tls.crt: AA==\n"));
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //! certificates; when set, the legacy parameters are ignored), and the
 //! `smtp_tls_*` client equivalents. Continuation lines start with whitespace;
 //! `$name`, `${name}` and `$(name)` expand from `main.cf` (plus
-//! `config_directory`); the server names are `myhostname`.
+//! `config_directory`); the server names are `myhostname`. `master.cf` services
+//! that override TLS parameters (`-o smtpd_tls_cert_file=…`) give their own
+//! claims, at the `-o` line. TLS switched off (`…_tls_security_level = none`)
+//! loads nothing.
 
 use super::{clean_names, has_component, has_variable, lines, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect};
 use std::collections::HashMap;
@@ -27,55 +30,122 @@ impl Dialect for Postfix {
     }
 
     fn read_entry(&self, file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>) {
-        let params = parse(text);
-        let mut values: HashMap<&str, &str> = HashMap::new();
-        for (name, (_, v)) in &params {
-            values.insert(name, v);
-        }
-        let conf_dir = crate::paths::display(&file.server_dir());
-        values.entry("config_directory").or_insert(&conf_dir);
-        let expand = |s: &str| expand(s, &values, 0);
-        let names = params
-            .get("myhostname")
-            .and_then(|(_, v)| expand(v))
-            .map(|h| clean_names([h.as_str()]))
-            .unwrap_or_default();
-        for side in ["smtpd", "smtp"] {
-            let names = if side == "smtpd" { names.clone() } else { Vec::new() };
-            let context = Some(if side == "smtpd" { "smtpd (server)" } else { "smtp (client)" }.to_string());
-            if let Some((line, v)) = params.get(format!("{side}_tls_chain_files").as_str()) {
-                let list: Vec<String> =
-                    v.split([',', ' ', '\t', '\n']).filter(|s| !s.is_empty()).map(String::from).collect();
-                if !list.is_empty() {
-                    chain_files(file, *line, &list, &expand, context, names, cx);
-                    continue;
-                }
+        let main: Params = parse(text).into_iter().map(|(k, (line, v))| (k, (0, line, v))).collect();
+        let mut files = vec![file.clone()];
+        emit(&files, &main, None, cx);
+        // master.cf services may override TLS parameters with `-o name=value`.
+        let master = cx.included(file, &file.server_dir().join("master.cf"));
+        let Some(mtext) = cx.read_text(&master.local) else { return };
+        cx.visited.insert(crate::paths::normalize(&master.local));
+        files.push(master);
+        for (service, overrides) in services(&mtext) {
+            if !overrides.iter().any(|(_, n, _)| n.contains("_tls_") || n.ends_with("_use_tls")) {
+                continue;
             }
-            for (c, k) in [("cert", "key"), ("eccert", "eckey"), ("dcert", "dkey")] {
-                let Some((cline, cval)) = params.get(format!("{side}_tls_{c}_file").as_str()) else { continue };
-                if cval.trim().is_empty() {
-                    continue;
-                }
-                let cert = path(file, cval, *cline, &expand, cx);
-                let key = match params.get(format!("{side}_tls_{k}_file").as_str()) {
-                    Some((kline, kval)) if !kval.trim().is_empty() => Some(path(file, kval, *kline, &expand, cx)),
-                    // The key file defaults to $…_cert_file: the key is in the certificate file.
-                    _ => None,
-                };
-                cx.push(Claim {
-                    dialect: "postfix",
-                    config: file.at(*cline, cx.ctx.map),
-                    context: context.clone(),
-                    cert,
-                    key,
-                    chain: None,
-                    names: names.clone(),
-                    passphrases: Vec::new(),
-                    key_config: None,
-                });
+            let mut p = main.clone();
+            for (line, n, v) in overrides {
+                p.insert(n, (1, line, v));
             }
+            emit(&files, &p, Some(&service), cx);
         }
     }
+}
+
+/// Parameters: name → (index of the file that sets it, line, value).
+type Params = HashMap<String, (usize, u32, String)>;
+
+/// The claims of one set of parameters (main.cf, or a master.cf service's view of it).
+fn emit(files: &[ConfFile], params: &Params, service: Option<&str>, cx: &mut Cx<'_, '_>) {
+    let Some(main) = files.first() else { return };
+    let mut values: HashMap<&str, &str> = HashMap::new();
+    for (name, (_, _, v)) in params {
+        values.insert(name, v);
+    }
+    let conf_dir = crate::paths::display(&main.server_dir());
+    values.entry("config_directory").or_insert(&conf_dir);
+    let expand = |s: &str| expand(s, &values, 0);
+    let get = |name: &str| params.get(name).and_then(|(f, l, v)| files.get(*f).map(|file| (file, *l, v.as_str())));
+    let names =
+        get("myhostname").and_then(|(_, _, v)| expand(v)).map(|h| clean_names([h.as_str()])).unwrap_or_default();
+    for side in ["smtpd", "smtp"] {
+        // TLS switched off explicitly: Postfix loads no certificate for this side.
+        let level = get(&format!("{side}_tls_security_level")).map(|(_, _, v)| v);
+        let use_tls = get(&format!("{side}_use_tls")).map(|(_, _, v)| v);
+        if level == Some("none") || (level.is_none_or(str::is_empty) && use_tls == Some("no")) {
+            continue;
+        }
+        let names = if side == "smtpd" { names.clone() } else { Vec::new() };
+        let role = if side == "smtpd" { "smtpd (server)" } else { "smtp (client)" };
+        let context = Some(match service {
+            Some(svc) => format!("{role}, master.cf service {svc}"),
+            None => role.to_string(),
+        });
+        if let Some((file, line, v)) = get(&format!("{side}_tls_chain_files")) {
+            let list: Vec<String> =
+                v.split([',', ' ', '\t', '\n']).filter(|s| !s.is_empty()).map(String::from).collect();
+            if !list.is_empty() {
+                chain_files(file, line, &list, &expand, context, names, cx);
+                continue;
+            }
+        }
+        for (c, k) in [("cert", "key"), ("eccert", "eckey"), ("dcert", "dkey")] {
+            let Some((cfile, cline, cval)) = get(&format!("{side}_tls_{c}_file")) else { continue };
+            if cval.trim().is_empty() {
+                continue;
+            }
+            let cert = path(cfile, cval, cline, &expand, cx);
+            let (key, key_config) = match get(&format!("{side}_tls_{k}_file")) {
+                Some((kfile, kline, kval)) if !kval.trim().is_empty() => (
+                    Some(path(kfile, kval, kline, &expand, cx)),
+                    (kfile.local != cfile.local).then(|| kfile.at(kline, cx.ctx.map)),
+                ),
+                // The key file defaults to $…_cert_file: the key is in the certificate file.
+                _ => (None, None),
+            };
+            cx.push(Claim {
+                dialect: "postfix",
+                config: cfile.at(cline, cx.ctx.map),
+                context: context.clone(),
+                cert,
+                key,
+                chain: None,
+                names: names.clone(),
+                passphrases: Vec::new(),
+                key_config,
+            });
+        }
+    }
+}
+
+/// One `-o name=value` of a master.cf service: (line, name, value).
+type Override = (u32, String, String);
+
+/// master.cf services and their `-o name=value` overrides.
+fn services(text: &str) -> Vec<(String, Vec<Override>)> {
+    let mut out: Vec<(String, Vec<Override>)> = Vec::new();
+    for (n, l) in lines(text) {
+        let t = l.trim_start();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let words: Vec<&str> = t.split_whitespace().collect();
+        if !l.starts_with([' ', '\t']) {
+            let name = words.first().map(|w| w.to_string()).unwrap_or_default();
+            out.push((name, Vec::new()));
+        }
+        let Some((_, overrides)) = out.last_mut() else { continue };
+        let mut i = 0;
+        while let Some(w) = words.get(i) {
+            if *w == "-o" {
+                if let Some((name, value)) = words.get(i + 1).and_then(|x| x.split_once('=')) {
+                    overrides.push((n, name.trim().to_string(), value.trim().to_string()));
+                }
+                i += 1;
+            }
+            i += 1;
+        }
+    }
+    out
 }
 
 /// `name = value` parameters with their line; the last definition wins.
@@ -229,6 +299,40 @@ mod tests {
                 "etc/postfix/main.cf:8 etc/ssl/ec.pem@8 - - [mail.example.com]",
             ]
         );
+    }
+
+    #[test]
+    fn master_cf_services_override_certificates() {
+        let t = Tree::new(&[
+            ("etc/postfix/main.cf", "smtpd_tls_security_level = may\nsmtpd_tls_cert_file = /etc/ssl/mx.pem\n"),
+            (
+                "etc/postfix/master.cf",
+                "# service type  private unpriv  chroot  wakeup  maxproc command + args\n\
+                 smtp      inet  n       -       y       -       -       smtpd\n\
+                 submission inet n       -       y       -       -       smtpd\n\
+                 \x20 -o syslog_name=postfix/submission\n\
+                 \x20 -o smtpd_tls_security_level=encrypt\n\
+                 \x20 -o smtpd_tls_cert_file=/etc/ssl/submission.pem\n\
+                 \x20 -o smtpd_tls_key_file=/etc/ssl/submission.key\n",
+            ),
+        ]);
+        let (claims, _) = t.claims();
+        assert_eq!(
+            t.summary(&claims),
+            vec![
+                "etc/postfix/main.cf:2 etc/ssl/mx.pem@2 - -",
+                "etc/postfix/master.cf:6 etc/ssl/submission.pem@6 etc/ssl/submission.key@7 -",
+            ]
+        );
+    }
+
+    #[test]
+    fn tls_switched_off_loads_nothing() {
+        let t = Tree::new(&[(
+            "etc/postfix/main.cf",
+            "smtpd_tls_security_level = none\nsmtpd_tls_cert_file = /a.pem\nsmtp_use_tls = no\nsmtp_tls_cert_file = /b.pem\n",
+        )]);
+        assert!(t.claims().0.is_empty());
     }
 
     #[test]

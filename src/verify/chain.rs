@@ -169,3 +169,25 @@ mod tests {
         assert!(matches!(check_signature(&pss, &inter.public_key), SigCheck::Unchecked(_)));
     }
 }
+
+#[cfg(test)]
+mod cost {
+    use super::*;
+    use crate::verify::tests::load_cert;
+
+    #[test]
+    fn signature_check_cost_is_printed() {
+        // `cargo test signature_check_cost -- --nocapture`; never asserted.
+        for (leaf, issuer) in
+            [("leaf.pem", "inter.pem"), ("leaf-pss.pem", "inter.pem"), ("ec-leaf.pem", "ec-inter.pem")]
+        {
+            let (leaf, issuer) = (load_cert(leaf), load_cert(issuer));
+            let rounds = 20u32;
+            let start = std::time::Instant::now();
+            for _ in 0..rounds {
+                assert_eq!(check_signature(&leaf, &issuer.public_key), SigCheck::Valid);
+            }
+            eprintln!("{} by {}: {:?} per check", leaf.subject, issuer.subject, start.elapsed() / rounds);
+        }
+    }
+}

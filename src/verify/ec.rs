@@ -66,23 +66,32 @@ pub fn public_point(curve: Curve, d: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// The inconsistencies of an EC private key: "d out of range" or
-/// "public point ≠ d·G" (or a stored point that does not decode).
-pub fn key_problems(k: &EcPrivate) -> Vec<String> {
+/// "public point ≠ d·G" (or a stored point that does not decode). `derived` is
+/// d·G when the caller already has it (parse derives it for every key: a
+/// scalar multiplication costs more than everything else here); otherwise it
+/// is computed.
+pub fn key_problems(k: &EcPrivate, derived: Option<&[u8]>) -> Vec<String> {
     let mut problems = Vec::new();
-    let derived = public_point(k.curve, &k.d);
-    if derived.is_none() {
+    let in_range = scalar_in_range(k.curve, &k.d);
+    if !in_range {
         problems.push(format!("d (the scalar is not in 1 … order−1 of {})", k.curve.name()));
     }
+    let computed;
+    let derived = match derived {
+        _ if !in_range => None,
+        Some(point) => Some(point),
+        None => {
+            computed = public_point(k.curve, &k.d);
+            computed.as_deref()
+        }
+    };
     match &k.stored_public {
         None => {}
         Some(Err(reason)) => problems.push(format!("the stored public point does not decode ({reason})")),
-        Some(Ok(stored)) => {
-            if let Some(derived) = &derived {
-                if stored != derived {
-                    problems.push("public point ≠ d·G".into());
-                }
-            }
+        Some(Ok(stored)) if derived.is_some_and(|derived| stored.as_slice() != derived) => {
+            problems.push("public point ≠ d·G".into());
         }
+        Some(Ok(_)) => {}
     }
     problems
 }
@@ -154,14 +163,16 @@ mod tests {
         let d = vec![7u8; 32];
         let good = public_point(Curve::P256, &d);
         let key = |d: Vec<u8>, stored| EcPrivate { curve: Curve::P256, d, stored_public: stored };
-        assert!(key_problems(&key(d.clone(), good.clone().map(Ok))).is_empty());
-        assert!(key_problems(&key(d.clone(), None)).is_empty());
+        assert!(key_problems(&key(d.clone(), good.clone().map(Ok)), None).is_empty());
+        assert!(key_problems(&key(d.clone(), good.clone().map(Ok)), good.as_deref()).is_empty());
+        assert!(key_problems(&key(d.clone(), None), None).is_empty());
         let other = public_point(Curve::P256, &[8u8; 32]);
-        assert_eq!(key_problems(&key(d.clone(), other.map(Ok))), ["public point ≠ d·G"]);
-        let bad = key_problems(&key(d.clone(), Some(Err("not on the curve".into()))));
+        assert_eq!(key_problems(&key(d.clone(), other.clone().map(Ok)), None), ["public point ≠ d·G"]);
+        assert_eq!(key_problems(&key(d.clone(), other.map(Ok)), good.as_deref()), ["public point ≠ d·G"]);
+        let bad = key_problems(&key(d.clone(), Some(Err("not on the curve".into()))), None);
         assert_eq!(bad.len(), 1);
         assert!(bad[0].contains("does not decode"));
-        assert_eq!(key_problems(&key(vec![0; 32], None)).len(), 1);
-        assert_eq!(key_problems(&key(order(Curve::P256).to_vec(), good.map(Ok))).len(), 1);
+        assert_eq!(key_problems(&key(vec![0; 32], None), None).len(), 1);
+        assert_eq!(key_problems(&key(order(Curve::P256).to_vec(), good.clone().map(Ok)), good.as_deref()).len(), 1);
     }
 }

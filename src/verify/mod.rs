@@ -10,6 +10,9 @@ pub mod ed25519;
 pub mod names;
 pub mod rsa;
 
+#[cfg(test)]
+mod fixture_tests;
+
 use crate::finding::{Code, Finding, Location};
 use crate::parse::{CertInfo, Item, ItemKind, KeyMaterial, ParsedFile, PrivateKey, PublicKey};
 use serde::Serialize;
@@ -74,7 +77,14 @@ pub fn public_keys_match(cert: &PublicKey, key: &PublicKey) -> KeyMatch {
 pub fn key_problems(key: &PrivateKey) -> Vec<String> {
     match &key.material {
         KeyMaterial::Rsa(k) => rsa::key_problems(k),
-        KeyMaterial::Ec(k) => ec::key_problems(k),
+        KeyMaterial::Ec(k) => {
+            // d·G as parse derived it, when it did (see `PrivateKey::public`).
+            let derived = match &key.public {
+                Some(PublicKey::Ec { curve, point }) if *curve == k.curve => Some(point.as_slice()),
+                _ => None,
+            };
+            ec::key_problems(k, derived)
+        }
         KeyMaterial::Ed25519(k) => ed25519::key_problems(k),
         KeyMaterial::Unsupported { .. } => Vec::new(),
     }
@@ -130,7 +140,7 @@ impl<'a> Block<'a> {
         file.certificates().map(|(_, item, cert)| Block { file, item, cert }).collect()
     }
 
-    /// The path, PEM block and line of this certificate.
+    /// The path and PEM block of this certificate.
     pub fn location(&self) -> Location {
         item_location(self.file, self.item)
     }
@@ -155,11 +165,11 @@ fn bundle<'a>(material: &PairMaterial<'a>) -> Vec<Block<'a>> {
     blocks
 }
 
+/// A bundle's item is located by path and PEM block (DESIGN.md: "file and PEM block
+/// (bundles)"); the line stays in the message, so that a config's line, added by the
+/// caller, is the one line of the finding.
 fn item_location(file: &ParsedFile, item: &Item) -> Location {
-    let mut loc =
-        Location::file(&file.source.path).with_server_path(file.source.server_path.clone()).with_block(item.block);
-    loc.line = item.line;
-    loc
+    Location::file(&file.source.path).with_server_path(file.source.server_path.clone()).with_block(item.block)
 }
 
 /// "cert.pem PEM block 1" (or just the path for a DER file).
@@ -191,6 +201,20 @@ fn key_item(file: &ParsedFile, given: Option<usize>) -> Option<(usize, &Item)> {
         }
     }
     file.items.iter().enumerate().find(|(_, it)| it.kind.is_key_like())
+}
+
+/// The first certificate after the leaf whose public key is `key`'s (`chain-order`).
+fn later_match<'b, 'a>(blocks: &'b [Block<'a>], key: &PublicKey) -> Option<&'b Block<'a>> {
+    blocks.iter().skip(1).find(|b| public_keys_match(&b.cert.public_key, key) == KeyMatch::Match)
+}
+
+/// Is this pair's key that of a later certificate rather than the leaf's?
+fn is_chain_order(material: &PairMaterial<'_>, blocks: &[Block<'_>]) -> bool {
+    let Some(leaf) = blocks.first() else { return false };
+    let Some((file, given)) = material.key_file else { return false };
+    let Some((_, item)) = key_item(file, given) else { return false };
+    let ItemKind::PrivateKey(PrivateKey { public: Some(public), .. }) = &item.kind else { return false };
+    public_keys_match(&leaf.cert.public_key, public) != KeyMatch::Match && later_match(blocks, public).is_some()
 }
 
 /// Decide one pair: match / mismatch (with `chain-order` when a later
@@ -350,7 +374,7 @@ pub fn verify_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
     }
 
     out.verdict = Verdict::Mismatch;
-    let later = blocks.iter().skip(1).find(|b| public_keys_match(&b.cert.public_key, key_public) == KeyMatch::Match);
+    let later = later_match(&blocks, key_public);
     if let Some(right) = later {
         out.findings.push(
             Finding::new(
@@ -401,8 +425,13 @@ pub fn cert_health(material: &PairMaterial<'_>, names: &[String], clock: &Clock)
     let Some(leaf) = material.cert_file.and_then(|f| Block::all_of(f).into_iter().next()) else {
         return Vec::new();
     };
-    let mut findings = chain::broken(&blocks);
-    findings.extend(chain::incomplete(&blocks));
+    // When the key belongs to a later certificate, the bundle is out of order:
+    // `chain-order` says so, and its links and issuer are judged once it is fixed.
+    let mut findings = Vec::new();
+    if !is_chain_order(material, &blocks) {
+        findings.extend(chain::broken(&blocks));
+        findings.extend(chain::incomplete(&blocks));
+    }
     findings.extend(dates::check(&blocks, clock));
     if let PublicKey::Rsa { n, .. } = &leaf.cert.public_key {
         let bits = crate::parse::bit_len(n);
@@ -706,9 +735,12 @@ pub(crate) mod tests {
         let out = verify(&swapped, &file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(leaf_rsa()))]));
         assert_eq!(out.verdict, Verdict::Mismatch);
         assert_eq!(codes(&out.findings), ["chain-order"]);
-        let health =
-            cert_health(&PairMaterial { cert_file: Some(&swapped), key_file: None, chain_file: None }, &[], &CLOCK);
-        assert_eq!(codes(&health), ["chain-broken", "chain-incomplete"]);
+        // Out of order: chain-order alone, not also chain-broken and chain-incomplete.
+        let key = file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(leaf_rsa()))]);
+        let with_key = PairMaterial { cert_file: Some(&swapped), key_file: Some((&key, None)), chain_file: None };
+        assert_eq!(cert_health(&with_key, &[], &CLOCK), vec![]);
+        let without_key = PairMaterial { cert_file: Some(&swapped), key_file: None, chain_file: None };
+        assert_eq!(codes(&cert_health(&without_key, &[], &CLOCK)), ["chain-broken", "chain-incomplete"]);
     }
 
     #[test]

@@ -9,7 +9,6 @@
 use super::SigCheck;
 use crate::parse::{strip_leading_zeros, RsaPrivate};
 use num_bigint::BigUint;
-use num_integer::Integer;
 use num_traits::{One, Zero};
 
 /// The largest modulus keymatch checks (DESIGN.md "Limits").
@@ -48,11 +47,12 @@ pub fn key_problems(k: &RsaPrivate) -> Vec<String> {
     let p1 = &p - &one;
     let q1 = &q - &one;
 
-    // d·e ≡ 1 (mod λ(n)), λ(n) = lcm(p−1, q−1). Only meaningful when p·q = n.
+    // d·e ≡ 1 (mod λ(n)), λ(n) = lcm(p−1, q−1): the same as d·e ≡ 1 modulo both
+    // p−1 and q−1, which needs no gcd (the costly part). Only meaningful when p·q = n.
     if n_ok {
-        let d_ok = !too_big(&k.d) && {
-            let lambda = p1.lcm(&q1);
-            !lambda.is_one() && (big(&k.d) * &e) % &lambda == one
+        let d_ok = !too_big(&k.d) && p1 > one && q1 > one && {
+            let de = big(&k.d) * &e;
+            &de % &p1 == one && &de % &q1 == one
         };
         if !d_ok {
             problems.push("d".into());
