@@ -135,6 +135,10 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
         .map(|f| {
             let (looked, real) = discover::look_walked(f, cap, map, &servers::looks_like_config);
             progress.inc();
+            // Most walked files are nothing to keymatch: return before any allocation.
+            if matches!(looked, Looked::Nothing) || matches!(looked, Looked::Missing { .. }) && !f.is_symlink {
+                return (None, None);
+            }
             let display = paths::display(&f.path);
             let status = match looked {
                 Looked::Material { bytes, meta } => EntryStatus::Parsed {
