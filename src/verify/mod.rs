@@ -205,6 +205,21 @@ fn key_item(file: &ParsedFile, given: Option<usize>) -> Option<(usize, &Item)> {
 }
 
 /// The first certificate after the leaf whose public key is `key`'s (`chain-order`).
+/// When the first certificate does not match the pair's private key but a later one does
+/// (the `chain-order` case), the index of that later certificate.
+fn served_leaf_index(material: &PairMaterial<'_>, blocks: &[Block<'_>]) -> Option<usize> {
+    let (key_file, given) = material.key_file?;
+    let (_, item) = key_item(key_file, given)?;
+    let ItemKind::PrivateKey(key) = &item.kind else {
+        return None;
+    };
+    let public = key.public.as_ref()?;
+    if public_keys_match(&blocks.first()?.cert.public_key, public) == KeyMatch::Match {
+        return None;
+    }
+    blocks.iter().position(|b| public_keys_match(&b.cert.public_key, public) == KeyMatch::Match)
+}
+
 fn later_match<'b, 'a>(blocks: &'b [Block<'a>], key: &PublicKey) -> Option<&'b Block<'a>> {
     blocks.iter().skip(1).find(|b| public_keys_match(&b.cert.public_key, key) == KeyMatch::Match)
 }
@@ -413,12 +428,18 @@ pub fn verify_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
 /// The certificate's health: `chain-broken`, `chain-incomplete`, `expired`,
 /// `not-yet-valid`, `expires-soon`, `weak-key`, and `name-mismatch` against `names`.
 pub fn cert_health(material: &PairMaterial<'_>, names: &[String], clock: &Clock) -> Vec<Finding> {
-    let blocks = bundle(material);
-    let Some(leaf) = material.cert_file.and_then(|f| Block::all_of(f).into_iter().next()) else {
+    let mut blocks = bundle(material);
+    // An out-of-order bundle is reported once, as `chain-order` (by `verify_pair`);
+    // its health is judged in the order that finding asks for (the key's
+    // certificate first), so the links and dates reported are those of the
+    // bundle the admin will have after the fix, not consequences of the order.
+    if let Some(i) = served_leaf_index(material, &blocks) {
+        let right = blocks.remove(i);
+        blocks.insert(0, right);
+    }
+    let Some(leaf) = blocks.first().copied() else {
         return Vec::new();
     };
-    // In file order, as the server sends it: an out-of-order bundle (`chain-order`)
-    // also has broken links and, usually, a missing issuer.
     let mut findings = chain::broken(&blocks);
     findings.extend(chain::incomplete(&blocks));
     findings.extend(dates::check(&blocks, clock));
@@ -724,13 +745,18 @@ pub(crate) mod tests {
         let out = verify(&swapped, &file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(leaf_rsa()))]));
         assert_eq!(out.verdict, Verdict::Mismatch);
         assert_eq!(codes(&out.findings), ["chain-order"]);
-        // In file order the intermediate is not issued by the leaf, and its issuer is missing.
+        // Health is judged in the order chain-order asks for (leaf first): the misorder
+        // itself is not reported again as broken links or a missing issuer ...
         let key = file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(leaf_rsa()))]);
         let with_key = PairMaterial { cert_file: Some(&swapped), key_file: Some((&key, None)), chain_file: None };
+        assert_eq!(codes(&cert_health(&with_key, &[], &CLOCK)), Vec::<&str>::new());
+        // ... but a bundle that stays broken once reordered still is: the other
+        // intermediate (same name, another key) did not sign the leaf.
+        let wrong = block_file("cert.pem", vec![load_cert("inter-other.pem"), load_cert("leaf.pem")]);
+        let with_key = PairMaterial { cert_file: Some(&wrong), key_file: Some((&key, None)), chain_file: None };
         let health = cert_health(&with_key, &[], &CLOCK);
-        assert_eq!(codes(&health), ["chain-broken", "chain-incomplete"]);
-        assert_eq!(health[0].locations[0].line, Some(1));
-        assert_eq!(health[0].locations[1].block, Some(1));
+        assert_eq!(codes(&health), ["chain-broken"]);
+        assert_eq!(health[0].locations.iter().filter_map(|l| l.block).collect::<Vec<_>>(), [1, 0]);
     }
 
     #[test]
