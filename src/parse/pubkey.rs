@@ -7,6 +7,7 @@
 
 use super::der::{self, Tlv};
 use super::model::{bit_len, strip_leading_zeros, Curve, PublicKey};
+use ::der::{asn1::AnyRef, Decode, Encode, Tagged};
 use p256::elliptic_curve::sec1::ToSec1Point;
 
 /// The largest RSA modulus keymatch checks (BoringSSL's maximum).
@@ -139,19 +140,33 @@ fn curve_oid(curve: Curve) -> &'static [u8] {
 /// (RFC 5480 §2.1.1, SEC 1 §C.2).
 pub(crate) fn ec_params(params: &Tlv<'_>) -> Result<EcParams, String> {
     match params.tag {
-        der::OID => {
-            let oid = der::oid_to_string(params.content);
-            Ok(match oid.as_str() {
-                "1.2.840.10045.3.1.7" => EcParams::Known(Curve::P256),
-                "1.3.132.0.34" => EcParams::Known(Curve::P384),
-                "1.3.132.0.35" => EcParams::Known(Curve::P521),
-                other => EcParams::Unsupported(format!("EC {}", curve_name(other))),
-            })
-        }
+        der::OID => Ok(named_curve(&der::oid_to_string(params.content))),
         der::SEQUENCE => explicit_params(params),
         der::NULL => Err("EC parameters are implicitlyCA (inherited), which cannot be resolved".into()),
         t => Err(format!("EC parameters: unexpected {}", der::tag_name(t))),
     }
+}
+
+/// The curve a `namedCurve` OID (dotted) names.
+pub(crate) fn named_curve(oid: &str) -> EcParams {
+    match oid {
+        "1.2.840.10045.3.1.7" => EcParams::Known(Curve::P256),
+        "1.3.132.0.34" => EcParams::Known(Curve::P384),
+        "1.3.132.0.35" => EcParams::Known(Curve::P521),
+        other => EcParams::Unsupported(format!("EC {}", curve_name(other))),
+    }
+}
+
+/// [`ec_params`] for parameters a RustCrypto crate decoded: a named curve
+/// through `der`'s OID type; explicit parameters (which no crate models) by
+/// the lenient reader over the same bytes.
+pub(crate) fn ec_params_any(params: &AnyRef<'_>) -> Result<EcParams, String> {
+    if params.tag() == ::der::Tag::ObjectIdentifier {
+        let oid: ::der::asn1::ObjectIdentifier = params.decode_as().map_err(|e| format!("EC curve OID: {e}"))?;
+        return Ok(named_curve(&oid.to_string()));
+    }
+    let bytes = params.to_der().map_err(|e| format!("EC parameters: {e}"))?;
+    ec_params(&der::read_tlv(&bytes)?.0)
 }
 
 /// SpecifiedECDomain: compare p, a, b, G and the order with the known curves.
@@ -244,6 +259,21 @@ pub(crate) fn rsa_public(n: &[u8], e: &[u8]) -> PublicKey {
 
 /// PKCS#1 `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` (RFC 8017 §A.1.1).
 pub(crate) fn decode_rsa_public_key(bytes: &[u8]) -> Result<PublicKey, String> {
+    rsa_public_key_strict(bytes).map_or_else(|| rsa_public_key_lenient(bytes), Ok)
+}
+
+/// `RSAPublicKey` through the `pkcs1` crate; `None` when it refuses the bytes.
+fn rsa_public_key_strict(bytes: &[u8]) -> Option<PublicKey> {
+    let k = pkcs1::RsaPublicKey::<::der::asn1::UintRef<'_>>::from_der(bytes).ok()?;
+    let (n, e) = (strip_leading_zeros(k.modulus.as_bytes()), strip_leading_zeros(k.public_exponent.as_bytes()));
+    if n.is_empty() || e.is_empty() {
+        return None;
+    }
+    Some(rsa_public(n, e))
+}
+
+/// `RSAPublicKey` with the lenient reader (the fallback).
+fn rsa_public_key_lenient(bytes: &[u8]) -> Result<PublicKey, String> {
     let seq = der::read_tlv(bytes)?.0.expect(der::SEQUENCE, "RSAPublicKey")?;
     let mut r = seq.children();
     let n = r.read_tag(der::INTEGER, "RSA modulus")?.uint()?;
@@ -257,8 +287,32 @@ pub(crate) fn decode_rsa_public_key(bytes: &[u8]) -> Result<PublicKey, String> {
 /// Decode a DER `SubjectPublicKeyInfo` (the whole TLV) into a canonical [`PublicKey`].
 /// Errors describe why the key does not decode (for a `malformed` finding).
 pub fn decode_spki(bytes: &[u8]) -> Result<PublicKey, String> {
+    if let Some(key) = spki_strict(bytes) {
+        return Ok(key);
+    }
     let (tlv, _) = der::read_tlv(bytes)?;
     decode_spki_tlv(&tlv)
+}
+
+/// SubjectPublicKeyInfo through the `spki` crate; `None` when it refuses the
+/// bytes or the key inside does not decode (the lenient reader then decides,
+/// with its reason: non-minimal lengths, trailing data, … are accepted there).
+pub(crate) fn spki_strict(bytes: &[u8]) -> Option<PublicKey> {
+    let info = spki::SubjectPublicKeyInfoRef::from_der(bytes).ok()?;
+    spki_ref(&info)
+}
+
+pub(crate) fn spki_ref(info: &spki::SubjectPublicKeyInfoRef<'_>) -> Option<PublicKey> {
+    let key = info.subject_public_key.as_bytes()?;
+    match info.algorithm.oid.to_string().as_str() {
+        OID_RSA | OID_RSA_PSS => decode_rsa_public_key(key).ok(),
+        OID_EC => match ec_params_any(info.algorithm.parameters.as_ref()?).ok()? {
+            EcParams::Known(curve) => Some(PublicKey::Ec { curve, point: decode_point(curve, key).ok()? }),
+            EcParams::Unsupported(name) => Some(PublicKey::Unsupported { algorithm: name }),
+        },
+        OID_ED25519 => Some(PublicKey::Ed25519(key.try_into().ok()?)),
+        other => Some(PublicKey::Unsupported { algorithm: algorithm_name(other) }),
+    }
 }
 
 pub(crate) fn decode_spki_tlv(spki: &Tlv<'_>) -> Result<PublicKey, String> {
