@@ -303,10 +303,19 @@ pub(crate) fn spki_strict(bytes: &[u8]) -> Option<PublicKey> {
 }
 
 pub(crate) fn spki_ref(info: &spki::SubjectPublicKeyInfoRef<'_>) -> Option<PublicKey> {
-    let key = info.subject_public_key.as_bytes()?;
-    match info.algorithm.oid.to_string().as_str() {
+    spki_parts(&info.algorithm.oid, info.algorithm.parameters.as_ref(), info.subject_public_key.as_bytes()?)
+}
+
+/// A SubjectPublicKeyInfo a crate decoded, by its parts (algorithm OID, its
+/// parameters, the key bits); `None` when the key inside does not decode.
+pub(crate) fn spki_parts(
+    oid: &::der::asn1::ObjectIdentifier,
+    params: Option<&AnyRef<'_>>,
+    key: &[u8],
+) -> Option<PublicKey> {
+    match oid.to_string().as_str() {
         OID_RSA | OID_RSA_PSS => decode_rsa_public_key(key).ok(),
-        OID_EC => match ec_params_any(info.algorithm.parameters.as_ref()?).ok()? {
+        OID_EC => match ec_params_any(params?).ok()? {
             EcParams::Known(curve) => Some(PublicKey::Ec { curve, point: decode_point(curve, key).ok()? }),
             EcParams::Unsupported(name) => Some(PublicKey::Unsupported { algorithm: name }),
         },
