@@ -1,14 +1,23 @@
 //! X.509 certificate (RFC 5280 §4.1) → [`CertInfo`].
 //!
-//! Decoded with the lenient reader in [`super::der`] rather than a strict
-//! decoder: certificates in the wild carry negative or over-long serials,
-//! non-minimal lengths and odd string types that servers load without
-//! complaint, and keymatch must not call those malformed. Only what keymatch
-//! needs is decoded; the rest is skipped structurally.
+//! Decoded first with `x509_cert::Certificate` ([`decode_strict`]). When it
+//! refuses the bytes, the lenient reader in [`super::der`] decodes them
+//! instead ([`decode_lenient`]): certificates in the wild carry negative or
+//! over-long serials, non-minimal lengths, UTCTimes without seconds, duplicate
+//! extensions and odd string types that servers load without complaint, and
+//! keymatch must not call those malformed. The lenient reader decodes only what
+//! keymatch needs and skips the rest structurally; its error is the reason a
+//! `malformed` finding gives. Both paths give the same [`CertInfo`] for a
+//! certificate both accept (tests compare them on every fixture).
+//!
+//! Names are displayed by keymatch's own RFC 4514-style writer
+//! ([`name_to_string`]) on both paths, so the text never depends on the path.
 
 use super::der::{self, Tlv};
-use super::model::CertInfo;
+use super::model::{strip_leading_zeros, CertInfo};
 use super::pubkey;
+use ::der::{asn1::AnyRef, Decode, Encode, Header, Reader, SliceReader};
+use x509_cert::ext::pkix::{name::GeneralName, BasicConstraints, SubjectAltName};
 
 const OID_BASIC_CONSTRAINTS: &str = "2.5.29.19";
 const OID_SUBJECT_ALT_NAME: &str = "2.5.29.17";
@@ -16,6 +25,74 @@ const OID_SUBJECT_ALT_NAME: &str = "2.5.29.17";
 /// Decode the first DER element of `bytes` as a certificate (for
 /// `TRUSTED CERTIFICATE`, what follows it is OpenSSL's trust data, ignored).
 pub fn decode(bytes: &[u8]) -> Result<CertInfo, String> {
+    decode_strict(bytes).map_or_else(|| decode_lenient(bytes), Ok)
+}
+
+/// The certificate through `x509_cert`; `None` when the crate refuses the
+/// bytes, or something inside does not decode (the lenient reader then
+/// decides, with its reason).
+pub(crate) fn decode_strict(bytes: &[u8]) -> Option<CertInfo> {
+    let mut reader = SliceReader::new(bytes).ok()?;
+    let cert = x509_cert::Certificate::decode(&mut reader).ok()?;
+    let cert_der = bytes.get(..usize::try_from(reader.position()).ok()?)?;
+    // tbsCertificate exactly as stored (what the issuer signed), never re-encoded.
+    let mut r = SliceReader::new(cert_der).ok()?;
+    Header::decode(&mut r).ok()?;
+    let start = usize::try_from(r.position()).ok()?;
+    AnyRef::decode(&mut r).ok()?;
+    let tbs_der = cert_der.get(start..usize::try_from(r.position()).ok()?)?;
+
+    let tbs = cert.tbs_certificate();
+    let spki = tbs.subject_public_key_info();
+    let public_key = pubkey::spki_parts(
+        &spki.algorithm.oid,
+        spki.algorithm.parameters.as_ref().map(AnyRef::from).as_ref(),
+        spki.subject_public_key.as_bytes()?,
+    )?;
+    let is_ca = tbs.get_extension::<BasicConstraints>().ok()?.is_some_and(|(_, bc)| bc.ca);
+    let dns_names = match tbs.get_extension::<SubjectAltName>().ok()? {
+        None => Vec::new(),
+        Some((_, san)) => san
+            .0
+            .iter()
+            .filter_map(|gn| match gn {
+                GeneralName::DnsName(name) => Some(name.as_str().to_ascii_lowercase()),
+                _ => None,
+            })
+            .collect(),
+    };
+    let seconds = |t: x509_cert::time::Time| i64::try_from(t.to_unix_duration().as_secs()).ok();
+    let subject_der = tbs.subject().to_der().ok()?;
+    let issuer_der = tbs.issuer().to_der().ok()?;
+    let serial = strip_leading_zeros(tbs.serial_number().as_bytes());
+    let sig_alg = cert.signature_algorithm();
+    Some(CertInfo {
+        public_key,
+        subject: name_to_string(&der::read_tlv(&subject_der).ok()?.0),
+        issuer: name_to_string(&der::read_tlv(&issuer_der).ok()?.0),
+        subject_der,
+        issuer_der,
+        not_before: seconds(tbs.validity().not_before)?,
+        not_after: seconds(tbs.validity().not_after)?,
+        is_ca,
+        dns_names,
+        serial: if serial.is_empty() { "00".to_string() } else { der::hex(serial) },
+        tbs_der: tbs_der.to_vec(),
+        signature_algorithm: sig_alg.oid.to_string(),
+        signature_params_der: match &sig_alg.parameters {
+            Some(p) => Some(p.to_der().ok()?),
+            None => None,
+        },
+        signature: cert.signature().raw_bytes().to_vec(),
+        cert_sha256: {
+            use sha2::{Digest, Sha256};
+            der::hex(&Sha256::digest(cert_der))
+        },
+    })
+}
+
+/// The certificate with the lenient reader (the fallback).
+pub(crate) fn decode_lenient(bytes: &[u8]) -> Result<CertInfo, String> {
     let (cert, _trailing) = der::read_tlv(bytes)?;
     decode_tlv(&cert)
 }
@@ -299,6 +376,7 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/check/rsa2048-pkcs1-der/cert.der");
         let original = std::fs::read(path).unwrap();
         let base = decode(&original).unwrap();
+        assert!(decode_strict(&original).is_some(), "x509-cert takes the original");
         let (cert, _) = der::read_tlv(&original).unwrap();
         let parts = cert.elements().unwrap();
         let tbs_parts = parts[0].elements().unwrap();
@@ -321,11 +399,74 @@ mod tests {
         body.extend_from_slice(parts[1].raw);
         body.extend_from_slice(parts[2].raw);
         let odd = long_form(der::SEQUENCE, &body);
+        assert!(decode_strict(&odd).is_none(), "x509-cert refuses it");
         let c = decode(&odd).unwrap();
         assert_eq!(c.serial, "ff7f");
         assert_eq!(c.public_key, base.public_key);
         assert_eq!((c.not_before, c.not_after, &c.subject), (base.not_before, base.not_after, &base.subject));
         assert_ne!(c.cert_sha256, base.cert_sha256);
+    }
+
+    /// Every field of a [`CertInfo`], for comparing the two paths.
+    fn fields(c: &CertInfo) -> String {
+        format!(
+            "{:?} {:?} {} {} {:?} {:?} {} {} {} {:?} {} {} {:?} {:?} {} {:?}",
+            c.public_key,
+            c.public_key.fingerprint(),
+            c.subject,
+            c.issuer,
+            c.subject_der,
+            c.issuer_der,
+            c.not_before,
+            c.not_after,
+            c.is_ca,
+            c.dns_names,
+            c.serial,
+            der::hex(&c.tbs_der),
+            c.signature_algorithm,
+            c.signature_params_der,
+            der::hex(&c.signature),
+            c.cert_sha256,
+        )
+    }
+
+    /// Every certificate among the fixtures (check, servers, trees, ca): DER of each.
+    fn fixture_certificates() -> Vec<(String, Vec<u8>)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut out = Vec::new();
+        for entry in walkdir::WalkDir::new(&root).sort_by_file_name().into_iter().filter_map(Result::ok) {
+            let path = entry.path();
+            let name = path.display().to_string();
+            let Ok(bytes) = std::fs::read(path) else { continue };
+            if name.ends_with(".der") {
+                out.push((name, bytes));
+                continue;
+            }
+            let (blocks, _) = crate::parse::pem::split(&bytes, 64);
+            for b in
+                blocks.iter().filter(|b| b.complete && b.label.contains("CERTIFICATE") && !b.label.contains("REQUEST"))
+            {
+                if let Ok(body) = crate::parse::pem::decode_body(b) {
+                    out.push((format!("{name} line {}", b.line), body));
+                }
+            }
+        }
+        out
+    }
+
+    /// The fixtures' certificates decode through x509-cert, to exactly what
+    /// the lenient reader gives them.
+    #[test]
+    fn fixture_certificates_take_the_crate_path_and_agree_with_the_lenient_reader() {
+        let certs = fixture_certificates();
+        let mut compared = 0;
+        for (name, der) in &certs {
+            let Ok(lenient) = decode_lenient(der) else { continue };
+            let strict = decode_strict(der).unwrap_or_else(|| panic!("{name}: x509-cert refused it"));
+            assert_eq!(fields(&strict), fields(&lenient), "{name}");
+            compared += 1;
+        }
+        assert!(compared >= 50, "only {compared} certificates among the fixtures");
     }
 
     #[test]

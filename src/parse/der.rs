@@ -1,6 +1,9 @@
-//! A small, lenient DER reader (X.690) and the few writers canonical SPKI
-//! needs, plus telling bare DER objects apart by their structure.
+//! A small, lenient DER reader (X.690), plus telling bare DER objects apart by
+//! their structure.
 //!
+//! The primary decoders are the RustCrypto crates (`x509-cert`, `spki`,
+//! `pkcs1`, `pkcs8`, `sec1`); this reader is the documented fallback for what
+//! they refuse, and the classifier for bare DER files (which structure is it?).
 //! Lenient on purpose: real certificates carry non-minimal lengths, negative
 //! serials and other small sins that strict decoders refuse. The reader only
 //! checks what it needs to walk the structure safely (every length within its
@@ -273,8 +276,9 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
-// ---- writers (canonical SPKI) ----
+// ---- writers (tests only: building odd DER; the canonical SPKI is written with `spki` + `der`) ----
 
+#[cfg(test)]
 /// Append one TLV.
 pub fn write_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
     out.push(tag);
@@ -291,12 +295,14 @@ pub fn write_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
     out.extend_from_slice(content);
 }
 
+#[cfg(test)]
 pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut v = Vec::with_capacity(content.len() + 6);
     write_tlv(&mut v, tag, content);
     v
 }
 
+#[cfg(test)]
 /// A non-negative INTEGER from a big-endian magnitude (minimal encoding).
 pub fn write_uint(out: &mut Vec<u8>, magnitude: &[u8]) {
     let m = super::model::strip_leading_zeros(magnitude);
@@ -308,6 +314,7 @@ pub fn write_uint(out: &mut Vec<u8>, magnitude: &[u8]) {
     write_tlv(out, INTEGER, &content);
 }
 
+#[cfg(test)]
 /// A BIT STRING with no unused bits.
 pub fn bit_string(bytes: &[u8]) -> Vec<u8> {
     let mut content = Vec::with_capacity(bytes.len() + 1);

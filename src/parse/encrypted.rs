@@ -33,7 +33,16 @@ fn locked(scheme: String, passphrases: &[Vec<u8>]) -> Opened {
 }
 
 /// `ENCRYPTED PRIVATE KEY` / DER `EncryptedPrivateKeyInfo`. `Err`: the structure does not decode.
+///
+/// Decoded with `pkcs8::EncryptedPrivateKeyInfoRef` first; when the crate
+/// refuses the bytes (an encryption scheme `pkcs5` does not model, a
+/// non-minimal length, …) the lenient reader takes the structure apart and
+/// names the scheme.
 pub fn pkcs8(bytes: &[u8], passphrases: &[Vec<u8>]) -> Result<Opened, String> {
+    use ::der::Decode;
+    if let Ok(info) = pkcs8::EncryptedPrivateKeyInfoRef::from_der(bytes) {
+        return Ok(open_pbes(&info.encryption_algorithm, info.encrypted_data.as_bytes(), passphrases));
+    }
     let seq = der::read_tlv(bytes)?.0.expect(der::SEQUENCE, "EncryptedPrivateKeyInfo")?;
     let mut r = seq.children();
     let alg = r.read_tag(der::SEQUENCE, "encryptionAlgorithm")?;
@@ -45,8 +54,8 @@ fn pkcs8_parts(alg: &Tlv<'_>, data: &[u8], passphrases: &[Vec<u8>]) -> Result<Op
     use ::der::Decode;
     let oid = alg.children().read_tag(der::OID, "encryption algorithm OID")?;
     let oid = der::oid_to_string(oid.content);
-    let scheme = match pkcs5::EncryptionScheme::from_der(alg.raw) {
-        Ok(s) => s,
+    match pkcs5::EncryptionScheme::from_der(alg.raw) {
+        Ok(scheme) => Ok(open_pbes(&scheme, data, passphrases)),
         Err(_) => {
             let name = match oid.as_str() {
                 "1.2.840.113549.1.5.13" => "PBES2 with an unsupported KDF or cipher".to_string(),
@@ -54,29 +63,33 @@ fn pkcs8_parts(alg: &Tlv<'_>, data: &[u8], passphrases: &[Vec<u8>]) -> Result<Op
                 o if o.starts_with("1.2.840.113549.1.5.") => format!("PBES1 {o}, not supported"),
                 o => format!("{o}, not supported"),
             };
-            return Ok(Opened::Locked(EncryptedKey { scheme: format!("PKCS#8 {name}"), tried_passphrases: false }));
+            Ok(Opened::Locked(EncryptedKey { scheme: format!("PKCS#8 {name}"), tried_passphrases: false }))
         }
-    };
+    }
+}
+
+/// Try the passphrases on data encrypted with a decoded scheme (PBES2 only).
+fn open_pbes(scheme: &pkcs5::EncryptionScheme, data: &[u8], passphrases: &[Vec<u8>]) -> Opened {
     let Some(params) = scheme.pbes2() else {
-        return Ok(Opened::Locked(EncryptedKey {
-            scheme: format!("PKCS#8 PBES1 {oid}, not supported"),
+        return Opened::Locked(EncryptedKey {
+            scheme: format!("PKCS#8 PBES1 {}, not supported", scheme.oid()),
             tried_passphrases: false,
-        }));
+        });
     };
     let (description, affordable) = describe_pbes2(params);
     if !affordable {
-        return Ok(Opened::Locked(EncryptedKey {
+        return Opened::Locked(EncryptedKey {
             scheme: format!("{description}, work factor above keymatch's limit"),
             tried_passphrases: false,
-        }));
+        });
     }
     for pass in passphrases {
         let Ok(plain) = scheme.decrypt(pass, data) else { continue };
         if let Ok(key) = super::key::pkcs8(&plain, KeyFormat::Pkcs8Encrypted) {
-            return Ok(Opened::Key(Box::new(key)));
+            return Opened::Key(Box::new(key));
         }
     }
-    Ok(locked(description, passphrases))
+    locked(description, passphrases)
 }
 
 /// "PKCS#8 PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC)" and whether its work factor is within limits.
@@ -210,4 +223,31 @@ mod tests {
     }
 
     const EXPECTED_KEY: &str = "c9e5a1bd216dbe1317e230cef48f38ee";
+
+    /// The fixtures' `ENCRYPTED PRIVATE KEY`s decode through the `pkcs8`
+    /// crate; the same key with a non-minimal outer length (which it refuses)
+    /// opens through the lenient reader, to the same key.
+    #[test]
+    fn encrypted_pkcs8_crate_path_and_fallback_open_alike() {
+        use ::der::Decode;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/check");
+        let text = std::fs::read_to_string(dir.join("passphrase.txt")).unwrap();
+        let pass = vec![text.lines().next().unwrap().as_bytes().to_vec()];
+        for scenario in ["enc-pkcs8-pbkdf2-aes256", "enc-pkcs8-scrypt", "enc-pkcs8-des3"] {
+            let bytes = std::fs::read(dir.join(scenario).join("key.pem")).unwrap();
+            let (blocks, _) = crate::parse::pem::split(&bytes, 4);
+            let der = crate::parse::pem::decode_body(&blocks[0]).unwrap();
+            assert!(pkcs8::EncryptedPrivateKeyInfoRef::from_der(&der).is_ok(), "{scenario}");
+            let Ok(Opened::Key(direct)) = pkcs8(&der, &pass) else { panic!("{scenario}: did not open") };
+            let (top, _) = der::read_tlv(&der).unwrap();
+            let mut long = vec![der::SEQUENCE, 0x84];
+            long.extend_from_slice(&(top.content.len() as u32).to_be_bytes());
+            long.extend_from_slice(top.content);
+            assert!(pkcs8::EncryptedPrivateKeyInfoRef::from_der(&long).is_err());
+            let Ok(Opened::Key(fallback)) = pkcs8(&long, &pass) else { panic!("{scenario}: fallback did not open") };
+            assert_eq!(direct.public, fallback.public, "{scenario}");
+            assert!(direct.public.is_some());
+            assert!(matches!(pkcs8(&long, &[b"wrong".to_vec()]), Ok(Opened::Locked(_))));
+        }
+    }
 }

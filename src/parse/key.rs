@@ -5,10 +5,23 @@
 //! The public key is derived from the private half here (RSA: the stored n and
 //! e; EC: d·G; Ed25519: from the seed). Consistency checks between the stored
 //! and derived values are verify's job.
+//!
+//! Each structure is decoded first with the RustCrypto crates (`pkcs1`,
+//! `pkcs8`, `sec1`). When a crate refuses the bytes, the lenient reader in
+//! [`super::der`] decodes them instead (the `*_lenient` functions): keys in the
+//! wild carry non-minimal lengths, trailing data, explicit EC parameters (which
+//! `sec1` does not model), a public key tagged `[1]` explicitly, or a PKCS#1
+//! version that does not agree with the primes present — servers load them,
+//! and keymatch must not call them malformed. Errors (a `malformed` finding's
+//! reason) always come from the lenient reader, so a key the crates refuse and
+//! the lenient reader refuses too is reported exactly as before.
 
 use super::der::{self, Tlv};
-use super::model::{Curve, EcPrivate, Ed25519Private, KeyFormat, KeyMaterial, PrivateKey, PublicKey, RsaPrivate};
+use super::model::{
+    strip_leading_zeros, Curve, EcPrivate, Ed25519Private, KeyFormat, KeyMaterial, PrivateKey, PublicKey, RsaPrivate,
+};
 use super::pubkey::{self, EcParams, OID_EC, OID_ED25519, OID_RSA, OID_RSA_PSS};
+use ::der::{Decode, Tagged};
 
 pub(crate) fn unsupported(format: KeyFormat, algorithm: String) -> PrivateKey {
     PrivateKey {
@@ -20,6 +33,44 @@ pub(crate) fn unsupported(format: KeyFormat, algorithm: String) -> PrivateKey {
 
 /// PKCS#1 `RSAPrivateKey` (the whole DER).
 pub fn pkcs1(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
+    pkcs1_strict(bytes, format).map_or_else(|| pkcs1_lenient(bytes, format), Ok)
+}
+
+/// PKCS#1 through the `pkcs1` crate; `None` when it refuses the bytes or the
+/// key does not decode (the lenient reader then decides, with its reason).
+pub(crate) fn pkcs1_strict(bytes: &[u8], format: KeyFormat) -> Option<PrivateKey> {
+    let k = pkcs1::RsaPrivateKey::<::der::asn1::UintRef<'_>>::from_der(bytes).ok()?;
+    let n = strip_leading_zeros(k.modulus.as_bytes());
+    let e = strip_leading_zeros(k.public_exponent.as_bytes());
+    if n.is_empty() || e.is_empty() {
+        return None;
+    }
+    if k.other_prime_infos.is_some() {
+        return Some(unsupported(format, "RSA multi-prime".into()));
+    }
+    let num = |u: ::der::asn1::UintRef<'_>| strip_leading_zeros(u.as_bytes()).to_vec();
+    match pubkey::rsa_public(n, e) {
+        public @ PublicKey::Rsa { .. } => Some(PrivateKey {
+            format,
+            public: Some(public),
+            material: KeyMaterial::Rsa(RsaPrivate {
+                n: n.to_vec(),
+                e: e.to_vec(),
+                d: num(k.private_exponent),
+                p: num(k.prime1),
+                q: num(k.prime2),
+                dp: num(k.exponent1),
+                dq: num(k.exponent2),
+                qinv: num(k.coefficient),
+            }),
+        }),
+        PublicKey::Unsupported { algorithm } => Some(unsupported(format, algorithm)),
+        _ => None,
+    }
+}
+
+/// PKCS#1 `RSAPrivateKey` with the lenient reader (the fallback).
+fn pkcs1_lenient(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
     let seq = der::read_tlv(bytes)?.0.expect(der::SEQUENCE, "RSAPrivateKey")?;
     pkcs1_tlv(&seq, format)
 }
@@ -61,6 +112,26 @@ fn pkcs1_tlv(seq: &Tlv<'_>, format: KeyFormat) -> Result<PrivateKey, String> {
 /// outside the structure (PKCS#8 algorithm parameters, or a preceding
 /// `EC PARAMETERS` block), used when the key carries none itself.
 pub fn sec1(bytes: &[u8], outer: Option<&EcParams>, format: KeyFormat) -> Result<PrivateKey, String> {
+    sec1_strict(bytes, outer, format).map_or_else(|| sec1_lenient(bytes, outer, format), Ok)
+}
+
+/// SEC1 through the `sec1` crate (named curves only); `None` when it refuses.
+pub(crate) fn sec1_strict(bytes: &[u8], outer: Option<&EcParams>, format: KeyFormat) -> Option<PrivateKey> {
+    let k = sec1::EcPrivateKey::from_der(bytes).ok()?;
+    let params = match (k.parameters, outer) {
+        (Some(sec1::EcParameters::NamedCurve(oid)), _) => pubkey::named_curve(&oid.to_string()),
+        (None, Some(o)) => o.clone(),
+        (None, None) => return None,
+    };
+    let curve = match params {
+        EcParams::Known(c) => c,
+        EcParams::Unsupported(name) => return Some(unsupported(format, name)),
+    };
+    Some(ec_key(curve, k.private_key, k.public_key.map(|p| pubkey::decode_point(curve, p)), format))
+}
+
+/// SEC1 `ECPrivateKey` with the lenient reader (the fallback; explicit parameters).
+fn sec1_lenient(bytes: &[u8], outer: Option<&EcParams>, format: KeyFormat) -> Result<PrivateKey, String> {
     let seq = der::read_tlv(bytes)?.0.expect(der::SEQUENCE, "ECPrivateKey")?;
     let mut r = seq.children();
     let version = r.read_tag(der::INTEGER, "ECPrivateKey version")?.small_uint()?;
@@ -103,6 +174,56 @@ fn ec_key(curve: Curve, d: &[u8], stored_public: Option<Result<Vec<u8>, String>>
 
 /// PKCS#8 `PrivateKeyInfo` (v1) or `OneAsymmetricKey` (v2), the whole DER.
 pub fn pkcs8(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
+    pkcs8_strict(bytes, format).map_or_else(|| pkcs8_lenient(bytes, format), Ok)
+}
+
+/// PKCS#8 v1/v2 through the `pkcs8` crate; `None` when it refuses the bytes or
+/// the inner key does not decode.
+pub(crate) fn pkcs8_strict(bytes: &[u8], format: KeyFormat) -> Option<PrivateKey> {
+    let info = pkcs8::PrivateKeyInfoRef::from_der(bytes).ok()?;
+    let private = info.private_key.as_bytes();
+    let public_key = info.public_key.map(|b| b.raw_bytes());
+    match info.algorithm.oid.to_string().as_str() {
+        OID_RSA | OID_RSA_PSS => pkcs1(private, format).ok(),
+        OID_EC => {
+            let outer = match info.algorithm.parameters {
+                Some(p) if p.tag() != ::der::Tag::Null => Some(pubkey::ec_params_any(&p).ok()?),
+                _ => None,
+            };
+            Some(ec_in_pkcs8(sec1(private, outer.as_ref(), format).ok()?, public_key))
+        }
+        OID_ED25519 => ed25519(private, public_key, format).ok(),
+        other => Some(unsupported(format, pubkey::algorithm_name(other))),
+    }
+}
+
+/// The PKCS#8 v2 public key stands in for a SEC1 key that stores none.
+fn ec_in_pkcs8(mut key: PrivateKey, public_key: Option<&[u8]>) -> PrivateKey {
+    if let (KeyMaterial::Ec(ec), Some(p)) = (&mut key.material, public_key) {
+        if ec.stored_public.is_none() {
+            ec.stored_public = Some(pubkey::decode_point(ec.curve, p));
+        }
+    }
+    key
+}
+
+/// Ed25519 `CurvePrivateKey` (an OCTET STRING of the 32-byte seed; a bare seed is accepted).
+fn ed25519(private: &[u8], stored_public: Option<&[u8]>, format: KeyFormat) -> Result<PrivateKey, String> {
+    let seed: [u8; 32] = match private {
+        [0x04, 0x20, rest @ ..] if rest.len() == 32 => rest.try_into().map_err(|_| "Ed25519 seed")?,
+        raw if raw.len() == 32 => raw.try_into().map_err(|_| "Ed25519 seed")?,
+        other => return Err(format!("Ed25519 private key of {} bytes, not a 32-byte seed", other.len())),
+    };
+    let derived = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key().to_bytes();
+    Ok(PrivateKey {
+        format,
+        public: Some(PublicKey::Ed25519(derived)),
+        material: KeyMaterial::Ed25519(Ed25519Private { seed, stored_public: stored_public.map(<[u8]>::to_vec) }),
+    })
+}
+
+/// PKCS#8 with the lenient reader (the fallback).
+fn pkcs8_lenient(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
     let seq = der::read_tlv(bytes)?.0.expect(der::SEQUENCE, "PrivateKeyInfo")?;
     let mut r = seq.children();
     let version = r.read_tag(der::INTEGER, "PrivateKeyInfo version")?.small_uint()?;
@@ -131,27 +252,109 @@ pub fn pkcs8(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
                 Some(p) if p.tag != der::NULL => Some(pubkey::ec_params(&p)?),
                 _ => None,
             };
-            let mut key = sec1(private, outer.as_ref(), format)?;
-            if let (KeyMaterial::Ec(ec), Some(p)) = (&mut key.material, public_key) {
-                if ec.stored_public.is_none() {
-                    ec.stored_public = Some(pubkey::decode_point(ec.curve, &p));
-                }
-            }
-            Ok(key)
+            Ok(ec_in_pkcs8(sec1(private, outer.as_ref(), format)?, public_key.as_deref()))
         }
-        OID_ED25519 => {
-            let seed: [u8; 32] = match private {
-                [0x04, 0x20, rest @ ..] if rest.len() == 32 => rest.try_into().map_err(|_| "Ed25519 seed")?,
-                raw if raw.len() == 32 => raw.try_into().map_err(|_| "Ed25519 seed")?,
-                other => return Err(format!("Ed25519 private key of {} bytes, not a 32-byte seed", other.len())),
-            };
-            let derived = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key().to_bytes();
-            Ok(PrivateKey {
-                format,
-                public: Some(PublicKey::Ed25519(derived)),
-                material: KeyMaterial::Ed25519(Ed25519Private { seed, stored_public: public_key }),
-            })
-        }
+        OID_ED25519 => ed25519(private, public_key.as_deref(), format),
         other => Ok(unsupported(format, pubkey::algorithm_name(other))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::pem;
+
+    /// The DER of the last PEM block of a fixture (a `.der` file as it is).
+    fn fixture_der(rel: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/check").join(rel);
+        let bytes = std::fs::read(&path).unwrap();
+        if rel.ends_with(".der") {
+            return bytes;
+        }
+        let (blocks, _) = pem::split(&bytes, 8);
+        pem::decode_body(blocks.last().unwrap()).unwrap()
+    }
+
+    /// Everything observable about a decoded key, secret numbers included (for comparison only).
+    fn fields(k: &PrivateKey) -> (KeyFormat, Option<PublicKey>, Vec<Vec<u8>>, String) {
+        let nums = match &k.material {
+            KeyMaterial::Rsa(r) => {
+                vec![&r.n, &r.e, &r.d, &r.p, &r.q, &r.dp, &r.dq, &r.qinv].into_iter().cloned().collect()
+            }
+            KeyMaterial::Ec(e) => vec![e.d.clone(), format!("{:?}", e.stored_public).into_bytes()],
+            KeyMaterial::Ed25519(e) => vec![e.seed.to_vec(), e.stored_public.clone().unwrap_or_default()],
+            KeyMaterial::Unsupported { .. } => vec![],
+        };
+        (k.format, k.public.clone(), nums, k.material.algorithm())
+    }
+
+    fn p256_params() -> EcParams {
+        EcParams::Known(Curve::P256)
+    }
+
+    /// The fixtures decode through the crates, to exactly what the lenient reader gives.
+    #[test]
+    fn fixture_keys_take_the_crate_path_and_agree_with_the_lenient_reader() {
+        for rel in ["rsa2048-pkcs1-pem/key.pem", "rsa2048-pkcs1-der/key.der"] {
+            let der = fixture_der(rel);
+            let strict = pkcs1_strict(&der, KeyFormat::Pkcs1).unwrap_or_else(|| panic!("{rel}: pkcs1 refused"));
+            assert_eq!(fields(&strict), fields(&pkcs1_lenient(&der, KeyFormat::Pkcs1).unwrap()), "{rel}");
+            assert_eq!(strict.material.algorithm(), "RSA-2048");
+        }
+        for rel in
+            ["p256-sec1-pem/key.pem", "p256-sec1-nopub/key.pem", "p521-sec1-pem/key.pem", "p256-sec1-der/key.der"]
+        {
+            let der = fixture_der(rel);
+            let strict = sec1_strict(&der, None, KeyFormat::Sec1).unwrap_or_else(|| panic!("{rel}: sec1 refused"));
+            assert_eq!(fields(&strict), fields(&sec1_lenient(&der, None, KeyFormat::Sec1).unwrap()), "{rel}");
+        }
+        // SEC1 without parameters, the curve from a preceding EC PARAMETERS block.
+        let der = fixture_der("p256-ecparams-block/key.pem");
+        let strict = sec1_strict(&der, Some(&p256_params()), KeyFormat::Sec1).unwrap();
+        assert_eq!(strict.material.algorithm(), "EC-P256");
+        assert_eq!(fields(&strict), fields(&sec1_lenient(&der, Some(&p256_params()), KeyFormat::Sec1).unwrap()));
+        assert!(sec1_strict(&der, None, KeyFormat::Sec1).is_none());
+        for (rel, alg) in [
+            ("rsa4096-pkcs8-pem/key.pem", "RSA-4096"),
+            ("p384-pkcs8-pem/key.pem", "EC-P384"),
+            ("p256-compressed/key.pem", "EC-P256"),
+            ("p256-pkcs8-der/key.der", "EC-P256"),
+            ("ed25519-pkcs8-pem/key.pem", "Ed25519"),
+            ("ed25519-pkcs8v2/key.pem", "Ed25519"),
+            ("rsa-multiprime/key.pem", "RSA multi-prime"),
+            ("ed448/key.pem", "Ed448"),
+        ] {
+            let der = fixture_der(rel);
+            let strict = pkcs8_strict(&der, KeyFormat::Pkcs8).unwrap_or_else(|| panic!("{rel}: pkcs8 refused"));
+            assert_eq!(strict.material.algorithm(), alg, "{rel}");
+            assert_eq!(fields(&strict), fields(&pkcs8_lenient(&der, KeyFormat::Pkcs8).unwrap()), "{rel}");
+        }
+    }
+
+    /// What the crates refuse and servers load: explicit curve parameters, a
+    /// non-minimal length, trailing bytes. The lenient reader decodes them.
+    #[test]
+    fn keys_the_crates_refuse_fall_back_to_the_lenient_reader() {
+        let explicit = fixture_der("p256-explicit/key.pem");
+        assert!(sec1_strict(&explicit, None, KeyFormat::Sec1).is_none());
+        let k = sec1(&explicit, None, KeyFormat::Sec1).unwrap();
+        assert_eq!(k.material.algorithm(), "EC-P256");
+        assert!(matches!(k.public, Some(PublicKey::Ec { curve: Curve::P256, .. })));
+
+        let rsa = fixture_der("rsa2048-pkcs1-der/key.der");
+        let (seq, _) = der::read_tlv(&rsa).unwrap();
+        let mut long = vec![der::SEQUENCE, 0x84];
+        long.extend_from_slice(&(seq.content.len() as u32).to_be_bytes());
+        long.extend_from_slice(seq.content);
+        let mut trailing = rsa.clone();
+        trailing.extend_from_slice(&[0, 0]);
+        let base = fields(&pkcs1(&rsa, KeyFormat::Pkcs1).unwrap());
+        for odd in [long, trailing] {
+            assert!(pkcs1_strict(&odd, KeyFormat::Pkcs1).is_none());
+            assert_eq!(fields(&pkcs1(&odd, KeyFormat::Pkcs1).unwrap()), base);
+        }
+        // Both refuse: the reason is the lenient reader's.
+        let err = pkcs1(&rsa[..100], KeyFormat::Pkcs1).unwrap_err();
+        assert_eq!(err, pkcs1_lenient(&rsa[..100], KeyFormat::Pkcs1).unwrap_err());
     }
 }

@@ -9,6 +9,10 @@
 //! compressed points and explicit curves included), `encrypted` (PBES2 and
 //! legacy `Proc-Type: 4,ENCRYPTED` decryption).
 //!
+//! Structures are decoded with the RustCrypto crates first (`x509-cert`,
+//! `spki`, `pkcs1`, `pkcs8`, `sec1`); the lenient reader in `der` is the
+//! fallback for what they refuse and the source of every `malformed` reason.
+//!
 //! Everything here is pure: no file system, no clock.
 
 pub mod cert;

@@ -7,6 +7,7 @@
 
 use super::der::{self, Tlv};
 use super::model::{bit_len, strip_leading_zeros, Curve, PublicKey};
+use ::der::{asn1::AnyRef, Decode, Encode, Tagged};
 use p256::elliptic_curve::sec1::ToSec1Point;
 
 /// The largest RSA modulus keymatch checks (BoringSSL's maximum).
@@ -17,14 +18,6 @@ pub(crate) const OID_RSA_PSS: &str = "1.2.840.113549.1.1.10";
 pub(crate) const OID_EC: &str = "1.2.840.10045.2.1";
 pub(crate) const OID_ED25519: &str = "1.3.101.112";
 const OID_PRIME_FIELD: &str = "1.2.840.10045.1.1";
-
-// Content octets of the OIDs the canonical SPKI writes.
-const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
-const EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
-const PRIME256V1: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
-const SECP384R1: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
-const SECP521R1: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x23];
-const ED25519: &[u8] = &[0x2b, 0x65, 0x70];
 
 /// A readable name for an algorithm OID keymatch does not check.
 pub(crate) fn algorithm_name(oid: &str) -> String {
@@ -127,31 +120,37 @@ pub(crate) fn field_len(curve: Curve) -> usize {
     }
 }
 
-fn curve_oid(curve: Curve) -> &'static [u8] {
-    match curve {
-        Curve::P256 => PRIME256V1,
-        Curve::P384 => SECP384R1,
-        Curve::P521 => SECP521R1,
-    }
-}
-
 /// Decode `ECParameters ::= CHOICE { namedCurve OID, specifiedCurve SpecifiedECDomain, implicitCurve NULL }`
 /// (RFC 5480 §2.1.1, SEC 1 §C.2).
 pub(crate) fn ec_params(params: &Tlv<'_>) -> Result<EcParams, String> {
     match params.tag {
-        der::OID => {
-            let oid = der::oid_to_string(params.content);
-            Ok(match oid.as_str() {
-                "1.2.840.10045.3.1.7" => EcParams::Known(Curve::P256),
-                "1.3.132.0.34" => EcParams::Known(Curve::P384),
-                "1.3.132.0.35" => EcParams::Known(Curve::P521),
-                other => EcParams::Unsupported(format!("EC {}", curve_name(other))),
-            })
-        }
+        der::OID => Ok(named_curve(&der::oid_to_string(params.content))),
         der::SEQUENCE => explicit_params(params),
         der::NULL => Err("EC parameters are implicitlyCA (inherited), which cannot be resolved".into()),
         t => Err(format!("EC parameters: unexpected {}", der::tag_name(t))),
     }
+}
+
+/// The curve a `namedCurve` OID (dotted) names.
+pub(crate) fn named_curve(oid: &str) -> EcParams {
+    match oid {
+        "1.2.840.10045.3.1.7" => EcParams::Known(Curve::P256),
+        "1.3.132.0.34" => EcParams::Known(Curve::P384),
+        "1.3.132.0.35" => EcParams::Known(Curve::P521),
+        other => EcParams::Unsupported(format!("EC {}", curve_name(other))),
+    }
+}
+
+/// [`ec_params`] for parameters a RustCrypto crate decoded: a named curve
+/// through `der`'s OID type; explicit parameters (which no crate models) by
+/// the lenient reader over the same bytes.
+pub(crate) fn ec_params_any(params: &AnyRef<'_>) -> Result<EcParams, String> {
+    if params.tag() == ::der::Tag::ObjectIdentifier {
+        let oid: ::der::asn1::ObjectIdentifier = params.decode_as().map_err(|e| format!("EC curve OID: {e}"))?;
+        return Ok(named_curve(&oid.to_string()));
+    }
+    let bytes = params.to_der().map_err(|e| format!("EC parameters: {e}"))?;
+    ec_params(&der::read_tlv(&bytes)?.0)
 }
 
 /// SpecifiedECDomain: compare p, a, b, G and the order with the known curves.
@@ -244,6 +243,21 @@ pub(crate) fn rsa_public(n: &[u8], e: &[u8]) -> PublicKey {
 
 /// PKCS#1 `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` (RFC 8017 §A.1.1).
 pub(crate) fn decode_rsa_public_key(bytes: &[u8]) -> Result<PublicKey, String> {
+    rsa_public_key_strict(bytes).map_or_else(|| rsa_public_key_lenient(bytes), Ok)
+}
+
+/// `RSAPublicKey` through the `pkcs1` crate; `None` when it refuses the bytes.
+fn rsa_public_key_strict(bytes: &[u8]) -> Option<PublicKey> {
+    let k = pkcs1::RsaPublicKey::<::der::asn1::UintRef<'_>>::from_der(bytes).ok()?;
+    let (n, e) = (strip_leading_zeros(k.modulus.as_bytes()), strip_leading_zeros(k.public_exponent.as_bytes()));
+    if n.is_empty() || e.is_empty() {
+        return None;
+    }
+    Some(rsa_public(n, e))
+}
+
+/// `RSAPublicKey` with the lenient reader (the fallback).
+fn rsa_public_key_lenient(bytes: &[u8]) -> Result<PublicKey, String> {
     let seq = der::read_tlv(bytes)?.0.expect(der::SEQUENCE, "RSAPublicKey")?;
     let mut r = seq.children();
     let n = r.read_tag(der::INTEGER, "RSA modulus")?.uint()?;
@@ -257,8 +271,41 @@ pub(crate) fn decode_rsa_public_key(bytes: &[u8]) -> Result<PublicKey, String> {
 /// Decode a DER `SubjectPublicKeyInfo` (the whole TLV) into a canonical [`PublicKey`].
 /// Errors describe why the key does not decode (for a `malformed` finding).
 pub fn decode_spki(bytes: &[u8]) -> Result<PublicKey, String> {
+    if let Some(key) = spki_strict(bytes) {
+        return Ok(key);
+    }
     let (tlv, _) = der::read_tlv(bytes)?;
     decode_spki_tlv(&tlv)
+}
+
+/// SubjectPublicKeyInfo through the `spki` crate; `None` when it refuses the
+/// bytes or the key inside does not decode (the lenient reader then decides,
+/// with its reason: non-minimal lengths, trailing data, … are accepted there).
+pub(crate) fn spki_strict(bytes: &[u8]) -> Option<PublicKey> {
+    let info = spki::SubjectPublicKeyInfoRef::from_der(bytes).ok()?;
+    spki_ref(&info)
+}
+
+pub(crate) fn spki_ref(info: &spki::SubjectPublicKeyInfoRef<'_>) -> Option<PublicKey> {
+    spki_parts(&info.algorithm.oid, info.algorithm.parameters.as_ref(), info.subject_public_key.as_bytes()?)
+}
+
+/// A SubjectPublicKeyInfo a crate decoded, by its parts (algorithm OID, its
+/// parameters, the key bits); `None` when the key inside does not decode.
+pub(crate) fn spki_parts(
+    oid: &::der::asn1::ObjectIdentifier,
+    params: Option<&AnyRef<'_>>,
+    key: &[u8],
+) -> Option<PublicKey> {
+    match oid.to_string().as_str() {
+        OID_RSA | OID_RSA_PSS => decode_rsa_public_key(key).ok(),
+        OID_EC => match ec_params_any(params?).ok()? {
+            EcParams::Known(curve) => Some(PublicKey::Ec { curve, point: decode_point(curve, key).ok()? }),
+            EcParams::Unsupported(name) => Some(PublicKey::Unsupported { algorithm: name }),
+        },
+        OID_ED25519 => Some(PublicKey::Ed25519(key.try_into().ok()?)),
+        other => Some(PublicKey::Unsupported { algorithm: algorithm_name(other) }),
+    }
 }
 
 pub(crate) fn decode_spki_tlv(spki: &Tlv<'_>) -> Result<PublicKey, String> {
@@ -288,32 +335,40 @@ pub(crate) fn decode_spki_tlv(spki: &Tlv<'_>) -> Result<PublicKey, String> {
 
 /// Canonical SPKI DER: rsaEncryption with NULL parameters for RSA (PSS
 /// certificates included), id-ecPublicKey with the named curve and the
-/// uncompressed point, id-Ed25519. `None` for unsupported keys.
+/// uncompressed point, id-Ed25519. `None` for unsupported keys. Written with
+/// `spki`/`pkcs1` + `der::Encode`.
 pub fn canonical_spki_der(key: &PublicKey) -> Option<Vec<u8>> {
-    let mut alg = Vec::with_capacity(24);
-    let key_bits = match key {
+    use ::der::asn1::{BitStringRef, ObjectIdentifier, UintRef};
+    const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap(OID_RSA);
+    const EC: ObjectIdentifier = ObjectIdentifier::new_unwrap(OID_EC);
+    const ED: ObjectIdentifier = ObjectIdentifier::new_unwrap(OID_ED25519);
+    const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+    const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+    const P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
+    let rsa_der;
+    let (oid, parameters, bits): (ObjectIdentifier, Option<AnyRef<'_>>, &[u8]) = match key {
         PublicKey::Rsa { n, e } => {
-            der::write_tlv(&mut alg, der::OID, RSA_ENCRYPTION);
-            der::write_tlv(&mut alg, der::NULL, &[]);
-            let mut ints = Vec::with_capacity(n.len() + e.len() + 16);
-            der::write_uint(&mut ints, n);
-            der::write_uint(&mut ints, e);
-            der::bit_string(&der::tlv(der::SEQUENCE, &ints))
+            let rsa = pkcs1::RsaPublicKey { modulus: UintRef::new(n).ok()?, public_exponent: UintRef::new(e).ok()? };
+            rsa_der = rsa.to_der().ok()?;
+            (RSA, Some(AnyRef::NULL), &rsa_der)
         }
         PublicKey::Ec { curve, point } => {
-            der::write_tlv(&mut alg, der::OID, EC_PUBLIC_KEY);
-            der::write_tlv(&mut alg, der::OID, curve_oid(*curve));
-            der::bit_string(point)
+            let named = match curve {
+                Curve::P256 => &P256,
+                Curve::P384 => &P384,
+                Curve::P521 => &P521,
+            };
+            (EC, Some(AnyRef::from(named)), point)
         }
-        PublicKey::Ed25519(k) => {
-            der::write_tlv(&mut alg, der::OID, ED25519);
-            der::bit_string(k)
-        }
+        PublicKey::Ed25519(k) => (ED, None, &k[..]),
         PublicKey::Unsupported { .. } => return None,
     };
-    let mut content = der::tlv(der::SEQUENCE, &alg);
-    content.extend_from_slice(&key_bits);
-    Some(der::tlv(der::SEQUENCE, &content))
+    spki::SubjectPublicKeyInfoRef {
+        algorithm: spki::AlgorithmIdentifierRef { oid, parameters },
+        subject_public_key: BitStringRef::new(0, bits).ok()?,
+    }
+    .to_der()
+    .ok()
 }
 
 /// `sha256:<64 hex>` over [`canonical_spki_der`]; `None` for unsupported keys.
@@ -361,6 +416,53 @@ mod tests {
         let point = [&[4u8][..], &unhex(g.gx), &unhex(g.gy)].concat();
         let ec = PublicKey::Ec { curve: Curve::P256, point };
         assert_eq!(decode_spki(&canonical_spki_der(&ec).unwrap()).unwrap(), ec);
+    }
+
+    /// The DER of the first PEM block of a fixture.
+    fn fixture_block(rel: &str) -> Vec<u8> {
+        let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/check").join(rel)).unwrap();
+        let (blocks, _) = crate::parse::pem::split(&bytes, 8);
+        crate::parse::pem::decode_body(&blocks[0]).unwrap()
+    }
+
+    /// The SubjectPublicKeyInfo TLV inside a certificate (lenient reader, for the test).
+    fn cert_spki(cert: &[u8]) -> Vec<u8> {
+        let (c, _) = der::read_tlv(cert).unwrap();
+        let tbs = c.elements().unwrap()[0].elements().unwrap();
+        tbs[usize::from(tbs[0].tag == 0xa0) + 5].raw.to_vec()
+    }
+
+    /// SPKIs decode through the `spki` crate (explicit curves too: the crate
+    /// takes the structure, keymatch compares the domain) and agree with the
+    /// lenient reader; a non-minimal length sends one to the fallback.
+    #[test]
+    fn spki_takes_the_crate_path_and_falls_back_for_what_it_refuses() {
+        for (rel, alg) in [
+            ("public-key-as-key/key.pem", None),
+            ("p256-explicit/cert.pem", Some("EC-P256")),
+            ("p256-compressed/cert.pem", Some("EC-P256")),
+            ("rsa-pss/cert.pem", None),
+            ("ed25519-pkcs8-pem/cert.pem", Some("Ed25519")),
+            ("secp256k1/cert.pem", Some("EC secp256k1")),
+        ] {
+            let block = fixture_block(rel);
+            let spki = if rel.ends_with("cert.pem") { cert_spki(&block) } else { block };
+            let strict = spki_strict(&spki).unwrap_or_else(|| panic!("{rel}: spki refused"));
+            assert_eq!(strict, decode_spki_tlv(&der::read_tlv(&spki).unwrap().0).unwrap(), "{rel}");
+            if let Some(alg) = alg {
+                assert_eq!(strict.algorithm(), alg, "{rel}");
+            }
+            if strict.is_supported() {
+                let canonical = canonical_spki_der(&strict).unwrap();
+                assert_eq!(spki_strict(&canonical), Some(strict.clone()), "{rel}");
+            }
+            let (top, _) = der::read_tlv(&spki).unwrap();
+            let mut long = vec![der::SEQUENCE, 0x84];
+            long.extend_from_slice(&(top.content.len() as u32).to_be_bytes());
+            long.extend_from_slice(top.content);
+            assert_eq!(spki_strict(&long), None, "{rel}");
+            assert_eq!(decode_spki(&long).unwrap(), strict, "{rel}");
+        }
     }
 
     fn unhex(s: &str) -> Vec<u8> {
