@@ -281,20 +281,11 @@ impl State {
         if targets.len() == 1 && cx.local_of(&from, &server_pattern).is_dir() {
             targets = cx.expand(&from, &server_pattern.join("*"));
         }
-        for server in targets {
-            let inc = cx.included(&from, &server);
-            if cx.including(&inc.local) || !cx.spend(&from) {
-                break;
-            }
-            let Some(text) = cx.read_text(&inc.local) else { continue };
-            let key = crate::paths::normalize(&inc.local);
-            cx.visited.insert(key.clone());
+        cx.each_include(&from, targets, |cx, inc, text| {
             self.files.push(inc);
             let idx = self.files.len() - 1;
-            cx.stack.push(key);
             self.read(idx, &text, cx, depth + 1);
-            cx.stack.pop();
-        }
+        });
     }
 
     fn finish(mut self, cx: &mut Cx<'_, '_>) {

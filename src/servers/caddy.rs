@@ -114,18 +114,7 @@ fn flatten(
                 let server = crate::paths::normalize(&file.server_dir().join(p));
                 let targets = cx.expand(file, &server);
                 if targets.iter().any(|s| cx.local_of(file, s).is_file()) {
-                    for s in targets {
-                        let inc = cx.included(file, &s);
-                        if cx.including(&inc.local) || !cx.spend(file) {
-                            break;
-                        }
-                        let Some(t) = cx.read_text(&inc.local) else { continue };
-                        let key = crate::paths::normalize(&inc.local);
-                        cx.visited.insert(key.clone());
-                        cx.stack.push(key);
-                        flatten(&inc, &t, cx, out, depth + 1);
-                        cx.stack.pop();
-                    }
+                    cx.each_include(file, targets, |cx, inc, t| flatten(&inc, &t, cx, out, depth + 1));
                     continue;
                 }
             }

@@ -123,20 +123,12 @@ impl Reader {
     fn include(&mut self, file: usize, pattern: &str, cx: &mut Cx<'_, '_>, depth: usize) {
         let Some(from) = self.files.get(file).cloned() else { return };
         let server_pattern = crate::paths::normalize(&from.server_dir().join(pattern));
-        for server in cx.expand(&from, &server_pattern) {
-            let inc = cx.included(&from, &server);
-            if cx.including(&inc.local) || !cx.spend(&from) {
-                break;
-            }
-            let Some(text) = cx.read_text(&inc.local) else { continue };
-            let key = crate::paths::normalize(&inc.local);
-            cx.visited.insert(key.clone());
+        let targets = cx.expand(&from, &server_pattern);
+        cx.each_include(&from, targets, |cx, inc, text| {
             self.files.push(inc);
             let idx = self.files.len() - 1;
-            cx.stack.push(key);
             self.read(idx, &text, cx, depth + 1);
-            cx.stack.pop();
-        }
+        });
     }
 
     fn finish(&self, cx: &mut Cx<'_, '_>) {

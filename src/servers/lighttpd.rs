@@ -326,20 +326,12 @@ impl Reader {
         let Some(from) = self.files.get(file).cloned() else { return };
         let dir = if from_main { self.main_dir.clone() } else { from.server_dir() };
         let server_pattern = crate::paths::normalize(&dir.join(pattern));
-        for server in cx.expand(&from, &server_pattern) {
-            let inc = cx.included(&from, &server);
-            if cx.including(&inc.local) || !cx.spend(&from) {
-                break;
-            }
-            let Some(text) = cx.read_text(&inc.local) else { continue };
-            let key = crate::paths::normalize(&inc.local);
-            cx.visited.insert(key.clone());
+        let targets = cx.expand(&from, &server_pattern);
+        cx.each_include(&from, targets, |cx, inc, text| {
             self.files.push(inc);
             let idx = self.files.len() - 1;
-            cx.stack.push(key);
             self.read(idx, &text, cx, depth + 1);
-            cx.stack.pop();
-        }
+        });
     }
 
     fn finish(&self, cx: &mut Cx<'_, '_>) {

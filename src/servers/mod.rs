@@ -412,6 +412,30 @@ impl Cx<'_, '_> {
         locals.into_iter().filter_map(|l| l.strip_prefix(&lit_local).ok().map(|rest| lit_server.join(rest))).collect()
     }
 
+    /// Read the included files `targets` (server paths, in order) with `read`. A cycle or a spent
+    /// include budget stops the loop; a missing or unreadable include is skipped (the server's
+    /// problem, not a pair's). While `read` runs, the file is marked visited and is on the
+    /// include stack.
+    pub fn each_include(
+        &mut self,
+        from: &ConfFile,
+        targets: Vec<PathBuf>,
+        mut read: impl FnMut(&mut Self, ConfFile, String),
+    ) {
+        for server in targets {
+            let inc = self.included(from, &server);
+            if self.including(&inc.local) || !self.spend(from) {
+                break;
+            }
+            let Some(text) = self.read_text(&inc.local) else { continue };
+            let key = paths::normalize(&inc.local);
+            self.visited.insert(key.clone());
+            self.stack.push(key);
+            read(self, inc, text);
+            self.stack.pop();
+        }
+    }
+
     /// Is `local` already being read further up the include chain (a cycle)?
     pub fn including(&self, local: &Path) -> bool {
         let n = paths::normalize(local);

@@ -80,18 +80,8 @@ fn read(file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>, g: &mut Groups, depth:
                 let arg = rest.trim();
                 let server = crate::paths::normalize(&file.server_dir().join(arg));
                 let pattern = if t.starts_with("!includedir") { server.join("*.cnf") } else { server };
-                for sp in cx.expand(file, &pattern) {
-                    let inc = cx.included(file, &sp);
-                    if cx.including(&inc.local) || !cx.spend(file) {
-                        break;
-                    }
-                    let Some(txt) = cx.read_text(&inc.local) else { continue };
-                    let key = crate::paths::normalize(&inc.local);
-                    cx.visited.insert(key.clone());
-                    cx.stack.push(key);
-                    read(&inc, &txt, cx, g, depth + 1);
-                    cx.stack.pop();
-                }
+                let targets = cx.expand(file, &pattern);
+                cx.each_include(file, targets, |cx, inc, txt| read(&inc, &txt, cx, g, depth + 1));
             }
             continue;
         }

@@ -259,20 +259,12 @@ fn splice(
             let Some(pattern) = d.args.first() else { continue };
             let Some(from) = files.get(d.file).cloned() else { continue };
             let server_pattern = prefix.join(pattern);
-            for server in cx.expand(&from, &server_pattern) {
-                let inc = cx.included(&from, &server);
-                if cx.including(&inc.local) || !cx.spend(&from) {
-                    break;
-                }
-                let Some(text) = cx.read_text(&inc.local) else { continue };
-                let key = crate::paths::normalize(&inc.local);
-                cx.visited.insert(key.clone());
+            let targets = cx.expand(&from, &server_pattern);
+            cx.each_include(&from, targets, |cx, inc, text| {
                 files.push(inc);
                 let idx = files.len() - 1;
-                cx.stack.push(key);
                 out.extend(load(idx, &text, prefix, cx, files, depth + 1));
-                cx.stack.pop();
-            }
+            });
             continue;
         }
         if let Some(inner) = d.block.take() {

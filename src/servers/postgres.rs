@@ -116,18 +116,8 @@ fn read(file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>, s: &mut Settings, dept
             "include" | "include_if_exists" | "include_dir" if depth < 8 => {
                 let server = crate::paths::normalize(&file.server_dir().join(&v));
                 let pattern = if name == "include_dir" { server.join("*.conf") } else { server };
-                for sp in cx.expand(file, &pattern) {
-                    let inc = cx.included(file, &sp);
-                    if cx.including(&inc.local) || !cx.spend(file) {
-                        break;
-                    }
-                    let Some(t) = cx.read_text(&inc.local) else { continue };
-                    let key = crate::paths::normalize(&inc.local);
-                    cx.visited.insert(key.clone());
-                    cx.stack.push(key);
-                    read(&inc, &t, cx, s, depth + 1);
-                    cx.stack.pop();
-                }
+                let targets = cx.expand(file, &pattern);
+                cx.each_include(file, targets, |cx, inc, t| read(&inc, &t, cx, s, depth + 1));
             }
             _ => {}
         }

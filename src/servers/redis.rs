@@ -79,18 +79,8 @@ fn read(file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>, d: &mut Directives, de
             "tls-key-file-pass" => d.pass = Some(v.clone()),
             "include" if depth < 8 => {
                 let server = crate::paths::normalize(&file.server_dir().join(v));
-                for s in cx.expand(file, &server) {
-                    let inc = cx.included(file, &s);
-                    if cx.including(&inc.local) || !cx.spend(file) {
-                        break;
-                    }
-                    let Some(t) = cx.read_text(&inc.local) else { continue };
-                    let key = crate::paths::normalize(&inc.local);
-                    cx.visited.insert(key.clone());
-                    cx.stack.push(key);
-                    read(&inc, &t, cx, d, depth + 1);
-                    cx.stack.pop();
-                }
+                let targets = cx.expand(file, &server);
+                cx.each_include(file, targets, |cx, inc, t| read(&inc, &t, cx, d, depth + 1));
             }
             _ => {}
         }
