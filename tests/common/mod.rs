@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Output formats every "no secrets" style test runs; extend when a renderer lands.
-pub const FORMATS: &[&str] = &["human", "json"];
+pub const FORMATS: &[&str] = &["human", "json", "sarif", "prometheus"];
 
 /// A fixed "now" so no expectation depends on the clock (fixtures are valid 2025–2125).
 pub const AT: &str = "2030-01-01T00:00:00Z";
