@@ -8,8 +8,10 @@
 //! a URL, impossible offline) becomes `language: system` with the entry pointing at the binary
 //! under test.
 
+mod common;
 mod pytools;
 
+use common::{sibling_pair, RSA2048};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use yaml_rust2::{Yaml, YamlLoader};
@@ -46,24 +48,6 @@ fn git(repo: &Path, args: &[&str]) -> Output {
         .env_remove("GIT_DIR")
         .env_remove("GIT_INDEX_FILE")
         .env_remove("GIT_WORK_TREE"))
-}
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = run(Command::new("openssl").args(args).current_dir(dir));
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-fn sibling_pair(dir: &Path, name: &str, wrong_key: bool) {
-    let key = format!("{name}.key");
-    let crt = format!("{name}.crt");
-    openssl(dir, &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", &key]);
-    openssl(
-        dir,
-        &["req", "-x509", "-new", "-key", &key, "-subj", &format!("/CN={name}.example"), "-days", "3650", "-out", &crt],
-    );
-    if wrong_key {
-        openssl(dir, &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", &key]);
-    }
 }
 
 /// `.pre-commit-config.yaml` for a local repo holding the published hook, made runnable offline.
@@ -106,14 +90,14 @@ fn commit_with_mismatched_pair_is_refused_and_healthy_one_passes() {
     assert!(install.status.success(), "pre-commit install: {}", text(&install));
 
     // A healthy pair: the commit goes through.
-    sibling_pair(&repo.join("deploy/ssl"), "shop", false);
+    sibling_pair(&repo.join("deploy/ssl"), "shop", RSA2048, 3650, false);
     assert!(git(&repo, &["add", "-A"]).status.success());
     let ok = git(&repo, &["commit", "-q", "-m", "healthy pair"]);
     assert!(ok.status.success(), "healthy commit refused:\n{}", text(&ok));
     assert!(text(&ok).contains("keymatch"), "the hook ran:\n{}", text(&ok));
 
     // A certificate whose key is another one: refused, with keymatch's message.
-    sibling_pair(&repo.join("deploy/ssl"), "api", true);
+    sibling_pair(&repo.join("deploy/ssl"), "api", RSA2048, 3650, true);
     assert!(git(&repo, &["add", "-A"]).status.success());
     let refused = git(&repo, &["commit", "-q", "-m", "mismatched pair"]);
     let msg = text(&refused);

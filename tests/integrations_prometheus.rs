@@ -3,8 +3,10 @@
 //! interpreter can be named with KEYMATCH_TEST_PYTHON) and its values are checked against the
 //! JSON report of the same scan.
 
+mod common;
 mod pytools;
 
+use common::{run_keymatch, sibling_pair, RSA2048};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -71,33 +73,6 @@ fn parse(path: &Path) -> (Families, Vec<Sample>) {
     (families, samples)
 }
 
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("run openssl");
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-fn sibling_pair(dir: &Path, name: &str, wrong_key: bool) {
-    let key = format!("{name}.key");
-    let crt = format!("{name}.crt");
-    openssl(dir, &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", &key]);
-    openssl(
-        dir,
-        &["req", "-x509", "-new", "-key", &key, "-subj", &format!("/CN={name}.example"), "-days", "400", "-out", &crt],
-    );
-    if wrong_key {
-        openssl(dir, &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", &key]);
-    }
-}
-
-fn keymatch(args: &[&str], cwd: &Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_keymatch")).args(args).current_dir(cwd).output().expect("run keymatch");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn now() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
 }
@@ -114,14 +89,14 @@ fn textfile_parses_and_counts_agree_with_the_json_report() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let site = tmp.path().join("site");
     std::fs::create_dir_all(&site).expect("mkdir");
-    sibling_pair(&site, "good", false);
+    sibling_pair(&site, "good", RSA2048, 400, false);
     std::fs::write(site.join("junk.pem"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
         .expect("write");
     let collector = tmp.path().join("textfile");
     std::fs::create_dir_all(&collector).expect("mkdir");
     let prom = collector.join("keymatch.prom");
     let before = now().floor();
-    let (code, stdout, stderr) = keymatch(
+    let (code, stdout, stderr) = run_keymatch(
         &["scan", "--no-config", "--format", "prometheus", "--output", prom.to_str().expect("utf-8"), "site"],
         tmp.path(),
     );
@@ -159,7 +134,7 @@ fn textfile_parses_and_counts_agree_with_the_json_report() {
     assert!((0.0..=(after - before + 1.0)).contains(&duration), "{duration}");
 
     // The same scan as JSON: files and findings per (code, severity) agree.
-    let (_, json, _) = keymatch(&["scan", "--no-config", "--format", "json", "site"], tmp.path());
+    let (_, json, _) = run_keymatch(&["scan", "--no-config", "--format", "json", "site"], tmp.path());
     let report: Value = serde_json::from_str(&json).expect("JSON report");
     assert_eq!(value(&samples, "keymatch_scan_files", &[]), report["summary"]["files"].as_f64());
     let mut counts: BTreeMap<(String, String), f64> = BTreeMap::new();
@@ -183,10 +158,10 @@ fn pairs_report_match_and_not_after() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let site = tmp.path().join("site");
     std::fs::create_dir_all(&site).expect("mkdir");
-    sibling_pair(&site, "good", false);
-    sibling_pair(&site, "bad", true);
+    sibling_pair(&site, "good", RSA2048, 400, false);
+    sibling_pair(&site, "bad", RSA2048, 400, true);
     let prom = tmp.path().join("keymatch.prom");
-    let (code, _, stderr) = keymatch(
+    let (code, _, stderr) = run_keymatch(
         &["scan", "--no-config", "--format", "prometheus", "-o", prom.to_str().expect("utf-8"), "site"],
         tmp.path(),
     );

@@ -2,11 +2,13 @@
 //! openssl-made material) and a report with findings of every shape, validated against the
 //! official OASIS schema in `tests/sarif-schema-2.1.0.json` with the `jsonschema` crate.
 
+mod common;
+
+use common::{run_keymatch, sibling_pair, P256};
 use keymatch::finding::{Code, Finding, Location};
 use keymatch::report::{sarif, RenderOptions, Report};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn schema() -> jsonschema::Validator {
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sarif-schema-2.1.0.json"))
@@ -20,40 +22,12 @@ fn assert_valid(validator: &jsonschema::Validator, doc: &Value) {
     assert!(errors.is_empty(), "SARIF does not validate:\n{}", errors.join("\n"));
 }
 
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("run openssl");
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-/// `NAME.crt`/`NAME.key` in `dir`; with `wrong_key` the key is another, fresh one.
-fn sibling_pair(dir: &Path, name: &str, wrong_key: bool) {
-    let key = format!("{name}.key");
-    let crt = format!("{name}.crt");
-    openssl(dir, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", &key]);
-    openssl(
-        dir,
-        &["req", "-x509", "-new", "-key", &key, "-subj", &format!("/CN={name}.example"), "-days", "3650", "-out", &crt],
-    );
-    if wrong_key {
-        openssl(dir, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", &key]);
-    }
-}
-
-fn keymatch(args: &[&str], cwd: &Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_keymatch")).args(args).current_dir(cwd).output().expect("run keymatch");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn tree() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let site = tmp.path().join("site dir");
     std::fs::create_dir_all(site.join("ssl")).expect("mkdir");
-    sibling_pair(&site.join("ssl"), "good", false);
-    sibling_pair(&site.join("ssl"), "bad", true);
+    sibling_pair(&site.join("ssl"), "good", P256, 3650, false);
+    sibling_pair(&site.join("ssl"), "bad", P256, 3650, true);
     std::fs::write(
         site.join("ssl/broken.pem"),
         "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
@@ -66,7 +40,7 @@ fn tree() -> (tempfile::TempDir, PathBuf) {
 fn real_scan_output_validates_against_the_official_schema() {
     let validator = schema();
     let (tmp, _site) = tree();
-    let (code, stdout, stderr) = keymatch(&["scan", "--no-config", "--format", "sarif", "site dir"], tmp.path());
+    let (code, stdout, stderr) = run_keymatch(&["scan", "--no-config", "--format", "sarif", "site dir"], tmp.path());
     assert!(code == 0 || code == 1, "exit {code}: {stderr}");
     let doc: Value = serde_json::from_str(&stdout).expect("SARIF output is JSON");
     assert_valid(&validator, &doc);
@@ -88,7 +62,7 @@ fn real_scan_output_validates_against_the_official_schema() {
 fn scan_output_reports_the_mismatch_with_a_stable_fingerprint() {
     let validator = schema();
     let (tmp, _site) = tree();
-    let run = || keymatch(&["scan", "--no-config", "--format", "sarif", "site dir"], tmp.path());
+    let run = || run_keymatch(&["scan", "--no-config", "--format", "sarif", "site dir"], tmp.path());
     let (code, first, stderr) = run();
     assert_eq!(code, 1, "a mismatched pair must fail the scan: {stderr}");
     let (_, second, _) = run();
@@ -159,7 +133,7 @@ fn scan_of_all_fixtures_validates() {
     let validator = schema();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let (code, stdout, stderr) =
-        keymatch(&["scan", "--no-config", "--at", "2030-01-01T00:00:00Z", "--format", "sarif", "fixtures"], root);
+        run_keymatch(&["scan", "--no-config", "--at", "2030-01-01T00:00:00Z", "--format", "sarif", "fixtures"], root);
     assert_eq!(code, 1, "the fixtures hold broken pairs on purpose: {stderr}");
     let doc: Value = serde_json::from_str(&stdout).expect("JSON");
     assert_valid(&validator, &doc);

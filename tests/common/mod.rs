@@ -217,3 +217,38 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// `openssl genpkey` arguments for [`sibling_pair`] keys.
+pub const RSA2048: &[&str] = &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"];
+pub const P256: &[&str] = &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"];
+
+/// Run the openssl CLI in `dir`; panics with its standard error when it fails.
+pub fn openssl_ok(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("run openssl");
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// `NAME.key` (made with `openssl genpkey KEY_ARGS`) and a self-signed `NAME.crt` for
+/// `CN=NAME.example`, valid `days`, in `dir`; with `wrong_key` the key is then replaced by a
+/// fresh one, so the pair does not match.
+pub fn sibling_pair(dir: &Path, name: &str, key_args: &[&str], days: u32, wrong_key: bool) {
+    let key = format!("{name}.key");
+    let crt = format!("{name}.crt");
+    let genpkey = |dir: &Path| openssl_ok(dir, &[&["genpkey"], key_args, &["-out", &key]].concat());
+    genpkey(dir);
+    let (subj, days) = (format!("/CN={name}.example"), days.to_string());
+    openssl_ok(dir, &["req", "-x509", "-new", "-key", &key, "-subj", &subj, "-days", &days, "-out", &crt]);
+    if wrong_key {
+        genpkey(dir);
+    }
+}
+
+/// Run `keymatch ARGS` in `cwd`: (exit code, standard output, standard error).
+pub fn run_keymatch(args: &[&str], cwd: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_keymatch")).args(args).current_dir(cwd).output().expect("run keymatch");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
