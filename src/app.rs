@@ -479,14 +479,7 @@ fn side_problem(catalog: &Catalog, side: &Side, role: &str) -> Option<Finding> {
             match &e.status {
                 EntryStatus::Parsed { .. } => None,
                 EntryStatus::Missing { target } => Some(missing(role, &e.path, target.as_deref(), vec![loc])),
-                EntryStatus::Unreadable { reason } => Some(
-                    Finding::new(
-                        Code::Unreadable,
-                        format!("the {role} file {} cannot be read: {reason}", e.path),
-                        vec![loc],
-                    )
-                    .with_hint("check the path and its permissions"),
-                ),
+                EntryStatus::Unreadable { reason } => Some(unreadable(role, &e.path, reason, vec![loc])),
             }
         }
         Side::Missing { path, server_path, at } => {
@@ -500,10 +493,7 @@ fn side_problem(catalog: &Catalog, side: &Side, role: &str) -> Option<Finding> {
             let mut locs = Vec::new();
             locs.extend(at.clone());
             locs.push(Location::file(path).with_server_path(server_path.clone()));
-            Some(
-                Finding::new(Code::Unreadable, format!("the {role} file {path} cannot be read: {reason}"), locs)
-                    .with_hint("check the path and its permissions"),
-            )
+            Some(unreadable(role, path, reason, locs))
         }
         Side::Unresolvable { text, reason, at } => Some(Finding::new(
             Code::Unsupported,
@@ -511,6 +501,11 @@ fn side_problem(catalog: &Catalog, side: &Side, role: &str) -> Option<Finding> {
             at.iter().cloned().collect(),
         )),
     }
+}
+
+fn unreadable(role: &str, path: &str, reason: &str, locations: Vec<Location>) -> Finding {
+    Finding::new(Code::Unreadable, format!("the {role} file {path} cannot be read: {reason}"), locations)
+        .with_hint("check the path and its permissions")
 }
 
 fn missing(role: &str, path: &str, target: Option<&Path>, locations: Vec<Location>) -> Finding {
