@@ -37,10 +37,9 @@ pub fn check(cfg: &CheckConfig) -> Result<Report, Error> {
         cert_for_key_elsewhere: Vec::new(),
     };
     let clock = Clock { now: cfg.common.now, warn_days: cfg.common.warn_days };
-    let (pair_report, mut findings) = verify_one(&catalog, &pair, &clock);
     // File modes are a property of where a key is deployed, which `scan` audits;
     // `check` answers only whether the two files belong together and are healthy.
-    findings.retain(|f| f.code != Code::KeyPermissions);
+    let (pair_report, findings) = verify_one(&catalog, &pair, &clock, Modes::Ignore);
     let mut report = Report { pairs: vec![pair_report], findings, ..Report::default() };
     add_parse_findings(&catalog, &mut report);
     count_material(&catalog, &mut report);
@@ -212,7 +211,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     report.findings.extend(pairing.findings);
     let clock = Clock { now: cfg.common.now, warn_days: cfg.common.warn_days };
     let verified: Vec<(PairReport, Vec<Finding>)> =
-        pairing.pairs.par_iter().map(|p| verify_one(&catalog, p, &clock)).collect();
+        pairing.pairs.par_iter().map(|p| verify_one(&catalog, p, &clock, Modes::Audit)).collect();
     for (pr, findings) in verified {
         report.pairs.push(pr);
         report.findings.extend(findings);
@@ -334,7 +333,14 @@ fn resolve_claims(
 
 /// Verify one pair: missing/unreadable sides become findings; otherwise the
 /// key decision and the certificate's health.
-fn verify_one(catalog: &Catalog, pair: &Pair, clock: &Clock) -> (PairReport, Vec<Finding>) {
+/// Whether `verify_one` reports `key-permissions` for the key file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Modes {
+    Audit,
+    Ignore,
+}
+
+fn verify_one(catalog: &Catalog, pair: &Pair, clock: &Clock, modes: Modes) -> (PairReport, Vec<Finding>) {
     let mut findings = Vec::new();
     let cert_ref = side_ref(catalog, &pair.cert);
     let key_ref = side_ref(catalog, &pair.key);
@@ -402,7 +408,7 @@ fn verify_one(catalog: &Catalog, pair: &Pair, clock: &Clock) -> (PairReport, Vec
         findings.extend(verify::cert_health(&material, &pair.names, clock));
     }
     at_config_line(&mut findings, &pair.origin);
-    if let Side::File { file, .. } = &pair.key {
+    if let (Modes::Audit, Side::File { file, .. }) = (modes, &pair.key) {
         if let EntryStatus::Parsed { meta: Some(meta), parsed } = &catalog.entries[*file].status {
             if parsed.has_key_material() {
                 if let Some(f) = verify::key_permissions(&parsed.source, meta) {
