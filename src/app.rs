@@ -4,7 +4,7 @@
 //! and exit codes are `main.rs`'s business.
 
 use crate::config::{CheckConfig, Common, ScanConfig};
-use crate::discover::{self, Looked, ReadOutcome};
+use crate::discover::{self, Looked, ReadOutcome, WalkedFile};
 use crate::error::Error;
 use crate::finding::{Code, Finding, Location};
 use crate::pair::{self, Catalog, CatalogEntry, ConfiguredPair, EntryStatus, FileId, Origin, Pair, Side};
@@ -109,61 +109,86 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, Error> {
 /// One walked file after reading and parsing: a catalogue entry, or a config's path and bytes.
 type Seen = (Option<CatalogEntry>, Option<(PathBuf, Vec<u8>)>);
 
+/// Read, sniff and parse one walked file. The entry's `real_path` holds the
+/// file actually read (links resolved); the caller canonicalises it, or drops
+/// it when the walk saw no links.
+fn look_and_parse(f: &WalkedFile, cap: u64, map: &PathMap, passphrases: &[Vec<u8>]) -> Seen {
+    if f.skip_content {
+        return (None, None);
+    }
+    let (looked, real) = discover::look_walked(f, cap, map, &servers::looks_like_config);
+    // Most walked files are nothing to keymatch: return before any allocation.
+    if matches!(looked, Looked::Nothing) || matches!(looked, Looked::Missing { .. }) && !f.is_symlink {
+        return (None, None);
+    }
+    let display = paths::display(&f.path);
+    let status = match looked {
+        Looked::Material { bytes, meta } => EntryStatus::Parsed {
+            parsed: parse::parse_bytes(&bytes, Source::new(&display), passphrases),
+            meta: Some(meta),
+        },
+        Looked::Missing { target } if f.is_symlink => EntryStatus::Missing { target },
+        Looked::Unreadable { reason } => EntryStatus::Unreadable { reason },
+        Looked::Config { bytes } => return (None, Some((f.path.clone(), bytes))),
+        Looked::Missing { .. } | Looked::Nothing => return (None, None),
+    };
+    let entry = CatalogEntry {
+        path: display,
+        server_path: None,
+        fs_path: Some(f.path.clone()),
+        is_symlink: f.is_symlink,
+        real_path: real,
+        status,
+    };
+    (Some(entry), None)
+}
+
 fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     let cap = cfg.discover.max_file_size;
     let map = &cfg.map;
     let passphrases = &cfg.common.passphrases;
     let progress = Progress::new(cfg.progress);
 
-    // discover: walk, then read (only what may matter) and sniff in parallel.
+    // discover: the walk runs on its own thread and streams files to the
+    // workers, which read (only what may matter), sniff and parse in parallel
+    // while the walk goes on. Results are sorted by path afterwards, so the
+    // output does not depend on which worker took which file.
     let roots: Vec<PathBuf> = cfg.paths.iter().filter(|p| *p != Path::new("-")).cloned().collect();
-    let walk = discover::walk(&roots, &cfg.discover);
-    progress.set_len(walk.files.len());
+    let phases = PhaseTimes::from_env();
+    let (walk_findings, mut seen) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<WalkedFile>(4096);
+        let walker = scope.spawn(move || discover::walk::walk_each(&roots, &cfg.discover, &mut |f| _ = tx.send(f)));
+        let seen: Vec<(WalkedFile, Seen)> = rx
+            .into_iter()
+            .par_bridge()
+            .map(|f| {
+                let seen = look_and_parse(&f, cap, map, passphrases);
+                progress.inc();
+                (f, seen)
+            })
+            .collect();
+        (walker.join().unwrap_or_default(), seen)
+    });
+    phases.mark("walk+read+parse");
+    seen.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    seen.dedup_by(|a, b| a.0.path == b.0.path);
     // A link and its target are one file: know it when the walk saw links.
-    let any_links = walk.files.iter().any(|f| f.is_symlink);
+    if seen.iter().any(|(f, _)| f.is_symlink) {
+        seen.par_iter_mut().for_each(|(_, (entry, _))| {
+            if let Some(e) = entry {
+                e.real_path = e.real_path.take().and_then(|r| std::fs::canonicalize(r).ok());
+            }
+        });
+    } else {
+        seen.iter_mut().for_each(|(_, (entry, _))| entry.iter_mut().for_each(|e| e.real_path = None));
+    }
 
     let mut report = Report::default();
-    report.findings.extend(walk.findings);
-    report.summary.files = walk.files.len();
-
-    // Read and parse in one parallel pass, so a file's bytes are dropped as
-    // soon as it is parsed; configs are kept whole for the dialects.
-    let seen: Vec<Seen> = walk
-        .files
-        .par_iter()
-        .map(|f| {
-            let (looked, real) = discover::look_walked(f, cap, map, &servers::looks_like_config);
-            progress.inc();
-            // Most walked files are nothing to keymatch: return before any allocation.
-            if matches!(looked, Looked::Nothing) || matches!(looked, Looked::Missing { .. }) && !f.is_symlink {
-                return (None, None);
-            }
-            let display = paths::display(&f.path);
-            let status = match looked {
-                Looked::Material { bytes, meta } => EntryStatus::Parsed {
-                    parsed: parse::parse_bytes(&bytes, Source::new(&display), passphrases),
-                    meta: Some(meta),
-                },
-                Looked::Missing { target } if f.is_symlink => EntryStatus::Missing { target },
-                Looked::Unreadable { reason } => EntryStatus::Unreadable { reason },
-                Looked::Config { bytes } => return (None, Some((f.path.clone(), bytes))),
-                Looked::Missing { .. } | Looked::Nothing => return (None, None),
-            };
-            let real_path = if any_links { real.as_ref().and_then(|r| std::fs::canonicalize(r).ok()) } else { None };
-            let entry = CatalogEntry {
-                path: display,
-                server_path: None,
-                fs_path: Some(f.path.clone()),
-                is_symlink: f.is_symlink,
-                real_path,
-                status,
-            };
-            (Some(entry), None)
-        })
-        .collect();
+    report.findings.extend(walk_findings);
+    report.summary.files = seen.len();
     let mut entries = Vec::new();
     let mut config_files = Vec::new();
-    for (entry, config) in seen {
+    for (_, (entry, config)) in seen {
         entries.extend(entry);
         config_files.extend(config);
     }
@@ -204,11 +229,14 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     let ctx = ServerContext { map, read: &read };
     let (claims, config_findings) = servers::find_claims(&configs, &ctx);
     report.findings.extend(config_findings);
+    phases.mark("configs");
     let configured = resolve_claims(&mut catalog, claims, cfg, passphrases);
+    phases.mark("resolve");
 
     // pair, then verify every pair in parallel.
     let pairing = pair::pair_all(&catalog, configured);
     report.findings.extend(pairing.findings);
+    phases.mark("pair");
     let clock = Clock { now: cfg.common.now, warn_days: cfg.common.warn_days };
     let verified: Vec<(PairReport, Vec<Finding>)> =
         pairing.pairs.par_iter().map(|p| verify_one(&catalog, p, &clock, Modes::Audit)).collect();
@@ -216,6 +244,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
         report.pairs.push(pr);
         report.findings.extend(findings);
     }
+    phases.mark("verify");
     add_parse_findings(&catalog, &mut report);
     count_material(&catalog, &mut report);
     progress.finish();
@@ -551,6 +580,21 @@ fn finish(mut report: Report, common: &Common) -> Result<Report, Error> {
     Ok(report)
 }
 
+/// `KEYMATCH_PHASE_TIMES=1`: print the time since the scan started at the end
+/// of each pipeline phase on standard error, for benchmarking (benches/README.md).
+struct PhaseTimes(Option<std::time::Instant>);
+
+impl PhaseTimes {
+    fn from_env() -> PhaseTimes {
+        PhaseTimes(std::env::var_os("KEYMATCH_PHASE_TIMES").map(|_| std::time::Instant::now()))
+    }
+    fn mark(&self, phase: &str) {
+        if let Some(start) = self.0 {
+            eprintln!("keymatch: {phase} done at {:.1} ms", start.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+}
+
 /// Scan progress on standard error, shown only for scans longer than about half a second.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
@@ -562,17 +606,12 @@ impl Progress {
         let bar = enabled.then(|| {
             let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} reading {pos}/{len} files {elapsed}")
+                indicatif::ProgressStyle::with_template("{spinner} read {pos} files {elapsed}")
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             bar
         });
         Progress { bar, start: std::time::Instant::now() }
-    }
-    fn set_len(&self, n: usize) {
-        if let Some(b) = &self.bar {
-            b.set_length(n as u64);
-        }
     }
     fn inc(&self) {
         if let Some(b) = &self.bar {

@@ -45,6 +45,9 @@ pub struct WalkedFile {
     pub is_symlink: bool,
     /// True when the walk saw a regular file (no link to resolve first).
     pub is_regular: bool,
+    /// Counted but not opened: its name says it is no certificate or key
+    /// (see [`walk::may_hold_material`]).
+    pub skip_content: bool,
 }
 
 /// The walk's result: the files, plus notes (symlink loops, unreadable dirs).

@@ -25,18 +25,35 @@ pub fn compile_excludes(globs: &[String]) -> Result<GlobSet, String> {
 /// Walk every root; files (regular, symlinks that are not to directories,
 /// FIFOs, sockets, devices) sorted by path, without duplicates.
 pub fn walk(roots: &[PathBuf], opts: &DiscoverOptions) -> Walk {
-    // Invalid globs were refused before the scan started (`compile_excludes`).
-    let excludes = compile_excludes(&opts.excludes).unwrap_or_else(|_| GlobSet::empty());
-    let mut out = Walk::default();
-    for root in roots {
-        walk_one(root, opts.follow, &excludes, &mut out);
-    }
+    let mut files = Vec::new();
+    let findings = walk_each(roots, opts, &mut |f| files.push(f));
+    let mut out = Walk { files, findings };
     out.files.sort_by(|a, b| a.path.cmp(&b.path));
     out.files.dedup_by(|a, b| a.path == b.path);
     out
 }
 
-fn walk_one(root: &Path, follow: bool, excludes: &GlobSet, out: &mut Walk) {
+/// Walk every root and hand each file to `on_file` as soon as it is seen, in
+/// walk order (sorted within each directory; a file under two roots comes
+/// twice): the scan reads files while the walk goes on. Returns the walk's
+/// notes (symlink loops, directories that cannot be read).
+pub fn walk_each(roots: &[PathBuf], opts: &DiscoverOptions, on_file: &mut dyn FnMut(WalkedFile)) -> Vec<Finding> {
+    // Invalid globs were refused before the scan started (`compile_excludes`).
+    let excludes = compile_excludes(&opts.excludes).unwrap_or_else(|_| GlobSet::empty());
+    let mut findings = Vec::new();
+    for root in roots {
+        walk_one(root, opts.follow, &excludes, on_file, &mut findings);
+    }
+    findings
+}
+
+fn walk_one(
+    root: &Path,
+    follow: bool,
+    excludes: &GlobSet,
+    on_file: &mut dyn FnMut(WalkedFile),
+    findings: &mut Vec<Finding>,
+) {
     let excluded = |path: &Path| -> bool {
         if excludes.is_empty() {
             return false;
@@ -54,7 +71,7 @@ fn walk_one(root: &Path, follow: bool, excludes: &GlobSet, out: &mut Walk) {
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
-                walk_error(&err, root, &mut loops_seen, out);
+                walk_error(&err, root, &mut loops_seen, on_file, findings);
                 continue;
             }
         };
@@ -67,16 +84,51 @@ fn walk_one(root: &Path, follow: bool, excludes: &GlobSet, out: &mut Walk) {
             // A directory symlink: not descended without --follow.
             continue;
         }
-        out.files.push(WalkedFile { path: shown(root, entry.path()), is_symlink, is_regular: ft.is_file() });
+        // A root named on the command line is always read; below it, logs,
+        // archives, images, libraries and databases are counted, not opened.
+        let skip_content = ft.is_file() && entry.depth() > 0 && !may_hold_material(entry.file_name());
+        on_file(WalkedFile { path: shown(root, entry.path()), is_symlink, is_regular: ft.is_file(), skip_content });
     }
 }
 
-fn walk_error(err: &walkdir::Error, root: &Path, loops_seen: &mut HashSet<PathBuf>, out: &mut Walk) {
+/// False for names that are obviously not certificates or keys: logs (also
+/// rotated: `x.log.3`), compressed files and archives, images, media and fonts,
+/// compiled objects and shared libraries (`libx.so.1.2`), databases, pid and
+/// lock files. Servers load none of these as TLS material, and skipping them
+/// unopened is most of what keeps a scan below the cost of reading the tree.
+/// Everything else (no extension, `.txt`, `.bin`, `.bak`, source, configs) is sniffed.
+pub fn may_hold_material(name: &std::ffi::OsStr) -> bool {
+    const NOT_MATERIAL: &[&str] = &[
+        "log", "gz", "tgz", "bz2", "tbz2", "xz", "txz", "zst", "lz4", "lzma", "zip", "7z", "rar", "tar", "jar", "war",
+        "ear", "whl", "deb", "rpm", "iso", "png", "jpg", "jpeg", "gif", "webp", "ico", "bmp", "tif", "tiff", "mp3",
+        "mp4", "ogg", "wav", "flac", "avi", "mkv", "mov", "webm", "woff", "woff2", "ttf", "otf", "eot", "pdf", "so",
+        "dll", "dylib", "exe", "o", "a", "class", "pyc", "pyo", "wasm", "rlib", "db", "sqlite", "sqlite3", "pid",
+        "lock",
+    ];
+    let name = name.as_encoded_bytes();
+    let mut parts = name.split(|&b| b == b'.');
+    let _stem = parts.next();
+    // Trailing numeric parts are rotations or versions: `syslog.log.1`, `libssl.so.3.0.2`.
+    let exts: Vec<&[u8]> = parts.collect();
+    let ext = exts.iter().rev().find(|e| !e.is_empty() && !e.iter().all(u8::is_ascii_digit));
+    match ext {
+        Some(ext) => !NOT_MATERIAL.iter().any(|n| ext.eq_ignore_ascii_case(n.as_bytes())),
+        None => true,
+    }
+}
+
+fn walk_error(
+    err: &walkdir::Error,
+    root: &Path,
+    loops_seen: &mut HashSet<PathBuf>,
+    on_file: &mut dyn FnMut(WalkedFile),
+    findings: &mut Vec<Finding>,
+) {
     let Some(path) = err.path() else { return };
     if let Some(ancestor) = err.loop_ancestor() {
         if loops_seen.insert(path.to_path_buf()) {
             let shown_path = paths::display(&shown(root, path));
-            out.findings.push(
+            findings.push(
                 Finding::new(
                     Code::Unreadable,
                     format!(
@@ -93,12 +145,12 @@ fn walk_error(err: &walkdir::Error, root: &Path, loops_seen: &mut HashSet<PathBu
     }
     // With --follow a dangling link is an error for walkdir; it is still a file entry.
     if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-        out.files.push(WalkedFile { path: shown(root, path), is_symlink: true, is_regular: false });
+        on_file(WalkedFile { path: shown(root, path), is_symlink: true, is_regular: false, skip_content: false });
         return;
     }
     let shown_path = paths::display(&shown(root, path));
     let reason = err.io_error().map(|e| e.to_string()).unwrap_or_else(|| err.to_string());
-    out.findings.push(
+    findings.push(
         Finding::new(
             Code::Unreadable,
             format!("the directory {shown_path} cannot be read ({reason}); what it holds was not scanned"),
@@ -168,5 +220,30 @@ mod tests {
         assert!(w.findings.iter().all(|f| f.code == Code::Unreadable && f.severity == Severity::Note));
         let no_follow = walk(&[d.to_path_buf()], &DiscoverOptions::default());
         assert_eq!(names(&no_follow, d), ["real/sub/f.pem"]);
+    }
+
+    #[test]
+    fn logs_archives_images_and_libraries_are_counted_not_opened() {
+        for name in
+            ["syslog.log", "app.log.3", "x.tar.gz", "libssl.so.3", "libz.so.1.2.13", "a.PNG", "cert9.db", "app.jar"]
+        {
+            assert!(!may_hold_material(name.as_ref()), "{name}");
+        }
+        for name in
+            ["server.key", "fullchain.pem", "tls.crt", "key.txt", "blob.bin", "privkey", "site.key.1", "a.log.pem"]
+        {
+            assert!(may_hold_material(name.as_ref()), "{name}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::write(d.join("debug.log"), b"-----BEGIN PRIVATE KEY-----").unwrap();
+        fs::write(d.join("debug.pem"), b"-----BEGIN PRIVATE KEY-----").unwrap();
+        let w = walk(&[d.to_path_buf()], &DiscoverOptions::default());
+        let skipped: Vec<bool> = w.files.iter().map(|f| f.skip_content).collect();
+        assert_eq!(names(&w, d), ["debug.log", "debug.pem"]);
+        assert_eq!(skipped, [true, false]);
+        // A file named on the command line is always read.
+        let named = walk(&[d.join("debug.log")], &DiscoverOptions::default());
+        assert!(!named.files[0].skip_content);
     }
 }

@@ -212,15 +212,19 @@ pub fn looks_like_config(path: &Path, head: &[u8]) -> bool {
 /// Names and directories server configs have: everything else is not decoded at all.
 /// Templates and examples (`/usr/share/…`, `doc/`, `examples/`) are not what a server loads.
 fn candidate_path(path: &Path) -> bool {
-    let comps: Vec<String> = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-    let template = comps
-        .windows(2)
-        .any(|w| w.first().is_some_and(|a| a == "usr") && w.get(1).is_some_and(|b| b == "share"))
-        || comps.iter().any(|c| matches!(c.as_str(), "doc" | "docs" | "examples" | "example" | "samples" | "sample"));
-    if template {
-        return false;
+    // Runs for every walked file: compare borrowed components, allocate nothing.
+    let mut previous_was_usr = false;
+    for c in path.components() {
+        let c = c.as_os_str();
+        if previous_was_usr && c == "share" {
+            return false;
+        }
+        if ["doc", "docs", "examples", "example", "samples", "sample"].iter().any(|t| c == *t) {
+            return false;
+        }
+        previous_was_usr = c == "usr";
     }
-    let name = file_name(path);
+    let name = path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default();
     const EXT: &[&str] = &[".conf", ".cf", ".cfg", ".yaml", ".yml", ".json", ".toml", ".ext", ".ovpn", ".cnf"];
     const DIRS: &[&str] = &[
         "nginx",
@@ -236,9 +240,9 @@ fn candidate_path(path: &Path) -> bool {
         "conf-enabled",
     ];
     path == Path::new("-")
-        || EXT.iter().any(|e| name.ends_with(e))
-        || name == "Caddyfile"
-        || name.starts_with("kubeconfig")
+        || EXT.iter().any(|e| name.ends_with(e.as_bytes()))
+        || name == b"Caddyfile"
+        || name.starts_with(b"kubeconfig")
         || path.components().any(|c| DIRS.iter().any(|d| c.as_os_str() == *d))
 }
 
