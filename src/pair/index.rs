@@ -153,8 +153,11 @@ fn classify(id: FileId, entry: &CatalogEntry) -> FileInfo<'_> {
 }
 
 /// Public key → the files holding it, as a private key and as a certificate.
-struct Index<'f> {
+/// Built once per scan; only supported keys are indexed.
+pub(crate) struct Index<'f> {
     keys: HashMap<&'f PublicKey, Vec<FileId>>,
+    /// First private keys only.
+    first_keys: HashMap<&'f PublicKey, Vec<FileId>>,
     /// First certificates only.
     leaves: HashMap<&'f PublicKey, Vec<FileId>>,
     /// Any certificate in any file.
@@ -164,9 +167,10 @@ struct Index<'f> {
 }
 
 impl<'f> Index<'f> {
-    fn new(files: &'f Files<'_>) -> Index<'f> {
+    pub(crate) fn new(files: &'f Files<'_>) -> Index<'f> {
         let mut idx = Index {
             keys: HashMap::new(),
+            first_keys: HashMap::new(),
             leaves: HashMap::new(),
             any_cert: HashSet::new(),
             cert_files: HashMap::new(),
@@ -176,6 +180,9 @@ impl<'f> Index<'f> {
                 if k.is_supported() {
                     idx.keys.entry(k).or_default().push(f.id);
                 }
+            }
+            if let Some(&k) = f.key_publics.first().filter(|k| k.is_supported()) {
+                idx.first_keys.entry(k).or_default().push(f.id);
             }
             if let Some((pk, _)) = f.leaf {
                 if pk.is_supported() {
@@ -197,8 +204,7 @@ impl<'f> Index<'f> {
 /// Step 4: every key file not yet paired pairs with every unpaired
 /// certificate file holding a certificate with its public key (normally the
 /// first; a later one makes verify report `chain-order`).
-pub(crate) fn pair_by_index(files: &Files<'_>, state: &mut State) {
-    let idx = Index::new(files);
+pub(crate) fn pair_by_index(files: &Files<'_>, idx: &Index<'_>, state: &mut State) {
     let mut new_pairs = Vec::new();
     for key in files.eligible().filter(|f| f.is_key_file() && !state.used[f.id]) {
         let Some(&pk) = key.key_publics.first() else { continue };
@@ -218,7 +224,7 @@ pub(crate) fn pair_by_index(files: &Files<'_>, state: &mut State) {
 
 /// For a pair of two different files whose keys differ: which other files hold
 /// the key for this certificate, and the certificate for this key.
-pub(crate) fn fill_hints(files: &Files<'_>, pair: &mut Pair) {
+pub(crate) fn fill_hints(files: &Files<'_>, idx: &Index<'_>, pair: &mut Pair) {
     let (Side::File { file: cert_id, .. }, Side::File { file: key_id, .. }) = (&pair.cert, &pair.key) else {
         return;
     };
@@ -231,25 +237,23 @@ pub(crate) fn fill_hints(files: &Files<'_>, pair: &mut Pair) {
     if leaf.is_some() && leaf == key_pub {
         return;
     }
+    let holding = |map: &HashMap<&PublicKey, Vec<FileId>>, pk: &PublicKey| -> Vec<FileId> {
+        map.get(pk).cloned().unwrap_or_default()
+    };
     if let Some(leaf) = leaf {
-        pair.key_for_cert_elsewhere =
-            nearest(files, cert, key.group, |f| f.key_publics.first().is_some_and(|k| *k == leaf));
+        pair.key_for_cert_elsewhere = nearest(files, cert, key.group, &holding(&idx.first_keys, leaf));
     }
     if let Some(kp) = key_pub {
-        pair.cert_for_key_elsewhere = nearest(files, key, cert.group, |f| f.leaf.is_some_and(|(pk, _)| pk == kp));
+        pair.cert_for_key_elsewhere = nearest(files, key, cert.group, &holding(&idx.leaves, kp));
     }
 }
 
-/// Up to [`MAX_HINTS`] files (one per alias group, never `exclude_group`)
-/// matching `pred`, those in `near`'s directory first, then by path.
-fn nearest(
-    files: &Files<'_>,
-    near: &FileInfo<'_>,
-    exclude_group: usize,
-    pred: impl Fn(&FileInfo<'_>) -> bool,
-) -> Vec<Location> {
+/// Up to [`MAX_HINTS`] of the files `candidates` (one per alias group, never
+/// `exclude_group`), those in `near`'s directory first, then by path.
+fn nearest(files: &Files<'_>, near: &FileInfo<'_>, exclude_group: usize, candidates: &[FileId]) -> Vec<Location> {
     let mut by_group: BTreeMap<usize, &FileInfo<'_>> = BTreeMap::new();
-    for f in files.all.iter().filter(|f| f.group != exclude_group && f.entry.fs_path.is_some() && pred(f)) {
+    let found = candidates.iter().filter_map(|&id| files.get(id));
+    for f in found.filter(|f| f.group != exclude_group && f.entry.fs_path.is_some()) {
         by_group
             .entry(f.group)
             .and_modify(|g| {
@@ -268,8 +272,7 @@ fn nearest(
 /// certificate in the scan carries. `orphan-cert`: a file whose first
 /// certificate is a leaf (not a CA), in no pair, whose public key no private
 /// key in the scan carries.
-pub(crate) fn orphans(files: &Files<'_>, used: &[bool]) -> Vec<Finding> {
-    let idx = Index::new(files);
+pub(crate) fn orphans(files: &Files<'_>, idx: &Index<'_>, used: &[bool]) -> Vec<Finding> {
     let mut group_used: HashSet<usize> = HashSet::new();
     for f in &files.all {
         if used.get(f.id).copied().unwrap_or(false) {

@@ -171,14 +171,15 @@ pub fn pair_all(catalog: &Catalog, configured: Vec<ConfiguredPair>) -> Pairing {
     // 3. Layouts, most specific first.
     layouts::pair_layouts(&files, &mut state);
     // 4. The fingerprint index, for keys still alone.
-    index::pair_by_index(&files, &mut state);
+    let idx = index::Index::new(&files);
+    index::pair_by_index(&files, &idx, &mut state);
 
     let mut pairs = state.pairs;
     for p in &mut pairs {
-        index::fill_hints(&files, p);
+        index::fill_hints(&files, &idx, p);
     }
     let mut findings = state.findings;
-    findings.extend(index::orphans(&files, &state.used));
+    findings.extend(index::orphans(&files, &idx, &state.used));
     Pairing { pairs, findings }
 }
 

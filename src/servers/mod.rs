@@ -569,9 +569,9 @@ pub fn has_component(path: &Path, names: &[&str]) -> bool {
     path.components().any(|c| names.iter().any(|n| c.as_os_str() == *n))
 }
 
-/// The file name, lossy.
-pub fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+/// The file name; "" when there is none or it is not UTF-8 (no server config is named so).
+pub fn file_name(path: &Path) -> &str {
+    path.file_name().and_then(|n| n.to_str()).unwrap_or_default()
 }
 
 fn has_glob(s: &str) -> bool {

@@ -86,7 +86,7 @@ impl Dialect for Openvpn {
         cx.push(Claim {
             dialect: "openvpn",
             config: file.at(line, cx.ctx.map),
-            context: Some(super::file_name(&file.local)),
+            context: file.local.file_name().map(|n| n.to_string_lossy().into_owned()),
             cert,
             key,
             chain: None,
