@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 /// `keymatch check CERT [KEY]`.
 pub fn check(cfg: &CheckConfig) -> Result<Report, Error> {
@@ -39,7 +40,7 @@ pub fn check(cfg: &CheckConfig) -> Result<Report, Error> {
     let clock = Clock { now: cfg.common.now, warn_days: cfg.common.warn_days };
     // File modes are a property of where a key is deployed, which `scan` audits;
     // `check` answers only whether the two files belong together and are healthy.
-    let (pair_report, findings) = verify_one(&catalog, &pair, &clock, Modes::Ignore);
+    let (pair_report, findings) = verify_one(&catalog, &pair, &clock, Modes::Ignore, &VerifyMemo::default());
     let mut report = Report { pairs: vec![pair_report], findings, ..Report::default() };
     add_parse_findings(&catalog, &mut report);
     count_material(&catalog, &mut report);
@@ -238,8 +239,9 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     report.findings.extend(pairing.findings);
     phases.mark("pair");
     let clock = Clock { now: cfg.common.now, warn_days: cfg.common.warn_days };
+    let memo = VerifyMemo::default();
     let verified: Vec<(PairReport, Vec<Finding>)> =
-        pairing.pairs.par_iter().map(|p| verify_one(&catalog, p, &clock, Modes::Audit)).collect();
+        pairing.pairs.par_iter().map(|p| verify_one(&catalog, p, &clock, Modes::Audit, &memo)).collect();
     for (pr, findings) in verified {
         report.pairs.push(pr);
         report.findings.extend(findings);
@@ -360,8 +362,6 @@ fn resolve_claims(
         .collect()
 }
 
-/// Verify one pair: missing/unreadable sides become findings; otherwise the
-/// key decision and the certificate's health.
 /// Whether `verify_one` reports `key-permissions` for the key file.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Modes {
@@ -369,7 +369,41 @@ enum Modes {
     Ignore,
 }
 
-fn verify_one(catalog: &Catalog, pair: &Pair, clock: &Clock, modes: Modes) -> (PairReport, Vec<Finding>) {
+/// The files (and items) a pair's verification reads, and the names it checks.
+type MaterialKey = (Option<(FileId, Option<usize>)>, Option<(FileId, Option<usize>)>, Option<FileId>, Vec<String>);
+/// A pair's key decision and its certificate's health findings.
+type Verified = (verify::PairOutcome, Vec<Finding>);
+
+/// Pairs that name the same files — a wildcard certificate in a thousand
+/// vhosts — are verified once: the key decision and the certificate's health
+/// are computed for the first and shared (cloned) by the others; each pair
+/// still gets its own report, config locations and hints. Keyed by catalogue
+/// files, never by key bytes: two files holding the same key are two checks.
+#[derive(Default)]
+struct VerifyMemo {
+    done: std::sync::Mutex<HashMap<MaterialKey, Arc<OnceLock<Verified>>>>,
+}
+
+impl VerifyMemo {
+    fn get(&self, key: MaterialKey, compute: impl FnOnce() -> Verified) -> Verified {
+        // Take the slot under the lock, compute outside it: other pairs go on in parallel.
+        let slot = match self.done.lock() {
+            Ok(mut done) => done.entry(key).or_default().clone(),
+            Err(_) => return compute(),
+        };
+        slot.get_or_init(compute).clone()
+    }
+}
+
+/// Verify one pair: missing/unreadable sides become findings; otherwise the
+/// key decision and the certificate's health (through `memo`).
+fn verify_one(
+    catalog: &Catalog,
+    pair: &Pair,
+    clock: &Clock,
+    modes: Modes,
+    memo: &VerifyMemo,
+) -> (PairReport, Vec<Finding>) {
     let mut findings = Vec::new();
     let cert_ref = side_ref(catalog, &pair.cert);
     let key_ref = side_ref(catalog, &pair.key);
@@ -413,7 +447,20 @@ fn verify_one(catalog: &Catalog, pair: &Pair, clock: &Clock, modes: Modes) -> (P
         key_file: file_of(&pair.key),
         chain_file: pair.chain.as_ref().and_then(file_of).map(|(p, _)| p),
     };
-    let outcome = verify::verify_pair(&material, clock);
+    let file_key = |s: &Side| match s {
+        Side::File { file, item } => Some((*file, *item)),
+        _ => None,
+    };
+    let key = (file_key(&pair.cert), file_key(&pair.key), pair.chain.as_ref().and_then(file_key).map(|(f, _)| f));
+    let (outcome, health) = memo.get((key.0, key.1, key.2, pair.names.clone()), || {
+        let outcome = verify::verify_pair(&material, clock);
+        let health = if matches!(outcome.verdict, Verdict::Match | Verdict::Mismatch | Verdict::KeyCorrupt) {
+            verify::cert_health(&material, &pair.names, clock)
+        } else {
+            Vec::new()
+        };
+        (outcome, health)
+    });
     report.verdict = outcome.verdict;
     report.algorithm = outcome.algorithm.clone();
     report.fingerprint = outcome.cert_fingerprint.clone();
@@ -433,9 +480,7 @@ fn verify_one(catalog: &Catalog, pair: &Pair, clock: &Clock, modes: Modes) -> (P
         add_elsewhere_hints(&mut outcome_findings, pair);
     }
     findings.extend(outcome_findings);
-    if matches!(outcome.verdict, Verdict::Match | Verdict::Mismatch | Verdict::KeyCorrupt) {
-        findings.extend(verify::cert_health(&material, &pair.names, clock));
-    }
+    findings.extend(health);
     at_config_line(&mut findings, &pair.origin);
     if let (Modes::Audit, Side::File { file, .. }) = (modes, &pair.key) {
         if let EntryStatus::Parsed { meta: Some(meta), parsed } = &catalog.entries[*file].status {

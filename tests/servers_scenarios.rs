@@ -162,3 +162,33 @@ fn a_repository_layout_with_map() {
     );
     assert_eq!(exit, 1);
 }
+
+#[test]
+fn vhosts_sharing_files_are_each_reported_at_their_own_line() {
+    // 40 server blocks on one wrong pair and 40 on one right pair: the pairs
+    // share files (verified once), yet each wrong vhost gets its own finding.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/servers/nginx-swapped/etc/ssl");
+    std::fs::create_dir_all(dir.path().join("etc/nginx")).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join("etc/ssl")).expect("mkdir");
+    for f in ["shop.pem", "shop.key", "blog.key"] {
+        std::fs::copy(src.join(f), dir.path().join("etc/ssl").join(f)).expect("copy");
+    }
+    let mut conf = String::from("events {}\nhttp {\n");
+    for i in 0..80 {
+        let key = if i % 2 == 0 { "blog.key" } else { "shop.key" };
+        conf.push_str(&format!(
+            "server {{ listen 443 ssl; server_name shop.example; ssl_certificate /etc/ssl/shop.pem; ssl_certificate_key /etc/ssl/{key}; }}\n"
+        ));
+    }
+    conf.push_str("}\n");
+    std::fs::write(dir.path().join("etc/nginx/nginx.conf"), conf).expect("write");
+    let (findings, exit) = run(dir.path(), &[dir.path().display().to_string()], None);
+    let mut expected: Vec<String> =
+        (0..80).step_by(2).map(|i| format!("key-mismatch etc/nginx/nginx.conf:{}", i + 3)).collect();
+    expected.sort();
+    let mut mismatches: Vec<String> = findings.into_iter().filter(|f| f.starts_with("key-mismatch")).collect();
+    mismatches.sort();
+    assert_eq!(mismatches, expected);
+    assert_eq!(exit, 1);
+}
