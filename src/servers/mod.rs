@@ -249,24 +249,33 @@ fn candidate_path(path: &Path) -> bool {
 /// The claims of all configs among `files` (path, content), plus findings
 /// about the configs themselves (notes for unresolvable paths, …).
 pub fn find_claims(files: &[(PathBuf, &[u8])], ctx: &ServerContext<'_>) -> (Vec<Claim>, Vec<Finding>) {
+    use rayon::prelude::*;
+    let decoded: Vec<(&PathBuf, String)> = files.par_iter().map(|(p, b)| (p, decode(b))).collect();
+    // Dialects read their configs independently, in parallel; their results are
+    // joined in registration order, so the output does not depend on timing.
+    let per_dialect: Vec<(Vec<Claim>, Vec<Finding>)> = dialects()
+        .par_iter()
+        .map(|d| {
+            let mut cx = Cx {
+                ctx,
+                claims: Vec::new(),
+                findings: Vec::new(),
+                visited: HashSet::new(),
+                budget: INCLUDE_BUDGET,
+                stack: Vec::new(),
+            };
+            let mut mine: Vec<(&PathBuf, String)> =
+                decoded.iter().filter(|(p, text)| d.recognises(p, text)).map(|(p, t)| (*p, t.clone())).collect();
+            mine.sort_by(|a, b| a.0.cmp(b.0));
+            d.read_all(&mine, &mut cx);
+            (dedupe(cx.claims), cx.findings)
+        })
+        .collect();
     let mut claims = Vec::new();
     let mut findings = Vec::new();
-    let decoded: Vec<(&PathBuf, String)> = files.iter().map(|(p, b)| (p, decode(b))).collect();
-    for d in dialects() {
-        let mut cx = Cx {
-            ctx,
-            claims: Vec::new(),
-            findings: Vec::new(),
-            visited: HashSet::new(),
-            budget: INCLUDE_BUDGET,
-            stack: Vec::new(),
-        };
-        let mut mine: Vec<(&PathBuf, String)> =
-            decoded.iter().filter(|(p, text)| d.recognises(p, text)).map(|(p, t)| (*p, t.clone())).collect();
-        mine.sort_by(|a, b| a.0.cmp(b.0));
-        d.read_all(&mine, &mut cx);
-        claims.extend(dedupe(cx.claims));
-        findings.extend(cx.findings);
+    for (c, f) in per_dialect {
+        claims.extend(c);
+        findings.extend(f);
     }
     (claims, findings)
 }
