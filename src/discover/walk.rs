@@ -1,4 +1,4 @@
-//! Walking the roots: `walkdir`, sorted, skipping version-control and build
+//! Walking the roots: `walkdir` (callers sort what it finds), skipping version-control and build
 //! directories and `--exclude` globs; directory symlinks are not descended
 //! unless `--follow`, and then loops are reported once and not followed again.
 
@@ -61,7 +61,7 @@ fn walk_one(
         let rel = path.strip_prefix(root).unwrap_or(path);
         excludes.is_match(rel) || path.file_name().is_some_and(|n| excludes.is_match(Path::new(n)))
     };
-    let iter = walkdir::WalkDir::new(root).follow_links(follow).sort_by_file_name().into_iter().filter_entry(|e| {
+    let iter = walkdir::WalkDir::new(root).follow_links(follow).into_iter().filter_entry(|e| {
         e.depth() == 0
             || !(e.file_type().is_dir() && e.file_name().to_str().is_some_and(|n| SKIPPED_DIRS.contains(&n))
                 || excluded(e.path()))
