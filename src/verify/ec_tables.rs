@@ -22,8 +22,12 @@
 //! NIST curves have `NORMALIZE_S = false`); R = identity is invalid; valid iff
 //! r = x(R) mod n. The tests check this path against the crate's verify.
 //!
-//! Tables are built by [`IssuerTable::new`]; keeping them per issuer is the
-//! caller's business.
+//! The cache: a table is built the second time an issuer is seen (the first
+//! time, and for a one-off `keymatch check`, the crate's verify is cheaper than
+//! a table), for at most [`MAX_TABLES`] issuers per process (~56 KiB each for
+//! P-384, ~116 KiB for P-521) and [`MAX_TRACKED`] keys seen once; past those
+//! bounds verification falls back to the crate's verify. One mutex guards the
+//! map for a lookup; a table is built outside it, once, behind a `OnceLock`.
 
 use super::SigCheck;
 use crate::parse::Curve;
@@ -37,6 +41,14 @@ use primeorder::elliptic_curve::{
 use primeorder::{
     array::typenum::Unsigned, LookupTable, PrimeCurveParams, ProjectivePoint, Radix16Decomposition, Radix16Digits,
 };
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+
+/// Issuers that get a table, per process.
+pub const MAX_TABLES: usize = 64;
+/// Issuer keys remembered as seen once (so that a second sighting builds a
+/// table), per process.
+pub const MAX_TRACKED: usize = 1024;
 
 /// The multiples of one point Q: window i holds Q·256^i·{1, …, 8}, for
 /// i = 0 … bytes (one more window than the scalar has bytes, for the carry of
@@ -164,6 +176,83 @@ impl IssuerTable {
             SigCheck::Invalid
         }
     }
+}
+
+/// An issuer key's place in the cache.
+enum Slot {
+    /// Seen once: its signature was checked with the crate's verify.
+    Seen,
+    /// Seen again: its table (`None` inside if the point does not decode),
+    /// built by the first caller that needs it.
+    Table(Arc<OnceLock<Option<IssuerTable>>>),
+}
+
+/// Which issuer keys were seen, and their tables. Bounded by `max_tables`
+/// tables and `max_tracked` keys in all.
+pub struct Cache {
+    slots: HashMap<Curve, HashMap<Box<[u8]>, Slot>>,
+    tracked: usize,
+    tables: usize,
+    max_tracked: usize,
+    max_tables: usize,
+}
+
+impl Cache {
+    pub fn new(max_tracked: usize, max_tables: usize) -> Self {
+        Self { slots: HashMap::new(), tracked: 0, tables: 0, max_tracked, max_tables }
+    }
+
+    /// Record a sighting of the issuer key; its table slot if this is not the
+    /// first one and the bounds allow a table, `None` for the crate's verify.
+    fn sighting(&mut self, curve: Curve, point: &[u8]) -> Option<Arc<OnceLock<Option<IssuerTable>>>> {
+        let slots = self.slots.entry(curve).or_default();
+        match slots.get_mut(point) {
+            Some(Slot::Table(table)) => Some(Arc::clone(table)),
+            Some(slot @ Slot::Seen) if self.tables < self.max_tables => {
+                let table = Arc::new(OnceLock::new());
+                *slot = Slot::Table(Arc::clone(&table));
+                self.tables += 1;
+                Some(table)
+            }
+            Some(Slot::Seen) => None,
+            None => {
+                if self.tracked < self.max_tracked {
+                    slots.insert(point.into(), Slot::Seen);
+                    self.tracked += 1;
+                }
+                None
+            }
+        }
+    }
+
+    /// Verify with the issuer's table, if it has one now (see
+    /// [`Cache::sighting`]); `None`: use the crate's verify.
+    pub fn verify(cache: &Mutex<Self>, curve: Curve, point: &[u8], prehash: &[u8], sig: &[u8]) -> Option<SigCheck> {
+        // A poisoned lock only costs the tables.
+        let slot = cache.lock().ok()?.sighting(curve, point)?;
+        let table = slot.get_or_init(|| IssuerTable::new(curve, point)).as_ref()?;
+        Some(table.verify(prehash, sig))
+    }
+
+    /// Issuers that have a table slot.
+    pub fn tables(&self) -> usize {
+        self.tables
+    }
+}
+
+/// The process's cache.
+static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(|| Mutex::new(Cache::new(MAX_TRACKED, MAX_TABLES)));
+
+/// Verify with the issuer's table from the process's cache; `None` when the
+/// issuer has none (first sighting, bounds reached, point does not decode).
+pub fn verify_cached(curve: Curve, point: &[u8], prehash: &[u8], signature_der: &[u8]) -> Option<SigCheck> {
+    Cache::verify(&CACHE, curve, point, prehash, signature_der)
+}
+
+/// Has the issuer key a table slot in the process's cache?
+#[cfg(test)]
+pub fn has_table(curve: Curve, point: &[u8]) -> bool {
+    CACHE.lock().is_ok_and(|c| matches!(c.slots.get(&curve).and_then(|s| s.get(point)), Some(Slot::Table(_))))
 }
 
 #[cfg(test)]
@@ -375,4 +464,70 @@ mod tests {
     mul!(p256_table_multiples_match_the_crate, p256);
     mul!(p384_table_multiples_match_the_crate, p384);
     mul!(p521_table_multiples_match_the_crate, p521);
+
+    fn signed(seed: &str) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+        let sk = p384::ecdsa::SigningKey::from_slice(&bytes(seed, 48)).expect("secret");
+        let point = sk.verifying_key().to_sec1_point(false).as_bytes().to_vec();
+        let prehash = bytes(&format!("{seed} message"), 48);
+        let sig: p384::ecdsa::Signature = sk.sign_prehash(&prehash).expect("sign");
+        (point, prehash, sig.to_der().as_bytes().to_vec())
+    }
+
+    #[test]
+    fn a_table_is_built_on_the_second_sighting_and_reused() {
+        let cache = Mutex::new(Cache::new(4, 2));
+        let (point, prehash, der) = signed("cache a");
+        let mut bad = prehash.clone();
+        bad[0] ^= 1;
+        let verify = |prehash: &[u8]| Cache::verify(&cache, Curve::P384, &point, prehash, &der);
+        assert_eq!(verify(&prehash), None, "first sighting: the crate's verify");
+        assert_eq!(verify(&prehash), Some(SigCheck::Valid), "second: the table");
+        assert_eq!(verify(&bad), Some(SigCheck::Invalid), "the table checks every signature");
+        assert_eq!(verify(&prehash), Some(SigCheck::Valid));
+        assert_eq!(cache.lock().map(|c| c.tables()).ok(), Some(1));
+        // The same point on another curve is another issuer (and does not decode there).
+        assert_eq!(Cache::verify(&cache, Curve::P256, &point, &prehash, &der), None);
+        assert_eq!(Cache::verify(&cache, Curve::P256, &point, &prehash, &der), None, "no table for a bad point");
+    }
+
+    #[test]
+    fn the_cache_is_bounded() {
+        let cache = Mutex::new(Cache::new(3, 1));
+        let issuers: Vec<_> = ["bound a", "bound b", "bound c", "bound d"].map(signed).into();
+        let verify = |i: usize| {
+            let (point, prehash, der) = &issuers[i];
+            Cache::verify(&cache, Curve::P384, point, prehash, der)
+        };
+        for i in 0..4 {
+            assert_eq!(verify(i), None, "first sighting of {i}");
+        }
+        assert_eq!(verify(0), Some(SigCheck::Valid), "the one table");
+        assert_eq!(verify(1), None, "tables used up");
+        assert_eq!(verify(3), None, "never tracked");
+        assert_eq!(verify(3), None);
+        assert_eq!(verify(0), Some(SigCheck::Valid));
+    }
+
+    #[test]
+    fn verify_ecdsa_uses_the_process_cache_from_the_second_check_on() {
+        use crate::verify::ec::verify_ecdsa;
+        let (point, prehash, der) = signed("process cache");
+        assert!(!has_table(Curve::P384, &point));
+        assert_eq!(verify_ecdsa(Curve::P384, &point, &prehash, &der), SigCheck::Valid);
+        assert!(!has_table(Curve::P384, &point), "one check builds no table");
+        assert_eq!(verify_ecdsa(Curve::P384, &point, &prehash, &der), SigCheck::Valid);
+        assert!(has_table(Curve::P384, &point));
+        let mut bad = der.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        assert_eq!(verify_ecdsa(Curve::P384, &point, &prehash, &bad), SigCheck::Invalid);
+        assert_eq!(verify_ecdsa(Curve::P384, &point, &prehash[1..], &der), SigCheck::Invalid);
+        assert_eq!(verify_ecdsa(Curve::P384, &point, &prehash, &der), SigCheck::Valid);
+        // An issuer point that does not decode stays Unchecked, seen once or again.
+        let mut off_curve = point.clone();
+        off_curve[10] ^= 1;
+        for _ in 0..3 {
+            assert!(matches!(verify_ecdsa(Curve::P384, &off_curve, &prehash, &der), SigCheck::Unchecked(_)));
+        }
+    }
 }
