@@ -1,10 +1,12 @@
 //! Cost of verify's per-pair work, on committed material (release build):
 //! `cargo bench --bench verify`. Prints the median of several rounds for the
-//! key decision (`verify_pair`, RSA consistency and EC/Ed25519 checks) and for
-//! each kind of chain signature. Measured, never asserted.
+//! key decision (`verify_pair`, RSA consistency and EC/Ed25519 checks), for
+//! each kind of chain signature, and for ECDSA the crate's verify (an issuer's
+//! first signature) against the issuer's precomputed table (every later one)
+//! and the cost of building that table. Measured, never asserted.
 
-use keymatch::parse::{parse_bytes, ParsedFile, Source};
-use keymatch::verify::{self, chain, Clock, PairMaterial, SigCheck, Verdict};
+use keymatch::parse::{parse_bytes, ParsedFile, PublicKey, Source};
+use keymatch::verify::{self, chain, ec, ec_tables::IssuerTable, rsa::Hash, Clock, PairMaterial, SigCheck, Verdict};
 use std::time::{Duration, Instant};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -45,7 +47,7 @@ fn main() {
         });
         println!("  {s:<20} {t:>12.1?}");
     }
-    println!("chain signature check (one link):");
+    println!("chain signature check (one link, the same issuer every time: ECDSA from its table):");
     let td = "src/verify/testdata";
     for (leaf, issuer, what) in [
         ("leaf.pem", "inter.pem", "RSA-2048 PKCS#1 v1.5 SHA-256"),
@@ -63,5 +65,31 @@ fn main() {
             std::hint::black_box(chain::check_signature(lc, &ic.public_key));
         });
         println!("  {what:<30} {t:>12.1?}");
+    }
+    println!("ECDSA: the crate's verify (an issuer's first signature) vs the issuer's table (repeated issuer):");
+    for (leaf, issuer, hash, what) in [
+        ("ec-leaf.pem", "ec-inter.pem", Hash::Sha384, "P-384 SHA-384"),
+        ("p521-self.pem", "p521-self.pem", Hash::Sha512, "P-521 SHA-512"),
+    ] {
+        let (l, i) = (load(&format!("{td}/{leaf}")), load(&format!("{td}/{issuer}")));
+        let (Some((_, _, lc)), Some((_, _, ic))) = (l.certificates().next(), i.certificates().next()) else {
+            panic!("{leaf}/{issuer}: no certificate")
+        };
+        let PublicKey::Ec { curve, point } = &ic.public_key else { panic!("{issuer}: not an EC key") };
+        let prehash = hash.digest(&lc.tbs_der);
+        let sig = lc.signature.as_slice();
+        let table = IssuerTable::new(*curve, point).unwrap_or_else(|| panic!("{issuer}: no table"));
+        assert_eq!(ec::verify_ecdsa_uncached(*curve, point, &prehash, sig), SigCheck::Valid, "{what}");
+        assert_eq!(table.verify(&prehash, sig), SigCheck::Valid, "{what}");
+        let crate_verify = time(50, || {
+            std::hint::black_box(ec::verify_ecdsa_uncached(*curve, point, &prehash, sig));
+        });
+        let table_verify = time(50, || {
+            std::hint::black_box(table.verify(&prehash, sig));
+        });
+        let build = time(20, || {
+            std::hint::black_box(IssuerTable::new(*curve, point));
+        });
+        println!("  {what:<30} crate {crate_verify:>10.1?}   table {table_verify:>10.1?}   (table build {build:.1?})");
     }
 }

@@ -97,7 +97,16 @@ pub fn key_problems(k: &EcPrivate, derived: Option<&[u8]>) -> Vec<String> {
 }
 
 /// ECDSA verification of a DER signature over an already hashed message.
+/// An issuer key seen before is checked with its precomputed table
+/// ([`ec_tables`](super::ec_tables)), otherwise with the curve crate's verify.
 pub fn verify_ecdsa(curve: Curve, point: &[u8], prehash: &[u8], signature_der: &[u8]) -> SigCheck {
+    super::ec_tables::verify_cached(curve, point, prehash, signature_der)
+        .unwrap_or_else(|| verify_ecdsa_uncached(curve, point, prehash, signature_der))
+}
+
+/// [`verify_ecdsa`] with the curve crate's `VerifyingKey::verify_prehash`
+/// alone: no table is used or built.
+pub fn verify_ecdsa_uncached(curve: Curve, point: &[u8], prehash: &[u8], signature_der: &[u8]) -> SigCheck {
     use p256::ecdsa::signature::hazmat::PrehashVerifier;
     macro_rules! check {
         ($c:ident) => {{

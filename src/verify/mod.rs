@@ -6,6 +6,7 @@
 pub mod chain;
 pub mod dates;
 pub mod ec;
+pub mod ec_tables;
 pub mod ed25519;
 pub mod names;
 pub mod rsa;

@@ -1,0 +1,533 @@
+//! ECDSA verification (SEC 1 v2 §4.1.4) with a precomputed table per issuer
+//! key, for the chain signature checks of a scan.
+//!
+//! Verifying computes R = u1·G + u2·Q, where Q is the issuer's public point.
+//! The crate's own verify (`VerifyingKey::verify_prehash`) does this with a
+//! wNAF double-and-add that starts from nothing every time (~384 doublings for
+//! P-384). A scan checks hundreds of leaves signed by the same few
+//! intermediates, so here u1·G uses the curve crate's precomputed basepoint
+//! table (`MulByGeneratorVartime`) and u2·Q a table of Q's multiples
+//! (Q·256^i·{1‥8}, as primeorder's `BasepointTable` keeps for G), built once
+//! per issuer key: about 2×(2·bytes + 1) additions and no doublings.
+//!
+//! What is cached is precomputation derived from the ISSUER's public key, keyed
+//! by its curve and SEC1 point bytes; no verification result is cached, and
+//! nothing is looked up by the bytes of the key or certificate under test:
+//! every signature is fully checked against its own message and (r, s).
+//!
+//! The rules are those of `ecdsa::hazmat::verify_prehashed` (ecdsa 0.17):
+//! (r, s) decoded by the curve crate (`Signature::from_der`: both in 1‥n−1),
+//! the prehash taken as its leading bytes up to the order's length and masked
+//! to its bit length, then reduced mod n (`bytes2scalar`); no low-s rule (the
+//! NIST curves have `NORMALIZE_S = false`); R = identity is invalid; valid iff
+//! r = x(R) mod n. The tests check this path against the crate's verify.
+//!
+//! The cache: a table is built the second time an issuer is seen (the first
+//! time, and for a one-off `keymatch check`, the crate's verify is cheaper than
+//! a table), for at most [`MAX_TABLES`] issuers per process (~56 KiB each for
+//! P-384, ~116 KiB for P-521) and [`MAX_TRACKED`] keys seen once; past those
+//! bounds verification falls back to the crate's verify. One mutex guards the
+//! map for a lookup; a table is built outside it, once, behind a `OnceLock`.
+
+use super::SigCheck;
+use crate::parse::Curve;
+use primeorder::elliptic_curve::{
+    bigint::{BitOps, Encoding},
+    group::Group,
+    ops::{Invert, MulByGeneratorVartime, Reduce},
+    point::AffineCoordinates,
+    FieldBytesSize, NonZeroScalar, Scalar,
+};
+use primeorder::{
+    array::typenum::Unsigned, LookupTable, PrimeCurveParams, ProjectivePoint, Radix16Decomposition, Radix16Digits,
+};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+
+/// Issuers that get a table, per process.
+pub const MAX_TABLES: usize = 64;
+/// Issuer keys remembered as seen once (so that a second sighting builds a
+/// table), per process.
+pub const MAX_TRACKED: usize = 1024;
+
+/// The multiples of one point Q: window i holds Q·256^i·{1, …, 8}, for
+/// i = 0 … bytes (one more window than the scalar has bytes, for the carry of
+/// the signed radix-16 digits). The same layout as primeorder's
+/// `BasepointTable`, for an arbitrary point.
+pub struct PointTable<C: PrimeCurveParams> {
+    windows: Vec<LookupTable<ProjectivePoint<C>>>,
+}
+
+impl<C: PrimeCurveParams> PointTable<C> {
+    /// The table of `q`: (bytes + 1) × 8 points.
+    pub fn new(q: ProjectivePoint<C>) -> Self {
+        let len = FieldBytesSize::<C>::USIZE;
+        let mut base = q;
+        let mut windows = Vec::with_capacity(len + 1);
+        for _ in 0..=len {
+            windows.push(LookupTable::new(base));
+            for _ in 0..8 {
+                base = base.double();
+            }
+        }
+        Self { windows }
+    }
+
+    /// k·Q in variable time (k and Q are public here), as
+    /// `BasepointTable::mul_vartime`: k = Σ d_j·16^j with d_j in −8‥8; even
+    /// digits are summed from the windows directly, odd ones into a second
+    /// accumulator multiplied by 16 at the end. Zero digits cost nothing.
+    pub fn mul_vartime(&self, k: &Scalar<C>) -> ProjectivePoint<C> {
+        let digits = Radix16Decomposition::<Radix16Digits<C>>::new(k);
+        let mut even = ProjectivePoint::<C>::IDENTITY;
+        let mut odd = ProjectivePoint::<C>::IDENTITY;
+        for (i, window) in self.windows.iter().enumerate() {
+            let d = digits[2 * i];
+            if d != 0 {
+                even += window.select_vartime(d);
+            }
+            // The last window holds only the carry digit.
+            if i + 1 < self.windows.len() {
+                let d = digits[2 * i + 1];
+                if d != 0 {
+                    odd += window.select_vartime(d);
+                }
+            }
+        }
+        for _ in 0..4 {
+            odd = odd.double();
+        }
+        even + odd
+    }
+}
+
+/// `ecdsa::hazmat::bytes2scalar`: the leading bytes of `bytes` up to the
+/// order's byte length, masked to the order's bit length, reduced mod n.
+fn bytes2scalar<C: PrimeCurveParams>(bytes: &[u8]) -> Scalar<C> {
+    let n_bits = C::ORDER.bit_width();
+    let n_bytes = usize::try_from(n_bits.div_ceil(8)).unwrap_or(usize::MAX);
+    let bytes = bytes.get(..n_bytes).unwrap_or(bytes);
+    <Scalar<C> as Reduce<C::Uint>>::reduce(&C::Uint::from_be_slice_truncated(bytes, n_bits))
+}
+
+/// SEC 1 §4.1.4 steps 4–8 with Q's table: r = x(u1·G + u2·Q) mod n, where
+/// u1 = z/s, u2 = r/s. `r` and `s` are already in 1‥n−1.
+pub fn verify_prehashed<C: PrimeCurveParams>(
+    table: &PointTable<C>,
+    prehash: &[u8],
+    r: &NonZeroScalar<C>,
+    s: &NonZeroScalar<C>,
+) -> bool {
+    let z = bytes2scalar::<C>(prehash);
+    let s_inv = *s.invert_vartime();
+    let u1 = z * s_inv;
+    let u2 = **r * s_inv;
+    let point = ProjectivePoint::<C>::mul_by_generator_vartime(&u1) + table.mul_vartime(&u2);
+    if bool::from(point.is_identity()) {
+        return false;
+    }
+    **r == bytes2scalar::<C>(&point.to_affine().x())
+}
+
+/// The table of one issuer key, on its curve.
+pub enum IssuerTable {
+    P256(PointTable<p256::NistP256>),
+    P384(PointTable<p384::NistP384>),
+    P521(PointTable<p521::NistP521>),
+}
+
+impl IssuerTable {
+    /// The table of a SEC1-encoded point, or `None` if the point does not
+    /// decode (not on the curve, the identity, a bad encoding).
+    pub fn new(curve: Curve, point: &[u8]) -> Option<Self> {
+        macro_rules! table {
+            ($c:ident, $variant:ident) => {{
+                let key = $c::PublicKey::from_sec1_bytes(point).ok()?;
+                Some(Self::$variant(PointTable::new(key.to_projective())))
+            }};
+        }
+        match curve {
+            Curve::P256 => table!(p256, P256),
+            Curve::P384 => table!(p384, P384),
+            Curve::P521 => table!(p521, P521),
+        }
+    }
+
+    /// Does the DER signature verify over `prehash` with this issuer's key?
+    /// Valid or Invalid, as `ec::verify_ecdsa`.
+    pub fn verify(&self, prehash: &[u8], signature_der: &[u8]) -> SigCheck {
+        macro_rules! check {
+            ($c:ident, $table:expr) => {{
+                let Ok(sig) = $c::ecdsa::Signature::from_der(signature_der) else {
+                    return SigCheck::Invalid;
+                };
+                let (r, s) = sig.split_scalars();
+                verify_prehashed($table, prehash, &r, &s)
+            }};
+        }
+        let valid = match self {
+            Self::P256(table) => check!(p256, table),
+            Self::P384(table) => check!(p384, table),
+            Self::P521(table) => check!(p521, table),
+        };
+        if valid {
+            SigCheck::Valid
+        } else {
+            SigCheck::Invalid
+        }
+    }
+}
+
+/// An issuer key's place in the cache.
+enum Slot {
+    /// Seen once: its signature was checked with the crate's verify.
+    Seen,
+    /// Seen again: its table (`None` inside if the point does not decode),
+    /// built by the first caller that needs it.
+    Table(Arc<OnceLock<Option<IssuerTable>>>),
+}
+
+/// Which issuer keys were seen, and their tables. Bounded by `max_tables`
+/// tables and `max_tracked` keys in all.
+pub struct Cache {
+    slots: HashMap<Curve, HashMap<Box<[u8]>, Slot>>,
+    tracked: usize,
+    tables: usize,
+    max_tracked: usize,
+    max_tables: usize,
+}
+
+impl Cache {
+    pub fn new(max_tracked: usize, max_tables: usize) -> Self {
+        Self { slots: HashMap::new(), tracked: 0, tables: 0, max_tracked, max_tables }
+    }
+
+    /// Record a sighting of the issuer key; its table slot if this is not the
+    /// first one and the bounds allow a table, `None` for the crate's verify.
+    fn sighting(&mut self, curve: Curve, point: &[u8]) -> Option<Arc<OnceLock<Option<IssuerTable>>>> {
+        let slots = self.slots.entry(curve).or_default();
+        match slots.get_mut(point) {
+            Some(Slot::Table(table)) => Some(Arc::clone(table)),
+            Some(slot @ Slot::Seen) if self.tables < self.max_tables => {
+                let table = Arc::new(OnceLock::new());
+                *slot = Slot::Table(Arc::clone(&table));
+                self.tables += 1;
+                Some(table)
+            }
+            Some(Slot::Seen) => None,
+            None => {
+                if self.tracked < self.max_tracked {
+                    slots.insert(point.into(), Slot::Seen);
+                    self.tracked += 1;
+                }
+                None
+            }
+        }
+    }
+
+    /// Verify with the issuer's table, if it has one now (see
+    /// [`Cache::sighting`]); `None`: use the crate's verify.
+    pub fn verify(cache: &Mutex<Self>, curve: Curve, point: &[u8], prehash: &[u8], sig: &[u8]) -> Option<SigCheck> {
+        // A poisoned lock only costs the tables.
+        let slot = cache.lock().ok()?.sighting(curve, point)?;
+        let table = slot.get_or_init(|| IssuerTable::new(curve, point)).as_ref()?;
+        Some(table.verify(prehash, sig))
+    }
+
+    /// Issuers that have a table slot.
+    pub fn tables(&self) -> usize {
+        self.tables
+    }
+}
+
+/// The process's cache.
+static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(|| Mutex::new(Cache::new(MAX_TRACKED, MAX_TABLES)));
+
+/// Verify with the issuer's table from the process's cache; `None` when the
+/// issuer has none (first sighting, bounds reached, point does not decode).
+pub fn verify_cached(curve: Curve, point: &[u8], prehash: &[u8], signature_der: &[u8]) -> Option<SigCheck> {
+    Cache::verify(&CACHE, curve, point, prehash, signature_der)
+}
+
+/// Has the issuer key a table slot in the process's cache?
+#[cfg(test)]
+pub fn has_table(curve: Curve, point: &[u8]) -> bool {
+    CACHE.lock().is_ok_and(|c| matches!(c.slots.get(&curve).and_then(|s| s.get(point)), Some(Slot::Table(_))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::ec::verify_ecdsa_uncached;
+    use p256::ecdsa::signature::hazmat::PrehashSigner;
+    use primeorder::elliptic_curve::Field;
+    use sha2::{Digest, Sha512};
+
+    /// Deterministic pseudo-random bytes: SHA-512 in counter mode over `seed`.
+    fn bytes(seed: &str, n: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for block in 0u32.. {
+            if out.len() >= n {
+                break;
+            }
+            out.extend_from_slice(&Sha512::new().chain_update(seed).chain_update(block.to_be_bytes()).finalize());
+        }
+        out.truncate(n);
+        out
+    }
+
+    /// A positive DER INTEGER of big-endian magnitude `v`.
+    fn der_integer(v: &[u8]) -> Vec<u8> {
+        let v = crate::parse::strip_leading_zeros(v);
+        let mut body = if v.is_empty() { vec![0] } else { v.to_vec() };
+        if body[0] & 0x80 != 0 {
+            body.insert(0, 0);
+        }
+        let mut out = vec![0x02];
+        out.extend(der_len(body.len()));
+        out.extend(body);
+        out
+    }
+
+    fn der_len(n: usize) -> Vec<u8> {
+        match u8::try_from(n) {
+            Ok(n) if n < 0x80 => vec![n],
+            Ok(n) => vec![0x81, n],
+            Err(_) => panic!("length {n}"),
+        }
+    }
+
+    /// An ECDSA-Sig-Value (RFC 5480 §2.2) of any r and s, in range or not.
+    fn der_sig(r: &[u8], s: &[u8]) -> Vec<u8> {
+        let body = [der_integer(r), der_integer(s)].concat();
+        [vec![0x30], der_len(body.len()), body].concat()
+    }
+
+    /// Big-endian `a + b` of equal-length magnitudes, one byte longer.
+    fn add_be(a: &[u8], b: &[u8]) -> Vec<u8> {
+        let mut out = vec![0u8; a.len() + 1];
+        let mut carry = 0u16;
+        for i in (0..a.len()).rev() {
+            let sum = u16::from(a[i]) + u16::from(b[i]) + carry;
+            out[i + 1] = (sum & 0xff) as u8;
+            carry = sum >> 8;
+        }
+        out[0] = carry as u8;
+        out
+    }
+
+    /// One case: the table path and the crate's verify agree, and give `want`.
+    fn case(what: &str, table: &IssuerTable, curve: Curve, point: &[u8], prehash: &[u8], der: &[u8], want: &SigCheck) {
+        let crate_says = verify_ecdsa_uncached(curve, point, prehash, der);
+        let table_says = table.verify(prehash, der);
+        assert_eq!(table_says, crate_says, "{curve:?} {what}: table path and crate verify disagree");
+        assert_eq!(&table_says, want, "{curve:?} {what}");
+    }
+
+    /// Big-endian `v + 1`, one byte longer.
+    fn plus_one(v: &[u8]) -> Vec<u8> {
+        let mut one = vec![0u8; v.len()];
+        if let Some(last) = one.last_mut() {
+            *last = 1;
+        }
+        add_be(v, &one)
+    }
+
+    /// Per curve: keys × prehashes of several lengths (shorter than, equal
+    /// to and longer than the order), each signature valid through the
+    /// issuer's table and every tampering invalid, always in agreement with
+    /// the crate's verify.
+    macro_rules! property {
+        ($name:ident, $c:ident, $C:ty, $curve:expr, $keys:expr, $msgs:expr) => {
+            #[test]
+            fn $name() {
+                let curve = $curve;
+                let len = FieldBytesSize::<$C>::USIZE;
+                // n, from n − 1 = −1 mod n.
+                let n = plus_one(&(-<$c::Scalar as Field>::ONE).to_bytes());
+                let keys: Vec<($c::ecdsa::SigningKey, Vec<u8>, IssuerTable)> = (0..$keys)
+                    .map(|k| {
+                        let mut secret = bytes(&format!("{curve:?} key {k}"), len);
+                        if len == 66 {
+                            secret[0] &= 1; // P-521: below n
+                        }
+                        let sk = $c::ecdsa::SigningKey::from_slice(&secret).expect("secret in range");
+                        let point = sk.verifying_key().to_sec1_point(false).as_bytes().to_vec();
+                        let table = IssuerTable::new(curve, &point).expect("table");
+                        (sk, point, table)
+                    })
+                    .collect();
+                let mut checked = 0;
+                for (k, (sk, point, table)) in keys.iter().enumerate() {
+                    let (_, other_point, other_table) = &keys[(k + 1) % keys.len()];
+                    for m in 0..$msgs {
+                        let hash_len = [20, 28, 32, 48, 64, 66, 17][m % 7];
+                        let prehash = bytes(&format!("{curve:?} key {k} message {m}"), hash_len);
+                        let sig: $c::ecdsa::Signature = sk.sign_prehash(&prehash).expect("sign");
+                        let der = sig.to_der().as_bytes().to_vec();
+                        let (r, s) = sig.split_bytes();
+                        let (r, s) = (r.to_vec(), s.to_vec());
+                        let at = m % len;
+                        let bit = 1u8 << (m % 8);
+                        let one = |what: &str, prehash: &[u8], der: &[u8], want: SigCheck| {
+                            case(what, table, curve, point, prehash, der, &want);
+                        };
+
+                        one("valid", &prehash, &der, SigCheck::Valid);
+                        one("valid, re-encoded", &prehash, &der_sig(&r, &s), SigCheck::Valid);
+                        // No low-s rule on these curves: (r, n − s) verifies too.
+                        let high_s = (-*sig.s()).to_bytes().to_vec();
+                        one("(r, n − s)", &prehash, &der_sig(&r, &high_s), SigCheck::Valid);
+
+                        // Only the leading bytes of a long prehash count (bytes2scalar).
+                        let counted = hash_len.min(len);
+                        let mut flipped = prehash.clone();
+                        flipped[m % counted] ^= bit;
+                        one("flipped message byte", &flipped, &der, SigCheck::Invalid);
+                        if hash_len > len {
+                            let mut beyond = prehash.clone();
+                            beyond[len + m % (hash_len - len)] ^= bit;
+                            one("flipped byte past the order's length", &beyond, &der, SigCheck::Valid);
+                        }
+                        // A byte less shifts a short prehash, and drops an ignored one of a long one.
+                        let mut short = prehash.clone();
+                        short.pop();
+                        let want = if hash_len > len { SigCheck::Valid } else { SigCheck::Invalid };
+                        one("prehash one byte short", &short, &der, want);
+
+                        let mut bad_r = r.clone();
+                        bad_r[at] ^= bit;
+                        one("flipped r", &prehash, &der_sig(&bad_r, &s), SigCheck::Invalid);
+                        let mut bad_s = s.clone();
+                        bad_s[at] ^= bit;
+                        one("flipped s", &prehash, &der_sig(&r, &bad_s), SigCheck::Invalid);
+                        one("(s, r)", &prehash, &der_sig(&s, &r), SigCheck::Invalid);
+
+                        case("wrong key", other_table, curve, other_point, &prehash, &der, &SigCheck::Invalid);
+
+                        for (what, r2, s2) in [
+                            ("r = 0", vec![0], s.clone()),
+                            ("s = 0", r.clone(), vec![0]),
+                            ("r = n", n.clone(), s.clone()),
+                            ("s = n", r.clone(), n.clone()),
+                            ("r = r + n", add_be(&r, &n[1..]), s.clone()),
+                            ("s = s + n", r.clone(), add_be(&s, &n[1..])),
+                            ("r = 2^bits − 1", vec![0xff; len], s.clone()),
+                            ("s = 2^bits − 1", r.clone(), vec![0xff; len]),
+                        ] {
+                            one(what, &prehash, &der_sig(&r2, &s2), SigCheck::Invalid);
+                        }
+                        one("truncated DER", &prehash, &der[..der.len() - 1], SigCheck::Invalid);
+                        one("empty signature", &prehash, &[], SigCheck::Invalid);
+                        checked += 1;
+                    }
+                }
+                assert_eq!(checked, $keys * $msgs);
+            }
+        };
+    }
+
+    property!(p256_table_path_agrees_with_the_crate, p256, p256::NistP256, Curve::P256, 4, 24);
+    property!(p384_table_path_agrees_with_the_crate, p384, p384::NistP384, Curve::P384, 4, 24);
+    property!(p521_table_path_agrees_with_the_crate, p521, p521::NistP521, Curve::P521, 3, 16);
+
+    /// k·Q through the table equals the curve crate's k·Q, for edge and
+    /// pseudo-random scalars, on each curve.
+    macro_rules! mul {
+        ($name:ident, $c:ident) => {
+            #[test]
+            fn $name() {
+                let scalar = |seed: &str| {
+                    let k = bytes(seed, $c::FieldBytes::default().len());
+                    let k = $c::FieldBytes::try_from(k.as_slice()).expect("length");
+                    <$c::Scalar as Reduce<$c::FieldBytes>>::reduce(&k)
+                };
+                let q = $c::ProjectivePoint::GENERATOR * scalar(concat!(stringify!($c), " q"));
+                let table = PointTable::new(q);
+                let mut scalars = vec![
+                    <$c::Scalar as Field>::ZERO,
+                    <$c::Scalar as Field>::ONE,
+                    -<$c::Scalar as Field>::ONE,
+                    <$c::Scalar as Field>::ONE.double(),
+                    <$c::Scalar as primeorder::PrimeField>::from_u128(8),
+                    <$c::Scalar as primeorder::PrimeField>::from_u128(0x8888_8888_8888_8888),
+                ];
+                scalars.extend((0..32).map(|i| scalar(&format!("{} k {i}", stringify!($c)))));
+                for k in scalars {
+                    assert_eq!(table.mul_vartime(&k), q * k, "{}", stringify!($c));
+                }
+                assert_eq!(table.mul_vartime(&<$c::Scalar as Field>::ZERO), $c::ProjectivePoint::IDENTITY);
+            }
+        };
+    }
+
+    mul!(p256_table_multiples_match_the_crate, p256);
+    mul!(p384_table_multiples_match_the_crate, p384);
+    mul!(p521_table_multiples_match_the_crate, p521);
+
+    fn signed(seed: &str) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+        let sk = p384::ecdsa::SigningKey::from_slice(&bytes(seed, 48)).expect("secret");
+        let point = sk.verifying_key().to_sec1_point(false).as_bytes().to_vec();
+        let prehash = bytes(&format!("{seed} message"), 48);
+        let sig: p384::ecdsa::Signature = sk.sign_prehash(&prehash).expect("sign");
+        (point, prehash, sig.to_der().as_bytes().to_vec())
+    }
+
+    #[test]
+    fn a_table_is_built_on_the_second_sighting_and_reused() {
+        let cache = Mutex::new(Cache::new(4, 2));
+        let (point, prehash, der) = signed("cache a");
+        let mut bad = prehash.clone();
+        bad[0] ^= 1;
+        let verify = |prehash: &[u8]| Cache::verify(&cache, Curve::P384, &point, prehash, &der);
+        assert_eq!(verify(&prehash), None, "first sighting: the crate's verify");
+        assert_eq!(verify(&prehash), Some(SigCheck::Valid), "second: the table");
+        assert_eq!(verify(&bad), Some(SigCheck::Invalid), "the table checks every signature");
+        assert_eq!(verify(&prehash), Some(SigCheck::Valid));
+        assert_eq!(cache.lock().map(|c| c.tables()).ok(), Some(1));
+        // The same point on another curve is another issuer (and does not decode there).
+        assert_eq!(Cache::verify(&cache, Curve::P256, &point, &prehash, &der), None);
+        assert_eq!(Cache::verify(&cache, Curve::P256, &point, &prehash, &der), None, "no table for a bad point");
+    }
+
+    #[test]
+    fn the_cache_is_bounded() {
+        let cache = Mutex::new(Cache::new(3, 1));
+        let issuers: Vec<_> = ["bound a", "bound b", "bound c", "bound d"].map(signed).into();
+        let verify = |i: usize| {
+            let (point, prehash, der) = &issuers[i];
+            Cache::verify(&cache, Curve::P384, point, prehash, der)
+        };
+        for i in 0..4 {
+            assert_eq!(verify(i), None, "first sighting of {i}");
+        }
+        assert_eq!(verify(0), Some(SigCheck::Valid), "the one table");
+        assert_eq!(verify(1), None, "tables used up");
+        assert_eq!(verify(3), None, "never tracked");
+        assert_eq!(verify(3), None);
+        assert_eq!(verify(0), Some(SigCheck::Valid));
+    }
+
+    #[test]
+    fn verify_ecdsa_uses_the_process_cache_from_the_second_check_on() {
+        use crate::verify::ec::verify_ecdsa;
+        let (point, prehash, der) = signed("process cache");
+        assert!(!has_table(Curve::P384, &point));
+        assert_eq!(verify_ecdsa(Curve::P384, &point, &prehash, &der), SigCheck::Valid);
+        assert!(!has_table(Curve::P384, &point), "one check builds no table");
+        assert_eq!(verify_ecdsa(Curve::P384, &point, &prehash, &der), SigCheck::Valid);
+        assert!(has_table(Curve::P384, &point));
+        let mut bad = der.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        assert_eq!(verify_ecdsa(Curve::P384, &point, &prehash, &bad), SigCheck::Invalid);
+        assert_eq!(verify_ecdsa(Curve::P384, &point, &prehash[1..], &der), SigCheck::Invalid);
+        assert_eq!(verify_ecdsa(Curve::P384, &point, &prehash, &der), SigCheck::Valid);
+        // An issuer point that does not decode stays Unchecked, seen once or again.
+        let mut off_curve = point.clone();
+        off_curve[10] ^= 1;
+        for _ in 0..3 {
+            assert!(matches!(verify_ecdsa(Curve::P384, &off_curve, &prehash, &der), SigCheck::Unchecked(_)));
+        }
+    }
+}
