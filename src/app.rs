@@ -156,43 +156,53 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     // output does not depend on which worker took which file.
     let roots: Vec<PathBuf> = cfg.paths.iter().filter(|p| *p != Path::new("-")).cloned().collect();
     let phases = PhaseTimes::from_env();
-    let (walk_findings, mut seen) = std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<WalkedFile>(4096);
-        let walker = scope.spawn(move || discover::walk::walk_each(&roots, &cfg.discover, &mut |f| _ = tx.send(f)));
-        let seen: Vec<(WalkedFile, Seen)> = rx
+    let roots = &roots;
+    let (walk_findings, seen) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, WalkedFile)>(4096);
+        let walker = scope.spawn(move || {
+            let mut seq = 0;
+            discover::walk::walk_each(roots, &cfg.discover, &mut |f| {
+                _ = tx.send((seq, f));
+                seq += 1;
+            })
+        });
+        let seen: Vec<(usize, WalkedFile, Seen)> = rx
             .into_iter()
             .par_bridge()
-            .map(|f| {
+            .map(|(seq, f)| {
                 let seen = look_and_parse(&f, cap, map, passphrases);
                 progress.inc();
-                (f, seen)
+                (seq, f, seen)
             })
             .collect();
         (walker.join().unwrap_or_default(), seen)
     });
     phases.mark("walk+read+parse");
-    seen.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-    seen.dedup_by(|a, b| a.0.path == b.0.path);
-    // A link and its target are one file: know it when the walk saw links.
-    if seen.iter().any(|(f, _)| f.is_symlink) {
-        seen.par_iter_mut().for_each(|(_, (entry, _))| {
-            if let Some(e) = entry {
-                e.real_path = e.real_path.take().and_then(|r| std::fs::canonicalize(r).ok());
-            }
-        });
+    // Into path order. One root's files came in path order: their walk sequence
+    // says it. Several roots are sorted by path, dropping a file met under two.
+    let mut seen = seen;
+    if roots.len() == 1 {
+        seen.sort_unstable_by_key(|(seq, _, _)| *seq);
     } else {
-        seen.iter_mut().for_each(|(_, (entry, _))| entry.iter_mut().for_each(|e| e.real_path = None));
+        seen.sort_by(|a, b| a.1.path.cmp(&b.1.path));
+        seen.dedup_by(|a, b| a.1.path == b.1.path);
     }
+    let any_links = seen.iter().any(|(_, f, _)| f.is_symlink);
 
     let mut report = Report::default();
     report.findings.extend(walk_findings);
     report.summary.files = seen.len();
     let mut entries = Vec::new();
     let mut config_files = Vec::new();
-    for (_, (entry, config)) in seen {
+    for (_, _, (entry, config)) in seen {
         entries.extend(entry);
         config_files.extend(config);
     }
+    // A link and its target are one file: know it when the walk saw links.
+    entries.par_iter_mut().for_each(|e| {
+        let read = e.real_path.take();
+        e.real_path = if any_links { read.and_then(|r| std::fs::canonicalize(r).ok()) } else { None };
+    });
     let mut catalog = Catalog { entries };
 
     // Standard input: PEM/DER material, or Kubernetes YAML (`kubectl get secrets -A -o yaml | keymatch scan -`).

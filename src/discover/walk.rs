@@ -1,4 +1,4 @@
-//! Walking the roots: `walkdir` (callers sort what it finds), skipping version-control and build
+//! Walking the roots: `walkdir`, sorted, skipping version-control and build
 //! directories and `--exclude` globs; directory symlinks are not descended
 //! unless `--follow`, and then loops are reported once and not followed again.
 
@@ -33,9 +33,10 @@ pub fn walk(roots: &[PathBuf], opts: &DiscoverOptions) -> Walk {
     out
 }
 
-/// Walk every root and hand each file to `on_file` as soon as it is seen, in
-/// walk order (sorted within each directory; a file under two roots comes
-/// twice): the scan reads files while the walk goes on. Returns the walk's
+/// Walk every root and hand each file to `on_file` as soon as it is seen: the
+/// scan reads files while the walk goes on. Each root's files come in path
+/// order (names sorted within each directory, depth first); a file under two
+/// roots comes twice. Returns the walk's
 /// notes (symlink loops, directories that cannot be read).
 pub fn walk_each(roots: &[PathBuf], opts: &DiscoverOptions, on_file: &mut dyn FnMut(WalkedFile)) -> Vec<Finding> {
     // Invalid globs were refused before the scan started (`compile_excludes`).
@@ -61,7 +62,7 @@ fn walk_one(
         let rel = path.strip_prefix(root).unwrap_or(path);
         excludes.is_match(rel) || path.file_name().is_some_and(|n| excludes.is_match(Path::new(n)))
     };
-    let iter = walkdir::WalkDir::new(root).follow_links(follow).into_iter().filter_entry(|e| {
+    let iter = walkdir::WalkDir::new(root).follow_links(follow).sort_by_file_name().into_iter().filter_entry(|e| {
         e.depth() == 0
             || !(e.file_type().is_dir() && e.file_name().to_str().is_some_and(|n| SKIPPED_DIRS.contains(&n))
                 || excluded(e.path()))
