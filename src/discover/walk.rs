@@ -95,16 +95,26 @@ fn walk_one(
 /// False for names that are obviously not certificates or keys: logs (also
 /// rotated: `x.log.3`), compressed files and archives, images, media and fonts,
 /// compiled objects and shared libraries (`libx.so.1.2`), databases, pid and
-/// lock files. Servers load none of these as TLS material, and skipping them
-/// unopened is most of what keeps a scan below the cost of reading the tree.
-/// Everything else (no extension, `.txt`, `.bin`, `.bak`, source, configs) is sniffed.
+/// lock files, source code, scripts, documentation, spreadsheets and systemd
+/// units. Servers load none of these as TLS material (a key pasted into a
+/// README is an example, not a deployment), and skipping them unopened is most
+/// of what keeps a scan below the cost of reading the tree. Everything else —
+/// no extension, `.pem`/`.crt`/`.key`, `.txt`, `.bin`, `.bak`, configs (`.conf`,
+/// `.yaml`, `.json`, `.toml`, `.ini`, `.tf`, templates) — is sniffed.
 pub fn may_hold_material(name: &std::ffi::OsStr) -> bool {
     const NOT_MATERIAL: &[&str] = &[
+        // logs, archives and compressed files
         "log", "gz", "tgz", "bz2", "tbz2", "xz", "txz", "zst", "lz4", "lzma", "zip", "7z", "rar", "tar", "jar", "war",
-        "ear", "whl", "deb", "rpm", "iso", "png", "jpg", "jpeg", "gif", "webp", "ico", "bmp", "tif", "tiff", "mp3",
-        "mp4", "ogg", "wav", "flac", "avi", "mkv", "mov", "webm", "woff", "woff2", "ttf", "otf", "eot", "pdf", "so",
-        "dll", "dylib", "exe", "o", "a", "class", "pyc", "pyo", "wasm", "rlib", "db", "sqlite", "sqlite3", "pid",
-        "lock",
+        "ear", "whl", "deb", "rpm", "iso", // images, media, fonts, documents
+        "png", "jpg", "jpeg", "gif", "webp", "ico", "bmp", "tif", "tiff", "svg", "mp3", "mp4", "ogg", "wav", "flac",
+        "avi", "mkv", "mov", "webm", "woff", "woff2", "ttf", "otf", "eot", "pdf", "md", "markdown", "rst", "adoc",
+        "html", "htm", "css", "csv", "tsv", // compiled code and databases; runtime files
+        "so", "dll", "dylib", "exe", "o", "a", "class", "pyc", "pyo", "wasm", "rlib", "db", "sqlite", "sqlite3", "pid",
+        "lock", // source code and scripts
+        "py", "rb", "go", "rs", "java", "kt", "scala", "c", "h", "cc", "cpp", "hpp", "cs", "php", "pl", "pm", "lua",
+        "swift", "js", "mjs", "cjs", "ts", "tsx", "jsx", "vue", "sh", "bash", "zsh", "fish", "ps1", "sql",
+        // systemd units
+        "service", "socket", "timer", "mount", "path",
     ];
     let name = name.as_encoded_bytes();
     let mut parts = name.split(|&b| b == b'.');

@@ -29,9 +29,11 @@ impl Dialect for Kubernetes {
             || (name == "config" && has_kube_dir(path))
             || name.starts_with("kubeconfig");
         // A manifest says what it is; YAML that merely holds a `tls.crt` (Helm values) stays material.
-        let kinded = ["Secret", "Config", "List", "Ingress"].iter().any(|k| text.contains(k)) && text.contains("kind");
+        // (Names first: this runs for every candidate file of a scan.)
+        let kinded =
+            || ["Secret", "Config", "List", "Ingress"].iter().any(|k| text.contains(k)) && text.contains("kind");
         yamlish
-            && kinded
+            && kinded()
             && (text.contains("tls.crt")
                 || text.contains("client-certificate")
                 || (text.contains("Ingress") && text.contains("secretName")))
