@@ -175,7 +175,8 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
                 (seq, f, seen)
             })
             .collect();
-        (walker.join().unwrap_or_default(), seen)
+        // A walk that panicked is a bug: pass it on rather than report a partial scan.
+        (walker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), seen)
     });
     phases.mark("walk+read+parse");
     // Into path order. One root's files came in path order: their walk sequence

@@ -225,6 +225,11 @@ fn candidate_path(path: &Path) -> bool {
         previous_was_usr = c == "usr";
     }
     let name = path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default();
+    // Certificates and keys in a server's tree (`/etc/nginx/ssl/x.pem`) are material, not configs.
+    const MATERIAL: &[&str] = &[".pem", ".crt", ".cer", ".cert", ".key", ".der", ".csr", ".p12", ".pfx"];
+    if MATERIAL.iter().any(|e| name.ends_with(e.as_bytes())) {
+        return false;
+    }
     const EXT: &[&str] = &[".conf", ".cf", ".cfg", ".yaml", ".yml", ".json", ".toml", ".ext", ".ovpn", ".cnf"];
     const DIRS: &[&str] = &[
         "nginx",
