@@ -117,11 +117,12 @@ pub fn may_hold_material(name: &std::ffi::OsStr) -> bool {
         "service", "socket", "timer", "mount", "path",
     ];
     let name = name.as_encoded_bytes();
-    let mut parts = name.split(|&b| b == b'.');
-    let _stem = parts.next();
-    // Trailing numeric parts are rotations or versions: `syslog.log.1`, `libssl.so.3.0.2`.
-    let exts: Vec<&[u8]> = parts.collect();
-    let ext = exts.iter().rev().find(|e| !e.is_empty() && !e.iter().all(u8::is_ascii_digit));
+    // The last dot-separated part that is not a number: trailing numbers are
+    // rotations or versions (`syslog.log.1`, `libssl.so.3.0.2`). The part before
+    // the first dot is the stem, never an extension.
+    let stem_len = name.iter().position(|&b| b == b'.').unwrap_or(name.len());
+    let exts = name.get(stem_len..).unwrap_or_default();
+    let ext = exts.rsplit(|&b| b == b'.').find(|e| !e.is_empty() && !e.iter().all(u8::is_ascii_digit));
     match ext {
         Some(ext) => !NOT_MATERIAL.iter().any(|n| ext.eq_ignore_ascii_case(n.as_bytes())),
         None => true,

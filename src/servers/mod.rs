@@ -212,18 +212,8 @@ pub fn looks_like_config(path: &Path, head: &[u8]) -> bool {
 /// Names and directories server configs have: everything else is not decoded at all.
 /// Templates and examples (`/usr/share/…`, `doc/`, `examples/`) are not what a server loads.
 fn candidate_path(path: &Path) -> bool {
-    // Runs for every walked file: compare borrowed components, allocate nothing.
-    let mut previous_was_usr = false;
-    for c in path.components() {
-        let c = c.as_os_str();
-        if previous_was_usr && c == "share" {
-            return false;
-        }
-        if ["doc", "docs", "examples", "example", "samples", "sample"].iter().any(|t| c == *t) {
-            return false;
-        }
-        previous_was_usr = c == "usr";
-    }
+    // Runs for every walked file: the name first, then one pass over borrowed
+    // components; nothing is allocated.
     let name = path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default();
     // Certificates and keys in a server's tree (`/etc/nginx/ssl/x.pem`) are material, not configs.
     const MATERIAL: &[&str] = &[".pem", ".crt", ".cer", ".cert", ".key", ".der", ".csr", ".p12", ".pfx"];
@@ -244,11 +234,21 @@ fn candidate_path(path: &Path) -> bool {
         "sites-enabled",
         "conf-enabled",
     ];
-    path == Path::new("-")
+    const TEMPLATES: &[&str] = &["doc", "docs", "examples", "example", "samples", "sample"];
+    let mut candidate = path == Path::new("-")
         || EXT.iter().any(|e| name.ends_with(e.as_bytes()))
         || name == b"Caddyfile"
-        || name.starts_with(b"kubeconfig")
-        || path.components().any(|c| DIRS.iter().any(|d| c.as_os_str() == *d))
+        || name.starts_with(b"kubeconfig");
+    let mut previous_was_usr = false;
+    for c in path.components() {
+        let c = c.as_os_str();
+        if previous_was_usr && c == "share" || TEMPLATES.iter().any(|t| c == *t) {
+            return false;
+        }
+        previous_was_usr = c == "usr";
+        candidate = candidate || DIRS.iter().any(|d| c == *d);
+    }
+    candidate
 }
 
 /// The claims of all configs among `files` (path, content), plus findings
