@@ -4,7 +4,6 @@
 
 use super::SigCheck;
 use crate::parse::{strip_leading_zeros, Curve, EcPrivate};
-use p256::elliptic_curve::sec1::ToSec1Point;
 
 /// The group order n of each curve, big-endian (SEC 2 v2 §2.4.2, §2.5.1, §2.6.1).
 fn order(curve: Curve) -> &'static [u8] {
@@ -27,15 +26,6 @@ fn order(curve: Curve) -> &'static [u8] {
     }
 }
 
-/// Bytes of a field element / scalar.
-fn field_len(curve: Curve) -> usize {
-    match curve {
-        Curve::P256 => 32,
-        Curve::P384 => 48,
-        Curve::P521 => 66,
-    }
-}
-
 /// Is the big-endian scalar in 1..order?
 pub fn scalar_in_range(curve: Curve, d: &[u8]) -> bool {
     let d = strip_leading_zeros(d);
@@ -49,20 +39,7 @@ pub fn public_point(curve: Curve, d: &[u8]) -> Option<Vec<u8>> {
     if !scalar_in_range(curve, d) {
         return None;
     }
-    let d = strip_leading_zeros(d);
-    let len = field_len(curve);
-    let mut padded = vec![0u8; len.checked_sub(d.len())?];
-    padded.extend_from_slice(d);
-    macro_rules! point {
-        ($c:ident) => {
-            $c::SecretKey::from_slice(&padded).ok().map(|sk| sk.public_key().to_sec1_point(false).as_bytes().to_vec())
-        };
-    }
-    match curve {
-        Curve::P256 => point!(p256),
-        Curve::P384 => point!(p384),
-        Curve::P521 => point!(p521),
-    }
+    crate::parse::pubkey::derive_ec_public(curve, d)
 }
 
 /// The inconsistencies of an EC private key: "d out of range" or
