@@ -57,7 +57,9 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Some(path) => write_atomically(path, &buf)?,
         None => print(&buf).map(|_| ())?,
     }
-    Ok(report.exit_code(common.fail_on) as u8)
+    let code = report.exit_code(common.fail_on) as u8;
+    app::drop_in_background(report);
+    Ok(code)
 }
 
 /// The root SARIF paths are relative to: the one scanned directory (or a scanned file's directory).
