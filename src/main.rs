@@ -2,6 +2,10 @@
 //! findings at or above `--fail-on`, 2 could not do the job; a broken pipe
 //! exits quietly). The only place that prints or exits.
 
+/// jemalloc rather than the system allocator: see the note in Cargo.toml.
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use clap::Parser;
 use keymatch::cli::Cli;
 use keymatch::config::Command;
