@@ -28,15 +28,7 @@ pub fn check(cfg: &CheckConfig) -> Result<Report, Error> {
         Some(k) => load_named(&mut catalog, k, cfg.max_file_size, &map, &cfg.common.passphrases)?,
         None => cert,
     };
-    let pair = Pair {
-        origin: Origin::kind("check"),
-        cert: Side::File { file: cert, item: None },
-        key: Side::File { file: key, item: None },
-        chain: None,
-        names: Vec::new(),
-        key_for_cert_elsewhere: Vec::new(),
-        cert_for_key_elsewhere: Vec::new(),
-    };
+    let pair = Pair::of_files(Origin::kind("check"), cert, key);
     let clock = Clock { now: cfg.common.now, warn_days: cfg.common.warn_days };
     // File modes are a property of where a key is deployed, which `scan` audits;
     // `check` answers only whether the two files belong together and are healthy.
@@ -156,9 +148,9 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     // output does not depend on which worker took which file.
     let roots: Vec<PathBuf> = cfg.paths.iter().filter(|p| *p != Path::new("-")).cloned().collect();
     let phases = PhaseTimes::from_env();
-    let roots = &roots;
-    let (walk_findings, seen) = std::thread::scope(|scope| {
+    let (walk_findings, mut seen) = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, WalkedFile)>(4096);
+        let roots = &roots;
         let walker = scope.spawn(move || {
             let mut seq = 0;
             discover::walk::walk_each(roots, &cfg.discover, &mut |f| {
@@ -181,7 +173,6 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     phases.mark("walk+read+parse");
     // Into path order. One root's files came in path order: their walk sequence
     // says it. Several roots are sorted by path, dropping a file met under two.
-    let mut seen = seen;
     if roots.len() == 1 {
         seen.sort_unstable_by_key(|(seq, _, _)| *seq);
     } else {
@@ -201,8 +192,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     }
     // A link and its target are one file: know it when the walk saw links.
     entries.par_iter_mut().for_each(|e| {
-        let read = e.real_path.take();
-        e.real_path = if any_links { read.and_then(|r| std::fs::canonicalize(r).ok()) } else { None };
+        e.real_path = e.real_path.take().filter(|_| any_links).and_then(|r| std::fs::canonicalize(r).ok());
     });
     let mut catalog = Catalog { entries };
 
@@ -271,10 +261,8 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
 /// (a scan's catalogue, a report) does not delay the output or the exit. The
 /// process may end first: the operating system reclaims the memory then.
 pub fn drop_in_background<T: Send + 'static>(value: T) {
-    if let Err(e) = std::thread::Builder::new().name("keymatch-drop".into()).spawn(move || drop(value)) {
-        // No thread: free here (the value moved into the failed closure is dropped with it).
-        drop(e);
-    }
+    // When no thread can be started, the closure (and the value) is dropped here.
+    let _ = std::thread::Builder::new().name("keymatch-drop".into()).spawn(move || drop(value));
 }
 
 /// Turn config claims into configured pairs, reading (and parsing) any named

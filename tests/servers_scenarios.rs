@@ -91,11 +91,11 @@ fn extra_args(scenario: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-#[test]
-fn every_scenario_as_a_server_root() {
+/// Run every scenario with `leading(scenario)` (then its `args` file) and compare with `expected`.
+fn every_scenario_matches(leading: impl Fn(&Path) -> Vec<String>) {
     let mut failures = Vec::new();
     for s in scenarios() {
-        let mut args = vec!["--root".to_string(), s.display().to_string()];
+        let mut args = leading(&s);
         args.extend(extra_args(&s));
         let got = run(&s, &args, None);
         let want = expected(&s);
@@ -107,18 +107,13 @@ fn every_scenario_as_a_server_root() {
 }
 
 #[test]
+fn every_scenario_as_a_server_root() {
+    every_scenario_matches(|s| vec!["--root".to_string(), s.display().to_string()]);
+}
+
+#[test]
 fn every_scenario_as_a_plain_tree_by_the_default_rule() {
-    let mut failures = Vec::new();
-    for s in scenarios() {
-        let mut args = vec![s.display().to_string()];
-        args.extend(extra_args(&s));
-        let got = run(&s, &args, None);
-        let want = expected(&s);
-        if got != want {
-            failures.push(format!("{}\n  want {:?}\n  got  {:?}", s.display(), want, got));
-        }
-    }
-    assert!(failures.is_empty(), "scenarios differ:\n{}", failures.join("\n"));
+    every_scenario_matches(|s| vec![s.display().to_string()]);
 }
 
 #[test]

@@ -167,11 +167,6 @@ fn look_resolved(
     (looked, Some(real))
 }
 
-/// Walk the roots: regular files and symlinks to files, sorted by path. See [`walk::walk`].
-pub fn walk(roots: &[PathBuf], opts: &DiscoverOptions) -> Walk {
-    walk::walk(roots, opts)
-}
-
 /// Cheap look at a whole file's bytes: PEM armour or a DER SEQUENCE header. See [`sniff::sniff`].
 pub fn sniff(bytes: &[u8]) -> Sniff {
     sniff::sniff(bytes, bytes.len() as u64)

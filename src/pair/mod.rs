@@ -65,6 +65,21 @@ pub struct Pair {
     pub cert_for_key_elsewhere: Vec<Location>,
 }
 
+impl Pair {
+    /// A pair of two whole catalogue files (no chain, no names, no hints yet).
+    pub fn of_files(origin: Origin, cert: FileId, key: FileId) -> Pair {
+        Pair {
+            origin,
+            cert: Side::File { file: cert, item: None },
+            key: Side::File { file: key, item: None },
+            chain: None,
+            names: Vec::new(),
+            key_for_cert_elsewhere: Vec::new(),
+            cert_for_key_elsewhere: Vec::new(),
+        }
+    }
+}
+
 use crate::discover::FileMeta;
 use crate::finding::Finding;
 use crate::parse::ParsedFile;
@@ -206,15 +221,7 @@ impl State {
     pub fn add(&mut self, origin: Origin, cert: FileId, key: FileId) {
         self.use_file(cert);
         self.use_file(key);
-        self.pairs.push(Pair {
-            origin,
-            cert: Side::File { file: cert, item: None },
-            key: Side::File { file: key, item: None },
-            chain: None,
-            names: Vec::new(),
-            key_for_cert_elsewhere: Vec::new(),
-            cert_for_key_elsewhere: Vec::new(),
-        });
+        self.pairs.push(Pair::of_files(origin, cert, key));
     }
 }
 
