@@ -83,6 +83,11 @@ codes! {
     "the private key is internally inconsistent",
     "The private key's own numbers do not agree with each other: for RSA p·q differs from n, d·e is not 1 modulo λ(n), or a stored CRT value (dP, dQ, qInv) differs from the one recomputed from p, q and d; for EC the scalar is out of range or the stored public point is not d·G; for Ed25519 the stored public key is not the one derived from the seed.\n\nWhy it breaks: servers use the stored values as they are. An RSA key whose modulus matches the certificate but whose dP is wrong produces bad signatures and decryptions on every handshake, while tools that compare only the modulus say the pair is fine.\n\nHow to fix: restore the key from a good copy or generate a new key and certificate. `openssl pkey -in KEY -check -noout` confirms the damage.";
 
+    /// The pair is mathematically fine, but the server's TLS library will not read the file.
+    ServerCannotLoad = "server-cannot-load", Error,
+    "the server's TLS library will not read this certificate or key file",
+    "The certificate and key belong together, but the server named in the finding (or OpenSSL 3.0 as nginx, HAProxy and Apache on Debian link it) will not load the file as it is: an encoding or form that its reader refuses, an encryption scheme it cannot decrypt, or a file format the server's directive does not accept (for example DER where nginx reads only PEM).\n\nWhy it breaks: the server refuses to start or to reload with this configuration.\n\nHow to fix: convert the file to the form the finding names (usually PEM, PKCS#8 v1 or PKCS#1, unencrypted or with AES and PBKDF2), for example `openssl pkey -in KEY -out KEY.new` or `openssl x509 -in CERT -out CERT.pem`, and point the configuration at it.";
+
     /// A config names a certificate or key file that does not exist.
     MissingFile = "missing-file", Error,
     "a config names a certificate or key file that does not exist",
@@ -274,6 +279,7 @@ mod tests {
                 "key-mismatch",
                 "chain-order",
                 "key-corrupt",
+                "server-cannot-load",
                 "missing-file",
                 "malformed",
                 "expired",
