@@ -1,25 +1,43 @@
-//! Encrypted private keys: PKCS#8 `EncryptedPrivateKeyInfo` with PBES2
-//! (RFC 8018 §6.2: PBKDF2 with HMAC-SHA1/SHA-2 or scrypt, AES-CBC or
-//! DES-EDE3-CBC), and OpenSSL's legacy PEM encryption (`Proc-Type: 4,ENCRYPTED`
-//! + `DEK-Info`, key = EVP_BytesToKey(MD5, salt = IV[..8], one iteration)).
+//! Encrypted private keys: PKCS#8 `EncryptedPrivateKeyInfo` (RFC 5958 §3)
+//! and OpenSSL's legacy PEM encryption (`Proc-Type: 4,ENCRYPTED` + `DEK-Info`,
+//! key = EVP_BytesToKey(MD5, salt = IV[..8], one iteration)).
+//!
+//! keymatch decrypts what OpenSSL 3.0 decrypts with its default provider,
+//! which is what nginx, HAProxy and Apache load keys with:
+//! - PBES2 (RFC 8018 §6.2): PBKDF2 with HMAC-SHA1/224/256/384/512 or scrypt,
+//!   with AES-CBC or DES-EDE3-CBC (through the `pkcs5` crate);
+//! - PKCS#12 PBE (RFC 7292 Appendix C) `pbeWithSHAAnd3-KeyTripleDES-CBC` and
+//!   `pbeWithSHAAnd2-KeyTripleDES-CBC`, with the KDF of RFC 7292 Appendix B.
+//!
+//! Schemes that need OpenSSL's legacy provider (RC2, RC4, DES-CBC, PBES1,
+//! Blowfish, CAST5, SEED, IDEA) and scrypt above OpenSSL's memory limit are
+//! [`Locked::ServerCannotLoad`], without being decrypted: the server cannot
+//! read them whatever the passphrase.
 //!
 //! Each passphrase is tried in order; a wrong one shows up as bad padding or a
 //! plaintext that does not decode, and the next is tried. Work factors are
 //! capped so a hostile file cannot make keymatch spin or eat memory.
 
 use super::der;
-use super::model::{EncryptedKey, KeyFormat, PrivateKey};
+use super::model::{EncryptedKey, KeyFormat, Locked, PrivateKey};
 use cbc::cipher::{block_padding::Pkcs7, BlockModeDecrypt, KeyIvInit};
 use der::Tlv;
 use md5::{Digest, Md5};
 
-/// PBKDF2 iteration counts above this are not attempted (OpenSSL writes 2048,
-/// OWASP recommends 600 000).
-const MAX_PBKDF2_ITERATIONS: u32 = 4_000_000;
-/// scrypt memory (128·r·N bytes) above this is not attempted.
-const MAX_SCRYPT_MEMORY: u64 = 256 * 1024 * 1024;
-/// scrypt work (N·r·p) above this is not attempted (OpenSSL's default is 2^17).
-const MAX_SCRYPT_WORK: u64 = 1 << 22;
+/// PBKDF2 and PKCS#12 KDF iteration counts above this are not attempted
+/// (OpenSSL writes 2048, OWASP recommends 600 000 for PBKDF2-HMAC-SHA256).
+pub const MAX_ITERATIONS: u64 = 4_000_000;
+/// scrypt work (N·r·p) above this is not attempted (OpenSSL's default is 2^14·8).
+pub const MAX_SCRYPT_WORK: u64 = 1 << 22;
+/// OpenSSL 3.0 refuses scrypt parameters whose buffers (128·r·p + 128·r·(N+2)
+/// bytes) exceed 32 MiB when it decrypts a PBES2 key (`SCRYPT_MAX_MEM`).
+const OPENSSL_SCRYPT_MAX_MEM: u64 = 32 * 1024 * 1024;
+
+const PBES2: &str = "1.2.840.113549.1.5.13";
+const PBKDF2: &str = "1.2.840.113549.1.5.12";
+const SCRYPT: &str = "1.3.6.1.4.1.11591.4.11";
+const PKCS12_PBE: &str = "1.2.840.113549.1.12.1.";
+const PBES1: &str = "1.2.840.113549.1.5.";
 
 /// The result of trying the passphrases.
 #[derive(Debug)]
@@ -28,103 +46,312 @@ pub enum Opened {
     Locked(EncryptedKey),
 }
 
-fn locked(scheme: String, passphrases: &[Vec<u8>]) -> Opened {
-    Opened::Locked(EncryptedKey { scheme, tried_passphrases: !passphrases.is_empty() })
+fn locked(scheme: impl Into<String>, why: Locked) -> Opened {
+    Opened::Locked(EncryptedKey { scheme: scheme.into(), locked: why })
+}
+
+/// Locked after trying: no passphrase, or none of them worked.
+fn not_opened(scheme: String, passphrases: &[Vec<u8>]) -> Opened {
+    let why = if passphrases.is_empty() { Locked::NoPassphrase } else { Locked::WrongPassphrase };
+    locked(scheme, why)
+}
+
+fn legacy_provider(what: &str) -> Locked {
+    Locked::ServerCannotLoad(format!("{what} is only in OpenSSL 3.0's legacy provider"))
 }
 
 /// `ENCRYPTED PRIVATE KEY` / DER `EncryptedPrivateKeyInfo`. `Err`: the structure does not decode.
 ///
-/// Decoded with `pkcs8::EncryptedPrivateKeyInfoRef` first; when the crate
-/// refuses the bytes (an encryption scheme `pkcs5` does not model, a
-/// non-minimal length, …) the lenient reader takes the structure apart and
-/// names the scheme.
+/// The outer structure is read leniently (a non-minimal length is accepted,
+/// as OpenSSL does); the scheme is decided by the algorithm OID.
 pub fn pkcs8(bytes: &[u8], passphrases: &[Vec<u8>]) -> Result<Opened, String> {
-    use ::der::Decode;
-    if let Ok(info) = pkcs8::EncryptedPrivateKeyInfoRef::from_der(bytes) {
-        return Ok(open_pbes(&info.encryption_algorithm, info.encrypted_data.as_bytes(), passphrases));
-    }
     let seq = der::read_tlv(bytes)?.0.expect(der::SEQUENCE, "EncryptedPrivateKeyInfo")?;
     let mut r = seq.children();
     let alg = r.read_tag(der::SEQUENCE, "encryptionAlgorithm")?;
     let data = r.read_tag(der::OCTET_STRING, "encryptedData")?.content;
-    pkcs8_parts(&alg, data, passphrases)
-}
-
-fn pkcs8_parts(alg: &Tlv<'_>, data: &[u8], passphrases: &[Vec<u8>]) -> Result<Opened, String> {
-    use ::der::Decode;
-    let oid = alg.children().read_tag(der::OID, "encryption algorithm OID")?;
-    let oid = der::oid_to_string(oid.content);
-    match pkcs5::EncryptionScheme::from_der(alg.raw) {
-        Ok(scheme) => Ok(open_pbes(&scheme, data, passphrases)),
-        Err(_) => {
-            let name = match oid.as_str() {
-                "1.2.840.113549.1.5.13" => "PBES2 with an unsupported KDF or cipher".to_string(),
-                o if o.starts_with("1.2.840.113549.1.12.1.") => format!("PKCS#12 PBE {o}, not supported"),
-                o if o.starts_with("1.2.840.113549.1.5.") => format!("PBES1 {o}, not supported"),
-                o => format!("{o}, not supported"),
-            };
-            Ok(Opened::Locked(EncryptedKey { scheme: format!("PKCS#8 {name}"), tried_passphrases: false }))
+    let mut a = alg.children();
+    let oid = der::oid_to_string(a.read_tag(der::OID, "encryption algorithm OID")?.content);
+    let params = if a.is_empty() { None } else { Some(a.read()?) };
+    if oid == PBES2 {
+        return Ok(pbes2(params, data, passphrases));
+    }
+    if let Some(n) = oid.strip_prefix(PKCS12_PBE) {
+        return Ok(pkcs12_pbe(n, params, data, passphrases));
+    }
+    if let Some(n) = oid.strip_prefix(PBES1) {
+        if let Some(name) = pbes1_name(n) {
+            return Ok(locked(format!("PKCS#8 PBES1 {name}"), legacy_provider("PBES1 (PBKDF1)")));
         }
     }
+    Ok(locked(format!("PKCS#8 {oid}"), Locked::UnsupportedScheme))
 }
 
-/// Try the passphrases on data encrypted with a decoded scheme (PBES2 only).
-fn open_pbes(scheme: &pkcs5::EncryptionScheme, data: &[u8], passphrases: &[Vec<u8>]) -> Opened {
-    let Some(params) = scheme.pbes2() else {
-        return Opened::Locked(EncryptedKey {
-            scheme: format!("PKCS#8 PBES1 {}, not supported", scheme.oid()),
-            tried_passphrases: false,
-        });
+/// OpenSSL's `-v1` name of a PBES1 scheme (RFC 8018 §6.1, OID 1.2.840.113549.1.5.`n`).
+fn pbes1_name(n: &str) -> Option<&'static str> {
+    Some(match n {
+        "1" => "PBE-MD2-DES",
+        "3" => "PBE-MD5-DES",
+        "4" => "PBE-MD2-RC2-64",
+        "6" => "PBE-MD5-RC2-64",
+        "10" => "PBE-SHA1-DES",
+        "11" => "PBE-SHA1-RC2-64",
+        _ => return None,
+    })
+}
+
+/// PKCS#12 PBE (RFC 7292 Appendix C, OID 1.2.840.113549.1.12.1.`n`):
+/// `pkcs-12PbeParams ::= SEQUENCE { salt OCTET STRING, iterations INTEGER }`.
+fn pkcs12_pbe(n: &str, params: Option<Tlv<'_>>, data: &[u8], passphrases: &[Vec<u8>]) -> Opened {
+    let (name, key_len) = match n {
+        "1" => ("PBE-SHA1-RC4-128 (pbeWithSHAAnd128BitRC4)", 0),
+        "2" => ("PBE-SHA1-RC4-40 (pbeWithSHAAnd40BitRC4)", 0),
+        "3" => ("PBE-SHA1-3DES (pbeWithSHAAnd3-KeyTripleDES-CBC)", 24),
+        "4" => ("PBE-SHA1-2DES (pbeWithSHAAnd2-KeyTripleDES-CBC)", 16),
+        "5" => ("PBE-SHA1-RC2-128 (pbeWithSHAAnd128BitRC2-CBC)", 0),
+        "6" => ("PBE-SHA1-RC2-40 (pbeWithSHAAnd40BitRC2-CBC)", 0),
+        _ => return locked(format!("PKCS#8 PKCS#12 PBE {PKCS12_PBE}{n}"), Locked::UnsupportedScheme),
     };
-    let (description, affordable) = describe_pbes2(params);
-    if !affordable {
-        return Opened::Locked(EncryptedKey {
-            scheme: format!("{description}, work factor above keymatch's limit"),
-            tried_passphrases: false,
-        });
+    let scheme = format!("PKCS#8 PKCS#12 {name}");
+    match n {
+        "1" | "2" => return locked(scheme, legacy_provider("RC4")),
+        "5" | "6" => return locked(scheme, legacy_provider("RC2")),
+        _ => {}
+    }
+    let Some((salt, iterations)) = params.and_then(|p| pkcs12_params(&p).ok()) else {
+        return locked(format!("{scheme} with parameters that do not decode"), Locked::UnsupportedScheme);
+    };
+    if iterations > MAX_ITERATIONS {
+        return locked(
+            scheme,
+            Locked::WorkFactorOverCap(format!("{iterations} iterations; keymatch's limit is {MAX_ITERATIONS}")),
+        );
+    }
+    if data.is_empty() || !data.len().is_multiple_of(8) {
+        return locked(
+            format!("{scheme} with {} encrypted bytes, not whole blocks", data.len()),
+            Locked::UnsupportedScheme,
+        );
     }
     for pass in passphrases {
-        let Ok(plain) = scheme.decrypt(pass, data) else { continue };
+        let bmp = bmp_password(pass);
+        let key = pkcs12_kdf(&bmp, salt, iterations, 1, key_len);
+        let iv = pkcs12_kdf(&bmp, salt, iterations, 2, 8);
+        let plain = if key_len == 24 {
+            cbc_decrypt::<des::TdesEde3>(&key, &iv, data)
+        } else {
+            cbc_decrypt::<des::TdesEde2>(&key, &iv, data)
+        };
+        let Some(plain) = plain else { continue };
         if let Ok(key) = super::key::pkcs8(&plain, KeyFormat::Pkcs8Encrypted) {
             return Opened::Key(Box::new(key));
         }
     }
-    locked(description, passphrases)
+    not_opened(scheme, passphrases)
 }
 
-/// "PKCS#8 PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC)" and whether its work factor is within limits.
-fn describe_pbes2(p: &pkcs5::pbes2::Parameters) -> (String, bool) {
-    use pkcs5::pbes2::{EncryptionScheme as E, Kdf, Pbkdf2Prf as Prf};
-    let (kdf, ok) = match &p.kdf {
-        Kdf::Pbkdf2(k) => {
-            let prf = match k.prf {
-                Prf::HmacWithSha1 => "SHA1",
-                Prf::HmacWithSha224 => "SHA224",
-                Prf::HmacWithSha256 => "SHA256",
-                Prf::HmacWithSha384 => "SHA384",
-                Prf::HmacWithSha512 => "SHA512",
-                _ => "other",
+fn pkcs12_params<'a>(p: &Tlv<'a>) -> Result<(&'a [u8], u64), String> {
+    let p = p.expect(der::SEQUENCE, "pkcs-12PbeParams")?;
+    let mut r = p.children();
+    let salt = r.read_tag(der::OCTET_STRING, "salt")?.content;
+    let iterations = r.read_tag(der::INTEGER, "iterations")?.small_uint()?;
+    Ok((salt, iterations))
+}
+
+/// The password as PKCS#12 wants it (RFC 7292 Appendix B.1): BMPString
+/// (UTF-16BE) with a terminating NUL. Like OpenSSL, bytes that are not UTF-8
+/// are taken as Latin-1.
+fn bmp_password(pass: &[u8]) -> Vec<u8> {
+    let units: Vec<u16> = match std::str::from_utf8(pass) {
+        Ok(s) => s.encode_utf16().collect(),
+        Err(_) => pass.iter().map(|&b| u16::from(b)).collect(),
+    };
+    units.iter().chain(std::iter::once(&0)).flat_map(|u| u.to_be_bytes()).collect()
+}
+
+/// RFC 7292 Appendix B.2 with SHA-1 (u = 20, v = 64): `n` bytes of key
+/// material of kind `id` (1 key, 2 IV, 3 MAC key). An iteration count of 0 is
+/// taken as 1, as OpenSSL does.
+fn pkcs12_kdf(password: &[u8], salt: &[u8], iterations: u64, id: u8, n: usize) -> Vec<u8> {
+    use sha1::Sha1;
+    const V: usize = 64;
+    let stretch = |s: &[u8]| -> Vec<u8> {
+        let len = s.len().div_ceil(V) * V;
+        s.iter().copied().cycle().take(len).collect()
+    };
+    let mut i = stretch(salt);
+    i.extend(stretch(password));
+    let mut out = Vec::with_capacity(n + 20);
+    loop {
+        let mut h = Sha1::new();
+        h.update([id; V]);
+        h.update(&i);
+        let mut a = h.finalize();
+        for _ in 1..iterations.max(1) {
+            a = Sha1::digest(a);
+        }
+        out.extend_from_slice(&a);
+        if out.len() >= n {
+            out.truncate(n);
+            return out;
+        }
+        // I_j = (I_j + B + 1) mod 2^512 for each 64-byte block, B = A repeated.
+        let b: Vec<u8> = a.iter().copied().cycle().take(V).collect();
+        for block in i.chunks_mut(V) {
+            let mut carry = 1u16;
+            for (x, y) in block.iter_mut().zip(&b).rev() {
+                let sum = u16::from(*x) + u16::from(*y) + carry;
+                *x = sum.to_be_bytes()[1];
+                carry = sum >> 8;
+            }
+        }
+    }
+}
+
+/// PBES2 (RFC 8018 §6.2). Decoded and decrypted by the `pkcs5` crate; when it
+/// refuses the parameters (a cipher or PRF it does not model), they are read
+/// here to name the scheme and to tell legacy-provider schemes apart.
+fn pbes2(params: Option<Tlv<'_>>, data: &[u8], passphrases: &[Vec<u8>]) -> Opened {
+    use ::der::Decode;
+    let Some(params) = params else {
+        return locked("PKCS#8 PBES2 without parameters", Locked::UnsupportedScheme);
+    };
+    let parts = pbes2_parts(&params);
+    let scheme = match &parts {
+        Ok(p) => format!("PKCS#8 PBES2 ({}, {})", p.kdf, p.cipher),
+        Err(_) => "PKCS#8 PBES2 with parameters that do not decode".to_string(),
+    };
+    if let Ok(p) = &parts {
+        if let Some(why) = &p.server_cannot_load {
+            return locked(scheme, why.clone());
+        }
+        if let Some(over) = &p.over_cap {
+            return locked(scheme, Locked::WorkFactorOverCap(over.clone()));
+        }
+    }
+    let Ok(decoded) = pkcs5::pbes2::Parameters::from_der(params.raw) else {
+        return locked(scheme, Locked::UnsupportedScheme);
+    };
+    for pass in passphrases {
+        let Ok(plain) = decoded.decrypt(pass, data) else { continue };
+        if let Ok(key) = super::key::pkcs8(&plain, KeyFormat::Pkcs8Encrypted) {
+            return Opened::Key(Box::new(key));
+        }
+    }
+    not_opened(scheme, passphrases)
+}
+
+/// What keymatch makes of PBES2 parameters before decrypting.
+struct Pbes2Parts {
+    /// "PBKDF2-HMAC-SHA256", "scrypt", …
+    kdf: String,
+    /// "AES-256-CBC", "DES-CBC", or the OID.
+    cipher: String,
+    server_cannot_load: Option<Locked>,
+    /// The work factor and the limit, when above it.
+    over_cap: Option<String>,
+}
+
+/// `PBES2-params ::= SEQUENCE { keyDerivationFunc, encryptionScheme }` (RFC 8018 A.4).
+fn pbes2_parts(params: &Tlv<'_>) -> Result<Pbes2Parts, String> {
+    let params = params.expect(der::SEQUENCE, "PBES2-params")?;
+    let mut r = params.children();
+    let kdf_alg = r.read_tag(der::SEQUENCE, "keyDerivationFunc")?;
+    let enc_alg = r.read_tag(der::SEQUENCE, "encryptionScheme")?;
+    let cipher_oid = der::oid_to_string(enc_alg.children().read_tag(der::OID, "cipher OID")?.content);
+    let (cipher, legacy) = cipher_name(&cipher_oid);
+    let mut k = kdf_alg.children();
+    let kdf_oid = der::oid_to_string(k.read_tag(der::OID, "KDF OID")?.content);
+    let kdf_params = k.read_tag(der::SEQUENCE, "KDF parameters")?;
+    let mut p = kdf_params.children();
+    let _salt = p.read_tag(der::OCTET_STRING, "salt")?;
+    let mut server_cannot_load = legacy.map(legacy_provider);
+    let (kdf, over_cap) = match kdf_oid.as_str() {
+        PBKDF2 => {
+            // PBKDF2-params (RFC 8018 A.2): salt, iterationCount, keyLength OPTIONAL, prf DEFAULT hmacWithSHA1.
+            let iterations = p.read_tag(der::INTEGER, "iterationCount")?.small_uint()?;
+            let _key_length = p.read_optional(der::INTEGER)?;
+            let prf = match p.read_optional(der::SEQUENCE)? {
+                Some(prf) => der::oid_to_string(prf.children().read_tag(der::OID, "PRF OID")?.content),
+                None => "1.2.840.113549.2.7".to_string(),
             };
-            (format!("PBKDF2-HMAC-{prf}"), k.iteration_count <= MAX_PBKDF2_ITERATIONS)
+            let over = (iterations > MAX_ITERATIONS)
+                .then(|| format!("{iterations} PBKDF2 iterations; keymatch's limit is {MAX_ITERATIONS}"));
+            (format!("PBKDF2-{}", prf_name(&prf)), over)
         }
-        Kdf::Scrypt(s) => {
-            let mem = 128u64.saturating_mul(u64::from(s.block_size)).saturating_mul(s.cost_parameter);
-            let work =
-                s.cost_parameter.saturating_mul(u64::from(s.block_size)).saturating_mul(u64::from(s.parallelization));
-            ("scrypt".to_string(), mem <= MAX_SCRYPT_MEMORY && work <= MAX_SCRYPT_WORK)
+        SCRYPT => {
+            // scrypt-params (RFC 7914 §7.1): salt, costParameter N, blockSize r, parallelizationParameter p.
+            let n = p.read_tag(der::INTEGER, "costParameter")?.small_uint()?;
+            let bs = p.read_tag(der::INTEGER, "blockSize")?.small_uint()?;
+            let par = p.read_tag(der::INTEGER, "parallelizationParameter")?.small_uint()?;
+            let memory = 128u64
+                .saturating_mul(bs)
+                .saturating_mul(par)
+                .saturating_add(128u64.saturating_mul(bs).saturating_mul(n.saturating_add(2)));
+            if server_cannot_load.is_none() && memory > OPENSSL_SCRYPT_MAX_MEM {
+                server_cannot_load = Some(Locked::ServerCannotLoad(format!(
+                    "scrypt with N={n}, r={bs}, p={par} needs {} MiB, above OpenSSL 3.0's limit of 32 MiB",
+                    memory.div_ceil(1024 * 1024)
+                )));
+            }
+            let work = n.saturating_mul(bs).saturating_mul(par);
+            let over = (work > MAX_SCRYPT_WORK)
+                .then(|| format!("scrypt work N·r·p = {work}; keymatch's limit is {MAX_SCRYPT_WORK}"));
+            ("scrypt".to_string(), over)
         }
-        _ => ("other KDF".to_string(), false),
+        other => (format!("KDF {other}"), None),
     };
-    let cipher = match p.encryption {
-        E::Aes128Cbc { .. } => "AES-128-CBC",
-        E::Aes192Cbc { .. } => "AES-192-CBC",
-        E::Aes256Cbc { .. } => "AES-256-CBC",
-        E::Aes128Gcm { .. } => "AES-128-GCM",
-        E::Aes256Gcm { .. } => "AES-256-GCM",
-        E::DesEde3Cbc { .. } => "DES-EDE3-CBC",
-        _ => "other cipher",
+    Ok(Pbes2Parts { kdf, cipher, server_cannot_load, over_cap })
+}
+
+/// OpenSSL's name for a PBKDF2 PRF OID (RFC 8018 B.1), or the OID.
+fn prf_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.113549.2.7" => "HMAC-SHA1",
+        "1.2.840.113549.2.8" => "HMAC-SHA224",
+        "1.2.840.113549.2.9" => "HMAC-SHA256",
+        "1.2.840.113549.2.10" => "HMAC-SHA384",
+        "1.2.840.113549.2.11" => "HMAC-SHA512",
+        "1.2.840.113549.2.12" => "HMAC-SHA512-224",
+        "1.2.840.113549.2.13" => "HMAC-SHA512-256",
+        "1.2.840.113549.2.6" => "HMAC-MD5",
+        other => return format!("PRF {other}"),
+    }
+    .to_string()
+}
+
+/// A PBES2 cipher's name, and the algorithm that needs OpenSSL's legacy
+/// provider when it is one of those.
+fn cipher_name(oid: &str) -> (String, Option<&'static str>) {
+    let (name, legacy) = match oid {
+        "2.16.840.1.101.3.4.1.2" => ("AES-128-CBC", None),
+        "2.16.840.1.101.3.4.1.22" => ("AES-192-CBC", None),
+        "2.16.840.1.101.3.4.1.42" => ("AES-256-CBC", None),
+        "2.16.840.1.101.3.4.1.6" => ("AES-128-GCM", None),
+        "2.16.840.1.101.3.4.1.46" => ("AES-256-GCM", None),
+        "2.16.840.1.101.3.4.1.3" => ("AES-128-OFB", None),
+        "2.16.840.1.101.3.4.1.4" => ("AES-128-CFB", None),
+        "2.16.840.1.101.3.4.1.23" => ("AES-192-OFB", None),
+        "2.16.840.1.101.3.4.1.24" => ("AES-192-CFB", None),
+        "2.16.840.1.101.3.4.1.43" => ("AES-256-OFB", None),
+        "2.16.840.1.101.3.4.1.44" => ("AES-256-CFB", None),
+        "1.2.840.113549.3.7" => ("DES-EDE3-CBC", None),
+        "1.3.14.3.2.7" => ("DES-CBC", Some("DES-CBC")),
+        "1.2.840.113549.3.2" => ("RC2-CBC", Some("RC2")),
+        "1.2.840.113549.3.9" => ("RC5-CBC", Some("RC5")),
+        "1.3.6.1.4.1.3029.1.2" => ("BF-CBC", Some("Blowfish")),
+        "1.2.840.113533.7.66.10" => ("CAST5-CBC", Some("CAST5")),
+        "1.2.410.200004.1.4" => ("SEED-CBC", Some("SEED")),
+        "1.3.6.1.4.1.188.7.1.1.2" => ("IDEA-CBC", Some("IDEA")),
+        "1.2.392.200011.61.1.1.1.2" => ("CAMELLIA-128-CBC", None),
+        "1.2.392.200011.61.1.1.1.3" => ("CAMELLIA-192-CBC", None),
+        "1.2.392.200011.61.1.1.1.4" => ("CAMELLIA-256-CBC", None),
+        "1.2.410.200046.1.1.2" => ("ARIA-128-CBC", None),
+        "1.2.410.200046.1.1.7" => ("ARIA-192-CBC", None),
+        "1.2.410.200046.1.1.12" => ("ARIA-256-CBC", None),
+        "1.2.156.10197.1.104.2" => ("SM4-CBC", None),
+        other => return (format!("cipher {other}"), None),
     };
-    (format!("PKCS#8 PBES2 ({kdf}, {cipher})"), ok)
+    (name.to_string(), legacy)
 }
 
 /// Legacy OpenSSL PEM encryption. `dek_info` is the `DEK-Info` header value
@@ -143,12 +370,7 @@ pub fn legacy(
         "AES-192-CBC" => (24, 16),
         "AES-256-CBC" => (32, 16),
         "DES-EDE3-CBC" => (24, 8),
-        _ => {
-            return Ok(Opened::Locked(EncryptedKey {
-                scheme: format!("legacy PEM ({alg}, not supported)"),
-                tried_passphrases: false,
-            }))
-        }
+        _ => return Ok(locked(format!("legacy PEM ({alg})"), Locked::UnsupportedScheme)),
     };
     if iv.len() != block {
         return Err(format!("DEK-Info IV of {} bytes for {alg}", iv.len()));
@@ -170,7 +392,7 @@ pub fn legacy(
             return Ok(Opened::Key(Box::new(key)));
         }
     }
-    Ok(locked(format!("legacy PEM ({alg})"), passphrases))
+    Ok(not_opened(format!("legacy PEM ({alg})"), passphrases))
 }
 
 fn cbc_decrypt<C>(key: &[u8], iv: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>>

@@ -267,10 +267,30 @@ pub struct Ed25519Private {
 /// An encrypted key that could not be opened.
 #[derive(Debug, Clone)]
 pub struct EncryptedKey {
-    /// "PKCS#8 PBES2 (PBKDF2, AES-256-CBC)", "legacy PEM (DES-EDE3-CBC)", …
+    /// "PKCS#8 PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC)", "legacy PEM (DES-EDE3-CBC)", …
     pub scheme: String,
-    /// True when passphrases were given and none worked.
-    pub tried_passphrases: bool,
+    /// Why it stayed locked.
+    pub locked: Locked,
+}
+
+/// Why an encrypted key stayed locked, most decisive first: a scheme the
+/// server cannot read is an error whatever the passphrase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Locked {
+    /// OpenSSL 3.0 without its legacy provider (what nginx, HAProxy and Apache
+    /// load keys with) cannot decrypt the scheme; holds why ("RC2 is in
+    /// OpenSSL's legacy provider"). keymatch does not decrypt it either.
+    ServerCannotLoad(String),
+    /// keymatch cannot decrypt the scheme (OpenSSL may: Camellia, ARIA, …).
+    UnsupportedScheme,
+    /// The key derivation's work factor is above keymatch's limit, so no
+    /// passphrase was tried; holds it and the limit ("5000000 PBKDF2
+    /// iterations; keymatch's limit is 4000000").
+    WorkFactorOverCap(String),
+    /// No passphrase was given.
+    NoPassphrase,
+    /// Passphrases were given and none opened the key.
+    WrongPassphrase,
 }
 
 impl PublicKey {

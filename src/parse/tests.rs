@@ -296,14 +296,14 @@ fn encrypted_keys_without_a_working_passphrase() {
     let enc: Vec<_> =
         p.items.iter().filter_map(|i| if let ItemKind::EncryptedKey(e) = &i.kind { Some(e) } else { None }).collect();
     assert_eq!(enc.len(), 1, "{:?}", p.items);
-    assert!(!enc[0].tried_passphrases);
+    assert_eq!(enc[0].locked, Locked::NoPassphrase);
     assert!(!enc[0].scheme.is_empty());
     assert!(p.findings.is_empty());
 
     let wrong = String::from_utf8(read("wrongpass.txt")).unwrap();
     let wrong = vec![wrong.lines().next().unwrap().as_bytes().to_vec()];
     let p = parse_with("enc-wrongpass/key.pem", &wrong);
-    assert!(matches!(&p.items[0].kind, ItemKind::EncryptedKey(e) if e.tried_passphrases));
+    assert!(matches!(&p.items[0].kind, ItemKind::EncryptedKey(e) if e.locked == Locked::WrongPassphrase));
     assert!(p.has_key_material());
 
     // Each encryption scheme: wrong passphrase → locked with a named scheme; right one (second) → opened.

@@ -15,7 +15,7 @@ pub mod rsa;
 mod fixture_tests;
 
 use crate::finding::{Code, Finding, Location};
-use crate::parse::{CertInfo, Item, ItemKind, KeyMaterial, ParsedFile, PrivateKey, PublicKey};
+use crate::parse::{CertInfo, EncryptedKey, Item, ItemKind, KeyMaterial, Locked, ParsedFile, PrivateKey, PublicKey};
 use serde::Serialize;
 
 /// The verdict on one pair. See DESIGN.md "What matches means".
@@ -225,6 +225,44 @@ fn later_match<'b, 'a>(blocks: &'b [Block<'a>], key: &PublicKey) -> Option<&'b B
     blocks.iter().skip(1).find(|b| public_keys_match(&b.cert.public_key, key) == KeyMatch::Match)
 }
 
+/// The finding for a key that stayed encrypted: why it did, in the words of
+/// what the user must do next.
+fn encrypted_key_finding(enc: &EncryptedKey, key_where: &str, key_loc: Location) -> Finding {
+    let scheme = &enc.scheme;
+    let unchecked = |why: String, hint: &str| {
+        Finding::new(
+            Code::EncryptedKey,
+            format!("the private key {key_where} is encrypted ({scheme}) and {why}, so the pair is unchecked"),
+            vec![key_loc.clone()],
+        )
+        .with_hint(hint)
+    };
+    const REENCRYPT: &str = "re-encrypt it with a scheme OpenSSL 3.0 reads by default: `openssl pkcs8 -topk8 -v2 aes-256-cbc -in KEY -out KEY.new`";
+    match &enc.locked {
+        Locked::ServerCannotLoad(why) => Finding::new(
+            Code::ServerCannotLoad,
+            format!(
+                "the private key {key_where} is encrypted with {scheme}, which OpenSSL 3.0 cannot decrypt as servers load keys ({why}): the server will not start with it (nginx: \"cannot load certificate key ... unsupported\"); keymatch did not decrypt it"
+            ),
+            vec![key_loc],
+        )
+        .with_hint("re-encrypt it with AES and PBKDF2: `openssl pkcs8 -topk8 -provider legacy -provider default -in KEY -v2 aes-256-cbc -out KEY.new`"),
+        Locked::UnsupportedScheme => unchecked("keymatch cannot decrypt this scheme".into(), REENCRYPT),
+        Locked::WorkFactorOverCap(work) => unchecked(
+            format!("its key derivation is too costly for keymatch to try ({work})"),
+            "re-encrypt it with a lower work factor: `openssl pkcs8 -topk8 -v2 aes-256-cbc -iter 600000 -in KEY -out KEY.new`",
+        ),
+        Locked::NoPassphrase => unchecked(
+            "no passphrase was given".into(),
+            "give the passphrase with --passphrase-file FILE or KEYMATCH_PASSPHRASE",
+        ),
+        Locked::WrongPassphrase => unchecked(
+            "none of the given passphrases opens it".into(),
+            "give the right passphrase with --passphrase-file FILE (one per line) or KEYMATCH_PASSPHRASE; `openssl pkey -in KEY -noout` asks for it and fails on a wrong one",
+        ),
+    }
+}
+
 /// Decide one pair: match / mismatch (with `chain-order` when a later
 /// certificate in the bundle matches) / key-corrupt / encrypted / unsupported /
 /// malformed, with the findings that explain it. Missing and unreadable files
@@ -292,22 +330,7 @@ pub fn verify_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
             if leaf.is_some() {
                 out.verdict = Verdict::Encrypted;
             }
-            let tried = if enc.tried_passphrases {
-                "none of the given passphrases opens it"
-            } else {
-                "no passphrase was given"
-            };
-            out.findings.push(
-                Finding::new(
-                    Code::EncryptedKey,
-                    format!(
-                        "the private key {key_where} is encrypted ({}) and {tried}, so the pair is unchecked",
-                        enc.scheme
-                    ),
-                    vec![key_loc],
-                )
-                .with_hint("give the passphrase with --passphrase-file FILE or KEYMATCH_PASSPHRASE"),
-            );
+            out.findings.push(encrypted_key_finding(enc, &key_where, key_loc));
             return out;
         }
         _ => {
@@ -490,7 +513,7 @@ pub(crate) mod tests {
     //! `src/verify/testdata/` (made by its `gen.sh`), decoded here with
     //! x509-cert and pkcs1 so that these tests do not depend on `parse`.
     use super::*;
-    use crate::parse::{Claimed, EncryptedKey, KeyFormat, RsaPrivate, Source};
+    use crate::parse::{Claimed, KeyFormat, RsaPrivate, Source};
     use der::{Decode, DecodePem, Encode};
     use num_bigint::BigUint;
 
@@ -772,14 +795,15 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn encrypted_key() {
-        let enc = |tried| {
+    fn encrypted_key_says_why_it_stayed_locked() {
+        let enc = |locked| {
             ItemKind::EncryptedKey(EncryptedKey {
-                scheme: "PKCS#8 PBES2 (PBKDF2, AES-256-CBC)".into(),
-                tried_passphrases: tried,
+                scheme: "PKCS#8 PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC)".into(),
+                locked,
             })
         };
-        let out = verify(&leaf_file(), &file_of("key.pem", vec![enc(false)]));
+        let run = |locked| verify(&leaf_file(), &file_of("key.pem", vec![enc(locked)]));
+        let out = run(Locked::NoPassphrase);
         assert_eq!(out.verdict, Verdict::Encrypted);
         assert_eq!(codes(&out.findings), ["encrypted-key"]);
         assert_eq!(out.findings[0].severity, crate::finding::Severity::Warning);
@@ -788,8 +812,29 @@ pub(crate) mod tests {
             out.findings[0].hint.as_deref(),
             Some("give the passphrase with --passphrase-file FILE or KEYMATCH_PASSPHRASE")
         );
-        let out = verify(&leaf_file(), &file_of("key.pem", vec![enc(true)]));
-        assert!(out.findings[0].message.contains("none of the given passphrases"));
+        // Every other reason says what it is, and never "no passphrase was given".
+        for (locked, code, says) in [
+            (Locked::WrongPassphrase, "encrypted-key", "none of the given passphrases opens it"),
+            (Locked::UnsupportedScheme, "encrypted-key", "keymatch cannot decrypt this scheme"),
+            (
+                Locked::WorkFactorOverCap("5000000 PBKDF2 iterations; keymatch's limit is 4000000".into()),
+                "encrypted-key",
+                "too costly for keymatch to try (5000000 PBKDF2 iterations; keymatch's limit is 4000000)",
+            ),
+            (
+                Locked::ServerCannotLoad("RC2 is only in OpenSSL 3.0's legacy provider".into()),
+                "server-cannot-load",
+                "OpenSSL 3.0 cannot decrypt as servers load keys (RC2 is only in OpenSSL 3.0's legacy provider)",
+            ),
+        ] {
+            let out = run(locked.clone());
+            assert_eq!(out.verdict, Verdict::Encrypted, "{locked:?}");
+            assert_eq!(codes(&out.findings), [code], "{locked:?}");
+            let msg = &out.findings[0].message;
+            assert!(msg.contains(says) && msg.contains("PKCS#8 PBES2"), "{locked:?}: {msg}");
+            assert!(!msg.contains("no passphrase"), "{locked:?}: {msg}");
+        }
+        assert_eq!(run(Locked::ServerCannotLoad(String::new())).findings[0].severity, crate::finding::Severity::Error);
     }
 
     #[test]
