@@ -43,6 +43,18 @@ const DIVERGENCES: &[(&str, &str, &str)] = &[
         "openssl pkey does not read an EC PRIVATE KEY without parameters, even after an EC PARAMETERS \
          block (openssl ecparam + SEC1 written that way); keymatch takes the curve from the preceding block",
     ),
+    (
+        "enc-pkcs8-camellia",
+        "encrypted",
+        "keymatch does not decrypt PBES2 with Camellia (nor ARIA, SM4, AES-OFB/CFB, HMAC-MD5 or \
+         HMAC-SHA512-224/256 PRFs); OpenSSL 3.0 does, so the key stays encrypted-key (warning)",
+    ),
+    (
+        "enc-pkcs8-pbkdf2-over-cap",
+        "encrypted",
+        "keymatch does not run PBKDF2 above 4 000 000 iterations (a hostile file must not make it spin); \
+         OpenSSL has no such limit and opens the key",
+    ),
     ("ed448", "unsupported", "keymatch does not check Ed448 keys; OpenSSL does"),
     ("dsa", "unsupported", "keymatch does not check DSA keys; OpenSSL does"),
     ("secp256k1", "unsupported", "keymatch checks P-256, P-384 and P-521 only; OpenSSL knows secp256k1"),

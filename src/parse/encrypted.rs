@@ -1,6 +1,7 @@
 //! Encrypted private keys: PKCS#8 `EncryptedPrivateKeyInfo` (RFC 5958 §3)
 //! and OpenSSL's legacy PEM encryption (`Proc-Type: 4,ENCRYPTED` + `DEK-Info`,
-//! key = EVP_BytesToKey(MD5, salt = IV[..8], one iteration)).
+//! key = EVP_BytesToKey(MD5, salt = IV[..8], one iteration); AES-CBC,
+//! DES-EDE3-CBC and DES-EDE-CBC).
 //!
 //! keymatch decrypts what OpenSSL 3.0 decrypts with its default provider,
 //! which is what nginx, HAProxy and Apache load keys with:
@@ -289,8 +290,7 @@ fn pbes2_parts(params: &Tlv<'_>) -> Result<Pbes2Parts, String> {
                 .saturating_add(128u64.saturating_mul(bs).saturating_mul(n.saturating_add(2)));
             if server_cannot_load.is_none() && memory > OPENSSL_SCRYPT_MAX_MEM {
                 server_cannot_load = Some(Locked::ServerCannotLoad(format!(
-                    "scrypt with N={n}, r={bs}, p={par} needs {} MiB, above OpenSSL 3.0's limit of 32 MiB",
-                    memory.div_ceil(1024 * 1024)
+                    "scrypt with N={n}, r={bs}, p={par} needs {memory} bytes, above OpenSSL 3.0's limit of {OPENSSL_SCRYPT_MAX_MEM} (32 MiB)"
                 )));
             }
             let work = n.saturating_mul(bs).saturating_mul(par);
@@ -370,6 +370,12 @@ pub fn legacy(
         "AES-192-CBC" => (24, 16),
         "AES-256-CBC" => (32, 16),
         "DES-EDE3-CBC" => (24, 8),
+        "DES-EDE-CBC" => (16, 8),
+        "DES-CBC" | "DESX-CBC" | "RC2-CBC" | "RC2-40-CBC" | "RC2-64-CBC" | "BF-CBC" | "CAST5-CBC" | "SEED-CBC"
+        | "IDEA-CBC" => {
+            let what = alg.trim_end_matches("-CBC");
+            return Ok(locked(format!("legacy PEM ({alg})"), legacy_provider(what)));
+        }
         _ => return Ok(locked(format!("legacy PEM ({alg})"), Locked::UnsupportedScheme)),
     };
     if iv.len() != block {
@@ -385,6 +391,7 @@ pub fn legacy(
             "AES-128-CBC" => cbc_decrypt::<aes::Aes128>(&key, &iv, ciphertext),
             "AES-192-CBC" => cbc_decrypt::<aes::Aes192>(&key, &iv, ciphertext),
             "AES-256-CBC" => cbc_decrypt::<aes::Aes256>(&key, &iv, ciphertext),
+            "DES-EDE-CBC" => cbc_decrypt::<des::TdesEde2>(&key, &iv, ciphertext),
             _ => cbc_decrypt::<des::TdesEde3>(&key, &iv, ciphertext),
         };
         let Some(plain) = plain else { continue };

@@ -242,7 +242,7 @@ fn encrypted_key_finding(enc: &EncryptedKey, key_where: &str, key_loc: Location)
         Locked::ServerCannotLoad(why) => Finding::new(
             Code::ServerCannotLoad,
             format!(
-                "the private key {key_where} is encrypted with {scheme}, which OpenSSL 3.0 cannot decrypt as servers load keys ({why}): the server will not start with it (nginx: \"cannot load certificate key ... unsupported\"); keymatch did not decrypt it"
+                "the private key {key_where} is encrypted with {scheme}, which the servers' OpenSSL 3.0 cannot decrypt ({why}): nginx and Apache refuse to start with it (\"cannot load certificate key\", \"Failed to configure encrypted (?) private key\"); keymatch did not decrypt it"
             ),
             vec![key_loc],
         )
@@ -824,7 +824,7 @@ pub(crate) mod tests {
             (
                 Locked::ServerCannotLoad("RC2 is only in OpenSSL 3.0's legacy provider".into()),
                 "server-cannot-load",
-                "OpenSSL 3.0 cannot decrypt as servers load keys (RC2 is only in OpenSSL 3.0's legacy provider)",
+                "OpenSSL 3.0 cannot decrypt (RC2 is only in OpenSSL 3.0's legacy provider): nginx and Apache refuse to start",
             ),
         ] {
             let out = run(locked.clone());
