@@ -453,6 +453,230 @@ mod tests {
 
     const EXPECTED_KEY: &str = "c9e5a1bd216dbe1317e230cef48f38ee";
 
+    fn unhex_str(s: &str) -> Vec<u8> {
+        unhex(&s.replace(':', "")).unwrap()
+    }
+
+    /// RFC 7292 Appendix B.2 against `openssl kdf -kdfopt digest:SHA1 … PKCS12KDF`
+    /// (the first two are also OpenSSL's own PKCS#12 test vectors).
+    #[test]
+    fn pkcs12_kdf_matches_openssl() {
+        let smeg = bmp_password(b"smeg");
+        assert_eq!(der::hex(&smeg), "0073006d006500670000");
+        let salt = unhex_str("0a58cf64530d823f");
+        // -keylen 24 -kdfopt id:1 -kdfopt iter:1
+        assert_eq!(der::hex(&pkcs12_kdf(&smeg, &salt, 1, 1, 24)), "8aaae6297b6cb04642ab5b077851284eb7128f1a2a7fbca3");
+        // -keylen 8 -kdfopt id:2 -kdfopt iter:1
+        assert_eq!(der::hex(&pkcs12_kdf(&smeg, &salt, 1, 2, 8)), "79993dfe048d3b76");
+        // queeg, 1000 iterations
+        let queeg = bmp_password(b"queeg");
+        let salt = unhex_str("05dec959acff72f7");
+        assert_eq!(
+            der::hex(&pkcs12_kdf(&queeg, &salt, 1000, 1, 24)),
+            "ed2034e36328830ff09df1e1a07dd357185dac0d4f9eb3d4"
+        );
+        // A password longer than one 64-byte block (70 × "a" → 142 bytes), a
+        // 20-byte salt, 48 bytes of output (three rounds of I_j updates), 3 iterations.
+        let long = bmp_password("a".repeat(70).as_bytes());
+        let salt: Vec<u8> = (0u8..20).collect();
+        assert_eq!(
+            der::hex(&pkcs12_kdf(&long, &salt, 3, 1, 48)),
+            "badb8fbd22e9bc8c4bdcd1a2247927ddb46fc721a0655ed16db88d6f9e7dae026b406fbccbcdab5b04ffc599349126cd"
+        );
+        // The empty password is just the terminator; iteration count 2048, 1-byte salt.
+        let empty = bmp_password(b"");
+        assert_eq!(empty, [0, 0]);
+        assert_eq!(der::hex(&pkcs12_kdf(&empty, &[1], 2048, 2, 8)), "c593743641ef79ed");
+        // Iteration count 0 is taken as 1, as OpenSSL does.
+        assert_eq!(pkcs12_kdf(&smeg, &[1], 0, 1, 24), pkcs12_kdf(&smeg, &[1], 1, 1, 24));
+    }
+
+    /// The password's BMPString: UTF-16BE (surrogate pairs beyond the BMP),
+    /// bytes that are not UTF-8 taken as Latin-1, then a NUL, as OpenSSL's
+    /// `OPENSSL_utf82uni` / `OPENSSL_asc2uni` do.
+    #[test]
+    fn bmp_password_is_openssls() {
+        assert_eq!(
+            der::hex(&bmp_password("pässwörd-🔑".as_bytes())),
+            "007000e400730073007700f600720064002dd83ddd110000"
+        );
+        assert_eq!(der::hex(&bmp_password(&[0x70, 0xe4, 0x73])), "007000e400730000");
+    }
+
+    fn seq(parts: &[&[u8]]) -> Vec<u8> {
+        der::tlv(der::SEQUENCE, &parts.concat())
+    }
+    fn oid(dotted: &str) -> Vec<u8> {
+        let arcs: Vec<u64> = dotted.split('.').map(|a| a.parse().unwrap()).collect();
+        let mut out = vec![u8::try_from(arcs[0] * 40 + arcs[1]).unwrap()];
+        for &arc in &arcs[2..] {
+            let mut enc = vec![(arc & 0x7f) as u8];
+            let mut rest = arc >> 7;
+            while rest > 0 {
+                enc.push(0x80 | (rest & 0x7f) as u8);
+                rest >>= 7;
+            }
+            enc.reverse();
+            out.extend(enc);
+        }
+        der::tlv(der::OID, &out)
+    }
+    fn int(v: u64) -> Vec<u8> {
+        let mut b = v.to_be_bytes().to_vec();
+        while b.len() > 1 && b[0] == 0 && b[1] & 0x80 == 0 {
+            b.remove(0);
+        }
+        if b[0] & 0x80 != 0 {
+            b.insert(0, 0);
+        }
+        der::tlv(der::INTEGER, &b)
+    }
+    fn octets(b: &[u8]) -> Vec<u8> {
+        der::tlv(der::OCTET_STRING, b)
+    }
+    fn epki(alg: &[u8]) -> Vec<u8> {
+        seq(&[alg, &octets(&[0u8; 64])])
+    }
+    fn pbkdf2_aes(iterations: u64, cipher: &str) -> Vec<u8> {
+        let kdf = seq(&[&oid(PBKDF2), &seq(&[&octets(&[7; 8]), &int(iterations)])]);
+        seq(&[&oid(PBES2), &seq(&[&kdf, &seq(&[&oid(cipher), &octets(&[0; 16])])])])
+    }
+    fn scrypt_aes(n: u64, r: u64, p: u64) -> Vec<u8> {
+        let kdf = seq(&[&oid(SCRYPT), &seq(&[&octets(&[7; 8]), &int(n), &int(r), &int(p)])]);
+        seq(&[&oid(PBES2), &seq(&[&kdf, &seq(&[&oid("2.16.840.1.101.3.4.1.42"), &octets(&[0; 16])])])])
+    }
+    fn reason(der: &[u8], passphrases: &[Vec<u8>]) -> (String, Locked) {
+        match pkcs8(der, passphrases) {
+            Ok(Opened::Locked(e)) => (e.scheme, e.locked),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Hostile work factors are refused before any key derivation runs (a test
+    /// that ran 2^40 iterations would never finish), and the reason names the
+    /// work factor and the limit; a scheme the server cannot read is reported
+    /// as that first, whatever its work factor.
+    #[test]
+    fn work_factors_are_bounded_and_named() {
+        let pass = vec![b"x".to_vec()];
+        let (_, why) = reason(&epki(&pbkdf2_aes(1 << 40, "2.16.840.1.101.3.4.1.42")), &pass);
+        assert_eq!(
+            why,
+            Locked::WorkFactorOverCap("1099511627776 PBKDF2 iterations; keymatch's limit is 4000000".into())
+        );
+        let (_, why) = reason(&epki(&pbkdf2_aes(MAX_ITERATIONS + 1, "2.16.840.1.101.3.4.1.2")), &[]);
+        assert!(matches!(why, Locked::WorkFactorOverCap(_)), "{why:?}");
+        // DES-CBC with a hostile count: the server cannot read it anyway.
+        let (scheme, why) = reason(&epki(&pbkdf2_aes(1 << 40, "1.3.14.3.2.7")), &pass);
+        assert_eq!(scheme, "PKCS#8 PBES2 (PBKDF2-HMAC-SHA1, DES-CBC)");
+        assert_eq!(why, Locked::ServerCannotLoad("DES-CBC is only in OpenSSL 3.0's legacy provider".into()));
+        // PKCS#12 PBE: same iteration limit.
+        let pbe = seq(&[&oid("1.2.840.113549.1.12.1.3"), &seq(&[&octets(&[1; 8]), &int(1 << 40)])]);
+        let (scheme, why) = reason(&epki(&pbe), &pass);
+        assert!(scheme.contains("pbeWithSHAAnd3-KeyTripleDES-CBC"), "{scheme}");
+        assert!(matches!(why, Locked::WorkFactorOverCap(ref w) if w.contains("1099511627776 iterations")), "{why:?}");
+        // scrypt: OpenSSL's 32 MiB (buffers 128·r·p + 128·r·(N+2)) decides first ...
+        for (n, r, p) in [(1 << 15, 8, 1), (1 << 20, 8, 1), (2, 1, 1 << 21), (1 << 14, 16, 1)] {
+            let (_, why) = reason(&epki(&scrypt_aes(n, r, p)), &pass);
+            assert!(
+                matches!(why, Locked::ServerCannotLoad(ref w) if w.contains("above OpenSSL 3.0's limit")),
+                "{why:?}"
+            );
+        }
+        // ... then keymatch's own limit on N·r·p (small memory, many lanes).
+        let (_, why) = reason(&epki(&scrypt_aes(1024, 1, 8192)), &pass);
+        assert!(matches!(why, Locked::WorkFactorOverCap(ref w) if w.contains("N·r·p = 8388608")), "{why:?}");
+        // Within every limit: tried, and the passphrase is wrong (the data is zeros).
+        let (_, why) = reason(&epki(&scrypt_aes(1 << 10, 8, 1)), &pass);
+        assert_eq!(why, Locked::WrongPassphrase);
+        let (_, why) = reason(&epki(&scrypt_aes(1 << 10, 8, 1)), &[]);
+        assert_eq!(why, Locked::NoPassphrase);
+    }
+
+    /// Schemes are named; the ones that need OpenSSL's legacy provider say so
+    /// even without a passphrase; unknown and broken parameters are unsupported.
+    #[test]
+    fn schemes_are_classified_by_oid() {
+        let pbe = |n: &str| seq(&[&oid(&format!("1.2.840.113549.1.12.1.{n}")), &seq(&[&octets(&[1; 8]), &int(2048)])]);
+        for (n, what) in [("1", "RC4"), ("2", "RC4"), ("5", "RC2"), ("6", "RC2")] {
+            let (_, why) = reason(&epki(&pbe(n)), &[]);
+            assert_eq!(why, Locked::ServerCannotLoad(format!("{what} is only in OpenSSL 3.0's legacy provider")));
+        }
+        for n in ["1", "3", "4", "6", "10", "11"] {
+            let alg = seq(&[&oid(&format!("1.2.840.113549.1.5.{n}")), &seq(&[&octets(&[1; 8]), &int(2048)])]);
+            let (scheme, why) = reason(&epki(&alg), &[]);
+            assert!(scheme.starts_with("PKCS#8 PBES1 PBE-"), "{scheme}");
+            assert!(matches!(why, Locked::ServerCannotLoad(ref w) if w.contains("PBKDF1")), "{why:?}");
+        }
+        for (cipher, name) in [("1.2.840.113549.3.2", "RC2"), ("1.3.6.1.4.1.3029.1.2", "Blowfish")] {
+            let (_, why) = reason(&epki(&pbkdf2_aes(2048, cipher)), &[b"x".to_vec()]);
+            assert_eq!(why, Locked::ServerCannotLoad(format!("{name} is only in OpenSSL 3.0's legacy provider")));
+        }
+        let (scheme, why) = reason(&epki(&pbkdf2_aes(2048, "1.2.392.200011.61.1.1.1.4")), &[b"x".to_vec()]);
+        assert_eq!(
+            (scheme.as_str(), why),
+            ("PKCS#8 PBES2 (PBKDF2-HMAC-SHA1, CAMELLIA-256-CBC)", Locked::UnsupportedScheme)
+        );
+        let (scheme, why) = reason(&epki(&seq(&[&oid("1.2.3.4")])), &[]);
+        assert_eq!((scheme.as_str(), why), ("PKCS#8 1.2.3.4", Locked::UnsupportedScheme));
+        // 3DES PBE without its parameters, or with ciphertext that is not whole blocks.
+        let (_, why) = reason(&epki(&seq(&[&oid("1.2.840.113549.1.12.1.3")])), &[b"x".to_vec()]);
+        assert_eq!(why, Locked::UnsupportedScheme);
+        let odd = seq(&[&pbe("3"), &octets(&[0; 13])]);
+        assert_eq!(reason(&odd, &[b"x".to_vec()]).1, Locked::UnsupportedScheme);
+        let (_, why) = reason(&epki(&pbe("3")), &[b"x".to_vec()]);
+        assert_eq!(why, Locked::WrongPassphrase);
+    }
+
+    /// Each scheme OpenSSL 3.0 opens by default, written by `openssl pkcs8`
+    /// (or `openssl ec` for legacy PEM): keymatch opens it to the same key that
+    /// `openssl pkey` decrypts, with the right passphrase and only with it.
+    #[test]
+    fn schemes_round_trip_with_openssl() {
+        use std::process::Command;
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            let out = Command::new("openssl").args(args).current_dir(dir.path()).output().unwrap();
+            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            out.stdout
+        };
+        std::fs::write(dir.path().join("pass"), "round trip 🔑\n").unwrap();
+        let pass = vec![b"wrong".to_vec(), "round trip 🔑".as_bytes().to_vec()];
+        run(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "plain.pem"]);
+        let plain = run(&["pkcs8", "-topk8", "-nocrypt", "-in", "plain.pem", "-outform", "DER"]);
+        let want = crate::parse::key::pkcs8(&plain, KeyFormat::Pkcs8).unwrap().public;
+        assert!(want.is_some());
+        for opts in [
+            &["-v1", "PBE-SHA1-3DES"][..],
+            &["-v1", "PBE-SHA1-2DES"],
+            &["-v2", "aes-256-cbc", "-v2prf", "hmacWithSHA224"],
+            &["-v2", "aes-128-cbc", "-v2prf", "hmacWithSHA384"],
+            &["-v2", "aes-256-cbc", "-v2prf", "hmacWithSHA512"],
+            &["-v2", "des3", "-v2prf", "hmacWithSHA1", "-iter", "1"],
+        ] {
+            let mut args = vec!["pkcs8", "-topk8", "-in", "plain.pem", "-passout", "file:pass", "-outform", "DER"];
+            args.extend_from_slice(opts);
+            let der = run(&args);
+            let Ok(Opened::Key(key)) = pkcs8(&der, &pass) else { panic!("{opts:?}: did not open") };
+            assert_eq!(key.public, want, "{opts:?}");
+            assert_eq!(key.format, KeyFormat::Pkcs8Encrypted);
+            assert!(matches!(
+                pkcs8(&der, &pass[..1]),
+                Ok(Opened::Locked(EncryptedKey { locked: Locked::WrongPassphrase, .. }))
+            ));
+        }
+        // Legacy PEM two-key 3DES: EVP_BytesToKey for 16 bytes, then DES-EDE-CBC.
+        run(&["ec", "-in", "plain.pem", "-des-ede-cbc", "-passout", "file:pass", "-out", "legacy.pem"]);
+        let text = std::fs::read(dir.path().join("legacy.pem")).unwrap();
+        let (blocks, _) = crate::parse::pem::split(&text, 4);
+        let dek = blocks[0].header("DEK-Info").unwrap();
+        assert!(dek.starts_with("DES-EDE-CBC,"), "{dek}");
+        let body = crate::parse::pem::decode_body(&blocks[0]).unwrap();
+        let parse = |plain: &[u8]| crate::parse::key::sec1(plain, None, KeyFormat::LegacyEncrypted);
+        let Ok(Opened::Key(key)) = legacy(dek, &body, &pass, &parse) else { panic!("DES-EDE-CBC did not open") };
+        assert_eq!(key.public, want);
+    }
+
     /// The fixtures' `ENCRYPTED PRIVATE KEY`s decode through the `pkcs8`
     /// crate; the same key with a non-minimal outer length (which it refuses)
     /// opens through the lenient reader, to the same key.
