@@ -141,7 +141,7 @@ codes! {
     /// The key is encrypted and no passphrase was given.
     EncryptedKey = "encrypted-key", Warning,
     "the key is encrypted and no working passphrase was given",
-    "The private key is encrypted (ENCRYPTED PRIVATE KEY, or legacy Proc-Type: 4,ENCRYPTED) and keymatch had no passphrase that opens it, so it cannot prove the pair.\n\nWhy it matters: the server will ask for the passphrase at start (or use ssl_password_file); the pair itself is unchecked.\n\nHow to fix: give keymatch the passphrase with --passphrase-file FILE (one passphrase per line) or the KEYMATCH_PASSPHRASE environment variable. Never on the command line.";
+    "The private key is encrypted (ENCRYPTED PRIVATE KEY, or legacy Proc-Type: 4,ENCRYPTED) and keymatch had no passphrase that opens it, so it cannot prove the pair. The message says which: no passphrase given, none of the given ones opens it, a scheme OpenSSL reads but keymatch does not decrypt (Camellia, ARIA, SM4, AES-OFB/CFB, HMAC-MD5 or HMAC-SHA512/256 PRFs), or a key derivation above keymatch's limit (PBKDF2 or PKCS#12 above 4000000 iterations, scrypt N·r·p above 4194304), which keymatch does not run so that a hostile file cannot make it spin. A scheme the server's OpenSSL 3.0 cannot decrypt at all (RC2, RC4, DES-CBC, PBES1, scrypt above 32 MiB) is server-cannot-load instead.\n\nWhy it matters: the server will ask for the passphrase at start (or use ssl_password_file); the pair itself is unchecked.\n\nHow to fix: give keymatch the passphrase with --passphrase-file FILE (one passphrase per line) or the KEYMATCH_PASSPHRASE environment variable. Never on the command line.";
 
     /// A file could not be read.
     Unreadable = "unreadable", Warning,

@@ -6,12 +6,14 @@
 //! keymatch decrypts what OpenSSL 3.0 decrypts with its default provider,
 //! which is what nginx, HAProxy and Apache load keys with:
 //! - PBES2 (RFC 8018 §6.2): PBKDF2 with HMAC-SHA1/224/256/384/512 or scrypt,
-//!   with AES-CBC or DES-EDE3-CBC (through the `pkcs5` crate);
+//!   with AES-CBC or DES-EDE3-CBC (through the `pkcs5` crate; AES-GCM, which
+//!   the crate also decrypts, OpenSSL 3.0 refuses in PBES2);
 //! - PKCS#12 PBE (RFC 7292 Appendix C) `pbeWithSHAAnd3-KeyTripleDES-CBC` and
 //!   `pbeWithSHAAnd2-KeyTripleDES-CBC`, with the KDF of RFC 7292 Appendix B.
 //!
 //! Schemes that need OpenSSL's legacy provider (RC2, RC4, DES-CBC, PBES1,
-//! Blowfish, CAST5, SEED, IDEA) and scrypt above OpenSSL's memory limit are
+//! Blowfish, CAST5, SEED, IDEA), PBES2 with AES-GCM and scrypt above OpenSSL's
+//! memory limit are
 //! [`Locked::ServerCannotLoad`], without being decrypted: the server cannot
 //! read them whatever the passphrase.
 //!
@@ -260,12 +262,17 @@ fn pbes2_parts(params: &Tlv<'_>) -> Result<Pbes2Parts, String> {
     let enc_alg = r.read_tag(der::SEQUENCE, "encryptionScheme")?;
     let cipher_oid = der::oid_to_string(enc_alg.children().read_tag(der::OID, "cipher OID")?.content);
     let (cipher, legacy) = cipher_name(&cipher_oid);
+    // OpenSSL 3.0 has AES-GCM, but PKCS5_v2_PBE_keyivgen cannot set it up from
+    // PBES2 parameters ("cipher parameter error"), whichever form they take.
+    let gcm = cipher.ends_with("-GCM").then(|| {
+        Locked::ServerCannotLoad(format!("OpenSSL 3.0 does not take {cipher} in PBES2: \"cipher parameter error\""))
+    });
     let mut k = kdf_alg.children();
     let kdf_oid = der::oid_to_string(k.read_tag(der::OID, "KDF OID")?.content);
     let kdf_params = k.read_tag(der::SEQUENCE, "KDF parameters")?;
     let mut p = kdf_params.children();
     let _salt = p.read_tag(der::OCTET_STRING, "salt")?;
-    let mut server_cannot_load = legacy.map(legacy_provider);
+    let mut server_cannot_load = legacy.map(legacy_provider).or(gcm);
     let (kdf, over_cap) = match kdf_oid.as_str() {
         PBKDF2 => {
             // PBKDF2-params (RFC 8018 A.2): salt, iterationCount, keyLength OPTIONAL, prf DEFAULT hmacWithSHA1.
@@ -612,6 +619,9 @@ mod tests {
             let (_, why) = reason(&epki(&pbkdf2_aes(2048, cipher)), &[b"x".to_vec()]);
             assert_eq!(why, Locked::ServerCannotLoad(format!("{name} is only in OpenSSL 3.0's legacy provider")));
         }
+        // AES-GCM: the pkcs5 crate would decrypt it, OpenSSL 3.0 refuses it in PBES2.
+        let (_, why) = reason(&epki(&pbkdf2_aes(2048, "2.16.840.1.101.3.4.1.46")), &[b"x".to_vec()]);
+        assert!(matches!(why, Locked::ServerCannotLoad(ref w) if w.contains("AES-256-GCM in PBES2")), "{why:?}");
         let (scheme, why) = reason(&epki(&pbkdf2_aes(2048, "1.2.392.200011.61.1.1.1.4")), &[b"x".to_vec()]);
         assert_eq!(
             (scheme.as_str(), why),
