@@ -146,16 +146,18 @@ fn collect_secrets() -> (Secrets, Vec<(String, usize)>) {
     all.sort();
     let mut secrets = Secrets::default();
     let mut per_key = Vec::new();
-    let mut add = |secrets: &mut Secrets, name: String, body_b64: &str, input: &[u8], der: bool| {
+    let mut add = |secrets: &mut Secrets, name: String, body_b64: &str, input: &[u8], der: bool, pass: &str| {
         let chars: Vec<char> = body_b64.chars().collect();
         for w in chars.windows(WINDOW) {
             secrets.windows.insert(w.iter().collect());
         }
-        let mut args = vec!["pkey", "-passin", pass.as_str(), "-text", "-noout"];
+        let mut args = vec!["pkey", "-passin", pass, "-text", "-noout"];
         if der {
             args.extend(["-inform", "DER"]);
         }
-        let nums = match openssl(&args, &root, input) {
+        // Keys encrypted with RC2, RC4, DES-CBC, … open only with the legacy provider.
+        let legacy = [&["pkey", "-provider", "legacy", "-provider", "default"][..], &args[1..]].concat();
+        let nums = match openssl(&args, &root, input).or_else(|_| openssl(&legacy, &root, input)) {
             Ok(text) => numbers_from_text(&String::from_utf8_lossy(&text)),
             Err(_) => {
                 let mut args = vec!["asn1parse"];
@@ -178,14 +180,17 @@ fn collect_secrets() -> (Secrets, Vec<(String, usize)>) {
         let rel = path.strip_prefix(&root).unwrap_or(&path).display().to_string();
         let Ok(bytes) = std::fs::read(&path) else { continue };
         let text = String::from_utf8_lossy(&bytes);
+        // A scenario with its own passphrase.txt (gen_check_pbe.sh) uses it.
+        let own = path.with_file_name("passphrase.txt");
+        let pass = if own.is_file() { format!("file:{}", own.display()) } else { pass.clone() };
         for (i, (block, body)) in private_key_blocks(&text).into_iter().enumerate() {
-            add(&mut secrets, format!("{rel} (key block {i})"), &body, block.as_bytes(), false);
+            add(&mut secrets, format!("{rel} (key block {i})"), &body, block.as_bytes(), false, &pass);
         }
         let is_der_key = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("key"))
             && path.extension().is_some_and(|e| e == "der");
         if is_der_key {
             let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
-            add(&mut secrets, rel, &b64, &bytes, true);
+            add(&mut secrets, rel, &b64, &bytes, true, &pass);
         }
     }
     (secrets, per_key)

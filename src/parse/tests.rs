@@ -72,12 +72,20 @@ fn pair_files(scenario: &str) -> (String, String) {
 /// derived from the private key are equal, supported, and fingerprinted.
 #[test]
 fn every_matching_fixture_pair_decodes_to_equal_public_keys() {
-    let pass = passphrase();
     let mut seen = 0;
     for s in scenarios() {
-        if expect(&s).get("verdict").map(String::as_str) != Some("match") {
+        let e = expect(&s);
+        if e.get("verdict").map(String::as_str) != Some("match") {
             continue;
         }
+        // The scenario's passphrase file (relative to its directory), else the shared one.
+        let pass = match e.get("passphrase_file") {
+            Some(f) => {
+                let text = String::from_utf8(read(&format!("{s}/{f}"))).unwrap();
+                vec![text.lines().next().unwrap().as_bytes().to_vec()]
+            }
+            None => passphrase(),
+        };
         let (cert_file, key_file) = pair_files(&s);
         let cf = parse_with(&cert_file, &pass);
         let kf = parse_with(&key_file, &pass);
