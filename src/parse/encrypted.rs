@@ -687,11 +687,11 @@ mod tests {
         assert_eq!(key.public, want);
     }
 
-    /// The fixtures' `ENCRYPTED PRIVATE KEY`s decode through the `pkcs8`
-    /// crate; the same key with a non-minimal outer length (which it refuses)
-    /// opens through the lenient reader, to the same key.
+    /// The outer `EncryptedPrivateKeyInfo` is read leniently: the same key
+    /// with a non-minimal outer length (which the strict `pkcs8` crate
+    /// refuses) opens to the same key.
     #[test]
-    fn encrypted_pkcs8_crate_path_and_fallback_open_alike() {
+    fn a_non_minimal_outer_length_opens_alike() {
         use ::der::Decode;
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/check");
         let text = std::fs::read_to_string(dir.join("passphrase.txt")).unwrap();
