@@ -85,7 +85,7 @@ fn certificate(c: &Node, names: &[String], file: &ConfFile, cx: &mut Cx<'_, '_>)
         key: Some(key),
         chain: None,
         names: names.to_vec(),
-        passphrases: Vec::new(),
+        passphrase: super::Passphrase::none("this Envoy tls_certificates entry gives no password"),
         key_config: None,
     });
 }

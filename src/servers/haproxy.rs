@@ -222,7 +222,11 @@ fn claim(
         key,
         chain: None,
         names,
-        passphrases: Vec::new(),
+        passphrase: super::Passphrase::Prompt {
+            why:
+                "HAProxy 2.6 has no passphrase option: OpenSSL asks on a terminal, so HAProxy will not start unattended"
+                    .into(),
+        },
         key_config: None,
     }
 }

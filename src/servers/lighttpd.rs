@@ -356,7 +356,7 @@ impl Reader {
                 key: key.as_ref().map(|k| self.file(k, cx)),
                 chain: ca.as_ref().map(|c| self.file(c, cx)),
                 names: if b.names.is_empty() { b.parent_names.clone() } else { b.names.clone() },
-                passphrases: Vec::new(),
+                passphrase: super::Passphrase::none("lighttpd has no passphrase option for ssl.privkey"),
                 key_config,
             };
             cx.push(claim);

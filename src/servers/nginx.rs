@@ -9,7 +9,9 @@
 //! directive, `{ }` a block, `#` at a word start comments to the end of the
 //! line, `"…"`/`'…'` quote, backslash escapes, `${var}` is part of a word.
 
-use super::{clean_names, has_component, has_variable, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect};
+use super::{
+    clean_names, has_component, has_variable, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect, Passphrase,
+};
 use crate::finding::Location;
 use std::path::{Path, PathBuf};
 
@@ -341,7 +343,20 @@ fn server(d: &Directive, inner: &[Directive], parent: &Ssl, files: &[ConfFile], 
         Some(n) => format!("server {n}"),
         None => format!("server at line {}", d.line),
     };
-    let passphrases = ssl.password.as_ref().map(|p| password_lines(p, files, prefix, cx)).unwrap_or_default();
+    let passphrase = match &ssl.password {
+        Some(p) => match password_lines(p, files, prefix, cx) {
+            Some(passphrases) => Passphrase::Given { source: format!("ssl_password_file {}", p.text), passphrases },
+            None => Passphrase::Given {
+                source: format!("ssl_password_file {} (missing or unreadable)", p.text),
+                passphrases: Vec::new(),
+            },
+        },
+        None => Passphrase::Prompt {
+            why:
+                "nginx has no ssl_password_file for it: OpenSSL asks on a terminal, so nginx will not start unattended"
+                    .into(),
+        },
+    };
     for (i, c) in certs.iter().enumerate() {
         // nginx refuses to start with fewer keys than certificates; nothing to pair then.
         let Some(k) = keys.get(i) else { continue };
@@ -359,7 +374,7 @@ fn server(d: &Directive, inner: &[Directive], parent: &Ssl, files: &[ConfFile], 
             key: Some(key),
             chain: None,
             names: names.clone(),
-            passphrases: passphrases.clone(),
+            passphrase: passphrase.clone(),
             key_config,
         });
     }
@@ -382,14 +397,24 @@ fn claimed(file: &ConfFile, text: &str, line: u32, prefix: &Path, cx: &Cx<'_, '_
     cx.claimed(file, text, prefix, line)
 }
 
-/// The passphrases of an `ssl_password_file` (one per line).
-fn password_lines(p: &Arg, files: &[ConfFile], prefix: &Path, cx: &Cx<'_, '_>) -> Vec<Vec<u8>> {
-    let Some(from) = files.get(p.file) else { return Vec::new() };
+/// The passphrases of an `ssl_password_file`, tried in order as nginx does: one
+/// per line, a trailing CR dropped, spaces kept (nginx 1.22 keeps them: a line
+/// `right ` does not open a key whose passphrase is `right`), the last line
+/// with or without a newline. `None`: the file is missing or unreadable.
+fn password_lines(p: &Arg, files: &[ConfFile], prefix: &Path, cx: &Cx<'_, '_>) -> Option<Vec<Vec<u8>>> {
+    let from = files.get(p.file)?;
     let server: PathBuf = crate::paths::normalize(&prefix.join(&p.text));
     let local = cx.local_of(from, &server);
-    match cx.read_text(&local) {
-        Some(t) => super::lines(&t).filter(|(_, l)| !l.is_empty()).map(|(_, l)| l.as_bytes().to_vec()).collect(),
-        None => Vec::new(),
+    match (cx.ctx.read)(&local) {
+        crate::discover::ReadOutcome::Read { bytes, .. } => Some(
+            bytes
+                .split(|&b| b == b'\n')
+                .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                .filter(|l| !l.is_empty())
+                .map(<[u8]>::to_vec)
+                .collect(),
+        ),
+        _ => None,
     }
 }
 
@@ -477,7 +502,13 @@ mod tests {
             ]
         );
         let with_pass = claims.iter().find(|c| c.config.line == Some(6)).unwrap();
-        assert_eq!(with_pass.passphrases, vec![b"first".to_vec(), b"second".to_vec()]);
+        assert_eq!(
+            with_pass.passphrase,
+            Passphrase::Given {
+                source: "ssl_password_file /etc/nginx/pass".into(),
+                passphrases: vec![b"first".to_vec(), b"second".to_vec()]
+            }
+        );
     }
 
     #[test]

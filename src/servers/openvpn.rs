@@ -2,7 +2,7 @@
 //! (relative to `cd DIR`, else the config's directory), and inline
 //! `<cert>…</cert>` / `<key>…</key>` blocks; `pkcs12` is not checked (a note).
 
-use super::{has_component, lines, unresolvable, words, Claim, ClaimedFile, ConfFile, Cx, Dialect};
+use super::{has_component, lines, unresolvable, words, Claim, ClaimedFile, ConfFile, Cx, Dialect, Passphrase};
 use std::path::{Path, PathBuf};
 
 pub struct Openvpn;
@@ -27,6 +27,8 @@ impl Dialect for Openvpn {
         let mut cert: Option<(u32, ClaimedFile)> = None;
         let mut key: Option<ClaimedFile> = None;
         let mut inline: Option<(String, u32, String)> = None;
+        // `askpass` alone asks on the console; `askpass FILE` reads the first line of FILE.
+        let mut askpass: Option<Option<ClaimedFile>> = None;
         let label = crate::paths::display(&file.local);
         for (n, l) in lines(text) {
             if let Some((tag, start, body)) = &mut inline {
@@ -57,6 +59,9 @@ impl Dialect for Openvpn {
                 continue;
             }
             let w = words(t);
+            if w.len() == 1 && w[0] == "askpass" {
+                askpass = Some(None);
+            }
             let (Some(k), Some(v)) = (w.first(), w.get(1)) else { continue };
             let named = |v: &str| -> ClaimedFile {
                 if v == "[inline]" {
@@ -69,6 +74,7 @@ impl Dialect for Openvpn {
                 "cd" => dir = crate::paths::normalize(&dir.join(v)),
                 "cert" => cert = Some((n, named(v))),
                 "key" => key = Some(named(v)),
+                "askpass" => askpass = Some(Some(cx.claimed(file, v, &dir, n))),
                 "pkcs12" => {
                     cert = Some((n, unresolvable(v, n, "PKCS#12 files are not checked")));
                     key = None;
@@ -91,9 +97,32 @@ impl Dialect for Openvpn {
             key,
             chain: None,
             names: Vec::new(),
-            passphrases: Vec::new(),
+            passphrase: passphrase(askpass, cx),
             key_config: None,
         });
+    }
+}
+
+/// The passphrase source of an OpenVPN config: `askpass FILE` (its first line),
+/// else a prompt on the console at start.
+fn passphrase(askpass: Option<Option<ClaimedFile>>, cx: &Cx<'_, '_>) -> Passphrase {
+    match askpass {
+        Some(Some(ClaimedFile::Path { server_path, local, .. })) => {
+            let source = format!("askpass {server_path}");
+            match (cx.ctx.read)(&local) {
+                crate::discover::ReadOutcome::Read { bytes, .. } => {
+                    let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+                    let first = first.strip_suffix(b"\r").unwrap_or(first);
+                    Passphrase::Given { source, passphrases: vec![first.to_vec()] }
+                }
+                _ => Passphrase::Given { source: format!("{source} (missing or unreadable)"), passphrases: Vec::new() },
+            }
+        }
+        _ => Passphrase::Prompt {
+            why:
+                "OpenVPN has no `askpass FILE` for it: it asks on the console at start, so it will not start unattended"
+                    .into(),
+        },
     }
 }
 

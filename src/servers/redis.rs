@@ -48,7 +48,13 @@ impl Dialect for Redis {
                 key: key_claim.map(|(k, _)| k),
                 chain: None,
                 names: Vec::new(),
-                passphrases: d.pass.iter().map(|p| p.as_bytes().to_vec()).collect(),
+                passphrase: match &d.pass {
+                    Some(p) => super::Passphrase::Given {
+                        source: "tls-key-file-pass".into(),
+                        passphrases: vec![p.as_bytes().to_vec()],
+                    },
+                    None => super::Passphrase::none("Redis has no tls-key-file-pass for it"),
+                },
             };
             cx.push(claim);
         }

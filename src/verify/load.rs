@@ -1,0 +1,221 @@
+//! Can the server that a config names load this pair's files? Two rules,
+//! each seen on the real servers (Debian 12: nginx 1.22, HAProxy 2.6,
+//! Apache 2.4 on OpenSSL 3.0; see tests/real_servers.rs):
+//!
+//! - Encrypted keys: what the server does depends on where it gets the
+//!   passphrase ([`KeyUnlock`], from the config): none, or a prompt on a
+//!   terminal at start (it will not start unattended: error); passphrases the
+//!   config gives, which keymatch tries as the server does (error when none
+//!   opens the key); a program, which keymatch never runs (warning: keymatch
+//!   cannot know the passphrase).
+//! - PEM only: nginx reads `ssl_certificate` and `ssl_certificate_key`,
+//!   HAProxy `crt` (and its `.key`), Apache `SSLCertificateFile` as PEM only;
+//!   a DER file there stops the server (`server-cannot-load`). Apache reads a
+//!   DER `SSLCertificateKeyFile`.
+
+use super::PairMaterial;
+use crate::finding::{Code, Finding, Location, Severity};
+use crate::pair::{KeyUnlock, Pair};
+use crate::parse::{EncryptedKey, Item, ItemKind, KeyFormat, ParsedFile};
+
+/// The server's own name for a dialect, for messages.
+fn server_name(kind: &str) -> &str {
+    match kind {
+        "nginx" => "nginx",
+        "apache" => "Apache",
+        "haproxy" => "HAProxy",
+        "postfix" => "Postfix",
+        "dovecot" => "Dovecot",
+        "openvpn" => "OpenVPN",
+        "redis" => "Redis",
+        "postgres" => "PostgreSQL",
+        "mysql" => "MySQL",
+        "lighttpd" => "lighttpd",
+        other => other,
+    }
+}
+
+/// The config line that names the pair (its certificate directive).
+fn config_location(pair: &Pair) -> Option<Location> {
+    let path = pair.origin.path.as_ref()?;
+    Some(Location {
+        path: path.clone(),
+        server_path: pair.origin.server_path.clone(),
+        line: pair.origin.line,
+        block: None,
+    })
+}
+
+fn item_location(file: &ParsedFile, item: &Item) -> Location {
+    let mut loc =
+        Location::file(&file.source.path).with_server_path(file.source.server_path.clone()).with_block(item.block);
+    loc.line = item.line;
+    loc
+}
+
+fn where_in(file: &ParsedFile, item: &Item) -> String {
+    match item.line {
+        Some(line) => format!("{} PEM block {} (line {line})", file.source.path, item.block),
+        None => file.source.path.clone(),
+    }
+}
+
+const UNENCRYPTED_HINT: &str =
+    "store the key unencrypted with mode 600 (`openssl pkey -in KEY -out KEY.new`), or give \
+     the server its passphrase (nginx ssl_password_file, Dovecot ssl_key_password, OpenVPN askpass FILE)";
+
+/// Findings about the server's own loading of the pair's files, added to (or
+/// rewriting) `findings`, the pair's verification findings. `key_item` is the
+/// key the verification used.
+pub fn server_findings(pair: &Pair, material: &PairMaterial<'_>, key_item: Option<usize>, findings: &mut Vec<Finding>) {
+    encrypted_key(pair, material, key_item, findings);
+    pem_only(pair, material, key_item, findings);
+}
+
+fn encrypted_key(pair: &Pair, material: &PairMaterial<'_>, key_item: Option<usize>, findings: &mut Vec<Finding>) {
+    let Some(unlock) = &pair.unlock else { return };
+    let Some((file, _)) = material.key_file else { return };
+    let Some(item) = key_item.and_then(|i| file.items.get(i)) else { return };
+    let server = server_name(&pair.origin.kind);
+    let key_where = where_in(file, item);
+    let mut locations = vec![item_location(file, item)];
+    locations.extend(config_location(pair));
+    match &item.kind {
+        ItemKind::EncryptedKey(enc) => {
+            // Still locked: the verification said "encrypted-key"; say what the server does.
+            let Some((severity, message, hint)) = locked(server, &key_where, enc, unlock) else { return };
+            findings.retain(|f| f.code != Code::EncryptedKey);
+            findings.push(Finding::new(Code::EncryptedKey, message, locations).with_severity(severity).with_hint(hint));
+        }
+        ItemKind::PrivateKey(k) if matches!(k.format, KeyFormat::Pkcs8Encrypted | KeyFormat::LegacyEncrypted) => {
+            // keymatch opened it (the user's passphrase, or the server's): can the server?
+            let message = match unlock {
+                KeyUnlock::Never { why } => format!(
+                    "the private key {key_where} is encrypted and {why} (keymatch opened it with another passphrase, to check the pair)"
+                ),
+                KeyUnlock::Given { source, count: 0, .. } => format!(
+                    "the private key {key_where} is encrypted and {source} gives no passphrase, so {server} cannot load it (keymatch opened it with another passphrase, to check the pair)"
+                ),
+                KeyUnlock::Given { source, count, opens: false, tried: true } => format!(
+                    "the private key {key_where} is encrypted and {}, so {server} cannot load it (keymatch opened it with another passphrase, to check the pair)",
+                    none_opens(*count, source)
+                ),
+                _ => return,
+            };
+            findings.push(
+                Finding::new(Code::EncryptedKey, message, locations)
+                    .with_severity(Severity::Error)
+                    .with_hint(UNENCRYPTED_HINT),
+            );
+        }
+        _ => {}
+    }
+}
+
+/// "the passphrase in SOURCE does not open it" / "none of the N passphrases in SOURCE opens it".
+fn none_opens(count: usize, source: &str) -> String {
+    if count == 1 {
+        format!("the passphrase in {source} does not open it")
+    } else {
+        format!("none of the {count} passphrases in {source} opens it")
+    }
+}
+
+/// The finding for a key that no passphrase opened, by what the server does.
+fn locked(server: &str, key_where: &str, enc: &EncryptedKey, unlock: &KeyUnlock) -> Option<(Severity, String, String)> {
+    let scheme = &enc.scheme;
+    let user = if enc.tried_passphrases {
+        "none of the passphrases given to keymatch opens it either"
+    } else {
+        "keymatch has no passphrase for it either"
+    };
+    Some(match unlock {
+        KeyUnlock::Never { why } => (
+            Severity::Error,
+            format!("the private key {key_where} is encrypted ({scheme}) and {why}; {user}, so the pair is unchecked"),
+            UNENCRYPTED_HINT.to_string(),
+        ),
+        KeyUnlock::Given { source, count: 0, .. } => (
+            Severity::Error,
+            format!(
+                "the private key {key_where} is encrypted ({scheme}) and {source} gives no passphrase, so {server} cannot load it; the pair is unchecked"
+            ),
+            "make the passphrase file hold the key's passphrase".to_string(),
+        ),
+        KeyUnlock::Given { source, count, tried: true, .. } => {
+            let user = if enc.tried_passphrases { "; nor does any passphrase given to keymatch" } else { "" };
+            (
+                Severity::Error,
+                format!(
+                    "the private key {key_where} is encrypted ({scheme}) and {}, so {server} cannot load it{user}; the pair is unchecked",
+                    none_opens(*count, source)
+                ),
+                "put the key's passphrase in the file the config names, or configure the key that passphrase opens"
+                    .to_string(),
+            )
+        }
+        KeyUnlock::Given { source, tried: false, .. } => (
+            Severity::Warning,
+            format!(
+                "the private key {key_where} is encrypted ({scheme}); keymatch cannot try the passphrases in {source} on it, so it cannot tell whether {server} opens it; the pair is unchecked"
+            ),
+            "re-encrypt the key with AES and PBKDF2 (`openssl pkey -in KEY -aes256 -out KEY.new`) to have it checked"
+                .to_string(),
+        ),
+        KeyUnlock::Program { source } => (
+            Severity::Warning,
+            format!(
+                "the private key {key_where} is encrypted ({scheme}) and {server} gets its passphrase from {source}, a program keymatch does not run, so keymatch cannot know the passphrase; {user}, so the pair is unchecked"
+            ),
+            "give keymatch the passphrase with --passphrase-file FILE or KEYMATCH_PASSPHRASE to check the pair"
+                .to_string(),
+        ),
+    })
+}
+
+/// Which files a server reads as PEM only: (certificate, key) directive names.
+fn pem_only_directives(kind: &str) -> (Option<&'static str>, Option<&'static str>) {
+    match kind {
+        "nginx" => (Some("ssl_certificate"), Some("ssl_certificate_key")),
+        "haproxy" => (Some("crt"), Some("crt (and its .key)")),
+        "apache" => (Some("SSLCertificateFile"), None),
+        _ => (None, None),
+    }
+}
+
+/// A certificate or key item decoded from bare DER (PEM items have a line).
+fn is_der(item: &Item) -> bool {
+    item.line.is_none() && (item.kind.is_cert_like() || item.kind.is_key_like())
+}
+
+fn pem_only(pair: &Pair, material: &PairMaterial<'_>, key_item: Option<usize>, findings: &mut Vec<Finding>) {
+    let (cert_directive, key_directive) = pem_only_directives(&pair.origin.kind);
+    let server = server_name(&pair.origin.kind);
+    let cert = material.cert_file.and_then(|f| f.items.iter().find(|i| i.kind.is_cert_like()).map(|i| (f, i)));
+    let key = material.key_file.and_then(|(f, _)| key_item.and_then(|i| f.items.get(i)).map(|i| (f, i)));
+    let sides = [
+        (cert, cert_directive, "certificate", "openssl x509 -inform DER -in FILE -out FILE.pem"),
+        (key, key_directive, "private key", "openssl pkey -inform DER -in FILE -out FILE.pem"),
+    ];
+    let mut seen = Vec::new();
+    for (side, directive, what, convert) in sides {
+        let (Some((file, item)), Some(directive)) = (side, directive) else { continue };
+        if !is_der(item) || seen.contains(&file.source.path) {
+            continue;
+        }
+        seen.push(file.source.path.clone());
+        let mut locations = vec![Location::file(&file.source.path).with_server_path(file.source.server_path.clone())];
+        locations.extend(config_location(pair));
+        findings.push(
+            Finding::new(
+                Code::ServerCannotLoad,
+                format!(
+                    "{server} reads {directive} as PEM only, and the {what} {} is DER, so {server} will not start with it",
+                    file.source.path
+                ),
+                locations,
+            )
+            .with_hint(format!("convert it to PEM (`{convert}`) and point the configuration at the PEM file")),
+        );
+    }
+}
