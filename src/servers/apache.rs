@@ -445,4 +445,20 @@ mod tests {
         )]);
         assert!(t.claims().0.is_empty());
     }
+
+    #[test]
+    fn pass_phrase_dialog_builtin_prompts_and_exec_is_a_program() {
+        let site = "<VirtualHost *:443>\nSSLEngine on\nSSLCertificateFile /etc/ssl/a.pem\n</VirtualHost>\n";
+        let t = Tree::new(&[("etc/apache2/apache2.conf", site)]);
+        let (claims, _) = t.claims();
+        assert!(matches!(&claims[0].passphrase, Passphrase::Prompt { why } if why.contains("builtin")));
+        for dialog in ["exec:/usr/share/apache2/ask-for-passphrase", "|/usr/local/bin/pass"] {
+            let text = format!("SSLPassPhraseDialog {dialog}\n{site}");
+            let t = Tree::new(&[("etc/apache2/apache2.conf", &text)]);
+            let (claims, _) = t.claims();
+            assert_eq!(claims[0].passphrase, Passphrase::Program { source: format!("SSLPassPhraseDialog {dialog}") });
+        }
+        let t = Tree::new(&[("etc/apache2/apache2.conf", &format!("SSLPassPhraseDialog builtin\n{site}"))]);
+        assert!(matches!(t.claims().0[0].passphrase, Passphrase::Prompt { .. }));
+    }
 }

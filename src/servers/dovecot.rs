@@ -132,7 +132,7 @@ impl Reader {
     }
 
     /// `ssl_key_password = secret`, or `<FILE` (Dovecot reads a setting's value
-    /// from a file so): the passphrase, tried as given.
+    /// from a file so, all of it): the passphrase, tried as given.
     fn password(&self, value: &Val, cx: &Cx<'_, '_>) -> super::Passphrase {
         let Some(path) = value.text.strip_prefix('<') else {
             return super::Passphrase::Given {
@@ -147,10 +147,10 @@ impl Reader {
             (cx.ctx.read)(&local)
         });
         match read {
+            // The whole file, a final newline included: Dovecot 2.3 does not strip it
+            // (a file `right\n` does not open a key whose passphrase is `right`).
             Some(crate::discover::ReadOutcome::Read { bytes, .. }) => {
-                let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-                let first = first.strip_suffix(b"\r").unwrap_or(first);
-                super::Passphrase::Given { source, passphrases: vec![first.to_vec()] }
+                super::Passphrase::Given { source, passphrases: vec![bytes] }
             }
             _ => super::Passphrase::Given {
                 source: format!("{source} (missing or unreadable)"),
@@ -191,7 +191,8 @@ impl Reader {
                     passphrase: match &password {
                         Some(p) => self.password(p, cx),
                         None => super::Passphrase::none(
-                            "Dovecot has no ssl_key_password for it (only `dovecot -p` asks on a terminal at start)",
+                            "Dovecot has no ssl_key_password for it, so its TLS handshakes fail (Dovecot 2.3 starts, \
+                             but its login processes cannot load the key)",
                         ),
                     },
                     key_config,
@@ -251,5 +252,28 @@ mod tests {
                 source: "ssl_key_password".into(),
                 passphrases: vec![b"secret".to_vec()]
             }));
+    }
+
+    #[test]
+    fn key_password_inline_from_a_file_or_none() {
+        use super::super::Passphrase;
+        let t = Tree::new(&[
+            (
+                "etc/dovecot/dovecot.conf",
+                "ssl_cert = </etc/ssl/a.pem\nssl_key = </etc/ssl/a.key\nssl_key_password = </etc/dovecot/keypass\n\
+                 local_name other.example {\n ssl_cert = </etc/ssl/b.pem\n ssl_key = </etc/ssl/b.key\n}\n",
+            ),
+            ("etc/dovecot/keypass", "from file\n"),
+        ]);
+        let (claims, _) = t.claims();
+        let want = Passphrase::Given {
+            source: "ssl_key_password </etc/dovecot/keypass".into(),
+            passphrases: vec![b"from file\n".to_vec()],
+        };
+        assert_eq!(claims.len(), 2);
+        assert!(claims.iter().all(|c| c.passphrase == want), "{claims:?}");
+        let t = Tree::new(&[("etc/dovecot/dovecot.conf", "ssl_cert = </etc/ssl/a.pem\nssl_key = </etc/ssl/a.key\n")]);
+        let (claims, _) = t.claims();
+        assert!(matches!(&claims[0].passphrase, Passphrase::None { why } if why.contains("ssl_key_password")));
     }
 }

@@ -129,6 +129,7 @@ fn passphrase(askpass: Option<Option<ClaimedFile>>, cx: &Cx<'_, '_>) -> Passphra
 #[cfg(test)]
 mod tests {
     use super::super::testutil::Tree;
+    use super::super::Passphrase;
 
     #[test]
     fn files_relative_to_cd_and_inline_blocks() {
@@ -141,5 +142,26 @@ mod tests {
         assert_eq!(s[0], "etc/openvpn/server/server.conf:4 etc/openvpn/pki/issued/server.crt@4 etc/openvpn/pki/private/server.key@5 -");
         assert!(s[1].starts_with("home/u/laptop.ovpn:2 inline:"), "{s:?}");
         assert!(s[1].ends_with("laptop.ovpn#<key>@7 -"), "{s:?}");
+    }
+
+    #[test]
+    fn askpass_file_gives_the_first_line_and_bare_askpass_prompts() {
+        let t = Tree::new(&[
+            ("etc/openvpn/server/a.conf", "cert a.crt\nkey a.key\naskpass /etc/openvpn/server/pass.txt\n"),
+            ("etc/openvpn/server/pass.txt", "open sesame\r\nignored\n"),
+            ("etc/openvpn/server/b.conf", "cert b.crt\nkey b.key\naskpass\n"),
+            ("etc/openvpn/server/c.conf", "cert c.crt\nkey c.key\n"),
+        ]);
+        let (claims, _) = t.claims();
+        let of = |name: &str| claims.iter().find(|c| c.config.path.ends_with(name)).unwrap().passphrase.clone();
+        assert_eq!(
+            of("a.conf"),
+            Passphrase::Given {
+                source: "askpass /etc/openvpn/server/pass.txt".into(),
+                passphrases: vec![b"open sesame".to_vec()]
+            }
+        );
+        assert!(matches!(of("b.conf"), Passphrase::Prompt { .. }));
+        assert!(matches!(of("c.conf"), Passphrase::Prompt { .. }));
     }
 }

@@ -160,4 +160,21 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn passphrase_command_is_a_program_never_run() {
+        let base = "ssl = on\nssl_cert_file = '/etc/ssl/pg.crt'\nssl_key_file = '/etc/ssl/pg.key'\n";
+        let t = Tree::new(&[(
+            "etc/postgresql/15/main/postgresql.conf",
+            &format!("{base}ssl_passphrase_command = '/usr/local/bin/pgpass %p'\n"),
+        )]);
+        let (claims, _) = t.claims();
+        assert_eq!(
+            claims[0].passphrase,
+            super::super::Passphrase::Program { source: "ssl_passphrase_command '/usr/local/bin/pgpass %p'".into() }
+        );
+        let t = Tree::new(&[("etc/postgresql/15/main/postgresql.conf", base)]);
+        let (claims, _) = t.claims();
+        assert!(matches!(claims[0].passphrase, super::super::Passphrase::Prompt { .. }));
+    }
 }

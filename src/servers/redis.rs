@@ -113,4 +113,20 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn key_file_pass_is_the_passphrase() {
+        let t = Tree::new(&[(
+            "etc/redis/redis.conf",
+            "tls-cert-file /etc/ssl/r.crt\ntls-key-file /etc/ssl/r.key\ntls-key-file-pass s3cret\n",
+        )]);
+        let (claims, _) = t.claims();
+        assert_eq!(
+            claims[0].passphrase,
+            super::super::Passphrase::Given {
+                source: "tls-key-file-pass".into(),
+                passphrases: vec![b"s3cret".to_vec()]
+            }
+        );
+    }
 }
