@@ -187,3 +187,45 @@ fn haproxy_starts_exactly_when_keymatch_passes() {
         check("haproxy", case, *expected, got, d);
     }
 }
+
+#[test]
+fn apache_starts_exactly_when_keymatch_passes() {
+    let Some(apache) = binary("apache2") else { return };
+    // (case, SSLPassPhraseDialog line, key file, what Apache does)
+    let cases: &[(&str, &str, &str, Fate)] = &[
+        ("plain key", "", "a.key", Fate::Serves),
+        ("encrypted key, builtin dialog", "", "a.enc", Fate::Fails),
+        ("encrypted key, exec: dialog", "SSLPassPhraseDialog exec:{D}/askpass.sh", "a.enc", Fate::Serves),
+        ("DER certificate", "", "a.key", Fate::Fails),
+    ];
+    for (i, (case, dialog, key, expected)) in cases.iter().enumerate() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        material(d);
+        // Run by Apache, never by keymatch.
+        std::fs::write(d.join("askpass.sh"), "#!/bin/sh\necho right\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(d.join("askpass.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+            .args(["755", &d.join("askpass.sh").display().to_string()])
+            .status()
+            .unwrap();
+        let cert = if case.starts_with("DER") { "a.der" } else { "a.crt" };
+        let port = 23131 + i as u16;
+        let m = "/usr/lib/apache2/modules";
+        let conf = format!(
+            "ServerRoot {D}\nLoadModule mpm_prefork_module {m}/mod_mpm_prefork.so\n\
+             LoadModule authz_core_module {m}/mod_authz_core.so\nLoadModule socache_shmcb_module {m}/mod_socache_shmcb.so\n\
+             LoadModule ssl_module {m}/mod_ssl.so\nPidFile {D}/apache.pid\nErrorLog {D}/error.log\nMutex file:{D} default\n\
+             ServerName localhost\nListen 127.0.0.1:{port}\n{dialog}\n<VirtualHost 127.0.0.1:{port}>\n  SSLEngine on\n  \
+             SSLCertificateFile {D}/ssl/{cert}\n  SSLCertificateKeyFile {D}/ssl/{key}\n</VirtualHost>\n",
+            D = d.display()
+        )
+        .replace("{D}", &d.display().to_string());
+        std::fs::create_dir_all(d.join("apache2")).unwrap();
+        std::fs::write(d.join("apache2/apache2.conf"), &conf).unwrap();
+        let mut cmd = Command::new("setsid");
+        cmd.arg(&apache).arg("-f").arg(d.join("apache2/apache2.conf")).arg("-X");
+        let got = fate(cmd, port, &d.join("error.log"));
+        check("apache", case, *expected, got, d);
+    }
+}
