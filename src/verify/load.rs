@@ -124,10 +124,11 @@ fn none_opens(count: usize, source: &str) -> String {
 /// The finding for a key that no passphrase opened, by what the server does.
 fn locked(server: &str, key_where: &str, enc: &EncryptedKey, unlock: &KeyUnlock) -> Option<(Severity, String, String)> {
     let scheme = &enc.scheme;
+    // `tried_passphrases` is false both without passphrases and for a scheme keymatch cannot open.
     let user = if enc.tried_passphrases {
         "none of the passphrases given to keymatch opens it either"
     } else {
-        "keymatch has no passphrase for it either"
+        "keymatch did not open it either"
     };
     Some(match unlock {
         KeyUnlock::Never { why } => (
