@@ -433,8 +433,15 @@ fn server_unlock(
     let tried = count > 0 && still.iter().all(|e| e.tried_passphrases);
     cache.insert((id, given.clone()), (opens, tried));
     if locked(&reparsed) < locked(parsed) {
+        // Keep what the user's passphrases opened too (a file with several keys).
+        let users = &cfg.common.passphrases;
+        let better = if users.is_empty() {
+            reparsed
+        } else {
+            parse::parse_bytes(&bytes, parsed.source.clone(), &[given.as_slice(), users.as_slice()].concat())
+        };
         if let EntryStatus::Parsed { parsed, .. } = &mut catalog.entries[id].status {
-            *parsed = reparsed;
+            *parsed = better;
         }
     }
     Some(KeyUnlock::Given { source: source.clone(), count, opens, tried })

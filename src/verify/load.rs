@@ -220,3 +220,122 @@ fn pem_only(pair: &Pair, material: &PairMaterial<'_>, key_item: Option<usize>, f
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pair::{Origin, Side};
+    use crate::parse::{KeyMaterial, PrivateKey, PublicKey, Source};
+
+    fn pair(kind: &str, unlock: Option<KeyUnlock>) -> Pair {
+        let mut origin = Origin::kind(kind);
+        origin.path = Some("etc/x.conf".into());
+        origin.line = Some(7);
+        let mut p = Pair::of_files(origin, 0, 1);
+        p.unlock = unlock;
+        p
+    }
+
+    fn file(path: &str, kind: ItemKind, line: Option<u32>) -> ParsedFile {
+        ParsedFile { source: Source::new(path), items: vec![Item { block: 0, line, kind }], findings: Vec::new() }
+    }
+
+    fn locked_key(tried: bool, scheme: &str) -> ParsedFile {
+        file("k.pem", ItemKind::EncryptedKey(EncryptedKey { scheme: scheme.into(), tried_passphrases: tried }), Some(1))
+    }
+
+    fn opened_key(format: KeyFormat, line: Option<u32>) -> ParsedFile {
+        let key = PrivateKey {
+            format,
+            material: KeyMaterial::Unsupported { algorithm: "test".into() },
+            public: Some(PublicKey::Ed25519([1; 32])),
+        };
+        file("k.pem", ItemKind::PrivateKey(key), line)
+    }
+
+    /// The findings for a pair whose key file is `key`, starting from the
+    /// verification's generic encrypted-key warning when the key is locked.
+    fn run(p: &Pair, key: &ParsedFile) -> Vec<Finding> {
+        let material = PairMaterial { cert_file: None, key_file: Some((key, Some(0))), chain_file: None };
+        let mut findings = Vec::new();
+        if matches!(key.items[0].kind, ItemKind::EncryptedKey(_)) {
+            findings.push(Finding::new(Code::EncryptedKey, "generic: no passphrase was given", Vec::new()));
+        }
+        server_findings(p, &material, Some(0), &mut findings);
+        findings
+    }
+
+    fn given(count: usize, opens: bool, tried: bool) -> Option<KeyUnlock> {
+        Some(KeyUnlock::Given { source: "ssl_password_file /etc/nginx/pass".into(), count, opens, tried })
+    }
+
+    #[test]
+    fn a_locked_key_is_reported_by_what_the_server_does() {
+        let never = Some(KeyUnlock::Never { why: "HAProxy 2.6 has no passphrase option".into() });
+        let program = Some(KeyUnlock::Program { source: "SSLPassPhraseDialog exec:/bin/x".into() });
+        let cases: Vec<(Option<KeyUnlock>, bool, Severity, &str)> = vec![
+            (never, false, Severity::Error, "HAProxy 2.6 has no passphrase option; keymatch did not open it either"),
+            (given(2, false, true), false, Severity::Error, "none of the 2 passphrases in ssl_password_file /etc/nginx/pass opens it, so nginx cannot load it"),
+            (given(1, false, true), true, Severity::Error, "the passphrase in ssl_password_file /etc/nginx/pass does not open it, so nginx cannot load it; nor does any passphrase given to keymatch"),
+            (given(0, false, false), false, Severity::Error, "ssl_password_file /etc/nginx/pass gives no passphrase"),
+            (given(2, false, false), false, Severity::Warning, "keymatch cannot try the passphrases in ssl_password_file /etc/nginx/pass"),
+            (program, false, Severity::Warning, "a program keymatch does not run, so keymatch cannot know the passphrase"),
+        ];
+        for (unlock, tried, severity, says) in cases {
+            let f = run(&pair("nginx", unlock.clone()), &locked_key(tried, "PKCS#8 PBES2"));
+            assert_eq!(f.len(), 1, "{unlock:?}: {f:?}");
+            assert_eq!((f[0].code, f[0].severity), (Code::EncryptedKey, severity), "{unlock:?}");
+            assert!(f[0].message.contains(says), "{unlock:?}: {}", f[0].message);
+            assert!(!f[0].message.contains("no passphrase was given"));
+            assert!(f[0].locations.iter().any(|l| l.path == "etc/x.conf" && l.line == Some(7)));
+        }
+        // A key no config names keeps the verification's finding.
+        let f = run(&pair("sibling", None), &locked_key(false, "PKCS#8 PBES2"));
+        assert_eq!(f[0].message, "generic: no passphrase was given");
+    }
+
+    #[test]
+    fn an_opened_key_the_server_cannot_open_is_an_error() {
+        let key = opened_key(KeyFormat::Pkcs8Encrypted, Some(1));
+        let never = Some(KeyUnlock::Never { why: "nginx has no ssl_password_file for it".into() });
+        for unlock in [never, given(2, false, true), given(0, false, false)] {
+            let f = run(&pair("nginx", unlock.clone()), &key);
+            assert_eq!(f.len(), 1, "{unlock:?}");
+            assert_eq!((f[0].code, f[0].severity), (Code::EncryptedKey, Severity::Error));
+            assert!(f[0].message.contains("keymatch opened it"), "{}", f[0].message);
+        }
+        // The server's passphrases open it, or a program may: nothing to say.
+        let program = Some(KeyUnlock::Program { source: "x".into() });
+        for unlock in [given(2, true, true), program] {
+            assert!(run(&pair("nginx", unlock), &key).is_empty());
+        }
+        // Not encrypted at all.
+        assert!(run(&pair("nginx", given(2, false, true)), &opened_key(KeyFormat::Pkcs8, Some(1))).is_empty());
+    }
+
+    #[test]
+    fn der_files_under_pem_only_directives() {
+        let cert = file(
+            "c.der",
+            ItemKind::Malformed { claimed: crate::parse::Claimed::Certificate, reason: String::new() },
+            None,
+        );
+        let key = opened_key(KeyFormat::Pkcs8, None);
+        let material = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, Some(0))), chain_file: None };
+        let codes = |kind: &str| {
+            let mut f = Vec::new();
+            server_findings(&pair(kind, None), &material, Some(0), &mut f);
+            f.iter().map(|f| f.message.split(" is DER").next().unwrap_or("").to_string()).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            codes("nginx"),
+            vec![
+                "nginx reads ssl_certificate as PEM only, and the certificate c.der",
+                "nginx reads ssl_certificate_key as PEM only, and the private key k.pem"
+            ]
+        );
+        // Apache reads a DER key (seen with Apache 2.4.71), not a DER certificate.
+        assert_eq!(codes("apache"), vec!["Apache reads SSLCertificateFile as PEM only, and the certificate c.der"]);
+        assert!(codes("postfix").is_empty());
+    }
+}
