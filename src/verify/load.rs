@@ -224,7 +224,7 @@ fn pem_only(pair: &Pair, material: &PairMaterial<'_>, key_item: Option<usize>, f
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pair::{Origin, Side};
+    use crate::pair::Origin;
     use crate::parse::{KeyMaterial, PrivateKey, PublicKey, Source};
 
     fn pair(kind: &str, unlock: Option<KeyUnlock>) -> Pair {
