@@ -166,7 +166,8 @@ fn locked(server: &str, key_where: &str, enc: &EncryptedKey, unlock: &KeyUnlock)
         KeyUnlock::Program { source } => (
             Severity::Warning,
             format!(
-                "the private key {key_where} is encrypted ({scheme}) and {server} gets its passphrase from {source}, a program keymatch does not run, so keymatch cannot know the passphrase; {user}, so the pair is unchecked"
+                "the private key {key_where} is encrypted ({scheme}) and {server} gets its passphrase from {source}, a program keymatch does not run, so keymatch cannot know the passphrase{}; the pair is unchecked",
+                if enc.tried_passphrases { " (none of the passphrases given to keymatch opens it)" } else { "" }
             ),
             "give keymatch the passphrase with --passphrase-file FILE or KEYMATCH_PASSPHRASE to check the pair"
                 .to_string(),
