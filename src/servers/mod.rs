@@ -1,7 +1,9 @@
 //! Server configs: each dialect (one file per server family) recognises its
 //! config files, follows includes, knows which files are active, and turns the
 //! directives that name certificates and keys into [`Claim`]s: "this server
-//! loads this certificate with this key", with the config file and line.
+//! loads this certificate with this key", with the config file and line, and
+//! how that server gets an encrypted key's passphrase ([`Passphrase`]: none, a
+//! prompt at start, passphrases the config gives, or a program keymatch never runs).
 //!
 //! Adding a dialect: one new file implementing [`Dialect`], its `pub mod` and
 //! one line in [`dialects`] (and, when its files have no usual extension, its
