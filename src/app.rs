@@ -7,11 +7,11 @@ use crate::config::{CheckConfig, Common, ScanConfig};
 use crate::discover::{self, Looked, ReadOutcome, WalkedFile};
 use crate::error::Error;
 use crate::finding::{Code, Finding, Location};
-use crate::pair::{self, Catalog, CatalogEntry, ConfiguredPair, EntryStatus, FileId, Origin, Pair, Side};
-use crate::parse::{self, ItemKind, Source};
+use crate::pair::{self, Catalog, CatalogEntry, ConfiguredPair, EntryStatus, FileId, KeyUnlock, Origin, Pair, Side};
+use crate::parse::{self, ItemKind, KeyFormat, Source};
 use crate::paths::{self, PathMap};
 use crate::report::{rfc3339, ItemRef, PairReport, Report};
-use crate::servers::{self, Claim, ClaimedFile, ServerContext};
+use crate::servers::{self, Claim, ClaimedFile, Passphrase, ServerContext};
 use crate::verify::{self, Clock, PairMaterial, Verdict};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -266,7 +266,10 @@ pub fn drop_in_background<T: Send + 'static>(value: T) {
 }
 
 /// Turn config claims into configured pairs, reading (and parsing) any named
-/// file the walk did not already read.
+/// file the walk did not already read. Files are parsed with the user's
+/// passphrases; an encrypted key a config names is then tried with that
+/// server's own passphrases (see [`server_unlock`]), whether or not the walk
+/// read it first.
 fn resolve_claims(
     catalog: &mut Catalog,
     claims: Vec<Claim>,
@@ -278,11 +281,6 @@ fn resolve_claims(
         if let Some(p) = &e.fs_path {
             by_path.insert(paths::normalize(p), id);
         }
-    }
-    // Passphrases the configs give (nginx ssl_password_file) apply to the files they name.
-    let mut extra: Vec<Vec<u8>> = passphrases.to_vec();
-    for c in &claims {
-        extra.extend(c.passphrases.iter().cloned());
     }
     let mut side = |catalog: &mut Catalog, f: &ClaimedFile, config: &Location| -> Side {
         let at = Some(Location { line: Some(f.line()), ..config.clone() });
@@ -298,7 +296,7 @@ fn resolve_claims(
                     is_symlink: false,
                     real_path: None,
                     status: EntryStatus::Parsed {
-                        parsed: parse::parse_bytes(bytes, Source::new(label), &extra),
+                        parsed: parse::parse_bytes(bytes, Source::new(label), passphrases),
                         meta: None,
                     },
                 });
@@ -310,7 +308,6 @@ fn resolve_claims(
                 let sp = (cfg.map.translates() && *server_path != display).then(|| server_path.clone());
                 let id = match by_path.get(&key) {
                     Some(&id) => {
-                        // Re-parse with config passphrases if it was an encrypted key.
                         if catalog.entries[id].server_path.is_none() {
                             catalog.entries[id].server_path = sp.clone();
                         }
@@ -322,7 +319,7 @@ fn resolve_claims(
                                 parsed: parse::parse_bytes(
                                     &bytes,
                                     Source { path: display.clone(), server_path: sp.clone() },
-                                    &extra,
+                                    passphrases,
                                 ),
                                 meta: Some(meta),
                             },
@@ -351,12 +348,22 @@ fn resolve_claims(
             }
         }
     };
+    let mut tried = UnlockCache::new();
     claims
         .into_iter()
         .map(|c| {
             let cert = side(catalog, &c.cert, &c.config);
             let key = c.key.as_ref().map(|k| side(catalog, k, c.key_config.as_ref().unwrap_or(&c.config)));
             let chain = c.chain.as_ref().map(|k| side(catalog, k, &c.config));
+            // The key is in the key file, or in the certificate file when the claim names none.
+            let (key_side, key_claimed) = match (&key, &c.key) {
+                (Some(k), Some(kc)) => (k, kc),
+                _ => (&cert, &c.cert),
+            };
+            let unlock = match key_side {
+                Side::File { file, .. } => server_unlock(catalog, *file, key_claimed, &c.passphrase, cfg, &mut tried),
+                _ => None,
+            };
             ConfiguredPair {
                 origin: Origin {
                     kind: c.dialect.to_string(),
@@ -369,9 +376,84 @@ fn resolve_claims(
                 key,
                 chain,
                 names: c.names,
+                unlock,
             }
         })
         .collect()
+}
+
+/// Results of trying a server's passphrases on a file: (file, passphrases) → (opens, tried).
+type UnlockCache = HashMap<(FileId, Vec<Vec<u8>>), (bool, bool)>;
+
+/// What the server whose config names key file `id` makes of it, when the file
+/// holds an encrypted key (`None` when it holds none). With passphrases from the
+/// config, the file is parsed again with exactly those, in order, as the server
+/// tries them; when they open a key the user's passphrases did not, the
+/// catalogue keeps that parse, so the pair is checked.
+fn server_unlock(
+    catalog: &mut Catalog,
+    id: FileId,
+    claimed: &ClaimedFile,
+    passphrase: &Passphrase,
+    cfg: &ScanConfig,
+    cache: &mut UnlockCache,
+) -> Option<KeyUnlock> {
+    let entry = catalog.entries.get(id)?;
+    let parsed = entry.parsed()?;
+    if !parsed.items.iter().any(|i| is_encrypted_key(&i.kind)) {
+        return None;
+    }
+    let (source, given) = match passphrase {
+        Passphrase::None { why } | Passphrase::Prompt { why } => return Some(KeyUnlock::Never { why: why.clone() }),
+        Passphrase::Program { source } => return Some(KeyUnlock::Program { source: source.clone() }),
+        Passphrase::Given { source, passphrases } => (source, passphrases),
+    };
+    let count = given.len();
+    if let Some(&(opens, tried)) = cache.get(&(id, given.clone())) {
+        return Some(KeyUnlock::Given { source: source.clone(), count, opens, tried });
+    }
+    let bytes = match claimed {
+        ClaimedFile::Inline { bytes, .. } => Some(bytes.clone()),
+        _ => entry.fs_path.as_ref().and_then(|p| match discover::read_file(p, cfg.discover.max_file_size, &cfg.map) {
+            ReadOutcome::Read { bytes, .. } => Some(bytes),
+            _ => None,
+        }),
+    }?;
+    let reparsed = parse::parse_bytes(&bytes, parsed.source.clone(), given);
+    let locked = |p: &parse::ParsedFile| p.items.iter().filter(|i| matches!(i.kind, ItemKind::EncryptedKey(_))).count();
+    let still: Vec<&parse::EncryptedKey> = reparsed
+        .items
+        .iter()
+        .filter_map(|i| match &i.kind {
+            ItemKind::EncryptedKey(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    let opens = count > 0 && still.is_empty();
+    let tried = count > 0 && still.iter().all(|e| e.tried_passphrases());
+    cache.insert((id, given.clone()), (opens, tried));
+    if locked(&reparsed) < locked(parsed) {
+        // Keep what the user's passphrases opened too (a file with several keys).
+        let users = &cfg.common.passphrases;
+        let better = if users.is_empty() {
+            reparsed
+        } else {
+            parse::parse_bytes(&bytes, parsed.source.clone(), &[given.as_slice(), users.as_slice()].concat())
+        };
+        if let EntryStatus::Parsed { parsed, .. } = &mut catalog.entries[id].status {
+            *parsed = better;
+        }
+    }
+    Some(KeyUnlock::Given { source: source.clone(), count, opens, tried })
+}
+
+/// An encrypted private key, opened or not.
+fn is_encrypted_key(kind: &ItemKind) -> bool {
+    match kind {
+        ItemKind::EncryptedKey(_) => true,
+        ItemKind::PrivateKey(k) => matches!(k.format, KeyFormat::Pkcs8Encrypted | KeyFormat::LegacyEncrypted),
+        _ => false,
+    }
 }
 
 /// Whether `verify_one` reports `key-permissions` for the key file.
@@ -436,7 +518,7 @@ fn verify_one(
     let key_side = (!same_side(&pair.cert, &pair.key)).then_some(&pair.key);
     for (role, side) in [("certificate", Some(&pair.cert)), ("key", key_side), ("chain", pair.chain.as_ref())] {
         if let Some(side) = side {
-            if let Some(f) = side_problem(catalog, side, role) {
+            if let Some(f) = side_problem(catalog, side, role).or_else(|| holds_nothing(catalog, side, role, pair)) {
                 if role != "chain" {
                     blocked = true;
                     if f.code == Code::Unsupported {
@@ -494,6 +576,7 @@ fn verify_one(
     findings.extend(outcome_findings);
     findings.extend(health);
     at_config_line(&mut findings, &pair.origin);
+    verify::load::server_findings(pair, &material, outcome.key_item, &mut findings);
     if let (Modes::Audit, Side::File { file, .. }) = (modes, &pair.key) {
         if let EntryStatus::Parsed { meta: Some(meta), parsed } = &catalog.entries[*file].status {
             if parsed.has_key_material() {
@@ -511,7 +594,9 @@ fn at_config_line(findings: &mut [Finding], origin: &Origin) {
     let Some(path) = &origin.path else { return };
     let at = Location { path: path.clone(), server_path: origin.server_path.clone(), line: origin.line, block: None };
     for f in findings.iter_mut() {
-        if matches!(f.code, Code::KeyMismatch | Code::ChainOrder | Code::NameMismatch) && !f.locations.contains(&at) {
+        let config_fault =
+            matches!(f.code, Code::KeyMismatch | Code::ChainOrder | Code::NameMismatch | Code::Malformed);
+        if config_fault && !f.locations.contains(&at) {
             f.locations.push(at.clone());
         }
     }
@@ -593,6 +678,56 @@ fn side_problem(catalog: &Catalog, side: &Side, role: &str) -> Option<Finding> {
             at.iter().cloned().collect(),
         )),
     }
+}
+
+/// A file a config names as a certificate or key that holds neither (3 KiB of
+/// random bytes under HAProxy's `crt`, a renamed `.pfx`): `malformed` at the
+/// config line. Files with a certificate, a key, a public key or a block that
+/// claims to be one of them are the verification's to judge.
+fn holds_nothing(catalog: &Catalog, side: &Side, role: &str, pair: &Pair) -> Option<Finding> {
+    let Side::File { file, .. } = side else { return None };
+    let e = &catalog.entries[*file];
+    let parsed = e.parsed()?;
+    let something = parsed.items.iter().any(|i| {
+        i.kind.is_cert_like()
+            || i.kind.is_key_like()
+            || matches!(i.kind, ItemKind::PublicKey(_) | ItemKind::Malformed { .. })
+    });
+    if something || !parsed.findings.is_empty() {
+        return None;
+    }
+    let config = pair.origin.path.as_ref()?;
+    let mut locations = vec![Location {
+        path: config.clone(),
+        server_path: pair.origin.server_path.clone(),
+        line: pair.origin.line,
+        block: None,
+    }];
+    locations.push(Location::file(&e.path).with_server_path(e.server_path.clone()));
+    let what = if parsed.items.is_empty() {
+        "no certificate or private key (neither PEM nor DER that keymatch recognises)".to_string()
+    } else {
+        let labels: Vec<&str> = parsed
+            .items
+            .iter()
+            .filter_map(|i| match &i.kind {
+                ItemKind::Other(l) => Some(l.as_str()),
+                _ => None,
+            })
+            .collect();
+        format!("no certificate or private key, only {}", labels.join(", "))
+    };
+    Some(
+        Finding::new(
+            Code::Malformed,
+            format!("the {role} file {} that the {} config names holds {what}", e.path, pair.origin.kind),
+            locations,
+        )
+        .with_hint(
+            "point the directive at the PEM file that holds it; a PKCS#12 file (.pfx/.p12) must be converted first \
+             (`openssl pkcs12 -in FILE -nodes`)",
+        ),
+    )
 }
 
 fn unreadable(role: &str, path: &str, reason: &str, locations: Vec<Location>) -> Finding {

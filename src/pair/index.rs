@@ -272,6 +272,48 @@ fn nearest(files: &Files<'_>, near: &FileInfo<'_>, exclude_group: usize, candida
 /// certificate in the scan carries. `orphan-cert`: a file whose first
 /// certificate is a leaf (not a CA), in no pair, whose public key no private
 /// key in the scan carries.
+/// A key file that pairs with nothing and that keymatch could not check: its
+/// first key is encrypted and no passphrase opened it, or of an algorithm
+/// keymatch does not check. Without this finding it would only be counted.
+fn unchecked_key(f: &FileInfo<'_>) -> Option<Finding> {
+    let EntryStatus::Parsed { parsed, .. } = &f.entry.status else { return None };
+    let item = parsed.items.iter().find(|i| i.kind.is_key_like())?;
+    let loc = f.location().with_block(item.block);
+    match &item.kind {
+        ItemKind::EncryptedKey(enc) => {
+            let tried = enc.locked_reason();
+            Some(
+                Finding::new(
+                    Code::EncryptedKey,
+                    format!(
+                        "the private key {} is encrypted ({}) and {tried}, so keymatch cannot tell which certificate it belongs to",
+                        f.entry.path, enc.scheme
+                    ),
+                    vec![loc],
+                )
+                .with_hint("give the passphrase with --passphrase-file FILE or KEYMATCH_PASSPHRASE, or delete the key if it is unused"),
+            )
+        }
+        ItemKind::PrivateKey(k) => {
+            // Its public key decides: one keymatch can index is paired by the index.
+            let unsupported = match (&k.public, &k.material) {
+                (Some(PublicKey::Unsupported { algorithm }), _) => Some(algorithm),
+                (None, crate::parse::KeyMaterial::Unsupported { algorithm }) => Some(algorithm),
+                _ => None,
+            }?;
+            Some(Finding::new(
+                Code::Unsupported,
+                format!(
+                    "the private key {} is {unsupported}, which keymatch does not check; it is not paired with any certificate",
+                    f.entry.path
+                ),
+                vec![loc],
+            ))
+        }
+        _ => None,
+    }
+}
+
 pub(crate) fn orphans(files: &Files<'_>, idx: &Index<'_>, used: &[bool]) -> Vec<Finding> {
     let mut group_used: HashSet<usize> = HashSet::new();
     for f in &files.all {
@@ -282,7 +324,9 @@ pub(crate) fn orphans(files: &Files<'_>, idx: &Index<'_>, used: &[bool]) -> Vec<
     let mut out = Vec::new();
     for f in files.eligible().filter(|f| !group_used.contains(&f.group)) {
         if f.is_key_file() {
-            if let Some(&pk) = f.key_publics.first() {
+            if let Some(finding) = unchecked_key(f) {
+                out.push(finding);
+            } else if let Some(&pk) = f.key_publics.first() {
                 if pk.is_supported() && !idx.any_cert.contains(pk) {
                     out.push(
                         Finding::new(

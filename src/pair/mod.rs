@@ -63,6 +63,24 @@ pub struct Pair {
     pub key_for_cert_elsewhere: Vec<Location>,
     /// From the fingerprint index: where the certificate this key belongs to is.
     pub cert_for_key_elsewhere: Vec<Location>,
+    /// A config names this pair and its key file is encrypted: what the server makes of it.
+    pub unlock: Option<KeyUnlock>,
+}
+
+/// What a server does with an encrypted key that its config names, from the
+/// config's passphrase source (`servers::Passphrase`). Holds no passphrase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyUnlock {
+    /// The server cannot get a passphrase (no option, or it asks on a terminal at
+    /// start); `why` completes "the key is encrypted and …".
+    Never { why: String },
+    /// The config gives `count` passphrases from `source`; `opens`: they open
+    /// every encrypted key in the file (as the server would try them, in order);
+    /// `tried`: keymatch could try them (an encryption scheme it cannot decrypt,
+    /// or a work factor over its cap, is not a verdict on the passphrases).
+    Given { source: String, count: usize, opens: bool, tried: bool },
+    /// A program gives it, which keymatch does not run.
+    Program { source: String },
 }
 
 impl Pair {
@@ -76,6 +94,7 @@ impl Pair {
             names: Vec::new(),
             key_for_cert_elsewhere: Vec::new(),
             cert_for_key_elsewhere: Vec::new(),
+            unlock: None,
         }
     }
 }
@@ -142,6 +161,8 @@ pub struct ConfiguredPair {
     pub key: Option<Side>,
     pub chain: Option<Side>,
     pub names: Vec<String>,
+    /// Set when the key file is encrypted.
+    pub unlock: Option<KeyUnlock>,
 }
 
 /// The result of pairing.
@@ -174,6 +195,7 @@ pub fn pair_all(catalog: &Catalog, configured: Vec<ConfiguredPair>) -> Pairing {
             names: c.names,
             key_for_cert_elsewhere: Vec::new(),
             cert_for_key_elsewhere: Vec::new(),
+            unlock: c.unlock,
         });
     }
     // 2. Files holding both a certificate and a private key.
@@ -448,6 +470,7 @@ mod tests {
             key: Some(Side::File { file: 5, item: None }),
             chain: None,
             names: vec!["a.example".into()],
+            unlock: None,
         }];
         let p = pair_all(&c, configured);
         assert_eq!(

@@ -293,6 +293,25 @@ pub enum Locked {
     WrongPassphrase,
 }
 
+impl EncryptedKey {
+    /// Passphrases were tried on the key and none opened it (as opposed to none
+    /// given, or a scheme or work factor keymatch does not try).
+    pub fn tried_passphrases(&self) -> bool {
+        matches!(self.locked, Locked::WrongPassphrase)
+    }
+
+    /// Why the key stayed locked, as a clause: "no passphrase was given", …
+    pub fn locked_reason(&self) -> String {
+        match &self.locked {
+            Locked::ServerCannotLoad(why) => format!("OpenSSL 3.0 cannot decrypt its scheme ({why})"),
+            Locked::UnsupportedScheme => "keymatch cannot decrypt this scheme".into(),
+            Locked::WorkFactorOverCap(work) => format!("its key derivation is too costly for keymatch to try ({work})"),
+            Locked::NoPassphrase => "no passphrase was given".into(),
+            Locked::WrongPassphrase => "none of the given passphrases opens it".into(),
+        }
+    }
+}
+
 impl PublicKey {
     /// `sha256:<hex>` of the canonical SPKI DER; `None` for unsupported keys.
     pub fn fingerprint(&self) -> Option<String> {

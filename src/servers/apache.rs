@@ -6,7 +6,7 @@
 //! relative to `ServerRoot`; `Define` and `${VAR}`; `<IfModule>` and
 //! `<IfDefine>` (negated module tests are taken as false); continuation lines.
 
-use super::{clean_names, has_component, has_variable, lines, unresolvable, Claim, ConfFile, Cx, Dialect};
+use super::{clean_names, has_component, has_variable, lines, unresolvable, Claim, ConfFile, Cx, Dialect, Passphrase};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -95,6 +95,8 @@ struct State {
     vhost: Option<Level>,
     vhosts: Vec<Level>,
     stack: Vec<Sec>,
+    /// `SSLPassPhraseDialog` (server config only; `builtin` when absent).
+    pass_dialog: Option<String>,
 }
 
 /// Logical lines: comments dropped, `\` continuations joined, numbered by their first line.
@@ -255,6 +257,7 @@ impl State {
                 ("sslcertificatefile", Some(a)) => self.level().certs.push(a),
                 ("sslcertificatekeyfile", Some(a)) => self.level().keys.push(a),
                 ("sslcertificatechainfile", Some(a)) => self.level().chain = Some(a),
+                ("sslpassphrasedialog", Some(a)) => self.pass_dialog = Some(a.text),
                 ("servername", Some(a)) => {
                     let host = host_of(&a.text);
                     let lvl = self.level();
@@ -329,10 +332,27 @@ impl State {
                 key,
                 chain,
                 names: names.clone(),
-                passphrases: Vec::new(),
+                passphrase: self.passphrase(),
                 key_config,
             };
             cx.push(claim);
+        }
+    }
+
+    /// How mod_ssl gets a key's passphrase: `SSLPassPhraseDialog builtin` (the
+    /// default) asks on the terminal at start; `exec:PROGRAM` and `|PROGRAM` run a
+    /// program, which keymatch never does.
+    fn passphrase(&self) -> Passphrase {
+        match self.pass_dialog.as_deref() {
+            Some(d) if d.starts_with("exec:") || d.starts_with('|') => {
+                Passphrase::Program { source: format!("SSLPassPhraseDialog {d}") }
+            }
+            _ => Passphrase::Prompt {
+                why:
+                    "Apache's SSLPassPhraseDialog is builtin (the default): it asks on a terminal at start, so Apache \
+                      will not start unattended"
+                        .into(),
+            },
         }
     }
 
@@ -424,5 +444,21 @@ mod tests {
             "<VirtualHost *:80>\nSSLCertificateFile /a.pem\n</VirtualHost>\n",
         )]);
         assert!(t.claims().0.is_empty());
+    }
+
+    #[test]
+    fn pass_phrase_dialog_builtin_prompts_and_exec_is_a_program() {
+        let site = "<VirtualHost *:443>\nSSLEngine on\nSSLCertificateFile /etc/ssl/a.pem\n</VirtualHost>\n";
+        let t = Tree::new(&[("etc/apache2/apache2.conf", site)]);
+        let (claims, _) = t.claims();
+        assert!(matches!(&claims[0].passphrase, Passphrase::Prompt { why } if why.contains("builtin")));
+        for dialog in ["exec:/usr/share/apache2/ask-for-passphrase", "|/usr/local/bin/pass"] {
+            let text = format!("SSLPassPhraseDialog {dialog}\n{site}");
+            let t = Tree::new(&[("etc/apache2/apache2.conf", &text)]);
+            let (claims, _) = t.claims();
+            assert_eq!(claims[0].passphrase, Passphrase::Program { source: format!("SSLPassPhraseDialog {dialog}") });
+        }
+        let t = Tree::new(&[("etc/apache2/apache2.conf", &format!("SSLPassPhraseDialog builtin\n{site}"))]);
+        assert!(matches!(t.claims().0[0].passphrase, Passphrase::Prompt { .. }));
     }
 }

@@ -72,7 +72,7 @@ impl Dialect for Caddy {
                             key: Some(side(k)),
                             chain: None,
                             names,
-                            passphrases: Vec::new(),
+                            passphrase: super::Passphrase::none("Caddy has no passphrase option for key files"),
                             key_config: None,
                         };
                         cx.push(claim);

@@ -33,7 +33,7 @@ impl Dialect for Docker {
             key: Some(cx.claimed(file, key, &dir, kline)),
             chain: None,
             names: Vec::new(),
-            passphrases: Vec::new(),
+            passphrase: super::Passphrase::none("the Docker daemon has no passphrase option for tlskey"),
             key_config: None,
         });
     }

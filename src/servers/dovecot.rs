@@ -53,7 +53,7 @@ struct Section {
     key: Option<Val>,
     alt_cert: Option<Val>,
     alt_key: Option<Val>,
-    password: Option<String>,
+    password: Option<Val>,
     /// `ssl = yes | no | required`.
     ssl: Option<String>,
     /// Index of the parent in `done` order is not kept; children copy what they inherit when opened.
@@ -113,7 +113,7 @@ impl Reader {
                 "ssl_key" | "ssl_server_key_file" => cur.key = Some(val),
                 "ssl_alt_cert" => cur.alt_cert = Some(val),
                 "ssl_alt_key" => cur.alt_key = Some(val),
-                "ssl_key_password" | "ssl_server_key_password" => cur.password = Some(value),
+                "ssl_key_password" | "ssl_server_key_password" => cur.password = Some(val),
                 "ssl" => cur.ssl = Some(value),
                 _ => {}
             }
@@ -129,6 +129,34 @@ impl Reader {
             let idx = self.files.len() - 1;
             self.read(idx, &text, cx, depth + 1);
         });
+    }
+
+    /// `ssl_key_password = secret`, or `<FILE` (Dovecot reads a setting's value
+    /// from a file so, all of it): the passphrase, tried as given.
+    fn password(&self, value: &Val, cx: &Cx<'_, '_>) -> super::Passphrase {
+        let Some(path) = value.text.strip_prefix('<') else {
+            return super::Passphrase::Given {
+                source: "ssl_key_password".into(),
+                passphrases: vec![value.text.as_bytes().to_vec()],
+            };
+        };
+        let path = path.trim();
+        let source = format!("ssl_key_password <{path}");
+        let read = self.files.get(value.file).map(|from| {
+            let local = cx.local_of(from, &crate::paths::normalize(&from.server_dir().join(path)));
+            (cx.ctx.read)(&local)
+        });
+        match read {
+            // The whole file, a final newline included: Dovecot 2.3 does not strip it
+            // (a file `right\n` does not open a key whose passphrase is `right`).
+            Some(crate::discover::ReadOutcome::Read { bytes, .. }) => {
+                super::Passphrase::Given { source, passphrases: vec![bytes] }
+            }
+            _ => super::Passphrase::Given {
+                source: format!("{source} (missing or unreadable)"),
+                passphrases: Vec::new(),
+            },
+        }
     }
 
     fn finish(&self, cx: &mut Cx<'_, '_>) {
@@ -160,7 +188,13 @@ impl Reader {
                     key: key.map(|(f, k)| value_file(f, k, cx)),
                     chain: None,
                     names: s.names.clone(),
-                    passphrases: password.iter().map(|p| p.as_bytes().to_vec()).collect(),
+                    passphrase: match &password {
+                        Some(p) => self.password(p, cx),
+                        None => super::Passphrase::none(
+                            "Dovecot has no ssl_key_password for it, so its TLS handshakes fail (Dovecot 2.3 starts, \
+                             but its login processes cannot load the key)",
+                        ),
+                    },
                     key_config,
                 };
                 cx.push(claim);
@@ -213,6 +247,33 @@ mod tests {
                 "etc/dovecot/conf.d/10-ssl.conf:9 etc/ssl/mail.pem@9 etc/ssl/mail.key@10 - [mail.example.com]",
             ]
         );
-        assert!(claims.iter().all(|c| c.passphrases == vec![b"secret".to_vec()]));
+        assert!(claims.iter().all(|c| c.passphrase
+            == super::super::Passphrase::Given {
+                source: "ssl_key_password".into(),
+                passphrases: vec![b"secret".to_vec()]
+            }));
+    }
+
+    #[test]
+    fn key_password_inline_from_a_file_or_none() {
+        use super::super::Passphrase;
+        let t = Tree::new(&[
+            (
+                "etc/dovecot/dovecot.conf",
+                "ssl_cert = </etc/ssl/a.pem\nssl_key = </etc/ssl/a.key\nssl_key_password = </etc/dovecot/keypass\n\
+                 local_name other.example {\n ssl_cert = </etc/ssl/b.pem\n ssl_key = </etc/ssl/b.key\n}\n",
+            ),
+            ("etc/dovecot/keypass", "from file\n"),
+        ]);
+        let (claims, _) = t.claims();
+        let want = Passphrase::Given {
+            source: "ssl_key_password </etc/dovecot/keypass".into(),
+            passphrases: vec![b"from file\n".to_vec()],
+        };
+        assert_eq!(claims.len(), 2);
+        assert!(claims.iter().all(|c| c.passphrase == want), "{claims:?}");
+        let t = Tree::new(&[("etc/dovecot/dovecot.conf", "ssl_cert = </etc/ssl/a.pem\nssl_key = </etc/ssl/a.key\n")]);
+        let (claims, _) = t.claims();
+        assert!(matches!(&claims[0].passphrase, Passphrase::None { why } if why.contains("ssl_key_password")));
     }
 }

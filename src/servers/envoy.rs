@@ -85,9 +85,37 @@ fn certificate(c: &Node, names: &[String], file: &ConfFile, cx: &mut Cx<'_, '_>)
         key: Some(key),
         chain: None,
         names: names.to_vec(),
-        passphrases: Vec::new(),
+        passphrase: password(c, file, cx),
         key_config: None,
     });
+}
+
+/// `password` of a `tls_certificates` entry (a DataSource): `inline_string`, or
+/// `filename` (its whole content, as Envoy reads a DataSource file).
+fn password(c: &Node, file: &ConfFile, cx: &Cx<'_, '_>) -> super::Passphrase {
+    let Some(p) = c.get("password") else {
+        return super::Passphrase::none("this Envoy tls_certificates entry gives no password");
+    };
+    if let Some(s) = p.get("inline_string").and_then(Node::as_str) {
+        return super::Passphrase::Given {
+            source: "password inline_string".into(),
+            passphrases: vec![s.as_bytes().to_vec()],
+        };
+    }
+    if let Some(f) = p.get("filename").and_then(Node::as_str) {
+        let local = cx.local_of(file, &crate::paths::normalize(&file.server_dir().join(f)));
+        let source = format!("password filename {f}");
+        return match (cx.ctx.read)(&local) {
+            crate::discover::ReadOutcome::Read { bytes, .. } => {
+                super::Passphrase::Given { source, passphrases: vec![bytes] }
+            }
+            _ => super::Passphrase::Given {
+                source: format!("{source} (missing or unreadable)"),
+                passphrases: Vec::new(),
+            },
+        };
+    }
+    super::Passphrase::none("this Envoy tls_certificates entry gives a password keymatch cannot read")
 }
 
 #[cfg(test)]
@@ -107,5 +135,37 @@ mod tests {
                 "etc/envoy/envoy.yaml:12 etc/envoy/certs/shop.crt@12 etc/envoy/certs/shop.key@14 - [shop.example.com]"
             ]
         );
+    }
+
+    #[test]
+    fn password_inline_or_from_a_file() {
+        use super::super::Passphrase;
+        let yaml = |pw: &str| {
+            format!(
+                "static_resources:\n  listeners:\n  - filter_chains:\n    - transport_socket:\n        typed_config:\n          \
+                 common_tls_context:\n            tls_certificates:\n            - certificate_chain: {{ filename: /etc/envoy/a.crt }}\n              \
+                 private_key: {{ filename: /etc/envoy/a.key }}\n{pw}"
+            )
+        };
+        let t = Tree::new(&[
+            ("etc/envoy/inline.yaml", &yaml("              password: { inline_string: s3cret }\n")),
+            ("etc/envoy/file.yaml", &yaml("              password: { filename: /etc/envoy/pw }\n")),
+            ("etc/envoy/pw", "from-file"),
+            ("etc/envoy/none.yaml", &yaml("")),
+        ]);
+        let (claims, _) = t.claims();
+        let of = |name: &str| claims.iter().find(|c| c.config.path.ends_with(name)).unwrap().passphrase.clone();
+        assert_eq!(
+            of("inline.yaml"),
+            Passphrase::Given { source: "password inline_string".into(), passphrases: vec![b"s3cret".to_vec()] }
+        );
+        assert_eq!(
+            of("file.yaml"),
+            Passphrase::Given {
+                source: "password filename /etc/envoy/pw".into(),
+                passphrases: vec![b"from-file".to_vec()]
+            }
+        );
+        assert!(matches!(of("none.yaml"), Passphrase::None { .. }));
     }
 }

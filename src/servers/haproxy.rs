@@ -222,7 +222,11 @@ fn claim(
         key,
         chain: None,
         names,
-        passphrases: Vec::new(),
+        passphrase: super::Passphrase::Prompt {
+            why:
+                "HAProxy 2.6 has no passphrase option: OpenSSL asks on a terminal, so HAProxy will not start unattended"
+                    .into(),
+        },
         key_config: None,
     }
 }
@@ -319,5 +323,15 @@ mod tests {
     fn a_cfg_elsewhere_is_not_haproxy() {
         assert!(!Haproxy.recognises(Path::new("app/settings.cfg"), "global\n"));
         assert!(Haproxy.recognises(Path::new("x/haproxy.cfg"), "global\n  daemon\n"));
+    }
+
+    #[test]
+    fn haproxy_has_no_passphrase_option() {
+        let t = Tree::new(&[("etc/haproxy/haproxy.cfg", "frontend f\n bind :443 ssl crt /etc/ssl/site.pem\n")]);
+        let (claims, _) = t.claims();
+        assert_eq!(claims.len(), 1);
+        assert!(
+            matches!(&claims[0].passphrase, super::super::Passphrase::Prompt { why } if why.contains("HAProxy 2.6"))
+        );
     }
 }

@@ -140,7 +140,7 @@ fn secret(file: &ConfFile, o: &Node, hosts: &[((String, String), Vec<String>)], 
         key: Some(side(key, "tls.key")),
         chain: None,
         names,
-        passphrases: Vec::new(),
+        passphrase: super::Passphrase::none("a Kubernetes TLS Secret carries no passphrase"),
         key_config: None,
     });
 }
@@ -174,7 +174,7 @@ fn kubeconfig(file: &ConfFile, o: &Node, cx: &mut Cx<'_, '_>) {
             key: Some(key),
             chain: None,
             names: Vec::new(),
-            passphrases: Vec::new(),
+            passphrase: super::Passphrase::none("a Kubernetes TLS Secret carries no passphrase"),
             key_config: None,
         });
     }

@@ -1,7 +1,9 @@
 //! Server configs: each dialect (one file per server family) recognises its
 //! config files, follows includes, knows which files are active, and turns the
 //! directives that name certificates and keys into [`Claim`]s: "this server
-//! loads this certificate with this key", with the config file and line.
+//! loads this certificate with this key", with the config file and line, and
+//! how that server gets an encrypted key's passphrase ([`Passphrase`]: none, a
+//! prompt at start, passphrases the config gives, or a program keymatch never runs).
 //!
 //! Adding a dialect: one new file implementing [`Dialect`], its `pub mod` and
 //! one line in [`dialects`] (and, when its files have no usual extension, its
@@ -56,11 +58,56 @@ pub struct Claim {
     pub chain: Option<ClaimedFile>,
     /// Host names the server serves this pair for (for `name-mismatch`).
     pub names: Vec<String>,
-    /// Passphrases the server would use (nginx ssl_password_file lines).
-    pub passphrases: Vec<Vec<u8>>,
+    /// How the server gets the passphrase of an encrypted key.
+    pub passphrase: Passphrase,
     /// The config file the key directive is in, when it is not `config.path`
     /// (a key named in an included snippet). The line is the key's own line.
     pub key_config: Option<Location>,
+}
+
+/// How a server gets the passphrase of an encrypted private key, as its config
+/// says. `Debug` shows the source and the number of passphrases, never them.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Passphrase {
+    /// The server has no way to get one: it cannot load an encrypted key.
+    /// `why` completes "the key is encrypted and …" ("HAProxy 2.6 has no
+    /// passphrase option, so it will not start").
+    None { why: String },
+    /// The server asks on a terminal when it starts, so it will not start
+    /// unattended (Apache `SSLPassPhraseDialog builtin`, nginx without
+    /// `ssl_password_file`). `why` completes "the key is encrypted and …".
+    Prompt { why: String },
+    /// The config gives passphrases that keymatch reads, tried in order as the
+    /// server tries them (nginx `ssl_password_file` lines, Dovecot
+    /// `ssl_key_password`). `source` names the directive and file:
+    /// "ssl_password_file /etc/nginx/pass".
+    Given { source: String, passphrases: Vec<Vec<u8>> },
+    /// A program gives it (`SSLPassPhraseDialog exec:`, PostgreSQL
+    /// `ssl_passphrase_command`): keymatch never runs it, so it cannot know the
+    /// passphrase. `source` names the directive and program.
+    Program { source: String },
+}
+
+impl Passphrase {
+    /// No passphrase option: `why` completes "the key is encrypted and …".
+    pub fn none(why: impl Into<String>) -> Passphrase {
+        Passphrase::None { why: why.into() }
+    }
+}
+
+impl std::fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Passphrase::None { why } => f.debug_struct("None").field("why", why).finish(),
+            Passphrase::Prompt { why } => f.debug_struct("Prompt").field("why", why).finish(),
+            Passphrase::Given { source, passphrases } => f
+                .debug_struct("Given")
+                .field("source", source)
+                .field("passphrases", &format_args!("[{} redacted]", passphrases.len()))
+                .finish(),
+            Passphrase::Program { source } => f.debug_struct("Program").field("source", source).finish(),
+        }
+    }
 }
 
 /// One file a claim names. `Debug` shows the length of inline material, never its bytes.
@@ -85,7 +132,7 @@ impl std::fmt::Debug for Claim {
             .field("key", &self.key)
             .field("chain", &self.chain)
             .field("names", &self.names)
-            .field("passphrases", &format_args!("[{} redacted]", self.passphrases.len()))
+            .field("passphrase", &self.passphrase)
             .field("key_config", &self.key_config)
             .finish()
     }
@@ -870,7 +917,7 @@ mod tests {
             }),
             chain: None,
             names: Vec::new(),
-            passphrases: vec![b"hunter2".to_vec()],
+            passphrase: Passphrase::Given { source: "x".into(), passphrases: vec![b"hunter2".to_vec()] },
             key_config: None,
         };
         let shown = format!("{c:?}");

@@ -9,8 +9,10 @@
 //! directive, `{ }` a block, `#` at a word start comments to the end of the
 //! line, `"…"`/`'…'` quote, backslash escapes, `${var}` is part of a word.
 
-use super::{clean_names, has_component, has_variable, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect};
-use crate::finding::Location;
+use super::{
+    clean_names, has_component, has_variable, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect, Passphrase,
+};
+use crate::finding::{Code, Finding, Location};
 use std::path::{Path, PathBuf};
 
 pub struct Nginx;
@@ -341,7 +343,23 @@ fn server(d: &Directive, inner: &[Directive], parent: &Ssl, files: &[ConfFile], 
         Some(n) => format!("server {n}"),
         None => format!("server at line {}", d.line),
     };
-    let passphrases = ssl.password.as_ref().map(|p| password_lines(p, files, prefix, cx)).unwrap_or_default();
+    if let Some(p) = &ssl.password {
+        missing_password_file(p, files, prefix, cx);
+    }
+    let passphrase = match &ssl.password {
+        Some(p) => match password_lines(p, files, prefix, cx) {
+            Some(passphrases) => Passphrase::Given { source: format!("ssl_password_file {}", p.text), passphrases },
+            None => Passphrase::Given {
+                source: format!("ssl_password_file {} (missing or unreadable)", p.text),
+                passphrases: Vec::new(),
+            },
+        },
+        None => Passphrase::Prompt {
+            why:
+                "nginx has no ssl_password_file for it: OpenSSL asks on a terminal, so nginx will not start unattended"
+                    .into(),
+        },
+    };
     for (i, c) in certs.iter().enumerate() {
         // nginx refuses to start with fewer keys than certificates; nothing to pair then.
         let Some(k) = keys.get(i) else { continue };
@@ -359,7 +377,7 @@ fn server(d: &Directive, inner: &[Directive], parent: &Ssl, files: &[ConfFile], 
             key: Some(key),
             chain: None,
             names: names.clone(),
-            passphrases: passphrases.clone(),
+            passphrase: passphrase.clone(),
             key_config,
         });
     }
@@ -382,14 +400,47 @@ fn claimed(file: &ConfFile, text: &str, line: u32, prefix: &Path, cx: &Cx<'_, '_
     cx.claimed(file, text, prefix, line)
 }
 
-/// The passphrases of an `ssl_password_file` (one per line).
-fn password_lines(p: &Arg, files: &[ConfFile], prefix: &Path, cx: &Cx<'_, '_>) -> Vec<Vec<u8>> {
-    let Some(from) = files.get(p.file) else { return Vec::new() };
+/// A `ssl_password_file` that does not exist stops nginx at start, whatever the
+/// key ("open() … failed" at the directive's line, seen with nginx 1.22).
+fn missing_password_file(p: &Arg, files: &[ConfFile], prefix: &Path, cx: &mut Cx<'_, '_>) {
+    let Some(from) = files.get(p.file) else { return };
     let server: PathBuf = crate::paths::normalize(&prefix.join(&p.text));
     let local = cx.local_of(from, &server);
-    match cx.read_text(&local) {
-        Some(t) => super::lines(&t).filter(|(_, l)| !l.is_empty()).map(|(_, l)| l.as_bytes().to_vec()).collect(),
-        None => Vec::new(),
+    if !matches!((cx.ctx.read)(&local), crate::discover::ReadOutcome::Missing { .. }) {
+        return;
+    }
+    let at = from.at(p.line, cx.ctx.map);
+    if cx.findings.iter().any(|f| f.locations.first() == Some(&at)) {
+        return;
+    }
+    cx.findings.push(
+        Finding::new(
+            Code::MissingFile,
+            format!("the ssl_password_file {} does not exist, so nginx will not start", crate::paths::display(&server)),
+            vec![at, Location::file(crate::paths::display(&local))],
+        )
+        .with_hint("create the file with the key's passphrase, or remove the directive if the key is not encrypted"),
+    );
+}
+
+/// The passphrases of an `ssl_password_file`, tried in order as nginx does: one
+/// per line, a trailing CR dropped, spaces kept (nginx 1.22 keeps them: a line
+/// `right ` does not open a key whose passphrase is `right`), the last line
+/// with or without a newline. `None`: the file is missing or unreadable.
+fn password_lines(p: &Arg, files: &[ConfFile], prefix: &Path, cx: &Cx<'_, '_>) -> Option<Vec<Vec<u8>>> {
+    let from = files.get(p.file)?;
+    let server: PathBuf = crate::paths::normalize(&prefix.join(&p.text));
+    let local = cx.local_of(from, &server);
+    match (cx.ctx.read)(&local) {
+        crate::discover::ReadOutcome::Read { bytes, .. } => Some(
+            bytes
+                .split(|&b| b == b'\n')
+                .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                .filter(|l| !l.is_empty())
+                .map(<[u8]>::to_vec)
+                .collect(),
+        ),
+        _ => None,
     }
 }
 
@@ -477,7 +528,13 @@ mod tests {
             ]
         );
         let with_pass = claims.iter().find(|c| c.config.line == Some(6)).unwrap();
-        assert_eq!(with_pass.passphrases, vec![b"first".to_vec(), b"second".to_vec()]);
+        assert_eq!(
+            with_pass.passphrase,
+            Passphrase::Given {
+                source: "ssl_password_file /etc/nginx/pass".into(),
+                passphrases: vec![b"first".to_vec(), b"second".to_vec()]
+            }
+        );
     }
 
     #[test]
@@ -518,5 +575,41 @@ mod tests {
     fn a_stray_conf_is_not_nginx() {
         assert!(!Nginx.recognises(Path::new("project/app.conf"), "server { listen 80; }"));
         assert!(Nginx.recognises(Path::new("etc/nginx/conf.d/app.conf"), "server { listen 80; }"));
+    }
+
+    #[test]
+    fn passphrase_source_is_the_password_file_or_a_prompt() {
+        let t = Tree::new(&[
+            (
+                "etc/nginx/nginx.conf",
+                "http {\n ssl_password_file /etc/nginx/pass;\n server { ssl_certificate a.crt; ssl_certificate_key a.key; }\n\
+                 server { ssl_certificate b.crt; ssl_certificate_key b.key; }\n}\n\
+                 stream { server { ssl_certificate c.crt; ssl_certificate_key c.key; } }\n\
+                 mail { ssl_password_file /etc/nginx/gone; server { ssl_certificate d.crt; ssl_certificate_key d.key; } }\n",
+            ),
+            // nginx keeps spaces and drops a trailing CR; the last line needs no newline.
+            ("etc/nginx/pass", "wrong\r\n\nright \nlast"),
+        ]);
+        let (claims, findings) = t.claims();
+        let by_line = |l: u32| claims.iter().find(|c| c.config.line == Some(l)).unwrap();
+        let given = Passphrase::Given {
+            source: "ssl_password_file /etc/nginx/pass".into(),
+            passphrases: vec![b"wrong".to_vec(), b"right ".to_vec(), b"last".to_vec()],
+        };
+        assert_eq!(by_line(3).passphrase, given);
+        assert_eq!(by_line(4).passphrase, given);
+        assert!(matches!(&by_line(6).passphrase, Passphrase::Prompt { why } if why.contains("no ssl_password_file")));
+        assert_eq!(
+            by_line(7).passphrase,
+            Passphrase::Given {
+                source: "ssl_password_file /etc/nginx/gone (missing or unreadable)".into(),
+                passphrases: Vec::new()
+            }
+        );
+        // The missing password file stops nginx whatever the key: one finding at its line.
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].code, Code::MissingFile);
+        assert_eq!(findings[0].locations[0].line, Some(7));
+        assert!(findings[0].message.contains("/etc/nginx/gone"));
     }
 }

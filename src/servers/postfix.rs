@@ -110,7 +110,9 @@ fn emit(files: &[ConfFile], params: &Params, service: Option<&str>, cx: &mut Cx<
                 key,
                 chain: None,
                 names: names.clone(),
-                passphrases: Vec::new(),
+                passphrase: super::Passphrase::none(
+                    "Postfix has no passphrase option for its key files, so it cannot use it",
+                ),
                 key_config,
             });
         }
@@ -270,7 +272,9 @@ fn chain_files(
             key,
             chain: None,
             names: names.clone(),
-            passphrases: Vec::new(),
+            passphrase: super::Passphrase::none(
+                "Postfix has no passphrase option for its key files, so it cannot use it",
+            ),
             key_config: None,
         });
     }

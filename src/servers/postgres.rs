@@ -55,7 +55,16 @@ impl Dialect for Postgres {
             key: Some(cx.claimed(&kf, &ktext, &data, kline)),
             chain,
             names: Vec::new(),
-            passphrases: Vec::new(),
+            // Without ssl_passphrase_command, PostgreSQL asks on the terminal at start
+            // (and cannot reload such a key); keymatch never runs the command.
+            passphrase: match &s.passphrase_command {
+                Some(c) => super::Passphrase::Program { source: format!("ssl_passphrase_command '{c}'") },
+                None => super::Passphrase::Prompt {
+                    why: "PostgreSQL has no ssl_passphrase_command for it: it asks on a terminal at start, so it \
+                          will not start unattended"
+                        .into(),
+                },
+            },
             key_config,
         };
         cx.push(claim);
@@ -70,6 +79,7 @@ struct Settings {
     cert: Set<String>,
     key: Set<String>,
     data_dir: Set<String>,
+    passphrase_command: Option<String>,
 }
 
 /// `name = value` or `name value`; values may be quoted with `'…'` (`''` is a quote); `#` comments.
@@ -113,6 +123,7 @@ fn read(file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>, s: &mut Settings, dept
             "ssl_cert_file" => s.cert = Some((file.clone(), n, v)),
             "ssl_key_file" => s.key = Some((file.clone(), n, v)),
             "data_directory" => s.data_dir = Some((file.clone(), n, v)),
+            "ssl_passphrase_command" => s.passphrase_command = Some(v).filter(|c| !c.is_empty()),
             "include" | "include_if_exists" | "include_dir" if depth < 8 => {
                 let server = crate::paths::normalize(&file.server_dir().join(&v));
                 let pattern = if name == "include_dir" { server.join("*.conf") } else { server };
@@ -148,5 +159,22 @@ mod tests {
                 "var/lib/pgsql/data/postgresql.conf:1 var/lib/pgsql/data/server.crt@1 var/lib/pgsql/data/server.key@1 -",
             ]
         );
+    }
+
+    #[test]
+    fn passphrase_command_is_a_program_never_run() {
+        let base = "ssl = on\nssl_cert_file = '/etc/ssl/pg.crt'\nssl_key_file = '/etc/ssl/pg.key'\n";
+        let t = Tree::new(&[(
+            "etc/postgresql/15/main/postgresql.conf",
+            &format!("{base}ssl_passphrase_command = '/usr/local/bin/pgpass %p'\n"),
+        )]);
+        let (claims, _) = t.claims();
+        assert_eq!(
+            claims[0].passphrase,
+            super::super::Passphrase::Program { source: "ssl_passphrase_command '/usr/local/bin/pgpass %p'".into() }
+        );
+        let t = Tree::new(&[("etc/postgresql/15/main/postgresql.conf", base)]);
+        let (claims, _) = t.claims();
+        assert!(matches!(claims[0].passphrase, super::super::Passphrase::Prompt { .. }));
     }
 }

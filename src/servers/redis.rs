@@ -48,7 +48,13 @@ impl Dialect for Redis {
                 key: key_claim.map(|(k, _)| k),
                 chain: None,
                 names: Vec::new(),
-                passphrases: d.pass.iter().map(|p| p.as_bytes().to_vec()).collect(),
+                passphrase: match &d.pass {
+                    Some(p) => super::Passphrase::Given {
+                        source: "tls-key-file-pass".into(),
+                        passphrases: vec![p.as_bytes().to_vec()],
+                    },
+                    None => super::Passphrase::none("Redis has no tls-key-file-pass for it"),
+                },
             };
             cx.push(claim);
         }
@@ -105,6 +111,22 @@ mod tests {
                 "etc/redis/redis.conf:4 etc/redis/tls/redis.crt@4 etc/redis/tls/redis.key@5 -",
                 "etc/redis/redis.conf:6 etc/redis/client.crt@6 etc/redis/client.key@7 -",
             ]
+        );
+    }
+
+    #[test]
+    fn key_file_pass_is_the_passphrase() {
+        let t = Tree::new(&[(
+            "etc/redis/redis.conf",
+            "tls-cert-file /etc/ssl/r.crt\ntls-key-file /etc/ssl/r.key\ntls-key-file-pass s3cret\n",
+        )]);
+        let (claims, _) = t.claims();
+        assert_eq!(
+            claims[0].passphrase,
+            super::super::Passphrase::Given {
+                source: "tls-key-file-pass".into(),
+                passphrases: vec![b"s3cret".to_vec()]
+            }
         );
     }
 }

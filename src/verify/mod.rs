@@ -8,6 +8,7 @@ pub mod dates;
 pub mod ec;
 pub mod ec_tables;
 pub mod ed25519;
+pub mod load;
 pub mod names;
 pub mod rsa;
 
