@@ -43,7 +43,6 @@ const DIVERGENCES: &[(&str, &str, &str)] = &[
         "openssl pkey does not read an EC PRIVATE KEY without parameters, even after an EC PARAMETERS \
          block (openssl ecparam + SEC1 written that way); keymatch takes the curve from the preceding block",
     ),
-    ("ed448", "unsupported", "keymatch does not check Ed448 keys; OpenSSL does"),
     ("dsa", "unsupported", "keymatch does not check DSA keys; OpenSSL does"),
     ("secp256k1", "unsupported", "keymatch checks P-256, P-384 and P-521 only; OpenSSL knows secp256k1"),
     ("rsa-multiprime", "unsupported", "keymatch does not check multi-prime RSA keys; OpenSSL does"),
