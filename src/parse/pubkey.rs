@@ -538,6 +538,48 @@ mod tests {
         }
     }
 
+    /// RSASSA-PSS-params: absent, NULL and empty mean what RFC 4055 §3.1 says;
+    /// salts above 255 (more than the `pkcs1` crate holds) decode; damage is an error.
+    #[test]
+    fn pss_parameters_decode_with_their_defaults() {
+        assert_eq!(pss_scheme(None), Ok(RsaScheme::Pss(None)));
+        assert_eq!(pss_scheme(Some(&[der::NULL, 0])), Ok(RsaScheme::Pss(None)));
+        let sha1 = PssParams { hash: PssHash::Sha1, mgf1_hash: PssHash::Sha1, salt_len: 20 };
+        assert_eq!(pss_scheme(Some(&[der::SEQUENCE, 0])), Ok(RsaScheme::Pss(Some(sha1))));
+        let alg = |oid: &[u8]| der::tlv(der::SEQUENCE, &[der::tlv(der::OID, oid), vec![der::NULL, 0]].concat());
+        let sha384 = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02];
+        let sha512 = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03];
+        let mgf1 = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08];
+        let mut salt = Vec::new();
+        der::write_uint(&mut salt, &[0x01, 0x2c]);
+        let fields = [
+            der::tlv(0xa0, &alg(&sha384)),
+            der::tlv(0xa1, &der::tlv(der::SEQUENCE, &[der::tlv(der::OID, &mgf1), alg(&sha512)].concat())),
+            der::tlv(0xa2, &salt),
+        ]
+        .concat();
+        let params = der::tlv(der::SEQUENCE, &fields);
+        let want = PssParams { hash: PssHash::Sha384, mgf1_hash: PssHash::Sha512, salt_len: 300 };
+        assert_eq!(pss_scheme(Some(&params)), Ok(RsaScheme::Pss(Some(want))));
+        assert!(pss_scheme(Some(&params[..params.len() - 2])).is_err());
+        assert!(pss_scheme(Some(&[der::INTEGER, 1, 0])).is_err());
+    }
+
+    /// The identifier travels with the numbers: an rsaEncryption SPKI and a
+    /// PSS one of the same key decode to the same n, e and fingerprint, and
+    /// different schemes.
+    #[test]
+    fn pss_spki_keeps_its_identifier() {
+        let cert = fixture_block("pss-params-hash/cert.pem");
+        let pss = decode_spki(&cert_spki(&cert)).unwrap();
+        let PublicKey::Rsa { scheme, .. } = &pss else { panic!("{pss:?}") };
+        assert_eq!(scheme.describe(), "RSASSA-PSS (SHA-256, MGF1 with SHA-256, salt of at least 32 bytes)");
+        let rsa = decode_spki(&canonical_spki_der(&pss).unwrap()).unwrap();
+        assert!(matches!(&rsa, PublicKey::Rsa { scheme: RsaScheme::Encryption, .. }));
+        assert_eq!(rsa.fingerprint(), pss.fingerprint());
+        assert_ne!(rsa, pss);
+    }
+
     fn unhex(s: &str) -> Vec<u8> {
         (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
     }
@@ -585,6 +627,7 @@ mod tests {
             "p384-pkcs8-pem/key.pem",
             "p521-sec1-pem/key.pem",
             "ed25519-pkcs8-pem/key.pem",
+            "ed448/key.pem",
             "p256-sec1-nopub/key.pem",
         ] {
             let path = dir.join(key);

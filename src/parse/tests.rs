@@ -210,6 +210,16 @@ fn stored_public_halves_are_kept_for_verify() {
     let Some(PublicKey::Ed25519(derived)) = &k.public else { panic!() };
     assert!(ed.stored_public.is_some());
     assert_ne!(ed.stored_public.as_deref(), Some(&derived[..]));
+
+    // Ed448 PKCS#8 v2: the stored public key is kept beside the derived one.
+    let p = parse("corrupt-ed448-pub/key.pem");
+    let k = only_key(&p);
+    let KeyMaterial::Ed448(ed) = &k.material else { panic!("{k:?}") };
+    let Some(PublicKey::Ed448(derived)) = &k.public else { panic!() };
+    assert_eq!(ed.stored_public.as_ref().map(Vec::len), Some(57));
+    assert_ne!(ed.stored_public.as_deref(), Some(&derived[..]));
+    let cert = parse("corrupt-ed448-pub/cert.pem");
+    assert_eq!(only_cert(&cert).public_key, PublicKey::Ed448(*derived));
 }
 
 #[test]

@@ -75,6 +75,37 @@ mod tests {
         assert_eq!(key_problems(&short).len(), 1);
     }
 
+    /// Keys and a self-signed certificate from `openssl genpkey -algorithm ed448`:
+    /// the derived public key is `openssl pkey -pubout`'s, and the certificate's
+    /// signature verifies (and fails once damaged).
+    #[test]
+    fn agrees_with_openssl_generated_keys_and_certificates() {
+        use crate::parse::{parse_bytes, ItemKind, PublicKey, Source};
+        use std::process::Command;
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            let out = Command::new("openssl").args(args).current_dir(dir.path()).output().expect("openssl CLI");
+            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            out.stdout
+        };
+        for _ in 0..3 {
+            run(&["genpkey", "-algorithm", "ed448", "-out", "k.pem"]);
+            let spki = run(&["pkey", "-in", "k.pem", "-pubout", "-outform", "DER"]);
+            run(&["req", "-x509", "-key", "k.pem", "-subj", "/CN=ed448.test", "-days", "1", "-out", "c.pem"]);
+            let key = parse_bytes(&std::fs::read(dir.path().join("k.pem")).unwrap(), Source::new("k.pem"), &[]);
+            let Some(ItemKind::PrivateKey(k)) = key.items.first().map(|i| &i.kind) else { panic!("{key:?}") };
+            let Some(PublicKey::Ed448(public)) = &k.public else { panic!("{k:?}") };
+            assert_eq!(&spki[spki.len() - 57..], public);
+            let cert = parse_bytes(&std::fs::read(dir.path().join("c.pem")).unwrap(), Source::new("c.pem"), &[]);
+            let Some(ItemKind::Certificate(c)) = cert.items.first().map(|i| &i.kind) else { panic!("{cert:?}") };
+            assert_eq!(c.public_key, PublicKey::Ed448(*public));
+            assert_eq!(super::super::chain::check_signature(c, &c.public_key), SigCheck::Valid);
+            let mut damaged = (**c).clone();
+            damaged.signature[5] ^= 1;
+            assert_eq!(super::super::chain::check_signature(&damaged, &c.public_key), SigCheck::Invalid);
+        }
+    }
+
     #[test]
     fn verifies_the_rfc_8032_signature() {
         let public: [u8; 57] = unhex(PUBLIC);
