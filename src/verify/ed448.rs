@@ -10,7 +10,7 @@ use ed448_goldilocks::{Signature, SigningKey, VerifyingKey};
 /// The public key derived from a 57-byte seed.
 pub fn public_from_seed(seed: &[u8; 57]) -> [u8; 57] {
     let secret = ed448_goldilocks::SecretKey::from(*seed);
-    SigningKey::from(&secret).verifying_key().to_bytes().into()
+    SigningKey::from(&secret).verifying_key().to_bytes()
 }
 
 /// "stored public key ≠ the seed's" when a stored key disagrees; empty otherwise.
@@ -25,7 +25,7 @@ pub fn key_problems(k: &Ed448Private) -> Vec<String> {
 
 /// Verify an Ed448 signature over `message` with the issuer's key.
 pub fn verify(public: &[u8; 57], message: &[u8], signature: &[u8]) -> SigCheck {
-    let Ok(key) = VerifyingKey::from_bytes(&(*public).into()) else {
+    let Ok(key) = VerifyingKey::from_bytes(public) else {
         return SigCheck::Unchecked("the issuer's Ed448 key does not decode".into());
     };
     let Ok(sig) = Signature::from_slice(signature) else {
