@@ -146,7 +146,7 @@ fn identifier_conflicts_name_both_identifiers() {
     let m = message("pss-cert-rsa-key");
     assert!(m.contains("the key is rsaEncryption"), "{m}");
     assert!(m.contains("certificate's key is RSASSA-PSS (no parameter restrictions)"), "{m}");
-    assert!(m.contains("HAProxy refuse the pair"), "{m}");
+    assert!(m.contains("HAProxy and Apache refuse the pair"), "{m}");
     let m = message("pss-params-hash");
     assert!(m.contains("RSASSA-PSS (SHA-384, MGF1 with SHA-384, salt of at least 48 bytes)"), "{m}");
     assert!(m.contains("RSASSA-PSS (SHA-256, MGF1 with SHA-256, salt of at least 32 bytes)"), "{m}");

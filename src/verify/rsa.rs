@@ -82,10 +82,10 @@ pub fn key_problems(k: &RsaPrivate) -> Vec<String> {
 /// Why OpenSSL 3.0 will not use a key stored under `key` with a certificate
 /// whose key (same n and e) is stored under `cert`; `None` when they work
 /// together. Measured with `openssl s_server`/`s_client` (TLS 1.2 and 1.3),
-/// nginx and HAProxy (fixtures/gen_check_pss_ed448.sh, tests/pss_ed448_servers.rs):
+/// nginx 1.22, HAProxy 2.6 and Apache 2.4 (fixtures/gen_check_pss_ed448.sh, tests/pss_ed448_servers.rs):
 ///
 /// - rsaEncryption and RSASSA-PSS are different key types to OpenSSL:
-///   `s_server` and HAProxy refuse the pair, nginx starts and every handshake
+///   `s_server`, HAProxy and Apache refuse the pair, nginx starts and every handshake
 ///   fails.
 /// - Two RSASSA-PSS identifiers: the server signs with the key's restrictions
 ///   (hash, MGF1 hash, minimum salt), or with SHA-256 and MGF1 with SHA-256
@@ -99,7 +99,7 @@ pub fn scheme_conflict(cert: &RsaScheme, key: &RsaScheme) -> Option<String> {
     match (cert, key) {
         (RsaScheme::Encryption, RsaScheme::Encryption) => None,
         (RsaScheme::Encryption, RsaScheme::Pss(_)) | (RsaScheme::Pss(_), RsaScheme::Encryption) => Some(format!(
-            "{}: OpenSSL treats them as different keys (`openssl s_server` and HAProxy refuse the pair; nginx starts and every handshake fails)",
+            "{}: OpenSSL treats them as different keys (`openssl s_server`, HAProxy and Apache refuse the pair; nginx starts and every handshake fails)",
             both()
         )),
         (RsaScheme::Pss(c), RsaScheme::Pss(k)) => pss_conflict(c.as_ref(), k.as_ref())
