@@ -55,18 +55,51 @@ const DIVERGENCES: &[(&str, &str, &str)] = &[
         "keymatch does not run PBKDF2 above 4 000 000 iterations (a hostile file must not make it spin); \
          OpenSSL has no such limit and opens the key",
     ),
-    ("ed448", "unsupported", "keymatch does not check Ed448 keys; OpenSSL does"),
+    (
+        "corrupt-ed448-pub",
+        "key-corrupt",
+        "OpenSSL 3.0 cannot read PKCS#8 v2, so it never sees the wrong stored Ed448 public key",
+    ),
+    (
+        "pss-params-compatible",
+        "match",
+        "openssl pkey -pubout keeps the RSASSA-PSS parameters, so different restrictions compare unequal; \
+         s_server serves this pair and s_client handshakes with it (tests/pss_ed448_servers.rs)",
+    ),
+    (
+        "pss-params-unrestricted-key",
+        "match",
+        "openssl pkey -pubout keeps the RSASSA-PSS parameters, so a key without restrictions and a restricted \
+         certificate compare unequal; s_server serves this pair and s_client handshakes with it",
+    ),
+    (
+        "pss-params-key-only-sha1",
+        "mismatch",
+        "equal SPKIs, but both restrict RSASSA-PSS to SHA-1, which no TLS signature scheme uses: every \
+         handshake fails (tests/pss_ed448_servers.rs)",
+    ),
     ("dsa", "unsupported", "keymatch does not check DSA keys; OpenSSL does"),
     ("secp256k1", "unsupported", "keymatch checks P-256, P-384 and P-521 only; OpenSSL knows secp256k1"),
     ("rsa-multiprime", "unsupported", "keymatch does not check multi-prime RSA keys; OpenSSL does"),
 ];
 
 /// Scenarios whose keymatch fingerprint is not sha256 of `openssl pkey -pubout -outform DER`, and why.
-const FINGERPRINT_DIVERGENCES: &[(&str, &str)] = &[(
-    "rsa-pss",
-    "keymatch fingerprints every RSA key as rsaEncryption (so a PSS certificate and an rsaEncryption key \
-     of the same n, e have one fingerprint); openssl keeps the id-RSASSA-PSS SPKI algorithm",
-)];
+const FINGERPRINT_DIVERGENCES: &[(&str, &str)] = &[
+    ("rsa-pss", PSS_FINGERPRINT),
+    ("pss-cert-rsa-key", PSS_FINGERPRINT),
+    ("rsa-cert-pss-key", PSS_FINGERPRINT),
+    ("pss-params-hash", PSS_FINGERPRINT),
+    ("pss-params-mgf", PSS_FINGERPRINT),
+    ("pss-params-salt", PSS_FINGERPRINT),
+    ("pss-params-key-only-sha1", PSS_FINGERPRINT),
+    ("pss-params-compatible", PSS_FINGERPRINT),
+    ("pss-params-unrestricted-key", PSS_FINGERPRINT),
+    ("pss-params-same", PSS_FINGERPRINT),
+];
+
+const PSS_FINGERPRINT: &str = "keymatch fingerprints every RSA key as rsaEncryption (so a PSS certificate and an \
+     rsaEncryption key of the same n, e have one fingerprint, and verify compares the identifiers); openssl keeps \
+     the id-RSASSA-PSS SPKI algorithm and its parameters";
 
 /// Scenarios whose `openssl pkey -check` is skipped: it tests the primes and
 /// takes ~40 s of CPU for RSA-16384. The public-key comparison still runs;

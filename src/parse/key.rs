@@ -1,9 +1,10 @@
 //! Private keys → [`PrivateKey`]: PKCS#1 `RSAPrivateKey` (RFC 8017 §A.1.2),
 //! PKCS#8 `PrivateKeyInfo` / `OneAsymmetricKey` v1 and v2 (RFC 5208, RFC 5958),
-//! SEC1 `ECPrivateKey` (RFC 5915), Ed25519 `CurvePrivateKey` (RFC 8410 §7).
+//! SEC1 `ECPrivateKey` (RFC 5915), Ed25519 and Ed448 `CurvePrivateKey` (RFC 8410 §7).
 //!
 //! The public key is derived from the private half here (RSA: the stored n and
-//! e; EC: d·G; Ed25519: from the seed). Consistency checks between the stored
+//! e, under the PKCS#8 algorithm identifier: rsaEncryption or RSASSA-PSS with
+//! its parameters; EC: d·G; Ed25519, Ed448: from the seed). Consistency checks between the stored
 //! and derived values are verify's job.
 //!
 //! Each structure is decoded first with the RustCrypto crates (`pkcs1`,
@@ -18,10 +19,11 @@
 
 use super::der::{self, Tlv};
 use super::model::{
-    strip_leading_zeros, Curve, EcPrivate, Ed25519Private, KeyFormat, KeyMaterial, PrivateKey, PublicKey, RsaPrivate,
+    strip_leading_zeros, Curve, EcPrivate, Ed25519Private, Ed448Private, KeyFormat, KeyMaterial, PrivateKey, PublicKey,
+    RsaPrivate,
 };
-use super::pubkey::{self, EcParams, OID_EC, OID_ED25519, OID_RSA, OID_RSA_PSS};
-use ::der::{Decode, Tagged};
+use super::pubkey::{self, EcParams, OID_EC, OID_ED25519, OID_ED448, OID_RSA, OID_RSA_PSS};
+use ::der::{Decode, Encode, Tagged};
 
 pub(crate) fn unsupported(format: KeyFormat, algorithm: String) -> PrivateKey {
     PrivateKey {
@@ -184,7 +186,13 @@ pub(crate) fn pkcs8_strict(bytes: &[u8], format: KeyFormat) -> Option<PrivateKey
     let private = info.private_key.as_bytes();
     let public_key = info.public_key.map(|b| b.raw_bytes());
     match info.algorithm.oid.to_string().as_str() {
-        OID_RSA | OID_RSA_PSS => pkcs1(private, format).ok(),
+        oid @ (OID_RSA | OID_RSA_PSS) => {
+            let params = match info.algorithm.parameters {
+                Some(p) => Some(p.to_der().ok()?),
+                None => None,
+            };
+            rsa_under(oid, params.as_deref(), pkcs1(private, format).ok()?).ok()
+        }
         OID_EC => {
             let outer = match info.algorithm.parameters {
                 Some(p) if p.tag() != ::der::Tag::Null => Some(pubkey::ec_params_any(&p).ok()?),
@@ -193,8 +201,18 @@ pub(crate) fn pkcs8_strict(bytes: &[u8], format: KeyFormat) -> Option<PrivateKey
             Some(ec_in_pkcs8(sec1(private, outer.as_ref(), format).ok()?, public_key))
         }
         OID_ED25519 => ed25519(private, public_key, format).ok(),
+        OID_ED448 => ed448(private, public_key, format).ok(),
         other => Some(unsupported(format, pubkey::algorithm_name(other))),
     }
+}
+
+/// An RSA key from PKCS#8 takes the scheme of its algorithm identifier
+/// (rsaEncryption or RSASSA-PSS with the identifier's parameters).
+fn rsa_under(oid: &str, params: Option<&[u8]>, mut key: PrivateKey) -> Result<PrivateKey, String> {
+    if let Some(public) = key.public.take() {
+        key.public = Some(pubkey::rsa_under(oid, params, public)?);
+    }
+    Ok(key)
 }
 
 /// The PKCS#8 v2 public key stands in for a SEC1 key that stores none.
@@ -222,6 +240,22 @@ fn ed25519(private: &[u8], stored_public: Option<&[u8]>, format: KeyFormat) -> R
     })
 }
 
+/// Ed448 `CurvePrivateKey` (an OCTET STRING of the 57-byte seed; a bare seed
+/// is accepted); the public key derived as RFC 8032 §5.2.5 says.
+fn ed448(private: &[u8], stored_public: Option<&[u8]>, format: KeyFormat) -> Result<PrivateKey, String> {
+    let seed: [u8; 57] = match private {
+        [0x04, 0x39, rest @ ..] if rest.len() == 57 => rest.try_into().map_err(|_| "Ed448 seed")?,
+        raw if raw.len() == 57 => raw.try_into().map_err(|_| "Ed448 seed")?,
+        other => return Err(format!("Ed448 private key of {} bytes, not a 57-byte seed", other.len())),
+    };
+    let derived = crate::verify::ed448::public_from_seed(&seed);
+    Ok(PrivateKey {
+        format,
+        public: Some(PublicKey::Ed448(derived)),
+        material: KeyMaterial::Ed448(Ed448Private { seed, stored_public: stored_public.map(<[u8]>::to_vec) }),
+    })
+}
+
 /// PKCS#8 with the lenient reader (the fallback).
 fn pkcs8_lenient(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
     let seq = der::read_tlv(bytes)?.0.expect(der::SEQUENCE, "PrivateKeyInfo")?;
@@ -246,7 +280,7 @@ fn pkcs8_lenient(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> 
     let oid = der::oid_to_string(ar.read_tag(der::OID, "privateKeyAlgorithm OID")?.content);
     let params = if ar.is_empty() { None } else { Some(ar.read()?) };
     match oid.as_str() {
-        OID_RSA | OID_RSA_PSS => pkcs1(private, format),
+        OID_RSA | OID_RSA_PSS => rsa_under(&oid, params.as_ref().map(|p| p.raw), pkcs1(private, format)?),
         OID_EC => {
             let outer = match params {
                 Some(p) if p.tag != der::NULL => Some(pubkey::ec_params(&p)?),
@@ -255,6 +289,7 @@ fn pkcs8_lenient(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> 
             Ok(ec_in_pkcs8(sec1(private, outer.as_ref(), format)?, public_key.as_deref()))
         }
         OID_ED25519 => ed25519(private, public_key.as_deref(), format),
+        OID_ED448 => ed448(private, public_key.as_deref(), format),
         other => Ok(unsupported(format, pubkey::algorithm_name(other))),
     }
 }
@@ -283,6 +318,7 @@ mod tests {
             }
             KeyMaterial::Ec(e) => vec![e.d.clone(), format!("{:?}", e.stored_public).into_bytes()],
             KeyMaterial::Ed25519(e) => vec![e.seed.to_vec(), e.stored_public.clone().unwrap_or_default()],
+            KeyMaterial::Ed448(e) => vec![e.seed.to_vec(), e.stored_public.clone().unwrap_or_default()],
             KeyMaterial::Unsupported { .. } => vec![],
         };
         (k.format, k.public.clone(), nums, k.material.algorithm())

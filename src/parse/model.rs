@@ -83,10 +83,12 @@ pub struct CertInfo {
 /// A public key in canonical, decoded form: encodings never matter.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub enum PublicKey {
-    /// Big-endian magnitudes without leading zero bytes.
+    /// Big-endian magnitudes without leading zero bytes, and the algorithm
+    /// identifier the key is stored under (OpenSSL keeps the two apart).
     Rsa {
         n: Vec<u8>,
         e: Vec<u8>,
+        scheme: RsaScheme,
     },
     /// Uncompressed SEC1 point (`04 || X || Y`) on a supported named curve.
     Ec {
@@ -94,7 +96,9 @@ pub enum PublicKey {
         point: Vec<u8>,
     },
     Ed25519([u8; 32]),
-    /// Anything keymatch does not check; names the algorithm (e.g. "Ed448", "DSA",
+    /// The 57-byte Ed448 public key (RFC 8032 §5.2.5).
+    Ed448([u8; 57]),
+    /// Anything keymatch does not check; names the algorithm (e.g. "DSA",
     /// "EC secp256k1", "RSA multi-prime").
     Unsupported {
         algorithm: String,
@@ -114,22 +118,108 @@ impl PublicKey {
             PublicKey::Rsa { n, .. } => format!("RSA-{}", bit_len(n)),
             PublicKey::Ec { curve, .. } => format!("EC-{}", curve.name()),
             PublicKey::Ed25519(_) => "Ed25519".to_string(),
+            PublicKey::Ed448(_) => "Ed448".to_string(),
             PublicKey::Unsupported { algorithm } => algorithm.clone(),
         }
     }
 
-    /// Key size in bits (RSA modulus length, curve size, 256 for Ed25519).
+    /// Key size in bits (RSA modulus length, curve size, 256 for Ed25519, 456 for Ed448).
     pub fn bits(&self) -> Option<usize> {
         match self {
             PublicKey::Rsa { n, .. } => Some(bit_len(n)),
             PublicKey::Ec { curve, .. } => Some(curve.bits()),
             PublicKey::Ed25519(_) => Some(256),
+            PublicKey::Ed448(_) => Some(456),
             PublicKey::Unsupported { .. } => None,
         }
     }
 
     pub fn is_supported(&self) -> bool {
         !matches!(self, PublicKey::Unsupported { .. })
+    }
+}
+
+/// The algorithm identifier of an RSA key (RFC 4055 §1.2). OpenSSL loads the
+/// two as different key types, and an RSASSA-PSS key's parameters restrict
+/// the signatures it makes (key) or accepts (certificate).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RsaScheme {
+    /// rsaEncryption (also every PKCS#1 `RSA PRIVATE KEY`).
+    Encryption,
+    /// id-RSASSA-PSS; `None` when the identifier has no parameters (no restrictions).
+    Pss(Option<PssParams>),
+}
+
+impl RsaScheme {
+    /// "rsaEncryption", "RSASSA-PSS (no parameter restrictions)",
+    /// "RSASSA-PSS (SHA-256, MGF1 with SHA-256, salt of at least 32 bytes)".
+    pub fn describe(&self) -> String {
+        match self {
+            RsaScheme::Encryption => "rsaEncryption".into(),
+            RsaScheme::Pss(None) => "RSASSA-PSS (no parameter restrictions)".into(),
+            RsaScheme::Pss(Some(p)) => format!(
+                "RSASSA-PSS ({}, MGF1 with {}, salt of at least {} bytes)",
+                p.hash.name(),
+                p.mgf1_hash.name(),
+                p.salt_len
+            ),
+        }
+    }
+}
+
+/// RSASSA-PSS-params (RFC 4055 §3.1), defaults filled in (SHA-1, MGF1 with
+/// SHA-1, salt 20). The trailer field is always 1 in practice and not kept.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PssParams {
+    pub hash: PssHash,
+    /// The hash inside MGF1 (another mask generation function: [`PssHash::Other`]).
+    pub mgf1_hash: PssHash,
+    pub salt_len: u64,
+}
+
+/// A hash named in RSASSA-PSS parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PssHash {
+    Sha1,
+    Sha224,
+    Sha256,
+    Sha384,
+    Sha512,
+    /// Any other algorithm (its dotted OID).
+    Other(String),
+}
+
+impl PssHash {
+    pub fn from_oid(oid: &str) -> PssHash {
+        match oid {
+            "1.3.14.3.2.26" => PssHash::Sha1,
+            "2.16.840.1.101.3.4.2.4" => PssHash::Sha224,
+            "2.16.840.1.101.3.4.2.1" => PssHash::Sha256,
+            "2.16.840.1.101.3.4.2.2" => PssHash::Sha384,
+            "2.16.840.1.101.3.4.2.3" => PssHash::Sha512,
+            other => PssHash::Other(other.to_string()),
+        }
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            PssHash::Sha1 => "SHA-1".into(),
+            PssHash::Sha224 => "SHA-224".into(),
+            PssHash::Sha256 => "SHA-256".into(),
+            PssHash::Sha384 => "SHA-384".into(),
+            PssHash::Sha512 => "SHA-512".into(),
+            PssHash::Other(oid) => format!("hash {oid}"),
+        }
+    }
+
+    /// Output length in bytes, for the hashes TLS signs with (RFC 8446 §4.2.3).
+    pub fn tls_len(&self) -> Option<u64> {
+        match self {
+            PssHash::Sha256 => Some(32),
+            PssHash::Sha384 => Some(48),
+            PssHash::Sha512 => Some(64),
+            _ => None,
+        }
     }
 }
 
@@ -210,7 +300,8 @@ pub enum KeyMaterial {
     Rsa(RsaPrivate),
     Ec(EcPrivate),
     Ed25519(Ed25519Private),
-    /// Ed448, DSA, X25519, other curves, multi-prime RSA, …
+    Ed448(Ed448Private),
+    /// DSA, X25519, other curves, multi-prime RSA, …
     Unsupported {
         algorithm: String,
     },
@@ -222,6 +313,7 @@ impl KeyMaterial {
             KeyMaterial::Rsa(k) => format!("RSA-{}", bit_len(&k.n)),
             KeyMaterial::Ec(k) => format!("EC-{}", k.curve.name()),
             KeyMaterial::Ed25519(_) => "Ed25519".to_string(),
+            KeyMaterial::Ed448(_) => "Ed448".to_string(),
             KeyMaterial::Unsupported { algorithm } => algorithm.clone(),
         }
     }
@@ -261,6 +353,13 @@ pub struct EcPrivate {
 #[derive(Clone)]
 pub struct Ed25519Private {
     pub seed: [u8; 32],
+    pub stored_public: Option<Vec<u8>>,
+}
+
+/// Ed448 private key: the 57-byte seed and the stored public key (PKCS#8 v2), if any.
+#[derive(Clone)]
+pub struct Ed448Private {
+    pub seed: [u8; 57],
     pub stored_public: Option<Vec<u8>>,
 }
 

@@ -1,12 +1,13 @@
-//! SubjectPublicKeyInfo ↔ canonical [`PublicKey`]: decoding (RSA, RSASSA-PSS,
-//! EC named and explicit-but-known curves, compressed points, Ed25519) and the
-//! canonical SPKI DER whose SHA-256 is the key's fingerprint.
+//! SubjectPublicKeyInfo ↔ canonical [`PublicKey`]: decoding (RSA, RSASSA-PSS
+//! with its parameters, EC named and explicit-but-known curves, compressed
+//! points, Ed25519, Ed448) and the canonical SPKI DER whose SHA-256 is the
+//! key's fingerprint.
 //!
 //! RFC 5280 §4.1.2.7 (SPKI), RFC 3279 / RFC 5480 (RSA, EC, ECParameters),
-//! RFC 4055 (RSASSA-PSS), RFC 8410 (Ed25519), SEC 1 §2.3 (point encodings).
+//! RFC 4055 (RSASSA-PSS), RFC 8410 (Ed25519, Ed448), SEC 1 §2.3 (point encodings).
 
 use super::der::{self, Tlv};
-use super::model::{bit_len, strip_leading_zeros, Curve, PublicKey};
+use super::model::{bit_len, strip_leading_zeros, Curve, PssHash, PssParams, PublicKey, RsaScheme};
 use ::der::{asn1::AnyRef, Decode, Encode, Tagged};
 use p256::elliptic_curve::sec1::ToSec1Point;
 
@@ -17,12 +18,13 @@ pub(crate) const OID_RSA: &str = "1.2.840.113549.1.1.1";
 pub(crate) const OID_RSA_PSS: &str = "1.2.840.113549.1.1.10";
 pub(crate) const OID_EC: &str = "1.2.840.10045.2.1";
 pub(crate) const OID_ED25519: &str = "1.3.101.112";
+pub(crate) const OID_ED448: &str = "1.3.101.113";
+const OID_MGF1: &str = "1.2.840.113549.1.1.8";
 const OID_PRIME_FIELD: &str = "1.2.840.10045.1.1";
 
 /// A readable name for an algorithm OID keymatch does not check.
 pub(crate) fn algorithm_name(oid: &str) -> String {
     let name = match oid {
-        "1.3.101.113" => "Ed448",
         "1.3.101.110" => "X25519",
         "1.3.101.111" => "X448",
         "1.2.840.10040.4.1" => "DSA",
@@ -238,7 +240,58 @@ pub(crate) fn rsa_public(n: &[u8], e: &[u8]) -> PublicKey {
     if bits > MAX_RSA_BITS {
         return PublicKey::Unsupported { algorithm: format!("RSA-{bits} (above {MAX_RSA_BITS} bits)") };
     }
-    PublicKey::Rsa { n: strip_leading_zeros(n).to_vec(), e: strip_leading_zeros(e).to_vec() }
+    PublicKey::Rsa {
+        n: strip_leading_zeros(n).to_vec(),
+        e: strip_leading_zeros(e).to_vec(),
+        scheme: RsaScheme::Encryption,
+    }
+}
+
+/// An RSA public key (from `RSAPublicKey` DER) under the algorithm `oid`
+/// (rsaEncryption or id-RSASSA-PSS) with the identifier's parameters (DER).
+pub(crate) fn rsa_under(oid: &str, params: Option<&[u8]>, key: PublicKey) -> Result<PublicKey, String> {
+    match key {
+        PublicKey::Rsa { n, e, .. } if oid == OID_RSA_PSS => Ok(PublicKey::Rsa { n, e, scheme: pss_scheme(params)? }),
+        other => Ok(other),
+    }
+}
+
+/// The scheme of an id-RSASSA-PSS identifier from its parameters (RFC 4055
+/// §3.1): absent (or NULL) parameters restrict nothing; fields left out take
+/// their defaults (SHA-1, MGF1 with SHA-1, salt 20). Read with the lenient
+/// reader: the `pkcs1` crate keeps the salt length in a `u8`.
+pub(crate) fn pss_scheme(params: Option<&[u8]>) -> Result<RsaScheme, String> {
+    let Some(bytes) = params else {
+        return Ok(RsaScheme::Pss(None));
+    };
+    let (tlv, _) = der::read_tlv(bytes)?;
+    if tlv.tag == der::NULL {
+        return Ok(RsaScheme::Pss(None));
+    }
+    let seq = tlv.expect(der::SEQUENCE, "RSASSA-PSS parameters")?;
+    let mut r = seq.children();
+    let mut p = PssParams { hash: PssHash::Sha1, mgf1_hash: PssHash::Sha1, salt_len: 20 };
+    if let Some(h) = r.read_optional(0xa0)? {
+        p.hash = pss_hash(&h.children().read_tag(der::SEQUENCE, "RSASSA-PSS hashAlgorithm")?)?;
+    }
+    if let Some(m) = r.read_optional(0xa1)? {
+        let alg = m.children().read_tag(der::SEQUENCE, "RSASSA-PSS maskGenAlgorithm")?;
+        let mut ar = alg.children();
+        let oid = der::oid_to_string(ar.read_tag(der::OID, "RSASSA-PSS maskGenAlgorithm OID")?.content);
+        p.mgf1_hash = if oid == OID_MGF1 {
+            pss_hash(&ar.read_tag(der::SEQUENCE, "RSASSA-PSS MGF1 hash")?)?
+        } else {
+            PssHash::Other(oid)
+        };
+    }
+    if let Some(salt) = r.read_optional(0xa2)? {
+        p.salt_len = salt.children().read_tag(der::INTEGER, "RSASSA-PSS saltLength")?.small_uint()?;
+    }
+    Ok(RsaScheme::Pss(Some(p)))
+}
+
+fn pss_hash(alg: &Tlv<'_>) -> Result<PssHash, String> {
+    Ok(PssHash::from_oid(&der::oid_to_string(alg.children().read_tag(der::OID, "hash OID")?.content)))
 }
 
 /// PKCS#1 `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` (RFC 8017 §A.1.1).
@@ -298,12 +351,19 @@ pub(crate) fn spki_parts(
     key: &[u8],
 ) -> Option<PublicKey> {
     match oid.to_string().as_str() {
-        OID_RSA | OID_RSA_PSS => decode_rsa_public_key(key).ok(),
+        oid @ (OID_RSA | OID_RSA_PSS) => {
+            let params = match params {
+                Some(p) => Some(p.to_der().ok()?),
+                None => None,
+            };
+            rsa_under(oid, params.as_deref(), decode_rsa_public_key(key).ok()?).ok()
+        }
         OID_EC => match ec_params_any(params?).ok()? {
             EcParams::Known(curve) => Some(PublicKey::Ec { curve, point: decode_point(curve, key).ok()? }),
             EcParams::Unsupported(name) => Some(PublicKey::Unsupported { algorithm: name }),
         },
         OID_ED25519 => Some(PublicKey::Ed25519(key.try_into().ok()?)),
+        OID_ED448 => Some(PublicKey::Ed448(key.try_into().ok()?)),
         other => Some(PublicKey::Unsupported { algorithm: algorithm_name(other) }),
     }
 }
@@ -317,7 +377,7 @@ pub(crate) fn decode_spki_tlv(spki: &Tlv<'_>) -> Result<PublicKey, String> {
     let oid = der::oid_to_string(ar.read_tag(der::OID, "algorithm OID")?.content);
     let params = if ar.is_empty() { None } else { Some(ar.read()?) };
     match oid.as_str() {
-        OID_RSA | OID_RSA_PSS => decode_rsa_public_key(key),
+        OID_RSA | OID_RSA_PSS => rsa_under(&oid, params.as_ref().map(|p| p.raw), decode_rsa_public_key(key)?),
         OID_EC => {
             let params = params.ok_or("id-ecPublicKey without curve parameters")?;
             match ec_params(&params)? {
@@ -329,25 +389,31 @@ pub(crate) fn decode_spki_tlv(spki: &Tlv<'_>) -> Result<PublicKey, String> {
             let k: [u8; 32] = key.try_into().map_err(|_| format!("Ed25519 key of {} bytes, not 32", key.len()))?;
             Ok(PublicKey::Ed25519(k))
         }
+        OID_ED448 => {
+            let k: [u8; 57] = key.try_into().map_err(|_| format!("Ed448 key of {} bytes, not 57", key.len()))?;
+            Ok(PublicKey::Ed448(k))
+        }
         other => Ok(PublicKey::Unsupported { algorithm: algorithm_name(other) }),
     }
 }
 
 /// Canonical SPKI DER: rsaEncryption with NULL parameters for RSA (PSS
-/// certificates included), id-ecPublicKey with the named curve and the
-/// uncompressed point, id-Ed25519. `None` for unsupported keys. Written with
+/// certificates included: the fingerprint names the numbers, and verify
+/// compares the algorithm identifiers), id-ecPublicKey with the named curve
+/// and the uncompressed point, id-Ed25519, id-Ed448. `None` for unsupported keys. Written with
 /// `spki`/`pkcs1` + `der::Encode`.
 pub fn canonical_spki_der(key: &PublicKey) -> Option<Vec<u8>> {
     use ::der::asn1::{BitStringRef, ObjectIdentifier, UintRef};
     const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap(OID_RSA);
     const EC: ObjectIdentifier = ObjectIdentifier::new_unwrap(OID_EC);
     const ED: ObjectIdentifier = ObjectIdentifier::new_unwrap(OID_ED25519);
+    const ED448: ObjectIdentifier = ObjectIdentifier::new_unwrap(OID_ED448);
     const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
     const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
     const P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
     let rsa_der;
     let (oid, parameters, bits): (ObjectIdentifier, Option<AnyRef<'_>>, &[u8]) = match key {
-        PublicKey::Rsa { n, e } => {
+        PublicKey::Rsa { n, e, .. } => {
             let rsa = pkcs1::RsaPublicKey { modulus: UintRef::new(n).ok()?, public_exponent: UintRef::new(e).ok()? };
             rsa_der = rsa.to_der().ok()?;
             (RSA, Some(AnyRef::NULL), &rsa_der)
@@ -361,6 +427,7 @@ pub fn canonical_spki_der(key: &PublicKey) -> Option<Vec<u8>> {
             (EC, Some(AnyRef::from(named)), point)
         }
         PublicKey::Ed25519(k) => (ED, None, &k[..]),
+        PublicKey::Ed448(k) => (ED448, None, &k[..]),
         PublicKey::Unsupported { .. } => return None,
     };
     spki::SubjectPublicKeyInfoRef {
@@ -407,7 +474,7 @@ mod tests {
 
     #[test]
     fn canonical_spki_round_trips() {
-        let rsa = PublicKey::Rsa { n: vec![0xff; 256], e: vec![3] };
+        let rsa = PublicKey::Rsa { n: vec![0xff; 256], e: vec![3], scheme: RsaScheme::Encryption };
         let der = canonical_spki_der(&rsa).unwrap();
         assert_eq!(decode_spki(&der).unwrap(), rsa);
         let ed = PublicKey::Ed25519([7; 32]);
@@ -443,6 +510,7 @@ mod tests {
             ("p256-compressed/cert.pem", Some("EC-P256")),
             ("rsa-pss/cert.pem", None),
             ("ed25519-pkcs8-pem/cert.pem", Some("Ed25519")),
+            ("ed448/cert.pem", Some("Ed448")),
             ("secp256k1/cert.pem", Some("EC secp256k1")),
         ] {
             let block = fixture_block(rel);
@@ -453,8 +521,13 @@ mod tests {
                 assert_eq!(strict.algorithm(), alg, "{rel}");
             }
             if strict.is_supported() {
+                // The canonical form of an RSA key is rsaEncryption, whatever its identifier.
+                let mut plain = strict.clone();
+                if let PublicKey::Rsa { scheme, .. } = &mut plain {
+                    *scheme = RsaScheme::Encryption;
+                }
                 let canonical = canonical_spki_der(&strict).unwrap();
-                assert_eq!(spki_strict(&canonical), Some(strict.clone()), "{rel}");
+                assert_eq!(spki_strict(&canonical), Some(plain), "{rel}");
             }
             let (top, _) = der::read_tlv(&spki).unwrap();
             let mut long = vec![der::SEQUENCE, 0x84];
@@ -463,6 +536,48 @@ mod tests {
             assert_eq!(spki_strict(&long), None, "{rel}");
             assert_eq!(decode_spki(&long).unwrap(), strict, "{rel}");
         }
+    }
+
+    /// RSASSA-PSS-params: absent, NULL and empty mean what RFC 4055 §3.1 says;
+    /// salts above 255 (more than the `pkcs1` crate holds) decode; damage is an error.
+    #[test]
+    fn pss_parameters_decode_with_their_defaults() {
+        assert_eq!(pss_scheme(None), Ok(RsaScheme::Pss(None)));
+        assert_eq!(pss_scheme(Some(&[der::NULL, 0])), Ok(RsaScheme::Pss(None)));
+        let sha1 = PssParams { hash: PssHash::Sha1, mgf1_hash: PssHash::Sha1, salt_len: 20 };
+        assert_eq!(pss_scheme(Some(&[der::SEQUENCE, 0])), Ok(RsaScheme::Pss(Some(sha1))));
+        let alg = |oid: &[u8]| der::tlv(der::SEQUENCE, &[der::tlv(der::OID, oid), vec![der::NULL, 0]].concat());
+        let sha384 = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02];
+        let sha512 = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03];
+        let mgf1 = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08];
+        let mut salt = Vec::new();
+        der::write_uint(&mut salt, &[0x01, 0x2c]);
+        let fields = [
+            der::tlv(0xa0, &alg(&sha384)),
+            der::tlv(0xa1, &der::tlv(der::SEQUENCE, &[der::tlv(der::OID, &mgf1), alg(&sha512)].concat())),
+            der::tlv(0xa2, &salt),
+        ]
+        .concat();
+        let params = der::tlv(der::SEQUENCE, &fields);
+        let want = PssParams { hash: PssHash::Sha384, mgf1_hash: PssHash::Sha512, salt_len: 300 };
+        assert_eq!(pss_scheme(Some(&params)), Ok(RsaScheme::Pss(Some(want))));
+        assert!(pss_scheme(Some(&params[..params.len() - 2])).is_err());
+        assert!(pss_scheme(Some(&[der::INTEGER, 1, 0])).is_err());
+    }
+
+    /// The identifier travels with the numbers: an rsaEncryption SPKI and a
+    /// PSS one of the same key decode to the same n, e and fingerprint, and
+    /// different schemes.
+    #[test]
+    fn pss_spki_keeps_its_identifier() {
+        let cert = fixture_block("pss-params-hash/cert.pem");
+        let pss = decode_spki(&cert_spki(&cert)).unwrap();
+        let PublicKey::Rsa { scheme, .. } = &pss else { panic!("{pss:?}") };
+        assert_eq!(scheme.describe(), "RSASSA-PSS (SHA-256, MGF1 with SHA-256, salt of at least 32 bytes)");
+        let rsa = decode_spki(&canonical_spki_der(&pss).unwrap()).unwrap();
+        assert!(matches!(&rsa, PublicKey::Rsa { scheme: RsaScheme::Encryption, .. }));
+        assert_eq!(rsa.fingerprint(), pss.fingerprint());
+        assert_ne!(rsa, pss);
     }
 
     fn unhex(s: &str) -> Vec<u8> {
@@ -512,6 +627,7 @@ mod tests {
             "p384-pkcs8-pem/key.pem",
             "p521-sec1-pem/key.pem",
             "ed25519-pkcs8-pem/key.pem",
+            "ed448/key.pem",
             "p256-sec1-nopub/key.pem",
         ] {
             let path = dir.join(key);

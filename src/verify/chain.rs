@@ -4,7 +4,7 @@
 //! with the next one's key (`chain-broken`) — and the leaf's issuer must be in
 //! the bundle unless the leaf is self-issued (`chain-incomplete`).
 
-use super::{ec, ed25519, rsa, Block, SigCheck};
+use super::{ec, ed25519, ed448, rsa, Block, SigCheck};
 use crate::finding::{Code, Finding};
 use crate::parse::{CertInfo, PublicKey};
 
@@ -86,12 +86,13 @@ pub fn check_signature(child: &CertInfo, issuer_key: &PublicKey) -> SigCheck {
     };
     let is_pss = oid == "1.2.840.113549.1.1.10";
     let is_ed25519 = oid == "1.3.101.112";
-    if !(rsa_hash.is_some() || ecdsa_hash.is_some() || is_pss || is_ed25519) {
+    let is_ed448 = oid == "1.3.101.113";
+    if !(rsa_hash.is_some() || ecdsa_hash.is_some() || is_pss || is_ed25519 || is_ed448) {
         return SigCheck::Unchecked(format!("signature algorithm {oid}"));
     }
     match issuer_key {
         PublicKey::Unsupported { algorithm } => SigCheck::Unchecked(format!("issuer key {algorithm}")),
-        PublicKey::Rsa { n, e } => match rsa_hash {
+        PublicKey::Rsa { n, e, .. } => match rsa_hash {
             Some(h) => rsa::verify_pkcs1v15(n, e, h, tbs, sig),
             None if is_pss => rsa::verify_pss(n, e, child.signature_params_der.as_deref(), tbs, sig),
             None => SigCheck::Invalid,
@@ -102,6 +103,8 @@ pub fn check_signature(child: &CertInfo, issuer_key: &PublicKey) -> SigCheck {
         },
         PublicKey::Ed25519(key) if is_ed25519 => ed25519::verify(key, tbs, sig),
         PublicKey::Ed25519(_) => SigCheck::Invalid,
+        PublicKey::Ed448(key) if is_ed448 => ed448::verify(key, tbs, sig),
+        PublicKey::Ed448(_) => SigCheck::Invalid,
     }
 }
 

@@ -85,6 +85,7 @@ fn corrupt_fixtures_name_the_component() {
         ("corrupt-wrong-d", "(d)"),
         ("corrupt-ec-pub", "public point ≠ d·G"),
         ("corrupt-ed25519-pub", "stored public key"),
+        ("corrupt-ed448-pub", "stored public key"),
     ] {
         let dir = Path::new(CHECK).join(scenario);
         let cert = parse(&dir, "cert.pem", &[]);

@@ -1,5 +1,5 @@
 //! Verify: per pair, decide whether the key belongs to the certificate (one
-//! file per algorithm: `rsa`, `ec`, `ed25519`) and whether the private key is
+//! file per algorithm: `rsa`, `ec`, `ed25519`, `ed448`) and whether the private key is
 //! internally consistent; then the certificate's health (`chain` order and
 //! signatures, `dates`, key strength, names).
 
@@ -8,6 +8,7 @@ pub mod dates;
 pub mod ec;
 pub mod ec_tables;
 pub mod ed25519;
+pub mod ed448;
 pub mod load;
 pub mod names;
 pub mod rsa;
@@ -59,15 +60,24 @@ pub struct Clock {
 pub enum KeyMatch {
     Match,
     Mismatch,
+    /// Same RSA numbers under algorithm identifiers OpenSSL will not use
+    /// together (why: see [`rsa::scheme_conflict`]).
+    Incompatible(String),
     /// One side uses an algorithm keymatch does not check (named).
     Unsupported(String),
 }
 
-/// Compare two decoded public keys (never their encodings).
+/// Compare two decoded public keys (never their encodings); for RSA, the
+/// algorithm identifiers too, as OpenSSL does.
 pub fn public_keys_match(cert: &PublicKey, key: &PublicKey) -> KeyMatch {
     match (cert, key) {
         (PublicKey::Unsupported { algorithm }, _) | (_, PublicKey::Unsupported { algorithm }) => {
             KeyMatch::Unsupported(algorithm.clone())
+        }
+        (PublicKey::Rsa { n: n1, e: e1, scheme: s1 }, PublicKey::Rsa { n: n2, e: e2, scheme: s2 })
+            if n1 == n2 && e1 == e2 =>
+        {
+            rsa::scheme_conflict(s1, s2).map_or(KeyMatch::Match, KeyMatch::Incompatible)
         }
         (a, b) if a == b => KeyMatch::Match,
         _ => KeyMatch::Mismatch,
@@ -88,6 +98,7 @@ pub fn key_problems(key: &PrivateKey) -> Vec<String> {
             ec::key_problems(k, derived)
         }
         KeyMaterial::Ed25519(k) => ed25519::key_problems(k),
+        KeyMaterial::Ed448(k) => ed448::key_problems(k),
         KeyMaterial::Unsupported { .. } => Vec::new(),
     }
 }
@@ -395,7 +406,8 @@ pub fn verify_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
         out.findings.push(corrupt(""));
         return out;
     };
-    if public_keys_match(&leaf.cert.public_key, key_public) == KeyMatch::Match {
+    let key_match = public_keys_match(&leaf.cert.public_key, key_public);
+    if key_match == KeyMatch::Match {
         if problems.is_empty() {
             out.verdict = Verdict::Match;
         } else {
@@ -420,10 +432,22 @@ pub fn verify_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
             )
             .with_hint("put the leaf certificate (the one the key belongs to) first, then its intermediates in order"),
         );
+    } else if let KeyMatch::Incompatible(why) = &key_match {
+        out.findings.push(
+            Finding::new(
+                Code::KeyMismatch,
+                format!(
+                    "the private key {key_where} has the RSA modulus and exponent of the certificate {}, but {why}",
+                    leaf.describe()
+                ),
+                vec![leaf.location(), key_loc.clone()],
+            )
+            .with_hint("store the key under the certificate's algorithm identifier and parameters (or issue a certificate for the key as it is); `openssl x509 -in CERT -noout -text` and `openssl pkey -in KEY -noout -text` show both"),
+        );
     } else {
         let cert_pk = &leaf.cert.public_key;
         let detail = match (cert_pk, key_public) {
-            (PublicKey::Rsa { n: n1, e: e1 }, PublicKey::Rsa { n: n2, e: e2 }) if n1 == n2 && e1 != e2 => {
+            (PublicKey::Rsa { n: n1, e: e1, .. }, PublicKey::Rsa { n: n2, e: e2, .. }) if n1 == n2 && e1 != e2 => {
                 " (same modulus, different public exponent)"
             }
             _ => "",
@@ -514,7 +538,7 @@ pub(crate) mod tests {
     //! `src/verify/testdata/` (made by its `gen.sh`), decoded here with
     //! x509-cert and pkcs1 so that these tests do not depend on `parse`.
     use super::*;
-    use crate::parse::{Claimed, KeyFormat, RsaPrivate, Source};
+    use crate::parse::{Claimed, KeyFormat, RsaPrivate, RsaScheme, Source};
     use der::{Decode, DecodePem, Encode};
     use num_bigint::BigUint;
 
@@ -568,7 +592,11 @@ pub(crate) mod tests {
         let public_key = match spki.algorithm.oid.to_string().as_str() {
             "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => {
                 let k = pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(key_bits).unwrap();
-                PublicKey::Rsa { n: k.modulus.as_bytes().to_vec(), e: k.public_exponent.as_bytes().to_vec() }
+                PublicKey::Rsa {
+                    n: k.modulus.as_bytes().to_vec(),
+                    e: k.public_exponent.as_bytes().to_vec(),
+                    scheme: RsaScheme::Encryption,
+                }
             }
             "1.2.840.10045.2.1" => {
                 let curve_oid = spki.algorithm.parameters.as_ref().unwrap().decode_as::<der::asn1::ObjectIdentifier>();
@@ -633,7 +661,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn rsa_key(k: RsaPrivate) -> PrivateKey {
-        let public = PublicKey::Rsa { n: k.n.clone(), e: k.e.clone() };
+        let public = PublicKey::Rsa { n: k.n.clone(), e: k.e.clone(), scheme: RsaScheme::Encryption };
         PrivateKey { format: KeyFormat::Pkcs1, material: KeyMaterial::Rsa(k), public: Some(public) }
     }
 
@@ -754,7 +782,7 @@ pub(crate) mod tests {
         // Give the key the intermediate's public numbers: only n and e matter for matching,
         // and a key that also fails its own checks must not hide the order problem.
         let inter = load_cert("inter.pem");
-        if let PublicKey::Rsa { n, e } = &inter.public_key {
+        if let PublicKey::Rsa { n, e, .. } = &inter.public_key {
             inter_key.n = n.clone();
             inter_key.e = e.clone();
         }
@@ -935,7 +963,7 @@ pub(crate) mod tests {
     #[test]
     fn weak_rsa_key_is_reported() {
         let mut leaf = cert_info("weak");
-        leaf.public_key = PublicKey::Rsa { n: vec![0xc5; 128], e: vec![1, 0, 1] };
+        leaf.public_key = PublicKey::Rsa { n: vec![0xc5; 128], e: vec![1, 0, 1], scheme: RsaScheme::Encryption };
         let cert = block_file("cert.pem", vec![leaf]);
         let m = PairMaterial { cert_file: Some(&cert), key_file: None, chain_file: None };
         let f = cert_health(&m, &[], &CLOCK);

@@ -1,5 +1,7 @@
-//! RSA (RFC 8017): the consistency of a private key's numbers, and chain
-//! signature checks (RSASSA-PKCS1-v1_5 §8.2 and RSASSA-PSS §8.1).
+//! RSA (RFC 8017): the consistency of a private key's numbers, whether a
+//! key's and a certificate's algorithm identifiers (rsaEncryption,
+//! RSASSA-PSS and its parameters, RFC 4055) work together in OpenSSL, and
+//! chain signature checks (RSASSA-PKCS1-v1_5 §8.2 and RSASSA-PSS §8.1).
 //!
 //! Consistency uses only multiplication, division, gcd and the extended
 //! Euclid inverse (no modular exponentiation), so a 4096-bit key costs well
@@ -7,7 +9,7 @@
 //! makes it panic or take long.
 
 use super::SigCheck;
-use crate::parse::{strip_leading_zeros, RsaPrivate};
+use crate::parse::{strip_leading_zeros, PssHash, PssParams, RsaPrivate, RsaScheme};
 use num_bigint::BigUint;
 use num_traits::{One, Zero};
 
@@ -75,6 +77,83 @@ pub fn key_problems(k: &RsaPrivate) -> Vec<String> {
         problems.push("qInv".into());
     }
     problems
+}
+
+/// Why OpenSSL 3.0 will not use a key stored under `key` with a certificate
+/// whose key (same n and e) is stored under `cert`; `None` when they work
+/// together. Measured with `openssl s_server`/`s_client` (TLS 1.2 and 1.3),
+/// nginx 1.22, HAProxy 2.6 and Apache 2.4 (fixtures/gen_check_pss_ed448.sh, tests/pss_ed448_servers.rs):
+///
+/// - rsaEncryption and RSASSA-PSS are different key types to OpenSSL:
+///   `s_server`, HAProxy and Apache refuse the pair, nginx starts and every handshake
+///   fails.
+/// - Two RSASSA-PSS identifiers: the server signs with the key's restrictions
+///   (hash, MGF1 hash, minimum salt), or with SHA-256 and MGF1 with SHA-256
+///   when the key has none (clients offer `rsa_pss_pss_sha256` first); TLS
+///   allows only SHA-256/384/512 and a salt as long as the hash (RFC 8446
+///   §4.2.3). The client verifies with the certificate's restrictions, or with
+///   MGF1 over the signature's hash when it has none. Any disagreement
+///   fails every handshake; the servers still load the pair.
+pub fn scheme_conflict(cert: &RsaScheme, key: &RsaScheme) -> Option<String> {
+    let both = || format!("the key is {} and the certificate's key is {}", key.describe(), cert.describe());
+    match (cert, key) {
+        (RsaScheme::Encryption, RsaScheme::Encryption) => None,
+        (RsaScheme::Encryption, RsaScheme::Pss(_)) | (RsaScheme::Pss(_), RsaScheme::Encryption) => Some(format!(
+            "{}: OpenSSL treats them as different keys (`openssl s_server`, HAProxy and Apache refuse the pair; nginx starts and every handshake fails)",
+            both()
+        )),
+        (RsaScheme::Pss(c), RsaScheme::Pss(k)) => pss_conflict(c.as_ref(), k.as_ref())
+            .map(|why| format!("{}: {why}, so every TLS handshake fails (OpenSSL servers still load the pair)", both())),
+    }
+}
+
+/// The RSASSA-PSS half of [`scheme_conflict`].
+fn pss_conflict(cert: Option<&PssParams>, key: Option<&PssParams>) -> Option<String> {
+    let (hash, mgf) = match key {
+        Some(k) => (k.hash.clone(), k.mgf1_hash.clone()),
+        None => (PssHash::Sha256, PssHash::Sha256),
+    };
+    let Some(len) = hash.tls_len() else {
+        return Some(format!("the key signs only with {}, which no TLS signature scheme uses", hash.name()));
+    };
+    if let Some(k) = key.filter(|k| k.salt_len > len) {
+        return Some(format!(
+            "the key requires a salt of at least {} bytes, and TLS signs with a salt as long as the hash ({len} bytes)",
+            k.salt_len
+        ));
+    }
+    let Some(c) = cert else {
+        return (mgf != hash).then(|| {
+            format!(
+                "the key signs with MGF1 over {}, and a certificate without restrictions is verified with MGF1 over the signature's hash ({})",
+                mgf.name(),
+                hash.name()
+            )
+        });
+    };
+    if c.hash != hash {
+        let unrestricted =
+            if key.is_none() { " (it has no restrictions, and clients ask for SHA-256 first)" } else { "" };
+        return Some(format!(
+            "the key signs with {}{unrestricted} and the certificate accepts only {}",
+            hash.name(),
+            c.hash.name()
+        ));
+    }
+    if c.mgf1_hash != mgf {
+        return Some(format!(
+            "the key signs with MGF1 over {} and the certificate accepts only MGF1 over {}",
+            mgf.name(),
+            c.mgf1_hash.name()
+        ));
+    }
+    (c.salt_len > len).then(|| {
+        format!(
+            "the certificate requires a salt of at least {} bytes, and TLS signs with {} with a salt of {len} bytes",
+            c.salt_len,
+            hash.name()
+        )
+    })
 }
 
 /// `x` < m and x·e ≡ 1 (mod m), with m = p−1 > 1.
@@ -239,6 +318,83 @@ mod tests {
             dq: vec![49],   // 413 mod 52
             qinv: vec![38], // 53·38 = 2014 = 33·61 + 1
         }
+    }
+
+    /// The identifiers of the matrix below: rsaEncryption, RSASSA-PSS without
+    /// parameters, then (hash, MGF1 hash, salt) restrictions.
+    fn schemes() -> Vec<RsaScheme> {
+        use PssHash::*;
+        let pss = |hash, mgf1_hash, salt_len| RsaScheme::Pss(Some(PssParams { hash, mgf1_hash, salt_len }));
+        vec![
+            RsaScheme::Encryption,
+            RsaScheme::Pss(None),
+            pss(Sha1, Sha1, 20),
+            pss(Sha256, Sha256, 0),
+            pss(Sha256, Sha256, 20),
+            pss(Sha256, Sha256, 32),
+            pss(Sha256, Sha256, 64),
+            pss(Sha256, Sha384, 32),
+            pss(Sha384, Sha384, 48),
+            pss(Sha512, Sha512, 64),
+        ]
+    }
+
+    /// What OpenSSL 3.0.19 did with one RSA key's numbers under each pair of
+    /// identifiers (row: certificate, column: key, in [`schemes`] order):
+    /// `1` = `openssl s_server -cert -key` started and `s_client` completed
+    /// TLS 1.2 and TLS 1.3 handshakes; `.` = s_server refused the pair or both
+    /// handshakes failed (TLS 1.2 and 1.3 always agreed).
+    const OPENSSL: [&str; 10] = [
+        "1.........",
+        ".1.111..11",
+        "..........",
+        ".1.111....",
+        ".1.111....",
+        ".1.111....",
+        "..........",
+        ".......1..",
+        "........1.",
+        ".........1",
+    ];
+
+    #[test]
+    fn scheme_conflicts_follow_what_openssl_did() {
+        let all = schemes();
+        for (row, cert) in all.iter().enumerate() {
+            for (col, key) in all.iter().enumerate() {
+                let worked = OPENSSL[row].as_bytes()[col] == b'1';
+                let conflict = scheme_conflict(cert, key);
+                assert_eq!(
+                    conflict.is_none(),
+                    worked,
+                    "cert {} / key {}: {conflict:?}",
+                    cert.describe(),
+                    key.describe()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn scheme_conflicts_say_why() {
+        let all = schemes();
+        let why = |c: usize, k: usize| scheme_conflict(&all[c], &all[k]).unwrap();
+        assert!(why(0, 1)
+            .contains("the key is RSASSA-PSS (no parameter restrictions) and the certificate's key is rsaEncryption"));
+        assert!(why(1, 0).contains("OpenSSL treats them as different keys"));
+        assert!(why(1, 2).contains("signs only with SHA-1"), "{}", why(1, 2));
+        assert!(why(1, 6).contains("salt of at least 64 bytes"), "{}", why(1, 6));
+        assert!(why(1, 7).contains("MGF1 over SHA-384"), "{}", why(1, 7));
+        assert!(why(8, 1).contains("clients ask for SHA-256 first"), "{}", why(8, 1));
+        assert!(why(5, 8).contains("accepts only SHA-256"), "{}", why(5, 8));
+        assert!(why(7, 5).contains("accepts only MGF1 over SHA-384"), "{}", why(7, 5));
+        assert!(why(6, 5).contains("the certificate requires a salt of at least 64 bytes"), "{}", why(6, 5));
+        let other = RsaScheme::Pss(Some(PssParams {
+            hash: PssHash::Other("1.2.3".into()),
+            mgf1_hash: PssHash::Other("1.2.3".into()),
+            salt_len: 0,
+        }));
+        assert!(scheme_conflict(&other, &other).unwrap().contains("hash 1.2.3"));
     }
 
     #[test]
