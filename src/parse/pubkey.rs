@@ -215,6 +215,18 @@ pub(crate) fn decode_point(curve: Curve, bytes: &[u8]) -> Result<Vec<u8>, String
     point.map_err(|_| format!("the EC public point is not a valid point on {}", curve.name()))
 }
 
+/// A SEC1 point in hybrid form (0x06 even y, 0x07 odd y; X9.62 §4.3.6) whose
+/// prefix disagrees with the parity of y. keymatch reads its coordinates as
+/// they are; OpenSSL refuses the point.
+pub(crate) fn hybrid_parity_wrong(bytes: &[u8]) -> bool {
+    match (bytes.first(), bytes.last()) {
+        (Some(&prefix @ (0x06 | 0x07)), Some(&last)) => {
+            bytes.len() % 2 == 1 && bytes.len() >= 3 && prefix & 1 != last & 1
+        }
+        _ => false,
+    }
+}
+
 /// d·G in uncompressed form; `None` when d is 0 or not below the curve order.
 pub(crate) fn derive_ec_public(curve: Curve, d: &[u8]) -> Option<Vec<u8>> {
     let d = strip_leading_zeros(d);

@@ -8,6 +8,7 @@ pub mod dates;
 pub mod ec;
 pub mod ec_tables;
 pub mod ed25519;
+pub mod load;
 pub mod names;
 pub mod rsa;
 
@@ -76,6 +77,18 @@ pub fn public_keys_match(cert: &PublicKey, key: &PublicKey) -> KeyMatch {
 /// The internal inconsistencies of a private key, each naming the component
 /// that is wrong ("dP", "qInv", "p·q ≠ n", "public point ≠ d·G", …). Empty when consistent.
 pub fn key_problems(key: &PrivateKey) -> Vec<String> {
+    let mut problems = material_problems(key);
+    match &key.attached_public {
+        Some(Err(reason)) => problems.push(format!("the PKCS#8 v2 publicKey does not decode ({reason})")),
+        Some(Ok(attached)) if key.public.as_ref() != Some(attached) => {
+            problems.push("the PKCS#8 v2 publicKey ≠ the key's public key".into())
+        }
+        _ => {}
+    }
+    problems
+}
+
+fn material_problems(key: &PrivateKey) -> Vec<String> {
     match &key.material {
         KeyMaterial::Rsa(k) => rsa::key_problems(k),
         KeyMaterial::Ec(k) => {
@@ -157,17 +170,30 @@ impl<'a> Block<'a> {
     }
 }
 
-/// The certificates of the pair in chain order: the certificate file's, then the chain file's.
+/// The certificates of the pair in chain order: the certificate file's, then
+/// the chain file's. A chain block whose BEGIN line is indented is left out:
+/// OpenSSL does not see it, so the server does not send it (`load`).
 fn bundle<'a>(material: &PairMaterial<'a>) -> Vec<Block<'a>> {
     let mut blocks = material.cert_file.map(Block::all_of).unwrap_or_default();
     if let Some(chain) = material.chain_file {
         blocks.extend(Block::all_of(chain));
     }
+    let mut index = 0;
+    blocks.retain(|b| {
+        index += 1;
+        index == 1 || b.item.unloadable.as_ref() != Some(&crate::parse::Unloadable::IndentedBegin)
+    });
     blocks
 }
 
+/// The first certificate-like item of the file, when it did not decode: the
+/// server fails on it, so the next certificate is not the leaf.
+fn first_cert_malformed(file: &ParsedFile) -> bool {
+    file.items.iter().find(|it| it.kind.is_cert_like()).is_some_and(|it| matches!(it.kind, ItemKind::Malformed { .. }))
+}
+
 /// An item is located by path, PEM block and the line of its `-----BEGIN` (none for DER).
-fn item_location(file: &ParsedFile, item: &Item) -> Location {
+pub(crate) fn item_location(file: &ParsedFile, item: &Item) -> Location {
     let mut loc =
         Location::file(&file.source.path).with_server_path(file.source.server_path.clone()).with_block(item.block);
     loc.line = item.line;
@@ -175,7 +201,7 @@ fn item_location(file: &ParsedFile, item: &Item) -> Location {
 }
 
 /// "cert.pem PEM block 1" (or just the path for a DER file).
-fn where_in(file: &ParsedFile, item: &Item) -> String {
+pub(crate) fn where_in(file: &ParsedFile, item: &Item) -> String {
     match item.line {
         Some(line) => format!("{} PEM block {} (line {line})", file.source.path, item.block),
         None => file.source.path.clone(),
@@ -227,9 +253,43 @@ fn later_match<'b, 'a>(blocks: &'b [Block<'a>], key: &PublicKey) -> Option<&'b B
 
 /// Decide one pair: match / mismatch (with `chain-order` when a later
 /// certificate in the bundle matches) / key-corrupt / encrypted / unsupported /
-/// malformed, with the findings that explain it. Missing and unreadable files
-/// are the caller's (pairing's) business: both files here were read.
+/// malformed, with the findings that explain it; then `server-cannot-load`
+/// for each of its items the servers' TLS library will not read (the verdict
+/// stays the mathematics' own). Missing and unreadable files are the
+/// caller's (pairing's) business: both files here were read.
 pub fn verify_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
+    let mut out = decide_pair(material, clock);
+    out.findings.extend(load_findings(material, out.key_item));
+    out
+}
+
+/// `server-cannot-load` for the leaf, the chain certificates and the key.
+fn load_findings(material: &PairMaterial<'_>, key_index: Option<usize>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut certs = material.cert_file.map(Block::all_of).unwrap_or_default();
+    if material.cert_file.is_some_and(first_cert_malformed) {
+        certs.clear();
+    }
+    if let Some(chain) = material.chain_file {
+        certs.extend(Block::all_of(chain));
+    }
+    let visible = |b: &&Block<'_>| b.item.unloadable.as_ref() != Some(&crate::parse::Unloadable::IndentedBegin);
+    if let Some((leaf, rest)) = certs.split_first() {
+        let next = rest.iter().find(visible).map(|b| b.describe());
+        findings.extend(load::finding(leaf.file, leaf.item, load::Role::Leaf, next.as_deref()));
+        for b in rest {
+            findings.extend(load::finding(b.file, b.item, load::Role::Chain, None));
+        }
+    }
+    if let (Some((file, _)), Some(i)) = (material.key_file, key_index) {
+        if let Some(item) = file.items.get(i) {
+            findings.extend(load::finding(file, item, load::Role::Key, None));
+        }
+    }
+    findings
+}
+
+fn decide_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
     let _ = clock;
     let mut out = PairOutcome {
         verdict: Verdict::Malformed,
@@ -241,7 +301,8 @@ pub fn verify_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
         findings: Vec::new(),
     };
     let blocks = bundle(material);
-    let leaf = material.cert_file.and_then(|f| Block::all_of(f).into_iter().next());
+    let leaf =
+        material.cert_file.filter(|f| !first_cert_malformed(f)).and_then(|f| Block::all_of(f).into_iter().next());
     if let Some(leaf) = &leaf {
         out.algorithm = leaf.cert.public_key.algorithm();
         out.cert_fingerprint = leaf.cert.public_key.fingerprint();
@@ -514,6 +575,7 @@ pub(crate) mod tests {
             signature_params_der: None,
             signature: Vec::new(),
             cert_sha256: cn.into(),
+            unloadable: None,
         }
     }
 
@@ -521,7 +583,7 @@ pub(crate) mod tests {
         let items = kinds
             .into_iter()
             .enumerate()
-            .map(|(block, kind)| Item { block, line: Some(1 + 30 * block as u32), kind })
+            .map(|(block, kind)| Item::new(block, Some(1 + 30 * block as u32), kind))
             .collect();
         ParsedFile { source: Source::new(path), items, findings: Vec::new() }
     }
@@ -589,6 +651,7 @@ pub(crate) mod tests {
             signature_params_der: cert.signature_algorithm().parameters.as_ref().map(|p| p.to_der().unwrap()),
             signature: cert.signature().raw_bytes().to_vec(),
             cert_sha256: sha2::Sha256::digest(cert.to_der().unwrap()).iter().map(|b| format!("{b:02x}")).collect(),
+            unloadable: None,
         }
     }
 
@@ -610,7 +673,7 @@ pub(crate) mod tests {
 
     pub(crate) fn rsa_key(k: RsaPrivate) -> PrivateKey {
         let public = PublicKey::Rsa { n: k.n.clone(), e: k.e.clone() };
-        PrivateKey { format: KeyFormat::Pkcs1, material: KeyMaterial::Rsa(k), public: Some(public) }
+        PrivateKey::new(KeyFormat::Pkcs1, KeyMaterial::Rsa(k), Some(public))
     }
 
     const CLOCK: Clock = Clock { now: 1_893_456_000, warn_days: 30 }; // 2030-01-01
@@ -825,11 +888,11 @@ pub(crate) mod tests {
 
     #[test]
     fn unsupported_is_never_a_mismatch() {
-        let key = PrivateKey {
-            format: KeyFormat::Pkcs8,
-            material: KeyMaterial::Unsupported { algorithm: "Ed448".into() },
-            public: Some(PublicKey::Unsupported { algorithm: "Ed448".into() }),
-        };
+        let key = PrivateKey::new(
+            KeyFormat::Pkcs8,
+            KeyMaterial::Unsupported { algorithm: "Ed448".into() },
+            Some(PublicKey::Unsupported { algorithm: "Ed448".into() }),
+        );
         let out = verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(key)]));
         assert_eq!(out.verdict, Verdict::Unsupported);
         assert_eq!(codes(&out.findings), ["unsupported"]);
@@ -851,11 +914,11 @@ pub(crate) mod tests {
         let PublicKey::Ec { curve, point } = leaf.public_key.clone() else { panic!("not EC") };
         let cert = block_file("cert.pem", vec![leaf]);
         for d in [vec![0u8; 32], vec![0xff; 32]] {
-            let key = PrivateKey {
-                format: KeyFormat::Sec1,
-                material: KeyMaterial::Ec(crate::parse::EcPrivate { curve, d, stored_public: Some(Ok(point.clone())) }),
-                public: None,
-            };
+            let key = PrivateKey::new(
+                KeyFormat::Sec1,
+                KeyMaterial::Ec(crate::parse::EcPrivate { curve, d, stored_public: Some(Ok(point.clone())) }),
+                None,
+            );
             let out = verify(&cert, &file_of("key.pem", vec![ItemKind::PrivateKey(key)]));
             assert_eq!(out.verdict, Verdict::KeyCorrupt);
             assert_eq!(codes(&out.findings), ["key-corrupt"]);
@@ -864,11 +927,11 @@ pub(crate) mod tests {
         // A consistent EC key for another point: a plain mismatch.
         let d = vec![5u8; 32];
         let other = ec::public_point(curve, &d).unwrap();
-        let key = PrivateKey {
-            format: KeyFormat::Sec1,
-            material: KeyMaterial::Ec(crate::parse::EcPrivate { curve, d, stored_public: Some(Ok(other.clone())) }),
-            public: Some(PublicKey::Ec { curve, point: other }),
-        };
+        let key = PrivateKey::new(
+            KeyFormat::Sec1,
+            KeyMaterial::Ec(crate::parse::EcPrivate { curve, d, stored_public: Some(Ok(other.clone())) }),
+            Some(PublicKey::Ec { curve, point: other }),
+        );
         let out = verify(&cert, &file_of("key.pem", vec![ItemKind::PrivateKey(key)]));
         assert_eq!(out.verdict, Verdict::Mismatch);
         assert!(out.findings[0].message.contains("EC-P256"));
