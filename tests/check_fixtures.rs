@@ -145,7 +145,8 @@ fn expect_files_are_well_formed_and_every_required_scenario_exists() {
         let has_error = s.findings.iter().any(|f| {
             let lowered = WARNING_HERE.iter().any(|(n, c, _)| *n == s.name && c == f);
             !lowered
-                && keymatch::finding::Code::from_name(f).map(|c| c.severity()) == Some(keymatch::finding::Severity::Error)
+                && keymatch::finding::Code::from_name(f).map(|c| c.severity())
+                    == Some(keymatch::finding::Severity::Error)
         });
         assert_eq!(s.exit == 1, has_error, "{}: exit {} vs findings {:?}", s.name, s.exit, s.findings);
     }

@@ -177,7 +177,7 @@ impl PrivateKey {
     /// Mark a key whose stored public point is hybrid with the wrong parity bit.
     fn hybrid(mut self, stored: Option<&[u8]>) -> PrivateKey {
         if stored.is_some_and(pubkey::hybrid_parity_wrong) && self.unloadable.is_none() {
-            self.unloadable = Some(Unloadable::HybridParity { what: "stored public key" });
+            self.unloadable = Some(Box::new(Unloadable::HybridParity { what: "stored public key" }));
         }
         self
     }
@@ -191,7 +191,7 @@ pub fn pkcs8(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
         .ok()
         .and_then(|(top, _)| top.children().read_tag(der::INTEGER, "version").ok().and_then(|v| v.small_uint().ok()));
     if version == Some(1) {
-        key.unloadable = Some(Unloadable::Pkcs8V2);
+        key.unloadable = Some(Box::new(Unloadable::Pkcs8V2));
     }
     Ok(key)
 }
@@ -199,7 +199,7 @@ pub fn pkcs8(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
 /// The PKCS#8 v2 `[1] publicKey` of an RSA key (an `RSAPublicKey`), attached for verify.
 fn rsa_in_pkcs8(mut key: PrivateKey, public_key: Option<&[u8]>) -> PrivateKey {
     if matches!(key.material, KeyMaterial::Rsa(_)) {
-        key.attached_public = public_key.map(pubkey::decode_rsa_public_key);
+        key.attached_public = public_key.map(|p| Box::new(pubkey::decode_rsa_public_key(p)));
     }
     key
 }
@@ -233,7 +233,7 @@ fn ec_in_pkcs8(mut key: PrivateKey, public_key: Option<&[u8]>) -> PrivateKey {
         if ec.stored_public.is_none() {
             ec.stored_public = Some(decoded);
         } else {
-            key.attached_public = Some(decoded.map(|point| PublicKey::Ec { curve, point }));
+            key.attached_public = Some(Box::new(decoded.map(|point| PublicKey::Ec { curve, point })));
         }
         key = key.hybrid(Some(p));
     }

@@ -276,7 +276,7 @@ fn plain_key(label: &str, der: &[u8], format: KeyFormat, ec: Option<&EcParams>) 
         ("RSA PRIVATE KEY", KeyMaterial::Rsa(_)) | ("EC PRIVATE KEY", KeyMaterial::Ec(_))
     );
     if !(kind == Some(K::Pkcs8) && own_algorithm) && key.unloadable.is_none() {
-        key.unloadable = Some(Unloadable::LabelBody { label: label.to_string(), body: body.to_string() });
+        key.unloadable = Some(Box::new(Unloadable::LabelBody { label: label.to_string(), body: body.to_string() }));
     }
     Ok(key)
 }

@@ -28,7 +28,7 @@ impl Item {
     pub fn unloadable(&self) -> Option<&Unloadable> {
         self.unloadable.as_ref().or(match &self.kind {
             ItemKind::Certificate(c) => c.unloadable.as_ref(),
-            ItemKind::PrivateKey(k) => k.unloadable.as_ref(),
+            ItemKind::PrivateKey(k) => k.unloadable.as_deref(),
             _ => None,
         })
     }
@@ -79,6 +79,9 @@ impl Unloadable {
     }
 }
 
+// A private key is the large kind (RSA: eight numbers); boxing it would touch
+// every constructor for a few hundred bytes per key item.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ItemKind {
     Certificate(Box<CertInfo>),
@@ -268,9 +271,10 @@ pub struct PrivateKey {
     /// The PKCS#8 v2 `[1] publicKey`, decoded, when the key material has no
     /// place of its own for it (RSA; EC whose SEC1 body stores a point too);
     /// `Err` when it does not decode. Verify requires it to be the key's public key.
-    pub attached_public: Option<Result<PublicKey, String>>,
+    /// (Boxed, as `unloadable`: both are rare, and every item is as large as its largest kind.)
+    pub attached_public: Option<Box<Result<PublicKey, String>>>,
     /// Why OpenSSL will not load this key although it decodes, when it will not.
-    pub unloadable: Option<Unloadable>,
+    pub unloadable: Option<Box<Unloadable>>,
 }
 
 impl PrivateKey {

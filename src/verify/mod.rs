@@ -78,7 +78,7 @@ pub fn public_keys_match(cert: &PublicKey, key: &PublicKey) -> KeyMatch {
 /// that is wrong ("dP", "qInv", "p·q ≠ n", "public point ≠ d·G", …). Empty when consistent.
 pub fn key_problems(key: &PrivateKey) -> Vec<String> {
     let mut problems = material_problems(key);
-    match &key.attached_public {
+    match key.attached_public.as_deref() {
         Some(Err(reason)) => problems.push(format!("the PKCS#8 v2 publicKey does not decode ({reason})")),
         Some(Ok(attached)) if key.public.as_ref() != Some(attached) => {
             problems.push("the PKCS#8 v2 publicKey ≠ the key's public key".into())
