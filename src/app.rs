@@ -488,6 +488,7 @@ fn verify_one(
         report.subject = cf.certificates().next().map(|(_, _, c)| c.subject.clone());
     }
     let mut outcome_findings = outcome.findings;
+    verify::load::for_origin(&mut outcome_findings, &outcome.loaded_by, &pair.origin.kind);
     if outcome.verdict == Verdict::Mismatch {
         add_elsewhere_hints(&mut outcome_findings, pair);
     }

@@ -501,6 +501,23 @@ mod tests {
         }
     }
 
+    /// 0x06 says y is even, 0x07 odd; compressed, uncompressed and odd-sized inputs are never "hybrid".
+    #[test]
+    fn hybrid_parity_is_the_prefix_against_the_last_byte_of_y() {
+        let g = &DOMAINS[0];
+        let (x, y) = (unhex(g.gx), unhex(g.gy));
+        let odd = y.last().unwrap() & 1 == 1;
+        let hybrid = |prefix: u8| [vec![prefix], x.clone(), y.clone()].concat();
+        let (right, wrong) = if odd { (7, 6) } else { (6, 7) };
+        assert!(!hybrid_parity_wrong(&hybrid(right)));
+        assert!(hybrid_parity_wrong(&hybrid(wrong)));
+        assert!(!hybrid_parity_wrong(&hybrid(4)));
+        assert!(!hybrid_parity_wrong(&[wrong]));
+        assert!(!hybrid_parity_wrong(&[&[wrong][..], &x].concat()[..x.len()]));
+        // keymatch reads either by its coordinates.
+        assert_eq!(decode_point(Curve::P256, &hybrid(wrong)).unwrap(), hybrid(4));
+    }
+
     #[test]
     fn points_off_the_curve_are_refused() {
         let mut point = vec![4u8];

@@ -91,7 +91,7 @@ fn hint(u: &Unloadable, role: Role) -> String {
 /// refuse it (error) or load it without it (warning: a chain block they skip).
 /// `next_cert` describes the certificate the servers take instead of an
 /// invisible leaf (its `describe()`), when there is one.
-pub fn finding(file: &ParsedFile, item: &Item, role: Role, next_cert: Option<&str>) -> Option<Finding> {
+pub fn finding(file: &ParsedFile, item: &Item, role: Role, next_cert: Option<&str>) -> Option<Loadable> {
     let u = item.unloadable()?;
     let fate = fate(u, role)?;
     let what = match role {
@@ -121,16 +121,81 @@ pub fn finding(file: &ParsedFile, item: &Item, role: Role, next_cert: Option<&st
         message.push_str(&format!("; {} loads it", names(fate.load)));
     }
     let severity = if fate.refuse.is_empty() { Severity::Warning } else { Severity::Error };
-    Some(
-        Finding::new(Code::ServerCannotLoad, message, vec![item_location(file, item)])
-            .with_severity(severity)
-            .with_hint(hint(u, role)),
-    )
+    let finding = Finding::new(Code::ServerCannotLoad, message, vec![item_location(file, item)])
+        .with_severity(severity)
+        .with_hint(hint(u, role));
+    Some(Loadable { finding, loaded_by: fate.load })
+}
+
+/// A `server-cannot-load` finding, and the servers that load the item all the same.
+#[derive(Debug, Clone)]
+pub struct Loadable {
+    pub finding: Finding,
+    pub loaded_by: &'static [&'static str],
+}
+
+/// The server a pair's origin (a config dialect) names, as the findings spell it.
+fn server_of(origin_kind: &str) -> Option<&'static str> {
+    match origin_kind {
+        "nginx" => Some("nginx"),
+        "haproxy" => Some("HAProxy"),
+        "apache" => Some("Apache"),
+        _ => None,
+    }
+}
+
+/// For a pair a server's config names: a `server-cannot-load` error about an
+/// item that this server loads all the same becomes a warning (it starts; the
+/// file breaks with the others). `loaded_by` pairs finding indexes with
+/// [`Loadable::loaded_by`].
+pub fn for_origin(findings: &mut [Finding], loaded_by: &[(usize, &'static [&'static str])], origin_kind: &str) {
+    let Some(server) = server_of(origin_kind) else { return };
+    for (index, loaders) in loaded_by {
+        if let Some(f) = findings.get_mut(*index).filter(|f| f.code == Code::ServerCannotLoad) {
+            if loaders.contains(&server) && f.severity == Severity::Error {
+                f.severity = Severity::Warning;
+                f.message.push_str(&format!(" (this pair is {server}'s, so it starts)"));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::{ItemKind, Source};
+
+    fn key_file(u: Unloadable) -> ParsedFile {
+        let mut item = Item::new(0, Some(1), ItemKind::Other("PRIVATE KEY".into()));
+        item.unloadable = Some(u);
+        ParsedFile { source: Source::new("key.pem"), items: vec![item], findings: Vec::new() }
+    }
+
+    /// An Apache pair with a key Apache reads: a warning; an nginx pair: an error.
+    #[test]
+    fn the_origin_server_that_loads_it_lowers_the_error() {
+        let file =
+            key_file(Unloadable::LabelBody { label: "PRIVATE KEY".into(), body: "a PKCS#1 RSAPrivateKey".into() });
+        let l = finding(&file, &file.items[0], Role::Key, None).unwrap();
+        assert_eq!(l.finding.severity, Severity::Error);
+        assert!(l
+            .finding
+            .message
+            .starts_with("nginx and HAProxy will not start with the private key key.pem PEM block 0"));
+        assert!(l.finding.message.ends_with("; Apache loads it"), "{}", l.finding.message);
+        for (origin, want) in [("apache", Severity::Warning), ("nginx", Severity::Error), ("check", Severity::Error)] {
+            let mut findings = vec![l.finding.clone()];
+            for_origin(&mut findings, &[(0, l.loaded_by)], origin);
+            assert_eq!(findings[0].severity, want, "{origin}");
+        }
+        // PKCS#8 v2: no server loads it, whatever the origin.
+        let file = key_file(Unloadable::Pkcs8V2);
+        let l = finding(&file, &file.items[0], Role::Key, None).unwrap();
+        let mut findings = vec![l.finding.clone()];
+        for_origin(&mut findings, &[(0, l.loaded_by)], "apache");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert!(findings[0].message.starts_with("nginx, HAProxy and Apache will not start"));
+    }
 
     #[test]
     fn names_join_like_prose() {
@@ -152,6 +217,7 @@ mod tests {
             let f = fate(u, Role::Key).unwrap();
             assert!(f.refuse.contains(&"nginx") && f.refuse.contains(&"HAProxy"), "{u:?}");
         }
+        assert_eq!(fate(&key_cases[0], Role::Key).unwrap().load, ["Apache"]);
         let skipped = fate(&Unloadable::IndentedBegin, Role::Chain).unwrap();
         assert!(skipped.refuse.is_empty());
         assert!(fate(&Unloadable::Pkcs8V2, Role::Leaf).is_none());

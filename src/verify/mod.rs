@@ -138,6 +138,9 @@ pub struct PairOutcome {
     /// The leaf's notAfter (Unix seconds).
     pub not_after: Option<i64>,
     pub findings: Vec<Finding>,
+    /// Each `server-cannot-load` finding (index into `findings`) with the
+    /// servers that load its item all the same ([`load::for_origin`]).
+    pub loaded_by: Vec<(usize, &'static [&'static str])>,
 }
 
 /// One certificate of a bundle, with the file and item it came from.
@@ -259,12 +262,15 @@ fn later_match<'b, 'a>(blocks: &'b [Block<'a>], key: &PublicKey) -> Option<&'b B
 /// caller's (pairing's) business: both files here were read.
 pub fn verify_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
     let mut out = decide_pair(material, clock);
-    out.findings.extend(load_findings(material, out.key_item));
+    for l in load_findings(material, out.key_item) {
+        out.loaded_by.push((out.findings.len(), l.loaded_by));
+        out.findings.push(l.finding);
+    }
     out
 }
 
 /// `server-cannot-load` for the leaf, the chain certificates and the key.
-fn load_findings(material: &PairMaterial<'_>, key_index: Option<usize>) -> Vec<Finding> {
+fn load_findings(material: &PairMaterial<'_>, key_index: Option<usize>) -> Vec<load::Loadable> {
     let mut findings = Vec::new();
     let mut certs = material.cert_file.map(Block::all_of).unwrap_or_default();
     if material.cert_file.is_some_and(first_cert_malformed) {
@@ -299,6 +305,7 @@ fn decide_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
         key_item: None,
         not_after: None,
         findings: Vec::new(),
+        loaded_by: Vec::new(),
     };
     let blocks = bundle(material);
     let leaf =
@@ -884,6 +891,68 @@ pub(crate) mod tests {
         let mut garbage = file_of("cert.pem", vec![]);
         garbage.findings.push(Finding::new(Code::Malformed, "garbage", vec![]));
         assert!(verify(&garbage, &key).findings.is_empty());
+    }
+
+    /// A first certificate that does not decode is not passed over: the server
+    /// fails on it, so the key is not compared with the next certificate.
+    #[test]
+    fn a_malformed_leaf_is_not_replaced_by_the_next_certificate() {
+        let mut cert = block_file("cert.pem", vec![load_cert("inter.pem")]);
+        cert.items.insert(
+            0,
+            Item::new(0, Some(1), ItemKind::Malformed { claimed: Claimed::Certificate, reason: "BER".into() }),
+        );
+        cert.findings.push(Finding::new(Code::Malformed, "cert.pem block 0 does not decode", vec![]));
+        let out = verify(&cert, &file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(leaf_rsa()))]));
+        assert_eq!(out.verdict, Verdict::Malformed);
+        assert!(out.findings.is_empty(), "{:?}", out.findings);
+    }
+
+    /// A PKCS#8 v2 publicKey that is another key's is corruption, never a match.
+    #[test]
+    fn an_attached_public_key_must_be_the_keys_own() {
+        let mut key = rsa_key(leaf_rsa());
+        key.attached_public = Some(Box::new(Ok(load_cert("inter.pem").public_key)));
+        let out = verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(key.clone())]));
+        assert_eq!(out.verdict, Verdict::KeyCorrupt);
+        assert!(out.findings[0].message.contains("PKCS#8 v2 publicKey ≠"), "{}", out.findings[0].message);
+        key.attached_public = Some(Box::new(Ok(load_cert("leaf.pem").public_key)));
+        assert_eq!(verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(key)])).verdict, Verdict::Match);
+    }
+
+    /// An indented chain block: OpenSSL skips it, so the chain is judged without
+    /// it, and a warning says why; an indented leaf is an error naming the
+    /// certificate the servers take instead. The verdict stays the mathematics'.
+    #[test]
+    fn what_openssl_skips_or_refuses_is_server_cannot_load() {
+        let key = file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(leaf_rsa()))]);
+        let root = block_file("root.pem", vec![load_cert("root.pem")]);
+        let mut cert = leaf_file();
+        cert.items[1].unloadable = Some(crate::parse::Unloadable::IndentedBegin);
+        let m = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, None)), chain_file: Some(&root) };
+        let out = verify_pair(&m, &CLOCK);
+        assert_eq!(out.verdict, Verdict::Match);
+        assert_eq!(codes(&out.findings), ["server-cannot-load"]);
+        assert_eq!(out.findings[0].severity, crate::finding::Severity::Warning);
+        assert_eq!(out.loaded_by, [(0, &["nginx", "HAProxy", "Apache"][..])]);
+        // Without the intermediate, the leaf's issuer is missing (root.pem did not issue it) …
+        assert!(codes(&cert_health(&m, &[], &CLOCK)).contains(&"chain-broken"));
+        // … which it is not when OpenSSL reads the intermediate.
+        cert.items[1].unloadable = None;
+        let m = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, None)), chain_file: Some(&root) };
+        assert!(cert_health(&m, &[], &CLOCK).is_empty());
+
+        cert.items[0].unloadable = Some(crate::parse::Unloadable::IndentedBegin);
+        let m = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, None)), chain_file: None };
+        let out = verify_pair(&m, &CLOCK);
+        assert_eq!(out.verdict, Verdict::Match);
+        assert_eq!(codes(&out.findings), ["server-cannot-load"]);
+        assert_eq!(out.findings[0].severity, crate::finding::Severity::Error);
+        assert!(
+            out.findings[0].message.contains("they take the next certificate, cert.pem PEM block 1"),
+            "{}",
+            out.findings[0].message
+        );
     }
 
     #[test]
