@@ -145,7 +145,7 @@ fn parse_pem(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
         };
         let mut item = Item::new(index, Some(block.line), kind);
         if claim_of(&block.label).is_some() {
-            item.unloadable = if block.indented {
+            item.unloadable = if block.indented && !embeds_pem(&out.source.path) {
                 Some(Unloadable::IndentedBegin)
             } else {
                 block.end_label.clone().map(|end| Unloadable::EndLabel { begin: block.label.clone(), end })
@@ -164,6 +164,36 @@ fn parse_pem(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
             vec![loc],
         ));
     }
+}
+
+/// Files of a structured text format that carries PEM inside its own syntax
+/// (YAML block scalars, templates, …): their indentation is the format's, and
+/// a server is given the extracted text, never the file. An indented BEGIN
+/// line there is not noted as [`Unloadable::IndentedBegin`].
+const PEM_CONTAINERS: &[&str] = &[
+    ".yaml",
+    ".yml",
+    ".json",
+    ".toml",
+    ".tf",
+    ".tfvars",
+    ".hcl",
+    ".j2",
+    ".jinja",
+    ".jinja2",
+    ".tpl",
+    ".tmpl",
+    ".erb",
+    ".md",
+    ".rst",
+    ".xml",
+    ".ini",
+    ".properties",
+];
+
+fn embeds_pem(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    PEM_CONTAINERS.iter().any(|ext| lower.ends_with(ext))
 }
 
 fn location(out: &ParsedFile, block: Option<usize>, line: Option<u32>) -> Location {

@@ -640,6 +640,14 @@ fn armour_openssl_refuses_is_noted_on_the_item() {
         assert!(parse(rel).findings.is_empty(), "{rel}");
     }
     assert_eq!(unloadable("rsa2048-pkcs8-pem/cert.pem"), [None, None]);
+    // PEM inside YAML (Ansible variables, Helm values) is indented by the YAML:
+    // a server never reads that file, so nothing is noted.
+    let bytes = read("indented-leaf/cert.pem");
+    for name in ["group_vars/web.yml", "values.YAML", "cert.pem.j2"] {
+        let p = parse_bytes(&bytes, Source::new(name), &[]);
+        assert!(p.items.iter().all(|it| it.unloadable().is_none()), "{name}");
+        assert_eq!(p.certificates().count(), 2, "{name}");
+    }
 }
 
 /// Hybrid points: read by their coordinates; the wrong parity bit is noted
