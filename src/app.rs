@@ -512,7 +512,9 @@ fn at_config_line(findings: &mut [Finding], origin: &Origin) {
     let Some(path) = &origin.path else { return };
     let at = Location { path: path.clone(), server_path: origin.server_path.clone(), line: origin.line, block: None };
     for f in findings.iter_mut() {
-        if matches!(f.code, Code::KeyMismatch | Code::ChainOrder | Code::NameMismatch) && !f.locations.contains(&at) {
+        if matches!(f.code, Code::KeyMismatch | Code::ChainOrder | Code::NameMismatch | Code::ServerCannotLoad)
+            && !f.locations.contains(&at)
+        {
             f.locations.push(at.clone());
         }
     }
