@@ -11,6 +11,9 @@
 //! `openssl s_server` on it must succeed. `openssl pkey` must read the bare
 //! DER DSA key keymatch calls `unsupported` (not `malformed`).
 //!
+//! A configured pair is judged for its own server (an Apache site with a key
+//! Apache reads gets a warning, an nginx site an error).
+//!
 //! A missing server binary fails the test under CI=true (the CI installs
 //! them); elsewhere that server is left out with a note on stderr.
 
@@ -305,4 +308,51 @@ fn the_servers_keymatch_names_are_the_ones_that_refuse() {
     let servers = [nginx, haproxy, apache].iter().filter(|&&h| h).count();
     assert_eq!(compared, servers * (SCENARIOS.len() - 1), "every scenario but dsa-der runs on every server");
     assert!(failures.is_empty(), "{} disagreements ({compared} server runs):\n{}", failures.len(), failures.join("\n"));
+}
+
+/// A configured pair: the server the config belongs to decides. The same
+/// PKCS#1-under-`PRIVATE KEY` key is an error for an nginx site (nginx will
+/// not start) and a warning for an Apache site (Apache reads it; the test
+/// above starts Apache on it), and the finding points at the config line.
+#[test]
+fn the_configs_server_decides_the_severity() {
+    let src = fixtures().join("check/label-pkcs1-as-pkcs8");
+    for (dialect, config, text, want_severity, want_exit) in [
+        (
+            "apache",
+            "etc/apache2/sites-enabled/site.conf",
+            "<VirtualHost *:443>\n  ServerName label-pkcs1-as-pkcs8.test\n  SSLEngine on\n  SSLCertificateFile /etc/ssl/site.crt\n  SSLCertificateKeyFile /etc/ssl/site.key\n</VirtualHost>\n",
+            "warning",
+            0,
+        ),
+        (
+            "nginx",
+            "etc/nginx/sites-enabled/site",
+            "server {\n  listen 443 ssl;\n  server_name label-pkcs1-as-pkcs8.test;\n  ssl_certificate /etc/ssl/site.crt;\n  ssl_certificate_key /etc/ssl/site.key;\n}\n",
+            "error",
+            1,
+        ),
+    ] {
+        use std::os::unix::fs::PermissionsExt;
+        let tree = tempfile::tempdir().unwrap();
+        let root = tree.path();
+        std::fs::create_dir_all(root.join("etc/ssl")).unwrap();
+        std::fs::create_dir_all(root.join(config).parent().unwrap()).unwrap();
+        std::fs::copy(src.join("cert.pem"), root.join("etc/ssl/site.crt")).unwrap();
+        std::fs::copy(src.join("key.pem"), root.join("etc/ssl/site.key")).unwrap();
+        std::fs::set_permissions(root.join("etc/ssl/site.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::write(root.join(config), text).unwrap();
+        let run: Run =
+            keymatch(root).args(["scan", ".", "--at", AT, "--format", "json"]).output().unwrap().into();
+        let doc = run.json().unwrap();
+        let pairs = doc["pairs"].as_array().unwrap();
+        assert!(pairs.iter().any(|p| p["origin"]["kind"] == dialect && p["verdict"] == "match"), "{dialect}: {doc}");
+        let scl: Vec<&serde_json::Value> =
+            doc["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "server-cannot-load").collect();
+        assert_eq!(scl.len(), 1, "{dialect}: {doc}");
+        assert_eq!(scl[0]["severity"], want_severity, "{dialect}");
+        let at_config = scl[0]["locations"].as_array().unwrap().iter().any(|l| l["path"] == format!("./{config}") || l["path"] == config);
+        assert!(at_config, "{dialect}: {}", scl[0]["locations"]);
+        assert_eq!(run.code, Some(want_exit), "{dialect}: {}", run.stdout);
+    }
 }
