@@ -570,6 +570,7 @@ fn verify_one(
         report.subject = cf.certificates().next().map(|(_, _, c)| c.subject.clone());
     }
     let mut outcome_findings = outcome.findings;
+    verify::readers::for_origin(&mut outcome_findings, &outcome.loaded_by, &pair.origin.kind);
     if outcome.verdict == Verdict::Mismatch {
         add_elsewhere_hints(&mut outcome_findings, pair);
     }
@@ -594,8 +595,10 @@ fn at_config_line(findings: &mut [Finding], origin: &Origin) {
     let Some(path) = &origin.path else { return };
     let at = Location { path: path.clone(), server_path: origin.server_path.clone(), line: origin.line, block: None };
     for f in findings.iter_mut() {
-        let config_fault =
-            matches!(f.code, Code::KeyMismatch | Code::ChainOrder | Code::NameMismatch | Code::Malformed);
+        let config_fault = matches!(
+            f.code,
+            Code::KeyMismatch | Code::ChainOrder | Code::NameMismatch | Code::Malformed | Code::ServerCannotLoad
+        );
         if config_fault && !f.locations.contains(&at) {
             f.locations.push(at.clone());
         }

@@ -71,6 +71,13 @@ const REQUIRED: &[&str] = &[
     "rsa-multiprime",
 ];
 
+/// Findings whose code is an error by default but a warning in this scenario: (scenario, code, why).
+const WARNING_HERE: &[(&str, &str, &str)] = &[(
+    "indented-chain",
+    "server-cannot-load",
+    "OpenSSL skips the indented intermediate: the servers start, and send the chain without it",
+)];
+
 const VERDICTS: &[&str] = &["match", "mismatch", "key-corrupt", "encrypted", "unsupported", "unreadable", "malformed"];
 
 /// Compare one run with its scenario; `None` when it agrees.
@@ -136,7 +143,10 @@ fn expect_files_are_well_formed_and_every_required_scenario_exists() {
         }
         // Exit 1 exactly when an error-severity finding is expected (default --fail-on error).
         let has_error = s.findings.iter().any(|f| {
-            keymatch::finding::Code::from_name(f).map(|c| c.severity()) == Some(keymatch::finding::Severity::Error)
+            let lowered = WARNING_HERE.iter().any(|(n, c, _)| *n == s.name && c == f);
+            !lowered
+                && keymatch::finding::Code::from_name(f).map(|c| c.severity())
+                    == Some(keymatch::finding::Severity::Error)
         });
         assert_eq!(s.exit == 1, has_error, "{}: exit {} vs findings {:?}", s.name, s.exit, s.findings);
     }

@@ -112,13 +112,29 @@ fn numbers_from_text(text: &str) -> Vec<(String, BigUint)> {
 }
 
 /// For keys openssl cannot load: the OCTET STRINGs of the structure (SEC1 d;
-/// PKCS#8 v2 Ed25519 seed, inside its inner OCTET STRING).
+/// PKCS#8 v2 Ed25519 seed, inside its inner OCTET STRING), and the private
+/// INTEGERs (d, p, q, dP, dQ, qInv) of a PKCS#1 RSAPrivateKey under a label
+/// that does not fit it.
 fn numbers_from_asn1parse(text: &str) -> Vec<(String, BigUint)> {
-    text.lines()
+    let mut out: Vec<(String, BigUint)> = text
+        .lines()
         .filter_map(|l| l.split_once("OCTET STRING      [HEX DUMP]:").map(|(_, h)| h.trim()))
         .map(|h| if h.len() == 68 && h.starts_with("0420") { &h[4..] } else { h })
         .filter_map(|h| BigUint::parse_bytes(h.as_bytes(), 16).map(|n| ("private octets".to_string(), n)))
-        .collect()
+        .collect();
+    let top_integers: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(":d=1 "))
+        .filter_map(|l| l.split_once("prim: INTEGER           :").map(|(_, h)| h.trim()))
+        .collect();
+    if top_integers.len() == 9 && text.lines().filter(|l| l.contains(":d=1 ")).count() == 9 {
+        out.extend(
+            top_integers[3..]
+                .iter()
+                .filter_map(|h| BigUint::parse_bytes(h.as_bytes(), 16).map(|n| ("private integer".to_string(), n))),
+        );
+    }
+    out
 }
 
 fn forms(n: &BigUint) -> Vec<String> {

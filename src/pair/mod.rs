@@ -274,15 +274,16 @@ mod tests {
             signature_params_der: None,
             signature: Vec::new(),
             cert_sha256: String::new(),
+            unloadable: None,
         }))
     }
 
     fn key(n: u8) -> ItemKind {
-        ItemKind::PrivateKey(PrivateKey {
-            format: KeyFormat::Pkcs8,
-            material: KeyMaterial::Unsupported { algorithm: "test".into() },
-            public: Some(pk(n)),
-        })
+        ItemKind::PrivateKey(PrivateKey::new(
+            KeyFormat::Pkcs8,
+            KeyMaterial::Unsupported { algorithm: "test".into() },
+            Some(pk(n)),
+        ))
     }
 
     /// A catalogue from (path, items); `None` items: a dangling symlink.
@@ -299,11 +300,7 @@ mod tests {
                     Some(items) => EntryStatus::Parsed {
                         parsed: ParsedFile {
                             source: Source::new(*path),
-                            items: items
-                                .iter()
-                                .enumerate()
-                                .map(|(i, k)| Item { block: i, line: None, kind: k.clone() })
-                                .collect(),
+                            items: items.iter().enumerate().map(|(i, k)| Item::new(i, None, k.clone())).collect(),
                             findings: Vec::new(),
                         },
                         meta: None,

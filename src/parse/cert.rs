@@ -14,7 +14,7 @@
 //! ([`name_to_string`]) on both paths, so the text never depends on the path.
 
 use super::der::{self, Tlv};
-use super::model::{strip_leading_zeros, CertInfo};
+use super::model::{strip_leading_zeros, CertInfo, Unloadable};
 use super::pubkey;
 use ::der::{asn1::AnyRef, Decode, Encode, Header, Reader, SliceReader};
 use x509_cert::ext::pkix::{name::GeneralName, BasicConstraints, SubjectAltName};
@@ -24,8 +24,79 @@ const OID_SUBJECT_ALT_NAME: &str = "2.5.29.17";
 
 /// Decode the first DER element of `bytes` as a certificate (for
 /// `TRUSTED CERTIFICATE`, what follows it is OpenSSL's trust data, ignored).
+///
+/// An outer SEQUENCE of BER indefinite length (`30 80 … 00 00`) is read as
+/// the DER it stands for: OpenSSL reads such a certificate, and serves it
+/// re-encoded in DER, so every server tried loads it and clients see DER.
+/// (Indefinite lengths inside are still refused: OpenSSL would verify the
+/// signature over the BER tbsCertificate, which fails.)
 pub fn decode(bytes: &[u8]) -> Result<CertInfo, String> {
-    decode_strict(bytes).map_or_else(|| decode_lenient(bytes), Ok)
+    let definite;
+    let bytes = match outer_indefinite_to_der(bytes)? {
+        Some(der) => {
+            definite = der;
+            &definite
+        }
+        None => bytes,
+    };
+    let mut cert = decode_strict(bytes).map_or_else(|| decode_lenient(bytes), Ok)?;
+    if cert.unloadable.is_none() && spki_point_hybrid_parity_wrong(bytes) {
+        cert.unloadable = Some(Unloadable::HybridParity { what: "certificate's public key" });
+    }
+    Ok(cert)
+}
+
+/// `30 80 <elements> 00 00 …` → `30 <definite length> <elements>`; `None` when
+/// the outer SEQUENCE is not of indefinite length.
+fn outer_indefinite_to_der(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
+    let Some(inner) = bytes.strip_prefix(&[der::SEQUENCE, 0x80]) else {
+        return Ok(None);
+    };
+    let mut rest = inner;
+    while !rest.starts_with(&[0, 0]) {
+        if rest.is_empty() {
+            return Err("indefinite-length Certificate without end-of-contents".into());
+        }
+        rest = der::read_tlv(rest)?.1;
+    }
+    let content = inner.get(..inner.len() - rest.len()).ok_or("truncated")?;
+    let mut out = Vec::with_capacity(content.len() + 6);
+    out.push(der::SEQUENCE);
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let be = len.to_be_bytes();
+        let used = be.iter().skip_while(|&&b| b == 0).count();
+        out.push(0x80 | used as u8);
+        out.extend_from_slice(be.get(be.len() - used..).unwrap_or(&[]));
+    }
+    out.extend_from_slice(content);
+    Ok(Some(out))
+}
+
+/// Is the certificate's subjectPublicKey an EC point in hybrid form with the wrong parity bit?
+fn spki_point_hybrid_parity_wrong(cert: &[u8]) -> bool {
+    let spki_bits = || -> Option<&[u8]> {
+        let (c, _) = der::read_tlv(cert).ok()?;
+        let tbs = c.children().read().ok()?;
+        let mut t = tbs.children();
+        if t.peek_tag() == Some(0xa0) {
+            t.read().ok()?;
+        }
+        for _ in 0..5 {
+            t.read().ok()?;
+        }
+        let spki = t.read().ok()?;
+        let mut r = spki.children();
+        let alg = r.read().ok()?;
+        let oid = alg.children().read_tag(der::OID, "algorithm").ok()?;
+        if der::oid_to_string(oid.content) != pubkey::OID_EC {
+            return None;
+        }
+        r.read().ok()?.bit_string_bytes().ok()
+    };
+    spki_bits().is_some_and(pubkey::hybrid_parity_wrong)
 }
 
 /// The certificate through `x509_cert`; `None` when the crate refuses the
@@ -88,6 +159,7 @@ pub(crate) fn decode_strict(bytes: &[u8]) -> Option<CertInfo> {
             use sha2::{Digest, Sha256};
             der::hex(&Sha256::digest(cert_der))
         },
+        unloadable: None,
     })
 }
 
@@ -154,6 +226,7 @@ pub(crate) fn decode_tlv(cert: &Tlv<'_>) -> Result<CertInfo, String> {
             use sha2::{Digest, Sha256};
             der::hex(&Sha256::digest(cert.raw))
         },
+        unloadable: None,
     })
 }
 

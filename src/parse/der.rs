@@ -333,6 +333,8 @@ pub enum DerKind {
     EncryptedPkcs8,
     Pkcs1Private,
     Sec1,
+    /// `DSAPrivateKey` (OpenSSL's traditional DSA form: version 0, p, q, g, y, x).
+    DsaPrivate,
     Spki,
     Pkcs1Public,
 }
@@ -386,6 +388,11 @@ pub fn classify(top: &Tlv<'_>) -> Option<DerKind> {
             let e = el.get(1)?.uint().ok()?;
             let plausible = super::model::bit_len(n) >= 768 && e.last().is_some_and(|b| b & 1 == 1) && e.len() <= 64;
             plausible.then_some(DerKind::Pkcs1Public)
+        }
+        [INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER] => {
+            // DSAPrivateKey; demand a plausible p so that no other six INTEGERs pass.
+            let p = el.get(1)?.uint().ok()?;
+            (el.first()?.small_uint().ok()? == 0 && super::model::bit_len(p) >= 512).then_some(DerKind::DsaPrivate)
         }
         t if t.len() >= 9 && t.iter().take(9).all(|&x| x == INTEGER) => {
             let v = el.first()?.small_uint().ok()?;

@@ -20,17 +20,17 @@
 use super::der::{self, Tlv};
 use super::model::{
     strip_leading_zeros, Curve, EcPrivate, Ed25519Private, Ed448Private, KeyFormat, KeyMaterial, PrivateKey, PublicKey,
-    RsaPrivate,
+    RsaPrivate, Unloadable,
 };
 use super::pubkey::{self, EcParams, OID_EC, OID_ED25519, OID_ED448, OID_RSA, OID_RSA_PSS};
 use ::der::{Decode, Encode, Tagged};
 
 pub(crate) fn unsupported(format: KeyFormat, algorithm: String) -> PrivateKey {
-    PrivateKey {
+    PrivateKey::new(
         format,
-        public: Some(PublicKey::Unsupported { algorithm: algorithm.clone() }),
-        material: KeyMaterial::Unsupported { algorithm },
-    }
+        KeyMaterial::Unsupported { algorithm: algorithm.clone() },
+        Some(PublicKey::Unsupported { algorithm }),
+    )
 }
 
 /// PKCS#1 `RSAPrivateKey` (the whole DER).
@@ -52,10 +52,9 @@ pub(crate) fn pkcs1_strict(bytes: &[u8], format: KeyFormat) -> Option<PrivateKey
     }
     let num = |u: ::der::asn1::UintRef<'_>| strip_leading_zeros(u.as_bytes()).to_vec();
     match pubkey::rsa_public(n, e) {
-        public @ PublicKey::Rsa { .. } => Some(PrivateKey {
+        public @ PublicKey::Rsa { .. } => Some(PrivateKey::new(
             format,
-            public: Some(public),
-            material: KeyMaterial::Rsa(RsaPrivate {
+            KeyMaterial::Rsa(RsaPrivate {
                 n: n.to_vec(),
                 e: e.to_vec(),
                 d: num(k.private_exponent),
@@ -65,7 +64,8 @@ pub(crate) fn pkcs1_strict(bytes: &[u8], format: KeyFormat) -> Option<PrivateKey
                 dq: num(k.exponent2),
                 qinv: num(k.coefficient),
             }),
-        }),
+            Some(public),
+        )),
         PublicKey::Unsupported { algorithm } => Some(unsupported(format, algorithm)),
         _ => None,
     }
@@ -100,11 +100,9 @@ fn pkcs1_tlv(seq: &Tlv<'_>, format: KeyFormat) -> Result<PrivateKey, String> {
         return Ok(unsupported(format, "RSA multi-prime".into()));
     }
     match pubkey::rsa_public(&n, &e) {
-        public @ PublicKey::Rsa { .. } => Ok(PrivateKey {
-            format,
-            public: Some(public),
-            material: KeyMaterial::Rsa(RsaPrivate { n, e, d, p, q, dp, dq, qinv }),
-        }),
+        public @ PublicKey::Rsa { .. } => {
+            Ok(PrivateKey::new(format, KeyMaterial::Rsa(RsaPrivate { n, e, d, p, q, dp, dq, qinv }), Some(public)))
+        }
         PublicKey::Unsupported { algorithm } => Ok(unsupported(format, algorithm)),
         _ => Err("RSA key did not decode".into()),
     }
@@ -129,7 +127,9 @@ pub(crate) fn sec1_strict(bytes: &[u8], outer: Option<&EcParams>, format: KeyFor
         EcParams::Known(c) => c,
         EcParams::Unsupported(name) => return Some(unsupported(format, name)),
     };
-    Some(ec_key(curve, k.private_key, k.public_key.map(|p| pubkey::decode_point(curve, p)), format))
+    Some(
+        ec_key(curve, k.private_key, k.public_key.map(|p| pubkey::decode_point(curve, p)), format).hybrid(k.public_key),
+    )
 }
 
 /// SEC1 `ECPrivateKey` with the lenient reader (the fallback; explicit parameters).
@@ -166,17 +166,43 @@ fn sec1_lenient(bytes: &[u8], outer: Option<&EcParams>, format: KeyFormat) -> Re
         EcParams::Known(c) => c,
         EcParams::Unsupported(name) => return Ok(unsupported(format, name)),
     };
-    Ok(ec_key(curve, d, stored.map(|p| pubkey::decode_point(curve, p)).or(stored_err.map(Err)), format))
+    Ok(ec_key(curve, d, stored.map(|p| pubkey::decode_point(curve, p)).or(stored_err.map(Err)), format).hybrid(stored))
 }
 
 fn ec_key(curve: Curve, d: &[u8], stored_public: Option<Result<Vec<u8>, String>>, format: KeyFormat) -> PrivateKey {
     let public = pubkey::derive_ec_public(curve, d).map(|point| PublicKey::Ec { curve, point });
-    PrivateKey { format, public, material: KeyMaterial::Ec(EcPrivate { curve, d: d.to_vec(), stored_public }) }
+    PrivateKey::new(format, KeyMaterial::Ec(EcPrivate { curve, d: d.to_vec(), stored_public }), public)
+}
+
+impl PrivateKey {
+    /// Mark a key whose stored public point is hybrid with the wrong parity bit.
+    fn hybrid(mut self, stored: Option<&[u8]>) -> PrivateKey {
+        if stored.is_some_and(pubkey::hybrid_parity_wrong) && self.unloadable.is_none() {
+            self.unloadable = Some(Box::new(Unloadable::HybridParity { what: "stored public key" }));
+        }
+        self
+    }
 }
 
 /// PKCS#8 `PrivateKeyInfo` (v1) or `OneAsymmetricKey` (v2), the whole DER.
+/// A v2 key is decoded and marked [`Unloadable::Pkcs8V2`]: OpenSSL 3.0 reads none.
 pub fn pkcs8(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
-    pkcs8_strict(bytes, format).map_or_else(|| pkcs8_lenient(bytes, format), Ok)
+    let mut key = pkcs8_strict(bytes, format).map_or_else(|| pkcs8_lenient(bytes, format), Ok)?;
+    let version = der::read_tlv(bytes)
+        .ok()
+        .and_then(|(top, _)| top.children().read_tag(der::INTEGER, "version").ok().and_then(|v| v.small_uint().ok()));
+    if version == Some(1) {
+        key.unloadable = Some(Box::new(Unloadable::Pkcs8V2));
+    }
+    Ok(key)
+}
+
+/// The PKCS#8 v2 `[1] publicKey` of an RSA key (an `RSAPublicKey`), attached for verify.
+fn rsa_in_pkcs8(mut key: PrivateKey, public_key: Option<&[u8]>) -> PrivateKey {
+    if matches!(key.material, KeyMaterial::Rsa(_)) {
+        key.attached_public = public_key.map(|p| Box::new(pubkey::decode_rsa_public_key(p)));
+    }
+    key
 }
 
 /// PKCS#8 v1/v2 through the `pkcs8` crate; `None` when it refuses the bytes or
@@ -191,7 +217,7 @@ pub(crate) fn pkcs8_strict(bytes: &[u8], format: KeyFormat) -> Option<PrivateKey
                 Some(p) => Some(p.to_der().ok()?),
                 None => None,
             };
-            rsa_under(oid, params.as_deref(), pkcs1(private, format).ok()?).ok()
+            rsa_under(oid, params.as_deref(), rsa_in_pkcs8(pkcs1(private, format).ok()?, public_key)).ok()
         }
         OID_EC => {
             let outer = match info.algorithm.parameters {
@@ -212,15 +238,28 @@ fn rsa_under(oid: &str, params: Option<&[u8]>, mut key: PrivateKey) -> Result<Pr
     if let Some(public) = key.public.take() {
         key.public = Some(pubkey::rsa_under(oid, params, public)?);
     }
+    // A PKCS#8 v2 publicKey is a bare RSAPublicKey: it takes the identifier too.
+    if let Some(attached) = key.attached_public.take() {
+        key.attached_public = Some(Box::new(match *attached {
+            Ok(public) => pubkey::rsa_under(oid, params, public),
+            Err(e) => Err(e),
+        }));
+    }
     Ok(key)
 }
 
-/// The PKCS#8 v2 public key stands in for a SEC1 key that stores none.
+/// The PKCS#8 v2 public key stands in for a SEC1 key that stores none; when
+/// the SEC1 body stores one too, it is attached for verify to compare.
 fn ec_in_pkcs8(mut key: PrivateKey, public_key: Option<&[u8]>) -> PrivateKey {
     if let (KeyMaterial::Ec(ec), Some(p)) = (&mut key.material, public_key) {
+        let curve = ec.curve;
+        let decoded = pubkey::decode_point(curve, p);
         if ec.stored_public.is_none() {
-            ec.stored_public = Some(pubkey::decode_point(ec.curve, p));
+            ec.stored_public = Some(decoded);
+        } else {
+            key.attached_public = Some(Box::new(decoded.map(|point| PublicKey::Ec { curve, point })));
         }
+        key = key.hybrid(Some(p));
     }
     key
 }
@@ -233,11 +272,11 @@ fn ed25519(private: &[u8], stored_public: Option<&[u8]>, format: KeyFormat) -> R
         other => return Err(format!("Ed25519 private key of {} bytes, not a 32-byte seed", other.len())),
     };
     let derived = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key().to_bytes();
-    Ok(PrivateKey {
+    Ok(PrivateKey::new(
         format,
-        public: Some(PublicKey::Ed25519(derived)),
-        material: KeyMaterial::Ed25519(Ed25519Private { seed, stored_public: stored_public.map(<[u8]>::to_vec) }),
-    })
+        KeyMaterial::Ed25519(Ed25519Private { seed, stored_public: stored_public.map(<[u8]>::to_vec) }),
+        Some(PublicKey::Ed25519(derived)),
+    ))
 }
 
 /// Ed448 `CurvePrivateKey` (an OCTET STRING of the 57-byte seed; a bare seed
@@ -249,11 +288,11 @@ fn ed448(private: &[u8], stored_public: Option<&[u8]>, format: KeyFormat) -> Res
         other => return Err(format!("Ed448 private key of {} bytes, not a 57-byte seed", other.len())),
     };
     let derived = crate::verify::ed448::public_from_seed(&seed);
-    Ok(PrivateKey {
+    Ok(PrivateKey::new(
         format,
-        public: Some(PublicKey::Ed448(derived)),
-        material: KeyMaterial::Ed448(Ed448Private { seed, stored_public: stored_public.map(<[u8]>::to_vec) }),
-    })
+        KeyMaterial::Ed448(Ed448Private { seed, stored_public: stored_public.map(<[u8]>::to_vec) }),
+        Some(PublicKey::Ed448(derived)),
+    ))
 }
 
 /// PKCS#8 with the lenient reader (the fallback).
@@ -280,7 +319,11 @@ fn pkcs8_lenient(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> 
     let oid = der::oid_to_string(ar.read_tag(der::OID, "privateKeyAlgorithm OID")?.content);
     let params = if ar.is_empty() { None } else { Some(ar.read()?) };
     match oid.as_str() {
-        OID_RSA | OID_RSA_PSS => rsa_under(&oid, params.as_ref().map(|p| p.raw), pkcs1(private, format)?),
+        OID_RSA | OID_RSA_PSS => rsa_under(
+            &oid,
+            params.as_ref().map(|p| p.raw),
+            rsa_in_pkcs8(pkcs1(private, format)?, public_key.as_deref()),
+        ),
         OID_EC => {
             let outer = match params {
                 Some(p) if p.tag != der::NULL => Some(pubkey::ec_params(&p)?),

@@ -143,7 +143,15 @@ fn parse_pem(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
                 ItemKind::Malformed { claimed, reason }
             }
         };
-        out.items.push(Item { block: index, line: Some(block.line), kind });
+        let mut item = Item::new(index, Some(block.line), kind);
+        if claim_of(&block.label).is_some() {
+            item.unloadable = if block.indented && !embeds_pem(&out.source.path) {
+                Some(Unloadable::IndentedBegin)
+            } else {
+                block.end_label.clone().map(|end| Unloadable::EndLabel { begin: block.label.clone(), end })
+            };
+        }
+        out.items.push(item);
     }
     if more {
         let loc = location(out, None, None);
@@ -156,6 +164,36 @@ fn parse_pem(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
             vec![loc],
         ));
     }
+}
+
+/// Files of a structured text format that carries PEM inside its own syntax
+/// (YAML block scalars, templates, …): their indentation is the format's, and
+/// a server is given the extracted text, never the file. An indented BEGIN
+/// line there is not noted as [`Unloadable::IndentedBegin`].
+const PEM_CONTAINERS: &[&str] = &[
+    ".yaml",
+    ".yml",
+    ".json",
+    ".toml",
+    ".tf",
+    ".tfvars",
+    ".hcl",
+    ".j2",
+    ".jinja",
+    ".jinja2",
+    ".tpl",
+    ".tmpl",
+    ".erb",
+    ".md",
+    ".rst",
+    ".xml",
+    ".ini",
+    ".properties",
+];
+
+fn embeds_pem(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    PEM_CONTAINERS.iter().any(|ext| lower.ends_with(ext))
 }
 
 fn location(out: &ParsedFile, block: Option<usize>, line: Option<u32>) -> Location {
@@ -233,16 +271,44 @@ fn opened(r: Result<Opened, String>) -> Result<ItemKind, String> {
 }
 
 /// An unencrypted (or decrypted) private key by its PEM label.
+///
+/// An unencrypted body of another structure than its label names (PKCS#1 or
+/// SEC1 under `PRIVATE KEY`, PKCS#8 under `RSA PRIVATE KEY`, …) is decoded by
+/// its structure: `openssl pkey` and Apache read every such swap, nginx and
+/// HAProxy most of them not. The key is marked [`Unloadable::LabelBody`],
+/// except PKCS#8 of the label's own algorithm under `RSA PRIVATE KEY` /
+/// `EC PRIVATE KEY`, which every server tried loads.
 fn plain_key(label: &str, der: &[u8], format: KeyFormat, ec: Option<&EcParams>) -> Result<PrivateKey, String> {
-    match label {
+    let own = match label {
         "RSA PRIVATE KEY" => key::pkcs1(der, format),
         "EC PRIVATE KEY" => key::sec1(der, ec, format),
         "DSA PRIVATE KEY" => {
             der::read_tlv(der)?.0.expect(der::SEQUENCE, "DSAPrivateKey")?;
-            Ok(key::unsupported(format, "DSA".into()))
+            return Ok(key::unsupported(format, "DSA".into()));
         }
         _ => key::pkcs8(der, format),
+    };
+    let Err(reason) = own else { return own };
+    if format == KeyFormat::LegacyEncrypted {
+        return Err(reason);
     }
+    use der::DerKind as K;
+    let kind = der::read_tlv(der).ok().and_then(|(top, _)| der::classify(&top));
+    let (body, decoded) = match kind {
+        Some(K::Pkcs8) if label != "PRIVATE KEY" => ("a PKCS#8 PrivateKeyInfo", key::pkcs8(der, format)),
+        Some(K::Pkcs1Private) if label != "RSA PRIVATE KEY" => ("a PKCS#1 RSAPrivateKey", key::pkcs1(der, format)),
+        Some(K::Sec1) if label != "EC PRIVATE KEY" => ("a SEC1 ECPrivateKey", key::sec1(der, ec, format)),
+        _ => return Err(reason),
+    };
+    let mut key = decoded.map_err(|_| reason)?;
+    let own_algorithm = matches!(
+        (label, &key.material),
+        ("RSA PRIVATE KEY", KeyMaterial::Rsa(_)) | ("EC PRIVATE KEY", KeyMaterial::Ec(_))
+    );
+    if !(kind == Some(K::Pkcs8) && own_algorithm) && key.unloadable.is_none() {
+        key.unloadable = Some(Box::new(Unloadable::LabelBody { label: label.to_string(), body: body.to_string() }));
+    }
+    Ok(key)
 }
 
 /// File names under which a DER blob that does not decode is reported.
@@ -259,6 +325,13 @@ fn parse_der(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
     } else {
         Claimed::Certificate
     };
+    // A certificate whose outer SEQUENCE has BER indefinite length (OpenSSL reads it).
+    if bytes.starts_with(&[der::SEQUENCE, 0x80]) {
+        if let Ok(cert) = cert::decode(bytes) {
+            out.items.push(Item::new(0, None, ItemKind::Certificate(Box::new(cert))));
+            return;
+        }
+    }
     let result: Result<ItemKind, (Claimed, String)> = match der::read_tlv(bytes) {
         Err(reason) if named => Err((by_name, reason)),
         Err(_) => return,
@@ -278,7 +351,7 @@ fn parse_der(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
             ItemKind::Malformed { claimed, reason }
         }
     };
-    out.items.push(Item { block: 0, line: None, kind });
+    out.items.push(Item::new(0, None, kind));
 }
 
 fn der_item(kind: der::DerKind, raw: &[u8], passphrases: &[Vec<u8>]) -> Result<ItemKind, (Claimed, String)> {
@@ -293,6 +366,7 @@ fn der_item(kind: der::DerKind, raw: &[u8], passphrases: &[Vec<u8>]) -> Result<I
         K::Pkcs8 => key(key::pkcs8(raw, KeyFormat::Pkcs8)),
         K::Pkcs1Private => key(key::pkcs1(raw, KeyFormat::Pkcs1)),
         K::Sec1 => key(key::sec1(raw, None, KeyFormat::Sec1)),
+        K::DsaPrivate => Ok(ItemKind::PrivateKey(key::unsupported(KeyFormat::Pkcs1, "DSA".into()))),
         K::EncryptedPkcs8 => opened(encrypted::pkcs8(raw, passphrases)).map_err(|e| (Claimed::PrivateKey, e)),
         K::Spki => pubkey::decode_spki(raw).map(ItemKind::PublicKey).map_err(|e| (Claimed::PublicKey, e)),
         K::Pkcs1Public => {

@@ -11,8 +11,77 @@ pub struct Item {
     /// 1-based line of the `-----BEGIN` (None for DER).
     pub line: Option<u32>,
     pub kind: ItemKind,
+    /// Why OpenSSL's PEM reader will not read this block as it is (an indented
+    /// BEGIN line, an END line of another label), when it will not. What the
+    /// decoded content adds (PKCS#8 v2, a hybrid point of the wrong parity, a
+    /// label that does not allow the body) is on the key or certificate:
+    /// [`Item::unloadable`] gives either.
+    pub unloadable: Option<Unloadable>,
 }
 
+impl Item {
+    pub fn new(block: usize, line: Option<u32>, kind: ItemKind) -> Item {
+        Item { block, line, kind, unloadable: None }
+    }
+
+    /// Why OpenSSL 3.0 will not read this item: the PEM armour's reason, else the content's.
+    pub fn unloadable(&self) -> Option<&Unloadable> {
+        self.unloadable.as_ref().or(match &self.kind {
+            ItemKind::Certificate(c) => c.unloadable.as_ref(),
+            ItemKind::PrivateKey(k) => k.unloadable.as_deref(),
+            _ => None,
+        })
+    }
+}
+
+/// Why OpenSSL 3.0 (the library nginx, HAProxy and Apache link on Debian 12)
+/// will not read a certificate or key that keymatch decodes. Which servers
+/// refuse it, and how, is verify's business (`verify::readers`): each case was
+/// run against the real servers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unloadable {
+    /// The `-----BEGIN` line does not start at column 0: OpenSSL's PEM reader
+    /// does not see the block at all (indented body lines are fine).
+    IndentedBegin,
+    /// The END line names another label than the BEGIN line (`bad end line`).
+    EndLabel { begin: String, end: String },
+    /// The PEM label does not allow the body's structure: PKCS#1 or SEC1 under
+    /// `PRIVATE KEY`, PKCS#8 of another algorithm under `RSA PRIVATE KEY` /
+    /// `EC PRIVATE KEY`, SEC1 under `RSA PRIVATE KEY`, PKCS#1 under `EC PRIVATE KEY`.
+    LabelBody { label: String, body: String },
+    /// PKCS#8 v2 (RFC 5958 `OneAsymmetricKey`, version 1): OpenSSL 3.0 has no decoder for it.
+    Pkcs8V2,
+    /// An EC point in hybrid form (0x06/0x07, X9.62 §4.3.6) whose prefix's
+    /// parity bit disagrees with y; `what` names where ("stored public key", "certificate's key").
+    HybridParity { what: &'static str },
+}
+
+impl Unloadable {
+    /// Why, in a sentence fragment for messages.
+    pub fn reason(&self) -> String {
+        match self {
+            Unloadable::IndentedBegin => {
+                "its -----BEGIN line is indented, and OpenSSL's PEM reader sees only armour that starts its line".into()
+            }
+            Unloadable::EndLabel { begin, end } => {
+                format!("it begins as {begin} but its END line says {end} (OpenSSL: bad end line)")
+            }
+            Unloadable::LabelBody { label, body } => {
+                format!("it holds {body} under the label {label}, which OpenSSL's PEM key reader does not accept")
+            }
+            Unloadable::Pkcs8V2 => {
+                "it is PKCS#8 v2 (RFC 5958 OneAsymmetricKey with a publicKey), which OpenSSL 3.0 cannot decode".into()
+            }
+            Unloadable::HybridParity { what } => format!(
+                "the {what} is an EC point in hybrid form whose prefix (0x06/0x07) disagrees with the parity of y, which OpenSSL refuses"
+            ),
+        }
+    }
+}
+
+// A private key is the large kind (RSA: eight numbers); boxing it would touch
+// every constructor for a few hundred bytes per key item.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ItemKind {
     Certificate(Box<CertInfo>),
@@ -78,6 +147,9 @@ pub struct CertInfo {
     pub signature: Vec<u8>,
     /// SHA-256 of the whole certificate DER, hex (to tell copies apart / equal).
     pub cert_sha256: String,
+    /// Why OpenSSL will not load this certificate although it decodes (a hybrid
+    /// point of the wrong parity), when it will not.
+    pub unloadable: Option<Unloadable>,
 }
 
 /// A public key in canonical, decoded form: encodings never matter.
@@ -286,6 +358,20 @@ pub struct PrivateKey {
     /// The public key derived from the private half; `None` when it cannot be
     /// derived (an EC scalar out of range: verify reports `key-corrupt`).
     pub public: Option<PublicKey>,
+    /// The PKCS#8 v2 `[1] publicKey`, decoded, when the key material has no
+    /// place of its own for it (RSA; EC whose SEC1 body stores a point too);
+    /// `Err` when it does not decode. Verify requires it to be the key's public key.
+    /// (Boxed, as `unloadable`: both are rare, and every item is as large as its largest kind.)
+    pub attached_public: Option<Box<Result<PublicKey, String>>>,
+    /// Why OpenSSL will not load this key although it decodes, when it will not.
+    pub unloadable: Option<Box<Unloadable>>,
+}
+
+impl PrivateKey {
+    /// A key with nothing attached and nothing OpenSSL refuses.
+    pub fn new(format: KeyFormat, material: KeyMaterial, public: Option<PublicKey>) -> PrivateKey {
+        PrivateKey { format, material, public, attached_public: None, unloadable: None }
+    }
 }
 
 impl fmt::Debug for PrivateKey {

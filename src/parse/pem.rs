@@ -22,6 +22,11 @@ pub struct Block<'a> {
     pub body: Vec<&'a [u8]>,
     /// False when no END line followed (truncated file, or a new BEGIN came first).
     pub complete: bool,
+    /// The BEGIN line starts with blanks. OpenSSL's PEM reader (`PEM_read_bio`)
+    /// sees armour only at the start of a line, so it skips such a block.
+    pub indented: bool,
+    /// The END line's label, when it is not the BEGIN line's (OpenSSL: `bad end line`).
+    pub end_label: Option<String>,
 }
 
 impl Block<'_> {
@@ -82,6 +87,7 @@ pub fn split(bytes: &[u8], max: usize) -> (Vec<Block<'_>>, bool) {
     for (idx, mut line) in bytes.split(|&b| b == b'\n').enumerate() {
         let line_no = u32::try_from(idx + 1).unwrap_or(u32::MAX);
         if let Some((label, rest)) = begin(line) {
+            let indented = line.first().is_some_and(u8::is_ascii_whitespace);
             if let Some(open) = current.take() {
                 // A new BEGIN before END: the open block is truncated.
                 blocks.push(open);
@@ -96,6 +102,8 @@ pub fn split(bytes: &[u8], max: usize) -> (Vec<Block<'_>>, bool) {
                 headers: Vec::new(),
                 body: Vec::new(),
                 complete: false,
+                indented,
+                end_label: None,
             });
             in_headers = true;
             if trim(rest).is_empty() {
@@ -112,6 +120,11 @@ pub fn split(bytes: &[u8], max: usize) -> (Vec<Block<'_>>, bool) {
                 block.body.push(before);
             }
             block.complete = true;
+            let rest = line.get(pos + 9..).unwrap_or(&[]);
+            let end = trim(rest.get(..find(rest, b"-----").unwrap_or(rest.len())).unwrap_or(&[]));
+            if end != block.label.as_bytes() {
+                block.end_label = Some(label_string(end));
+            }
             if let Some(done) = current.take() {
                 blocks.push(done);
             }
@@ -204,6 +217,22 @@ mod tests {
         assert!(blocks.is_empty());
     }
 
+    /// What OpenSSL's PEM reader refuses is noted, not hidden: an indented BEGIN
+    /// line (indented body and END lines are fine) and an END of another label.
+    #[test]
+    fn indented_begin_and_foreign_end_are_noted() {
+        let text = b"  -----BEGIN CERTIFICATE-----\n  QUJD\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\n  QUJD\n  -----END CERTIFICATE-----  \n\t-----BEGIN CERTIFICATE-----\nQUJD\n-----END PRIVATE KEY-----\n";
+        let (blocks, _) = split(text, 8);
+        assert_eq!(blocks.len(), 3);
+        assert!(blocks[0].indented && blocks[0].end_label.is_none());
+        assert!(!blocks[1].indented && blocks[1].end_label.is_none(), "{:?}", blocks[1]);
+        assert!(blocks[2].indented);
+        assert_eq!(blocks[2].end_label.as_deref(), Some("PRIVATE KEY"));
+        assert!(blocks.iter().all(|b| b.complete && decode_body(b).unwrap() == b"ABC"));
+        let (blocks, _) = split(b"-----BEGIN CERTIFICATE-----\r\nQUJD\r\n-----END CERTIFICATE-----\r\n", 8);
+        assert!(!blocks[0].indented && blocks[0].end_label.is_none());
+    }
+
     #[test]
     fn begin_without_end_is_incomplete_and_block_limit_holds() {
         let (blocks, _) = split(b"-----BEGIN CERTIFICATE-----\nQUJD\n-----BEGIN PRIVATE KEY-----\nQUJD\n", 10);
@@ -213,7 +242,15 @@ mod tests {
         let (blocks, more) = split(&many, 3);
         assert_eq!(blocks.len(), 3);
         assert!(more);
-        assert!(decode_body(&Block { label: "X".into(), line: 1, headers: vec![], body: vec![b"!!"], complete: true })
-            .is_err());
+        let bad = Block {
+            label: "X".into(),
+            line: 1,
+            headers: vec![],
+            body: vec![b"!!"],
+            complete: true,
+            indented: false,
+            end_label: None,
+        };
+        assert!(decode_body(&bad).is_err());
     }
 }

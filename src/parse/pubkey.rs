@@ -217,6 +217,18 @@ pub(crate) fn decode_point(curve: Curve, bytes: &[u8]) -> Result<Vec<u8>, String
     point.map_err(|_| format!("the EC public point is not a valid point on {}", curve.name()))
 }
 
+/// A SEC1 point in hybrid form (0x06 even y, 0x07 odd y; X9.62 §4.3.6) whose
+/// prefix disagrees with the parity of y. keymatch reads its coordinates as
+/// they are; OpenSSL refuses the point.
+pub(crate) fn hybrid_parity_wrong(bytes: &[u8]) -> bool {
+    match (bytes.first(), bytes.last()) {
+        (Some(&prefix @ (0x06 | 0x07)), Some(&last)) => {
+            bytes.len() % 2 == 1 && bytes.len() >= 3 && prefix & 1 != last & 1
+        }
+        _ => false,
+    }
+}
+
 /// d·G in uncompressed form; `None` when d is 0 or not below the curve order.
 pub(crate) fn derive_ec_public(curve: Curve, d: &[u8]) -> Option<Vec<u8>> {
     let d = strip_leading_zeros(d);
@@ -602,6 +614,23 @@ mod tests {
             let wrong = [vec![if odd { 2 } else { 3 }], pad(&x)].concat();
             assert!(!base_matches(&wrong, d));
         }
+    }
+
+    /// 0x06 says y is even, 0x07 odd; compressed, uncompressed and odd-sized inputs are never "hybrid".
+    #[test]
+    fn hybrid_parity_is_the_prefix_against_the_last_byte_of_y() {
+        let g = &DOMAINS[0];
+        let (x, y) = (unhex(g.gx), unhex(g.gy));
+        let odd = y.last().unwrap() & 1 == 1;
+        let hybrid = |prefix: u8| [vec![prefix], x.clone(), y.clone()].concat();
+        let (right, wrong) = if odd { (7, 6) } else { (6, 7) };
+        assert!(!hybrid_parity_wrong(&hybrid(right)));
+        assert!(hybrid_parity_wrong(&hybrid(wrong)));
+        assert!(!hybrid_parity_wrong(&hybrid(4)));
+        assert!(!hybrid_parity_wrong(&[wrong]));
+        assert!(!hybrid_parity_wrong(&[&[wrong][..], &x].concat()[..x.len()]));
+        // keymatch reads either by its coordinates.
+        assert_eq!(decode_point(Curve::P256, &hybrid(wrong)).unwrap(), hybrid(4));
     }
 
     #[test]

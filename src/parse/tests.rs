@@ -568,3 +568,150 @@ fn other_labels_are_recognised_and_left_alone() {
     assert!(matches!(&p.items[0].kind, ItemKind::PublicKey(k) if *k == key_public));
     assert!(!p.has_key_material());
 }
+
+/// The reason OpenSSL will not read the key item of a file (`None`: it reads it).
+fn key_unloadable(rel: &str) -> Option<Unloadable> {
+    let p = parse(rel);
+    let (_, item, _) = p.private_keys().next().unwrap_or_else(|| panic!("{rel}: no key in {:?}", p.items));
+    item.unloadable().cloned()
+}
+
+/// A key body of another structure than its label says is decoded (the
+/// mathematics stays checkable) and marked, except PKCS#8 of the label's own
+/// algorithm, which every server loads.
+#[test]
+fn label_body_swaps_decode_and_are_marked_where_servers_refuse_them() {
+    let swap = |label: &str, body: &str| Some(Unloadable::LabelBody { label: label.into(), body: body.into() });
+    for (rel, want) in [
+        ("label-pkcs1-as-pkcs8/key.pem", swap("PRIVATE KEY", "a PKCS#1 RSAPrivateKey")),
+        ("label-sec1-as-pkcs8/key.pem", swap("PRIVATE KEY", "a SEC1 ECPrivateKey")),
+        ("label-pkcs8-ec-as-rsa/key.pem", swap("RSA PRIVATE KEY", "a PKCS#8 PrivateKeyInfo")),
+        ("label-pkcs1-as-ec/key.pem", swap("EC PRIVATE KEY", "a PKCS#1 RSAPrivateKey")),
+        ("label-pkcs8-as-rsa/key.pem", None),
+        ("label-pkcs8-as-ec/key.pem", None),
+    ] {
+        let p = parse(rel);
+        assert!(p.findings.is_empty(), "{rel}: {:?}", p.findings);
+        assert_eq!(key_unloadable(rel), want, "{rel}");
+        let (cert, _) = pair_files(rel.split('/').next().unwrap());
+        assert_eq!(only_key(&p).public, Some(only_cert(&parse(&cert)).public_key.clone()), "{rel}");
+    }
+    // A body that is none of the key structures stays malformed, with the label's reason.
+    let mut text = read("label-pkcs1-as-pkcs8/key.pem");
+    let der = pem::decode_body(&pem::split(&text, 2).0[0]).unwrap();
+    text = format!(
+        "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n",
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &der[..der.len() / 2])
+    )
+    .into_bytes();
+    let p = parse_bytes(&text, Source::new("half.pem"), &[]);
+    assert_eq!(codes_of(&p), ["malformed"]);
+}
+
+fn codes_of(p: &ParsedFile) -> Vec<&'static str> {
+    p.findings.iter().map(|f| f.code.as_str()).collect()
+}
+
+/// A BER indefinite-length outer SEQUENCE reads as the DER it stands for, in
+/// PEM and in a bare DER file; the certificate's identity is the DER's.
+#[test]
+fn ber_indefinite_outer_sequence_reads_as_its_der() {
+    let p = parse("ber-indefinite-cert/cert.pem");
+    assert!(p.findings.is_empty(), "{:?}", p.findings);
+    assert_eq!(p.certificates().count(), 2);
+    let bytes = read("ber-indefinite-cert/cert.pem");
+    let ber = pem::decode_body(&pem::split(&bytes, 4).0[0]).unwrap();
+    assert_eq!(&ber[..2], &[0x30, 0x80]);
+    let der_file = parse_bytes(&ber, Source::new("leaf.der"), &[]);
+    assert!(der_file.findings.is_empty(), "{:?}", der_file.findings);
+    let (a, b) = (only_cert(&p), only_cert(&der_file));
+    assert_eq!((&a.cert_sha256, &a.public_key), (&b.cert_sha256, &b.public_key));
+    // The definite re-encoding is what the SHA-256 identity is taken over.
+    let mut der = vec![0x30, 0x82];
+    der.extend_from_slice(&u16::try_from(ber.len() - 4).unwrap().to_be_bytes());
+    der.extend_from_slice(&ber[2..ber.len() - 2]);
+    assert_eq!(only_cert(&parse_bytes(&der, Source::new("leaf.der"), &[])).cert_sha256, a.cert_sha256);
+    // Without its end-of-contents the certificate does not decode.
+    let cut = parse_bytes(&ber[..ber.len() - 2], Source::new("leaf.der"), &[]);
+    assert_eq!(codes_of(&cut), ["malformed"]);
+}
+
+#[test]
+fn bare_der_dsa_key_is_unsupported_not_malformed() {
+    let p = parse("dsa-der/key.der");
+    assert!(p.findings.is_empty(), "{:?}", p.findings);
+    assert_eq!(only_key(&p).material.algorithm(), "DSA");
+}
+
+/// Indented BEGIN lines and END lines of another label are noted on the item;
+/// the material still decodes.
+#[test]
+fn armour_openssl_refuses_is_noted_on_the_item() {
+    let unloadable =
+        |rel: &str| parse(rel).items.iter().map(|it| it.unloadable().cloned()).collect::<Vec<Option<Unloadable>>>();
+    assert_eq!(unloadable("indented-leaf/cert.pem"), [Some(Unloadable::IndentedBegin), None]);
+    assert_eq!(unloadable("indented-chain/cert.pem"), [None, Some(Unloadable::IndentedBegin)]);
+    assert_eq!(unloadable("indented-key/key.pem"), [Some(Unloadable::IndentedBegin)]);
+    let end = |begin: &str, end: &str| Some(Unloadable::EndLabel { begin: begin.into(), end: end.into() });
+    assert_eq!(unloadable("end-label-leaf/cert.pem"), [end("CERTIFICATE", "PRIVATE KEY"), None]);
+    assert_eq!(unloadable("end-label-chain/cert.pem"), [None, end("CERTIFICATE", "X509 CRL")]);
+    assert_eq!(unloadable("end-label-key/key.pem"), [end("PRIVATE KEY", "RSA PRIVATE KEY")]);
+    for rel in ["indented-leaf/cert.pem", "end-label-key/key.pem", "rsa2048-pkcs8-pem/cert.pem"] {
+        assert!(parse(rel).findings.is_empty(), "{rel}");
+    }
+    assert_eq!(unloadable("rsa2048-pkcs8-pem/cert.pem"), [None, None]);
+    // PEM inside YAML (Ansible variables, Helm values) is indented by the YAML:
+    // a server never reads that file, so nothing is noted.
+    let bytes = read("indented-leaf/cert.pem");
+    for name in ["group_vars/web.yml", "values.YAML", "cert.pem.j2"] {
+        let p = parse_bytes(&bytes, Source::new(name), &[]);
+        assert!(p.items.iter().all(|it| it.unloadable().is_none()), "{name}");
+        assert_eq!(p.certificates().count(), 2, "{name}");
+    }
+}
+
+/// Hybrid points: read by their coordinates; the wrong parity bit is noted
+/// (key and certificate), the right one is not.
+#[test]
+fn hybrid_points_with_the_wrong_parity_are_noted() {
+    let hybrid = |what| Some(Unloadable::HybridParity { what });
+    assert_eq!(key_unloadable("hybrid-key-parity/key.pem"), hybrid("stored public key"));
+    assert_eq!(key_unloadable("hybrid-ok/key.pem"), None);
+    let cert = parse("hybrid-cert-parity/cert.pem");
+    assert_eq!(cert.items[0].unloadable().cloned(), hybrid("certificate's public key"));
+    assert_eq!(parse("hybrid-ok/cert.pem").items[0].unloadable(), None);
+    // The coordinates are right: the key's stored point is its d·G, the certificate's point the key's.
+    let key = parse("hybrid-key-parity/key.pem");
+    let k = only_key(&key);
+    let KeyMaterial::Ec(ec) = &k.material else { panic!("not EC") };
+    assert_eq!(
+        ec.stored_public.as_ref().and_then(|r| r.as_ref().ok()),
+        k.public.as_ref().and_then(|p| match p {
+            PublicKey::Ec { point, .. } => Some(point),
+            _ => None,
+        })
+    );
+    assert_eq!(Some(only_cert(&cert).public_key.clone()), only_key(&parse("hybrid-cert-parity/key.pem")).public);
+}
+
+/// PKCS#8 v2 keys are marked, and their publicKey is attached when the
+/// material has no place for it (RSA; EC whose SEC1 body stores a point).
+#[test]
+fn pkcs8_v2_is_marked_and_its_public_key_attached() {
+    for rel in ["pkcs8v2-rsa/key.pem", "pkcs8v2-p256/key.pem", "ed25519-pkcs8v2/key.pem"] {
+        assert_eq!(key_unloadable(rel), Some(Unloadable::Pkcs8V2), "{rel}");
+    }
+    for (rel, own) in [
+        ("pkcs8v2-rsa/key.pem", true),
+        ("pkcs8v2-p256/key.pem", true),
+        ("pkcs8v2-rsa-wrong-pub/key.pem", false),
+        ("pkcs8v2-p256-wrong-pub/key.pem", false),
+    ] {
+        let p = parse(rel);
+        let k = only_key(&p);
+        let attached = k.attached_public.as_deref().unwrap_or_else(|| panic!("{rel}: nothing attached")).clone();
+        assert_eq!(attached.ok() == k.public, own, "{rel}");
+    }
+    assert_eq!(key_unloadable("rsa2048-pkcs8-pem/key.pem"), None);
+    assert!(only_key(&parse("rsa2048-pkcs8-pem/key.pem")).attached_public.is_none());
+}

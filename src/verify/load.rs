@@ -242,19 +242,26 @@ mod tests {
     }
 
     fn file(path: &str, kind: ItemKind, line: Option<u32>) -> ParsedFile {
-        ParsedFile { source: Source::new(path), items: vec![Item { block: 0, line, kind }], findings: Vec::new() }
+        ParsedFile { source: Source::new(path), items: vec![Item::new(0, line, kind)], findings: Vec::new() }
     }
 
     fn locked_key(tried: bool, scheme: &str) -> ParsedFile {
-        file("k.pem", ItemKind::EncryptedKey(EncryptedKey { scheme: scheme.into(), locked: if tried { Locked::WrongPassphrase } else { Locked::NoPassphrase } }), Some(1))
+        file(
+            "k.pem",
+            ItemKind::EncryptedKey(EncryptedKey {
+                scheme: scheme.into(),
+                locked: if tried { Locked::WrongPassphrase } else { Locked::NoPassphrase },
+            }),
+            Some(1),
+        )
     }
 
     fn opened_key(format: KeyFormat, line: Option<u32>) -> ParsedFile {
-        let key = PrivateKey {
+        let key = PrivateKey::new(
             format,
-            material: KeyMaterial::Unsupported { algorithm: "test".into() },
-            public: Some(PublicKey::Ed25519([1; 32])),
-        };
+            KeyMaterial::Unsupported { algorithm: "test".into() },
+            Some(PublicKey::Ed25519([1; 32])),
+        );
         file("k.pem", ItemKind::PrivateKey(key), line)
     }
 

@@ -11,6 +11,7 @@ pub mod ed25519;
 pub mod ed448;
 pub mod load;
 pub mod names;
+pub mod readers;
 pub mod rsa;
 
 #[cfg(test)]
@@ -87,6 +88,18 @@ pub fn public_keys_match(cert: &PublicKey, key: &PublicKey) -> KeyMatch {
 /// The internal inconsistencies of a private key, each naming the component
 /// that is wrong ("dP", "qInv", "p·q ≠ n", "public point ≠ d·G", …). Empty when consistent.
 pub fn key_problems(key: &PrivateKey) -> Vec<String> {
+    let mut problems = material_problems(key);
+    match key.attached_public.as_deref() {
+        Some(Err(reason)) => problems.push(format!("the PKCS#8 v2 publicKey does not decode ({reason})")),
+        Some(Ok(attached)) if key.public.as_ref() != Some(attached) => {
+            problems.push("the PKCS#8 v2 publicKey ≠ the key's public key".into())
+        }
+        _ => {}
+    }
+    problems
+}
+
+fn material_problems(key: &PrivateKey) -> Vec<String> {
     match &key.material {
         KeyMaterial::Rsa(k) => rsa::key_problems(k),
         KeyMaterial::Ec(k) => {
@@ -137,6 +150,9 @@ pub struct PairOutcome {
     /// The leaf's notAfter (Unix seconds).
     pub not_after: Option<i64>,
     pub findings: Vec<Finding>,
+    /// Each `server-cannot-load` finding (index into `findings`) with the
+    /// servers that load its item all the same ([`readers::for_origin`]).
+    pub loaded_by: Vec<(usize, &'static [&'static str])>,
 }
 
 /// One certificate of a bundle, with the file and item it came from.
@@ -169,17 +185,30 @@ impl<'a> Block<'a> {
     }
 }
 
-/// The certificates of the pair in chain order: the certificate file's, then the chain file's.
+/// The certificates of the pair in chain order: the certificate file's, then
+/// the chain file's. A chain block whose BEGIN line is indented is left out:
+/// OpenSSL does not see it, so the server does not send it (`load`).
 fn bundle<'a>(material: &PairMaterial<'a>) -> Vec<Block<'a>> {
     let mut blocks = material.cert_file.map(Block::all_of).unwrap_or_default();
     if let Some(chain) = material.chain_file {
         blocks.extend(Block::all_of(chain));
     }
+    let mut index = 0;
+    blocks.retain(|b| {
+        index += 1;
+        index == 1 || b.item.unloadable.as_ref() != Some(&crate::parse::Unloadable::IndentedBegin)
+    });
     blocks
 }
 
+/// The first certificate-like item of the file, when it did not decode: the
+/// server fails on it, so the next certificate is not the leaf.
+fn first_cert_malformed(file: &ParsedFile) -> bool {
+    file.items.iter().find(|it| it.kind.is_cert_like()).is_some_and(|it| matches!(it.kind, ItemKind::Malformed { .. }))
+}
+
 /// An item is located by path, PEM block and the line of its `-----BEGIN` (none for DER).
-fn item_location(file: &ParsedFile, item: &Item) -> Location {
+pub(crate) fn item_location(file: &ParsedFile, item: &Item) -> Location {
     let mut loc =
         Location::file(&file.source.path).with_server_path(file.source.server_path.clone()).with_block(item.block);
     loc.line = item.line;
@@ -187,7 +216,7 @@ fn item_location(file: &ParsedFile, item: &Item) -> Location {
 }
 
 /// "cert.pem PEM block 1" (or just the path for a DER file).
-fn where_in(file: &ParsedFile, item: &Item) -> String {
+pub(crate) fn where_in(file: &ParsedFile, item: &Item) -> String {
     match item.line {
         Some(line) => format!("{} PEM block {} (line {line})", file.source.path, item.block),
         None => file.source.path.clone(),
@@ -277,9 +306,46 @@ fn encrypted_key_finding(enc: &EncryptedKey, key_where: &str, key_loc: Location)
 
 /// Decide one pair: match / mismatch (with `chain-order` when a later
 /// certificate in the bundle matches) / key-corrupt / encrypted / unsupported /
-/// malformed, with the findings that explain it. Missing and unreadable files
-/// are the caller's (pairing's) business: both files here were read.
+/// malformed, with the findings that explain it; then `server-cannot-load`
+/// for each of its items the servers' TLS library will not read (the verdict
+/// stays the mathematics' own). Missing and unreadable files are the
+/// caller's (pairing's) business: both files here were read.
 pub fn verify_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
+    let mut out = decide_pair(material, clock);
+    for l in load_findings(material, out.key_item) {
+        out.loaded_by.push((out.findings.len(), l.loaded_by));
+        out.findings.push(l.finding);
+    }
+    out
+}
+
+/// `server-cannot-load` for the leaf, the chain certificates and the key.
+fn load_findings(material: &PairMaterial<'_>, key_index: Option<usize>) -> Vec<readers::Loadable> {
+    let mut findings = Vec::new();
+    let mut certs = material.cert_file.map(Block::all_of).unwrap_or_default();
+    if material.cert_file.is_some_and(first_cert_malformed) {
+        certs.clear();
+    }
+    if let Some(chain) = material.chain_file {
+        certs.extend(Block::all_of(chain));
+    }
+    let visible = |b: &&Block<'_>| b.item.unloadable.as_ref() != Some(&crate::parse::Unloadable::IndentedBegin);
+    if let Some((leaf, rest)) = certs.split_first() {
+        let next = rest.iter().find(visible).map(|b| b.describe());
+        findings.extend(readers::finding(leaf.file, leaf.item, readers::Role::Leaf, next.as_deref()));
+        for b in rest {
+            findings.extend(readers::finding(b.file, b.item, readers::Role::Chain, None));
+        }
+    }
+    if let (Some((file, _)), Some(i)) = (material.key_file, key_index) {
+        if let Some(item) = file.items.get(i) {
+            findings.extend(readers::finding(file, item, readers::Role::Key, None));
+        }
+    }
+    findings
+}
+
+fn decide_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
     let _ = clock;
     let mut out = PairOutcome {
         verdict: Verdict::Malformed,
@@ -289,9 +355,11 @@ pub fn verify_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
         key_item: None,
         not_after: None,
         findings: Vec::new(),
+        loaded_by: Vec::new(),
     };
     let blocks = bundle(material);
-    let leaf = material.cert_file.and_then(|f| Block::all_of(f).into_iter().next());
+    let leaf =
+        material.cert_file.filter(|f| !first_cert_malformed(f)).and_then(|f| Block::all_of(f).into_iter().next());
     if let Some(leaf) = &leaf {
         out.algorithm = leaf.cert.public_key.algorithm();
         out.cert_fingerprint = leaf.cert.public_key.fingerprint();
@@ -562,6 +630,7 @@ pub(crate) mod tests {
             signature_params_der: None,
             signature: Vec::new(),
             cert_sha256: cn.into(),
+            unloadable: None,
         }
     }
 
@@ -569,7 +638,7 @@ pub(crate) mod tests {
         let items = kinds
             .into_iter()
             .enumerate()
-            .map(|(block, kind)| Item { block, line: Some(1 + 30 * block as u32), kind })
+            .map(|(block, kind)| Item::new(block, Some(1 + 30 * block as u32), kind))
             .collect();
         ParsedFile { source: Source::new(path), items, findings: Vec::new() }
     }
@@ -641,6 +710,7 @@ pub(crate) mod tests {
             signature_params_der: cert.signature_algorithm().parameters.as_ref().map(|p| p.to_der().unwrap()),
             signature: cert.signature().raw_bytes().to_vec(),
             cert_sha256: sha2::Sha256::digest(cert.to_der().unwrap()).iter().map(|b| format!("{b:02x}")).collect(),
+            unloadable: None,
         }
     }
 
@@ -662,7 +732,7 @@ pub(crate) mod tests {
 
     pub(crate) fn rsa_key(k: RsaPrivate) -> PrivateKey {
         let public = PublicKey::Rsa { n: k.n.clone(), e: k.e.clone(), scheme: RsaScheme::Encryption };
-        PrivateKey { format: KeyFormat::Pkcs1, material: KeyMaterial::Rsa(k), public: Some(public) }
+        PrivateKey::new(KeyFormat::Pkcs1, KeyMaterial::Rsa(k), Some(public))
     }
 
     const CLOCK: Clock = Clock { now: 1_893_456_000, warn_days: 30 }; // 2030-01-01
@@ -897,13 +967,75 @@ pub(crate) mod tests {
         assert!(verify(&garbage, &key).findings.is_empty());
     }
 
+    /// A first certificate that does not decode is not passed over: the server
+    /// fails on it, so the key is not compared with the next certificate.
+    #[test]
+    fn a_malformed_leaf_is_not_replaced_by_the_next_certificate() {
+        let mut cert = block_file("cert.pem", vec![load_cert("inter.pem")]);
+        cert.items.insert(
+            0,
+            Item::new(0, Some(1), ItemKind::Malformed { claimed: Claimed::Certificate, reason: "BER".into() }),
+        );
+        cert.findings.push(Finding::new(Code::Malformed, "cert.pem block 0 does not decode", vec![]));
+        let out = verify(&cert, &file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(leaf_rsa()))]));
+        assert_eq!(out.verdict, Verdict::Malformed);
+        assert!(out.findings.is_empty(), "{:?}", out.findings);
+    }
+
+    /// A PKCS#8 v2 publicKey that is another key's is corruption, never a match.
+    #[test]
+    fn an_attached_public_key_must_be_the_keys_own() {
+        let mut key = rsa_key(leaf_rsa());
+        key.attached_public = Some(Box::new(Ok(load_cert("inter.pem").public_key)));
+        let out = verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(key.clone())]));
+        assert_eq!(out.verdict, Verdict::KeyCorrupt);
+        assert!(out.findings[0].message.contains("PKCS#8 v2 publicKey ≠"), "{}", out.findings[0].message);
+        key.attached_public = Some(Box::new(Ok(load_cert("leaf.pem").public_key)));
+        assert_eq!(verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(key)])).verdict, Verdict::Match);
+    }
+
+    /// An indented chain block: OpenSSL skips it, so the chain is judged without
+    /// it, and a warning says why; an indented leaf is an error naming the
+    /// certificate the servers take instead. The verdict stays the mathematics'.
+    #[test]
+    fn what_openssl_skips_or_refuses_is_server_cannot_load() {
+        let key = file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(leaf_rsa()))]);
+        let root = block_file("root.pem", vec![load_cert("root.pem")]);
+        let mut cert = leaf_file();
+        cert.items[1].unloadable = Some(crate::parse::Unloadable::IndentedBegin);
+        let m = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, None)), chain_file: Some(&root) };
+        let out = verify_pair(&m, &CLOCK);
+        assert_eq!(out.verdict, Verdict::Match);
+        assert_eq!(codes(&out.findings), ["server-cannot-load"]);
+        assert_eq!(out.findings[0].severity, crate::finding::Severity::Warning);
+        assert_eq!(out.loaded_by, [(0, &["nginx", "HAProxy", "Apache"][..])]);
+        // Without the intermediate, the leaf's issuer is missing (root.pem did not issue it) …
+        assert!(codes(&cert_health(&m, &[], &CLOCK)).contains(&"chain-broken"));
+        // … which it is not when OpenSSL reads the intermediate.
+        cert.items[1].unloadable = None;
+        let m = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, None)), chain_file: Some(&root) };
+        assert!(cert_health(&m, &[], &CLOCK).is_empty());
+
+        cert.items[0].unloadable = Some(crate::parse::Unloadable::IndentedBegin);
+        let m = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, None)), chain_file: None };
+        let out = verify_pair(&m, &CLOCK);
+        assert_eq!(out.verdict, Verdict::Match);
+        assert_eq!(codes(&out.findings), ["server-cannot-load"]);
+        assert_eq!(out.findings[0].severity, crate::finding::Severity::Error);
+        assert!(
+            out.findings[0].message.contains("they take the next certificate, cert.pem PEM block 1"),
+            "{}",
+            out.findings[0].message
+        );
+    }
+
     #[test]
     fn unsupported_is_never_a_mismatch() {
-        let key = PrivateKey {
-            format: KeyFormat::Pkcs8,
-            material: KeyMaterial::Unsupported { algorithm: "Ed448".into() },
-            public: Some(PublicKey::Unsupported { algorithm: "Ed448".into() }),
-        };
+        let key = PrivateKey::new(
+            KeyFormat::Pkcs8,
+            KeyMaterial::Unsupported { algorithm: "Ed448".into() },
+            Some(PublicKey::Unsupported { algorithm: "Ed448".into() }),
+        );
         let out = verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(key)]));
         assert_eq!(out.verdict, Verdict::Unsupported);
         assert_eq!(codes(&out.findings), ["unsupported"]);
@@ -925,11 +1057,11 @@ pub(crate) mod tests {
         let PublicKey::Ec { curve, point } = leaf.public_key.clone() else { panic!("not EC") };
         let cert = block_file("cert.pem", vec![leaf]);
         for d in [vec![0u8; 32], vec![0xff; 32]] {
-            let key = PrivateKey {
-                format: KeyFormat::Sec1,
-                material: KeyMaterial::Ec(crate::parse::EcPrivate { curve, d, stored_public: Some(Ok(point.clone())) }),
-                public: None,
-            };
+            let key = PrivateKey::new(
+                KeyFormat::Sec1,
+                KeyMaterial::Ec(crate::parse::EcPrivate { curve, d, stored_public: Some(Ok(point.clone())) }),
+                None,
+            );
             let out = verify(&cert, &file_of("key.pem", vec![ItemKind::PrivateKey(key)]));
             assert_eq!(out.verdict, Verdict::KeyCorrupt);
             assert_eq!(codes(&out.findings), ["key-corrupt"]);
@@ -938,11 +1070,11 @@ pub(crate) mod tests {
         // A consistent EC key for another point: a plain mismatch.
         let d = vec![5u8; 32];
         let other = ec::public_point(curve, &d).unwrap();
-        let key = PrivateKey {
-            format: KeyFormat::Sec1,
-            material: KeyMaterial::Ec(crate::parse::EcPrivate { curve, d, stored_public: Some(Ok(other.clone())) }),
-            public: Some(PublicKey::Ec { curve, point: other }),
-        };
+        let key = PrivateKey::new(
+            KeyFormat::Sec1,
+            KeyMaterial::Ec(crate::parse::EcPrivate { curve, d, stored_public: Some(Ok(other.clone())) }),
+            Some(PublicKey::Ec { curve, point: other }),
+        );
         let out = verify(&cert, &file_of("key.pem", vec![ItemKind::PrivateKey(key)]));
         assert_eq!(out.verdict, Verdict::Mismatch);
         assert!(out.findings[0].message.contains("EC-P256"));
