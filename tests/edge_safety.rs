@@ -1,0 +1,170 @@
+//! Hostile input and a safe edge (issue #10): keymatch runs as root from cron over trees other
+//! people wrote. Each test here failed on the code before the fix: `--output` onto special files
+//! and planted links, `--root` escaped by relative links, oversized input, `check` exiting 0
+//! without proof, foreign settings files, control characters in names, `-j`, copies paired N × N,
+//! option errors, and passphrases in `Debug`.
+
+mod common;
+
+use common::{openssl_ok, sibling_pair};
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{symlink, FileTypeExt, MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Run keymatch in `dir` (no colour, no passphrase from the environment), feeding `stdin` from a
+/// thread (keymatch may stop reading early); fail if it runs for more than a minute.
+fn run(dir: &Path, args: &[&str], stdin: Option<Vec<u8>>) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keymatch"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("KEYMATCH_PASSPHRASE")
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run keymatch");
+    let feeder = stdin.map(|bytes| {
+        let mut input = child.stdin.take().expect("stdin");
+        std::thread::spawn(move || {
+            let _ = input.write_all(&bytes);
+        })
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("keymatch {args:?} did not finish within a minute");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = child.wait_with_output().expect("output");
+    if let Some(f) = feeder {
+        let _ = f.join();
+    }
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json(out: &str) -> serde_json::Value {
+    serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+}
+
+fn codes(doc: &serde_json::Value) -> Vec<String> {
+    let mut v: Vec<String> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().expect("code").to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// A directory with one matching P-256 pair `site.crt` + `site.key` (mode 0600).
+fn pair_dir() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    sibling_pair(tmp.path(), "site", common::P256, 3650, false);
+    fs::set_permissions(tmp.path().join("site.key"), fs::Permissions::from_mode(0o600)).expect("chmod");
+    tmp
+}
+
+// 1. --output never replaces a special file.
+
+#[test]
+fn output_onto_a_fifo_or_device_writes_into_it_and_keeps_it() {
+    let tmp = pair_dir();
+    let d = tmp.path();
+    // A device node like /dev/null (char 1:3), made here rather than touching the machine's.
+    let made = Command::new("mknod").arg(d.join("null")).args(["c", "1", "3"]).status().expect("mknod");
+    assert!(made.success(), "mknod needs root (the suite runs as root)");
+    let (code, out, err) = run(d, &["scan", "--no-config", "site.crt", "site.key", "-o", "null"], None);
+    assert_eq!(code, 0, "{out}{err}");
+    let meta = fs::symlink_metadata(d.join("null")).expect("stat");
+    assert!(meta.file_type().is_char_device(), "the device node was replaced by a {:?}", meta.file_type());
+    assert_eq!(meta.rdev(), libc_makedev(1, 3));
+
+    // A FIFO: the report goes through it to its reader, and the FIFO stays.
+    let made = Command::new("mkfifo").arg(d.join("pipe")).status().expect("mkfifo");
+    assert!(made.success());
+    let fifo = d.join("pipe");
+    let reader = std::thread::spawn(move || fs::read_to_string(fifo).expect("read fifo"));
+    let (code, _, err) = run(d, &["scan", "--no-config", "site.crt", "site.key", "-o", "pipe"], None);
+    assert_eq!(code, 0, "{err}");
+    let got = reader.join().expect("reader");
+    assert!(got.contains("MATCH site.crt + site.key"), "the reader got the report: {got}");
+    assert!(fs::symlink_metadata(d.join("pipe")).expect("stat").file_type().is_fifo(), "the FIFO was replaced");
+}
+
+fn libc_makedev(major: u64, minor: u64) -> u64 {
+    (major << 8) | minor
+}
+
+#[test]
+fn output_refuses_a_directory_a_socket_and_a_link_to_a_file() {
+    let tmp = pair_dir();
+    let d = tmp.path();
+    fs::write(d.join("victim"), "precious").expect("write");
+    symlink("victim", d.join("link.prom")).expect("symlink");
+    fs::create_dir(d.join("dir.prom")).expect("mkdir");
+    let _sock = std::os::unix::net::UnixListener::bind(d.join("sock.prom")).expect("bind");
+    for target in ["link.prom", "dir.prom", "sock.prom"] {
+        let (code, out, err) = run(d, &["scan", "--no-config", "site.crt", "site.key", "-o", target], None);
+        assert_eq!(code, 2, "{target}: {out}{err}");
+        assert!(err.contains(target) && err.contains("--output"), "{target}: {err}");
+    }
+    assert!(fs::symlink_metadata(d.join("link.prom")).expect("stat").file_type().is_symlink(), "link replaced");
+    assert_eq!(fs::read_to_string(d.join("victim")).expect("read"), "precious");
+    assert!(fs::symlink_metadata(d.join("sock.prom")).expect("stat").file_type().is_socket(), "socket replaced");
+    let left: Vec<String> =
+        fs::read_dir(d).expect("ls").flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    assert!(!left.iter().any(|n| n.ends_with(".tmp")), "temporary files left: {left:?}");
+}
+
+// 2. The temporary file is unpredictable and created exclusively.
+
+#[test]
+fn planted_temporary_name_links_are_never_followed() {
+    let tmp = pair_dir();
+    let d = tmp.path();
+    let out_dir = d.join("textfile");
+    fs::create_dir(&out_dir).expect("mkdir");
+    fs::write(d.join("victim"), "precious").expect("write");
+    // The old name was `.NAME.PID.tmp`: plant a link for each of the next few thousand PIDs.
+    let last: u32 = fs::read_to_string("/proc/sys/kernel/ns_last_pid")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .expect("/proc/sys/kernel/ns_last_pid");
+    for pid in last + 1..last + 3000 {
+        symlink(d.join("victim"), out_dir.join(format!(".keymatch.prom.{pid}.tmp"))).expect("plant");
+    }
+    fs::write(out_dir.join("keymatch.prom"), "old").expect("write");
+    fs::set_permissions(out_dir.join("keymatch.prom"), fs::Permissions::from_mode(0o644)).expect("chmod");
+    let args = ["scan", "--no-config", "--format", "prometheus", "-o", "textfile/keymatch.prom", "site.crt", "site.key"];
+    let (code, _, err) = run(d, &args, None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(fs::read_to_string(d.join("victim")).expect("read"), "precious", "a planted link was followed");
+    let written = fs::read_to_string(out_dir.join("keymatch.prom")).expect("read");
+    assert!(written.contains("keymatch_pair_match{"), "{written}");
+    let meta = fs::symlink_metadata(out_dir.join("keymatch.prom")).expect("stat");
+    assert!(meta.file_type().is_file());
+    assert_eq!(meta.mode() & 0o777, 0o644, "the replaced file's mode is kept");
+    let links = fs::read_dir(&out_dir)
+        .expect("ls")
+        .flatten()
+        .filter(|e| e.file_type().map(|t| t.is_symlink()).unwrap_or(false))
+        .count();
+    assert_eq!(links, 2999, "every planted link is still a link");
+    let tmps = fs::read_dir(&out_dir)
+        .expect("ls")
+        .flatten()
+        .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+        .count();
+    assert_eq!(tmps, 1, "no temporary file left beside the report");
+}
