@@ -280,7 +280,7 @@ fn resolve_claims(
         }
     }
     // Passphrases the configs give (nginx ssl_password_file) apply to the files they name.
-    let mut extra: Vec<Vec<u8>> = passphrases.to_vec();
+    let mut extra = zeroize::Zeroizing::new(passphrases.to_vec());
     for c in &claims {
         extra.extend(c.passphrases.iter().cloned());
     }

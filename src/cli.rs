@@ -1,7 +1,7 @@
 //! Command-line arguments (clap derive) and their conversion into a CLI-free
 //! [`Command`](crate::config::Command). The only module that knows clap.
 
-use crate::config::{CheckConfig, Command, Common, ScanConfig};
+use crate::config::{CheckConfig, Command, Common, Passphrases, ScanConfig};
 use crate::config_file::{self, FileConfig};
 use crate::discover::DiscoverOptions;
 use crate::error::Error;
@@ -114,7 +114,7 @@ pub struct ScanArgs {
     /// Descend into symlinked directories.
     #[arg(long)]
     pub follow: bool,
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core; at most 4 per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
     #[command(flatten)]
@@ -170,10 +170,14 @@ pub fn parse_at(s: &str) -> Result<i64, Error> {
 }
 
 /// Passphrases: each line of the file (trailing CR/LF stripped), then KEYMATCH_PASSPHRASE.
-pub fn load_passphrases(file: Option<&PathBuf>) -> Result<Vec<Vec<u8>>, Error> {
+pub fn load_passphrases(file: Option<&PathBuf>) -> Result<Passphrases, Error> {
     let mut out = Vec::new();
     if let Some(path) = file {
-        let bytes = std::fs::read(path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
+        let bytes = zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| Error::Option {
+            option: "--passphrase-file",
+            path: path.clone(),
+            reason: e.to_string(),
+        })?);
         for line in bytes.split(|&b| b == b'\n') {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             if !line.is_empty() {
@@ -187,7 +191,12 @@ pub fn load_passphrases(file: Option<&PathBuf>) -> Result<Vec<Vec<u8>>, Error> {
             out.push(v.as_bytes().to_vec());
         }
     }
-    Ok(out)
+    Ok(Passphrases::new(out))
+}
+
+/// The most worker threads `-j` accepts: more only costs start-up time and memory.
+pub fn max_jobs() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).saturating_mul(4)
 }
 
 fn color_on(choice: ColorChoice) -> bool {
@@ -244,7 +253,11 @@ fn file_config(args: &CommonArgs, start: &Path) -> Result<FileConfig, Error> {
         return Ok(FileConfig::default());
     }
     match &args.config {
-        Some(path) => config_file::load(path),
+        Some(path) => config_file::load(path).map_err(|e| match e {
+            Error::Io { path, source } => Error::Option { option: "--config", path, reason: source.to_string() },
+            Error::Usage(msg) => Error::Usage(format!("--config {msg}")),
+            other => other,
+        }),
         None => match config_file::find(start) {
             Some(path) => config_file::load(&path),
             None => Ok(FileConfig::default()),
@@ -370,7 +383,15 @@ impl Cli {
                         follow: a.follow,
                         excludes,
                     },
-                    jobs: a.jobs.unwrap_or(0),
+                    jobs: match a.jobs {
+                        Some(n) if n > max_jobs() => {
+                            return Err(Error::Usage(format!(
+                                "-j/--jobs: {n} worker threads is more than 4 per core (at most {} here)",
+                                max_jobs()
+                            )))
+                        }
+                        n => n.unwrap_or(0),
+                    },
                     progress: !common.quiet && std::io::stderr().is_terminal(),
                     common,
                 }))

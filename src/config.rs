@@ -6,6 +6,31 @@ use crate::finding::Code;
 use crate::paths::PathMap;
 use crate::report::{FailOn, Format};
 use std::path::PathBuf;
+use zeroize::Zeroizing;
+
+/// The passphrases to try on encrypted keys. Wiped from memory when dropped; `Debug` shows only
+/// how many there are, so a logged or printed configuration never holds one.
+#[derive(Clone, Default)]
+pub struct Passphrases(Zeroizing<Vec<Vec<u8>>>);
+
+impl Passphrases {
+    pub fn new(list: Vec<Vec<u8>>) -> Passphrases {
+        Passphrases(Zeroizing::new(list))
+    }
+}
+
+impl std::ops::Deref for Passphrases {
+    type Target = [Vec<u8>];
+    fn deref(&self) -> &[Vec<u8>] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Passphrases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Passphrases({} redacted)", self.0.len())
+    }
+}
 
 /// Settings shared by `check` and `scan`.
 #[derive(Debug, Clone)]
@@ -18,7 +43,7 @@ pub struct Common {
     pub color: bool,
     pub quiet: bool,
     /// Passphrases to try on encrypted keys (file lines, then the environment).
-    pub passphrases: Vec<Vec<u8>>,
+    pub passphrases: Passphrases,
     /// Findings with these codes are dropped (`--allow`).
     pub allow: Vec<Code>,
     /// `--output FILE` (written atomically) instead of standard output.
@@ -56,4 +81,30 @@ pub enum Command {
     Explain(String),
     /// Text generated from the CLI definition (`completions`, `man`), printed as is.
     Print(Vec<u8>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_configuration_never_shows_a_passphrase() {
+        let common = Common {
+            now: 0,
+            warn_days: 30,
+            fail_on: FailOn::Error,
+            format: Format::Human,
+            color: false,
+            quiet: false,
+            passphrases: Passphrases::new(vec![b"hunter2-secret".to_vec(), b"correct horse".to_vec()]),
+            allow: Vec::new(),
+            output: None,
+        };
+        let shown = format!("{common:?} {common:#?}");
+        assert!(shown.contains("Passphrases(2 redacted)"), "{shown}");
+        for secret in ["hunter2", "correct horse", "104, 117, 110"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert_eq!(&common.passphrases[0], b"hunter2-secret");
+    }
 }

@@ -168,3 +168,37 @@ fn planted_temporary_name_links_are_never_followed() {
         .count();
     assert_eq!(tmps, 1, "no temporary file left beside the report");
 }
+
+// 8. -j is bounded.
+
+#[test]
+fn absurd_job_counts_are_refused_at_once() {
+    let tmp = pair_dir();
+    let (code, out, err) = run(tmp.path(), &["scan", "--no-config", "-j", "100000", "."], None);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("-j") && err.contains("100000"), "{err}");
+    assert!(out.is_empty());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let most = (4 * cores).to_string();
+    let (code, out, err) = run(tmp.path(), &["scan", "--no-config", "-j", &most, "--format", "json", "."], None);
+    assert_eq!(code, 0, "4 per core is allowed: {err}");
+    assert_eq!(json(&out)["summary"]["pairs"], 1);
+}
+
+// 10. Errors about files named by options name the option.
+
+#[test]
+fn option_file_errors_name_the_option_and_the_file() {
+    let tmp = pair_dir();
+    let d = tmp.path();
+    let (code, _, err) = run(d, &["check", "site.crt", "site.key", "--passphrase-file", "no-such-pass.txt"], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("--passphrase-file") && err.contains("no-such-pass.txt"), "{err}");
+    let (code, _, err) = run(d, &["scan", "--config", "no-such.toml", "."], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("--config") && err.contains("no-such.toml"), "{err}");
+    fs::write(d.join("bad.toml"), "warn-days = 3\nnope = 1\n").expect("write");
+    let (code, _, err) = run(d, &["check", "site.crt", "site.key", "--config", "bad.toml"], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("--config") && err.contains("bad.toml:2"), "{err}");
+}
