@@ -202,3 +202,35 @@ fn option_file_errors_name_the_option_and_the_file() {
     assert_eq!(code, 2);
     assert!(err.contains("--config") && err.contains("bad.toml:2"), "{err}");
 }
+
+// 7. Control characters in names cannot forge report lines or drive the terminal.
+
+#[test]
+fn control_characters_in_names_are_escaped_in_human_output() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    openssl_ok(d, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "k.pem"]);
+    openssl_ok(d, &["req", "-x509", "-new", "-key", "k.pem", "-subj", "/CN=x", "-days", "30", "-out", "c.pem"]);
+    let key_name = "evil\nMATCH all-good.crt + all-good.key\n.key";
+    let cert_name = "clear\x1b[2J\x1b]0;owned\x07.crt";
+    fs::rename(d.join("k.pem"), d.join(key_name)).expect("rename");
+    fs::rename(d.join("c.pem"), d.join(cert_name)).expect("rename");
+    // Not siblings: the index pairs them (a MATCH line naming both files), plus an orphan.
+    openssl_ok(d, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "o.pem"]);
+    fs::rename(d.join("o.pem"), d.join("lone\r\u{202e}yek.key")).expect("rename");
+    let (code, out, err) = run(d, &["scan", "--no-config", "--color", "always", "."], None);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.lines().any(|l| l.starts_with("MATCH all-good")), "an injected line:\n{out}");
+    assert!(out.contains("evil\\nMATCH all-good.crt + all-good.key\\n.key"), "{out}");
+    assert!(out.contains("clear\\u{1b}[2J\\u{1b}]0;owned\\u{7}.crt"), "{out}");
+    assert!(out.contains("lone\\r\\u{202e}yek.key"), "{out}");
+    for bad in ["\x1b[2J", "\x1b]0", "\x07", "\r", "\u{202e}"] {
+        assert!(!out.contains(bad), "{bad:?} printed raw:\n{out}");
+    }
+    // Colour codes keymatch writes itself are still there.
+    assert!(out.contains("\x1b[1;32mMATCH\x1b[0m"), "{out}");
+    // JSON keeps the names exact (escaped by JSON itself).
+    let (_, out, _) = run(d, &["scan", "--no-config", "--format", "json", "."], None);
+    assert!(out.contains("evil\\nMATCH all-good.crt + all-good.key\\n.key"), "{out}");
+    assert!(out.contains("clear\\u001b[2J"), "{out}");
+}
