@@ -234,3 +234,41 @@ fn control_characters_in_names_are_escaped_in_human_output() {
     assert!(out.contains("evil\\nMATCH all-good.crt + all-good.key\\n.key"), "{out}");
     assert!(out.contains("clear\\u001b[2J"), "{out}");
 }
+
+// 3. --root confines relative links too.
+
+#[test]
+fn relative_links_cannot_climb_out_of_the_root() {
+    let host = tempfile::tempdir().expect("tempdir");
+    let h = host.path();
+    // The host's own key and certificate, which the image must never reach.
+    sibling_pair(h, "hostsecret", common::P256, 3650, false);
+    let img = h.join("img");
+    fs::create_dir_all(img.join("etc/ssl")).expect("mkdir");
+    sibling_pair(&img.join("etc/ssl"), "site", common::P256, 3650, false);
+    fs::remove_file(img.join("etc/ssl/site.key")).expect("rm");
+    // `../` far past the root, then the host path of the host's key.
+    let climb = format!("{}{}", "../".repeat(12), h.join("hostsecret.key").display().to_string().trim_start_matches('/'));
+    symlink(&climb, img.join("etc/ssl/site.key")).expect("symlink");
+    // And a directory link that climbs out, with the key named through it.
+    symlink(format!("{}{}", "../".repeat(12), h.display().to_string().trim_start_matches('/')), img.join("etc/up"))
+        .expect("symlink");
+    symlink("../up/hostsecret.crt", img.join("etc/ssl/other.crt")).expect("symlink");
+    let host_fp = {
+        let (_, out, _) = run(h, &["check", "hostsecret.crt", "hostsecret.key", "--format", "json"], None);
+        json(&out)["pairs"][0]["key_fingerprint"].as_str().expect("fingerprint").to_string()
+    };
+    let (code, out, err) = run(h, &["scan", "--no-config", "--root", "img", "--format", "json"], None);
+    let doc = json(&out);
+    assert!(!out.contains(&host_fp), "the host's key was read through the image:\n{out}");
+    assert!(!out.contains("hostsecret.example"), "the host's certificate was read:\n{out}");
+    assert_eq!(code, 1, "{out}{err}");
+    let missing: Vec<&str> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "missing-file")
+        .filter_map(|f| f["locations"][0]["path"].as_str())
+        .collect();
+    assert!(missing.contains(&"img/etc/ssl/site.key"), "the escaping link dangles inside the image: {out}");
+}
