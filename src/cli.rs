@@ -83,9 +83,9 @@ pub struct CommonArgs {
     /// Only findings: no summary, no healthy pairs.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Largest file read, in bytes (suffixes K, M, G).
-    #[arg(long, value_name = "SIZE", default_value = "1M")]
-    pub max_file_size: String,
+    /// Largest file read, in bytes (suffixes K, M, G) [default: 1M; standard input 256M].
+    #[arg(long, value_name = "SIZE")]
+    pub max_file_size: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -160,6 +160,20 @@ pub fn parse_size(s: &str) -> Result<u64, Error> {
         .ok()
         .and_then(|n| n.checked_mul(mult))
         .ok_or_else(|| Error::Usage(format!("--max-file-size: '{s}' is not a size (e.g. 1M, 512K, 1048576)")))
+}
+
+/// Default `--max-file-size` for files: above the largest real CA bundle (~220 KB) and key.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 1024 * 1024;
+/// Default size limit for standard input: `kubectl get secrets -A -o yaml` of a real cluster is
+/// tens of MiB.
+pub const DEFAULT_MAX_STDIN_SIZE: u64 = 256 * 1024 * 1024;
+
+/// `--max-file-size` for files and for standard input: the value given applies to both.
+fn size_limits(args: &CommonArgs) -> Result<(u64, u64), Error> {
+    match &args.max_file_size {
+        Some(s) => parse_size(s).map(|n| (n, n)),
+        None => Ok((DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_STDIN_SIZE)),
+    }
 }
 
 /// Parse an RFC 3339 time into Unix seconds.
@@ -348,8 +362,10 @@ impl Cli {
             Cmd::Man => Ok(Command::Print(man_page()?)),
             Cmd::Check(a) => {
                 let file = file_config(&a.common, &a.cert)?;
+                let (max_file_size, max_stdin_size) = size_limits(&a.common)?;
                 Ok(Command::Check(CheckConfig {
-                    max_file_size: parse_size(&a.common.max_file_size)?,
+                    max_file_size,
+                    max_stdin_size,
                     common: common(&a.common, self.color, &file)?,
                     cert: a.cert,
                     key: a.key,
@@ -375,14 +391,12 @@ impl Cli {
                 }
                 let mut excludes = file.exclude;
                 excludes.extend(a.exclude);
+                let (max_file_size, max_stdin_size) = size_limits(&a.common)?;
                 Ok(Command::Scan(ScanConfig {
                     paths,
+                    max_stdin_size,
                     map: PathMap { root, maps },
-                    discover: DiscoverOptions {
-                        max_file_size: parse_size(&a.common.max_file_size)?,
-                        follow: a.follow,
-                        excludes,
-                    },
+                    discover: DiscoverOptions { max_file_size, follow: a.follow, excludes },
                     jobs: match a.jobs {
                         Some(n) if n > max_jobs() => {
                             return Err(Error::Usage(format!(

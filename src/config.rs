@@ -56,6 +56,8 @@ pub struct CheckConfig {
     pub cert: PathBuf,
     pub key: Option<PathBuf>,
     pub max_file_size: u64,
+    /// The size limit when CERT or KEY is `-` (standard input).
+    pub max_stdin_size: u64,
     pub common: Common,
 }
 
@@ -64,6 +66,8 @@ pub struct CheckConfig {
 pub struct ScanConfig {
     /// Directories and files to scan; `-` reads standard input.
     pub paths: Vec<PathBuf>,
+    /// The size limit for `-` (standard input).
+    pub max_stdin_size: u64,
     pub map: PathMap,
     pub discover: DiscoverOptions,
     /// Worker threads (0: one per core).

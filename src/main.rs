@@ -97,7 +97,10 @@ fn print(bytes: &[u8]) -> Result<u8, Error> {
 fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     use std::os::unix::fs::FileTypeExt;
     let refuse = |what: &str| {
-        Error::path(path, format!("--output: {what}; keymatch replaces only a regular file or writes to a FIFO or character device"))
+        Error::path(
+            path,
+            format!("--output: {what}; keymatch replaces only a regular file or writes to a FIFO or character device"),
+        )
     };
     match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => write_atomically(path, bytes, None),

@@ -146,7 +146,8 @@ fn planted_temporary_name_links_are_never_followed() {
     }
     fs::write(out_dir.join("keymatch.prom"), "old").expect("write");
     fs::set_permissions(out_dir.join("keymatch.prom"), fs::Permissions::from_mode(0o644)).expect("chmod");
-    let args = ["scan", "--no-config", "--format", "prometheus", "-o", "textfile/keymatch.prom", "site.crt", "site.key"];
+    let args =
+        ["scan", "--no-config", "--format", "prometheus", "-o", "textfile/keymatch.prom", "site.crt", "site.key"];
     let (code, _, err) = run(d, &args, None);
     assert_eq!(code, 0, "{err}");
     assert_eq!(fs::read_to_string(d.join("victim")).expect("read"), "precious", "a planted link was followed");
@@ -248,7 +249,8 @@ fn relative_links_cannot_climb_out_of_the_root() {
     sibling_pair(&img.join("etc/ssl"), "site", common::P256, 3650, false);
     fs::remove_file(img.join("etc/ssl/site.key")).expect("rm");
     // `../` far past the root, then the host path of the host's key.
-    let climb = format!("{}{}", "../".repeat(12), h.join("hostsecret.key").display().to_string().trim_start_matches('/'));
+    let climb =
+        format!("{}{}", "../".repeat(12), h.join("hostsecret.key").display().to_string().trim_start_matches('/'));
     symlink(&climb, img.join("etc/ssl/site.key")).expect("symlink");
     // And a directory link that climbs out, with the key named through it.
     symlink(format!("{}{}", "../".repeat(12), h.display().to_string().trim_start_matches('/')), img.join("etc/up"))
@@ -271,4 +273,131 @@ fn relative_links_cannot_climb_out_of_the_root() {
         .filter_map(|f| f["locations"][0]["path"].as_str())
         .collect();
     assert!(missing.contains(&"img/etc/ssl/site.key"), "the escaping link dangles inside the image: {out}");
+}
+
+// 4. Nothing over the size cap is silent.
+
+/// `kubectl get secrets -A -o yaml` of a cluster: `padding` opaque secrets of 3 KiB, with one TLS
+/// secret whose key is not its certificate's in the middle.
+fn secret_list(dir: &Path, padding: usize) -> Vec<u8> {
+    use base64::Engine;
+    sibling_pair(dir, "shop", common::P256, 3650, true);
+    let b64 = |p: &str| base64::engine::general_purpose::STANDARD.encode(fs::read(dir.join(p)).expect("read"));
+    let blob = base64::engine::general_purpose::STANDARD.encode(vec![b'x'; 3000]);
+    let mut items = Vec::new();
+    for i in 0..padding {
+        items.push(format!(
+            "- apiVersion: v1\n  data:\n    blob: {blob}\n  kind: Secret\n  metadata:\n    name: opaque-{i}\n    namespace: default\n  type: Opaque\n"
+        ));
+    }
+    items.insert(
+        padding / 2,
+        format!(
+            "- apiVersion: v1\n  data:\n    tls.crt: {}\n    tls.key: {}\n  kind: Secret\n  metadata:\n    name: shop-tls\n    namespace: web\n  type: kubernetes.io/tls\n",
+            b64("shop.crt"),
+            b64("shop.key")
+        ),
+    );
+    format!("apiVersion: v1\nitems:\n{}kind: List\nmetadata:\n  resourceVersion: \"\"\n", items.concat()).into_bytes()
+}
+
+#[test]
+fn a_large_secret_list_on_standard_input_is_read_whole() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let list = secret_list(tmp.path(), 700);
+    assert!(list.len() > 2 * 1024 * 1024, "{} bytes", list.len());
+    let (code, out, err) = run(tmp.path(), &["scan", "--no-config", "--format", "json", "-"], Some(list.clone()));
+    let doc = json(&out);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(codes(&doc).contains(&"key-mismatch".to_string()), "{out}");
+    assert_eq!(doc["summary"]["certificates"], 1);
+    // With the limit given explicitly, the stream is refused out loud.
+    let (code, out, _) =
+        run(tmp.path(), &["scan", "--no-config", "--format", "json", "--max-file-size", "1M", "-"], Some(list));
+    let doc = json(&out);
+    assert_eq!(code, 1, "{out}");
+    let f = &doc["findings"][0];
+    assert_eq!((f["code"].as_str(), f["severity"].as_str()), (Some("unreadable"), Some("error")), "{out}");
+    assert_eq!(f["locations"][0]["path"], "-");
+    assert!(f["message"].as_str().unwrap_or("").contains("--max-file-size"), "{out}");
+}
+
+#[test]
+fn oversized_files_always_get_a_finding_and_named_ones_fail() {
+    let tmp = pair_dir();
+    let d = tmp.path();
+    // A bundle over 1 MiB: certificates repeated (a walked file: a warning).
+    let cert = fs::read_to_string(d.join("site.crt")).expect("read");
+    fs::create_dir(d.join("tree")).expect("mkdir");
+    fs::write(d.join("tree/bundle.pem"), cert.repeat(2 * 1024 * 1024 / cert.len())).expect("write");
+    // A large non-certificate file is not reported.
+    fs::write(d.join("tree/blob.bin"), vec![0u8; 2 * 1024 * 1024]).expect("write");
+    let (code, out, err) = run(d, &["scan", "--no-config", "--format", "json", "tree"], None);
+    let doc = json(&out);
+    assert_eq!(code, 0, "{out}{err}");
+    let found: Vec<(String, String, String)> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+            (s(&f["code"]), s(&f["severity"]), s(&f["locations"][0]["path"]))
+        })
+        .collect();
+    assert_eq!(found, vec![("unreadable".into(), "warning".into(), "tree/bundle.pem".into())], "{out}");
+    // Named on the command line: an error.
+    let (code, out, _) = run(d, &["scan", "--no-config", "--format", "json", "tree/bundle.pem"], None);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(json(&out)["findings"][0]["severity"], "error", "{out}");
+    // Named by a server config: an error at the pair.
+    fs::create_dir(d.join("nginx")).expect("mkdir");
+    let conf = format!(
+        "events {{}}\nhttp {{\nserver {{\n  listen 443 ssl;\n  ssl_certificate {};\n  ssl_certificate_key {};\n}}\n}}\n",
+        d.join("tree/bundle.pem").display(),
+        d.join("site.key").display()
+    );
+    fs::write(d.join("nginx/nginx.conf"), conf).expect("write");
+    let (code, out, _) = run(d, &["scan", "--no-config", "--format", "json", "nginx"], None);
+    let doc = json(&out);
+    assert_eq!(code, 1, "{out}");
+    let big: Vec<&serde_json::Value> =
+        doc["findings"].as_array().expect("findings").iter().filter(|f| f["code"] == "unreadable").collect();
+    assert_eq!(big.len(), 1, "{out}");
+    assert_eq!(big[0]["severity"], "error", "{out}");
+}
+
+// 5. `check` exits 0 only when it proved the pair.
+
+#[test]
+fn check_fails_when_it_proves_nothing() {
+    let tmp = pair_dir();
+    let d = tmp.path();
+    let (code, out, err) = run(d, &["check", "site.crt", "site.key"], None);
+    assert_eq!(code, 0, "the proof still passes: {out}{err}");
+    fs::create_dir(d.join("adir")).expect("mkdir");
+    assert!(Command::new("mkfifo").arg(d.join("fifo")).status().expect("mkfifo").success());
+    assert!(Command::new("mknod").arg(d.join("zero")).args(["c", "1", "5"]).status().expect("mknod").success());
+    let cert = fs::read_to_string(d.join("site.crt")).expect("read");
+    let key = fs::read_to_string(d.join("site.key")).expect("read");
+    fs::write(d.join("big.pem"), format!("{key}{}", cert.repeat(2 * 1024 * 1024 / cert.len()))).expect("write");
+    openssl_ok(d, &["pkey", "-in", "site.key", "-aes256", "-passout", "pass:right", "-out", "enc.key"]);
+    fs::write(d.join("wrong.txt"), "wrong\n").expect("write");
+    fs::write(d.join("right.txt"), "right\n").expect("write");
+    for (args, verdict) in [
+        (vec!["site.crt", "adir"], "unreadable"),
+        (vec!["adir", "site.key"], "unreadable"),
+        (vec!["site.crt", "fifo"], "unreadable"),
+        (vec!["zero", "site.key"], "unreadable"),
+        (vec!["big.pem"], "unreadable"),
+        (vec!["site.crt", "enc.key"], "encrypted"),
+        (vec!["site.crt", "enc.key", "--passphrase-file", "wrong.txt"], "encrypted"),
+    ] {
+        let mut all = vec!["check", "--format", "json"];
+        all.extend(&args);
+        let (code, out, err) = run(d, &all, None);
+        assert_eq!(code, 1, "{args:?} proved nothing but exited {code}: {out}{err}");
+        assert_eq!(json(&out)["pairs"][0]["verdict"], verdict, "{args:?}: {out}");
+    }
+    let (code, out, err) = run(d, &["check", "site.crt", "enc.key", "--passphrase-file", "right.txt"], None);
+    assert_eq!(code, 0, "{out}{err}");
 }

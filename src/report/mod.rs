@@ -65,6 +65,10 @@ pub struct Report {
     pub pairs: Vec<PairReport>,
     pub findings: Vec<Finding>,
     pub summary: Summary,
+    /// Something the user named could not be checked (`check` without a proof: an encrypted,
+    /// unsupported or unreadable side; a file or stream over the size cap): exit 1 whatever the
+    /// findings' severities, unless `--fail-on never`.
+    pub unproven: bool,
 }
 
 /// `--fail-on`: the lowest severity that makes the exit code 1.
@@ -109,10 +113,10 @@ impl Report {
         self.findings.iter().filter(|f| f.severity == sev).count()
     }
 
-    /// 0 when nothing is at or above `fail_on`, else 1.
+    /// 0 when nothing is at or above `fail_on` and nothing named went unchecked, else 1.
     pub fn exit_code(&self, fail_on: FailOn) -> i32 {
         match fail_on.threshold() {
-            Some(t) if self.findings.iter().any(|f| f.severity >= t) => 1,
+            Some(t) if self.unproven || self.findings.iter().any(|f| f.severity >= t) => 1,
             _ => 0,
         }
     }
