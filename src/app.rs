@@ -684,7 +684,25 @@ fn count_material(catalog: &Catalog, report: &mut Report) {
 }
 
 fn finish(mut report: Report, common: &Common) -> Result<Report, Error> {
-    report.findings.retain(|f| !common.allow.contains(&f.code));
+    // Dropped findings are counted, by source and code, once duplicates are gone.
+    report.finish();
+    let mut counts: std::collections::BTreeMap<(&str, Code), usize> = std::collections::BTreeMap::new();
+    report.findings.retain(|f| match common.allow.iter().find(|a| a.code == f.code) {
+        Some(a) => {
+            *counts.entry((a.source.as_str(), f.code)).or_default() += 1;
+            false
+        }
+        None => true,
+    });
+    report.summary.suppressed = counts.values().sum();
+    report.summary.suppressed_by = counts
+        .into_iter()
+        .map(|((source, code), count)| crate::report::Suppressed {
+            source: source.to_string(),
+            code: code.as_str().to_string(),
+            count,
+        })
+        .collect();
     report.finish();
     Ok(report)
 }

@@ -1,12 +1,12 @@
 //! Command-line arguments (clap derive) and their conversion into a CLI-free
 //! [`Command`](crate::config::Command). The only module that knows clap.
 
-use crate::config::{CheckConfig, Command, Common, Passphrases, ScanConfig};
+use crate::config::{Allow, CheckConfig, Command, Common, Passphrases, ScanConfig};
 use crate::config_file::{self, FileConfig};
 use crate::discover::DiscoverOptions;
 use crate::error::Error;
 use crate::finding::Code;
-use crate::paths::PathMap;
+use crate::paths::{self, PathMap};
 use crate::report::{FailOn, Format};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -228,14 +228,14 @@ fn common(args: &CommonArgs, color: ColorChoice, file: &FileConfig) -> Result<Co
         Some(s) => parse_at(s)?,
         None => time::OffsetDateTime::now_utc().unix_timestamp(),
     };
-    let mut allow = file.allow.clone();
+    let mut allow = Vec::new();
     for name in &args.allow {
-        allow.push(
-            Code::from_name(name).ok_or_else(|| {
-                Error::Usage(format!("--allow: unknown finding code '{name}' (see `keymatch explain`)"))
-            })?,
-        );
+        let code = Code::from_name(name)
+            .ok_or_else(|| Error::Usage(format!("--allow: unknown finding code '{name}' (see `keymatch explain`)")))?;
+        allow.push(Allow { code, source: "--allow".to_string() });
     }
+    let from_file = paths::display(&file.path);
+    allow.extend(file.allow.iter().map(|&code| Allow { code, source: from_file.clone() }));
     Ok(Common {
         now,
         warn_days: args.warn_days.or(file.warn_days).unwrap_or(30),
@@ -256,6 +256,7 @@ fn common(args: &CommonArgs, color: ColorChoice, file: &FileConfig) -> Result<Co
         quiet: args.quiet,
         passphrases: load_passphrases(args.passphrase_file.as_ref())?,
         allow,
+        warnings: file.warnings.clone(),
         output: args.output.clone(),
     })
 }
@@ -267,13 +268,27 @@ fn file_config(args: &CommonArgs, start: &Path) -> Result<FileConfig, Error> {
         return Ok(FileConfig::default());
     }
     match &args.config {
-        Some(path) => config_file::load(path).map_err(|e| match e {
+        Some(path) => match config_file::untrusted(path) {
+            Some(why) => {
+                Err(Error::Option { option: "--config", path: path.clone(), reason: format!("not used: {why}") })
+            }
+            None => Ok(()),
+        }
+        .and_then(|_| config_file::load(path))
+        .map_err(|e| match e {
             Error::Io { path, source } => Error::Option { option: "--config", path, reason: source.to_string() },
             Error::Usage(msg) => Error::Usage(format!("--config {msg}")),
             other => other,
         }),
         None => match config_file::find(start) {
-            Some(path) => config_file::load(&path),
+            Some(path) => match config_file::untrusted(&path) {
+                // As git's safe.directory: settings another user could have written are not obeyed.
+                Some(why) => Ok(FileConfig {
+                    warnings: vec![format!("ignoring {}: {why}", paths::display(&path))],
+                    ..FileConfig::default()
+                }),
+                None => config_file::load(&path),
+            },
             None => Ok(FileConfig::default()),
         },
     }

@@ -44,10 +44,19 @@ pub struct Common {
     pub quiet: bool,
     /// Passphrases to try on encrypted keys (file lines, then the environment).
     pub passphrases: Passphrases,
-    /// Findings with these codes are dropped (`--allow`).
-    pub allow: Vec<Code>,
+    /// Findings with these codes are dropped and counted (`--allow` first, then the settings file's).
+    pub allow: Vec<Allow>,
+    /// Said on standard error before the report (a settings file that was not trusted).
+    pub warnings: Vec<String>,
     /// `--output FILE` (written atomically) instead of standard output.
     pub output: Option<PathBuf>,
+}
+
+/// One code not reported, and who asked: `--allow`, or the settings file's path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allow {
+    pub code: Code,
+    pub source: String,
 }
 
 /// `keymatch check CERT [KEY]`.
@@ -77,6 +86,17 @@ pub struct ScanConfig {
     pub common: Common,
 }
 
+impl Command {
+    /// Warnings about the run's own settings, for standard error.
+    pub fn warnings(&self) -> &[String] {
+        match self {
+            Command::Check(c) => &c.common.warnings,
+            Command::Scan(c) => &c.common.warnings,
+            Command::Explain(_) | Command::Print(_) => &[],
+        }
+    }
+}
+
 /// What to do.
 #[derive(Debug, Clone)]
 pub enum Command {
@@ -102,6 +122,7 @@ mod tests {
             quiet: false,
             passphrases: Passphrases::new(vec![b"hunter2-secret".to_vec(), b"correct horse".to_vec()]),
             allow: Vec::new(),
+            warnings: Vec::new(),
             output: None,
         };
         let shown = format!("{common:?} {common:#?}");

@@ -37,6 +37,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8, Error> {
     let command = cli.into_command()?;
+    for w in command.warnings() {
+        eprintln!("keymatch: warning: {}", keymatch::report::human::escape(w));
+    }
     let started = std::time::Instant::now();
     let (report, common, name, base) = match command {
         Command::Explain(code) => return explain(&code),

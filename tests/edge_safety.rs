@@ -401,3 +401,50 @@ fn check_fails_when_it_proves_nothing() {
     let (code, out, err) = run(d, &["check", "site.crt", "enc.key", "--passphrase-file", "right.txt"], None);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+// 6. A settings file someone else could write is not obeyed, and suppression is always counted.
+
+#[test]
+fn foreign_or_world_writable_settings_are_ignored_with_a_warning() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    fs::create_dir(d.join("site")).expect("mkdir");
+    sibling_pair(&d.join("site"), "shop", common::P256, 3650, true);
+    fs::set_permissions(d.join("site/shop.key"), fs::Permissions::from_mode(0o600)).expect("chmod");
+    let conf = d.join(".keymatch.toml");
+    fs::write(&conf, "allow = [\"key-mismatch\"]\nfail-on = \"never\"\n").expect("write");
+    fs::set_permissions(&conf, fs::Permissions::from_mode(0o644)).expect("chmod");
+    // Trusted (ours): obeyed, and the suppression is counted and named.
+    let (code, out, err) = run(d, &["scan", "--format", "json", "site"], None);
+    assert_eq!(code, 0, "{out}{err}");
+    let doc = json(&out);
+    assert_eq!(doc["summary"]["suppressed"], 1, "{out}");
+    assert_eq!(doc["summary"]["suppressed_by"][0]["source"], ".keymatch.toml", "{out}");
+    assert_eq!(doc["summary"]["suppressed_by"][0]["code"], "key-mismatch", "{out}");
+    let (_, out, _) = run(d, &["scan", "site"], None);
+    assert!(out.contains("1 finding not reported (allow): 1 key-mismatch by .keymatch.toml"), "{out}");
+    let (code, out, _) = run(d, &["check", "site/shop.crt", "site/shop.key"], None);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 finding not reported (allow): 1 key-mismatch by .keymatch.toml"), "{out}");
+    // Owned by nobody: ignored, for scan and check, with a warning naming it.
+    std::os::unix::fs::chown(&conf, Some(65534), Some(65534)).expect("chown (the suite runs as root)");
+    for args in
+        [vec!["scan", "--format", "json", "site"], vec!["check", "--format", "json", "site/shop.crt", "site/shop.key"]]
+    {
+        let (code, out, err) = run(d, &args, None);
+        assert_eq!(code, 1, "{args:?}: the mismatch is reported: {out}{err}");
+        assert!(codes(&json(&out)).contains(&"key-mismatch".to_string()), "{out}");
+        assert_eq!(json(&out)["summary"]["suppressed"], 0);
+        assert!(err.contains("warning") && err.contains(".keymatch.toml") && err.contains("65534"), "{err}");
+    }
+    // Named with --config: refused (exit 2), not silently used.
+    let (code, _, err) = run(d, &["scan", "--config", ".keymatch.toml", "site"], None);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--config .keymatch.toml"), "{err}");
+    // Ours but writable by others: ignored too.
+    std::os::unix::fs::chown(&conf, Some(0), Some(0)).expect("chown");
+    fs::set_permissions(&conf, fs::Permissions::from_mode(0o666)).expect("chmod");
+    let (code, out, err) = run(d, &["scan", "site"], None);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("writable by others"), "{err}");
+}

@@ -177,7 +177,20 @@ fn summary_line(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         out,
         "\n{} files, {} certificates, {} keys, {} pairs: {} errors, {} warnings, {} notes",
         s.files, s.certificates, s.keys, s.pairs, s.errors, s.warnings, s.notes
-    )
+    )?;
+    suppressed_line(report, out)
+}
+
+/// "3 findings not reported (allow): 2 orphan-key by repo/.keymatch.toml, 1 expired by --allow".
+fn suppressed_line(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let s = &report.summary;
+    if s.suppressed == 0 {
+        return Ok(());
+    }
+    let parts: Vec<String> =
+        s.suppressed_by.iter().map(|x| format!("{} {} by {}", x.count, x.code, escape(&x.source))).collect();
+    let noun = if s.suppressed == 1 { "finding" } else { "findings" };
+    writeln!(out, "{} {noun} not reported (allow): {}", s.suppressed, parts.join(", "))
 }
 
 /// `keymatch check`: one clear verdict, both fingerprints, what to do next.
@@ -211,7 +224,8 @@ fn emit_check(report: &Report, opts: &RenderOptions, p: &Paint, out: &mut dyn Wr
     for f in &report.findings {
         write_finding(out, p, f)?;
     }
-    if !opts.quiet && report.findings.is_empty() {
+    suppressed_line(report, out)?;
+    if !opts.quiet && report.findings.is_empty() && report.summary.suppressed == 0 {
         if let Some(pr) = report.pairs.first() {
             if pr.verdict == Verdict::Match {
                 writeln!(out, "  next: nothing to do; `keymatch scan` checks a whole server or repository")?;

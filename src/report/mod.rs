@@ -57,6 +57,20 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub notes: usize,
+    /// Findings not reported because `--allow` or a settings file's `allow` named their code.
+    pub suppressed: usize,
+    /// Who suppressed how many of which code (empty when nothing was suppressed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressed_by: Vec<Suppressed>,
+}
+
+/// Findings of one code that one source (`--allow`, or a settings file) kept out of the report.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Suppressed {
+    /// `--allow`, or the settings file's path.
+    pub source: String,
+    pub code: String,
+    pub count: usize,
 }
 
 /// Everything a run found.
