@@ -251,7 +251,16 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     let memo = VerifyMemo::default();
     let verified: Vec<(PairReport, Vec<Finding>)> =
         pairing.pairs.par_iter().map(|p| verify_one(&catalog, p, &clock, Modes::Audit, &memo)).collect();
-    for (pr, findings) in verified {
+    for ((mut pr, findings), pair) in verified.into_iter().zip(&pairing.pairs) {
+        let paths = |ids: &[FileId]| ids.iter().map(|&id| catalog.entries[id].path.clone()).collect::<Vec<_>>();
+        pr.cert_copies = paths(&pair.cert_copies);
+        pr.key_copies = paths(&pair.key_copies);
+        // Each copy of a key is a key on disk: its mode matters as the pair's own does.
+        for &id in &pair.key_copies {
+            if let EntryStatus::Parsed { meta: Some(meta), parsed } = &catalog.entries[id].status {
+                report.findings.extend(verify::key_permissions(&parsed.source, meta));
+            }
+        }
         report.pairs.push(pr);
         report.findings.extend(findings);
     }
@@ -439,6 +448,8 @@ fn verify_one(
         not_after: None,
         not_after_unix: None,
         subject: None,
+        cert_copies: Vec::new(),
+        key_copies: Vec::new(),
     };
     let mut blocked = false;
     // A key "in the certificate file" is the same side: one problem, one finding.

@@ -12,7 +12,7 @@ use std::io::Write;
 use std::os::unix::fs::{symlink, FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Run keymatch in `dir` (no colour, no passphrase from the environment), feeding `stdin` from a
 /// thread (keymatch may stop reading early); fail if it runs for more than a minute.
@@ -33,15 +33,19 @@ fn run(dir: &Path, args: &[&str], stdin: Option<Vec<u8>>) -> (i32, String, Strin
             let _ = input.write_all(&bytes);
         })
     });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
+    // Collect the output on a thread (a report larger than a pipe must not block keymatch).
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(out) => out.expect("output"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
             panic!("keymatch {args:?} did not finish within a minute");
         }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let out = child.wait_with_output().expect("output");
+    };
     if let Some(f) = feeder {
         let _ = f.join();
     }
@@ -447,4 +451,99 @@ fn foreign_or_world_writable_settings_are_ignored_with_a_warning() {
     let (code, out, err) = run(d, &["scan", "site"], None);
     assert_eq!(code, 1, "{out}{err}");
     assert!(err.contains("writable by others"), "{err}");
+}
+
+// 9. Copies pair once, not N × N.
+
+#[test]
+fn thousands_of_copies_make_one_pair_with_the_copies_listed() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    sibling_pair(d, "orig", common::P256, 3650, false);
+    let (cert, key) = (fs::read(d.join("orig.crt")).expect("read"), fs::read(d.join("orig.key")).expect("read"));
+    fs::create_dir_all(d.join("t/certs")).expect("mkdir");
+    fs::create_dir_all(d.join("t/keys")).expect("mkdir");
+    const N: usize = 2000;
+    for i in 0..N {
+        fs::write(d.join(format!("t/certs/c{i:04}.pem")), &cert).expect("write");
+        let k = d.join(format!("t/keys/k{i:04}.pem"));
+        fs::write(&k, &key).expect("write");
+        fs::set_permissions(&k, fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    // One copy readable by all: still reported although it is only a copy.
+    fs::set_permissions(d.join("t/keys/k0777.pem"), fs::Permissions::from_mode(0o644)).expect("chmod");
+    let (code, out, err) = run(d, &["scan", "--no-config", "--format", "json", "t"], None);
+    assert_eq!(code, 0, "{err}");
+    let doc = json(&out);
+    assert_eq!(doc["summary"]["certificates"], N);
+    assert_eq!(doc["summary"]["keys"], N);
+    assert_eq!(doc["summary"]["pairs"], 1, "one pair for identical copies");
+    let pair = &doc["pairs"][0];
+    assert_eq!(pair["verdict"], "match");
+    assert_eq!(
+        (pair["cert"]["path"].as_str(), pair["key"]["path"].as_str()),
+        (Some("t/certs/c0000.pem"), Some("t/keys/k0000.pem"))
+    );
+    assert_eq!(pair["cert_copies"].as_array().map(Vec::len), Some(N - 1));
+    assert_eq!(pair["key_copies"].as_array().map(Vec::len), Some(N - 1));
+    assert_eq!(pair["key_copies"][0], "t/keys/k0001.pem");
+    let found: Vec<(String, String)> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap_or("").into(), f["locations"][0]["path"].as_str().unwrap_or("").into()))
+        .collect();
+    assert_eq!(found, vec![("key-permissions".to_string(), "t/keys/k0777.pem".to_string())], "{found:?}");
+    let (_, human, _) = run(d, &["scan", "--no-config", "t"], None);
+    assert!(
+        human.contains("identical copies checked with it: 1999 of the certificate (t/certs/c0001.pem, t/certs/c0002.pem, t/certs/c0003.pem, and 1996 more)"),
+        "{}",
+        &human[..human.len().min(2000)]
+    );
+}
+
+#[test]
+fn the_same_key_in_another_encoding_is_checked_on_its_own() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    sibling_pair(d, "orig", common::P256, 3650, false);
+    fs::create_dir_all(d.join("t/a")).expect("mkdir");
+    fs::create_dir_all(d.join("t/b")).expect("mkdir");
+    for (dir, n) in [("a", 3), ("b", 2)] {
+        for i in 0..n {
+            fs::copy(d.join("orig.crt"), d.join(format!("t/{dir}/cert{i}.pem"))).expect("copy");
+            let k = d.join(format!("t/{dir}/private{i}.pem"));
+            fs::copy(d.join("orig.key"), &k).expect("copy");
+            fs::set_permissions(&k, fs::Permissions::from_mode(0o600)).expect("chmod");
+        }
+    }
+    // The same key in another encoding (SEC1) is other material: checked on its own.
+    openssl_ok(d, &["ec", "-in", "orig.key", "-out", "t/b/private9.pem"]);
+    fs::set_permissions(d.join("t/b/private9.pem"), fs::Permissions::from_mode(0o600)).expect("chmod");
+    let (code, out, err) = run(d, &["scan", "--no-config", "--format", "json", "t"], None);
+    assert_eq!(code, 0, "{out}{err}");
+    let doc = json(&out);
+    let mut pairs: Vec<String> = doc["pairs"]
+        .as_array()
+        .expect("pairs")
+        .iter()
+        .map(|p| {
+            format!(
+                "{} + {} ({} cert copies, {} key copies)",
+                p["cert"]["path"].as_str().unwrap_or("?"),
+                p["key"]["path"].as_str().unwrap_or("?"),
+                p["cert_copies"].as_array().map(Vec::len).unwrap_or(0),
+                p["key_copies"].as_array().map(Vec::len).unwrap_or(0)
+            )
+        })
+        .collect();
+    pairs.sort();
+    assert_eq!(
+        pairs,
+        vec![
+            "t/a/cert0.pem + t/a/private0.pem (4 cert copies, 4 key copies)".to_string(),
+            "t/a/cert0.pem + t/b/private9.pem (4 cert copies, 0 key copies)".to_string(),
+        ],
+        "{out}"
+    );
 }

@@ -63,6 +63,10 @@ pub struct Pair {
     pub key_for_cert_elsewhere: Vec<Location>,
     /// From the fingerprint index: where the certificate this key belongs to is.
     pub cert_for_key_elsewhere: Vec<Location>,
+    /// Other files holding the very same certificate file / key material, paired through this
+    /// pair instead of each with each (index pairing).
+    pub cert_copies: Vec<FileId>,
+    pub key_copies: Vec<FileId>,
 }
 
 impl Pair {
@@ -76,6 +80,8 @@ impl Pair {
             names: Vec::new(),
             key_for_cert_elsewhere: Vec::new(),
             cert_for_key_elsewhere: Vec::new(),
+            cert_copies: Vec::new(),
+            key_copies: Vec::new(),
         }
     }
 }
@@ -174,6 +180,8 @@ pub fn pair_all(catalog: &Catalog, configured: Vec<ConfiguredPair>) -> Pairing {
             names: c.names,
             key_for_cert_elsewhere: Vec::new(),
             cert_for_key_elsewhere: Vec::new(),
+            cert_copies: Vec::new(),
+            key_copies: Vec::new(),
         });
     }
     // 2. Files holding both a certificate and a private key.

@@ -128,6 +128,22 @@ fn pair_header(out: &mut dyn Write, p: &Paint, pr: &PairReport) -> io::Result<()
     )
 }
 
+/// "copies: 1999 more of the certificate (a.crt, b.crt, c.crt, …); 1999 more of the key (…)".
+fn copies_line(out: &mut dyn Write, p: &Paint, pr: &PairReport) -> io::Result<()> {
+    let list = |what: &str, paths: &[String]| -> Option<String> {
+        let (first, rest) =
+            (paths.iter().take(3).map(|s| escape(s)).collect::<Vec<_>>(), paths.len().saturating_sub(3));
+        let more = if rest > 0 { format!(", and {rest} more") } else { String::new() };
+        (!paths.is_empty()).then(|| format!("{} of the {what} ({}{more})", paths.len(), first.join(", ")))
+    };
+    let parts: Vec<String> =
+        [list("certificate", &pr.cert_copies), list("key", &pr.key_copies)].into_iter().flatten().collect();
+    if parts.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "      {} {}", p.dim("identical copies checked with it:"), parts.join("; "))
+}
+
 /// Does this finding concern this pair's certificate or key file?
 fn belongs(f: &Finding, pr: &PairReport) -> bool {
     let paths: Vec<&str> = [&pr.cert, &pr.key].iter().filter_map(|i| i.as_ref().map(|i| i.path.as_str())).collect();
@@ -149,6 +165,7 @@ impl Emitter for Human {
                 continue;
             }
             pair_header(out, &p, pr)?;
+            copies_line(out, &p, pr)?;
             for i in mine {
                 used[i] = true;
                 write_finding(out, &p, &report.findings[i])?;

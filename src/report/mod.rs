@@ -45,6 +45,11 @@ pub struct PairReport {
     /// The leaf's subject, for people.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// Other files holding the same certificate file / the same key, checked through this pair.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cert_copies: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub key_copies: Vec<String>,
 }
 
 /// Counts for the summary line and JSON `summary`.
