@@ -54,7 +54,7 @@ fn load_named(
     let display = paths::display(path);
     let status = match outcome {
         ReadOutcome::Read { bytes, meta } => EntryStatus::Parsed {
-            parsed: parse::parse_bytes(&bytes, Source::new(&display), passphrases),
+            parsed: parse::parse_bytes(&zeroize::Zeroizing::new(bytes), Source::new(&display), passphrases),
             meta: Some(meta),
         },
         ReadOutcome::Missing { .. } => return Err(Error::path(path, "no such file")),
@@ -124,7 +124,8 @@ fn look_and_parse(f: &WalkedFile, cap: u64, map: &PathMap, passphrases: &[Vec<u8
     let display = paths::display(&f.path);
     let status = match looked {
         Looked::Material { bytes, meta } => EntryStatus::Parsed {
-            parsed: parse::parse_bytes(&bytes, Source::new(&display), passphrases),
+            // The file's bytes may be a private key: wiped once parsed.
+            parsed: parse::parse_bytes(&zeroize::Zeroizing::new(bytes), Source::new(&display), passphrases),
             meta: Some(meta),
         },
         Looked::Missing { target } if f.is_symlink => EntryStatus::Missing { target },

@@ -228,7 +228,8 @@ pub(crate) fn pair_by_index(files: &Files<'_>, idx: &Index<'_>, state: &mut Stat
             .push(key.id);
     }
     let mut new_pairs: Vec<(&[FileId], &[FileId])> = Vec::new();
-    let mut groups: Vec<(Vec<Vec<FileId>>, Vec<Vec<FileId>>)> = Vec::new();
+    // Per public key: (key groups, certificate groups); a group is files holding identical material.
+    let mut groups: Vec<(Groups, Groups)> = Vec::new();
     for pk in order {
         let keys = keys_by_pk.get(pk).map(Vec::as_slice).unwrap_or_default();
         let certs: Vec<FileId> = idx
@@ -296,6 +297,9 @@ pub(crate) fn pair_by_index(files: &Files<'_>, idx: &Index<'_>, state: &mut Stat
         state.pairs.push(pair);
     }
 }
+
+/// Files holding identical material, the representative (first in path order) first.
+type Groups = Vec<Vec<FileId>>;
 
 /// `ids` grouped by `identity` (first appearance order; files without one stay alone).
 fn group_by<T: std::hash::Hash + Eq>(ids: &[FileId], identity: impl Fn(FileId) -> Option<T>) -> Vec<Vec<FileId>> {
