@@ -68,7 +68,7 @@ pub struct CommonArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
     pub format: FormatArg,
-    /// Write the report to FILE (atomically: a temporary file beside it, then a rename) instead of standard output.
+    /// Write the report to FILE instead of standard output: a regular file is replaced atomically (a random temporary file beside it, then a rename); a FIFO or character device is written in place; anything else is refused.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Settings file; default: the nearest .keymatch.toml at or above the scanned path.
