@@ -106,10 +106,27 @@ type Seen = (Option<CatalogEntry>, Option<(PathBuf, Vec<u8>)>);
 /// Read, sniff and parse one walked file. The entry's `real_path` holds the
 /// file actually read (links resolved); the caller canonicalises it, or drops
 /// it when the walk saw no links.
-fn look_and_parse(f: &WalkedFile, cap: u64, map: &PathMap, passphrases: &[Vec<u8>], named: bool) -> Seen {
+/// `named`: the file is a scanned path itself. `confine`: `--follow` under `--root`, where the
+/// walk went through directory links as the host resolves them: each file is looked up again,
+/// inside the root (a link to the host's `/root` must not be read there).
+fn look_and_parse(
+    f: &WalkedFile,
+    cap: u64,
+    map: &PathMap,
+    passphrases: &[Vec<u8>],
+    named: bool,
+    confine: bool,
+) -> Seen {
     if f.skip_content {
         return (None, None);
     }
+    let confined;
+    let f = if confine && f.is_regular {
+        confined = WalkedFile { is_regular: false, ..f.clone() };
+        &confined
+    } else {
+        f
+    };
     let (mut looked, real) = discover::look_walked(f, cap, map, &servers::looks_like_config);
     // A file named on the command line and over the size cap is reported whatever its first bytes.
     if named && matches!(looked, Looked::Nothing) {
@@ -171,7 +188,8 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
             .par_bridge()
             .map(|(seq, f)| {
                 let named = roots.contains(&f.path);
-                let seen = look_and_parse(&f, cap, map, passphrases, named);
+                let confine = cfg.discover.follow && map.root.is_some();
+                let seen = look_and_parse(&f, cap, map, passphrases, named, confine);
                 progress.inc();
                 (seq, f, seen)
             })

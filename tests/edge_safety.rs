@@ -295,6 +295,14 @@ fn relative_links_cannot_climb_out_of_the_root() {
         .filter_map(|f| f["locations"][0]["path"].as_str())
         .collect();
     assert!(missing.contains(&"img/etc/ssl/site.key"), "the escaping link dangles inside the image: {out}");
+    // --follow descends directory links: an absolute one to a host directory is still looked up
+    // inside the image.
+    fs::create_dir(h.join("hostonly")).expect("mkdir");
+    sibling_pair(&h.join("hostonly"), "hostonly", common::P256, 3650, false);
+    symlink(h.join("hostonly"), img.join("etc/hostdir")).expect("symlink");
+    let (_, out, err) = run(h, &["scan", "--no-config", "--root", "img", "--follow", "--format", "json"], None);
+    assert!(!out.contains("hostonly.example"), "a host directory was read through the image:\n{out}{err}");
+    assert!(!out.contains(&host_fp), "{out}");
 }
 
 // 4. Nothing over the size cap is silent.
