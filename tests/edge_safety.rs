@@ -295,6 +295,10 @@ fn relative_links_cannot_climb_out_of_the_root() {
         .filter_map(|f| f["locations"][0]["path"].as_str())
         .collect();
     assert!(missing.contains(&"img/etc/ssl/site.key"), "the escaping link dangles inside the image: {out}");
+    // The same from inside the image, `--root .` (root and paths spelled differently).
+    let (_, out, _) = run(&img, &["scan", "--no-config", "--root", ".", "--format", "json"], None);
+    assert!(!out.contains(&host_fp) && !out.contains("hostsecret.example"), "--root . escaped:\n{out}");
+    assert!(json(&out)["findings"].as_array().is_some_and(|f| f.iter().any(|f| f["code"] == "missing-file")), "{out}");
     // --follow descends directory links: an absolute one to a host directory is still looked up
     // inside the image.
     fs::create_dir(h.join("hostonly")).expect("mkdir");

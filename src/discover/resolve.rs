@@ -36,6 +36,13 @@ pub fn resolve(path: &Path, map: &PathMap) -> Resolved {
         if let Ok(inside) = path_n.strip_prefix(&root_n) {
             return resolve_in_root(&root_n, inside, map);
         }
+        // `--root .`, or one path relative and the other absolute: compare them absolute.
+        if let Ok(cwd) = std::env::current_dir() {
+            let (root_a, path_a) = (crate::paths::normalize(&cwd.join(root)), crate::paths::normalize(&cwd.join(path)));
+            if let Ok(inside) = path_a.strip_prefix(&root_a) {
+                return resolve_in_root(&root_a, inside, map);
+            }
+        }
     }
     resolve_on_host(path, map)
 }
