@@ -23,9 +23,10 @@ use std::sync::{Arc, OnceLock};
 pub fn check(cfg: &CheckConfig) -> Result<Report, Error> {
     let map = PathMap::default();
     let mut catalog = Catalog::default();
-    let cert = load_named(&mut catalog, &cfg.cert, cfg.max_file_size, &map, &cfg.common.passphrases)?;
+    let cap = |p: &Path| if p == Path::new("-") { cfg.max_stdin_size } else { cfg.max_file_size };
+    let cert = load_named(&mut catalog, &cfg.cert, cap(&cfg.cert), &map, &cfg.common.passphrases)?;
     let key = match &cfg.key {
-        Some(k) => load_named(&mut catalog, k, cfg.max_file_size, &map, &cfg.common.passphrases)?,
+        Some(k) => load_named(&mut catalog, k, cap(k), &map, &cfg.common.passphrases)?,
         None => cert,
     };
     let pair = Pair::of_files(Origin::kind("check"), cert, key);
@@ -33,7 +34,9 @@ pub fn check(cfg: &CheckConfig) -> Result<Report, Error> {
     // File modes are a property of where a key is deployed, which `scan` audits;
     // `check` answers only whether the two files belong together and are healthy.
     let (pair_report, findings) = verify_one(&catalog, &pair, &clock, Modes::Ignore, &VerifyMemo::default());
-    let mut report = Report { pairs: vec![pair_report], findings, ..Report::default() };
+    // `check` exits 0 only when it proved the pair (or proved it wrong, with an error finding).
+    let unproven = matches!(pair_report.verdict, Verdict::Encrypted | Verdict::Unsupported | Verdict::Unreadable);
+    let mut report = Report { pairs: vec![pair_report], findings, unproven, ..Report::default() };
     add_parse_findings(&catalog, &mut report);
     count_material(&catalog, &mut report);
     finish(report, &cfg.common)
@@ -51,7 +54,7 @@ fn load_named(
     let display = paths::display(path);
     let status = match outcome {
         ReadOutcome::Read { bytes, meta } => EntryStatus::Parsed {
-            parsed: parse::parse_bytes(&bytes, Source::new(&display), passphrases),
+            parsed: parse::parse_bytes(&zeroize::Zeroizing::new(bytes), Source::new(&display), passphrases),
             meta: Some(meta),
         },
         ReadOutcome::Missing { .. } => return Err(Error::path(path, "no such file")),
@@ -71,9 +74,7 @@ fn load_named(
 fn read_stdin(cap: u64) -> ReadOutcome {
     let mut bytes = Vec::new();
     match std::io::stdin().lock().take(cap + 1).read_to_end(&mut bytes) {
-        Ok(_) if bytes.len() as u64 > cap => {
-            ReadOutcome::Unreadable { reason: format!("standard input is larger than the size limit ({cap} bytes)") }
-        }
+        Ok(_) if bytes.len() as u64 > cap => ReadOutcome::Unreadable { reason: discover::read::too_large(None, cap) },
         Ok(_) => ReadOutcome::Read { bytes, meta: Default::default() },
         Err(e) => ReadOutcome::Unreadable { reason: e.to_string() },
     }
@@ -105,11 +106,34 @@ type Seen = (Option<CatalogEntry>, Option<(PathBuf, Vec<u8>)>);
 /// Read, sniff and parse one walked file. The entry's `real_path` holds the
 /// file actually read (links resolved); the caller canonicalises it, or drops
 /// it when the walk saw no links.
-fn look_and_parse(f: &WalkedFile, cap: u64, map: &PathMap, passphrases: &[Vec<u8>]) -> Seen {
+/// `named`: the file is a scanned path itself. `confine`: `--follow` under `--root`, where the
+/// walk went through directory links as the host resolves them: each file is looked up again,
+/// inside the root (a link to the host's `/root` must not be read there).
+fn look_and_parse(
+    f: &WalkedFile,
+    cap: u64,
+    map: &PathMap,
+    passphrases: &[Vec<u8>],
+    named: bool,
+    confine: bool,
+) -> Seen {
     if f.skip_content {
         return (None, None);
     }
-    let (looked, real) = discover::look_walked(f, cap, map, &servers::looks_like_config);
+    let confined;
+    let f = if confine && f.is_regular {
+        confined = WalkedFile { is_regular: false, ..f.clone() };
+        &confined
+    } else {
+        f
+    };
+    let (mut looked, real) = discover::look_walked(f, cap, map, &servers::looks_like_config);
+    // A file named on the command line and over the size cap is reported whatever its first bytes.
+    if named && matches!(looked, Looked::Nothing) {
+        if let Some(size) = std::fs::metadata(&f.path).ok().map(|m| m.len()).filter(|&n| n > cap) {
+            looked = Looked::Unreadable { reason: discover::read::too_large(Some(size), cap) };
+        }
+    }
     // Most walked files are nothing to keymatch: return before any allocation.
     if matches!(looked, Looked::Nothing) || matches!(looked, Looked::Missing { .. }) && !f.is_symlink {
         return (None, None);
@@ -117,7 +141,8 @@ fn look_and_parse(f: &WalkedFile, cap: u64, map: &PathMap, passphrases: &[Vec<u8
     let display = paths::display(&f.path);
     let status = match looked {
         Looked::Material { bytes, meta } => EntryStatus::Parsed {
-            parsed: parse::parse_bytes(&bytes, Source::new(&display), passphrases),
+            // The file's bytes may be a private key: wiped once parsed.
+            parsed: parse::parse_bytes(&zeroize::Zeroizing::new(bytes), Source::new(&display), passphrases),
             meta: Some(meta),
         },
         Looked::Missing { target } if f.is_symlink => EntryStatus::Missing { target },
@@ -162,7 +187,9 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
             .into_iter()
             .par_bridge()
             .map(|(seq, f)| {
-                let seen = look_and_parse(&f, cap, map, passphrases);
+                let named = roots.contains(&f.path);
+                let confine = cfg.discover.follow && map.root.is_some();
+                let seen = look_and_parse(&f, cap, map, passphrases, named, confine);
                 progress.inc();
                 (seq, f, seen)
             })
@@ -199,7 +226,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     // Standard input: PEM/DER material, or Kubernetes YAML (`kubectl get secrets -A -o yaml | keymatch scan -`).
     let mut stdin_config: Option<Vec<u8>> = None;
     if cfg.paths.iter().any(|p| p == Path::new("-")) {
-        let status = match read_stdin(cap) {
+        let status = match read_stdin(cfg.max_stdin_size) {
             ReadOutcome::Read { bytes, .. } if servers::looks_like_config(Path::new("-"), &bytes) => {
                 report.summary.files += 1;
                 stdin_config = Some(bytes);
@@ -243,11 +270,21 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     let memo = VerifyMemo::default();
     let verified: Vec<(PairReport, Vec<Finding>)> =
         pairing.pairs.par_iter().map(|p| verify_one(&catalog, p, &clock, Modes::Audit, &memo)).collect();
-    for (pr, findings) in verified {
+    for ((mut pr, findings), pair) in verified.into_iter().zip(&pairing.pairs) {
+        let paths = |ids: &[FileId]| ids.iter().map(|&id| catalog.entries[id].path.clone()).collect::<Vec<_>>();
+        pr.cert_copies = paths(&pair.cert_copies);
+        pr.key_copies = paths(&pair.key_copies);
+        // Each copy of a key is a key on disk: its mode matters as the pair's own does.
+        for &id in &pair.key_copies {
+            if let EntryStatus::Parsed { meta: Some(meta), parsed } = &catalog.entries[id].status {
+                report.findings.extend(verify::key_permissions(&parsed.source, meta));
+            }
+        }
         report.pairs.push(pr);
         report.findings.extend(findings);
     }
     phases.mark("verify");
+    report_oversize(&catalog, &pairing.pairs, &cfg.paths, &mut report.findings);
     add_parse_findings(&catalog, &mut report);
     count_material(&catalog, &mut report);
     progress.finish();
@@ -438,7 +475,7 @@ fn server_unlock(
         let better = if users.is_empty() {
             reparsed
         } else {
-            parse::parse_bytes(&bytes, parsed.source.clone(), &[given.as_slice(), users.as_slice()].concat())
+            parse::parse_bytes(&bytes, parsed.source.clone(), &[given.as_slice(), &users[..]].concat())
         };
         if let EntryStatus::Parsed { parsed, .. } = &mut catalog.entries[id].status {
             *parsed = better;
@@ -512,6 +549,8 @@ fn verify_one(
         not_after: None,
         not_after_unix: None,
         subject: None,
+        cert_copies: Vec::new(),
+        key_copies: Vec::new(),
     };
     let mut blocked = false;
     // A key "in the certificate file" is the same side: one problem, one finding.
@@ -746,6 +785,49 @@ fn missing(role: &str, path: &str, target: Option<&Path>, locations: Vec<Locatio
     Finding::new(Code::MissingFile, msg, locations).with_hint("restore the file or fix the path that names it")
 }
 
+/// Files and streams over the size cap are never silent: each gets an `unreadable` finding (a
+/// pair side already has one), an error when the command line or a server config names it, since
+/// then something the user asked about went unchecked.
+fn report_oversize(catalog: &Catalog, pairs: &[Pair], scanned: &[PathBuf], findings: &mut Vec<Finding>) {
+    let too_large = |e: &CatalogEntry| match &e.status {
+        EntryStatus::Unreadable { reason } if discover::read::is_too_large(reason) => Some(reason.clone()),
+        _ => None,
+    };
+    let big: Vec<(&CatalogEntry, String)> =
+        catalog.entries.iter().filter_map(|e| too_large(e).map(|r| (e, r))).collect();
+    if big.is_empty() {
+        return;
+    }
+    let mut named: std::collections::HashSet<String> =
+        scanned.iter().filter(|p| !p.is_dir()).map(|p| paths::display(p)).collect();
+    for pair in pairs.iter().filter(|p| p.origin.path.is_some()) {
+        for side in [Some(&pair.cert), Some(&pair.key), pair.chain.as_ref()].into_iter().flatten() {
+            match side {
+                Side::File { file, .. } => _ = named.insert(catalog.entries[*file].path.clone()),
+                Side::Unreadable { path, .. } => _ = named.insert(path.clone()),
+                _ => {}
+            }
+        }
+    }
+    for (entry, reason) in big {
+        let at = |f: &Finding| f.code == Code::Unreadable && f.locations.iter().any(|l| l.path == entry.path);
+        if !findings.iter().any(at) {
+            let loc = Location::file(&entry.path).with_server_path(entry.server_path.clone());
+            let what =
+                if entry.path == "-" { "standard input".to_string() } else { format!("the file {}", entry.path) };
+            findings.push(
+                Finding::new(Code::Unreadable, format!("{what} is not checked: {reason}"), vec![loc])
+                    .with_hint("raise --max-file-size if it should be checked"),
+            );
+        }
+        if named.contains(&entry.path) {
+            for f in findings.iter_mut().filter(|f| at(f)) {
+                f.severity = crate::finding::Severity::Error;
+            }
+        }
+    }
+}
+
 fn add_parse_findings(catalog: &Catalog, report: &mut Report) {
     for e in &catalog.entries {
         if let Some(p) = e.parsed() {
@@ -770,7 +852,25 @@ fn count_material(catalog: &Catalog, report: &mut Report) {
 }
 
 fn finish(mut report: Report, common: &Common) -> Result<Report, Error> {
-    report.findings.retain(|f| !common.allow.contains(&f.code));
+    // Dropped findings are counted, by source and code, once duplicates are gone.
+    report.finish();
+    let mut counts: std::collections::BTreeMap<(&str, Code), usize> = std::collections::BTreeMap::new();
+    report.findings.retain(|f| match common.allow.iter().find(|a| a.code == f.code) {
+        Some(a) => {
+            *counts.entry((a.source.as_str(), f.code)).or_default() += 1;
+            false
+        }
+        None => true,
+    });
+    report.summary.suppressed = counts.values().sum();
+    report.summary.suppressed_by = counts
+        .into_iter()
+        .map(|((source, code), count)| crate::report::Suppressed {
+            source: source.to_string(),
+            code: code.as_str().to_string(),
+            count,
+        })
+        .collect();
     report.finish();
     Ok(report)
 }

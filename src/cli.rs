@@ -1,12 +1,12 @@
 //! Command-line arguments (clap derive) and their conversion into a CLI-free
 //! [`Command`](crate::config::Command). The only module that knows clap.
 
-use crate::config::{CheckConfig, Command, Common, ScanConfig};
+use crate::config::{Allow, CheckConfig, Command, Common, Passphrases, ScanConfig};
 use crate::config_file::{self, FileConfig};
 use crate::discover::DiscoverOptions;
 use crate::error::Error;
 use crate::finding::Code;
-use crate::paths::PathMap;
+use crate::paths::{self, PathMap};
 use crate::report::{FailOn, Format};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -68,7 +68,7 @@ pub struct CommonArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
     pub format: FormatArg,
-    /// Write the report to FILE (atomically: a temporary file beside it, then a rename) instead of standard output.
+    /// Write the report to FILE instead of standard output: a regular file is replaced atomically (a random temporary file beside it, then a rename); a FIFO or character device is written in place; anything else is refused.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Settings file; default: the nearest .keymatch.toml at or above the scanned path.
@@ -83,9 +83,9 @@ pub struct CommonArgs {
     /// Only findings: no summary, no healthy pairs.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Largest file read, in bytes (suffixes K, M, G).
-    #[arg(long, value_name = "SIZE", default_value = "1M")]
-    pub max_file_size: String,
+    /// Largest file read, in bytes (suffixes K, M, G) [default: 1M; standard input 256M].
+    #[arg(long, value_name = "SIZE")]
+    pub max_file_size: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -114,7 +114,7 @@ pub struct ScanArgs {
     /// Descend into symlinked directories.
     #[arg(long)]
     pub follow: bool,
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core; at most 4 per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
     #[command(flatten)]
@@ -162,6 +162,20 @@ pub fn parse_size(s: &str) -> Result<u64, Error> {
         .ok_or_else(|| Error::Usage(format!("--max-file-size: '{s}' is not a size (e.g. 1M, 512K, 1048576)")))
 }
 
+/// Default `--max-file-size` for files: above the largest real CA bundle (~220 KB) and key.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 1024 * 1024;
+/// Default size limit for standard input: `kubectl get secrets -A -o yaml` of a real cluster is
+/// tens of MiB.
+pub const DEFAULT_MAX_STDIN_SIZE: u64 = 256 * 1024 * 1024;
+
+/// `--max-file-size` for files and for standard input: the value given applies to both.
+fn size_limits(args: &CommonArgs) -> Result<(u64, u64), Error> {
+    match &args.max_file_size {
+        Some(s) => parse_size(s).map(|n| (n, n)),
+        None => Ok((DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_STDIN_SIZE)),
+    }
+}
+
 /// Parse an RFC 3339 time into Unix seconds.
 pub fn parse_at(s: &str) -> Result<i64, Error> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
@@ -170,10 +184,14 @@ pub fn parse_at(s: &str) -> Result<i64, Error> {
 }
 
 /// Passphrases: each line of the file (trailing CR/LF stripped), then KEYMATCH_PASSPHRASE.
-pub fn load_passphrases(file: Option<&PathBuf>) -> Result<Vec<Vec<u8>>, Error> {
+pub fn load_passphrases(file: Option<&PathBuf>) -> Result<Passphrases, Error> {
     let mut out = Vec::new();
     if let Some(path) = file {
-        let bytes = std::fs::read(path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
+        let bytes = zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| Error::Option {
+            option: "--passphrase-file",
+            path: path.clone(),
+            reason: e.to_string(),
+        })?);
         for line in bytes.split(|&b| b == b'\n') {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             if !line.is_empty() {
@@ -187,7 +205,12 @@ pub fn load_passphrases(file: Option<&PathBuf>) -> Result<Vec<Vec<u8>>, Error> {
             out.push(v.as_bytes().to_vec());
         }
     }
-    Ok(out)
+    Ok(Passphrases::new(out))
+}
+
+/// The most worker threads `-j` accepts: more only costs start-up time and memory.
+pub fn max_jobs() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).saturating_mul(4)
 }
 
 fn color_on(choice: ColorChoice) -> bool {
@@ -205,14 +228,14 @@ fn common(args: &CommonArgs, color: ColorChoice, file: &FileConfig) -> Result<Co
         Some(s) => parse_at(s)?,
         None => time::OffsetDateTime::now_utc().unix_timestamp(),
     };
-    let mut allow = file.allow.clone();
+    let mut allow = Vec::new();
     for name in &args.allow {
-        allow.push(
-            Code::from_name(name).ok_or_else(|| {
-                Error::Usage(format!("--allow: unknown finding code '{name}' (see `keymatch explain`)"))
-            })?,
-        );
+        let code = Code::from_name(name)
+            .ok_or_else(|| Error::Usage(format!("--allow: unknown finding code '{name}' (see `keymatch explain`)")))?;
+        allow.push(Allow { code, source: "--allow".to_string() });
     }
+    let from_file = paths::display(&file.path);
+    allow.extend(file.allow.iter().map(|&code| Allow { code, source: from_file.clone() }));
     Ok(Common {
         now,
         warn_days: args.warn_days.or(file.warn_days).unwrap_or(30),
@@ -233,6 +256,7 @@ fn common(args: &CommonArgs, color: ColorChoice, file: &FileConfig) -> Result<Co
         quiet: args.quiet,
         passphrases: load_passphrases(args.passphrase_file.as_ref())?,
         allow,
+        warnings: file.warnings.clone(),
         output: args.output.clone(),
     })
 }
@@ -244,9 +268,27 @@ fn file_config(args: &CommonArgs, start: &Path) -> Result<FileConfig, Error> {
         return Ok(FileConfig::default());
     }
     match &args.config {
-        Some(path) => config_file::load(path),
+        Some(path) => match config_file::untrusted(path) {
+            Some(why) => {
+                Err(Error::Option { option: "--config", path: path.clone(), reason: format!("not used: {why}") })
+            }
+            None => Ok(()),
+        }
+        .and_then(|_| config_file::load(path))
+        .map_err(|e| match e {
+            Error::Io { path, source } => Error::Option { option: "--config", path, reason: source.to_string() },
+            Error::Usage(msg) => Error::Usage(format!("--config {msg}")),
+            other => other,
+        }),
         None => match config_file::find(start) {
-            Some(path) => config_file::load(&path),
+            Some(path) => match config_file::untrusted(&path) {
+                // As git's safe.directory: settings another user could have written are not obeyed.
+                Some(why) => Ok(FileConfig {
+                    warnings: vec![format!("ignoring {}: {why}", paths::display(&path))],
+                    ..FileConfig::default()
+                }),
+                None => config_file::load(&path),
+            },
             None => Ok(FileConfig::default()),
         },
     }
@@ -335,8 +377,10 @@ impl Cli {
             Cmd::Man => Ok(Command::Print(man_page()?)),
             Cmd::Check(a) => {
                 let file = file_config(&a.common, &a.cert)?;
+                let (max_file_size, max_stdin_size) = size_limits(&a.common)?;
                 Ok(Command::Check(CheckConfig {
-                    max_file_size: parse_size(&a.common.max_file_size)?,
+                    max_file_size,
+                    max_stdin_size,
                     common: common(&a.common, self.color, &file)?,
                     cert: a.cert,
                     key: a.key,
@@ -362,15 +406,21 @@ impl Cli {
                 }
                 let mut excludes = file.exclude;
                 excludes.extend(a.exclude);
+                let (max_file_size, max_stdin_size) = size_limits(&a.common)?;
                 Ok(Command::Scan(ScanConfig {
                     paths,
+                    max_stdin_size,
                     map: PathMap { root, maps },
-                    discover: DiscoverOptions {
-                        max_file_size: parse_size(&a.common.max_file_size)?,
-                        follow: a.follow,
-                        excludes,
+                    discover: DiscoverOptions { max_file_size, follow: a.follow, excludes },
+                    jobs: match a.jobs {
+                        Some(n) if n > max_jobs() => {
+                            return Err(Error::Usage(format!(
+                                "-j/--jobs: {n} worker threads is more than 4 per core (at most {} here)",
+                                max_jobs()
+                            )))
+                        }
+                        n => n.unwrap_or(0),
                     },
-                    jobs: a.jobs.unwrap_or(0),
                     progress: !common.quiet && std::io::stderr().is_terminal(),
                     common,
                 }))

@@ -6,6 +6,31 @@ use crate::finding::Code;
 use crate::paths::PathMap;
 use crate::report::{FailOn, Format};
 use std::path::PathBuf;
+use zeroize::Zeroizing;
+
+/// The passphrases to try on encrypted keys. Wiped from memory when dropped; `Debug` shows only
+/// how many there are, so a logged or printed configuration never holds one.
+#[derive(Clone, Default)]
+pub struct Passphrases(Zeroizing<Vec<Vec<u8>>>);
+
+impl Passphrases {
+    pub fn new(list: Vec<Vec<u8>>) -> Passphrases {
+        Passphrases(Zeroizing::new(list))
+    }
+}
+
+impl std::ops::Deref for Passphrases {
+    type Target = [Vec<u8>];
+    fn deref(&self) -> &[Vec<u8>] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Passphrases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Passphrases({} redacted)", self.0.len())
+    }
+}
 
 /// Settings shared by `check` and `scan`.
 #[derive(Debug, Clone)]
@@ -18,11 +43,20 @@ pub struct Common {
     pub color: bool,
     pub quiet: bool,
     /// Passphrases to try on encrypted keys (file lines, then the environment).
-    pub passphrases: Vec<Vec<u8>>,
-    /// Findings with these codes are dropped (`--allow`).
-    pub allow: Vec<Code>,
+    pub passphrases: Passphrases,
+    /// Findings with these codes are dropped and counted (`--allow` first, then the settings file's).
+    pub allow: Vec<Allow>,
+    /// Said on standard error before the report (a settings file that was not trusted).
+    pub warnings: Vec<String>,
     /// `--output FILE` (written atomically) instead of standard output.
     pub output: Option<PathBuf>,
+}
+
+/// One code not reported, and who asked: `--allow`, or the settings file's path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allow {
+    pub code: Code,
+    pub source: String,
 }
 
 /// `keymatch check CERT [KEY]`.
@@ -31,6 +65,8 @@ pub struct CheckConfig {
     pub cert: PathBuf,
     pub key: Option<PathBuf>,
     pub max_file_size: u64,
+    /// The size limit when CERT or KEY is `-` (standard input).
+    pub max_stdin_size: u64,
     pub common: Common,
 }
 
@@ -39,6 +75,8 @@ pub struct CheckConfig {
 pub struct ScanConfig {
     /// Directories and files to scan; `-` reads standard input.
     pub paths: Vec<PathBuf>,
+    /// The size limit for `-` (standard input).
+    pub max_stdin_size: u64,
     pub map: PathMap,
     pub discover: DiscoverOptions,
     /// Worker threads (0: one per core).
@@ -46,6 +84,17 @@ pub struct ScanConfig {
     /// Show a progress bar on standard error (a terminal, and not quiet).
     pub progress: bool,
     pub common: Common,
+}
+
+impl Command {
+    /// Warnings about the run's own settings, for standard error.
+    pub fn warnings(&self) -> &[String] {
+        match self {
+            Command::Check(c) => &c.common.warnings,
+            Command::Scan(c) => &c.common.warnings,
+            Command::Explain(_) | Command::Print(_) => &[],
+        }
+    }
 }
 
 /// What to do.
@@ -56,4 +105,31 @@ pub enum Command {
     Explain(String),
     /// Text generated from the CLI definition (`completions`, `man`), printed as is.
     Print(Vec<u8>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_configuration_never_shows_a_passphrase() {
+        let common = Common {
+            now: 0,
+            warn_days: 30,
+            fail_on: FailOn::Error,
+            format: Format::Human,
+            color: false,
+            quiet: false,
+            passphrases: Passphrases::new(vec![b"hunter2-secret".to_vec(), b"correct horse".to_vec()]),
+            allow: Vec::new(),
+            warnings: Vec::new(),
+            output: None,
+        };
+        let shown = format!("{common:?} {common:#?}");
+        assert!(shown.contains("Passphrases(2 redacted)"), "{shown}");
+        for secret in ["hunter2", "correct horse", "104, 117, 110"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert_eq!(&common.passphrases[0], b"hunter2-secret");
+    }
 }

@@ -14,6 +14,10 @@
 //! ```
 //!
 //! An unknown key or a bad value is an error that names the file and the line.
+//!
+//! keymatch runs as root over trees other people wrote: a found file owned by another user
+//! than the one running keymatch (or root), or writable by others, is not obeyed (see
+//! [`untrusted`]), as git's `safe.directory` does for repositories.
 
 use crate::error::Error;
 use crate::finding::Code;
@@ -38,6 +42,8 @@ pub struct FileConfig {
     pub allow: Vec<Code>,
     pub fail_on: Option<FailOn>,
     pub warn_days: Option<u32>,
+    /// Why a found file was not used (for standard error).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -141,6 +147,41 @@ pub fn load(path: &Path) -> Result<FileConfig, Error> {
     parse(path, &text)
 }
 
+/// The effective user id of this process (the owner of `/proc/self`'s status), when known.
+fn effective_uid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_whitespace().nth(2)?.parse().ok()
+}
+
+/// Why the settings file at `path` must not be obeyed, or `None` when it may: it (and a link
+/// leading to it) must be owned by the user running keymatch or by root, and not be writable
+/// by others.
+pub fn untrusted(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let me = effective_uid();
+    let check = |meta: &std::fs::Metadata, what: &str| -> Option<String> {
+        let uid = meta.uid();
+        if uid != 0 && Some(uid) != me {
+            return Some(format!("{what} is owned by uid {uid}, not by you or root"));
+        }
+        if !meta.file_type().is_symlink() && meta.mode() & 0o002 != 0 {
+            return Some(format!("{what} is writable by others (mode {:o})", meta.mode() & 0o7777));
+        }
+        None
+    };
+    match std::fs::symlink_metadata(path) {
+        Ok(link) if link.file_type().is_symlink() => {
+            check(&link, "the link").or_else(|| match std::fs::metadata(path) {
+                Ok(meta) => check(&meta, "the file it points to"),
+                Err(e) => Some(e.to_string()),
+            })
+        }
+        Ok(meta) => check(&meta, "it"),
+        Err(e) => Some(e.to_string()),
+    }
+}
+
 /// The nearest `.keymatch.toml` at or above `start` (a directory, or a file whose directory is
 /// used). The returned path is relative when `start` is, so messages and derived paths stay the
 /// user's own.
@@ -235,5 +276,21 @@ mod tests {
         assert_eq!(find(&deep), Some(tmp.path().join("a").join(FILE_NAME)));
         std::fs::write(deep.join("x.pem"), "").ok();
         assert_eq!(find(&deep.join("x.pem")), Some(tmp.path().join("a").join(FILE_NAME)));
+    }
+
+    #[test]
+    fn files_others_can_write_or_own_are_untrusted() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join(FILE_NAME);
+        std::fs::write(&p, "").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(untrusted(&p), None);
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o666)).unwrap();
+        assert!(untrusted(&p).is_some_and(|w| w.contains("writable by others")));
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        // Another owner (the suite runs as root, which may chown).
+        std::os::unix::fs::chown(&p, Some(65534), None).unwrap();
+        assert!(untrusted(&p).is_some_and(|w| w.contains("uid 65534")), "{:?}", untrusted(&p));
     }
 }

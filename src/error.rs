@@ -12,6 +12,9 @@ pub enum Error {
     Path { path: PathBuf, reason: String },
     #[error("{0}")]
     Usage(String),
+    /// A file named by an option (`--passphrase-file`, `--config`) that cannot be used.
+    #[error("{option} {}: {reason}", path.display())]
+    Option { option: &'static str, path: PathBuf, reason: String },
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
     #[error("writing output: {0}")]

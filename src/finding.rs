@@ -146,7 +146,7 @@ codes! {
     /// A file could not be read.
     Unreadable = "unreadable", Warning,
     "a file could not be read",
-    "A file that is named by a config or that may hold certificates or keys could not be read: permission denied, not a regular file (directory, FIFO, socket, device), or larger than --max-file-size.\n\nWhy it matters: the server may not be able to read it either, and keymatch could not check it.\n\nHow to fix: check the path and its permissions; run keymatch as a user that can read it (the server usually starts as root).";
+    "A file that is named by a config or that may hold certificates or keys could not be read: permission denied, not a regular file (directory, FIFO, socket, device), or larger than --max-file-size.\n\nWhy it matters: the server may not be able to read it either, and keymatch could not check it. A file over the size limit is an error when the command line or a server config names it (what you asked about went unchecked), a warning when the walk found it.\n\nHow to fix: check the path and its permissions; run keymatch as a user that can read it (the server usually starts as root); for a large file or stream, raise --max-file-size.";
 
     /// An algorithm or format keymatch does not check.
     Unsupported = "unsupported", Note,

@@ -37,6 +37,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8, Error> {
     let command = cli.into_command()?;
+    for w in command.warnings() {
+        eprintln!("keymatch: warning: {}", keymatch::report::human::escape(w));
+    }
     let started = std::time::Instant::now();
     let (report, common, name, base) = match command {
         Command::Explain(code) => return explain(&code),
@@ -58,7 +61,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
     let mut buf = Vec::new();
     report::emitter(common.format).emit(&report, &opts, &mut buf).map_err(Error::Output)?;
     match &common.output {
-        Some(path) => write_atomically(path, &buf)?,
+        Some(path) => write_output(path, &buf)?,
         None => print(&buf).map(|_| ())?,
     }
     let code = report.exit_code(common.fail_on) as u8;
@@ -86,10 +89,60 @@ fn print(bytes: &[u8]) -> Result<u8, Error> {
     Ok(0)
 }
 
-/// `--output FILE`: write a temporary file in FILE's directory, flush it to disk, then rename it
-/// over FILE, so a reader (the node_exporter textfile collector) never sees half a report. The
-/// temporary name starts with a dot and does not end in `.prom`, so the collector ignores it.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+/// `--output FILE`. A regular file, or a path where nothing is yet, is replaced atomically: the
+/// report goes to an unpredictable temporary file created exclusively (never through a link) in
+/// FILE's directory, is flushed to disk, and is renamed over FILE, so a reader (the node_exporter
+/// textfile collector) never sees half a report. The temporary name starts with a dot and ends in
+/// `.tmp`, so the collector ignores it. A FIFO or a character device (`/dev/null`, `/dev/stdout`)
+/// is written directly, as a shell's `>` would; anything else (a directory, a block device, a
+/// socket, a symbolic link to a regular file) is refused: keymatch never replaces a file that is
+/// not a regular file, and never follows a link to replace what it points at.
+fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    use std::os::unix::fs::FileTypeExt;
+    let refuse = |what: &str| {
+        Error::path(
+            path,
+            format!("--output: {what}; keymatch replaces only a regular file or writes to a FIFO or character device"),
+        )
+    };
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => write_atomically(path, bytes, None),
+        Err(e) => Err(Error::Io { path: path.to_path_buf(), source: e }),
+        Ok(meta) if meta.file_type().is_file() => write_atomically(path, bytes, Some(meta.permissions())),
+        Ok(meta) => {
+            let ft = meta.file_type();
+            // Through a link only a stream target (`/dev/stdout` → `/proc/self/fd/1`) is written.
+            let target = if ft.is_symlink() { std::fs::metadata(path).ok().map(|m| m.file_type()) } else { Some(ft) };
+            match target {
+                Some(t) if t.is_fifo() || t.is_char_device() => write_directly(path, bytes, ft.is_symlink()),
+                Some(t) if t.is_dir() => Err(refuse("is a directory")),
+                Some(t) if t.is_block_device() => Err(refuse("is a block device")),
+                Some(t) if t.is_socket() => Err(refuse("is a socket")),
+                Some(_) if ft.is_symlink() => Err(refuse("is a symbolic link (name the file it points to)")),
+                None => Err(refuse("is a dangling symbolic link")),
+                Some(_) => Err(refuse("is not a regular file")),
+            }
+        }
+    }
+}
+
+/// Write to a FIFO or character device in place (no create, no truncate of anything else). When
+/// the path is not a link, `O_NOFOLLOW` keeps it so should one be planted meanwhile.
+fn write_directly(path: &Path, bytes: &[u8], through_link: bool) -> Result<(), Error> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let flags = if through_link { libc::O_NOCTTY } else { libc::O_NOCTTY | libc::O_NOFOLLOW };
+    std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(flags)
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes).and_then(|_| f.flush()))
+        .map_err(|e| Error::Io { path: path.to_path_buf(), source: e })
+}
+
+/// A temporary file beside `path` (random name, `O_EXCL`), synced, then renamed over `path`.
+/// The replaced file's mode is kept; a new file gets 0666 less the umask, as a shell's `>` would.
+fn write_atomically(path: &Path, bytes: &[u8], keep: Option<std::fs::Permissions>) -> Result<(), Error> {
+    use std::os::unix::fs::PermissionsExt;
     let fail = |e: std::io::Error| Error::Io { path: path.to_path_buf(), source: e };
     let name =
         path.file_name().ok_or_else(|| Error::path(path, "--output must name a file"))?.to_string_lossy().into_owned();
@@ -97,19 +150,18 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result =
-        std::fs::File::create(&tmp).and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all())).and_then(|_| {
-            // Keep the mode of the file being replaced (a textfile must stay readable by the collector).
-            if let Ok(meta) = std::fs::metadata(path) {
-                std::fs::set_permissions(&tmp, meta.permissions())?;
-            }
-            std::fs::rename(&tmp, path)
-        });
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(fail(e));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(&dir)
+        .map_err(fail)?;
+    tmp.write_all(bytes).and_then(|_| tmp.as_file().sync_all()).map_err(fail)?;
+    if let Some(perms) = keep {
+        tmp.as_file().set_permissions(perms).map_err(fail)?;
     }
+    // On failure the temporary file is removed when `tmp` (or the error holding it) drops.
+    tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
 }
 

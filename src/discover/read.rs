@@ -7,6 +7,23 @@ use std::io::{ErrorKind, Read};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
+/// How the reason of an `Unreadable` outcome starts when the file is over the size cap.
+pub const TOO_LARGE: &str = "larger than the size limit";
+
+/// True when an `Unreadable` reason says the file was over the size cap (such a file is always
+/// reported: a certificate or key must not hide behind padding).
+pub fn is_too_large(reason: &str) -> bool {
+    reason.starts_with(TOO_LARGE)
+}
+
+/// The `Unreadable` reason for `size` bytes over `cap`.
+pub fn too_large(size: Option<u64>, cap: u64) -> String {
+    match size {
+        Some(size) => format!("{TOO_LARGE} ({size} bytes > {cap} bytes; see --max-file-size)"),
+        None => format!("{TOO_LARGE} (more than {cap} bytes; see --max-file-size)"),
+    }
+}
+
 /// Open `path` with `O_NONBLOCK|O_NOFOLLOW`, check with `fstat` that it is a
 /// regular file no larger than `cap`, and read it. A symlink at `path` itself
 /// is refused here (callers resolve links first, see `resolve`).
@@ -27,10 +44,10 @@ pub enum Selective {
 }
 
 /// Like [`read_regular`], but read only the first [`HEAD_LEN`](super::sniff::HEAD_LEN)
-/// bytes first and the rest only when `want(head, size)` says so. A file over
-/// the cap is not read at all.
+/// bytes first and the rest only when `want(head, size)` says so. Of a file over
+/// the cap only the head is read: it is reported too large when wanted, skipped otherwise.
 pub fn read_selectively(path: &Path, cap: u64, want: &dyn Fn(&[u8], u64) -> bool) -> Selective {
-    let (file, meta) = match open_regular(path, cap) {
+    let (file, meta) = match open_regular(path) {
         Ok(x) => x,
         Err(outcome) => return Selective::Whole(outcome),
     };
@@ -44,21 +61,22 @@ pub fn read_selectively(path: &Path, cap: u64, want: &dyn Fn(&[u8], u64) -> bool
     if !want(&bytes, meta.len()) {
         return Selective::Skipped(fmeta);
     }
+    if meta.len() > cap {
+        return Selective::Whole(ReadOutcome::Unreadable { reason: too_large(Some(meta.len()), cap) });
+    }
     bytes.reserve((meta.len() as usize).saturating_sub(bytes.len()));
     // Read through the cap even if the file grew since fstat.
     if let Err(e) = file.read_to_end(&mut bytes) {
         return Selective::Whole(ReadOutcome::Unreadable { reason: e.to_string() });
     }
     if bytes.len() as u64 > cap {
-        return Selective::Whole(ReadOutcome::Unreadable {
-            reason: format!("larger than the size limit ({cap} bytes)"),
-        });
+        return Selective::Whole(ReadOutcome::Unreadable { reason: too_large(None, cap) });
     }
     Selective::Whole(ReadOutcome::Read { bytes, meta: fmeta })
 }
 
-/// Open without blocking or following, and check type and size with `fstat`.
-fn open_regular(path: &Path, cap: u64) -> Result<(File, Metadata), ReadOutcome> {
+/// Open without blocking or following, and check with `fstat` that it is a regular file.
+fn open_regular(path: &Path) -> Result<(File, Metadata), ReadOutcome> {
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY)
@@ -68,11 +86,6 @@ fn open_regular(path: &Path, cap: u64) -> Result<(File, Metadata), ReadOutcome> 
     if !meta.file_type().is_file() {
         let what = super::resolve::kind_name(&meta);
         return Err(ReadOutcome::Unreadable { reason: format!("not a regular file ({what})") });
-    }
-    if meta.len() > cap {
-        return Err(ReadOutcome::Unreadable {
-            reason: format!("larger than the size limit ({} bytes > {} bytes; see --max-file-size)", meta.len(), cap),
-        });
     }
     Ok((file, meta))
 }
@@ -107,7 +120,9 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(read_selectively(&p, 1 << 20, &|_, _| false), Selective::Skipped(_)));
-        assert!(matches!(read_regular(&p, 100), ReadOutcome::Unreadable { .. }));
+        assert!(matches!(read_regular(&p, 100), ReadOutcome::Unreadable { reason } if is_too_large(&reason)));
+        // Over the cap: reported when the head is wanted, skipped when not.
+        assert!(matches!(read_selectively(&p, 100, &|_, _| false), Selective::Skipped(_)));
         assert!(matches!(read_regular(dir.path(), 100), ReadOutcome::Unreadable { .. }));
         assert!(matches!(read_regular(&dir.path().join("nope"), 100), ReadOutcome::Missing { .. }));
     }

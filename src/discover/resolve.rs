@@ -1,6 +1,7 @@
-//! Resolving symlinks by hand, so that `--root` applies to absolute link
-//! targets (a mounted image's `/etc/letsencrypt/live/x/cert.pem ->
-//! /etc/letsencrypt/archive/x/cert1.pem` must stay inside the image) and so
+//! Resolving symlinks by hand, so that `--root` confines every link as a
+//! chroot would (a mounted image's `/etc/letsencrypt/live/x/cert.pem ->
+//! /etc/letsencrypt/archive/x/cert1.pem` must stay inside the image, and so
+//! must `../../../../etc/shadow`: `..` at the root stays at the root), and so
 //! that loops end after a fixed number of hops instead of hanging.
 
 use crate::paths::PathMap;
@@ -24,10 +25,31 @@ pub enum Resolved {
 }
 
 /// Follow `path` link by link: absolute targets through `map` (so `--root`
-/// and `--map` apply), relative targets against the link's directory. Only
-/// `lstat`/`readlink` are used: nothing is opened, so a FIFO or a device
-/// costs nothing.
+/// and `--map` apply), relative targets against the link's directory. Under
+/// `--root` (a path inside the root directory) every component is looked up by
+/// hand, as in a chroot: a link in a directory of the path, a relative target
+/// or a `..` never leaves the root. Only `lstat`/`readlink` are used: nothing
+/// is opened, so a FIFO or a device costs nothing.
 pub fn resolve(path: &Path, map: &PathMap) -> Resolved {
+    if let Some(root) = &map.root {
+        let (root_n, path_n) = (crate::paths::normalize(root), crate::paths::normalize(path));
+        if let Ok(inside) = path_n.strip_prefix(&root_n) {
+            return resolve_in_root(&root_n, inside, map);
+        }
+        // `--root .`, or one path relative and the other absolute: compare them absolute.
+        if let Ok(cwd) = std::env::current_dir() {
+            let (root_a, path_a) = (crate::paths::normalize(&cwd.join(root)), crate::paths::normalize(&cwd.join(path)));
+            if let Ok(inside) = path_a.strip_prefix(&root_a) {
+                return resolve_in_root(&root_a, inside, map);
+            }
+        }
+    }
+    resolve_on_host(path, map)
+}
+
+/// Resolution outside any root: the operating system resolves the directories of each
+/// path; links at the last component are followed here.
+fn resolve_on_host(path: &Path, map: &PathMap) -> Resolved {
     let mut current = path.to_path_buf();
     let mut last_target: Option<PathBuf> = None;
     for _ in 0..=MAX_HOPS {
@@ -63,6 +85,98 @@ pub fn resolve(path: &Path, map: &PathMap) -> Resolved {
         last_target = Some(target);
     }
     Resolved::Unreadable { reason: format!("a symbolic link loop (more than {MAX_HOPS} links)") }
+}
+
+/// True when a `--map` prefix (not the root) takes the absolute path `target`.
+fn mapped(map: &PathMap, target: &Path) -> bool {
+    let normal = crate::paths::normalize(target);
+    map.maps.iter().any(|(prefix, _)| normal.starts_with(prefix))
+}
+
+/// Resolve `inside` (components below `root`) component by component, as `openat2`'s
+/// `RESOLVE_IN_ROOT` would: `..` at the root stays there, absolute link targets start again
+/// at the root (or leave through a `--map` prefix, which the user named), relative ones
+/// continue from the link's directory. The result has no link left in it.
+fn resolve_in_root(root: &Path, inside: &Path, map: &PathMap) -> Resolved {
+    use std::collections::VecDeque;
+    use std::ffi::OsString;
+    use std::path::Component;
+    let push_components = |todo: &mut VecDeque<OsString>, p: &Path| {
+        let mut front: Vec<OsString> = Vec::new();
+        for c in p.components() {
+            match c {
+                Component::Normal(n) => front.push(n.to_os_string()),
+                Component::ParentDir => front.push(OsString::from("..")),
+                Component::RootDir | Component::Prefix(_) | Component::CurDir => {}
+            }
+        }
+        for c in front.into_iter().rev() {
+            todo.push_front(c);
+        }
+    };
+    let mut todo: VecDeque<OsString> = VecDeque::new();
+    push_components(&mut todo, inside);
+    let mut stack: Vec<OsString> = Vec::new();
+    let mut last_target: Option<PathBuf> = None;
+    let mut hops = 0;
+    let here = |stack: &[OsString]| stack.iter().fold(root.to_path_buf(), |p, c| p.join(c));
+    while let Some(name) = todo.pop_front() {
+        if name == ".." {
+            stack.pop();
+            continue;
+        }
+        let candidate = here(&stack).join(&name);
+        let last = todo.is_empty();
+        let meta = match fs::symlink_metadata(&candidate) {
+            Ok(m) => m,
+            Err(e) if e.kind() == ErrorKind::NotFound || e.raw_os_error() == Some(libc::ENOTDIR) => {
+                return Resolved::Missing { target: last_target };
+            }
+            Err(e) if e.kind() == ErrorKind::PermissionDenied => {
+                return Resolved::Unreadable { reason: "permission denied".to_string() };
+            }
+            Err(e) => return Resolved::Unreadable { reason: e.to_string() },
+        };
+        let ft = meta.file_type();
+        if ft.is_symlink() {
+            hops += 1;
+            if hops > MAX_HOPS {
+                return Resolved::Unreadable { reason: format!("a symbolic link loop (more than {MAX_HOPS} links)") };
+            }
+            let target = match fs::read_link(&candidate) {
+                Ok(t) => t,
+                Err(e) => return Resolved::Unreadable { reason: format!("cannot read the symbolic link: {e}") },
+            };
+            if target.is_absolute() {
+                if mapped(map, &target) {
+                    // A `--map` names where this server directory is: continue there.
+                    let mut rest = map.to_local(&target);
+                    rest.extend(todo.iter());
+                    return match resolve_on_host(&rest, map) {
+                        Resolved::Missing { target: None } => Resolved::Missing { target: Some(target) },
+                        other => other,
+                    };
+                }
+                stack.clear();
+            }
+            push_components(&mut todo, &target);
+            last_target = Some(target);
+            continue;
+        }
+        if last {
+            return if ft.is_file() {
+                Resolved::File(candidate)
+            } else {
+                Resolved::Unreadable { reason: format!("not a regular file ({})", kind_name(&meta)) }
+            };
+        }
+        if !ft.is_dir() {
+            return Resolved::Missing { target: last_target };
+        }
+        stack.push(name);
+    }
+    // The path ends at a directory (the root itself, or after `..`).
+    Resolved::Unreadable { reason: "not a regular file (a directory)".to_string() }
 }
 
 /// "a directory", "a FIFO", … for a non-regular file's metadata.
@@ -118,5 +232,37 @@ mod tests {
         // A directory is not read.
         assert!(matches!(resolve(&d.join("archive"), &PathMap::default()), Resolved::Unreadable { .. }));
         assert_eq!(resolve(&d.join("nope"), &PathMap::default()), Resolved::Missing { target: None });
+    }
+
+    #[test]
+    fn under_a_root_no_link_leaves_it() {
+        let host = tempfile::tempdir().unwrap();
+        let h = host.path();
+        let img = h.join("img");
+        fs::create_dir_all(img.join("etc/ssl/private")).unwrap();
+        fs::create_dir_all(img.join("srv")).unwrap();
+        fs::create_dir_all(h.join("etc/ssl")).unwrap();
+        fs::write(h.join("etc/ssl/host.pem"), b"host").unwrap();
+        fs::write(img.join("etc/ssl/host.pem"), b"image").unwrap();
+        let map = PathMap { root: Some(img.clone()), maps: Vec::new() };
+        // A relative climb far past the root stays at the root.
+        symlink("../../../../../../../etc/ssl/host.pem", img.join("etc/ssl/private/a.pem")).unwrap();
+        assert_eq!(resolve(&img.join("etc/ssl/private/a.pem"), &map), Resolved::File(img.join("etc/ssl/host.pem")));
+        // A relative climb to a file only the host has: missing, not the host's file.
+        symlink("../../../../../../../host-only.pem", img.join("etc/b.pem")).unwrap();
+        fs::write(h.join("host-only.pem"), b"host").unwrap();
+        assert!(matches!(resolve(&img.join("etc/b.pem"), &map), Resolved::Missing { .. }));
+        // A directory link inside the path, relative and absolute, is resolved inside too.
+        symlink("../../..", img.join("srv/up")).unwrap();
+        assert_eq!(resolve(&img.join("srv/up/etc/ssl/host.pem"), &map), Resolved::File(img.join("etc/ssl/host.pem")));
+        symlink("/etc", img.join("srv/etc")).unwrap();
+        assert_eq!(resolve(&img.join("srv/etc/ssl/host.pem"), &map), Resolved::File(img.join("etc/ssl/host.pem")));
+        // An absolute file link, and a loop.
+        symlink("/etc/ssl/host.pem", img.join("srv/abs.pem")).unwrap();
+        assert_eq!(resolve(&img.join("srv/abs.pem"), &map), Resolved::File(img.join("etc/ssl/host.pem")));
+        symlink("loop2", img.join("srv/loop1")).unwrap();
+        symlink("loop1", img.join("srv/loop2")).unwrap();
+        assert!(matches!(resolve(&img.join("srv/loop1"), &map), Resolved::Unreadable { .. }));
+        assert!(matches!(resolve(&img.join("srv/.."), &map), Resolved::Unreadable { .. }));
     }
 }

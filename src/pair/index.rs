@@ -201,25 +201,173 @@ impl<'f> Index<'f> {
     }
 }
 
-/// Step 4: every key file not yet paired pairs with every unpaired
-/// certificate file holding a certificate with its public key (normally the
-/// first; a later one makes verify report `chain-order`).
+/// Step 4: keys still alone pair with unpaired certificate files holding a
+/// certificate with their public key (normally the first; a later one makes
+/// verify report `chain-order`). Files holding identical material (byte-equal
+/// certificates, the same private key numbers) are one group: each group of
+/// keys pairs once, with the nearest group of certificates (same directory
+/// first) not yet taken, and every certificate group left over pairs with the
+/// nearest key group; the other files of a group are listed as the pair's
+/// copies. So N copies of a certificate and N of its key make one pair, not
+/// N × N, and the work is linear in the number of files.
 pub(crate) fn pair_by_index(files: &Files<'_>, idx: &Index<'_>, state: &mut State) {
-    let mut new_pairs = Vec::new();
+    // Unpaired key files by public key, in catalogue (path) order.
+    let mut keys_by_pk: HashMap<&PublicKey, Vec<FileId>> = HashMap::new();
+    let mut order: Vec<&PublicKey> = Vec::new();
     for key in files.eligible().filter(|f| f.is_key_file() && !state.used[f.id]) {
         let Some(&pk) = key.key_publics.first() else { continue };
-        let certs = idx.cert_files.get(pk).map(Vec::as_slice).unwrap_or_default();
-        for &c in certs {
-            let Some(cert) = files.get(c) else { continue };
-            if !cert.hidden && cert.is_cert_file() && !state.used[c] {
-                new_pairs.push((c, key.id));
+        if !idx.cert_files.contains_key(pk) {
+            continue;
+        }
+        keys_by_pk
+            .entry(pk)
+            .or_insert_with(|| {
+                order.push(pk);
+                Vec::new()
+            })
+            .push(key.id);
+    }
+    let mut new_pairs: Vec<(&[FileId], &[FileId])> = Vec::new();
+    // Per public key: (key groups, certificate groups); a group is files holding identical material.
+    let mut groups: Vec<(Groups, Groups)> = Vec::new();
+    for pk in order {
+        let keys = keys_by_pk.get(pk).map(Vec::as_slice).unwrap_or_default();
+        let certs: Vec<FileId> = idx
+            .cert_files
+            .get(pk)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .copied()
+            .filter(|&c| files.get(c).is_some_and(|f| !f.hidden && f.is_cert_file() && !state.used[c]))
+            .collect();
+        if certs.is_empty() {
+            continue;
+        }
+        let key_groups = group_by(keys, |id| files.get(id).and_then(key_identity));
+        let cert_groups = group_by(&certs, |id| files.get(id).and_then(cert_identity));
+        groups.push((key_groups, cert_groups));
+    }
+    for (key_groups, cert_groups) in &groups {
+        let dir_of = |g: &[FileId]| files.get(g[0]).map(FileInfo::dir);
+        // Certificate groups not yet taken, by directory and overall, each taken once (amortised O(1)).
+        let mut taken = vec![false; cert_groups.len()];
+        let mut by_dir: HashMap<Option<&Path>, std::collections::VecDeque<usize>> = HashMap::new();
+        for (i, g) in cert_groups.iter().enumerate() {
+            by_dir.entry(dir_of(g)).or_default().push_back(i);
+        }
+        let mut next_any = 0;
+        let mut first_key_in_dir: HashMap<Option<&Path>, usize> = HashMap::new();
+        for (k, kg) in key_groups.iter().enumerate() {
+            first_key_in_dir.entry(dir_of(kg)).or_insert(k);
+            let here = by_dir.get_mut(&dir_of(kg));
+            let mut pick = None;
+            if let Some(q) = here {
+                while let Some(i) = q.pop_front() {
+                    if !taken[i] {
+                        pick = Some(i);
+                        break;
+                    }
+                }
             }
+            if pick.is_none() {
+                while next_any < cert_groups.len() && taken[next_any] {
+                    next_any += 1;
+                }
+                pick = (next_any < cert_groups.len()).then_some(next_any);
+            }
+            // More key groups than certificate groups: share the first.
+            let c = pick.unwrap_or(0);
+            taken[c] = true;
+            new_pairs.push((&cert_groups[c], kg));
+        }
+        for (_, cg) in cert_groups.iter().enumerate().filter(|(c, _)| !taken[*c]) {
+            let k = first_key_in_dir.get(&dir_of(cg)).copied().unwrap_or(0);
+            new_pairs.push((cg, &key_groups[k]));
         }
     }
     // Mark after the loop so that a certificate shared by keys pairs with each.
-    for (c, k) in new_pairs {
-        state.add(Origin::kind("index"), c, k);
+    for (cg, kg) in new_pairs {
+        for &id in cg.iter().chain(kg) {
+            state.use_file(id);
+        }
+        let mut pair = Pair::of_files(Origin::kind("index"), cg[0], kg[0]);
+        pair.cert_copies = cg[1..].to_vec();
+        pair.key_copies = kg[1..].to_vec();
+        state.pairs.push(pair);
     }
+}
+
+/// Files holding identical material, the representative (first in path order) first.
+type Groups = Vec<Vec<FileId>>;
+
+/// `ids` grouped by `identity` (first appearance order; files without one stay alone).
+fn group_by<T: std::hash::Hash + Eq>(ids: &[FileId], identity: impl Fn(FileId) -> Option<T>) -> Vec<Vec<FileId>> {
+    let mut out: Vec<Vec<FileId>> = Vec::new();
+    let mut seen: HashMap<T, usize> = HashMap::new();
+    for &id in ids {
+        match identity(id) {
+            Some(t) => match seen.get(&t) {
+                Some(&g) => out[g].push(id),
+                None => {
+                    seen.insert(t, out.len());
+                    out.push(vec![id]);
+                }
+            },
+            None => out.push(vec![id]),
+        }
+    }
+    out
+}
+
+/// A certificate file's material: the SHA-256 of each item that is a certificate, and the item
+/// count (a file with anything else in it is not a copy).
+fn cert_identity<'a>(f: &FileInfo<'a>) -> Option<(usize, Vec<&'a str>)> {
+    let parsed = f.entry.parsed()?;
+    Some((parsed.items.len(), parsed.certificates().map(|(_, _, c)| c.cert_sha256.as_str()).collect()))
+}
+
+/// A key file's material: SHA-256 over every private key's stored numbers and format (two
+/// encodings of one key, or a damaged copy, are different material).
+fn key_identity(f: &FileInfo<'_>) -> Option<[u8; 32]> {
+    use crate::parse::KeyMaterial;
+    use sha2::{Digest, Sha256};
+    let parsed = f.entry.parsed()?;
+    let mut h = Sha256::new();
+    h.update((parsed.items.len() as u64).to_be_bytes());
+    let mut field = |b: &[u8]| {
+        h.update((b.len() as u64).to_be_bytes());
+        h.update(b);
+    };
+    for (_, _, k) in parsed.private_keys() {
+        field(format!("{:?}", k.format).as_bytes());
+        match &k.material {
+            KeyMaterial::Rsa(r) => {
+                for part in [&r.n, &r.e, &r.d, &r.p, &r.q, &r.dp, &r.dq, &r.qinv] {
+                    field(part);
+                }
+            }
+            KeyMaterial::Ec(e) => {
+                field(e.curve.name().as_bytes());
+                field(&e.d);
+                match &e.stored_public {
+                    Some(Ok(p)) => field(p),
+                    Some(Err(why)) => field(why.as_bytes()),
+                    None => field(b"-"),
+                }
+            }
+            KeyMaterial::Ed25519(e) => {
+                field(&e.seed);
+                field(e.stored_public.as_deref().unwrap_or(b"-"));
+            }
+            KeyMaterial::Ed448(e) => {
+                field(&e.seed);
+                field(e.stored_public.as_deref().unwrap_or(b"-"));
+            }
+            KeyMaterial::Unsupported { .. } => return None,
+        }
+    }
+    Some(h.finalize().into())
 }
 
 /// For a pair of two different files whose keys differ: which other files hold

@@ -65,6 +65,10 @@ pub struct Pair {
     pub cert_for_key_elsewhere: Vec<Location>,
     /// A config names this pair and its key file is encrypted: what the server makes of it.
     pub unlock: Option<KeyUnlock>,
+    /// Other files holding the very same certificate file / key material, paired through this
+    /// pair instead of each with each (index pairing).
+    pub cert_copies: Vec<FileId>,
+    pub key_copies: Vec<FileId>,
 }
 
 /// What a server does with an encrypted key that its config names, from the
@@ -95,6 +99,8 @@ impl Pair {
             key_for_cert_elsewhere: Vec::new(),
             cert_for_key_elsewhere: Vec::new(),
             unlock: None,
+            cert_copies: Vec::new(),
+            key_copies: Vec::new(),
         }
     }
 }
@@ -196,6 +202,8 @@ pub fn pair_all(catalog: &Catalog, configured: Vec<ConfiguredPair>) -> Pairing {
             key_for_cert_elsewhere: Vec::new(),
             cert_for_key_elsewhere: Vec::new(),
             unlock: c.unlock,
+            cert_copies: Vec::new(),
+            key_copies: Vec::new(),
         });
     }
     // 2. Files holding both a certificate and a private key.

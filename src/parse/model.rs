@@ -503,3 +503,31 @@ impl PublicKey {
         super::pubkey::fingerprint(self)
     }
 }
+
+// Private numbers are wiped from memory when dropped (issue #10: key material in `Zeroizing`).
+impl Drop for RsaPrivate {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        for part in [&mut self.d, &mut self.p, &mut self.q, &mut self.dp, &mut self.dq, &mut self.qinv] {
+            part.zeroize();
+        }
+    }
+}
+
+impl Drop for EcPrivate {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.d);
+    }
+}
+
+impl Drop for Ed25519Private {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.seed);
+    }
+}
+
+impl Drop for Ed448Private {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.seed);
+    }
+}

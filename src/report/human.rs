@@ -5,9 +5,38 @@
 use super::{Emitter, PairReport, RenderOptions, Report};
 use crate::finding::{Finding, Location, Severity};
 use crate::verify::Verdict;
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 pub struct Human;
+
+/// Text from the scanned material (file names, certificate subjects, messages that quote them)
+/// with control characters escaped: a name holding a newline cannot inject a fake report line,
+/// an escape sequence cannot repaint the terminal or a cron mail. Newline, carriage return and tab
+/// are written `\n`, `\r`, `\t`; other C0/C1 controls and the Unicode bidirectional controls
+/// `\u{..}`.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    let needs = |c: char| c.is_control() || is_bidi(c);
+    if !s.chars().any(needs) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Bidirectional embedding, override and isolate controls (they reorder what the terminal shows).
+fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
 
 struct Paint {
     on: bool,
@@ -42,7 +71,7 @@ impl Paint {
 }
 
 pub fn location_text(loc: &Location) -> String {
-    let mut s = loc.path.clone();
+    let mut s = escape(&loc.path).into_owned();
     if let Some(line) = loc.line {
         s.push_str(&format!(":{line}"));
     } else if let Some(block) = loc.block {
@@ -50,7 +79,7 @@ pub fn location_text(loc: &Location) -> String {
     }
     if let Some(sp) = &loc.server_path {
         if sp != &loc.path {
-            s.push_str(&format!(" [{sp}]"));
+            s.push_str(&format!(" [{}]", escape(sp)));
         }
     }
     s
@@ -60,7 +89,7 @@ fn item_text(item: &Option<super::ItemRef>) -> String {
     match item {
         None => "-".to_string(),
         Some(i) => {
-            let mut s = i.path.clone();
+            let mut s = escape(&i.path).into_owned();
             if let Some(b) = i.block.filter(|&b| b > 0) {
                 s.push_str(&format!(" (PEM block {b})"));
             }
@@ -72,12 +101,12 @@ fn item_text(item: &Option<super::ItemRef>) -> String {
 fn write_finding(out: &mut dyn Write, p: &Paint, f: &Finding) -> io::Result<()> {
     let mut locs = f.locations.iter();
     let head = locs.next().map(location_text).unwrap_or_else(|| "-".to_string());
-    writeln!(out, "  {}: {}[{}] {}", head, p.severity(f.severity), f.code, f.message)?;
+    writeln!(out, "  {}: {}[{}] {}", head, p.severity(f.severity), f.code, escape(&f.message))?;
     for extra in locs {
         writeln!(out, "      {} {}", p.dim("also:"), location_text(extra))?;
     }
     match &f.hint {
-        Some(h) => writeln!(out, "      {} {}", p.dim("fix:"), h)?,
+        Some(h) => writeln!(out, "      {} {}", p.dim("fix:"), escape(h))?,
         None => writeln!(out, "      {} keymatch explain {}", p.dim("see:"), f.code)?,
     }
     Ok(())
@@ -95,8 +124,24 @@ fn pair_header(out: &mut dyn Write, p: &Paint, pr: &PairReport) -> io::Result<()
         p.verdict(pr.verdict),
         item_text(&pr.cert),
         item_text(&pr.key),
-        p.dim(&format!("[{origin}] {}", pr.algorithm)),
+        p.dim(&escape(&format!("[{origin}] {}", pr.algorithm))),
     )
+}
+
+/// "copies: 1999 more of the certificate (a.crt, b.crt, c.crt, …); 1999 more of the key (…)".
+fn copies_line(out: &mut dyn Write, p: &Paint, pr: &PairReport) -> io::Result<()> {
+    let list = |what: &str, paths: &[String]| -> Option<String> {
+        let (first, rest) =
+            (paths.iter().take(3).map(|s| escape(s)).collect::<Vec<_>>(), paths.len().saturating_sub(3));
+        let more = if rest > 0 { format!(", and {rest} more") } else { String::new() };
+        (!paths.is_empty()).then(|| format!("{} of the {what} ({}{more})", paths.len(), first.join(", ")))
+    };
+    let parts: Vec<String> =
+        [list("certificate", &pr.cert_copies), list("key", &pr.key_copies)].into_iter().flatten().collect();
+    if parts.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "      {} {}", p.dim("identical copies checked with it:"), parts.join("; "))
 }
 
 /// Does this finding concern this pair's certificate or key file?
@@ -120,6 +165,7 @@ impl Emitter for Human {
                 continue;
             }
             pair_header(out, &p, pr)?;
+            copies_line(out, &p, pr)?;
             for i in mine {
                 used[i] = true;
                 write_finding(out, &p, &report.findings[i])?;
@@ -148,7 +194,20 @@ fn summary_line(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         out,
         "\n{} files, {} certificates, {} keys, {} pairs: {} errors, {} warnings, {} notes",
         s.files, s.certificates, s.keys, s.pairs, s.errors, s.warnings, s.notes
-    )
+    )?;
+    suppressed_line(report, out)
+}
+
+/// "3 findings not reported (allow): 2 orphan-key by repo/.keymatch.toml, 1 expired by --allow".
+fn suppressed_line(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let s = &report.summary;
+    if s.suppressed == 0 {
+        return Ok(());
+    }
+    let parts: Vec<String> =
+        s.suppressed_by.iter().map(|x| format!("{} {} by {}", x.count, x.code, escape(&x.source))).collect();
+    let noun = if s.suppressed == 1 { "finding" } else { "findings" };
+    writeln!(out, "{} {noun} not reported (allow): {}", s.suppressed, parts.join(", "))
 }
 
 /// `keymatch check`: one clear verdict, both fingerprints, what to do next.
@@ -168,12 +227,12 @@ fn emit_check(report: &Report, opts: &RenderOptions, p: &Paint, out: &mut dyn Wr
             out,
             "  certificate  {}  {}  {}",
             item_text(&pr.cert),
-            pr.algorithm,
+            escape(&pr.algorithm),
             pr.fingerprint.as_deref().unwrap_or("-")
         )?;
         writeln!(out, "  key          {}  {}", item_text(&pr.key), pr.key_fingerprint.as_deref().unwrap_or("-"))?;
         if let Some(subject) = &pr.subject {
-            writeln!(out, "  subject      {subject}")?;
+            writeln!(out, "  subject      {}", escape(subject))?;
         }
         if let Some(na) = &pr.not_after {
             writeln!(out, "  not after    {na}")?;
@@ -182,7 +241,8 @@ fn emit_check(report: &Report, opts: &RenderOptions, p: &Paint, out: &mut dyn Wr
     for f in &report.findings {
         write_finding(out, p, f)?;
     }
-    if !opts.quiet && report.findings.is_empty() {
+    suppressed_line(report, out)?;
+    if !opts.quiet && report.findings.is_empty() && report.summary.suppressed == 0 {
         if let Some(pr) = report.pairs.first() {
             if pr.verdict == Verdict::Match {
                 writeln!(out, "  next: nothing to do; `keymatch scan` checks a whole server or repository")?;
@@ -190,4 +250,16 @@ fn emit_check(report: &Report, opts: &RenderOptions, p: &Paint, out: &mut dyn Wr
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn control_characters_are_escaped_and_plain_text_is_borrowed() {
+        assert_eq!(escape("a\nMATCH all good\r\t"), "a\\nMATCH all good\\r\\t");
+        assert_eq!(escape("x\x1b[2J\u{9b}y\u{202e}z\x7f"), "x\\u{1b}[2J\\u{9b}y\\u{202e}z\\u{7f}");
+        assert!(matches!(escape("etc/ssl/é.pem"), std::borrow::Cow::Borrowed(_)));
+    }
 }

@@ -45,6 +45,11 @@ pub struct PairReport {
     /// The leaf's subject, for people.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// Other files holding the same certificate file / the same key, checked through this pair.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cert_copies: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub key_copies: Vec<String>,
 }
 
 /// Counts for the summary line and JSON `summary`.
@@ -57,6 +62,20 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub notes: usize,
+    /// Findings not reported because `--allow` or a settings file's `allow` named their code.
+    pub suppressed: usize,
+    /// Who suppressed how many of which code (empty when nothing was suppressed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressed_by: Vec<Suppressed>,
+}
+
+/// Findings of one code that one source (`--allow`, or a settings file) kept out of the report.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Suppressed {
+    /// `--allow`, or the settings file's path.
+    pub source: String,
+    pub code: String,
+    pub count: usize,
 }
 
 /// Everything a run found.
@@ -65,6 +84,10 @@ pub struct Report {
     pub pairs: Vec<PairReport>,
     pub findings: Vec<Finding>,
     pub summary: Summary,
+    /// Something the user named could not be checked (`check` without a proof: an encrypted,
+    /// unsupported or unreadable side; a file or stream over the size cap): exit 1 whatever the
+    /// findings' severities, unless `--fail-on never`.
+    pub unproven: bool,
 }
 
 /// `--fail-on`: the lowest severity that makes the exit code 1.
@@ -109,10 +132,10 @@ impl Report {
         self.findings.iter().filter(|f| f.severity == sev).count()
     }
 
-    /// 0 when nothing is at or above `fail_on`, else 1.
+    /// 0 when nothing is at or above `fail_on` and nothing named went unchecked, else 1.
     pub fn exit_code(&self, fail_on: FailOn) -> i32 {
         match fail_on.threshold() {
-            Some(t) if self.findings.iter().any(|f| f.severity >= t) => 1,
+            Some(t) if self.unproven || self.findings.iter().any(|f| f.severity >= t) => 1,
             _ => 0,
         }
     }

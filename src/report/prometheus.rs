@@ -159,6 +159,8 @@ mod tests {
             not_after: None,
             not_after_unix: not_after,
             subject: None,
+            cert_copies: Vec::new(),
+            key_copies: Vec::new(),
         }
     }
 
