@@ -1,7 +1,7 @@
 //! X.509 certificate (RFC 5280 §4.1) → [`CertInfo`].
 //!
 //! Decoded first with `x509_cert::Certificate` ([`decode_strict`]). When it
-//! refuses the bytes, the lenient reader in [`super::der`] decodes them
+//! refuses the bytes, the lenient reader in [`super::asn1`] decodes them
 //! instead ([`decode_lenient`]): certificates in the wild carry negative or
 //! over-long serials, non-minimal lengths, UTCTimes without seconds, duplicate
 //! extensions and odd string types that servers load without complaint, and
@@ -13,10 +13,11 @@
 //! Names are displayed by keymatch's own RFC 4514-style writer
 //! ([`name_to_string`]) on both paths, so the text never depends on the path.
 
-use super::der::{self, Tlv};
-use super::model::{strip_leading_zeros, CertInfo, Unloadable};
+use super::asn1::strip_leading_zeros;
+use super::asn1::{self, Tlv};
+use super::model::{CertInfo, Unloadable};
 use super::pubkey;
-use ::der::{asn1::AnyRef, Decode, Encode, Header, Reader, SliceReader};
+use der::{asn1::AnyRef, Decode, Encode, Header, Reader, SliceReader};
 use x509_cert::ext::pkix::{name::GeneralName, BasicConstraints, SubjectAltName};
 
 const OID_BASIC_CONSTRAINTS: &str = "2.5.29.19";
@@ -49,7 +50,7 @@ pub fn decode(bytes: &[u8]) -> Result<CertInfo, String> {
 /// `30 80 <elements> 00 00 …` → `30 <definite length> <elements>`; `None` when
 /// the outer SEQUENCE is not of indefinite length.
 fn outer_indefinite_to_der(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
-    let Some(inner) = bytes.strip_prefix(&[der::SEQUENCE, 0x80]) else {
+    let Some(inner) = bytes.strip_prefix(&[asn1::SEQUENCE, 0x80]) else {
         return Ok(None);
     };
     let mut rest = inner;
@@ -57,11 +58,11 @@ fn outer_indefinite_to_der(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
         if rest.is_empty() {
             return Err("indefinite-length Certificate without end-of-contents".into());
         }
-        rest = der::read_tlv(rest)?.1;
+        rest = asn1::read_tlv(rest)?.1;
     }
     let content = inner.get(..inner.len() - rest.len()).ok_or("truncated")?;
     let mut out = Vec::with_capacity(content.len() + 6);
-    out.push(der::SEQUENCE);
+    out.push(asn1::SEQUENCE);
     let len = content.len();
     if len < 0x80 {
         out.push(len as u8);
@@ -78,7 +79,7 @@ fn outer_indefinite_to_der(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
 /// Is the certificate's subjectPublicKey an EC point in hybrid form with the wrong parity bit?
 fn spki_point_hybrid_parity_wrong(cert: &[u8]) -> bool {
     let spki_bits = || -> Option<&[u8]> {
-        let (c, _) = der::read_tlv(cert).ok()?;
+        let (c, _) = asn1::read_tlv(cert).ok()?;
         let tbs = c.children().read().ok()?;
         let mut t = tbs.children();
         if t.peek_tag() == Some(0xa0) {
@@ -90,8 +91,8 @@ fn spki_point_hybrid_parity_wrong(cert: &[u8]) -> bool {
         let spki = t.read().ok()?;
         let mut r = spki.children();
         let alg = r.read().ok()?;
-        let oid = alg.children().read_tag(der::OID, "algorithm").ok()?;
-        if der::oid_to_string(oid.content) != pubkey::OID_EC {
+        let oid = alg.children().read_tag(asn1::OID, "algorithm").ok()?;
+        if asn1::oid_to_string(oid.content) != pubkey::OID_EC {
             return None;
         }
         r.read().ok()?.bit_string_bytes().ok()
@@ -139,15 +140,15 @@ pub(crate) fn decode_strict(bytes: &[u8]) -> Option<CertInfo> {
     let sig_alg = cert.signature_algorithm();
     Some(CertInfo {
         public_key,
-        subject: name_to_string(&der::read_tlv(&subject_der).ok()?.0),
-        issuer: name_to_string(&der::read_tlv(&issuer_der).ok()?.0),
+        subject: name_to_string(&asn1::read_tlv(&subject_der).ok()?.0),
+        issuer: name_to_string(&asn1::read_tlv(&issuer_der).ok()?.0),
         subject_der,
         issuer_der,
         not_before: seconds(tbs.validity().not_before)?,
         not_after: seconds(tbs.validity().not_after)?,
         is_ca,
         dns_names,
-        serial: if serial.is_empty() { "00".to_string() } else { der::hex(serial) },
+        serial: if serial.is_empty() { "00".to_string() } else { asn1::hex(serial) },
         tbs_der: tbs_der.to_vec(),
         signature_algorithm: sig_alg.oid.to_string(),
         signature_params_der: match &sig_alg.parameters {
@@ -157,7 +158,7 @@ pub(crate) fn decode_strict(bytes: &[u8]) -> Option<CertInfo> {
         signature: cert.signature().raw_bytes().to_vec(),
         cert_sha256: {
             use sha2::{Digest, Sha256};
-            der::hex(&Sha256::digest(cert_der))
+            asn1::hex(&Sha256::digest(cert_der))
         },
         unloadable: None,
     })
@@ -165,37 +166,37 @@ pub(crate) fn decode_strict(bytes: &[u8]) -> Option<CertInfo> {
 
 /// The certificate with the lenient reader (the fallback).
 pub(crate) fn decode_lenient(bytes: &[u8]) -> Result<CertInfo, String> {
-    let (cert, _trailing) = der::read_tlv(bytes)?;
+    let (cert, _trailing) = asn1::read_tlv(bytes)?;
     decode_tlv(&cert)
 }
 
 pub(crate) fn decode_tlv(cert: &Tlv<'_>) -> Result<CertInfo, String> {
-    let cert = cert.expect(der::SEQUENCE, "Certificate")?;
+    let cert = cert.expect(asn1::SEQUENCE, "Certificate")?;
     let mut r = cert.children();
-    let tbs = r.read_tag(der::SEQUENCE, "tbsCertificate")?;
-    let sig_alg = r.read_tag(der::SEQUENCE, "signatureAlgorithm")?;
-    let sig = r.read_tag(der::BIT_STRING, "signatureValue")?;
+    let tbs = r.read_tag(asn1::SEQUENCE, "tbsCertificate")?;
+    let sig_alg = r.read_tag(asn1::SEQUENCE, "signatureAlgorithm")?;
+    let sig = r.read_tag(asn1::BIT_STRING, "signatureValue")?;
     let signature = sig.content.get(1..).ok_or("empty signature")?.to_vec();
     let mut sr = sig_alg.children();
-    let sig_oid = sr.read_tag(der::OID, "signature algorithm OID")?;
+    let sig_oid = sr.read_tag(asn1::OID, "signature algorithm OID")?;
     let signature_params_der = if sr.is_empty() { None } else { Some(sr.read()?.raw.to_vec()) };
 
     let mut t = tbs.children();
     if t.peek_tag() == Some(0xa0) {
         t.read()?;
     }
-    let serial = t.read_tag(der::INTEGER, "serialNumber")?;
-    let _sig_inner = t.read_tag(der::SEQUENCE, "tbsCertificate signature")?;
-    let issuer = t.read_tag(der::SEQUENCE, "issuer")?;
-    let validity = t.read_tag(der::SEQUENCE, "validity")?;
-    let subject = t.read_tag(der::SEQUENCE, "subject")?;
-    let spki = t.read_tag(der::SEQUENCE, "subjectPublicKeyInfo")?;
+    let serial = t.read_tag(asn1::INTEGER, "serialNumber")?;
+    let _sig_inner = t.read_tag(asn1::SEQUENCE, "tbsCertificate signature")?;
+    let issuer = t.read_tag(asn1::SEQUENCE, "issuer")?;
+    let validity = t.read_tag(asn1::SEQUENCE, "validity")?;
+    let subject = t.read_tag(asn1::SEQUENCE, "subject")?;
+    let spki = t.read_tag(asn1::SEQUENCE, "subjectPublicKeyInfo")?;
     let mut is_ca = false;
     let mut dns_names = Vec::new();
     while !t.is_empty() {
         let el = t.read()?;
         if el.tag == 0xa3 {
-            let exts = el.children().read_tag(der::SEQUENCE, "extensions")?;
+            let exts = el.children().read_tag(asn1::SEQUENCE, "extensions")?;
             read_extensions(&exts, &mut is_ca, &mut dns_names)?;
         }
     }
@@ -205,8 +206,8 @@ pub(crate) fn decode_tlv(cert: &Tlv<'_>) -> Result<CertInfo, String> {
     let not_after = time(&vr.read()?).map_err(|e| format!("notAfter: {e}"))?;
     let public_key = pubkey::decode_spki_tlv(&spki).map_err(|e| format!("subject public key: {e}"))?;
 
-    let serial_mag = super::model::strip_leading_zeros(serial.content);
-    let serial = if serial_mag.is_empty() { "00".to_string() } else { der::hex(serial_mag) };
+    let serial_mag = strip_leading_zeros(serial.content);
+    let serial = if serial_mag.is_empty() { "00".to_string() } else { asn1::hex(serial_mag) };
     Ok(CertInfo {
         public_key,
         subject: name_to_string(&subject),
@@ -219,12 +220,12 @@ pub(crate) fn decode_tlv(cert: &Tlv<'_>) -> Result<CertInfo, String> {
         dns_names,
         serial,
         tbs_der: tbs.raw.to_vec(),
-        signature_algorithm: der::oid_to_string(sig_oid.content),
+        signature_algorithm: asn1::oid_to_string(sig_oid.content),
         signature_params_der,
         signature,
         cert_sha256: {
             use sha2::{Digest, Sha256};
-            der::hex(&Sha256::digest(cert.raw))
+            asn1::hex(&Sha256::digest(cert.raw))
         },
         unloadable: None,
     })
@@ -233,21 +234,21 @@ pub(crate) fn decode_tlv(cert: &Tlv<'_>) -> Result<CertInfo, String> {
 fn read_extensions(exts: &Tlv<'_>, is_ca: &mut bool, dns: &mut Vec<String>) -> Result<(), String> {
     let mut r = exts.children();
     while !r.is_empty() {
-        let ext = r.read_tag(der::SEQUENCE, "extension")?;
+        let ext = r.read_tag(asn1::SEQUENCE, "extension")?;
         let mut er = ext.children();
-        let oid = der::oid_to_string(er.read_tag(der::OID, "extension OID")?.content);
-        er.read_optional(der::BOOLEAN)?;
-        let value = er.read_tag(der::OCTET_STRING, "extension value")?;
+        let oid = asn1::oid_to_string(er.read_tag(asn1::OID, "extension OID")?.content);
+        er.read_optional(asn1::BOOLEAN)?;
+        let value = er.read_tag(asn1::OCTET_STRING, "extension value")?;
         match oid.as_str() {
             OID_BASIC_CONSTRAINTS => {
                 // BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLen INTEGER OPTIONAL }
-                let (bc, _) = der::read_tlv(value.content)?;
-                if let Some(ca) = bc.children().read_optional(der::BOOLEAN)? {
+                let (bc, _) = asn1::read_tlv(value.content)?;
+                if let Some(ca) = bc.children().read_optional(asn1::BOOLEAN)? {
                     *is_ca = ca.content.first().is_some_and(|&b| b != 0);
                 }
             }
             OID_SUBJECT_ALT_NAME => {
-                let (names, _) = der::read_tlv(value.content)?;
+                let (names, _) = asn1::read_tlv(value.content)?;
                 let mut nr = names.children();
                 while !nr.is_empty() {
                     let gn = nr.read()?;
@@ -267,12 +268,12 @@ fn read_extensions(exts: &Tlv<'_>, is_ca: &mut bool, dns: &mut Vec<String>) -> R
 fn time(t: &Tlv<'_>) -> Result<i64, String> {
     let s = std::str::from_utf8(t.content).map_err(|_| "time is not ASCII".to_string())?;
     let (year, rest) = match t.tag {
-        der::UTC_TIME => {
+        asn1::UTC_TIME => {
             let yy: i64 = num(s.get(0..2))?;
             (if yy < 50 { 2000 + yy } else { 1900 + yy }, s.get(2..).unwrap_or(""))
         }
-        der::GENERALIZED_TIME => (num(s.get(0..4))?, s.get(4..).unwrap_or("")),
-        other => return Err(format!("expected a time, found {}", der::tag_name(other))),
+        asn1::GENERALIZED_TIME => (num(s.get(0..4))?, s.get(4..).unwrap_or("")),
+        other => return Err(format!("expected a time, found {}", asn1::tag_name(other))),
     };
     let month = num(rest.get(0..2))?;
     let day = num(rest.get(2..4))?;
@@ -363,11 +364,11 @@ pub(crate) fn name_to_string(name: &Tlv<'_>) -> String {
         while let Ok(atv) = ar.read() {
             let mut vr = atv.children();
             let (Ok(oid), Ok(value)) = (vr.read(), vr.read()) else { continue };
-            let oid = der::oid_to_string(oid.content);
+            let oid = asn1::oid_to_string(oid.content);
             let key = attr_short_name(&oid).map(str::to_string).unwrap_or(oid);
             let value = match string_value(&value) {
                 Some(s) => escape(&s),
-                None => format!("#{}", der::hex(value.raw)),
+                None => format!("#{}", asn1::hex(value.raw)),
             };
             parts.push(format!("{key}={value}"));
         }
@@ -379,11 +380,11 @@ pub(crate) fn name_to_string(name: &Tlv<'_>) -> String {
 
 fn string_value(v: &Tlv<'_>) -> Option<String> {
     match v.tag {
-        der::UTF8_STRING | der::PRINTABLE_STRING | der::IA5_STRING | 0x1a | 0x12 => {
+        asn1::UTF8_STRING | asn1::PRINTABLE_STRING | asn1::IA5_STRING | 0x1a | 0x12 => {
             Some(String::from_utf8_lossy(v.content).into_owned())
         }
-        der::TELETEX_STRING => Some(v.content.iter().map(|&b| char::from(b)).collect()),
-        der::BMP_STRING => {
+        asn1::TELETEX_STRING => Some(v.content.iter().map(|&b| char::from(b)).collect()),
+        asn1::BMP_STRING => {
             let units: Vec<u16> = v
                 .content
                 .chunks(2)
@@ -391,7 +392,7 @@ fn string_value(v: &Tlv<'_>) -> Option<String> {
                 .collect();
             Some(String::from_utf16_lossy(&units))
         }
-        der::UNIVERSAL_STRING => Some(
+        asn1::UNIVERSAL_STRING => Some(
             v.content
                 .chunks(4)
                 .map(|c| {
@@ -432,14 +433,14 @@ mod tests {
 
     #[test]
     fn times_decode_to_unix_seconds() {
-        let utc = der::tlv(der::UTC_TIME, b"250101000000Z");
-        assert_eq!(time(&der::read_tlv(&utc).unwrap().0).unwrap(), 1_735_689_600);
-        let gen = der::tlv(der::GENERALIZED_TIME, b"21241208000000Z");
-        assert_eq!(time(&der::read_tlv(&gen).unwrap().0).unwrap(), 4_889_289_600);
-        let old = der::tlv(der::UTC_TIME, b"700101000000Z");
-        assert_eq!(time(&der::read_tlv(&old).unwrap().0).unwrap(), 0);
-        let bad = der::tlv(der::UTC_TIME, b"25x101000000Z");
-        assert!(time(&der::read_tlv(&bad).unwrap().0).is_err());
+        let utc = asn1::tlv(asn1::UTC_TIME, b"250101000000Z");
+        assert_eq!(time(&asn1::read_tlv(&utc).unwrap().0).unwrap(), 1_735_689_600);
+        let gen = asn1::tlv(asn1::GENERALIZED_TIME, b"21241208000000Z");
+        assert_eq!(time(&asn1::read_tlv(&gen).unwrap().0).unwrap(), 4_889_289_600);
+        let old = asn1::tlv(asn1::UTC_TIME, b"700101000000Z");
+        assert_eq!(time(&asn1::read_tlv(&old).unwrap().0).unwrap(), 0);
+        let bad = asn1::tlv(asn1::UTC_TIME, b"25x101000000Z");
+        assert!(time(&asn1::read_tlv(&bad).unwrap().0).is_err());
     }
 
     /// A real certificate re-encoded with a negative serial and non-minimal
@@ -450,14 +451,14 @@ mod tests {
         let original = std::fs::read(path).unwrap();
         let base = decode(&original).unwrap();
         assert!(decode_strict(&original).is_some(), "x509-cert takes the original");
-        let (cert, _) = der::read_tlv(&original).unwrap();
+        let (cert, _) = asn1::read_tlv(&original).unwrap();
         let parts = cert.elements().unwrap();
         let tbs_parts = parts[0].elements().unwrap();
         let serial_at = usize::from(tbs_parts[0].tag == 0xa0);
         let mut tbs = Vec::new();
         for (i, el) in tbs_parts.iter().enumerate() {
             if i == serial_at {
-                tbs.extend_from_slice(&[der::INTEGER, 0x02, 0xff, 0x7f]);
+                tbs.extend_from_slice(&[asn1::INTEGER, 0x02, 0xff, 0x7f]);
             } else {
                 tbs.extend_from_slice(el.raw);
             }
@@ -468,10 +469,10 @@ mod tests {
             v.extend_from_slice(content);
             v
         };
-        let mut body = long_form(der::SEQUENCE, &tbs);
+        let mut body = long_form(asn1::SEQUENCE, &tbs);
         body.extend_from_slice(parts[1].raw);
         body.extend_from_slice(parts[2].raw);
-        let odd = long_form(der::SEQUENCE, &body);
+        let odd = long_form(asn1::SEQUENCE, &body);
         assert!(decode_strict(&odd).is_none(), "x509-cert refuses it");
         let c = decode(&odd).unwrap();
         assert_eq!(c.serial, "ff7f");
@@ -495,10 +496,10 @@ mod tests {
             c.is_ca,
             c.dns_names,
             c.serial,
-            der::hex(&c.tbs_der),
+            asn1::hex(&c.tbs_der),
             c.signature_algorithm,
             c.signature_params_der,
-            der::hex(&c.signature),
+            asn1::hex(&c.signature),
             c.cert_sha256,
         )
     }

@@ -21,10 +21,10 @@
 //! plaintext that does not decode, and the next is tried. Work factors are
 //! capped so a hostile file cannot make keymatch spin or eat memory.
 
-use super::der;
+use super::asn1;
 use super::model::{EncryptedKey, KeyFormat, Locked, PrivateKey};
+use asn1::Tlv;
 use cbc::cipher::{block_padding::Pkcs7, BlockModeDecrypt, KeyIvInit};
-use der::Tlv;
 use md5::{Digest, Md5};
 
 /// PBKDF2 and PKCS#12 KDF iteration counts above this are not attempted
@@ -68,12 +68,12 @@ fn legacy_provider(what: &str) -> Locked {
 /// The outer structure is read leniently (a non-minimal length is accepted,
 /// as OpenSSL does); the scheme is decided by the algorithm OID.
 pub fn pkcs8(bytes: &[u8], passphrases: &[Vec<u8>]) -> Result<Opened, String> {
-    let seq = der::read_tlv(bytes)?.0.expect(der::SEQUENCE, "EncryptedPrivateKeyInfo")?;
+    let seq = asn1::read_tlv(bytes)?.0.expect(asn1::SEQUENCE, "EncryptedPrivateKeyInfo")?;
     let mut r = seq.children();
-    let alg = r.read_tag(der::SEQUENCE, "encryptionAlgorithm")?;
-    let data = r.read_tag(der::OCTET_STRING, "encryptedData")?.content;
+    let alg = r.read_tag(asn1::SEQUENCE, "encryptionAlgorithm")?;
+    let data = r.read_tag(asn1::OCTET_STRING, "encryptedData")?.content;
     let mut a = alg.children();
-    let oid = der::oid_to_string(a.read_tag(der::OID, "encryption algorithm OID")?.content);
+    let oid = asn1::oid_to_string(a.read_tag(asn1::OID, "encryption algorithm OID")?.content);
     let params = if a.is_empty() { None } else { Some(a.read()?) };
     if oid == PBES2 {
         return Ok(pbes2(params, data, passphrases));
@@ -153,10 +153,10 @@ fn pkcs12_pbe(n: &str, params: Option<Tlv<'_>>, data: &[u8], passphrases: &[Vec<
 }
 
 fn pkcs12_params<'a>(p: &Tlv<'a>) -> Result<(&'a [u8], u64), String> {
-    let p = p.expect(der::SEQUENCE, "pkcs-12PbeParams")?;
+    let p = p.expect(asn1::SEQUENCE, "pkcs-12PbeParams")?;
     let mut r = p.children();
-    let salt = r.read_tag(der::OCTET_STRING, "salt")?.content;
-    let iterations = r.read_tag(der::INTEGER, "iterations")?.small_uint()?;
+    let salt = r.read_tag(asn1::OCTET_STRING, "salt")?.content;
+    let iterations = r.read_tag(asn1::INTEGER, "iterations")?.small_uint()?;
     Ok((salt, iterations))
 }
 
@@ -214,7 +214,7 @@ fn pkcs12_kdf(password: &[u8], salt: &[u8], iterations: u64, id: u8, n: usize) -
 /// refuses the parameters (a cipher or PRF it does not model), they are read
 /// here to name the scheme and to tell legacy-provider schemes apart.
 fn pbes2(params: Option<Tlv<'_>>, data: &[u8], passphrases: &[Vec<u8>]) -> Opened {
-    use ::der::Decode;
+    use der::Decode;
     let Some(params) = params else {
         return locked("PKCS#8 PBES2 without parameters", Locked::UnsupportedScheme);
     };
@@ -256,11 +256,11 @@ struct Pbes2Parts {
 
 /// `PBES2-params ::= SEQUENCE { keyDerivationFunc, encryptionScheme }` (RFC 8018 A.4).
 fn pbes2_parts(params: &Tlv<'_>) -> Result<Pbes2Parts, String> {
-    let params = params.expect(der::SEQUENCE, "PBES2-params")?;
+    let params = params.expect(asn1::SEQUENCE, "PBES2-params")?;
     let mut r = params.children();
-    let kdf_alg = r.read_tag(der::SEQUENCE, "keyDerivationFunc")?;
-    let enc_alg = r.read_tag(der::SEQUENCE, "encryptionScheme")?;
-    let cipher_oid = der::oid_to_string(enc_alg.children().read_tag(der::OID, "cipher OID")?.content);
+    let kdf_alg = r.read_tag(asn1::SEQUENCE, "keyDerivationFunc")?;
+    let enc_alg = r.read_tag(asn1::SEQUENCE, "encryptionScheme")?;
+    let cipher_oid = asn1::oid_to_string(enc_alg.children().read_tag(asn1::OID, "cipher OID")?.content);
     let (cipher, legacy) = cipher_name(&cipher_oid);
     // OpenSSL 3.0 has AES-GCM, but PKCS5_v2_PBE_keyivgen cannot set it up from
     // PBES2 parameters ("cipher parameter error"), whichever form they take.
@@ -268,18 +268,18 @@ fn pbes2_parts(params: &Tlv<'_>) -> Result<Pbes2Parts, String> {
         Locked::ServerCannotLoad(format!("OpenSSL 3.0 does not take {cipher} in PBES2: \"cipher parameter error\""))
     });
     let mut k = kdf_alg.children();
-    let kdf_oid = der::oid_to_string(k.read_tag(der::OID, "KDF OID")?.content);
-    let kdf_params = k.read_tag(der::SEQUENCE, "KDF parameters")?;
+    let kdf_oid = asn1::oid_to_string(k.read_tag(asn1::OID, "KDF OID")?.content);
+    let kdf_params = k.read_tag(asn1::SEQUENCE, "KDF parameters")?;
     let mut p = kdf_params.children();
-    let _salt = p.read_tag(der::OCTET_STRING, "salt")?;
+    let _salt = p.read_tag(asn1::OCTET_STRING, "salt")?;
     let mut server_cannot_load = legacy.map(legacy_provider).or(gcm);
     let (kdf, over_cap) = match kdf_oid.as_str() {
         PBKDF2 => {
             // PBKDF2-params (RFC 8018 A.2): salt, iterationCount, keyLength OPTIONAL, prf DEFAULT hmacWithSHA1.
-            let iterations = p.read_tag(der::INTEGER, "iterationCount")?.small_uint()?;
-            let _key_length = p.read_optional(der::INTEGER)?;
-            let prf = match p.read_optional(der::SEQUENCE)? {
-                Some(prf) => der::oid_to_string(prf.children().read_tag(der::OID, "PRF OID")?.content),
+            let iterations = p.read_tag(asn1::INTEGER, "iterationCount")?.small_uint()?;
+            let _key_length = p.read_optional(asn1::INTEGER)?;
+            let prf = match p.read_optional(asn1::SEQUENCE)? {
+                Some(prf) => asn1::oid_to_string(prf.children().read_tag(asn1::OID, "PRF OID")?.content),
                 None => "1.2.840.113549.2.7".to_string(),
             };
             let over = (iterations > MAX_ITERATIONS)
@@ -288,9 +288,9 @@ fn pbes2_parts(params: &Tlv<'_>) -> Result<Pbes2Parts, String> {
         }
         SCRYPT => {
             // scrypt-params (RFC 7914 §7.1): salt, costParameter N, blockSize r, parallelizationParameter p.
-            let n = p.read_tag(der::INTEGER, "costParameter")?.small_uint()?;
-            let bs = p.read_tag(der::INTEGER, "blockSize")?.small_uint()?;
-            let par = p.read_tag(der::INTEGER, "parallelizationParameter")?.small_uint()?;
+            let n = p.read_tag(asn1::INTEGER, "costParameter")?.small_uint()?;
+            let bs = p.read_tag(asn1::INTEGER, "blockSize")?.small_uint()?;
+            let par = p.read_tag(asn1::INTEGER, "parallelizationParameter")?.small_uint()?;
             let memory = 128u64
                 .saturating_mul(bs)
                 .saturating_mul(par)
@@ -455,7 +455,7 @@ mod tests {
     fn bytes_to_key_matches_openssl() {
         // openssl enc -aes-128-cbc -k secret -S 0102030405060708 -md md5 -P
         let key = bytes_to_key(b"secret", &[1, 2, 3, 4, 5, 6, 7, 8], 16);
-        assert_eq!(der::hex(&key), EXPECTED_KEY);
+        assert_eq!(asn1::hex(&key), EXPECTED_KEY);
     }
 
     const EXPECTED_KEY: &str = "c9e5a1bd216dbe1317e230cef48f38ee";
@@ -469,17 +469,17 @@ mod tests {
     #[test]
     fn pkcs12_kdf_matches_openssl() {
         let smeg = bmp_password(b"smeg");
-        assert_eq!(der::hex(&smeg), "0073006d006500670000");
+        assert_eq!(asn1::hex(&smeg), "0073006d006500670000");
         let salt = unhex_str("0a58cf64530d823f");
         // -keylen 24 -kdfopt id:1 -kdfopt iter:1
-        assert_eq!(der::hex(&pkcs12_kdf(&smeg, &salt, 1, 1, 24)), "8aaae6297b6cb04642ab5b077851284eb7128f1a2a7fbca3");
+        assert_eq!(asn1::hex(&pkcs12_kdf(&smeg, &salt, 1, 1, 24)), "8aaae6297b6cb04642ab5b077851284eb7128f1a2a7fbca3");
         // -keylen 8 -kdfopt id:2 -kdfopt iter:1
-        assert_eq!(der::hex(&pkcs12_kdf(&smeg, &salt, 1, 2, 8)), "79993dfe048d3b76");
+        assert_eq!(asn1::hex(&pkcs12_kdf(&smeg, &salt, 1, 2, 8)), "79993dfe048d3b76");
         // queeg, 1000 iterations
         let queeg = bmp_password(b"queeg");
         let salt = unhex_str("05dec959acff72f7");
         assert_eq!(
-            der::hex(&pkcs12_kdf(&queeg, &salt, 1000, 1, 24)),
+            asn1::hex(&pkcs12_kdf(&queeg, &salt, 1000, 1, 24)),
             "ed2034e36328830ff09df1e1a07dd357185dac0d4f9eb3d4"
         );
         // A password longer than one 64-byte block (70 × "a" → 142 bytes), a
@@ -487,13 +487,13 @@ mod tests {
         let long = bmp_password("a".repeat(70).as_bytes());
         let salt: Vec<u8> = (0u8..20).collect();
         assert_eq!(
-            der::hex(&pkcs12_kdf(&long, &salt, 3, 1, 48)),
+            asn1::hex(&pkcs12_kdf(&long, &salt, 3, 1, 48)),
             "badb8fbd22e9bc8c4bdcd1a2247927ddb46fc721a0655ed16db88d6f9e7dae026b406fbccbcdab5b04ffc599349126cd"
         );
         // The empty password is just the terminator; iteration count 2048, 1-byte salt.
         let empty = bmp_password(b"");
         assert_eq!(empty, [0, 0]);
-        assert_eq!(der::hex(&pkcs12_kdf(&empty, &[1], 2048, 2, 8)), "c593743641ef79ed");
+        assert_eq!(asn1::hex(&pkcs12_kdf(&empty, &[1], 2048, 2, 8)), "c593743641ef79ed");
         // Iteration count 0 is taken as 1, as OpenSSL does.
         assert_eq!(pkcs12_kdf(&smeg, &[1], 0, 1, 24), pkcs12_kdf(&smeg, &[1], 1, 1, 24));
     }
@@ -504,14 +504,14 @@ mod tests {
     #[test]
     fn bmp_password_is_openssls() {
         assert_eq!(
-            der::hex(&bmp_password("pässwörd-🔑".as_bytes())),
+            asn1::hex(&bmp_password("pässwörd-🔑".as_bytes())),
             "007000e400730073007700f600720064002dd83ddd110000"
         );
-        assert_eq!(der::hex(&bmp_password(&[0x70, 0xe4, 0x73])), "007000e400730000");
+        assert_eq!(asn1::hex(&bmp_password(&[0x70, 0xe4, 0x73])), "007000e400730000");
     }
 
     fn seq(parts: &[&[u8]]) -> Vec<u8> {
-        der::tlv(der::SEQUENCE, &parts.concat())
+        asn1::tlv(asn1::SEQUENCE, &parts.concat())
     }
     fn oid(dotted: &str) -> Vec<u8> {
         let arcs: Vec<u64> = dotted.split('.').map(|a| a.parse().unwrap()).collect();
@@ -526,7 +526,7 @@ mod tests {
             enc.reverse();
             out.extend(enc);
         }
-        der::tlv(der::OID, &out)
+        asn1::tlv(asn1::OID, &out)
     }
     fn int(v: u64) -> Vec<u8> {
         let mut b = v.to_be_bytes().to_vec();
@@ -536,10 +536,10 @@ mod tests {
         if b[0] & 0x80 != 0 {
             b.insert(0, 0);
         }
-        der::tlv(der::INTEGER, &b)
+        asn1::tlv(asn1::INTEGER, &b)
     }
     fn octets(b: &[u8]) -> Vec<u8> {
-        der::tlv(der::OCTET_STRING, b)
+        asn1::tlv(asn1::OCTET_STRING, b)
     }
     fn epki(alg: &[u8]) -> Vec<u8> {
         seq(&[alg, &octets(&[0u8; 64])])
@@ -692,7 +692,7 @@ mod tests {
     /// refuses) opens to the same key.
     #[test]
     fn a_non_minimal_outer_length_opens_alike() {
-        use ::der::Decode;
+        use der::Decode;
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/check");
         let text = std::fs::read_to_string(dir.join("passphrase.txt")).unwrap();
         let pass = vec![text.lines().next().unwrap().as_bytes().to_vec()];
@@ -702,8 +702,8 @@ mod tests {
             let der = crate::parse::pem::decode_body(&blocks[0]).unwrap();
             assert!(pkcs8::EncryptedPrivateKeyInfoRef::from_der(&der).is_ok(), "{scenario}");
             let Ok(Opened::Key(direct)) = pkcs8(&der, &pass) else { panic!("{scenario}: did not open") };
-            let (top, _) = der::read_tlv(&der).unwrap();
-            let mut long = vec![der::SEQUENCE, 0x84];
+            let (top, _) = asn1::read_tlv(&der).unwrap();
+            let mut long = vec![asn1::SEQUENCE, 0x84];
             long.extend_from_slice(&(top.content.len() as u32).to_be_bytes());
             long.extend_from_slice(top.content);
             assert!(pkcs8::EncryptedPrivateKeyInfoRef::from_der(&long).is_err());

@@ -9,7 +9,7 @@
 //!
 //! Each structure is decoded first with the RustCrypto crates (`pkcs1`,
 //! `pkcs8`, `sec1`). When a crate refuses the bytes, the lenient reader in
-//! [`super::der`] decodes them instead (the `*_lenient` functions): keys in the
+//! [`super::asn1`] decodes them instead (the `*_lenient` functions): keys in the
 //! wild carry non-minimal lengths, trailing data, explicit EC parameters (which
 //! `sec1` does not model), a public key tagged `[1]` explicitly, or a PKCS#1
 //! version that does not agree with the primes present — servers load them,
@@ -17,13 +17,13 @@
 //! reason) always come from the lenient reader, so a key the crates refuse and
 //! the lenient reader refuses too is reported exactly as before.
 
-use super::der::{self, Tlv};
+use super::asn1::{self, strip_leading_zeros, Tlv};
 use super::model::{
-    strip_leading_zeros, Curve, EcPrivate, Ed25519Private, Ed448Private, KeyFormat, KeyMaterial, PrivateKey, PublicKey,
-    RsaPrivate, Unloadable,
+    Curve, EcPrivate, Ed25519Private, Ed448Private, KeyFormat, KeyMaterial, PrivateKey, PublicKey, RsaPrivate,
+    Unloadable,
 };
 use super::pubkey::{self, EcParams, OID_EC, OID_ED25519, OID_ED448, OID_RSA, OID_RSA_PSS};
-use ::der::{Decode, Encode, Tagged};
+use der::{Decode, Encode, Tagged};
 
 pub(crate) fn unsupported(format: KeyFormat, algorithm: String) -> PrivateKey {
     PrivateKey::new(
@@ -41,7 +41,7 @@ pub fn pkcs1(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
 /// PKCS#1 through the `pkcs1` crate; `None` when it refuses the bytes or the
 /// key does not decode (the lenient reader then decides, with its reason).
 pub(crate) fn pkcs1_strict(bytes: &[u8], format: KeyFormat) -> Option<PrivateKey> {
-    let k = pkcs1::RsaPrivateKey::<::der::asn1::UintRef<'_>>::from_der(bytes).ok()?;
+    let k = pkcs1::RsaPrivateKey::<der::asn1::UintRef<'_>>::from_der(bytes).ok()?;
     let n = strip_leading_zeros(k.modulus.as_bytes());
     let e = strip_leading_zeros(k.public_exponent.as_bytes());
     if n.is_empty() || e.is_empty() {
@@ -50,7 +50,7 @@ pub(crate) fn pkcs1_strict(bytes: &[u8], format: KeyFormat) -> Option<PrivateKey
     if k.other_prime_infos.is_some() {
         return Some(unsupported(format, "RSA multi-prime".into()));
     }
-    let num = |u: ::der::asn1::UintRef<'_>| strip_leading_zeros(u.as_bytes()).to_vec();
+    let num = |u: der::asn1::UintRef<'_>| strip_leading_zeros(u.as_bytes()).to_vec();
     match pubkey::rsa_public(n, e) {
         public @ PublicKey::Rsa { .. } => Some(PrivateKey::new(
             format,
@@ -73,14 +73,14 @@ pub(crate) fn pkcs1_strict(bytes: &[u8], format: KeyFormat) -> Option<PrivateKey
 
 /// PKCS#1 `RSAPrivateKey` with the lenient reader (the fallback).
 fn pkcs1_lenient(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
-    let seq = der::read_tlv(bytes)?.0.expect(der::SEQUENCE, "RSAPrivateKey")?;
+    let seq = asn1::read_tlv(bytes)?.0.expect(asn1::SEQUENCE, "RSAPrivateKey")?;
     pkcs1_tlv(&seq, format)
 }
 
 fn pkcs1_tlv(seq: &Tlv<'_>, format: KeyFormat) -> Result<PrivateKey, String> {
     let mut r = seq.children();
-    let version = r.read_tag(der::INTEGER, "RSAPrivateKey version")?.small_uint()?;
-    let mut next = |what: &str| -> Result<Vec<u8>, String> { Ok(r.read_tag(der::INTEGER, what)?.uint()?.to_vec()) };
+    let version = r.read_tag(asn1::INTEGER, "RSAPrivateKey version")?.small_uint()?;
+    let mut next = |what: &str| -> Result<Vec<u8>, String> { Ok(r.read_tag(asn1::INTEGER, what)?.uint()?.to_vec()) };
     let n = next("RSA modulus")?;
     let e = next("RSA public exponent")?;
     let d = next("RSA private exponent")?;
@@ -134,13 +134,13 @@ pub(crate) fn sec1_strict(bytes: &[u8], outer: Option<&EcParams>, format: KeyFor
 
 /// SEC1 `ECPrivateKey` with the lenient reader (the fallback; explicit parameters).
 fn sec1_lenient(bytes: &[u8], outer: Option<&EcParams>, format: KeyFormat) -> Result<PrivateKey, String> {
-    let seq = der::read_tlv(bytes)?.0.expect(der::SEQUENCE, "ECPrivateKey")?;
+    let seq = asn1::read_tlv(bytes)?.0.expect(asn1::SEQUENCE, "ECPrivateKey")?;
     let mut r = seq.children();
-    let version = r.read_tag(der::INTEGER, "ECPrivateKey version")?.small_uint()?;
+    let version = r.read_tag(asn1::INTEGER, "ECPrivateKey version")?.small_uint()?;
     if version != 1 {
         return Err(format!("ECPrivateKey version {version}, not 1"));
     }
-    let d = r.read_tag(der::OCTET_STRING, "EC private key")?.content;
+    let d = r.read_tag(asn1::OCTET_STRING, "EC private key")?.content;
     let mut inner: Option<EcParams> = None;
     let mut stored: Option<&[u8]> = None;
     let mut stored_err: Option<String> = None;
@@ -152,7 +152,7 @@ fn sec1_lenient(bytes: &[u8], outer: Option<&EcParams>, format: KeyFormat) -> Re
                 Ok(p) => stored = Some(p),
                 Err(e) => stored_err = Some(e),
             },
-            t => return Err(format!("ECPrivateKey: unexpected {}", der::tag_name(t))),
+            t => return Err(format!("ECPrivateKey: unexpected {}", asn1::tag_name(t))),
         }
     }
     let params = match (inner, outer) {
@@ -188,9 +188,9 @@ impl PrivateKey {
 /// A v2 key is decoded and marked [`Unloadable::Pkcs8V2`]: OpenSSL 3.0 reads none.
 pub fn pkcs8(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
     let mut key = pkcs8_strict(bytes, format).map_or_else(|| pkcs8_lenient(bytes, format), Ok)?;
-    let version = der::read_tlv(bytes)
+    let version = asn1::read_tlv(bytes)
         .ok()
-        .and_then(|(top, _)| top.children().read_tag(der::INTEGER, "version").ok().and_then(|v| v.small_uint().ok()));
+        .and_then(|(top, _)| top.children().read_tag(asn1::INTEGER, "version").ok().and_then(|v| v.small_uint().ok()));
     if version == Some(1) {
         key.unloadable = Some(Box::new(Unloadable::Pkcs8V2));
     }
@@ -221,7 +221,7 @@ pub(crate) fn pkcs8_strict(bytes: &[u8], format: KeyFormat) -> Option<PrivateKey
         }
         OID_EC => {
             let outer = match info.algorithm.parameters {
-                Some(p) if p.tag() != ::der::Tag::Null => Some(pubkey::ec_params_any(&p).ok()?),
+                Some(p) if p.tag() != der::Tag::Null => Some(pubkey::ec_params_any(&p).ok()?),
                 _ => None,
             };
             Some(ec_in_pkcs8(sec1(private, outer.as_ref(), format).ok()?, public_key))
@@ -297,14 +297,14 @@ fn ed448(private: &[u8], stored_public: Option<&[u8]>, format: KeyFormat) -> Res
 
 /// PKCS#8 with the lenient reader (the fallback).
 fn pkcs8_lenient(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
-    let seq = der::read_tlv(bytes)?.0.expect(der::SEQUENCE, "PrivateKeyInfo")?;
+    let seq = asn1::read_tlv(bytes)?.0.expect(asn1::SEQUENCE, "PrivateKeyInfo")?;
     let mut r = seq.children();
-    let version = r.read_tag(der::INTEGER, "PrivateKeyInfo version")?.small_uint()?;
+    let version = r.read_tag(asn1::INTEGER, "PrivateKeyInfo version")?.small_uint()?;
     if version > 1 {
         return Err(format!("PrivateKeyInfo version {version}"));
     }
-    let alg = r.read_tag(der::SEQUENCE, "privateKeyAlgorithm")?;
-    let private = r.read_tag(der::OCTET_STRING, "privateKey")?.content;
+    let alg = r.read_tag(asn1::SEQUENCE, "privateKeyAlgorithm")?;
+    let private = r.read_tag(asn1::OCTET_STRING, "privateKey")?.content;
     let mut public_key: Option<Vec<u8>> = None;
     while !r.is_empty() {
         let el = r.read()?;
@@ -312,11 +312,11 @@ fn pkcs8_lenient(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> 
             0xa0 => {} // attributes
             0x81 => public_key = Some(el.content.get(1..).ok_or("empty publicKey")?.to_vec()),
             0xa1 => public_key = Some(el.children().read()?.bit_string_bytes()?.to_vec()),
-            t => return Err(format!("PrivateKeyInfo: unexpected {}", der::tag_name(t))),
+            t => return Err(format!("PrivateKeyInfo: unexpected {}", asn1::tag_name(t))),
         }
     }
     let mut ar = alg.children();
-    let oid = der::oid_to_string(ar.read_tag(der::OID, "privateKeyAlgorithm OID")?.content);
+    let oid = asn1::oid_to_string(ar.read_tag(asn1::OID, "privateKeyAlgorithm OID")?.content);
     let params = if ar.is_empty() { None } else { Some(ar.read()?) };
     match oid.as_str() {
         OID_RSA | OID_RSA_PSS => rsa_under(
@@ -326,7 +326,7 @@ fn pkcs8_lenient(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> 
         ),
         OID_EC => {
             let outer = match params {
-                Some(p) if p.tag != der::NULL => Some(pubkey::ec_params(&p)?),
+                Some(p) if p.tag != asn1::NULL => Some(pubkey::ec_params(&p)?),
                 _ => None,
             };
             Ok(ec_in_pkcs8(sec1(private, outer.as_ref(), format)?, public_key.as_deref()))
@@ -421,8 +421,8 @@ mod tests {
         assert!(matches!(k.public, Some(PublicKey::Ec { curve: Curve::P256, .. })));
 
         let rsa = fixture_der("rsa2048-pkcs1-der/key.der");
-        let (seq, _) = der::read_tlv(&rsa).unwrap();
-        let mut long = vec![der::SEQUENCE, 0x84];
+        let (seq, _) = asn1::read_tlv(&rsa).unwrap();
+        let mut long = vec![asn1::SEQUENCE, 0x84];
         long.extend_from_slice(&(seq.content.len() as u32).to_be_bytes());
         long.extend_from_slice(seq.content);
         let mut trailing = rsa.clone();

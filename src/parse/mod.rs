@@ -3,20 +3,20 @@
 //! to be a certificate or key and does not decode.
 //!
 //! Submodules: `pem` (tolerant PEM block splitter: BOM, CRLF, text around
-//! blocks, RFC 1421 headers), `der` (telling DER objects apart by structure),
+//! blocks, RFC 1421 headers), `asn1` (the lenient DER reader, telling DER objects apart by structure),
 //! `cert` (X.509 → [`CertInfo`]), `key` (PKCS#1, PKCS#8 v1/v2, SEC1, Ed25519 →
 //! [`PrivateKey`]), `pubkey` (SubjectPublicKeyInfo → canonical [`PublicKey`],
 //! compressed points and explicit curves included), `encrypted` (PBES2 and
 //! legacy `Proc-Type: 4,ENCRYPTED` decryption).
 //!
 //! Structures are decoded with the RustCrypto crates first (`x509-cert`,
-//! `spki`, `pkcs1`, `pkcs8`, `sec1`); the lenient reader in `der` is the
+//! `spki`, `pkcs1`, `pkcs8`, `sec1`); the lenient reader in `asn1` is the
 //! fallback for what they refuse and the source of every `malformed` reason.
 //!
 //! Everything here is pure: no file system, no clock.
 
+pub mod asn1;
 pub mod cert;
-pub mod der;
 pub mod encrypted;
 pub mod key;
 pub mod model;
@@ -25,6 +25,7 @@ pub mod pubkey;
 #[cfg(test)]
 mod tests;
 
+pub use asn1::{bit_len, strip_leading_zeros};
 pub use model::*;
 
 use crate::finding::{Code, Finding, Location};
@@ -223,7 +224,7 @@ fn pem_item(
     let Some(claimed) = claim_of(label) else {
         if label == "EC PARAMETERS" && block.complete {
             if let Ok(body) = pem::decode_body(block) {
-                if let Ok((params, _)) = der::read_tlv(&body) {
+                if let Ok((params, _)) = asn1::read_tlv(&body) {
                     *ec_params = pubkey::ec_params(&params).ok();
                 }
             }
@@ -283,7 +284,7 @@ fn plain_key(label: &str, der: &[u8], format: KeyFormat, ec: Option<&EcParams>) 
         "RSA PRIVATE KEY" => key::pkcs1(der, format),
         "EC PRIVATE KEY" => key::sec1(der, ec, format),
         "DSA PRIVATE KEY" => {
-            der::read_tlv(der)?.0.expect(der::SEQUENCE, "DSAPrivateKey")?;
+            asn1::read_tlv(der)?.0.expect(asn1::SEQUENCE, "DSAPrivateKey")?;
             return Ok(key::unsupported(format, "DSA".into()));
         }
         _ => key::pkcs8(der, format),
@@ -292,8 +293,8 @@ fn plain_key(label: &str, der: &[u8], format: KeyFormat, ec: Option<&EcParams>) 
     if format == KeyFormat::LegacyEncrypted {
         return Err(reason);
     }
-    use der::DerKind as K;
-    let kind = der::read_tlv(der).ok().and_then(|(top, _)| der::classify(&top));
+    use asn1::DerKind as K;
+    let kind = asn1::read_tlv(der).ok().and_then(|(top, _)| asn1::classify(&top));
     let (body, decoded) = match kind {
         Some(K::Pkcs8) if label != "PRIVATE KEY" => ("a PKCS#8 PrivateKeyInfo", key::pkcs8(der, format)),
         Some(K::Pkcs1Private) if label != "RSA PRIVATE KEY" => ("a PKCS#1 RSAPrivateKey", key::pkcs1(der, format)),
@@ -315,7 +316,7 @@ fn plain_key(label: &str, der: &[u8], format: KeyFormat, ec: Option<&EcParams>) 
 const DER_NAMES: &[&str] = &[".der", ".cer", ".crt", ".key", ".pem", ".p8", ".pk8"];
 
 fn parse_der(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
-    if bytes.first() != Some(&der::SEQUENCE) {
+    if bytes.first() != Some(&asn1::SEQUENCE) {
         return;
     }
     let lower = out.source.path.to_ascii_lowercase();
@@ -326,18 +327,18 @@ fn parse_der(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
         Claimed::Certificate
     };
     // A certificate whose outer SEQUENCE has BER indefinite length (OpenSSL reads it).
-    if bytes.starts_with(&[der::SEQUENCE, 0x80]) {
+    if bytes.starts_with(&[asn1::SEQUENCE, 0x80]) {
         if let Ok(cert) = cert::decode(bytes) {
             out.items.push(Item::new(0, None, ItemKind::Certificate(Box::new(cert))));
             return;
         }
     }
-    let result: Result<ItemKind, (Claimed, String)> = match der::read_tlv(bytes) {
+    let result: Result<ItemKind, (Claimed, String)> = match asn1::read_tlv(bytes) {
         Err(reason) if named => Err((by_name, reason)),
         Err(_) => return,
-        Ok((top, _)) => match der::classify(&top) {
+        Ok((top, _)) => match asn1::classify(&top) {
             Some(kind) => der_item(kind, top.raw, passphrases),
-            None => match der::check_tree(&top) {
+            None => match asn1::check_tree(&top) {
                 Err(reason) if named => Err((by_name, reason)),
                 _ => return,
             },
@@ -354,8 +355,8 @@ fn parse_der(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
     out.items.push(Item::new(0, None, kind));
 }
 
-fn der_item(kind: der::DerKind, raw: &[u8], passphrases: &[Vec<u8>]) -> Result<ItemKind, (Claimed, String)> {
-    use der::DerKind as K;
+fn der_item(kind: asn1::DerKind, raw: &[u8], passphrases: &[Vec<u8>]) -> Result<ItemKind, (Claimed, String)> {
+    use asn1::DerKind as K;
     let key = |r: Result<PrivateKey, String>| r.map(ItemKind::PrivateKey).map_err(|e| (Claimed::PrivateKey, e));
     match kind {
         K::Certificate => {

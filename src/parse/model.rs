@@ -1,6 +1,7 @@
 //! The typed items parsing produces. Key types never print secret numbers:
 //! their `Debug` shows the algorithm only.
 
+use super::asn1::bit_len;
 use std::fmt;
 
 /// One decoded thing in a file.
@@ -295,21 +296,6 @@ impl PssHash {
     }
 }
 
-/// Number of significant bits of a big-endian magnitude.
-pub fn bit_len(be: &[u8]) -> usize {
-    let be = strip_leading_zeros(be);
-    match be.first() {
-        None => 0,
-        Some(&b) => (be.len() - 1) * 8 + (8 - b.leading_zeros() as usize),
-    }
-}
-
-/// A big-endian magnitude without its leading zero bytes.
-pub fn strip_leading_zeros(be: &[u8]) -> &[u8] {
-    let start = be.iter().position(|&b| b != 0).unwrap_or(be.len());
-    &be[start..]
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Curve {
     P256,
@@ -494,13 +480,6 @@ impl EncryptedKey {
             Locked::NoPassphrase => "no passphrase was given".into(),
             Locked::WrongPassphrase => "none of the given passphrases opens it".into(),
         }
-    }
-}
-
-impl PublicKey {
-    /// `sha256:<hex>` of the canonical SPKI DER; `None` for unsupported keys.
-    pub fn fingerprint(&self) -> Option<String> {
-        super::pubkey::fingerprint(self)
     }
 }
 

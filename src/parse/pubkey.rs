@@ -6,9 +6,10 @@
 //! RFC 5280 §4.1.2.7 (SPKI), RFC 3279 / RFC 5480 (RSA, EC, ECParameters),
 //! RFC 4055 (RSASSA-PSS), RFC 8410 (Ed25519, Ed448), SEC 1 §2.3 (point encodings).
 
-use super::der::{self, Tlv};
-use super::model::{bit_len, strip_leading_zeros, Curve, PssHash, PssParams, PublicKey, RsaScheme};
-use ::der::{asn1::AnyRef, Decode, Encode, Tagged};
+use super::asn1::{self, Tlv};
+use super::asn1::{bit_len, strip_leading_zeros};
+use super::model::{Curve, PssHash, PssParams, PublicKey, RsaScheme};
+use der::{asn1::AnyRef, Decode, Encode, Tagged};
 use p256::elliptic_curve::sec1::ToSec1Point;
 
 /// The largest RSA modulus keymatch checks (BoringSSL's maximum).
@@ -110,7 +111,7 @@ const DOMAINS: &[Domain] = &[
 fn eq_hex(bytes: &[u8], hex: &str) -> bool {
     let hex = hex.trim_start_matches('0');
     let bytes = strip_leading_zeros(bytes);
-    der::hex(bytes).trim_start_matches('0') == hex
+    asn1::hex(bytes).trim_start_matches('0') == hex
 }
 
 /// Field size in bytes of a supported curve.
@@ -126,10 +127,10 @@ pub(crate) fn field_len(curve: Curve) -> usize {
 /// (RFC 5480 §2.1.1, SEC 1 §C.2).
 pub(crate) fn ec_params(params: &Tlv<'_>) -> Result<EcParams, String> {
     match params.tag {
-        der::OID => Ok(named_curve(&der::oid_to_string(params.content))),
-        der::SEQUENCE => explicit_params(params),
-        der::NULL => Err("EC parameters are implicitlyCA (inherited), which cannot be resolved".into()),
-        t => Err(format!("EC parameters: unexpected {}", der::tag_name(t))),
+        asn1::OID => Ok(named_curve(&asn1::oid_to_string(params.content))),
+        asn1::SEQUENCE => explicit_params(params),
+        asn1::NULL => Err("EC parameters are implicitlyCA (inherited), which cannot be resolved".into()),
+        t => Err(format!("EC parameters: unexpected {}", asn1::tag_name(t))),
     }
 }
 
@@ -147,31 +148,31 @@ pub(crate) fn named_curve(oid: &str) -> EcParams {
 /// through `der`'s OID type; explicit parameters (which no crate models) by
 /// the lenient reader over the same bytes.
 pub(crate) fn ec_params_any(params: &AnyRef<'_>) -> Result<EcParams, String> {
-    if params.tag() == ::der::Tag::ObjectIdentifier {
-        let oid: ::der::asn1::ObjectIdentifier = params.decode_as().map_err(|e| format!("EC curve OID: {e}"))?;
+    if params.tag() == der::Tag::ObjectIdentifier {
+        let oid: der::asn1::ObjectIdentifier = params.decode_as().map_err(|e| format!("EC curve OID: {e}"))?;
         return Ok(named_curve(&oid.to_string()));
     }
     let bytes = params.to_der().map_err(|e| format!("EC parameters: {e}"))?;
-    ec_params(&der::read_tlv(&bytes)?.0)
+    ec_params(&asn1::read_tlv(&bytes)?.0)
 }
 
 /// SpecifiedECDomain: compare p, a, b, G and the order with the known curves.
 fn explicit_params(seq: &Tlv<'_>) -> Result<EcParams, String> {
     let mut r = seq.children();
-    let _version = r.read_tag(der::INTEGER, "EC parameters version")?;
-    let field = r.read_tag(der::SEQUENCE, "EC fieldID")?;
+    let _version = r.read_tag(asn1::INTEGER, "EC parameters version")?;
+    let field = r.read_tag(asn1::SEQUENCE, "EC fieldID")?;
     let mut fr = field.children();
-    let field_type = fr.read_tag(der::OID, "EC field type")?;
-    if der::oid_to_string(field_type.content) != OID_PRIME_FIELD {
+    let field_type = fr.read_tag(asn1::OID, "EC field type")?;
+    if asn1::oid_to_string(field_type.content) != OID_PRIME_FIELD {
         return Ok(EcParams::Unsupported("EC over a characteristic-two field".into()));
     }
-    let p = fr.read_tag(der::INTEGER, "EC prime")?.uint()?;
-    let curve = r.read_tag(der::SEQUENCE, "EC curve")?;
+    let p = fr.read_tag(asn1::INTEGER, "EC prime")?.uint()?;
+    let curve = r.read_tag(asn1::SEQUENCE, "EC curve")?;
     let mut cr = curve.children();
-    let a = cr.read_tag(der::OCTET_STRING, "EC a")?.content;
-    let b = cr.read_tag(der::OCTET_STRING, "EC b")?.content;
-    let base = r.read_tag(der::OCTET_STRING, "EC base point")?.content;
-    let order = r.read_tag(der::INTEGER, "EC order")?.uint()?;
+    let a = cr.read_tag(asn1::OCTET_STRING, "EC a")?.content;
+    let b = cr.read_tag(asn1::OCTET_STRING, "EC b")?.content;
+    let base = r.read_tag(asn1::OCTET_STRING, "EC base point")?.content;
+    let order = r.read_tag(asn1::INTEGER, "EC order")?.uint()?;
     for d in DOMAINS {
         if eq_hex(p, d.p) && eq_hex(a, d.a) && eq_hex(b, d.b) && eq_hex(order, d.n) && base_matches(base, d) {
             return Ok(EcParams::Known(d.curve));
@@ -276,34 +277,34 @@ pub(crate) fn pss_scheme(params: Option<&[u8]>) -> Result<RsaScheme, String> {
     let Some(bytes) = params else {
         return Ok(RsaScheme::Pss(None));
     };
-    let (tlv, _) = der::read_tlv(bytes)?;
-    if tlv.tag == der::NULL {
+    let (tlv, _) = asn1::read_tlv(bytes)?;
+    if tlv.tag == asn1::NULL {
         return Ok(RsaScheme::Pss(None));
     }
-    let seq = tlv.expect(der::SEQUENCE, "RSASSA-PSS parameters")?;
+    let seq = tlv.expect(asn1::SEQUENCE, "RSASSA-PSS parameters")?;
     let mut r = seq.children();
     let mut p = PssParams { hash: PssHash::Sha1, mgf1_hash: PssHash::Sha1, salt_len: 20 };
     if let Some(h) = r.read_optional(0xa0)? {
-        p.hash = pss_hash(&h.children().read_tag(der::SEQUENCE, "RSASSA-PSS hashAlgorithm")?)?;
+        p.hash = pss_hash(&h.children().read_tag(asn1::SEQUENCE, "RSASSA-PSS hashAlgorithm")?)?;
     }
     if let Some(m) = r.read_optional(0xa1)? {
-        let alg = m.children().read_tag(der::SEQUENCE, "RSASSA-PSS maskGenAlgorithm")?;
+        let alg = m.children().read_tag(asn1::SEQUENCE, "RSASSA-PSS maskGenAlgorithm")?;
         let mut ar = alg.children();
-        let oid = der::oid_to_string(ar.read_tag(der::OID, "RSASSA-PSS maskGenAlgorithm OID")?.content);
+        let oid = asn1::oid_to_string(ar.read_tag(asn1::OID, "RSASSA-PSS maskGenAlgorithm OID")?.content);
         p.mgf1_hash = if oid == OID_MGF1 {
-            pss_hash(&ar.read_tag(der::SEQUENCE, "RSASSA-PSS MGF1 hash")?)?
+            pss_hash(&ar.read_tag(asn1::SEQUENCE, "RSASSA-PSS MGF1 hash")?)?
         } else {
             PssHash::Other(oid)
         };
     }
     if let Some(salt) = r.read_optional(0xa2)? {
-        p.salt_len = salt.children().read_tag(der::INTEGER, "RSASSA-PSS saltLength")?.small_uint()?;
+        p.salt_len = salt.children().read_tag(asn1::INTEGER, "RSASSA-PSS saltLength")?.small_uint()?;
     }
     Ok(RsaScheme::Pss(Some(p)))
 }
 
 fn pss_hash(alg: &Tlv<'_>) -> Result<PssHash, String> {
-    Ok(PssHash::from_oid(&der::oid_to_string(alg.children().read_tag(der::OID, "hash OID")?.content)))
+    Ok(PssHash::from_oid(&asn1::oid_to_string(alg.children().read_tag(asn1::OID, "hash OID")?.content)))
 }
 
 /// PKCS#1 `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` (RFC 8017 §A.1.1).
@@ -313,7 +314,7 @@ pub(crate) fn decode_rsa_public_key(bytes: &[u8]) -> Result<PublicKey, String> {
 
 /// `RSAPublicKey` through the `pkcs1` crate; `None` when it refuses the bytes.
 fn rsa_public_key_strict(bytes: &[u8]) -> Option<PublicKey> {
-    let k = pkcs1::RsaPublicKey::<::der::asn1::UintRef<'_>>::from_der(bytes).ok()?;
+    let k = pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(bytes).ok()?;
     let (n, e) = (strip_leading_zeros(k.modulus.as_bytes()), strip_leading_zeros(k.public_exponent.as_bytes()));
     if n.is_empty() || e.is_empty() {
         return None;
@@ -323,10 +324,10 @@ fn rsa_public_key_strict(bytes: &[u8]) -> Option<PublicKey> {
 
 /// `RSAPublicKey` with the lenient reader (the fallback).
 fn rsa_public_key_lenient(bytes: &[u8]) -> Result<PublicKey, String> {
-    let seq = der::read_tlv(bytes)?.0.expect(der::SEQUENCE, "RSAPublicKey")?;
+    let seq = asn1::read_tlv(bytes)?.0.expect(asn1::SEQUENCE, "RSAPublicKey")?;
     let mut r = seq.children();
-    let n = r.read_tag(der::INTEGER, "RSA modulus")?.uint()?;
-    let e = r.read_tag(der::INTEGER, "RSA public exponent")?.uint()?;
+    let n = r.read_tag(asn1::INTEGER, "RSA modulus")?.uint()?;
+    let e = r.read_tag(asn1::INTEGER, "RSA public exponent")?.uint()?;
     if n.is_empty() || e.is_empty() {
         return Err("RSA modulus or exponent is zero".into());
     }
@@ -339,7 +340,7 @@ pub fn decode_spki(bytes: &[u8]) -> Result<PublicKey, String> {
     if let Some(key) = spki_strict(bytes) {
         return Ok(key);
     }
-    let (tlv, _) = der::read_tlv(bytes)?;
+    let (tlv, _) = asn1::read_tlv(bytes)?;
     decode_spki_tlv(&tlv)
 }
 
@@ -358,7 +359,7 @@ pub(crate) fn spki_ref(info: &spki::SubjectPublicKeyInfoRef<'_>) -> Option<Publi
 /// A SubjectPublicKeyInfo a crate decoded, by its parts (algorithm OID, its
 /// parameters, the key bits); `None` when the key inside does not decode.
 pub(crate) fn spki_parts(
-    oid: &::der::asn1::ObjectIdentifier,
+    oid: &der::asn1::ObjectIdentifier,
     params: Option<&AnyRef<'_>>,
     key: &[u8],
 ) -> Option<PublicKey> {
@@ -381,12 +382,12 @@ pub(crate) fn spki_parts(
 }
 
 pub(crate) fn decode_spki_tlv(spki: &Tlv<'_>) -> Result<PublicKey, String> {
-    let spki = spki.expect(der::SEQUENCE, "SubjectPublicKeyInfo")?;
+    let spki = spki.expect(asn1::SEQUENCE, "SubjectPublicKeyInfo")?;
     let mut r = spki.children();
-    let alg = r.read_tag(der::SEQUENCE, "SubjectPublicKeyInfo algorithm")?;
-    let key = r.read_tag(der::BIT_STRING, "SubjectPublicKeyInfo key")?.bit_string_bytes()?;
+    let alg = r.read_tag(asn1::SEQUENCE, "SubjectPublicKeyInfo algorithm")?;
+    let key = r.read_tag(asn1::BIT_STRING, "SubjectPublicKeyInfo key")?.bit_string_bytes()?;
     let mut ar = alg.children();
-    let oid = der::oid_to_string(ar.read_tag(der::OID, "algorithm OID")?.content);
+    let oid = asn1::oid_to_string(ar.read_tag(asn1::OID, "algorithm OID")?.content);
     let params = if ar.is_empty() { None } else { Some(ar.read()?) };
     match oid.as_str() {
         OID_RSA | OID_RSA_PSS => rsa_under(&oid, params.as_ref().map(|p| p.raw), decode_rsa_public_key(key)?),
@@ -413,9 +414,9 @@ pub(crate) fn decode_spki_tlv(spki: &Tlv<'_>) -> Result<PublicKey, String> {
 /// certificates included: the fingerprint names the numbers, and verify
 /// compares the algorithm identifiers), id-ecPublicKey with the named curve
 /// and the uncompressed point, id-Ed25519, id-Ed448. `None` for unsupported keys. Written with
-/// `spki`/`pkcs1` + `der::Encode`.
+/// `spki`/`pkcs1` + `asn1::Encode`.
 pub fn canonical_spki_der(key: &PublicKey) -> Option<Vec<u8>> {
-    use ::der::asn1::{BitStringRef, ObjectIdentifier, UintRef};
+    use der::asn1::{BitStringRef, ObjectIdentifier, UintRef};
     const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap(OID_RSA);
     const EC: ObjectIdentifier = ObjectIdentifier::new_unwrap(OID_EC);
     const ED: ObjectIdentifier = ObjectIdentifier::new_unwrap(OID_ED25519);
@@ -450,13 +451,15 @@ pub fn canonical_spki_der(key: &PublicKey) -> Option<Vec<u8>> {
     .ok()
 }
 
-/// `sha256:<64 hex>` over [`canonical_spki_der`]; `None` for unsupported keys.
-/// Equals `openssl pkey -pubout -outform DER | sha256sum` for named-curve keys.
-pub fn fingerprint(key: &PublicKey) -> Option<String> {
-    use sha2::{Digest, Sha256};
-    let der = canonical_spki_der(key)?;
-    let digest = Sha256::digest(&der);
-    Some(format!("sha256:{}", der::hex(&digest)))
+impl PublicKey {
+    /// `sha256:<64 hex>` over [`canonical_spki_der`]; `None` for unsupported keys.
+    /// Equals `openssl pkey -pubout -outform DER | sha256sum` for named-curve keys.
+    pub fn fingerprint(&self) -> Option<String> {
+        use sha2::{Digest, Sha256};
+        let der = canonical_spki_der(self)?;
+        let digest = Sha256::digest(&der);
+        Some(format!("sha256:{}", asn1::hex(&digest)))
+    }
 }
 
 #[cfg(test)]
@@ -467,9 +470,9 @@ mod tests {
 
     fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
         let mut ints = Vec::new();
-        der::write_uint(&mut ints, n);
-        der::write_uint(&mut ints, e);
-        der::tlv(der::SEQUENCE, &ints)
+        asn1::write_uint(&mut ints, n);
+        asn1::write_uint(&mut ints, e);
+        asn1::tlv(asn1::SEQUENCE, &ints)
     }
 
     #[test]
@@ -506,7 +509,7 @@ mod tests {
 
     /// The SubjectPublicKeyInfo TLV inside a certificate (lenient reader, for the test).
     fn cert_spki(cert: &[u8]) -> Vec<u8> {
-        let (c, _) = der::read_tlv(cert).unwrap();
+        let (c, _) = asn1::read_tlv(cert).unwrap();
         let tbs = c.elements().unwrap()[0].elements().unwrap();
         tbs[usize::from(tbs[0].tag == 0xa0) + 5].raw.to_vec()
     }
@@ -528,7 +531,7 @@ mod tests {
             let block = fixture_block(rel);
             let spki = if rel.ends_with("cert.pem") { cert_spki(&block) } else { block };
             let strict = spki_strict(&spki).unwrap_or_else(|| panic!("{rel}: spki refused"));
-            assert_eq!(strict, decode_spki_tlv(&der::read_tlv(&spki).unwrap().0).unwrap(), "{rel}");
+            assert_eq!(strict, decode_spki_tlv(&asn1::read_tlv(&spki).unwrap().0).unwrap(), "{rel}");
             if let Some(alg) = alg {
                 assert_eq!(strict.algorithm(), alg, "{rel}");
             }
@@ -541,8 +544,8 @@ mod tests {
                 let canonical = canonical_spki_der(&strict).unwrap();
                 assert_eq!(spki_strict(&canonical), Some(plain), "{rel}");
             }
-            let (top, _) = der::read_tlv(&spki).unwrap();
-            let mut long = vec![der::SEQUENCE, 0x84];
+            let (top, _) = asn1::read_tlv(&spki).unwrap();
+            let mut long = vec![asn1::SEQUENCE, 0x84];
             long.extend_from_slice(&(top.content.len() as u32).to_be_bytes());
             long.extend_from_slice(top.content);
             assert_eq!(spki_strict(&long), None, "{rel}");
@@ -555,26 +558,26 @@ mod tests {
     #[test]
     fn pss_parameters_decode_with_their_defaults() {
         assert_eq!(pss_scheme(None), Ok(RsaScheme::Pss(None)));
-        assert_eq!(pss_scheme(Some(&[der::NULL, 0])), Ok(RsaScheme::Pss(None)));
+        assert_eq!(pss_scheme(Some(&[asn1::NULL, 0])), Ok(RsaScheme::Pss(None)));
         let sha1 = PssParams { hash: PssHash::Sha1, mgf1_hash: PssHash::Sha1, salt_len: 20 };
-        assert_eq!(pss_scheme(Some(&[der::SEQUENCE, 0])), Ok(RsaScheme::Pss(Some(sha1))));
-        let alg = |oid: &[u8]| der::tlv(der::SEQUENCE, &[der::tlv(der::OID, oid), vec![der::NULL, 0]].concat());
+        assert_eq!(pss_scheme(Some(&[asn1::SEQUENCE, 0])), Ok(RsaScheme::Pss(Some(sha1))));
+        let alg = |oid: &[u8]| asn1::tlv(asn1::SEQUENCE, &[asn1::tlv(asn1::OID, oid), vec![asn1::NULL, 0]].concat());
         let sha384 = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02];
         let sha512 = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03];
         let mgf1 = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08];
         let mut salt = Vec::new();
-        der::write_uint(&mut salt, &[0x01, 0x2c]);
+        asn1::write_uint(&mut salt, &[0x01, 0x2c]);
         let fields = [
-            der::tlv(0xa0, &alg(&sha384)),
-            der::tlv(0xa1, &der::tlv(der::SEQUENCE, &[der::tlv(der::OID, &mgf1), alg(&sha512)].concat())),
-            der::tlv(0xa2, &salt),
+            asn1::tlv(0xa0, &alg(&sha384)),
+            asn1::tlv(0xa1, &asn1::tlv(asn1::SEQUENCE, &[asn1::tlv(asn1::OID, &mgf1), alg(&sha512)].concat())),
+            asn1::tlv(0xa2, &salt),
         ]
         .concat();
-        let params = der::tlv(der::SEQUENCE, &fields);
+        let params = asn1::tlv(asn1::SEQUENCE, &fields);
         let want = PssParams { hash: PssHash::Sha384, mgf1_hash: PssHash::Sha512, salt_len: 300 };
         assert_eq!(pss_scheme(Some(&params)), Ok(RsaScheme::Pss(Some(want))));
         assert!(pss_scheme(Some(&params[..params.len() - 2])).is_err());
-        assert!(pss_scheme(Some(&[der::INTEGER, 1, 0])).is_err());
+        assert!(pss_scheme(Some(&[asn1::INTEGER, 1, 0])).is_err());
     }
 
     /// The identifier travels with the numbers: an rsaEncryption SPKI and a
@@ -666,10 +669,10 @@ mod tests {
                 .output()
                 .expect("the openssl CLI is needed for this test");
             assert!(out.status.success(), "{key}: {}", String::from_utf8_lossy(&out.stderr));
-            let expected = format!("sha256:{}", der::hex(&Sha256::digest(&out.stdout)));
+            let expected = format!("sha256:{}", asn1::hex(&Sha256::digest(&out.stdout)));
             let parsed = crate::parse::parse_bytes(&std::fs::read(&path).unwrap(), crate::parse::Source::new(key), &[]);
             let k = parsed.private_keys().next().unwrap().2;
-            assert_eq!(k.public.as_ref().and_then(fingerprint), Some(expected), "{key}");
+            assert_eq!(k.public.as_ref().and_then(PublicKey::fingerprint), Some(expected), "{key}");
             assert_eq!(canonical_spki_der(k.public.as_ref().unwrap()).unwrap(), out.stdout, "{key}");
         }
     }

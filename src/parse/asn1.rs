@@ -70,7 +70,7 @@ impl<'a> Tlv<'a> {
         if self.tag != INTEGER {
             return Err(format!("expected INTEGER, found {}", tag_name(self.tag)));
         }
-        Ok(super::model::strip_leading_zeros(self.content))
+        Ok(strip_leading_zeros(self.content))
     }
 
     /// A small non-negative INTEGER (versions, counts).
@@ -305,7 +305,7 @@ pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 /// A non-negative INTEGER from a big-endian magnitude (minimal encoding).
 pub fn write_uint(out: &mut Vec<u8>, magnitude: &[u8]) {
-    let m = super::model::strip_leading_zeros(magnitude);
+    let m = strip_leading_zeros(magnitude);
     let mut content = Vec::with_capacity(m.len() + 1);
     if m.first().is_none_or(|&b| b & 0x80 != 0) {
         content.push(0);
@@ -386,13 +386,13 @@ pub fn classify(top: &Tlv<'_>) -> Option<DerKind> {
             // (also two INTEGERs) is not taken for a key.
             let n = el.first()?.uint().ok()?;
             let e = el.get(1)?.uint().ok()?;
-            let plausible = super::model::bit_len(n) >= 768 && e.last().is_some_and(|b| b & 1 == 1) && e.len() <= 64;
+            let plausible = bit_len(n) >= 768 && e.last().is_some_and(|b| b & 1 == 1) && e.len() <= 64;
             plausible.then_some(DerKind::Pkcs1Public)
         }
         [INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER] => {
             // DSAPrivateKey; demand a plausible p so that no other six INTEGERs pass.
             let p = el.get(1)?.uint().ok()?;
-            (el.first()?.small_uint().ok()? == 0 && super::model::bit_len(p) >= 512).then_some(DerKind::DsaPrivate)
+            (el.first()?.small_uint().ok()? == 0 && bit_len(p) >= 512).then_some(DerKind::DsaPrivate)
         }
         t if t.len() >= 9 && t.iter().take(9).all(|&x| x == INTEGER) => {
             let v = el.first()?.small_uint().ok()?;
@@ -400,6 +400,21 @@ pub fn classify(top: &Tlv<'_>) -> Option<DerKind> {
         }
         _ => None,
     }
+}
+
+/// Number of significant bits of a big-endian magnitude.
+pub fn bit_len(be: &[u8]) -> usize {
+    let be = strip_leading_zeros(be);
+    match be.first() {
+        None => 0,
+        Some(&b) => (be.len() - 1) * 8 + (8 - b.leading_zeros() as usize),
+    }
+}
+
+/// A big-endian magnitude without its leading zero bytes.
+pub fn strip_leading_zeros(be: &[u8]) -> &[u8] {
+    let start = be.iter().position(|&b| b != 0).unwrap_or(be.len());
+    &be[start..]
 }
 
 #[cfg(test)]
