@@ -513,6 +513,8 @@ type Verified = (verify::PairOutcome, Vec<Finding>);
 #[derive(Default)]
 struct VerifyMemo {
     done: std::sync::Mutex<HashMap<MaterialKey, Arc<OnceLock<Verified>>>>,
+    /// The scan's ECDSA issuer tables (chain signatures).
+    tables: verify::EcTables,
 }
 
 impl VerifyMemo {
@@ -588,7 +590,7 @@ fn verify_one(
     let (outcome, health) = memo.get((key.0, key.1, key.2, pair.names.clone()), || {
         let outcome = verify::verify_pair(&material, clock);
         let health = if matches!(outcome.verdict, Verdict::Match | Verdict::Mismatch | Verdict::KeyCorrupt) {
-            verify::cert_health(&material, &pair.names, clock)
+            verify::cert_health(&material, &pair.names, clock, &memo.tables)
         } else {
             Vec::new()
         };

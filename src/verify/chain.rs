@@ -4,12 +4,14 @@
 //! with the next one's key (`chain-broken`) — and the leaf's issuer must be in
 //! the bundle unless the leaf is self-issued (`chain-incomplete`).
 
+use super::ec_tables::EcTables;
 use super::{ec, ed25519, ed448, rsa, Block, SigCheck};
 use crate::finding::{Code, Finding};
 use crate::parse::{CertInfo, PublicKey};
 
-/// `chain-broken` for every link of the bundle that fails.
-pub fn broken(blocks: &[Block<'_>]) -> Vec<Finding> {
+/// `chain-broken` for every link of the bundle that fails; ECDSA issuers
+/// seen before are checked with their table in `tables`.
+pub fn broken(blocks: &[Block<'_>], tables: &EcTables) -> Vec<Finding> {
     let mut findings = Vec::new();
     for pair in blocks.windows(2) {
         let [child, issuer] = pair else { continue };
@@ -19,7 +21,7 @@ pub fn broken(blocks: &[Block<'_>]) -> Vec<Finding> {
         let why = if child.cert.issuer_der != issuer.cert.subject_der {
             format!("it was issued by {}, not by the next certificate ({})", child.cert.issuer, issuer.cert.subject)
         } else {
-            match check_signature(child.cert, &issuer.cert.public_key) {
+            match check_signature(child.cert, &issuer.cert.public_key, tables) {
                 SigCheck::Valid | SigCheck::Unchecked(_) => continue,
                 SigCheck::Invalid => format!(
                     "the names match, but its signature does not verify with the key of the next certificate ({})",
@@ -63,7 +65,7 @@ pub fn incomplete(blocks: &[Block<'_>]) -> Option<Finding> {
 
 /// Does `child`'s signature verify with `issuer_key`? `Unchecked` for
 /// signature algorithms (or key types) keymatch does not check.
-pub fn check_signature(child: &CertInfo, issuer_key: &PublicKey) -> SigCheck {
+pub fn check_signature(child: &CertInfo, issuer_key: &PublicKey, tables: &EcTables) -> SigCheck {
     use rsa::Hash;
     let oid = child.signature_algorithm.as_str();
     let tbs = child.tbs_der.as_slice();
@@ -98,7 +100,7 @@ pub fn check_signature(child: &CertInfo, issuer_key: &PublicKey) -> SigCheck {
             None => SigCheck::Invalid,
         },
         PublicKey::Ec { curve, point } => match ecdsa_hash {
-            Some(h) => ec::verify_ecdsa(*curve, point, &h.digest(tbs), sig),
+            Some(h) => ec::verify_ecdsa(tables, *curve, point, &h.digest(tbs), sig),
             None => SigCheck::Invalid,
         },
         PublicKey::Ed25519(key) if is_ed25519 => ed25519::verify(key, tbs, sig),
@@ -116,7 +118,7 @@ mod tests {
     fn links(names: &[&str]) -> Vec<&'static str> {
         let file = block_file("bundle.pem", names.iter().map(|n| load_cert(n)).collect());
         let blocks = Block::all_of(&file);
-        let mut codes: Vec<&str> = broken(&blocks).iter().map(|f| f.code.as_str()).collect();
+        let mut codes: Vec<&str> = broken(&blocks, &EcTables::default()).iter().map(|f| f.code.as_str()).collect();
         codes.extend(incomplete(&blocks).map(|f| f.code.as_str()));
         codes
     }
@@ -129,7 +131,7 @@ mod tests {
         assert!(links(&["p521-self.pem"]).is_empty(), "self-signed leaf alone");
         for name in ["p521-self.pem", "ed25519-self.pem", "root.pem"] {
             let c = load_cert(name);
-            assert_eq!(check_signature(&c, &c.public_key), SigCheck::Valid, "{name}");
+            assert_eq!(check_signature(&c, &c.public_key, &EcTables::default()), SigCheck::Valid, "{name}");
         }
     }
 
@@ -138,7 +140,7 @@ mod tests {
         assert_eq!(links(&["leaf.pem", "inter-other.pem"]), ["chain-broken"]);
         assert_eq!(links(&["leaf-pss.pem", "inter-other.pem"]), ["chain-broken"]);
         let file = block_file("bundle.pem", vec![load_cert("leaf.pem"), load_cert("inter-other.pem")]);
-        let f = broken(&Block::all_of(&file));
+        let f = broken(&Block::all_of(&file), &EcTables::default());
         assert!(f[0].message.contains("signature does not verify"), "{}", f[0].message);
         assert_eq!(f[0].locations.iter().map(|l| l.block).collect::<Vec<_>>(), [Some(0), Some(1)]);
     }
@@ -157,25 +159,28 @@ mod tests {
         if let Some(b) = leaf.tbs_der.last_mut() {
             *b ^= 1;
         }
-        assert_eq!(check_signature(&leaf, &inter.public_key), SigCheck::Invalid);
+        assert_eq!(check_signature(&leaf, &inter.public_key, &EcTables::default()), SigCheck::Invalid);
         let mut ec = load_cert("ec-leaf.pem");
         let ec_inter = load_cert("ec-inter.pem");
         ec.signature.truncate(10);
-        assert_eq!(check_signature(&ec, &ec_inter.public_key), SigCheck::Invalid);
+        assert_eq!(check_signature(&ec, &ec_inter.public_key, &EcTables::default()), SigCheck::Invalid);
         let mut other_hash = load_cert("leaf.pem");
         other_hash.signature_algorithm = "1.2.840.113549.1.1.12".into(); // sha384WithRSAEncryption
-        assert_eq!(check_signature(&other_hash, &inter.public_key), SigCheck::Invalid);
+        assert_eq!(check_signature(&other_hash, &inter.public_key, &EcTables::default()), SigCheck::Invalid);
         let mut short = load_cert("leaf.pem");
         short.signature.pop();
-        assert_eq!(check_signature(&short, &inter.public_key), SigCheck::Invalid);
+        assert_eq!(check_signature(&short, &inter.public_key, &EcTables::default()), SigCheck::Invalid);
         let mut md5 = load_cert("leaf.pem");
         md5.signature_algorithm = "1.2.840.113549.1.1.4".into();
-        assert!(matches!(check_signature(&md5, &inter.public_key), SigCheck::Unchecked(_)));
+        assert!(matches!(check_signature(&md5, &inter.public_key, &EcTables::default()), SigCheck::Unchecked(_)));
         // An RSA signature algorithm with an EC issuer key cannot be right.
-        assert_eq!(check_signature(&load_cert("leaf.pem"), &ec_inter.public_key), SigCheck::Invalid);
+        assert_eq!(
+            check_signature(&load_cert("leaf.pem"), &ec_inter.public_key, &EcTables::default()),
+            SigCheck::Invalid
+        );
         let mut pss = load_cert("leaf-pss.pem");
         pss.signature_params_der = Some(vec![0x30, 0x03, 0x02, 0x01]);
-        assert!(matches!(check_signature(&pss, &inter.public_key), SigCheck::Unchecked(_)));
+        assert!(matches!(check_signature(&pss, &inter.public_key, &EcTables::default()), SigCheck::Unchecked(_)));
     }
 }
 
@@ -194,7 +199,7 @@ mod cost {
             let rounds = 20u32;
             let start = std::time::Instant::now();
             for _ in 0..rounds {
-                assert_eq!(check_signature(&leaf, &issuer.public_key), SigCheck::Valid);
+                assert_eq!(check_signature(&leaf, &issuer.public_key, &EcTables::default()), SigCheck::Valid);
             }
             eprintln!("{} by {}: {:?} per check", leaf.subject, issuer.subject, start.elapsed() / rounds);
         }

@@ -2,6 +2,7 @@
 //! (0 < d < order, stored public point = d·G, §3.2.1) and ECDSA chain
 //! signature checks (§4.1.4, signatures DER-encoded as RFC 5480 §2.2 / RFC 5758 §3.2).
 
+use super::ec_tables::EcTables;
 use super::SigCheck;
 use crate::parse::{strip_leading_zeros, Curve, EcPrivate};
 
@@ -75,9 +76,11 @@ pub fn key_problems(k: &EcPrivate, derived: Option<&[u8]>) -> Vec<String> {
 
 /// ECDSA verification of a DER signature over an already hashed message.
 /// An issuer key seen before is checked with its precomputed table
-/// ([`ec_tables`](super::ec_tables)), otherwise with the curve crate's verify.
-pub fn verify_ecdsa(curve: Curve, point: &[u8], prehash: &[u8], signature_der: &[u8]) -> SigCheck {
-    super::ec_tables::verify_cached(curve, point, prehash, signature_der)
+/// in the scan's `tables` ([`ec_tables`](super::ec_tables)), otherwise with the
+/// curve crate's verify.
+pub fn verify_ecdsa(tables: &EcTables, curve: Curve, point: &[u8], prehash: &[u8], signature_der: &[u8]) -> SigCheck {
+    tables
+        .verify(curve, point, prehash, signature_der)
         .unwrap_or_else(|| verify_ecdsa_uncached(curve, point, prehash, signature_der))
 }
 

@@ -24,10 +24,12 @@
 //!
 //! The cache: a table is built the second time an issuer is seen (the first
 //! time, and for a one-off `keymatch check`, the crate's verify is cheaper than
-//! a table), for at most [`MAX_TABLES`] issuers per process (~56 KiB each for
+//! a table), for at most [`MAX_TABLES`] issuers per scan (~56 KiB each for
 //! P-384, ~116 KiB for P-521) and [`MAX_TRACKED`] keys seen once; past those
 //! bounds verification falls back to the crate's verify. One mutex guards the
 //! map for a lookup; a table is built outside it, once, behind a `OnceLock`.
+//! The cache ([`EcTables`]) is owned by the scan that uses it and dropped with
+//! it: there is no process-global state.
 
 use super::SigCheck;
 use crate::parse::Curve;
@@ -42,12 +44,12 @@ use primeorder::{
     array::typenum::Unsigned, LookupTable, PrimeCurveParams, ProjectivePoint, Radix16Decomposition, Radix16Digits,
 };
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
-/// Issuers that get a table, per process.
+/// Issuers that get a table, per scan.
 pub const MAX_TABLES: usize = 64;
 /// Issuer keys remembered as seen once (so that a second sighting builds a
-/// table), per process.
+/// table), per scan.
 pub const MAX_TRACKED: usize = 1024;
 
 /// The multiples of one point Q: window i holds Q·256^i·{1, …, 8}, for
@@ -240,19 +242,28 @@ impl Cache {
     }
 }
 
-/// The process's cache.
-static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(|| Mutex::new(Cache::new(MAX_TRACKED, MAX_TABLES)));
+/// The ECDSA issuer tables of one scan (or one `keymatch check`), shared by
+/// its threads: [`MAX_TABLES`] tables and [`MAX_TRACKED`] keys at most.
+pub struct EcTables(Mutex<Cache>);
 
-/// Verify with the issuer's table from the process's cache; `None` when the
-/// issuer has none (first sighting, bounds reached, point does not decode).
-pub fn verify_cached(curve: Curve, point: &[u8], prehash: &[u8], signature_der: &[u8]) -> Option<SigCheck> {
-    Cache::verify(&CACHE, curve, point, prehash, signature_der)
+impl Default for EcTables {
+    fn default() -> Self {
+        EcTables(Mutex::new(Cache::new(MAX_TRACKED, MAX_TABLES)))
+    }
 }
 
-/// Has the issuer key a table slot in the process's cache?
-#[cfg(test)]
-pub fn has_table(curve: Curve, point: &[u8]) -> bool {
-    CACHE.lock().is_ok_and(|c| matches!(c.slots.get(&curve).and_then(|s| s.get(point)), Some(Slot::Table(_))))
+impl EcTables {
+    /// Verify with the issuer's table; `None` when the issuer has none
+    /// (first sighting, bounds reached, point does not decode).
+    pub fn verify(&self, curve: Curve, point: &[u8], prehash: &[u8], signature_der: &[u8]) -> Option<SigCheck> {
+        Cache::verify(&self.0, curve, point, prehash, signature_der)
+    }
+
+    /// Has the issuer key a table slot?
+    #[cfg(test)]
+    pub fn has_table(&self, curve: Curve, point: &[u8]) -> bool {
+        self.0.lock().is_ok_and(|c| matches!(c.slots.get(&curve).and_then(|s| s.get(point)), Some(Slot::Table(_))))
+    }
 }
 
 #[cfg(test)]
@@ -509,9 +520,13 @@ mod tests {
     }
 
     #[test]
-    fn verify_ecdsa_uses_the_process_cache_from_the_second_check_on() {
-        use crate::verify::ec::verify_ecdsa;
-        let (point, prehash, der) = signed("process cache");
+    fn verify_ecdsa_uses_the_scan_cache_from_the_second_check_on() {
+        let tables = EcTables::default();
+        let verify_ecdsa = |curve, point: &[u8], prehash: &[u8], der: &[u8]| {
+            crate::verify::ec::verify_ecdsa(&tables, curve, point, prehash, der)
+        };
+        let has_table = |curve, point: &[u8]| tables.has_table(curve, point);
+        let (point, prehash, der) = signed("scan cache");
         assert!(!has_table(Curve::P384, &point));
         assert_eq!(verify_ecdsa(Curve::P384, &point, &prehash, &der), SigCheck::Valid);
         assert!(!has_table(Curve::P384, &point), "one check builds no table");
@@ -529,5 +544,11 @@ mod tests {
         for _ in 0..3 {
             assert!(matches!(verify_ecdsa(Curve::P384, &off_curve, &prehash, &der), SigCheck::Unchecked(_)));
         }
+        // Another scan starts with no tables.
+        let other = EcTables::default();
+        assert!(!other.has_table(Curve::P384, &point));
+        assert_eq!(crate::verify::ec::verify_ecdsa(&other, Curve::P384, &point, &prehash, &der), SigCheck::Valid);
+        assert!(!other.has_table(Curve::P384, &point), "a new scan's first check builds no table");
+        assert!(has_table(Curve::P384, &point));
     }
 }

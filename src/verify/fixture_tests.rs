@@ -41,7 +41,7 @@ fn run(dir: &Path, exp: &BTreeMap<String, String>) -> (Verdict, Vec<String>) {
     }
     findings.extend(outcome.findings);
     if matches!(outcome.verdict, Verdict::Match | Verdict::Mismatch | Verdict::KeyCorrupt) {
-        findings.extend(cert_health(&material, &[], &CLOCK));
+        findings.extend(cert_health(&material, &[], &CLOCK, &EcTables::default()));
     }
     let mut codes: Vec<String> = findings.iter().map(|f| f.code.as_str().to_string()).collect();
     codes.sort();
@@ -107,7 +107,7 @@ fn compressed_and_explicit_certificates_match_like_named_ones() {
         let out = verify_pair(&material, &CLOCK);
         assert_eq!(out.verdict, Verdict::Match, "{scenario}: {:?}", out.findings);
         assert!(out.cert_fingerprint.is_some() && out.cert_fingerprint == out.key_fingerprint, "{scenario}");
-        assert!(cert_health(&material, &[], &CLOCK).is_empty(), "{scenario}");
+        assert!(cert_health(&material, &[], &CLOCK, &EcTables::default()).is_empty(), "{scenario}");
     }
 }
 
@@ -123,7 +123,8 @@ fn fixture_trees_chain_and_date_scenarios() {
             continue;
         }
         let material = PairMaterial { cert_file: Some(&file), key_file: None, chain_file: None };
-        let codes: Vec<&str> = cert_health(&material, &[], &CLOCK).iter().map(|f| f.code.as_str()).collect();
+        let codes: Vec<&str> =
+            cert_health(&material, &[], &CLOCK, &EcTables::default()).iter().map(|f| f.code.as_str()).collect();
         seen_broken |= codes.contains(&"chain-broken");
     }
     assert!(seen_broken, "no chain-broken finding in fixtures/trees/chain-broken");

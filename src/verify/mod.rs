@@ -17,6 +17,8 @@ pub mod rsa;
 #[cfg(test)]
 mod fixture_tests;
 
+pub use ec_tables::EcTables;
+
 use crate::finding::{Code, Finding, Location};
 use crate::parse::{CertInfo, EncryptedKey, Item, ItemKind, KeyMaterial, Locked, ParsedFile, PrivateKey, PublicKey};
 use serde::Serialize;
@@ -544,7 +546,7 @@ fn decide_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
 
 /// The certificate's health: `chain-broken`, `chain-incomplete`, `expired`,
 /// `not-yet-valid`, `expires-soon`, `weak-key`, and `name-mismatch` against `names`.
-pub fn cert_health(material: &PairMaterial<'_>, names: &[String], clock: &Clock) -> Vec<Finding> {
+pub fn cert_health(material: &PairMaterial<'_>, names: &[String], clock: &Clock, tables: &EcTables) -> Vec<Finding> {
     let mut blocks = bundle(material);
     // An out-of-order bundle is reported once, as `chain-order` (by `verify_pair`);
     // its health is judged in the order that finding asks for (the key's
@@ -557,7 +559,7 @@ pub fn cert_health(material: &PairMaterial<'_>, names: &[String], clock: &Clock)
     let Some(leaf) = blocks.first().copied() else {
         return Vec::new();
     };
-    let mut findings = chain::broken(&blocks);
+    let mut findings = chain::broken(&blocks, tables);
     findings.extend(chain::incomplete(&blocks));
     findings.extend(dates::check(&blocks, clock));
     if let PublicKey::Rsa { n, .. } = &leaf.cert.public_key {
@@ -872,12 +874,12 @@ pub(crate) mod tests {
         // itself is not reported again as broken links or a missing issuer ...
         let key = file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(leaf_rsa()))]);
         let with_key = PairMaterial { cert_file: Some(&swapped), key_file: Some((&key, None)), chain_file: None };
-        assert_eq!(codes(&cert_health(&with_key, &[], &CLOCK)), Vec::<&str>::new());
+        assert_eq!(codes(&cert_health(&with_key, &[], &CLOCK, &EcTables::default())), Vec::<&str>::new());
         // ... but a bundle that stays broken once reordered still is: the other
         // intermediate (same name, another key) did not sign the leaf.
         let wrong = block_file("cert.pem", vec![load_cert("inter-other.pem"), load_cert("leaf.pem")]);
         let with_key = PairMaterial { cert_file: Some(&wrong), key_file: Some((&key, None)), chain_file: None };
-        let health = cert_health(&with_key, &[], &CLOCK);
+        let health = cert_health(&with_key, &[], &CLOCK, &EcTables::default());
         assert_eq!(codes(&health), ["chain-broken"]);
         assert_eq!(health[0].locations.iter().filter_map(|l| l.block).collect::<Vec<_>>(), [1, 0]);
     }
@@ -1010,11 +1012,11 @@ pub(crate) mod tests {
         assert_eq!(out.findings[0].severity, crate::finding::Severity::Warning);
         assert_eq!(out.loaded_by, [(0, &["nginx", "HAProxy", "Apache"][..])]);
         // Without the intermediate, the leaf's issuer is missing (root.pem did not issue it) …
-        assert!(codes(&cert_health(&m, &[], &CLOCK)).contains(&"chain-broken"));
+        assert!(codes(&cert_health(&m, &[], &CLOCK, &EcTables::default())).contains(&"chain-broken"));
         // … which it is not when OpenSSL reads the intermediate.
         cert.items[1].unloadable = None;
         let m = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, None)), chain_file: Some(&root) };
-        assert!(cert_health(&m, &[], &CLOCK).is_empty());
+        assert!(cert_health(&m, &[], &CLOCK, &EcTables::default()).is_empty());
 
         cert.items[0].unloadable = Some(crate::parse::Unloadable::IndentedBegin);
         let m = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, None)), chain_file: None };
@@ -1086,8 +1088,8 @@ pub(crate) mod tests {
         let root = block_file("root.pem", vec![load_cert("root.pem")]);
         let m = PairMaterial { cert_file: Some(&cert), key_file: None, chain_file: Some(&root) };
         let names = vec!["leaf.verify.test".to_string(), "x.wild.verify.test".into(), "_".into()];
-        assert_eq!(cert_health(&m, &names, &CLOCK), vec![]);
-        let f = cert_health(&m, &["other.verify.test".to_string()], &CLOCK);
+        assert_eq!(cert_health(&m, &names, &CLOCK, &EcTables::default()), vec![]);
+        let f = cert_health(&m, &["other.verify.test".to_string()], &CLOCK, &EcTables::default());
         assert_eq!(codes(&f), ["name-mismatch"]);
         assert!(f[0].message.contains("other.verify.test"));
     }
@@ -1098,7 +1100,7 @@ pub(crate) mod tests {
         leaf.public_key = PublicKey::Rsa { n: vec![0xc5; 128], e: vec![1, 0, 1], scheme: RsaScheme::Encryption };
         let cert = block_file("cert.pem", vec![leaf]);
         let m = PairMaterial { cert_file: Some(&cert), key_file: None, chain_file: None };
-        let f = cert_health(&m, &[], &CLOCK);
+        let f = cert_health(&m, &[], &CLOCK, &EcTables::default());
         assert_eq!(codes(&f), ["weak-key"]);
         assert!(f[0].message.contains("1024-bit"));
     }
