@@ -5,7 +5,10 @@
 //! ends, base64 wrapped at any width, trailing spaces, a missing final newline,
 //! `Proc-Type`/`DEK-Info` headers. This splitter accepts all of those and
 //! reports, per block, its label, 1-based BEGIN line, headers and raw body;
-//! decoding the base64 is [`decode_body`]'s job.
+//! decoding the base64 is [`decode_body`]'s job: `pem-rfc7468` first (strict
+//! RFC 7468: no headers, canonical base64, even line widths), this module's
+//! lenient decoder as the fallback, as the RustCrypto decoders come before the
+//! lenient DER reader in [`super::asn1`].
 
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
@@ -171,8 +174,44 @@ const ENGINE: GeneralPurpose = GeneralPurpose::new(
         .with_decode_allow_trailing_bits(true),
 );
 
-/// Decode a block's base64 body (whitespace anywhere is ignored).
+/// Decode a block's base64 body: strictly with `pem-rfc7468` when the block is
+/// RFC 7468 PEM (lines of one width), otherwise leniently (whitespace anywhere is ignored, padding
+/// optional, trailing bits allowed). Both give the same bytes where both decode.
 pub fn decode_body(block: &Block<'_>) -> Result<Vec<u8>, String> {
+    match decode_strict(block) {
+        Some(der) => Ok(der),
+        None => decode_lenient(block),
+    }
+}
+
+/// The block re-armoured as its lines stand and decoded by `pem-rfc7468`;
+/// `None` when that refuses it (headers, lines of differing widths, non-canonical base64,
+/// a label RFC 7468 does not allow, no END line).
+fn decode_strict(block: &Block<'_>) -> Option<Vec<u8>> {
+    if !block.complete || !block.headers.is_empty() || block.end_label.is_some() {
+        return None;
+    }
+    let total: usize = block.body.iter().map(|l| l.len() + 1).sum();
+    let mut pem = Vec::with_capacity(total + 2 * block.label.len() + 32);
+    pem.extend_from_slice(b"-----BEGIN ");
+    pem.extend_from_slice(block.label.as_bytes());
+    pem.extend_from_slice(b"-----\n");
+    for line in &block.body {
+        pem.extend_from_slice(line);
+        pem.push(b'\n');
+    }
+    pem.extend_from_slice(b"-----END ");
+    pem.extend_from_slice(block.label.as_bytes());
+    pem.extend_from_slice(b"-----\n");
+    // Any width the lines are wrapped at (openssl writes 64, others 76), the same for every line but the last.
+    let mut decoder = pem_rfc7468::Decoder::new_detect_wrap(&pem).ok()?;
+    let mut der = Vec::new();
+    decoder.decode_to_end(&mut der).ok()?;
+    Some(der)
+}
+
+/// The fallback: any base64 the block's lines hold, whitespace ignored.
+fn decode_lenient(block: &Block<'_>) -> Result<Vec<u8>, String> {
     let total: usize = block.body.iter().map(|l| l.len()).sum();
     let mut text = Vec::with_capacity(total);
     for line in &block.body {
@@ -252,5 +291,47 @@ mod tests {
             end_label: None,
         };
         assert!(decode_body(&bad).is_err());
+    }
+
+    #[test]
+    fn rfc7468_blocks_decode_strictly_the_rest_leniently() {
+        let one = |text: &'static [u8]| split(text, 4).0.remove(0);
+        let strict = one(b"-----BEGIN CERTIFICATE-----\nQUJDREVG\nR0g=\n-----END CERTIFICATE-----\n");
+        assert_eq!(decode_strict(&strict).as_deref(), Some(&b"ABCDEFGH"[..]));
+        assert_eq!(decode_body(&strict).unwrap(), b"ABCDEFGH");
+        for (lenient, what) in [
+            (one(b"-----BEGIN X-----\nQUJD\nREVGR0g=\n-----END X-----\n"), "a short line before a long one"),
+            (one(b"-----BEGIN X-----\nQUJDREVGR0g\n-----END X-----\n"), "no padding"),
+            (one(b"-----BEGIN X-----\nQUJDREVGR0h=\n-----END X-----\n"), "trailing bits set"),
+            (one(b"-----BEGIN X-----\nQUJD REVG R0g=\n-----END X-----\n"), "blanks inside a line"),
+            (one(b"-----BEGIN X-----\nProc-Type: 4,ENCRYPTED\n\nQUJDREVGR0g=\n-----END X-----\n"), "headers"),
+            (one(b"-----BEGIN X-----\nQUJDREVGR0g=\n"), "no END line"),
+        ] {
+            assert_eq!(decode_strict(&lenient), None, "{what}");
+            assert_eq!(decode_body(&lenient).unwrap(), b"ABCDEFGH", "{what}");
+        }
+    }
+
+    /// Where the strict decoder accepts a fixture's block, it gives the lenient decoder's bytes.
+    #[test]
+    fn strict_and_lenient_agree_on_the_fixtures() {
+        let mut strict = 0;
+        for dir in ["fixtures/check", "src/verify/testdata"] {
+            let mut files = vec![std::path::PathBuf::from(dir)];
+            while let Some(path) = files.pop() {
+                if path.is_dir() {
+                    files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+                    continue;
+                }
+                let Ok(bytes) = std::fs::read(&path) else { continue };
+                for block in split(&bytes, 1024).0 {
+                    if let Some(der) = decode_strict(&block) {
+                        strict += 1;
+                        assert_eq!(Ok(der), decode_lenient(&block), "{}", path.display());
+                    }
+                }
+            }
+        }
+        assert!(strict > 100, "only {strict} blocks decoded strictly");
     }
 }
