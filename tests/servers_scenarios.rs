@@ -23,6 +23,7 @@ fn scenarios() -> Vec<PathBuf> {
         .filter(|p| p.join("expected").is_file())
         .collect();
     out.sort();
+    assert!(!out.is_empty(), "{}: no scenarios (run fixtures/gen_servers.sh)", dir.display());
     out
 }
 

@@ -10,22 +10,22 @@
 //! parent), never panics, and never copies the input.
 
 /// Universal tags used here.
-pub const BOOLEAN: u8 = 0x01;
-pub const INTEGER: u8 = 0x02;
-pub const BIT_STRING: u8 = 0x03;
-pub const OCTET_STRING: u8 = 0x04;
-pub const NULL: u8 = 0x05;
-pub const OID: u8 = 0x06;
-pub const UTF8_STRING: u8 = 0x0c;
-pub const PRINTABLE_STRING: u8 = 0x13;
-pub const TELETEX_STRING: u8 = 0x14;
-pub const IA5_STRING: u8 = 0x16;
-pub const UTC_TIME: u8 = 0x17;
-pub const GENERALIZED_TIME: u8 = 0x18;
-pub const UNIVERSAL_STRING: u8 = 0x1c;
-pub const BMP_STRING: u8 = 0x1e;
-pub const SEQUENCE: u8 = 0x30;
-pub const SET: u8 = 0x31;
+pub(crate) const BOOLEAN: u8 = 0x01;
+pub(crate) const INTEGER: u8 = 0x02;
+pub(crate) const BIT_STRING: u8 = 0x03;
+pub(crate) const OCTET_STRING: u8 = 0x04;
+pub(crate) const NULL: u8 = 0x05;
+pub(crate) const OID: u8 = 0x06;
+pub(crate) const UTF8_STRING: u8 = 0x0c;
+pub(crate) const PRINTABLE_STRING: u8 = 0x13;
+pub(crate) const TELETEX_STRING: u8 = 0x14;
+pub(crate) const IA5_STRING: u8 = 0x16;
+pub(crate) const UTC_TIME: u8 = 0x17;
+pub(crate) const GENERALIZED_TIME: u8 = 0x18;
+pub(crate) const UNIVERSAL_STRING: u8 = 0x1c;
+pub(crate) const BMP_STRING: u8 = 0x1e;
+pub(crate) const SEQUENCE: u8 = 0x30;
+pub(crate) const SET: u8 = 0x31;
 
 /// Nesting deeper than this is refused (no real certificate comes close).
 const MAX_DEPTH: usize = 64;
@@ -33,7 +33,7 @@ const MAX_DEPTH: usize = 64;
 /// One tag-length-value. `tag` is the identifier octet (0xff for multi-byte
 /// tags, which keymatch never needs to interpret).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tlv<'a> {
+pub(crate) struct Tlv<'a> {
     pub tag: u8,
     pub content: &'a [u8],
     /// The whole encoding: identifier, length and content.
@@ -42,12 +42,13 @@ pub struct Tlv<'a> {
 
 impl<'a> Tlv<'a> {
     /// The elements of a constructed value.
-    pub fn children(&self) -> Reader<'a> {
+    pub(crate) fn children(&self) -> Reader<'a> {
         Reader::new(self.content)
     }
 
     /// All elements of a constructed value, or an error if any does not decode.
-    pub fn elements(&self) -> Result<Vec<Tlv<'a>>, String> {
+    #[cfg(test)]
+    pub(crate) fn elements(&self) -> Result<Vec<Tlv<'a>>, String> {
         let mut r = self.children();
         let mut out = Vec::new();
         while !r.is_empty() {
@@ -56,7 +57,7 @@ impl<'a> Tlv<'a> {
         Ok(out)
     }
 
-    pub fn expect(self, tag: u8, what: &str) -> Result<Tlv<'a>, String> {
+    pub(crate) fn expect(self, tag: u8, what: &str) -> Result<Tlv<'a>, String> {
         if self.tag == tag {
             Ok(self)
         } else {
@@ -66,7 +67,7 @@ impl<'a> Tlv<'a> {
 
     /// An INTEGER's magnitude without leading zero bytes (the sign is ignored:
     /// keymatch reads only non-negative numbers, and serials are shown as encoded).
-    pub fn uint(&self) -> Result<&'a [u8], String> {
+    pub(crate) fn uint(&self) -> Result<&'a [u8], String> {
         if self.tag != INTEGER {
             return Err(format!("expected INTEGER, found {}", tag_name(self.tag)));
         }
@@ -74,7 +75,7 @@ impl<'a> Tlv<'a> {
     }
 
     /// A small non-negative INTEGER (versions, counts).
-    pub fn small_uint(&self) -> Result<u64, String> {
+    pub(crate) fn small_uint(&self) -> Result<u64, String> {
         let m = self.uint()?;
         if self.content.first().is_some_and(|b| b & 0x80 != 0) {
             return Err("negative INTEGER".into());
@@ -86,7 +87,7 @@ impl<'a> Tlv<'a> {
     }
 
     /// A BIT STRING's bytes (the unused-bits count must be 0 for keys and signatures).
-    pub fn bit_string_bytes(&self) -> Result<&'a [u8], String> {
+    pub(crate) fn bit_string_bytes(&self) -> Result<&'a [u8], String> {
         if self.tag != BIT_STRING {
             return Err(format!("expected BIT STRING, found {}", tag_name(self.tag)));
         }
@@ -100,36 +101,31 @@ impl<'a> Tlv<'a> {
 
 /// Reads consecutive TLVs from a slice.
 #[derive(Debug, Clone)]
-pub struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     rest: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(bytes: &'a [u8]) -> Reader<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Reader<'a> {
         Reader { rest: bytes }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.rest.is_empty()
     }
 
-    /// The bytes not read yet.
-    pub fn remaining(&self) -> &'a [u8] {
-        self.rest
-    }
-
-    pub fn peek_tag(&self) -> Option<u8> {
+    pub(crate) fn peek_tag(&self) -> Option<u8> {
         self.rest.first().copied()
     }
 
-    pub fn read(&mut self) -> Result<Tlv<'a>, String> {
+    pub(crate) fn read(&mut self) -> Result<Tlv<'a>, String> {
         let (tlv, rest) = read_tlv(self.rest)?;
         self.rest = rest;
         Ok(tlv)
     }
 
     /// Read the next element, which must have `tag`.
-    pub fn read_tag(&mut self, tag: u8, what: &str) -> Result<Tlv<'a>, String> {
+    pub(crate) fn read_tag(&mut self, tag: u8, what: &str) -> Result<Tlv<'a>, String> {
         if self.is_empty() {
             return Err(format!("{what}: missing"));
         }
@@ -137,7 +133,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Read the next element if it has `tag`.
-    pub fn read_optional(&mut self, tag: u8) -> Result<Option<Tlv<'a>>, String> {
+    pub(crate) fn read_optional(&mut self, tag: u8) -> Result<Option<Tlv<'a>>, String> {
         if self.peek_tag() == Some(tag) {
             self.read().map(Some)
         } else {
@@ -147,7 +143,7 @@ impl<'a> Reader<'a> {
 }
 
 /// Decode one TLV at the start of `bytes`; returns it and what follows.
-pub fn read_tlv(bytes: &[u8]) -> Result<(Tlv<'_>, &[u8]), String> {
+pub(crate) fn read_tlv(bytes: &[u8]) -> Result<(Tlv<'_>, &[u8]), String> {
     let (&first, mut rest) = bytes.split_first().ok_or("unexpected end of data")?;
     let mut tag = first;
     if first & 0x1f == 0x1f {
@@ -191,18 +187,9 @@ fn split_at(b: &[u8], n: usize) -> Option<(&[u8], &[u8])> {
     }
 }
 
-/// Decode a single TLV that must be the whole input (trailing bytes refused).
-pub fn parse_exact(bytes: &[u8]) -> Result<Tlv<'_>, String> {
-    let (tlv, rest) = read_tlv(bytes)?;
-    if !rest.is_empty() {
-        return Err(format!("{} trailing bytes after the DER object", rest.len()));
-    }
-    Ok(tlv)
-}
-
 /// Walk a whole DER tree (every constructed element), refusing anything that
 /// does not nest properly. Used to check a structure fully decodes.
-pub fn check_tree(tlv: &Tlv<'_>) -> Result<(), String> {
+pub(crate) fn check_tree(tlv: &Tlv<'_>) -> Result<(), String> {
     fn walk(t: &Tlv<'_>, depth: usize) -> Result<(), String> {
         if depth > MAX_DEPTH {
             return Err("nested too deeply".into());
@@ -218,7 +205,7 @@ pub fn check_tree(tlv: &Tlv<'_>) -> Result<(), String> {
     walk(tlv, 0)
 }
 
-pub fn tag_name(tag: u8) -> String {
+pub(crate) fn tag_name(tag: u8) -> String {
     match tag {
         BOOLEAN => "BOOLEAN".into(),
         INTEGER => "INTEGER".into(),
@@ -236,7 +223,7 @@ pub fn tag_name(tag: u8) -> String {
 }
 
 /// Dotted form of an OBJECT IDENTIFIER's content octets.
-pub fn oid_to_string(content: &[u8]) -> String {
+pub(crate) fn oid_to_string(content: &[u8]) -> String {
     let mut out = String::new();
     let mut value: u128 = 0;
     let mut first = true;
@@ -267,7 +254,7 @@ pub fn oid_to_string(content: &[u8]) -> String {
 }
 
 /// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
     for &b in bytes {
         s.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
@@ -280,7 +267,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 /// Append one TLV.
-pub fn write_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
+pub(crate) fn write_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
     out.push(tag);
     let len = content.len();
     if len < 0x80 {
@@ -296,7 +283,7 @@ pub fn write_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
 }
 
 #[cfg(test)]
-pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut v = Vec::with_capacity(content.len() + 6);
     write_tlv(&mut v, tag, content);
     v
@@ -304,7 +291,7 @@ pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 /// A non-negative INTEGER from a big-endian magnitude (minimal encoding).
-pub fn write_uint(out: &mut Vec<u8>, magnitude: &[u8]) {
+pub(crate) fn write_uint(out: &mut Vec<u8>, magnitude: &[u8]) {
     let m = strip_leading_zeros(magnitude);
     let mut content = Vec::with_capacity(m.len() + 1);
     if m.first().is_none_or(|&b| b & 0x80 != 0) {
@@ -314,18 +301,9 @@ pub fn write_uint(out: &mut Vec<u8>, magnitude: &[u8]) {
     write_tlv(out, INTEGER, &content);
 }
 
-#[cfg(test)]
-/// A BIT STRING with no unused bits.
-pub fn bit_string(bytes: &[u8]) -> Vec<u8> {
-    let mut content = Vec::with_capacity(bytes.len() + 1);
-    content.push(0);
-    content.extend_from_slice(bytes);
-    tlv(BIT_STRING, &content)
-}
-
 /// What a bare DER object is, told by structure alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DerKind {
+pub(crate) enum DerKind {
     Certificate,
     CertificateRequest,
     Crl,
@@ -340,7 +318,7 @@ pub enum DerKind {
 }
 
 /// Classify a top-level SEQUENCE by its shape. `None`: none of the known objects.
-pub fn classify(top: &Tlv<'_>) -> Option<DerKind> {
+pub(crate) fn classify(top: &Tlv<'_>) -> Option<DerKind> {
     if top.tag != SEQUENCE {
         return None;
     }
@@ -403,7 +381,7 @@ pub fn classify(top: &Tlv<'_>) -> Option<DerKind> {
 }
 
 /// Number of significant bits of a big-endian magnitude.
-pub fn bit_len(be: &[u8]) -> usize {
+pub(crate) fn bit_len(be: &[u8]) -> usize {
     let be = strip_leading_zeros(be);
     match be.first() {
         None => 0,
@@ -412,7 +390,7 @@ pub fn bit_len(be: &[u8]) -> usize {
 }
 
 /// A big-endian magnitude without its leading zero bytes.
-pub fn strip_leading_zeros(be: &[u8]) -> &[u8] {
+pub(crate) fn strip_leading_zeros(be: &[u8]) -> &[u8] {
     let start = be.iter().position(|&b| b != 0).unwrap_or(be.len());
     &be[start..]
 }

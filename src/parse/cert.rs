@@ -31,7 +31,7 @@ const OID_SUBJECT_ALT_NAME: &str = "2.5.29.17";
 /// re-encoded in DER, so every server tried loads it and clients see DER.
 /// (Indefinite lengths inside are still refused: OpenSSL would verify the
 /// signature over the BER tbsCertificate, which fails.)
-pub fn decode(bytes: &[u8]) -> Result<CertInfo, String> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<CertInfo, String> {
     let definite;
     let bytes = match outer_indefinite_to_der(bytes)? {
         Some(der) => {

@@ -29,9 +29,9 @@ use md5::{Digest, Md5};
 
 /// PBKDF2 and PKCS#12 KDF iteration counts above this are not attempted
 /// (OpenSSL writes 2048, OWASP recommends 600 000 for PBKDF2-HMAC-SHA256).
-pub const MAX_ITERATIONS: u64 = 4_000_000;
+pub(crate) const MAX_ITERATIONS: u64 = 4_000_000;
 /// scrypt work (N·r·p) above this is not attempted (OpenSSL's default is 2^14·8).
-pub const MAX_SCRYPT_WORK: u64 = 1 << 22;
+pub(crate) const MAX_SCRYPT_WORK: u64 = 1 << 22;
 /// OpenSSL 3.0 refuses scrypt parameters whose buffers (128·r·p + 128·r·(N+2)
 /// bytes) exceed 32 MiB when it decrypts a PBES2 key (`SCRYPT_MAX_MEM`).
 const OPENSSL_SCRYPT_MAX_MEM: u64 = 32 * 1024 * 1024;
@@ -44,7 +44,7 @@ const PBES1: &str = "1.2.840.113549.1.5.";
 
 /// The result of trying the passphrases.
 #[derive(Debug)]
-pub enum Opened {
+pub(crate) enum Opened {
     Key(Box<PrivateKey>),
     Locked(EncryptedKey),
 }
@@ -67,7 +67,7 @@ fn legacy_provider(what: &str) -> Locked {
 ///
 /// The outer structure is read leniently (a non-minimal length is accepted,
 /// as OpenSSL does); the scheme is decided by the algorithm OID.
-pub fn pkcs8(bytes: &[u8], passphrases: &[Vec<u8>]) -> Result<Opened, String> {
+pub(crate) fn pkcs8(bytes: &[u8], passphrases: &[Vec<u8>]) -> Result<Opened, String> {
     let seq = asn1::read_tlv(bytes)?.0.expect(asn1::SEQUENCE, "EncryptedPrivateKeyInfo")?;
     let mut r = seq.children();
     let alg = r.read_tag(asn1::SEQUENCE, "encryptionAlgorithm")?;
@@ -363,7 +363,7 @@ fn cipher_name(oid: &str) -> (String, Option<&'static str>) {
 
 /// Legacy OpenSSL PEM encryption. `dek_info` is the `DEK-Info` header value
 /// ("AES-128-CBC,<hex IV>"); `parse` decodes the plaintext per the block label.
-pub fn legacy(
+pub(crate) fn legacy(
     dek_info: &str,
     ciphertext: &[u8],
     passphrases: &[Vec<u8>],

@@ -34,7 +34,7 @@ pub(crate) fn unsupported(format: KeyFormat, algorithm: String) -> PrivateKey {
 }
 
 /// PKCS#1 `RSAPrivateKey` (the whole DER).
-pub fn pkcs1(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
+pub(crate) fn pkcs1(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
     pkcs1_strict(bytes, format).map_or_else(|| pkcs1_lenient(bytes, format), Ok)
 }
 
@@ -111,7 +111,7 @@ fn pkcs1_tlv(seq: &Tlv<'_>, format: KeyFormat) -> Result<PrivateKey, String> {
 /// SEC1 `ECPrivateKey` (the whole DER). `outer` are parameters known from
 /// outside the structure (PKCS#8 algorithm parameters, or a preceding
 /// `EC PARAMETERS` block), used when the key carries none itself.
-pub fn sec1(bytes: &[u8], outer: Option<&EcParams>, format: KeyFormat) -> Result<PrivateKey, String> {
+pub(crate) fn sec1(bytes: &[u8], outer: Option<&EcParams>, format: KeyFormat) -> Result<PrivateKey, String> {
     sec1_strict(bytes, outer, format).map_or_else(|| sec1_lenient(bytes, outer, format), Ok)
 }
 
@@ -186,7 +186,7 @@ impl PrivateKey {
 
 /// PKCS#8 `PrivateKeyInfo` (v1) or `OneAsymmetricKey` (v2), the whole DER.
 /// A v2 key is decoded and marked [`Unloadable::Pkcs8V2`]: OpenSSL 3.0 reads none.
-pub fn pkcs8(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
+pub(crate) fn pkcs8(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
     let mut key = pkcs8_strict(bytes, format).map_or_else(|| pkcs8_lenient(bytes, format), Ok)?;
     let version = asn1::read_tlv(bytes)
         .ok()

@@ -15,17 +15,17 @@
 //!
 //! Everything here is pure: no file system, no clock.
 
-pub mod asn1;
-pub mod cert;
-pub mod encrypted;
-pub mod key;
+pub(crate) mod asn1;
+pub(crate) mod cert;
+pub(crate) mod encrypted;
+pub(crate) mod key;
 pub mod model;
-pub mod pem;
-pub mod pubkey;
+pub(crate) mod pem;
+pub(crate) mod pubkey;
 #[cfg(test)]
 mod tests;
 
-pub use asn1::{bit_len, strip_leading_zeros};
+pub(crate) use asn1::{bit_len, strip_leading_zeros};
 pub use model::*;
 
 use crate::finding::{Code, Finding, Location};
@@ -33,10 +33,10 @@ use encrypted::Opened;
 use pubkey::EcParams;
 
 /// At most this many PEM blocks are read from one file (DESIGN.md "Limits").
-pub const MAX_BLOCKS: usize = 1024;
+pub(crate) const MAX_BLOCKS: usize = 1024;
 /// Passphrases are tried on at most this many encrypted keys per file (key
 /// derivation is deliberately slow; a file of a thousand scrypt keys must not stall a scan).
-pub const MAX_DECRYPTED_PER_FILE: usize = 16;
+pub(crate) const MAX_DECRYPTED_PER_FILE: usize = 16;
 
 /// Where the bytes came from, for locations in findings.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -70,17 +70,17 @@ impl ParsedFile {
             _ => None,
         })
     }
-    pub fn private_keys(&self) -> impl Iterator<Item = (usize, &Item, &PrivateKey)> {
+    pub(crate) fn private_keys(&self) -> impl Iterator<Item = (usize, &Item, &PrivateKey)> {
         self.items.iter().enumerate().filter_map(|(i, it)| match &it.kind {
             ItemKind::PrivateKey(k) => Some((i, it, k)),
             _ => None,
         })
     }
     /// Does this file hold anything that is (or claims to be) a private key?
-    pub fn has_key_material(&self) -> bool {
+    pub(crate) fn has_key_material(&self) -> bool {
         self.items.iter().any(|it| it.kind.is_key_like())
     }
-    pub fn has_cert_material(&self) -> bool {
+    pub(crate) fn has_cert_material(&self) -> bool {
         self.items.iter().any(|it| it.kind.is_cert_like())
     }
 }

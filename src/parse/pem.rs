@@ -15,7 +15,7 @@ use base64::Engine;
 
 /// One `-----BEGIN …-----` block.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Block<'a> {
+pub(crate) struct Block<'a> {
     pub label: String,
     /// 1-based line of the BEGIN line.
     pub line: u32,
@@ -33,13 +33,13 @@ pub struct Block<'a> {
 }
 
 impl Block<'_> {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
 /// Does the input contain PEM armour at all?
-pub fn looks_like_pem(bytes: &[u8]) -> bool {
+pub(crate) fn looks_like_pem(bytes: &[u8]) -> bool {
     bytes.windows(11).any(|w| w == b"-----BEGIN ")
 }
 
@@ -80,7 +80,7 @@ fn label_string(label: &[u8]) -> String {
 
 /// Split the input into PEM blocks, at most `max` of them; the bool is true
 /// when more blocks were present than kept.
-pub fn split(bytes: &[u8], max: usize) -> (Vec<Block<'_>>, bool) {
+pub(crate) fn split(bytes: &[u8], max: usize) -> (Vec<Block<'_>>, bool) {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let mut blocks: Vec<Block<'_>> = Vec::new();
     let mut current: Option<Block<'_>> = None;
@@ -177,7 +177,7 @@ const ENGINE: GeneralPurpose = GeneralPurpose::new(
 /// Decode a block's base64 body: strictly with `pem-rfc7468` when the block is
 /// RFC 7468 PEM (lines of one width), otherwise leniently (whitespace anywhere is ignored, padding
 /// optional, trailing bits allowed). Both give the same bytes where both decode.
-pub fn decode_body(block: &Block<'_>) -> Result<Vec<u8>, String> {
+pub(crate) fn decode_body(block: &Block<'_>) -> Result<Vec<u8>, String> {
     match decode_strict(block) {
         Some(der) => Ok(der),
         None => decode_lenient(block),

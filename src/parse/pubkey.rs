@@ -13,7 +13,7 @@ use der::{asn1::AnyRef, Decode, Encode, Tagged};
 use p256::elliptic_curve::sec1::ToSec1Point;
 
 /// The largest RSA modulus keymatch checks (BoringSSL's maximum).
-pub const MAX_RSA_BITS: usize = 16384;
+pub(crate) const MAX_RSA_BITS: usize = 16384;
 
 pub(crate) const OID_RSA: &str = "1.2.840.113549.1.1.1";
 pub(crate) const OID_RSA_PSS: &str = "1.2.840.113549.1.1.10";
@@ -59,7 +59,7 @@ fn curve_name(oid: &str) -> String {
 
 /// The curve an `ECParameters` value names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EcParams {
+pub(crate) enum EcParams {
     Known(Curve),
     /// A curve keymatch does not check: "EC secp256k1", "EC 1.2.3…", "EC explicit parameters (unknown curve)".
     Unsupported(String),
@@ -336,7 +336,7 @@ fn rsa_public_key_lenient(bytes: &[u8]) -> Result<PublicKey, String> {
 
 /// Decode a DER `SubjectPublicKeyInfo` (the whole TLV) into a canonical [`PublicKey`].
 /// Errors describe why the key does not decode (for a `malformed` finding).
-pub fn decode_spki(bytes: &[u8]) -> Result<PublicKey, String> {
+pub(crate) fn decode_spki(bytes: &[u8]) -> Result<PublicKey, String> {
     if let Some(key) = spki_strict(bytes) {
         return Ok(key);
     }
@@ -415,7 +415,7 @@ pub(crate) fn decode_spki_tlv(spki: &Tlv<'_>) -> Result<PublicKey, String> {
 /// compares the algorithm identifiers), id-ecPublicKey with the named curve
 /// and the uncompressed point, id-Ed25519, id-Ed448. `None` for unsupported keys. Written with
 /// `spki`/`pkcs1` + `asn1::Encode`.
-pub fn canonical_spki_der(key: &PublicKey) -> Option<Vec<u8>> {
+pub(crate) fn canonical_spki_der(key: &PublicKey) -> Option<Vec<u8>> {
     use der::asn1::{BitStringRef, ObjectIdentifier, UintRef};
     const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap(OID_RSA);
     const EC: ObjectIdentifier = ObjectIdentifier::new_unwrap(OID_EC);
@@ -454,7 +454,7 @@ pub fn canonical_spki_der(key: &PublicKey) -> Option<Vec<u8>> {
 impl PublicKey {
     /// `sha256:<64 hex>` over [`canonical_spki_der`]; `None` for unsupported keys.
     /// Equals `openssl pkey -pubout -outform DER | sha256sum` for named-curve keys.
-    pub fn fingerprint(&self) -> Option<String> {
+    pub(crate) fn fingerprint(&self) -> Option<String> {
         use sha2::{Digest, Sha256};
         let der = canonical_spki_der(self)?;
         let digest = Sha256::digest(&der);

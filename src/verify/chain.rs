@@ -11,7 +11,7 @@ use crate::parse::{CertInfo, PublicKey};
 
 /// `chain-broken` for every link of the bundle that fails; ECDSA issuers
 /// seen before are checked with their table in `tables`.
-pub fn broken(blocks: &[Block<'_>], tables: &EcTables) -> Vec<Finding> {
+pub(crate) fn broken(blocks: &[Block<'_>], tables: &EcTables) -> Vec<Finding> {
     let mut findings = Vec::new();
     for pair in blocks.windows(2) {
         let [child, issuer] = pair else { continue };
@@ -43,7 +43,7 @@ pub fn broken(blocks: &[Block<'_>], tables: &EcTables) -> Vec<Finding> {
 
 /// `chain-incomplete` when the leaf is not self-issued and no other
 /// certificate of the bundle has the leaf's issuer as its subject.
-pub fn incomplete(blocks: &[Block<'_>]) -> Option<Finding> {
+pub(crate) fn incomplete(blocks: &[Block<'_>]) -> Option<Finding> {
     let (leaf, rest) = blocks.split_first()?;
     if leaf.cert.issuer_der == leaf.cert.subject_der || rest.iter().any(|b| b.cert.subject_der == leaf.cert.issuer_der)
     {

@@ -8,7 +8,7 @@ use crate::finding::{Code, Finding};
 const DAY: i64 = 86_400;
 
 /// Unix seconds as RFC 3339 UTC (`2026-01-31T12:00:00Z`).
-pub fn rfc3339(unix: i64) -> String {
+pub(crate) fn rfc3339(unix: i64) -> String {
     let format = time::format_description::well_known::Rfc3339;
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
@@ -17,7 +17,7 @@ pub fn rfc3339(unix: i64) -> String {
 }
 
 /// The date findings for the certificates of one bundle (the first is the leaf).
-pub fn check(blocks: &[Block<'_>], clock: &Clock) -> Vec<Finding> {
+pub(crate) fn check(blocks: &[Block<'_>], clock: &Clock) -> Vec<Finding> {
     let mut findings = Vec::new();
     let now = clock.now;
     for (i, b) in blocks.iter().enumerate() {

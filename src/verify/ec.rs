@@ -28,7 +28,7 @@ fn order(curve: Curve) -> &'static [u8] {
 }
 
 /// Is the big-endian scalar in 1..order?
-pub fn scalar_in_range(curve: Curve, d: &[u8]) -> bool {
+pub(crate) fn scalar_in_range(curve: Curve, d: &[u8]) -> bool {
     let d = strip_leading_zeros(d);
     let n = order(curve);
     // Both without leading zeros: a longer one is larger; equal length compares bytewise.
@@ -36,7 +36,7 @@ pub fn scalar_in_range(curve: Curve, d: &[u8]) -> bool {
 }
 
 /// d·G as an uncompressed SEC1 point, or `None` if d is out of range.
-pub fn public_point(curve: Curve, d: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn public_point(curve: Curve, d: &[u8]) -> Option<Vec<u8>> {
     if !scalar_in_range(curve, d) {
         return None;
     }
@@ -48,7 +48,7 @@ pub fn public_point(curve: Curve, d: &[u8]) -> Option<Vec<u8>> {
 /// d·G when the caller already has it (parse derives it for every key: a
 /// scalar multiplication costs more than everything else here); otherwise it
 /// is computed.
-pub fn key_problems(k: &EcPrivate, derived: Option<&[u8]>) -> Vec<String> {
+pub(crate) fn key_problems(k: &EcPrivate, derived: Option<&[u8]>) -> Vec<String> {
     let mut problems = Vec::new();
     let in_range = scalar_in_range(k.curve, &k.d);
     if !in_range {
@@ -78,7 +78,13 @@ pub fn key_problems(k: &EcPrivate, derived: Option<&[u8]>) -> Vec<String> {
 /// An issuer key seen before is checked with its precomputed table
 /// in the scan's `tables` ([`ec_tables`](super::ec_tables)), otherwise with the
 /// curve crate's verify.
-pub fn verify_ecdsa(tables: &EcTables, curve: Curve, point: &[u8], prehash: &[u8], signature_der: &[u8]) -> SigCheck {
+pub(crate) fn verify_ecdsa(
+    tables: &EcTables,
+    curve: Curve,
+    point: &[u8],
+    prehash: &[u8],
+    signature_der: &[u8],
+) -> SigCheck {
     tables
         .verify(curve, point, prehash, signature_der)
         .unwrap_or_else(|| verify_ecdsa_uncached(curve, point, prehash, signature_der))

@@ -47,10 +47,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Issuers that get a table, per scan.
-pub const MAX_TABLES: usize = 64;
+pub(crate) const MAX_TABLES: usize = 64;
 /// Issuer keys remembered as seen once (so that a second sighting builds a
 /// table), per scan.
-pub const MAX_TRACKED: usize = 1024;
+pub(crate) const MAX_TRACKED: usize = 1024;
 
 /// The multiples of one point Q: window i holds Q·256^i·{1, …, 8}, for
 /// i = 0 … bytes (one more window than the scalar has bytes, for the carry of
@@ -62,7 +62,7 @@ pub struct PointTable<C: PrimeCurveParams> {
 
 impl<C: PrimeCurveParams> PointTable<C> {
     /// The table of `q`: (bytes + 1) × 8 points.
-    pub fn new(q: ProjectivePoint<C>) -> Self {
+    pub(crate) fn new(q: ProjectivePoint<C>) -> Self {
         let len = FieldBytesSize::<C>::USIZE;
         let mut base = q;
         let mut windows = Vec::with_capacity(len + 1);
@@ -79,7 +79,7 @@ impl<C: PrimeCurveParams> PointTable<C> {
     /// `BasepointTable::mul_vartime`: k = Σ d_j·16^j with d_j in −8‥8; even
     /// digits are summed from the windows directly, odd ones into a second
     /// accumulator multiplied by 16 at the end. Zero digits cost nothing.
-    pub fn mul_vartime(&self, k: &Scalar<C>) -> ProjectivePoint<C> {
+    pub(crate) fn mul_vartime(&self, k: &Scalar<C>) -> ProjectivePoint<C> {
         let digits = Radix16Decomposition::<Radix16Digits<C>>::new(k);
         let mut even = ProjectivePoint::<C>::IDENTITY;
         let mut odd = ProjectivePoint::<C>::IDENTITY;
@@ -114,7 +114,7 @@ fn bytes2scalar<C: PrimeCurveParams>(bytes: &[u8]) -> Scalar<C> {
 
 /// SEC 1 §4.1.4 steps 4–8 with Q's table: r = x(u1·G + u2·Q) mod n, where
 /// u1 = z/s, u2 = r/s. `r` and `s` are already in 1‥n−1.
-pub fn verify_prehashed<C: PrimeCurveParams>(
+pub(crate) fn verify_prehashed<C: PrimeCurveParams>(
     table: &PointTable<C>,
     prehash: &[u8],
     r: &NonZeroScalar<C>,
@@ -191,7 +191,7 @@ enum Slot {
 
 /// Which issuer keys were seen, and their tables. Bounded by `max_tables`
 /// tables and `max_tracked` keys in all.
-pub struct Cache {
+pub(crate) struct Cache {
     slots: HashMap<Curve, HashMap<Box<[u8]>, Slot>>,
     tracked: usize,
     tables: usize,
@@ -200,7 +200,7 @@ pub struct Cache {
 }
 
 impl Cache {
-    pub fn new(max_tracked: usize, max_tables: usize) -> Self {
+    pub(crate) fn new(max_tracked: usize, max_tables: usize) -> Self {
         Self { slots: HashMap::new(), tracked: 0, tables: 0, max_tracked, max_tables }
     }
 
@@ -229,7 +229,13 @@ impl Cache {
 
     /// Verify with the issuer's table, if it has one now (see
     /// [`Cache::sighting`]); `None`: use the crate's verify.
-    pub fn verify(cache: &Mutex<Self>, curve: Curve, point: &[u8], prehash: &[u8], sig: &[u8]) -> Option<SigCheck> {
+    pub(crate) fn verify(
+        cache: &Mutex<Self>,
+        curve: Curve,
+        point: &[u8],
+        prehash: &[u8],
+        sig: &[u8],
+    ) -> Option<SigCheck> {
         // A poisoned lock only costs the tables.
         let slot = cache.lock().ok()?.sighting(curve, point)?;
         let table = slot.get_or_init(|| IssuerTable::new(curve, point)).as_ref()?;
@@ -237,7 +243,8 @@ impl Cache {
     }
 
     /// Issuers that have a table slot.
-    pub fn tables(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn tables(&self) -> usize {
         self.tables
     }
 }
@@ -255,13 +262,13 @@ impl Default for EcTables {
 impl EcTables {
     /// Verify with the issuer's table; `None` when the issuer has none
     /// (first sighting, bounds reached, point does not decode).
-    pub fn verify(&self, curve: Curve, point: &[u8], prehash: &[u8], signature_der: &[u8]) -> Option<SigCheck> {
+    pub(crate) fn verify(&self, curve: Curve, point: &[u8], prehash: &[u8], signature_der: &[u8]) -> Option<SigCheck> {
         Cache::verify(&self.0, curve, point, prehash, signature_der)
     }
 
     /// Has the issuer key a table slot?
     #[cfg(test)]
-    pub fn has_table(&self, curve: Curve, point: &[u8]) -> bool {
+    pub(crate) fn has_table(&self, curve: Curve, point: &[u8]) -> bool {
         self.0.lock().is_ok_and(|c| matches!(c.slots.get(&curve).and_then(|s| s.get(point)), Some(Slot::Table(_))))
     }
 }

@@ -6,12 +6,12 @@ use super::SigCheck;
 use crate::parse::Ed25519Private;
 
 /// The public key derived from a 32-byte seed.
-pub fn public_from_seed(seed: &[u8; 32]) -> [u8; 32] {
+pub(crate) fn public_from_seed(seed: &[u8; 32]) -> [u8; 32] {
     ed25519_dalek::SigningKey::from_bytes(seed).verifying_key().to_bytes()
 }
 
 /// "stored public key ≠ the seed's" when a stored key disagrees; empty otherwise.
-pub fn key_problems(k: &Ed25519Private) -> Vec<String> {
+pub(crate) fn key_problems(k: &Ed25519Private) -> Vec<String> {
     match &k.stored_public {
         Some(stored) if stored.as_slice() != public_from_seed(&k.seed) => {
             vec!["stored public key ≠ the one derived from the seed".into()]
@@ -21,7 +21,7 @@ pub fn key_problems(k: &Ed25519Private) -> Vec<String> {
 }
 
 /// Verify an Ed25519 signature over `message` with the issuer's key.
-pub fn verify(public: &[u8; 32], message: &[u8], signature: &[u8]) -> SigCheck {
+pub(crate) fn verify(public: &[u8; 32], message: &[u8], signature: &[u8]) -> SigCheck {
     use ed25519_dalek::Verifier;
     let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(public) else {
         return SigCheck::Unchecked("the issuer's Ed25519 key does not decode".into());

@@ -8,13 +8,13 @@ use crate::parse::Ed448Private;
 use ed448_goldilocks::{Signature, SigningKey, VerifyingKey};
 
 /// The public key derived from a 57-byte seed.
-pub fn public_from_seed(seed: &[u8; 57]) -> [u8; 57] {
+pub(crate) fn public_from_seed(seed: &[u8; 57]) -> [u8; 57] {
     let secret = ed448_goldilocks::SecretKey::from(*seed);
     SigningKey::from(&secret).verifying_key().to_bytes()
 }
 
 /// "stored public key ≠ the seed's" when a stored key disagrees; empty otherwise.
-pub fn key_problems(k: &Ed448Private) -> Vec<String> {
+pub(crate) fn key_problems(k: &Ed448Private) -> Vec<String> {
     match &k.stored_public {
         Some(stored) if stored.as_slice() != public_from_seed(&k.seed) => {
             vec!["stored public key ≠ the one derived from the seed".into()]
@@ -24,7 +24,7 @@ pub fn key_problems(k: &Ed448Private) -> Vec<String> {
 }
 
 /// Verify an Ed448 signature over `message` with the issuer's key.
-pub fn verify(public: &[u8; 57], message: &[u8], signature: &[u8]) -> SigCheck {
+pub(crate) fn verify(public: &[u8; 57], message: &[u8], signature: &[u8]) -> SigCheck {
     let Ok(key) = VerifyingKey::from_bytes(public) else {
         return SigCheck::Unchecked("the issuer's Ed448 key does not decode".into());
     };

@@ -67,7 +67,12 @@ const UNENCRYPTED_HINT: &str =
 /// Findings about the server's own loading of the pair's files, added to (or
 /// rewriting) `findings`, the pair's verification findings. `key_item` is the
 /// key the verification used.
-pub fn server_findings(pair: &Pair, material: &PairMaterial<'_>, key_item: Option<usize>, findings: &mut Vec<Finding>) {
+pub(crate) fn server_findings(
+    pair: &Pair,
+    material: &PairMaterial<'_>,
+    key_item: Option<usize>,
+    findings: &mut Vec<Finding>,
+) {
     encrypted_key(pair, material, key_item, findings);
     pem_only(pair, material, key_item, findings);
 }

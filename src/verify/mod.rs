@@ -4,14 +4,14 @@
 //! signatures, `dates`, key strength, names).
 
 pub mod chain;
-pub mod dates;
+pub(crate) mod dates;
 pub mod ec;
 pub mod ec_tables;
-pub mod ed25519;
-pub mod ed448;
-pub mod load;
-pub mod names;
-pub mod readers;
+pub(crate) mod ed25519;
+pub(crate) mod ed448;
+pub(crate) mod load;
+pub(crate) mod names;
+pub(crate) mod readers;
 pub mod rsa;
 
 #[cfg(test)]
@@ -37,7 +37,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Verdict::Match => "match",
             Verdict::Mismatch => "mismatch",
@@ -60,7 +60,7 @@ pub struct Clock {
 
 /// Do a certificate's public key and a key's public key match?
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeyMatch {
+pub(crate) enum KeyMatch {
     Match,
     Mismatch,
     /// Same RSA numbers under algorithm identifiers OpenSSL will not use
@@ -72,7 +72,7 @@ pub enum KeyMatch {
 
 /// Compare two decoded public keys (never their encodings); for RSA, the
 /// algorithm identifiers too, as OpenSSL does.
-pub fn public_keys_match(cert: &PublicKey, key: &PublicKey) -> KeyMatch {
+pub(crate) fn public_keys_match(cert: &PublicKey, key: &PublicKey) -> KeyMatch {
     match (cert, key) {
         (PublicKey::Unsupported { algorithm }, _) | (_, PublicKey::Unsupported { algorithm }) => {
             KeyMatch::Unsupported(algorithm.clone())
@@ -89,7 +89,7 @@ pub fn public_keys_match(cert: &PublicKey, key: &PublicKey) -> KeyMatch {
 
 /// The internal inconsistencies of a private key, each naming the component
 /// that is wrong ("dP", "qInv", "p·q ≠ n", "public point ≠ d·G", …). Empty when consistent.
-pub fn key_problems(key: &PrivateKey) -> Vec<String> {
+pub(crate) fn key_problems(key: &PrivateKey) -> Vec<String> {
     let mut problems = material_problems(key);
     match key.attached_public.as_deref() {
         Some(Err(reason)) => problems.push(format!("the PKCS#8 v2 publicKey does not decode ({reason})")),
@@ -159,7 +159,7 @@ pub struct PairOutcome {
 
 /// One certificate of a bundle, with the file and item it came from.
 #[derive(Clone, Copy)]
-pub struct Block<'a> {
+pub(crate) struct Block<'a> {
     pub file: &'a ParsedFile,
     pub item: &'a Item,
     pub cert: &'a CertInfo,
@@ -167,17 +167,17 @@ pub struct Block<'a> {
 
 impl<'a> Block<'a> {
     /// Every certificate of a file, in file order.
-    pub fn all_of(file: &'a ParsedFile) -> Vec<Block<'a>> {
+    pub(crate) fn all_of(file: &'a ParsedFile) -> Vec<Block<'a>> {
         file.certificates().map(|(_, item, cert)| Block { file, item, cert }).collect()
     }
 
     /// The path, PEM block and line of this certificate.
-    pub fn location(&self) -> Location {
+    pub(crate) fn location(&self) -> Location {
         item_location(self.file, self.item)
     }
 
     /// "cert.pem PEM block 1 (line 31, CN=example.com)".
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self.item.line {
             Some(line) => {
                 format!("{} PEM block {} (line {line}, {})", self.file.source.path, self.item.block, self.cert.subject)
@@ -546,7 +546,12 @@ fn decide_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
 
 /// The certificate's health: `chain-broken`, `chain-incomplete`, `expired`,
 /// `not-yet-valid`, `expires-soon`, `weak-key`, and `name-mismatch` against `names`.
-pub fn cert_health(material: &PairMaterial<'_>, names: &[String], clock: &Clock, tables: &EcTables) -> Vec<Finding> {
+pub(crate) fn cert_health(
+    material: &PairMaterial<'_>,
+    names: &[String],
+    clock: &Clock,
+    tables: &EcTables,
+) -> Vec<Finding> {
     let mut blocks = bundle(material);
     // An out-of-order bundle is reported once, as `chain-order` (by `verify_pair`);
     // its health is judged in the order that finding asks for (the key's
@@ -583,7 +588,7 @@ pub fn cert_health(material: &PairMaterial<'_>, names: &[String], clock: &Clock,
 }
 
 /// `key-permissions`: a private key file readable by group or others.
-pub fn key_permissions(source: &crate::parse::Source, meta: &crate::discover::FileMeta) -> Option<Finding> {
+pub(crate) fn key_permissions(source: &crate::parse::Source, meta: &crate::discover::FileMeta) -> Option<Finding> {
     if meta.mode & 0o044 == 0 || source.path == "-" {
         return None;
     }

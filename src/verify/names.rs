@@ -7,7 +7,7 @@ use super::Block;
 use crate::finding::{Code, Finding};
 
 /// The configured names the certificate does not cover, in the given order, without repeats.
-pub fn uncovered(names: &[String], dns_names: &[String]) -> Vec<String> {
+pub(crate) fn uncovered(names: &[String], dns_names: &[String]) -> Vec<String> {
     let sans: Vec<String> = dns_names.iter().map(|n| normalise(n)).collect();
     let mut out: Vec<String> = Vec::new();
     for name in names {
@@ -21,7 +21,7 @@ pub fn uncovered(names: &[String], dns_names: &[String]) -> Vec<String> {
 }
 
 /// The `name-mismatch` finding for one pair, if any configured name is uncovered.
-pub fn check(leaf: &Block<'_>, names: &[String]) -> Option<Finding> {
+pub(crate) fn check(leaf: &Block<'_>, names: &[String]) -> Option<Finding> {
     let missing = uncovered(names, &leaf.cert.dns_names);
     if missing.is_empty() {
         return None;

@@ -16,7 +16,7 @@ use crate::parse::{Item, ParsedFile, Unloadable};
 
 /// What the item is to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
+pub(crate) enum Role {
     /// The private key.
     Key,
     /// The first certificate of the certificate file: the one the server serves.
@@ -91,7 +91,7 @@ fn hint(u: &Unloadable, role: Role) -> String {
 /// refuse it (error) or load it without it (warning: a chain block they skip).
 /// `next_cert` describes the certificate the servers take instead of an
 /// invisible leaf (its `describe()`), when there is one.
-pub fn finding(file: &ParsedFile, item: &Item, role: Role, next_cert: Option<&str>) -> Option<Loadable> {
+pub(crate) fn finding(file: &ParsedFile, item: &Item, role: Role, next_cert: Option<&str>) -> Option<Loadable> {
     let u = item.unloadable()?;
     let fate = fate(u, role)?;
     let what = match role {
@@ -129,7 +129,7 @@ pub fn finding(file: &ParsedFile, item: &Item, role: Role, next_cert: Option<&st
 
 /// A `server-cannot-load` finding, and the servers that load the item all the same.
 #[derive(Debug, Clone)]
-pub struct Loadable {
+pub(crate) struct Loadable {
     pub finding: Finding,
     pub loaded_by: &'static [&'static str],
 }
@@ -148,7 +148,7 @@ fn server_of(origin_kind: &str) -> Option<&'static str> {
 /// item that this server loads all the same becomes a warning (it starts; the
 /// file breaks with the others). `loaded_by` pairs finding indexes with
 /// [`Loadable::loaded_by`].
-pub fn for_origin(findings: &mut [Finding], loaded_by: &[(usize, &'static [&'static str])], origin_kind: &str) {
+pub(crate) fn for_origin(findings: &mut [Finding], loaded_by: &[(usize, &'static [&'static str])], origin_kind: &str) {
     let Some(server) = server_of(origin_kind) else { return };
     for (index, loaders) in loaded_by {
         if let Some(f) = findings.get_mut(*index).filter(|f| f.code == Code::ServerCannotLoad) {

@@ -14,11 +14,11 @@ use num_bigint::BigUint;
 use num_traits::{One, Zero};
 
 /// The largest modulus keymatch checks (DESIGN.md "Limits").
-pub const MAX_MODULUS_BITS: u64 = 16384;
+pub(crate) const MAX_MODULUS_BITS: u64 = 16384;
 
 /// The inconsistent components of an RSA private key (RFC 8017 §3.2), named
 /// as PKCS#1 names them: "p·q ≠ n", "d", "dP", "dQ", "qInv". Empty when consistent.
-pub fn key_problems(k: &RsaPrivate) -> Vec<String> {
+pub(crate) fn key_problems(k: &RsaPrivate) -> Vec<String> {
     let mut problems = Vec::new();
     let n = big(&k.n);
     let e = big(&k.e);
@@ -94,7 +94,7 @@ pub fn key_problems(k: &RsaPrivate) -> Vec<String> {
 ///   §4.2.3). The client verifies with the certificate's restrictions, or with
 ///   MGF1 over the signature's hash when it has none. Any disagreement
 ///   fails every handshake; the servers still load the pair.
-pub fn scheme_conflict(cert: &RsaScheme, key: &RsaScheme) -> Option<String> {
+pub(crate) fn scheme_conflict(cert: &RsaScheme, key: &RsaScheme) -> Option<String> {
     let both = || format!("the key is {} and the certificate's key is {}", key.describe(), cert.describe());
     match (cert, key) {
         (RsaScheme::Encryption, RsaScheme::Encryption) => None,
@@ -196,7 +196,7 @@ pub enum Hash {
 }
 
 impl Hash {
-    pub fn from_oid(oid: &str) -> Option<Hash> {
+    pub(crate) fn from_oid(oid: &str) -> Option<Hash> {
         Some(match oid {
             "1.3.14.3.2.26" => Hash::Sha1,
             "2.16.840.1.101.3.4.2.4" => Hash::Sha224,
@@ -253,7 +253,7 @@ impl Hash {
 }
 
 /// RSASSA-PKCS1-v1_5 verification of `signature` over `message`.
-pub fn verify_pkcs1v15(n: &[u8], e: &[u8], hash: Hash, message: &[u8], signature: &[u8]) -> SigCheck {
+pub(crate) fn verify_pkcs1v15(n: &[u8], e: &[u8], hash: Hash, message: &[u8], signature: &[u8]) -> SigCheck {
     let Some(key) = public_key(n, e) else {
         return SigCheck::Unchecked("the issuer's RSA key is outside the sizes keymatch checks".into());
     };
@@ -268,7 +268,7 @@ const OID_MGF1: &str = "1.2.840.113549.1.1.8";
 
 /// RSASSA-PSS verification, with the hash, MGF1 hash and salt length taken
 /// from the signature algorithm's RSASSA-PSS-params (RFC 4055 §3.1).
-pub fn verify_pss(n: &[u8], e: &[u8], params_der: Option<&[u8]>, message: &[u8], signature: &[u8]) -> SigCheck {
+pub(crate) fn verify_pss(n: &[u8], e: &[u8], params_der: Option<&[u8]>, message: &[u8], signature: &[u8]) -> SigCheck {
     let Some(params) = params_der else {
         return SigCheck::Unchecked("RSASSA-PSS without parameters".into());
     };
