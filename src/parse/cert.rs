@@ -303,11 +303,22 @@ fn time(t: &Tlv<'_>) -> Result<i64, String> {
             sign * (oh * 3600 + om * 60)
         }
     };
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 24 || minute > 59 || second > 60 {
-        return Err(format!("invalid time '{s}'"));
+    let invalid = || format!("invalid time '{s}'");
+    // The date through `time` (a day the month does not have is refused); the
+    // clock leniently (24:00 and a leap second are read as such).
+    let month = u8::try_from(month).ok().and_then(|m| time::Month::try_from(m).ok()).ok_or_else(invalid)?;
+    let day = u8::try_from(day).map_err(|_| invalid())?;
+    let date = time::Date::from_calendar_date(i32::try_from(year).map_err(|_| invalid())?, month, day)
+        .map_err(|_| invalid())?;
+    if hour > 24 || minute > 59 || second > 60 {
+        return Err(invalid());
     }
-    Ok(days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset)
+    let days = i64::from(date.to_julian_day() - UNIX_EPOCH_JULIAN_DAY);
+    Ok(days * 86400 + hour * 3600 + minute * 60 + second - offset)
 }
+
+/// The Julian day number of 1970-01-01.
+const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
 
 fn num(s: Option<&str>) -> Result<i64, String> {
     let s = s.ok_or("time too short")?;
@@ -315,17 +326,6 @@ fn num(s: Option<&str>) -> Result<i64, String> {
         return Err(format!("'{s}' is not a number"));
     }
     s.parse().map_err(|_| format!("'{s}' is not a number"))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
 }
 
 fn attr_short_name(oid: &str) -> Option<&'static str> {
@@ -441,6 +441,17 @@ mod tests {
         assert_eq!(time(&asn1::read_tlv(&old).unwrap().0).unwrap(), 0);
         let bad = asn1::tlv(asn1::UTC_TIME, b"25x101000000Z");
         assert!(time(&asn1::read_tlv(&bad).unwrap().0).is_err());
+        // Days a month does not have are refused (the hand calendar took 31 February).
+        for day in
+            ["250231000000Z", "250431000000Z", "250229000000Z", "250001000000Z", "251301000000Z", "250100000000Z"]
+        {
+            let t = asn1::tlv(asn1::UTC_TIME, day.as_bytes());
+            assert!(time(&asn1::read_tlv(&t).unwrap().0).is_err(), "{day}");
+        }
+        let leap = asn1::tlv(asn1::GENERALIZED_TIME, b"20240229000000Z");
+        assert_eq!(time(&asn1::read_tlv(&leap).unwrap().0).unwrap(), 1_709_164_800);
+        let end_of_day = asn1::tlv(asn1::UTC_TIME, b"241231240000Z");
+        assert_eq!(time(&asn1::read_tlv(&end_of_day).unwrap().0).unwrap(), 1_735_689_600);
     }
 
     /// A real certificate re-encoded with a negative serial and non-minimal
