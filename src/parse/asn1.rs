@@ -253,14 +253,10 @@ pub(crate) fn oid_to_string(content: &[u8]) -> String {
     out
 }
 
-/// Lower-case hex.
+/// Lower-case hex (serials, fingerprints, unknown attribute values): the
+/// crate's one hex encoder.
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        s.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
-        s.push(char::from_digit(u32::from(b & 0x0f), 16).unwrap_or('0'));
-    }
-    s
+    base16ct::lower::encode_string(bytes)
 }
 
 // ---- writers (tests only: building odd DER; the canonical SPKI is written with `spki` + `der`) ----

@@ -716,7 +716,7 @@ pub(crate) mod tests {
             signature_algorithm: cert.signature_algorithm().oid.to_string(),
             signature_params_der: cert.signature_algorithm().parameters.as_ref().map(|p| p.to_der().unwrap()),
             signature: cert.signature().raw_bytes().to_vec(),
-            cert_sha256: sha2::Sha256::digest(cert.to_der().unwrap()).iter().map(|b| format!("{b:02x}")).collect(),
+            cert_sha256: base16ct::lower::encode_string(&sha2::Sha256::digest(cert.to_der().unwrap())),
             unloadable: None,
         }
     }
