@@ -36,12 +36,12 @@ impl fmt::Display for Severity {
 
 macro_rules! codes {
     ($( $(#[$doc:meta])* $variant:ident = $name:literal, $sev:ident, $summary:literal, $explain:literal; )*) => {
-        /// A finding code. See DESIGN.md "Findings". Never rename or reuse one.
+        /// A finding code. See docs/DESIGN.md "Findings". Never rename or reuse one.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Code { $( $(#[$doc])* $variant, )* }
 
         impl Code {
-            /// Every code, in the order of DESIGN.md's table.
+            /// Every code, in the order of docs/DESIGN.md's table.
             pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
 
             /// The stable kebab-case name.

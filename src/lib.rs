@@ -2,7 +2,10 @@
 //! pair them the way the server does, and prove that each pair belongs
 //! together.
 //!
-//! The pipeline, one module per stage (see DESIGN.md "Data flow"):
+//! The design (what each stage does, the rules it follows and why) is
+//! `docs/DESIGN.md` in the repository.
+//!
+//! The pipeline, one module per stage (see docs/DESIGN.md "Data flow"):
 //! [`discover`] → [`parse`] → [`pair`] → [`verify`] → [`report`], with
 //! [`servers`] reading server configs into claimed pairs, and [`app`] running
 //! the stages for `check` and `scan`.

@@ -32,7 +32,7 @@ use crate::finding::{Code, Finding, Location};
 use encrypted::Opened;
 use pubkey::EcParams;
 
-/// At most this many PEM blocks are read from one file (DESIGN.md "Limits").
+/// At most this many PEM blocks are read from one file (docs/DESIGN.md "Limits").
 pub(crate) const MAX_BLOCKS: usize = 1024;
 /// Passphrases are tried on at most this many encrypted keys per file (key
 /// derivation is deliberately slow; a file of a thousand scrypt keys must not stall a scan).

@@ -1,6 +1,6 @@
 //! Parsing the committed fixtures (`fixtures/check/<scenario>/`, made by
 //! `fixtures/generate.sh` with the openssl CLI): every label and encoding, the
-//! traps in DESIGN.md, and a never-panic sweep over truncations and bit flips.
+//! traps in docs/DESIGN.md, and a never-panic sweep over truncations and bit flips.
 
 use super::*;
 use std::collections::HashMap;

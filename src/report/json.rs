@@ -1,4 +1,4 @@
-//! `--format json`: the DESIGN.md contract, schema_version 1. Fields may be
+//! `--format json`: the docs/DESIGN.md contract, schema_version 1. Fields may be
 //! added, never removed or renamed.
 
 use super::{Emitter, PairReport, RenderOptions, Report, Summary};

@@ -23,7 +23,7 @@ use crate::finding::{Code, Finding, Location};
 use crate::parse::{CertInfo, EncryptedKey, Item, ItemKind, KeyMaterial, Locked, ParsedFile, PrivateKey, PublicKey};
 use serde::Serialize;
 
-/// The verdict on one pair. See DESIGN.md "What matches means".
+/// The verdict on one pair. See docs/DESIGN.md "What matches means".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {

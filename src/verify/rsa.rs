@@ -13,7 +13,7 @@ use crate::parse::{strip_leading_zeros, PssHash, PssParams, RsaPrivate, RsaSchem
 use num_bigint::BigUint;
 use num_traits::{One, Zero};
 
-/// The largest modulus keymatch checks (DESIGN.md "Limits").
+/// The largest modulus keymatch checks (docs/DESIGN.md "Limits").
 pub(crate) const MAX_MODULUS_BITS: u64 = 16384;
 
 /// The inconsistent components of an RSA private key (RFC 8017 §3.2), named
