@@ -218,36 +218,15 @@ impl Hash {
         }
     }
 
-    /// DER of the DigestInfo prefix (RFC 8017 §9.2 note 1).
-    fn digest_info_prefix(self) -> &'static [u8] {
+    /// The RSASSA-PKCS1-v1_5 scheme of this hash: `rsa` builds the DigestInfo
+    /// prefix (RFC 8017 §9.2 note 1) from the hash's OID.
+    fn pkcs1v15(self) -> ::rsa::Pkcs1v15Sign {
         match self {
-            Hash::Sha1 => &[0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14],
-            Hash::Sha224 => &[
-                0x30, 0x2d, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x04, 0x05, 0x00,
-                0x04, 0x1c,
-            ],
-            Hash::Sha256 => &[
-                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00,
-                0x04, 0x20,
-            ],
-            Hash::Sha384 => &[
-                0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00,
-                0x04, 0x30,
-            ],
-            Hash::Sha512 => &[
-                0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00,
-                0x04, 0x40,
-            ],
-        }
-    }
-
-    fn len(self) -> usize {
-        match self {
-            Hash::Sha1 => 20,
-            Hash::Sha224 => 28,
-            Hash::Sha256 => 32,
-            Hash::Sha384 => 48,
-            Hash::Sha512 => 64,
+            Hash::Sha1 => ::rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
+            Hash::Sha224 => ::rsa::Pkcs1v15Sign::new::<sha2::Sha224>(),
+            Hash::Sha256 => ::rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
+            Hash::Sha384 => ::rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
+            Hash::Sha512 => ::rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
         }
     }
 }
@@ -257,8 +236,7 @@ pub(crate) fn verify_pkcs1v15(n: &[u8], e: &[u8], hash: Hash, message: &[u8], si
     let Some(key) = public_key(n, e) else {
         return SigCheck::Unchecked("the issuer's RSA key is outside the sizes keymatch checks".into());
     };
-    let scheme = ::rsa::Pkcs1v15Sign { hash_len: Some(hash.len()), prefix: hash.digest_info_prefix().into() };
-    match key.verify(scheme, &hash.digest(message), signature) {
+    match key.verify(hash.pkcs1v15(), &hash.digest(message), signature) {
         Ok(()) => SigCheck::Valid,
         Err(_) => SigCheck::Invalid,
     }
@@ -303,6 +281,39 @@ pub(crate) fn verify_pss(n: &[u8], e: &[u8], params_der: Option<&[u8]>, message:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// PKCS#1 v1.5 signatures by `openssl dgst` verify with each hash (the
+    /// DigestInfo prefixes come from `rsa`); another hash or message does not.
+    #[test]
+    fn openssl_pkcs1v15_signatures_verify_with_each_hash() {
+        use crate::parse::PublicKey;
+        let PublicKey::Rsa { n, e, .. } = crate::verify::tests::load_cert("leaf.pem").public_key else {
+            panic!("leaf.pem: not RSA")
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let message = dir.path().join("message");
+        std::fs::write(&message, b"keymatch DigestInfo").unwrap();
+        let key = concat!(env!("CARGO_MANIFEST_DIR"), "/src/verify/testdata/leaf.key.der");
+        for (hash, name) in [
+            (Hash::Sha1, "sha1"),
+            (Hash::Sha224, "sha224"),
+            (Hash::Sha256, "sha256"),
+            (Hash::Sha384, "sha384"),
+            (Hash::Sha512, "sha512"),
+        ] {
+            let out = std::process::Command::new("openssl")
+                .args(["dgst", &format!("-{name}"), "-sign", key, "-keyform", "DER"])
+                .arg(&message)
+                .output()
+                .expect("openssl CLI");
+            assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+            let sig = out.stdout;
+            assert_eq!(verify_pkcs1v15(&n, &e, hash, b"keymatch DigestInfo", &sig), SigCheck::Valid, "{name}");
+            assert_eq!(verify_pkcs1v15(&n, &e, hash, b"another message", &sig), SigCheck::Invalid, "{name}");
+            let other = if hash == Hash::Sha256 { Hash::Sha384 } else { Hash::Sha256 };
+            assert_eq!(verify_pkcs1v15(&n, &e, other, b"keymatch DigestInfo", &sig), SigCheck::Invalid, "{name}");
+        }
+    }
 
     /// A consistent toy key from small primes (the math does not care about size).
     fn toy() -> RsaPrivate {
