@@ -65,53 +65,64 @@ pub(crate) enum EcParams {
     Unsupported(String),
 }
 
-/// Domain parameters of the supported curves (big-endian hex), for telling
-/// explicit parameters apart.
+/// Domain parameters of a supported curve, big-endian, from the curve crates
+/// (`primeorder::PrimeCurveParams`), for telling explicit parameters apart.
+/// p and n are kept as p − 1 and n − 1: the largest field element and scalar.
 struct Domain {
     curve: Curve,
-    p: &'static str,
-    a: &'static str,
-    b: &'static str,
-    gx: &'static str,
-    gy: &'static str,
-    n: &'static str,
+    p_minus_1: Vec<u8>,
+    a: Vec<u8>,
+    b: Vec<u8>,
+    gx: Vec<u8>,
+    gy: Vec<u8>,
+    n_minus_1: Vec<u8>,
 }
 
-const DOMAINS: &[Domain] = &[
-    Domain {
-        curve: Curve::P256,
-        p: "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff",
-        a: "ffffffff00000001000000000000000000000000fffffffffffffffffffffffc",
-        b: "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b",
-        gx: "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296",
-        gy: "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5",
-        n: "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551",
-    },
-    Domain {
-        curve: Curve::P384,
-        p: "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff",
-        a: "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000fffffffc",
-        b: "b3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aef",
-        gx: "aa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e3872760ab7",
-        gy: "3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5f",
-        n: "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973",
-    },
-    Domain {
-        curve: Curve::P521,
-        p: "01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-        a: "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc",
-        b: "51953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00",
-        gx: "00c6858e06b70404e9cd9e3ecb662395b4429c648139053fb521f828af606b4d3dbaa14b5e77efe75928fe1dc127a2ffa8de3348b3c1856a429bf97e7e31c2e5bd66",
-        gy: "011839296a789a3bc0045c8a5fb42c7d1bd998f54449579b446817afbd17273e662c97ee72995ef42640c550b9013fad0761353c7086a272c24088be94769fd16650",
-        n: "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409",
-    },
-];
+fn domain(curve: Curve) -> Domain {
+    use primeorder::PrimeCurveParams;
+    use primeorder::PrimeField;
+    macro_rules! domain {
+        ($c:ident, $params:ty) => {{
+            type Fe = <$params as primeorder::FieldArithmetic>::FieldElement;
+            let (gx, gy) = <$params as PrimeCurveParams>::GENERATOR;
+            Domain {
+                curve,
+                p_minus_1: (-Fe::ONE).to_repr().to_vec(),
+                a: <$params as PrimeCurveParams>::EQUATION_A.to_repr().to_vec(),
+                b: <$params as PrimeCurveParams>::EQUATION_B.to_repr().to_vec(),
+                gx: gx.to_repr().to_vec(),
+                gy: gy.to_repr().to_vec(),
+                n_minus_1: (-$c::Scalar::ONE).to_repr().to_vec(),
+            }
+        }};
+    }
+    match curve {
+        Curve::P256 => domain!(p256, p256::NistP256),
+        Curve::P384 => domain!(p384, p384::NistP384),
+        Curve::P521 => domain!(p521, p521::NistP521),
+    }
+}
 
-/// Does a big-endian magnitude equal the hex constant (leading zeros ignored)?
-fn eq_hex(bytes: &[u8], hex: &str) -> bool {
-    let hex = hex.trim_start_matches('0');
-    let bytes = strip_leading_zeros(bytes);
-    asn1::hex(bytes).trim_start_matches('0') == hex
+fn domains() -> [Domain; 3] {
+    [domain(Curve::P256), domain(Curve::P384), domain(Curve::P521)]
+}
+
+/// Are two big-endian magnitudes equal (leading zeros ignored)?
+fn same_magnitude(a: &[u8], b: &[u8]) -> bool {
+    strip_leading_zeros(a) == strip_leading_zeros(b)
+}
+
+/// A big-endian magnitude minus one; `None` for zero.
+fn minus_one(be: &[u8]) -> Option<Vec<u8>> {
+    let mut out = strip_leading_zeros(be).to_vec();
+    for byte in out.iter_mut().rev() {
+        let (v, borrow) = byte.overflowing_sub(1);
+        *byte = v;
+        if !borrow {
+            return Some(out);
+        }
+    }
+    None
 }
 
 /// Field size in bytes of a supported curve.
@@ -173,8 +184,16 @@ fn explicit_params(seq: &Tlv<'_>) -> Result<EcParams, String> {
     let b = cr.read_tag(asn1::OCTET_STRING, "EC b")?.content;
     let base = r.read_tag(asn1::OCTET_STRING, "EC base point")?.content;
     let order = r.read_tag(asn1::INTEGER, "EC order")?.uint()?;
-    for d in DOMAINS {
-        if eq_hex(p, d.p) && eq_hex(a, d.a) && eq_hex(b, d.b) && eq_hex(order, d.n) && base_matches(base, d) {
+    let (Some(p_minus_1), Some(n_minus_1)) = (minus_one(p), minus_one(order)) else {
+        return Ok(EcParams::Unsupported("EC explicit parameters (unknown curve)".into()));
+    };
+    for d in domains() {
+        if same_magnitude(&p_minus_1, &d.p_minus_1)
+            && same_magnitude(a, &d.a)
+            && same_magnitude(b, &d.b)
+            && same_magnitude(&n_minus_1, &d.n_minus_1)
+            && base_matches(base, &d)
+        {
             return Ok(EcParams::Known(d.curve));
         }
     }
@@ -187,11 +206,11 @@ fn base_matches(g: &[u8], d: &Domain) -> bool {
     match tag {
         0x04 | 0x06 | 0x07 if rest.len() == 2 * len => {
             let (x, y) = rest.split_at(len);
-            eq_hex(x, d.gx) && eq_hex(y, d.gy)
+            same_magnitude(x, &d.gx) && same_magnitude(y, &d.gy)
         }
         0x02 | 0x03 if rest.len() == len => {
-            let y_odd = d.gy.chars().last().and_then(|c| c.to_digit(16)).is_some_and(|v| v & 1 == 1);
-            eq_hex(rest, d.gx) && (tag == 0x03) == y_odd
+            let y_odd = d.gy.last().is_some_and(|v| v & 1 == 1);
+            same_magnitude(rest, &d.gx) && (tag == 0x03) == y_odd
         }
         _ => false,
     }
@@ -494,8 +513,8 @@ mod tests {
         assert_eq!(decode_spki(&der).unwrap(), rsa);
         let ed = PublicKey::Ed25519([7; 32]);
         assert_eq!(decode_spki(&canonical_spki_der(&ed).unwrap()).unwrap(), ed);
-        let g = &DOMAINS[0];
-        let point = [&[4u8][..], &unhex(g.gx), &unhex(g.gy)].concat();
+        let g = domain(Curve::P256);
+        let point = [&[4u8][..], &g.gx, &g.gy].concat();
         let ec = PublicKey::Ec { curve: Curve::P256, point };
         assert_eq!(decode_spki(&canonical_spki_der(&ec).unwrap()).unwrap(), ec);
     }
@@ -595,35 +614,56 @@ mod tests {
         assert_ne!(rsa, pss);
     }
 
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    /// `openssl ecparam -param_enc explicit` of each supported curve names it.
+    #[test]
+    fn openssl_explicit_parameters_name_the_curve() {
+        for (name, curve) in [("prime256v1", Curve::P256), ("secp384r1", Curve::P384), ("secp521r1", Curve::P521)] {
+            for form in ["uncompressed", "compressed"] {
+                let out = std::process::Command::new("openssl")
+                    .args(["ecparam", "-name", name, "-param_enc", "explicit", "-conv_form", form, "-outform", "DER"])
+                    .output()
+                    .expect("openssl CLI");
+                assert!(out.status.success(), "{name}");
+                let (params, _) = asn1::read_tlv(&out.stdout).unwrap();
+                assert_eq!(ec_params(&params), Ok(EcParams::Known(curve)), "{name} {form}");
+            }
+        }
+        let out = std::process::Command::new("openssl")
+            .args(["ecparam", "-name", "secp256k1", "-param_enc", "explicit", "-outform", "DER"])
+            .output()
+            .expect("openssl CLI");
+        let (params, _) = asn1::read_tlv(&out.stdout).unwrap();
+        assert!(matches!(ec_params(&params), Ok(EcParams::Unsupported(_))));
     }
 
     #[test]
     fn explicit_base_point_compressed_or_not_names_the_curve() {
-        for d in DOMAINS {
+        assert_eq!(minus_one(&[0, 1, 0]), Some(vec![0, 0xff]));
+        assert_eq!(minus_one(&[2]), Some(vec![1]));
+        assert_eq!(minus_one(&[0, 0]), None);
+        for d in domains() {
             let len = field_len(d.curve);
-            let x = unhex(d.gx);
-            let y = unhex(d.gy);
+            let x = d.gx.clone();
+            let y = d.gy.clone();
             let pad = |v: &[u8]| {
                 let v = strip_leading_zeros(v);
                 [vec![0u8; len - v.len()], v.to_vec()].concat()
             };
             let unc = [vec![4u8], pad(&x), pad(&y)].concat();
-            assert!(base_matches(&unc, d));
+            assert!(base_matches(&unc, &d));
             let odd = y.last().unwrap() & 1 == 1;
             let comp = [vec![if odd { 3 } else { 2 }], pad(&x)].concat();
-            assert!(base_matches(&comp, d));
+            assert!(base_matches(&comp, &d));
             let wrong = [vec![if odd { 2 } else { 3 }], pad(&x)].concat();
-            assert!(!base_matches(&wrong, d));
+            assert!(!base_matches(&wrong, &d));
         }
     }
 
     /// 0x06 says y is even, 0x07 odd; compressed, uncompressed and odd-sized inputs are never "hybrid".
     #[test]
     fn hybrid_parity_is_the_prefix_against_the_last_byte_of_y() {
-        let g = &DOMAINS[0];
-        let (x, y) = (unhex(g.gx), unhex(g.gy));
+        let g = domain(Curve::P256);
+        let (x, y) = (g.gx.clone(), g.gy.clone());
         let odd = y.last().unwrap() & 1 == 1;
         let hybrid = |prefix: u8| [vec![prefix], x.clone(), y.clone()].concat();
         let (right, wrong) = if odd { (7, 6) } else { (6, 7) };
@@ -642,7 +682,8 @@ mod tests {
         point.extend_from_slice(&[1u8; 64]);
         assert!(decode_point(Curve::P256, &point).is_err());
         assert!(derive_ec_public(Curve::P256, &[0]).is_none());
-        assert!(derive_ec_public(Curve::P256, &unhex(DOMAINS[0].n)).is_none());
+        let n = [&domain(Curve::P256).n_minus_1[..], &[0]].concat(); // (n − 1)·256 + 0 > n
+        assert!(derive_ec_public(Curve::P256, &n).is_none());
         assert!(derive_ec_public(Curve::P256, &[1]).is_some());
     }
 
