@@ -28,6 +28,7 @@ const PAIRS: usize = 1000;
 const BASE_PORT: u16 = 26000;
 const WORKERS: usize = 3;
 const RSA_POOL: usize = 12;
+const PSS_POOL: usize = 4;
 
 /// Every variant, in the order pairs cycle through them.
 const VARIANTS: &[&str] = &[
@@ -38,18 +39,25 @@ const VARIANTS: &[&str] = &[
     "p256-sec1-explicit",
     "p256-sec1-wrong-pub",
     "p256-der-key",
+    "p256-der-sec1-key",
     "p256-der-cert",
     "p256-crlf",
     "p256-bom",
     "p256-text-around",
     "p256-indented-key",
     "p256-truncated-key",
+    "p256-sec1-under-private-key",
+    "p256-sec1-hybrid-wrong-parity",
+    "p256-ber-cert",
+    "p256-enc-pbes2",
+    "p256-enc-pkcs12-rc4",
     "p384-match",
     "p384-cert-p256-key",
     "ed25519-match",
     "ed25519-mismatch",
     "ed25519-pkcs8v2",
     "ed25519-pkcs8v2-wrong-pub",
+    "ed448-match",
     "rsa-match",
     "rsa-mismatch",
     "rsa-pkcs1",
@@ -59,7 +67,15 @@ const VARIANTS: &[&str] = &[
     "rsa-wrong-d-and-dq",
     "rsa-wrong-p",
     "rsa-cert-p256-key",
+    "rsa-enc-legacy-pem",
+    "rsa-enc-pkcs12-3des",
+    "rsa-cert-pss-key",
+    "rsapss-match",
+    "rsapss-cert-rsa-key",
 ];
+
+/// The passphrase of the encrypted variants (given to s_server with `-pass` and to keymatch in a file).
+const PASS: &str = "keymatch-diff-pass";
 
 fn ossl(dir: &Path, args: &[&str]) {
     let out = Command::new("openssl").args(args).current_dir(dir).stdin(Stdio::null()).output().expect("run openssl");
@@ -114,6 +130,33 @@ fn damage_pkcs1(der: &mut [u8], fields: &[usize]) {
     }
 }
 
+fn der_len(n: usize) -> Vec<u8> {
+    match n {
+        0..=0x7f => vec![n as u8],
+        0x80..=0xff => vec![0x81, n as u8],
+        _ => vec![0x82, (n >> 8) as u8, n as u8],
+    }
+}
+
+fn seq(body: &[u8]) -> Vec<u8> {
+    [&[0x30][..], &der_len(body.len()), body].concat()
+}
+
+const RSA_ENCRYPTION: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00];
+const RSASSA_PSS: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a];
+
+/// An RSA PKCS#8 (DER) with its AlgorithmIdentifier replaced by `alg` (rsaEncryption or
+/// id-RSASSA-PSS without parameters); the RSAPrivateKey inside is untouched.
+fn pkcs8_rewrap(der: &[u8], alg: &[u8]) -> Vec<u8> {
+    let (hl, _) = tlv(der, 0);
+    let (vh, vl) = tlv(der, hl);
+    let version = &der[hl..hl + vh + vl];
+    let at = hl + vh + vl;
+    let (ah, al) = tlv(der, at);
+    let rest = &der[at + ah + al..];
+    seq(&[version, &seq(alg), rest].concat())
+}
+
 /// The 32-byte Ed25519 public key in a certificate (DER).
 fn ed25519_pub_of_cert(cert_der: &[u8]) -> Vec<u8> {
     let needle = [0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
@@ -141,6 +184,8 @@ struct Pair {
     cert_der: bool,
     key_der: bool,
     rsa: bool,
+    /// The key is encrypted with [`PASS`].
+    passphrase: bool,
 }
 
 /// `req -x509` certificate for key file `key` (in dir) as `out`.
@@ -153,21 +198,33 @@ fn new_key(dir: &Path, alg: &str, out: &str) {
         "p256" => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
         "p384" => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
         "ed25519" => &["-algorithm", "ED25519"],
+        "ed448" => &["-algorithm", "ED448"],
         other => panic!("{other}"),
     };
     ossl(dir, &[&["genpkey"], args, &["-out", out]].concat());
 }
 
-fn make_pair(i: usize, variant: &'static str, root: &Path, rsa_pool: &[PathBuf]) -> Pair {
+fn make_pair(i: usize, variant: &'static str, root: &Path, rsa_pool: &[PathBuf], pss_pool: &[PathBuf]) -> Pair {
     let dir = root.join(format!("{i:04}"));
     std::fs::create_dir_all(&dir).unwrap();
     let d = dir.as_path();
-    let mut p = Pair { dir: dir.clone(), cert: "cert.pem", key: "key.pem", cert_der: false, key_der: false, rsa: false };
+    let mut p = Pair {
+        dir: dir.clone(),
+        cert: "cert.pem",
+        key: "key.pem",
+        cert_der: false,
+        key_der: false,
+        rsa: false,
+        passphrase: false,
+    };
     let alg = variant.split('-').next().unwrap();
     match alg {
         "rsa" => {
             p.rsa = true;
             std::fs::copy(&rsa_pool[i % rsa_pool.len()], d.join("k.pem")).unwrap();
+        }
+        "rsapss" => {
+            std::fs::copy(&pss_pool[i % pss_pool.len()], d.join("k.pem")).unwrap();
         }
         _ => new_key(d, alg, "k.pem"),
     }
@@ -205,8 +262,10 @@ fn make_pair(i: usize, variant: &'static str, root: &Path, rsa_pool: &[PathBuf])
             mine[n - 65..].copy_from_slice(&other[n - 65..]); // the [1] public point
             pem("EC PRIVATE KEY", &mine)
         }
-        "p256-der-key" => {
-            ossl(d, &["pkey", "-in", "k.pem", "-outform", "DER", "-out", "key.der"]);
+        "p256-der-key" | "p256-der-sec1-key" => {
+            let pkcs8 = ["pkcs8", "-topk8", "-nocrypt", "-in", "k.pem", "-outform", "DER", "-out", "key.der"];
+            let sec1 = ["ec", "-in", "k.pem", "-outform", "DER", "-out", "key.der"];
+            ossl(d, if variant == "p256-der-key" { &pkcs8[..] } else { &sec1[..] });
             p.key = "key.der";
             p.key_der = true;
             read(d, "key.der")
@@ -243,6 +302,46 @@ fn make_pair(i: usize, variant: &'static str, root: &Path, rsa_pool: &[PathBuf])
             pem("PRIVATE KEY", &ed25519_v2(&v1, &public))
         }
         "rsa-pkcs1" => pem("RSA PRIVATE KEY", &pkcs1_der()),
+        "rsapss-match" => key_pem,
+        "rsa-cert-pss-key" | "rsapss-cert-rsa-key" => {
+            ossl(d, &["pkcs8", "-topk8", "-nocrypt", "-in", "k.pem", "-outform", "DER", "-out", "k.der"]);
+            let alg = if variant == "rsa-cert-pss-key" { RSASSA_PSS } else { RSA_ENCRYPTION };
+            pem("PRIVATE KEY", &pkcs8_rewrap(&read(d, "k.der"), alg))
+        }
+        "p256-sec1-under-private-key" => pem("PRIVATE KEY", &sec1_der(&[])),
+        "p256-sec1-hybrid-wrong-parity" => {
+            let mut der = sec1_der(&[]);
+            let n = der.len();
+            let y_odd = der[n - 1] & 1;
+            der[n - 65] = 0x06 | (1 - y_odd); // hybrid form, the parity byte of the other y
+            pem("EC PRIVATE KEY", &der)
+        }
+        "p256-ber-cert" => {
+            ossl(d, &["x509", "-in", "cert.pem", "-outform", "DER", "-out", "c.der"]);
+            let der = read(d, "c.der");
+            let (hl, len) = tlv(&der, 0);
+            let ber = [&[0x30, 0x80][..], &der[hl..hl + len], &[0, 0]].concat();
+            write(d, "cert.pem", &pem("CERTIFICATE", &ber));
+            key_pem
+        }
+        "p256-enc-pbes2" | "p256-enc-pkcs12-rc4" | "rsa-enc-pkcs12-3des" => {
+            let scheme: &[&str] = match variant {
+                "p256-enc-pbes2" => &["-v2", "aes-256-cbc"],
+                "p256-enc-pkcs12-rc4" => &["-v1", "PBE-SHA1-RC4-128", "-provider", "legacy", "-provider", "default"],
+                _ => &["-v1", "PBE-SHA1-3DES"],
+            };
+            let passout = format!("pass:{PASS}");
+            ossl(d, &[&["pkcs8", "-topk8", "-in", "k.pem", "-passout", &passout, "-out", "enc.pem"], scheme].concat());
+            p.passphrase = true;
+            read(d, "enc.pem")
+        }
+        "rsa-enc-legacy-pem" => {
+            let passout = format!("pass:{PASS}");
+            ossl(d, &["rsa", "-in", "k.pem", "-traditional", "-aes256", "-passout", &passout, "-out", "enc.pem"]);
+            p.passphrase = true;
+            read(d, "enc.pem")
+        }
+        "ed448-match" => key_pem,
         "rsa-wrong-dp" | "rsa-wrong-qinv" | "rsa-wrong-d" | "rsa-wrong-d-and-dq" | "rsa-wrong-p" => {
             let fields: &[usize] = match variant {
                 "rsa-wrong-dp" => &[6],
@@ -258,6 +357,7 @@ fn make_pair(i: usize, variant: &'static str, root: &Path, rsa_pool: &[PathBuf])
         other => panic!("unknown variant {other}"),
     };
     write(d, p.key, &key);
+    write(d, "pass.txt", format!("{PASS}\n").as_bytes());
     if !p.cert_der {
         let cert = read(d, "cert.pem");
         write(d, "cert.pem", &cert);
@@ -275,7 +375,7 @@ fn s_server_truth(p: &Pair, port: u16) -> (bool, String) {
         .args(["-cert", p.cert, "-key", p.key])
         .args(if p.cert_der { &["-certform", "DER"][..] } else { &[][..] })
         .args(if p.key_der { &["-keyform", "DER"][..] } else { &[][..] })
-        .args(["-pass", "pass:", "-www"])
+        .args(["-pass", &format!("pass:{}", if p.passphrase { PASS } else { "" }), "-www"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -319,7 +419,12 @@ fn first_reason(text: &str) -> String {
 
 /// keymatch check: (exit code, error codes).
 fn keymatch_check(p: &Pair) -> (Option<i32>, Vec<String>) {
-    let out = keymatch(&p.dir).args(["check", p.cert, p.key, "--at", AT, "--format", "json"]).output().unwrap();
+    let mut cmd = keymatch(&p.dir);
+    cmd.args(["check", p.cert, p.key, "--at", AT, "--format", "json"]);
+    if p.passphrase {
+        cmd.args(["--passphrase-file", "pass.txt"]);
+    }
+    let out = cmd.output().unwrap();
     let run: Run = out.into();
     let errors = run
         .json()
@@ -342,6 +447,7 @@ struct Tally {
     server_fails: usize,
     keymatch_errors: usize,
     agree: usize,
+    codes: std::collections::BTreeSet<String>,
     examples: Vec<String>,
 }
 
@@ -355,13 +461,16 @@ fn keymatch_check_agrees_with_s_server_on_generated_pairs() {
     let pool_dir = root.path().join("rsa-pool");
     std::fs::create_dir_all(&pool_dir).unwrap();
     let pool: Vec<PathBuf> = (0..RSA_POOL).map(|i| pool_dir.join(format!("rsa{i}.pem"))).collect();
+    let pss_pool: Vec<PathBuf> = (0..PSS_POOL).map(|i| pool_dir.join(format!("pss{i}.pem"))).collect();
+    let all: Vec<&PathBuf> = pool.iter().chain(&pss_pool).collect();
     std::thread::scope(|s| {
-        for chunk in pool.chunks(RSA_POOL.div_ceil(WORKERS)) {
+        for chunk in all.chunks(all.len().div_ceil(WORKERS)) {
             let dir = &pool_dir;
             s.spawn(move || {
                 for k in chunk {
                     let name = k.file_name().unwrap().to_str().unwrap();
-                    ossl(dir, &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", name]);
+                    let alg = if name.starts_with("pss") { "RSA-PSS" } else { "RSA" };
+                    ossl(dir, &["genpkey", "-algorithm", alg, "-pkeyopt", "rsa_keygen_bits:2048", "-out", name]);
                 }
             });
         }
@@ -377,7 +486,7 @@ fn keymatch_check_agrees_with_s_server_on_generated_pairs() {
                     break;
                 }
                 let variant = VARIANTS[i % VARIANTS.len()];
-                let pair = make_pair(i, variant, root.path(), &pool);
+                let pair = make_pair(i, variant, root.path(), &pool, &pss_pool);
                 let (works, why) = s_server_truth(&pair, BASE_PORT + i as u16);
                 let (exit, errors) = keymatch_check(&pair);
                 let says_error = exit == Some(1) && !errors.is_empty();
@@ -389,6 +498,7 @@ fn keymatch_check_agrees_with_s_server_on_generated_pairs() {
                 t.server_fails += usize::from(!works);
                 t.keymatch_errors += usize::from(says_error);
                 t.agree += usize::from(agree);
+                t.codes.extend(errors.iter().cloned());
                 if !agree && t.examples.is_empty() {
                     let server = if works { "s_server works".to_string() } else { format!("fails ({why})") };
                     t.examples.push(format!("{server}; keymatch check exit {exit:?} {errors:?}"));
@@ -402,16 +512,18 @@ fn keymatch_check_agrees_with_s_server_on_generated_pairs() {
     let agree: usize = tallies.values().map(|t| t.agree).sum();
     let mut report = format!(
         "s_server differential: {total} pairs in {:.0}s, keymatch check agrees on {agree}\n\
-         | variant | pairs | s_server/s_client fail | keymatch error | agree | first disagreement |\n|---|---|---|---|---|---|\n",
+         | variant | pairs | s_server/s_client fail | keymatch error | agree | keymatch error codes | first disagreement |\n\
+         |---|---|---|---|---|---|---|\n",
         started.elapsed().as_secs_f64()
     );
     for (v, t) in &tallies {
         report.push_str(&format!(
-            "| {v} | {} | {} | {} | {} | {} |\n",
+            "| {v} | {} | {} | {} | {} | {} | {} |\n",
             t.pairs,
             t.server_fails,
             t.keymatch_errors,
             t.agree,
+            t.codes.iter().cloned().collect::<Vec<_>>().join(", "),
             t.examples.first().map(String::as_str).unwrap_or("")
         ));
     }
@@ -419,7 +531,7 @@ fn keymatch_check_agrees_with_s_server_on_generated_pairs() {
     assert_eq!(total, pairs);
     // Every variant ran, and the harness itself is sound: matched pairs work, mismatched ones fail.
     assert_eq!(tallies.len(), VARIANTS.len().min(pairs));
-    for good in ["p256-match", "p384-match", "ed25519-match", "rsa-match"] {
+    for good in ["p256-match", "p384-match", "ed25519-match", "ed448-match", "rsa-match", "rsapss-match", "p256-enc-pbes2"] {
         if let Some(t) = tallies.get(good) {
             assert_eq!(t.server_fails, 0, "{good}: s_server refused a matched pair: the harness is wrong\n{report}");
         }
