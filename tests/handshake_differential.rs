@@ -278,7 +278,9 @@ fn make_pair(i: usize, variant: &'static str, root: &Path, rsa_pool: &[PathBuf],
         }
         "p256-crlf" => String::from_utf8(key_pem).unwrap().replace('\n', "\r\n").into_bytes(),
         "p256-bom" => [b"\xef\xbb\xbf".as_slice(), &key_pem].concat(),
-        "p256-text-around" => [b"Key for pair.test, made by openssl genpkey\n".as_slice(), &key_pem, b"(end)\n"].concat(),
+        "p256-text-around" => {
+            [b"Key for pair.test, made by openssl genpkey\n".as_slice(), &key_pem, b"(end)\n"].concat()
+        }
         "p256-indented-key" => {
             String::from_utf8(key_pem).unwrap().lines().map(|l| format!("  {l}\n")).collect::<String>().into_bytes()
         }
@@ -368,7 +370,8 @@ fn make_pair(i: usize, variant: &'static str, root: &Path, rsa_pool: &[PathBuf],
 /// Does `openssl s_server` start with the pair and complete every handshake?
 /// (false, why) when it does not.
 fn s_server_truth(p: &Pair, port: u16) -> (bool, String) {
-    let handshakes: &[&[&str]] = if p.rsa { &[&["-tls1_3"], &["-tls1_2", "-cipher", "AES128-SHA"]] } else { &[&["-tls1_3"]] };
+    let handshakes: &[&[&str]] =
+        if p.rsa { &[&["-tls1_3"], &["-tls1_2", "-cipher", "AES128-SHA"]] } else { &[&["-tls1_3"]] };
     let mut cmd = Command::new("openssl");
     cmd.current_dir(&p.dir)
         .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-naccept", &handshakes.len().to_string()])
@@ -491,7 +494,8 @@ fn keymatch_check_agrees_with_s_server_on_generated_pairs() {
                 let (exit, errors) = keymatch_check(&pair);
                 let says_error = exit == Some(1) && !errors.is_empty();
                 let answered = matches!(exit, Some(0) | Some(1));
-                let agree = answered && says_error == !works;
+                let fails = !works;
+                let agree = answered && says_error == fails;
                 let mut t = tallies.lock().unwrap();
                 let t = t.entry(variant).or_default();
                 t.pairs += 1;
@@ -531,15 +535,25 @@ fn keymatch_check_agrees_with_s_server_on_generated_pairs() {
     assert_eq!(total, pairs);
     // Every variant ran, and the harness itself is sound: matched pairs work, mismatched ones fail.
     assert_eq!(tallies.len(), VARIANTS.len().min(pairs));
-    for good in ["p256-match", "p384-match", "ed25519-match", "ed448-match", "rsa-match", "rsapss-match", "p256-enc-pbes2"] {
+    for good in
+        ["p256-match", "p384-match", "ed25519-match", "ed448-match", "rsa-match", "rsapss-match", "p256-enc-pbes2"]
+    {
         if let Some(t) = tallies.get(good) {
             assert_eq!(t.server_fails, 0, "{good}: s_server refused a matched pair: the harness is wrong\n{report}");
         }
     }
     for bad in ["p256-mismatch", "ed25519-mismatch", "rsa-mismatch"] {
         if let Some(t) = tallies.get(bad) {
-            assert_eq!(t.server_fails, t.pairs, "{bad}: s_server accepted a mismatched pair: the harness is wrong\n{report}");
+            assert_eq!(
+                t.server_fails, t.pairs,
+                "{bad}: s_server accepted a mismatched pair: the harness is wrong\n{report}"
+            );
         }
     }
-    assert_eq!(agree, total, "keymatch check disagrees with openssl s_server on {} of {total} pairs:\n{report}", total - agree);
+    assert_eq!(
+        agree,
+        total,
+        "keymatch check disagrees with openssl s_server on {} of {total} pairs:\n{report}",
+        total - agree
+    );
 }

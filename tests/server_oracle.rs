@@ -103,9 +103,7 @@ fn cases() -> Vec<Case> {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(&manifest).unwrap();
         let get = |k: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(k).and_then(|r| r.strip_prefix('=')))
-                .map(|v| v.trim().to_string())
+            text.lines().find_map(|l| l.strip_prefix(k).and_then(|r| r.strip_prefix('='))).map(|v| v.trim().to_string())
         };
         let need = |k: &str| get(k).unwrap_or_else(|| panic!("{name}/case: no {k}="));
         out.push(Case {
@@ -157,14 +155,16 @@ impl Km {
 
     /// Exit 0 or 1 with findings that explain it (exit 2, a crash or bad JSON is never an answer).
     fn answered(&self) -> bool {
-        self.problem.is_none() && matches!(self.exit, Some(0) | Some(1)) && (self.exit == Some(0)) == self.errors.is_empty()
+        self.problem.is_none()
+            && matches!(self.exit, Some(0) | Some(1))
+            && (self.exit == Some(0)) == self.errors.is_empty()
     }
 
     fn cell(&self) -> String {
         if let Some(p) = &self.problem {
             return format!("exit {:?}: {p}", self.exit);
         }
-        let mut s = format!("{}", self.exit.map_or("?".to_string(), |c| c.to_string()));
+        let mut s = self.exit.map_or("?".to_string(), |c| c.to_string());
         if !self.errors.is_empty() {
             let _ = write!(s, " {}", self.errors.join(", "));
         }
@@ -206,9 +206,7 @@ impl Outcome {
 fn run_for(mut cmd: Command, dir: &Path, tag: &str, limit: Duration) -> (Option<i32>, String) {
     let out = dir.join(format!("{tag}.out"));
     let err = dir.join(format!("{tag}.err"));
-    cmd.stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(std::fs::File::create(&err).unwrap());
+    cmd.stdin(Stdio::null()).stdout(std::fs::File::create(&out).unwrap()).stderr(std::fs::File::create(&err).unwrap());
     let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{tag}: cannot start: {e}"));
     let deadline = Instant::now() + limit;
     let status = loop {
@@ -262,7 +260,8 @@ fn server_config(job: &Job, tmp: &Path, tree: &Path, cert: &Path, key: &Path, pa
     let (cert, key) = (cert.display(), key.display());
     match job.server {
         Server::Nginx => {
-            let password = if job.passphrase { format!("    ssl_password_file {};\n", pass.display()) } else { String::new() };
+            let password =
+                if job.passphrase { format!("    ssl_password_file {};\n", pass.display()) } else { String::new() };
             let temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
                 .iter()
                 .map(|k| format!("  {k}_temp_path {t}/{k};\n"))
@@ -285,11 +284,8 @@ fn server_config(job: &Job, tmp: &Path, tree: &Path, cert: &Path, key: &Path, pa
         }
         Server::Apache => {
             let m = "/usr/lib/apache2/modules";
-            let dialog = if job.passphrase {
-                format!("SSLPassPhraseDialog exec:{t}/passphrase.sh\n")
-            } else {
-                String::new()
-            };
+            let dialog =
+                if job.passphrase { format!("SSLPassPhraseDialog exec:{t}/passphrase.sh\n") } else { String::new() };
             let conf = format!(
                 "ServerRoot {t}\nServerName {name}.test\nPidFile {t}/apache.pid\nErrorLog {t}/error.log\nLogLevel warn\n\
                  DefaultRuntimeDir {t}\nMutex file:{t} default\nUser www-data\nGroup www-data\n\
@@ -330,7 +326,8 @@ fn reasons(text: &str, tmp: &Path, port: u16) -> Vec<String> {
             if fields.len() >= 4 && fields[0].len() == 8 && fields[0].chars().all(|c| c.is_ascii_hexdigit()) {
                 let mut reason: String = fields[3].chars().take_while(|&c| c != ')' && c != ':' && c != '(').collect();
                 // nginx joins the queue as "reason error:NEXT…": the NEXT code follows this reason's " error".
-                let next_is_code = fields.get(4).is_some_and(|n| n.len() >= 8 && n[..8].chars().all(|c| c.is_ascii_hexdigit()));
+                let next_is_code =
+                    fields.get(4).is_some_and(|n| n.len() >= 8 && n[..8].chars().all(|c| c.is_ascii_hexdigit()));
                 if next_is_code && reason.ends_with(" error") {
                     reason.truncate(reason.len() - " error".len());
                 }
@@ -461,7 +458,8 @@ fn run_job(job: &Job) -> Outcome {
         Server::Haproxy => (vec!["-c", "-f", &conf_s], vec!["-db", "-f", &conf_s]),
         Server::Apache => (vec!["-t", "-f", &conf_s], vec!["-X", "-f", &conf_s]),
     };
-    let (test_status, test_out) = run_for(server_command(job.server, &test_args), tmp, "configtest", Duration::from_secs(15));
+    let (test_status, test_out) =
+        run_for(server_command(job.server, &test_args), tmp, "configtest", Duration::from_secs(15));
     let config_ok = test_status == Some(0);
 
     let log = tmp.join("server.log");
@@ -520,7 +518,8 @@ fn jobs(servers: &[Server]) -> Vec<Job> {
     let mut out = Vec::new();
     for case in cases() {
         for &server in servers {
-            let variants: &[bool] = if case.encrypted && server.has_passphrase_source() { &[true, false] } else { &[false] };
+            let variants: &[bool] =
+                if case.encrypted && server.has_passphrase_source() { &[true, false] } else { &[false] };
             for &passphrase in variants {
                 let port = BASE_PORT + out.len() as u16;
                 out.push(Job { case: case.clone(), server, passphrase, port });
@@ -609,7 +608,11 @@ fn table(outcomes: &[Outcome], servers: &[Server]) -> String {
         let hs = if o.handshakes.is_empty() {
             "—".to_string()
         } else {
-            o.handshakes.iter().map(|(h, ok)| format!("{} {}", handshake_title(h), yes_no(*ok))).collect::<Vec<_>>().join(", ")
+            o.handshakes
+                .iter()
+                .map(|(h, ok)| format!("{} {}", handshake_title(h), yes_no(*ok)))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         let agree = match (o.check_agrees(), o.scan_agrees()) {
             (true, true) => "yes",
@@ -644,7 +647,10 @@ fn keymatch_errors_exactly_where_the_real_servers_refuse() {
         missing.iter().map(|s| s.binary()).collect::<Vec<_>>()
     );
     if !missing.is_empty() {
-        eprintln!("server oracle: not installed here, not run: {:?}", missing.iter().map(|s| s.binary()).collect::<Vec<_>>());
+        eprintln!(
+            "server oracle: not installed here, not run: {:?}",
+            missing.iter().map(|s| s.binary()).collect::<Vec<_>>()
+        );
     }
     assert!(!servers.is_empty(), "no server installed: the oracle needs nginx, haproxy or apache2");
     let jobs = jobs(&servers);
