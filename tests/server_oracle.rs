@@ -145,6 +145,8 @@ struct Km {
     exit: Option<i32>,
     errors: Vec<String>,
     warnings: Vec<String>,
+    /// `pairs[].origin.kind` (scan: the server's config must be among them).
+    origins: Vec<String>,
     problem: Option<String>,
 }
 
@@ -377,6 +379,11 @@ fn keymatch_json(cwd: &Path, args: &[String], pass: Option<&Path>) -> Km {
                     Some("error") => km.errors.push(code),
                     Some("warning") => km.warnings.push(code),
                     _ => {}
+                }
+            }
+            for p in doc.get("pairs").and_then(|p| p.as_array()).into_iter().flatten() {
+                if let Some(kind) = p.pointer("/origin/kind").and_then(|k| k.as_str()) {
+                    km.origins.push(kind.to_string());
                 }
             }
             km.errors.sort();
@@ -661,9 +668,18 @@ fn keymatch_errors_exactly_where_the_real_servers_refuse() {
         std::fs::write(&path, table(&outcomes, &servers)).unwrap_or_else(|e| panic!("{path}: {e}"));
     }
 
-    // The oracle itself: the good cases must work on every server, or the harness is broken.
+    // The oracle itself: the good cases must work on every server, and keymatch scan must
+    // pair them from the server's config, or the harness is broken.
     for o in &outcomes {
         if o.job.case.name.starts_with("good-") {
+            assert!(
+                o.scan.origins.iter().any(|k| k == o.job.server.name()),
+                "{} on {}: keymatch scan did not pair from the {} config (origins {:?})",
+                o.job.case.name,
+                o.job.server.name(),
+                o.job.server.name(),
+                o.scan.origins
+            );
             assert!(
                 !o.refused(),
                 "{} on {}: a good pair was refused ({}): the harness, not keymatch, is wrong",
