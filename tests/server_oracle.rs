@@ -230,7 +230,8 @@ fn stop(child: &mut Child) {
     if child.try_wait().ok().flatten().is_some() {
         return;
     }
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    // The shell's builtin kill: /bin/kill (procps) is not on every minimal system.
+    let _ = Command::new("sh").args(["-c", "kill -TERM \"$1\"", "sh", &child.id().to_string()]).status();
     let deadline = Instant::now() + Duration::from_secs(3);
     while Instant::now() < deadline {
         if child.try_wait().ok().flatten().is_some() {
@@ -599,7 +600,28 @@ fn table(outcomes: &[Outcome], servers: &[Server]) -> String {
         check_ok,
         scan_ok
     );
-    let _ = writeln!(s, "## Cases\n\n| case | what |\n|---|---|");
+    let _ = writeln!(
+        s,
+        "## What the config tests catch\n\n| server | config test | runs | refused | refused but the config test passed | refused only at handshake |\n\
+         |---|---|---|---|---|---|"
+    );
+    for server in servers {
+        let runs: Vec<&Outcome> = outcomes.iter().filter(|o| o.job.server == *server).collect();
+        let refused: Vec<&&Outcome> = runs.iter().filter(|o| o.refused()).collect();
+        let missed = refused.iter().filter(|o| o.config_ok).count();
+        let late = refused.iter().filter(|o| o.config_ok && o.started).count();
+        let _ = writeln!(
+            s,
+            "| {} | `{}` | {} | {} | {} | {} |",
+            server.name(),
+            server.config_test_name(),
+            runs.len(),
+            refused.len(),
+            missed,
+            late
+        );
+    }
+    let _ = writeln!(s, "\n## Cases\n\n| case | what |\n|---|---|");
     let mut seen = BTreeSet::new();
     for o in outcomes {
         if seen.insert(o.job.case.name.clone()) {
