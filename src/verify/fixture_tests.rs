@@ -146,7 +146,8 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 fn real_rsa_keys_are_consistent_and_cheap_to_check() {
     // Prints the cost per key (`cargo test rsa_keys_are -- --nocapture`); never asserted.
     // Miller–Rabin makes the big ones cost (about a second for RSA-16384 in a debug build).
-    for (scenario, rounds) in [("rsa2048-pkcs1-pem", 20u32), ("rsa4096-pkcs8-pem", 5), ("rsa8192", 1), ("rsa16384", 1)] {
+    for (scenario, rounds) in [("rsa2048-pkcs1-pem", 20u32), ("rsa4096-pkcs8-pem", 5), ("rsa8192", 1), ("rsa16384", 1)]
+    {
         let dir = Path::new(CHECK).join(scenario);
         let file = parse(&dir, "key.pem", &[]);
         let (_, _, key) = file.private_keys().next().unwrap_or_else(|| panic!("{scenario}: no key"));

@@ -394,7 +394,8 @@ pub fn verify_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
             .with_severity(Severity::Warning)
             .with_hint("restore the key from a good copy, or generate a new key and certificate; `openssl pkey -in KEY -check -noout` shows the damage");
         }
-        let impact = if health.impact.is_empty() { "servers use the stored values, so handshakes fail" } else { health.impact };
+        let impact =
+            if health.impact.is_empty() { "servers use the stored values, so handshakes fail" } else { health.impact };
         Finding::new(
             Code::KeyCorrupt,
             format!("the private key {key_where} is internally inconsistent ({listed}){what}; {impact}"),
@@ -733,7 +734,11 @@ pub(crate) mod tests {
         k.d = plus(&k.d, 2);
         let f = corrupt(k);
         assert_eq!(f.severity, Severity::Error, "{}", f.message);
-        assert!(f.message.contains("inconsistent (d, dP)") && f.message.contains("every handshake fails"), "{}", f.message);
+        assert!(
+            f.message.contains("inconsistent (d, dP)") && f.message.contains("every handshake fails"),
+            "{}",
+            f.message
+        );
     }
 
     #[test]

@@ -176,12 +176,10 @@ pub fn check(k: &RsaPrivate) -> Consistency {
         problems.push("dQ".into());
     }
     // qInv = q⁻¹ mod p.
-    let qinv_ok = usable
-        && bits_of(&k.qinv) <= p.bits()
-        && {
-            let qinv = big(&k.qinv);
-            qinv < p && (&qinv * &q) % &p == one
-        };
+    let qinv_ok = usable && bits_of(&k.qinv) <= p.bits() && {
+        let qinv = big(&k.qinv);
+        qinv < p && (&qinv * &q) % &p == one
+    };
     if !qinv_ok {
         problems.push("qInv".into());
     }
@@ -430,7 +428,16 @@ mod tests {
     /// crt-right (2105, 53). A brute force over every input modulo n (in
     /// Python, when these were chosen) agrees with the path verdicts asserted below.
     fn composite(d: u32, dp: u32) -> RsaPrivate {
-        RsaPrivate { n: num(6149), e: vec![17], d: num(d), p: num(143), q: vec![43], dp: num(dp), dq: vec![5], qinv: vec![10] }
+        RsaPrivate {
+            n: num(6149),
+            e: vec![17],
+            d: num(d),
+            p: num(143),
+            q: vec![43],
+            dp: num(dp),
+            dq: vec![5],
+            qinv: vec![10],
+        }
     }
 
     fn paths(k: &RsaPrivate) -> (Vec<String>, CrtPath, bool, bool) {
