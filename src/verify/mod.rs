@@ -712,7 +712,8 @@ pub(crate) mod tests {
             (BigUint::from_bytes_be(x) + by).to_bytes_be()
         }
         // One path wrong: OpenSSL works around it (seen with s_server, nginx, HAProxy, Apache).
-        let damages: [(&str, fn(&mut RsaPrivate)); 4] = [
+        type Damage = fn(&mut RsaPrivate);
+        let damages: [(&str, Damage); 4] = [
             ("dP", |k| k.dp = plus(&k.dp, 2)),
             ("dQ", |k| k.dq = plus(&k.dq, 2)),
             ("qInv", |k| k.qinv = plus(&k.qinv, 1)),
