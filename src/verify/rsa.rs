@@ -213,7 +213,8 @@ fn crt_exponent_ok(x: &[u8], e: &BigUint, m: &BigUint) -> bool {
 
 /// `(x^e)^d ≡ x (mod m)` for every x in [`PROBES`], with m odd and above them.
 fn round_trips(m: &BigUint, e: &BigUint, d: &BigUint) -> bool {
-    PROBES.iter().all(|&x| {
+    use rayon::prelude::*;
+    PROBES.par_iter().all(|&x| {
         let x = BigUint::from(x);
         m > &x && pow_mod(&x, e, m).and_then(|y| pow_mod(&y, d, m)).is_some_and(|y| y == x)
     })
