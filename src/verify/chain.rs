@@ -8,6 +8,30 @@ use super::ec_tables::EcTables;
 use super::{ec, ed25519, ed448, rsa, Block, SigCheck};
 use crate::finding::{Code, Finding};
 use crate::parse::{CertInfo, PublicKey};
+use der::oid::db::{rfc5912, rfc8410};
+use der::oid::ObjectIdentifier;
+use rsa::Hash;
+
+/// RSASSA-PKCS1-v1_5 signature algorithms (RFC 4055 §5, RFC 8017 App. A.2.4).
+const RSA_PKCS1V15: [(ObjectIdentifier, Hash); 5] = [
+    (rfc5912::SHA_1_WITH_RSA_ENCRYPTION, Hash::Sha1),
+    (rfc5912::SHA_224_WITH_RSA_ENCRYPTION, Hash::Sha224),
+    (rfc5912::SHA_256_WITH_RSA_ENCRYPTION, Hash::Sha256),
+    (rfc5912::SHA_384_WITH_RSA_ENCRYPTION, Hash::Sha384),
+    (rfc5912::SHA_512_WITH_RSA_ENCRYPTION, Hash::Sha512),
+];
+
+/// ecdsa-with-SHA1 (RFC 3279 §2.2.3), not in const-oid's database.
+const ECDSA_WITH_SHA_1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.1");
+
+/// ECDSA signature algorithms (RFC 5758 §3.2, RFC 3279 §2.2.3).
+const ECDSA: [(ObjectIdentifier, Hash); 5] = [
+    (ECDSA_WITH_SHA_1, Hash::Sha1),
+    (rfc5912::ECDSA_WITH_SHA_224, Hash::Sha224),
+    (rfc5912::ECDSA_WITH_SHA_256, Hash::Sha256),
+    (rfc5912::ECDSA_WITH_SHA_384, Hash::Sha384),
+    (rfc5912::ECDSA_WITH_SHA_512, Hash::Sha512),
+];
 
 /// `chain-broken` for every link of the bundle that fails; ECDSA issuers
 /// seen before are checked with their table in `tables`.
@@ -66,29 +90,18 @@ pub(crate) fn incomplete(blocks: &[Block<'_>]) -> Option<Finding> {
 /// Does `child`'s signature verify with `issuer_key`? `Unchecked` for
 /// signature algorithms (or key types) keymatch does not check.
 pub fn check_signature(child: &CertInfo, issuer_key: &PublicKey, tables: &EcTables) -> SigCheck {
-    use rsa::Hash;
     let oid = child.signature_algorithm.as_str();
     let tbs = child.tbs_der.as_slice();
     let sig = child.signature.as_slice();
-    let rsa_hash = match oid {
-        "1.2.840.113549.1.1.5" => Some(Hash::Sha1),
-        "1.2.840.113549.1.1.14" => Some(Hash::Sha224),
-        "1.2.840.113549.1.1.11" => Some(Hash::Sha256),
-        "1.2.840.113549.1.1.12" => Some(Hash::Sha384),
-        "1.2.840.113549.1.1.13" => Some(Hash::Sha512),
-        _ => None,
-    };
-    let ecdsa_hash = match oid {
-        "1.2.840.10045.4.1" => Some(Hash::Sha1),
-        "1.2.840.10045.4.3.1" => Some(Hash::Sha224),
-        "1.2.840.10045.4.3.2" => Some(Hash::Sha256),
-        "1.2.840.10045.4.3.3" => Some(Hash::Sha384),
-        "1.2.840.10045.4.3.4" => Some(Hash::Sha512),
-        _ => None,
-    };
-    let is_pss = oid == "1.2.840.113549.1.1.10";
-    let is_ed25519 = oid == "1.3.101.112";
-    let is_ed448 = oid == "1.3.101.113";
+    // An identifier that does not parse is an unknown algorithm, as any other.
+    let typed = ObjectIdentifier::new(oid).ok();
+    let lookup =
+        |table: &[(ObjectIdentifier, Hash)]| typed.and_then(|t| table.iter().find(|(o, _)| *o == t).map(|(_, h)| *h));
+    let rsa_hash = lookup(&RSA_PKCS1V15);
+    let ecdsa_hash = lookup(&ECDSA);
+    let is_pss = typed == Some(rfc5912::ID_RSASSA_PSS);
+    let is_ed25519 = typed == Some(rfc8410::ID_ED_25519);
+    let is_ed448 = typed == Some(rfc8410::ID_ED_448);
     if !(rsa_hash.is_some() || ecdsa_hash.is_some() || is_pss || is_ed25519 || is_ed448) {
         return SigCheck::Unchecked(format!("signature algorithm {oid}"));
     }

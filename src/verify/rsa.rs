@@ -22,6 +22,7 @@ use super::SigCheck;
 use crate::parse::{strip_leading_zeros, PssHash, PssParams, RsaPrivate, RsaScheme};
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
 use crypto_bigint::{BoxedUint, Odd};
+use der::oid::ObjectIdentifier;
 use num_bigint::BigUint;
 use num_traits::{One, Zero};
 
@@ -375,13 +376,14 @@ pub enum Hash {
 }
 
 impl Hash {
-    pub(crate) fn from_oid(oid: &str) -> Option<Hash> {
-        Some(match oid {
-            "1.3.14.3.2.26" => Hash::Sha1,
-            "2.16.840.1.101.3.4.2.4" => Hash::Sha224,
-            "2.16.840.1.101.3.4.2.1" => Hash::Sha256,
-            "2.16.840.1.101.3.4.2.2" => Hash::Sha384,
-            "2.16.840.1.101.3.4.2.3" => Hash::Sha512,
+    pub(crate) fn from_oid(oid: &ObjectIdentifier) -> Option<Hash> {
+        use der::oid::db::rfc5912;
+        Some(match *oid {
+            rfc5912::ID_SHA_1 => Hash::Sha1,
+            rfc5912::ID_SHA_224 => Hash::Sha224,
+            rfc5912::ID_SHA_256 => Hash::Sha256,
+            rfc5912::ID_SHA_384 => Hash::Sha384,
+            rfc5912::ID_SHA_512 => Hash::Sha512,
             _ => return None,
         })
     }
@@ -421,8 +423,6 @@ pub(crate) fn verify_pkcs1v15(n: &[u8], e: &[u8], hash: Hash, message: &[u8], si
     }
 }
 
-const OID_MGF1: &str = "1.2.840.113549.1.1.8";
-
 /// RSASSA-PSS verification, with the hash, MGF1 hash and salt length taken
 /// from the signature algorithm's RSASSA-PSS-params (RFC 4055 §3.1).
 pub(crate) fn verify_pss(n: &[u8], e: &[u8], params_der: Option<&[u8]>, message: &[u8], signature: &[u8]) -> SigCheck {
@@ -432,11 +432,11 @@ pub(crate) fn verify_pss(n: &[u8], e: &[u8], params_der: Option<&[u8]>, message:
     let Ok(params) = pkcs1::RsaPssParams::<der::Any>::try_from(params) else {
         return SigCheck::Unchecked("RSASSA-PSS parameters that do not decode".into());
     };
-    let Some(hash) = Hash::from_oid(&params.hash.oid.to_string()) else {
+    let Some(hash) = Hash::from_oid(&params.hash.oid) else {
         return SigCheck::Unchecked(format!("RSASSA-PSS with hash {}", params.hash.oid));
     };
-    let mgf_hash = params.mask_gen.parameters.as_ref().map(|a| a.oid.to_string());
-    if params.mask_gen.oid.to_string() != OID_MGF1 || mgf_hash.as_deref().and_then(Hash::from_oid) != Some(hash) {
+    let mgf_hash = params.mask_gen.parameters.as_ref().and_then(|a| Hash::from_oid(&a.oid));
+    if params.mask_gen.oid != der::oid::db::rfc5912::ID_MGF_1 || mgf_hash != Some(hash) {
         return SigCheck::Unchecked("RSASSA-PSS with a mask generation hash other than the message hash".into());
     }
     let Some(key) = public_key(n, e) else {
