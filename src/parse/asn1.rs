@@ -259,10 +259,10 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     base16ct::lower::encode_string(bytes)
 }
 
-// ---- writers (tests only: building odd DER; the canonical SPKI is written with `spki` + `der`) ----
+// ---- writers (re-encoding an indefinite-length certificate; in tests, building
+// odd DER; the canonical SPKI is written with `spki` + `der`) ----
 
-#[cfg(test)]
-/// Append one TLV.
+/// Append one TLV, its length in the minimal definite form.
 pub(crate) fn write_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
     out.push(tag);
     let len = content.len();

@@ -62,17 +62,7 @@ fn outer_indefinite_to_der(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
     }
     let content = inner.get(..inner.len() - rest.len()).ok_or("truncated")?;
     let mut out = Vec::with_capacity(content.len() + 6);
-    out.push(asn1::SEQUENCE);
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let be = len.to_be_bytes();
-        let used = be.iter().skip_while(|&&b| b == 0).count();
-        out.push(0x80 | used as u8);
-        out.extend_from_slice(be.get(be.len() - used..).unwrap_or(&[]));
-    }
-    out.extend_from_slice(content);
+    asn1::write_tlv(&mut out, asn1::SEQUENCE, content);
     Ok(Some(out))
 }
 
