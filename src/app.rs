@@ -314,10 +314,13 @@ fn resolve_claims(
     cfg: &ScanConfig,
     passphrases: &[Vec<u8>],
 ) -> Vec<ConfiguredPair> {
+    // Files are one file whatever way they were named: a config's absolute path and the
+    // walk's relative one (`scan tree` with `/srv/tree/key.pem` in the config) meet here.
+    let file_key = |p: &Path| paths::normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
     let mut by_path: HashMap<PathBuf, FileId> = HashMap::new();
     for (id, e) in catalog.entries.iter().enumerate() {
         if let Some(p) = &e.fs_path {
-            by_path.insert(paths::normalize(p), id);
+            by_path.insert(file_key(p), id);
         }
     }
     let mut side = |catalog: &mut Catalog, f: &ClaimedFile, config: &Location| -> Side {
@@ -341,7 +344,7 @@ fn resolve_claims(
                 Side::File { file: catalog.entries.len() - 1, item: None }
             }
             ClaimedFile::Path { server_path, local, .. } => {
-                let key = paths::normalize(local);
+                let key = file_key(local);
                 let display = paths::display(local);
                 let sp = (cfg.map.translates() && *server_path != display).then(|| server_path.clone());
                 let id = match by_path.get(&key) {
