@@ -657,9 +657,7 @@ fn add_elsewhere_hints(findings: &mut [Finding], pair: &Pair) {
         }
         match (keys.as_slice(), certs.as_slice()) {
             ([one], _) => f.hint = Some(format!("use {one} (it belongs to this certificate)")),
-            ([_, ..], _) => {
-                f.hint = Some(format!("use one of {} (each belongs to this certificate)", keys.join(", ")))
-            }
+            ([_, ..], _) => f.hint = Some(format!("use one of {} (each belongs to this certificate)", keys.join(", "))),
             ([], [_, ..]) => {
                 f.hint = Some(format!(
                     "configure the key of this certificate (not found in the scan), or serve {} with this key",
