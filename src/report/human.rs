@@ -143,10 +143,18 @@ impl Ctx {
     }
 
     fn location_text(&self, loc: &Location) -> String {
+        self.location(loc, true)
+    }
+
+    /// `path:line` (with ` (-> target)` when `link` and the path is a symbolic link), or
+    /// `path (PEM block N)`, then ` [server path]` when the server names the file otherwise.
+    fn location(&self, loc: &Location, link: bool) -> String {
         let mut s = escape(&loc.path).into_owned();
         if let Some(line) = loc.line {
             s.push_str(&format!(":{line}"));
-            s.push_str(&self.link_note(&loc.path));
+            if link {
+                s.push_str(&self.link_note(&loc.path));
+            }
         } else if let Some(block) = loc.block {
             s.push_str(&format!(" (PEM block {block})"));
         }
@@ -201,9 +209,22 @@ fn item_text(item: &Option<super::ItemRef>) -> String {
 fn write_finding(out: &mut dyn Write, ctx: &Ctx, f: &Finding) -> io::Result<()> {
     let p = &ctx.paint;
     let mut locs = f.locations.iter();
-    let head = locs.next().map(|l| ctx.location_text(l)).unwrap_or_else(|| "-".to_string());
-    let sev = f.severity.as_str();
-    let plain_len = 2 + head.chars().count() + 2 + sev.len() + f.code.as_str().len() + 3;
+    let first = locs.next();
+    let tag_len = f.severity.as_str().len() + f.code.as_str().len() + 2;
+    let mut head = first.map(|l| ctx.location_text(l)).unwrap_or_else(|| "-".to_string());
+    // A link target that would push the head line past the width gets a line of its own.
+    let mut link_line = None;
+    if let Some(l) = first {
+        if l.line.is_some() && 4 + head.chars().count() + tag_len > WIDTH {
+            let note = ctx.link_note(&l.path);
+            if !note.is_empty() {
+                head = ctx.location(l, false);
+                link_line =
+                    Some(format!("{}{}", escape(&l.path), note.replacen(" (->", " ->", 1).trim_end_matches(')')));
+            }
+        }
+    }
+    let plain_len = 4 + head.chars().count() + tag_len + 1;
     let prefix = format!("  {}: {}[{}] ", head, p.severity(f.severity), f.code);
     if plain_len > WIDTH / 2 {
         // A long location: the message starts on its own line.
@@ -215,6 +236,9 @@ fn write_finding(out: &mut dyn Write, ctx: &Ctx, f: &Finding) -> io::Result<()> 
     match &f.hint {
         Some(h) => write_wrapped(out, &format!("{INDENT}{} ", p.dim("fix:")), INDENT.len() + 5, &escape(h))?,
         None => writeln!(out, "{INDENT}{} keymatch explain {}", p.dim("see:"), f.code)?,
+    }
+    if let Some(l) = link_line {
+        writeln!(out, "{INDENT}{} {l}", p.dim("link:"))?;
     }
     for extra in locs {
         writeln!(out, "{INDENT}{} {}", p.dim("also:"), ctx.location_text(extra))?;
@@ -403,7 +427,28 @@ fn emit_check(report: &Report, opts: &RenderOptions, ctx: &Ctx, out: &mut dyn Wr
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{count, escape, wrap, WIDTH};
+
+    #[test]
+    fn counts_take_the_singular_for_one() {
+        assert_eq!(count(1, "error"), "1 error");
+        assert_eq!(count(0, "error"), "0 errors");
+        assert_eq!(count(2, "file"), "2 files");
+        assert_eq!(count(1, "pair"), "1 pair");
+        assert_eq!(count(1, "key"), "1 key");
+    }
+
+    #[test]
+    fn wrapping_keeps_lines_within_the_width_and_words_whole() {
+        let text = "the private key etc/ssl/x.key does not belong to the certificate etc/ssl/y.pem ".repeat(4);
+        let lines = wrap(text.trim_end(), 40);
+        assert!(lines[0].chars().count() <= 40, "{lines:?}");
+        assert!(lines.iter().skip(1).all(|l| l.chars().count() <= WIDTH - 6), "{lines:?}");
+        assert_eq!(lines.join(" "), text.trim_end());
+        let long = "x".repeat(150);
+        let lines = wrap(&format!("a {long} b"), 60);
+        assert_eq!(lines, ["a", long.as_str(), "b"]);
+    }
 
     #[test]
     fn control_characters_are_escaped_and_plain_text_is_borrowed() {
