@@ -216,6 +216,34 @@ fn check_of_one_pair_reports_its_state() {
     assert_eq!((st.as_str(), perf["pairs"].value, perf["errors"].value), ("OK", 1.0, 0.0), "{out}");
 }
 
+/// `negate` from Debian's monitoring-plugins-basic, a real plugin consumer: it runs a plugin, reads
+/// its state from the exit code and (with `-s`) rewrites the state word of the status line. OK and
+/// CRITICAL swap, WARNING and UNKNOWN stay.
+#[test]
+fn the_monitoring_plugins_negate_wrapper_reads_every_state() {
+    let negate = Path::new("/usr/lib/nagios/plugins/negate");
+    if !negate.exists() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true: negate (monitoring-plugins-basic) is missing");
+        eprintln!("monitoring-plugins-basic not installed: negate not tried");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    cases(tmp.path());
+    let bin = env!("CARGO_BIN_EXE_keymatch");
+    for (dir, code, state) in
+        [("ok", 2, "CRITICAL"), ("soon", 1, "WARNING"), ("wrong", 0, "OK"), ("missing", 3, "UNKNOWN")]
+    {
+        let out = Command::new(negate)
+            .args(["-s", bin, "scan", "--no-config", "--format", "nagios", dir])
+            .current_dir(tmp.path())
+            .output()
+            .expect("run negate");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(code), "{dir}: {text}");
+        assert!(text.starts_with(&format!("KEYMATCH {state} - ")), "{dir}: {text}");
+    }
+}
+
 #[test]
 fn the_strict_grammar_rejects_what_a_plugin_parser_would_misread() {
     let re = perf_regex();
