@@ -17,6 +17,10 @@ use std::io::{self, Write};
 
 pub struct Nagios;
 
+/// Findings detailed below the status line at most (monitoring systems keep only so much of a
+/// plugin's output); a last line counts the rest.
+const MAX_DETAILS: usize = 50;
+
 /// A monitoring plugin's state, with its exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum State {
@@ -128,11 +132,14 @@ impl Emitter for Nagios {
             perf.push(format!("min_days_left={d};{}:;0:", opts.warn_days));
         }
         writeln!(out, "KEYMATCH {} - {} | {}", st.as_str(), summary, perf.join(" "))?;
-        for f in serious {
+        for f in serious.iter().take(MAX_DETAILS) {
             writeln!(out, "{}[{}] {}: {}", f.severity, f.code, one_line(&where_(f)), one_line(&f.message))?;
             if let Some(h) = &f.hint {
                 writeln!(out, "  fix: {}", one_line(h))?;
             }
+        }
+        if serious.len() > MAX_DETAILS {
+            writeln!(out, "and {} more (the human or JSON format lists them all)", serious.len() - MAX_DETAILS)?;
         }
         Ok(())
     }
@@ -153,6 +160,28 @@ mod tests {
     fn pipes_and_newlines_cannot_leave_their_line() {
         assert_eq!(one_line("a|b\nc"), "a\u{a6}b\\nc");
         assert_eq!(unknown("x\ny | z"), "KEYMATCH UNKNOWN - x\\ny \u{a6} z\n");
+    }
+
+    #[test]
+    fn details_stop_at_the_cap_and_count_the_rest() {
+        use crate::finding::{Code, Location};
+        let mut report = Report::default();
+        for i in 0..(MAX_DETAILS + 7) {
+            let loc = Location::file(format!("k{i:03}.key"));
+            report.findings.push(Finding::new(Code::KeyPermissions, format!("key {i} | mode 0644"), vec![loc]));
+        }
+        report.finish();
+        let mut out = Vec::new();
+        Nagios.emit(&report, &RenderOptions::default(), &mut out).expect("render");
+        let text = String::from_utf8(out).expect("utf-8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[0].starts_with("KEYMATCH WARNING - 57 warnings in 0 pairs (first: key-permissions at k000.key) | ")
+        );
+        assert_eq!(lines.len(), 1 + MAX_DETAILS + 1, "{text}");
+        assert_eq!(lines[lines.len() - 1], "and 7 more (the human or JSON format lists them all)");
+        assert!(lines[1..].iter().all(|l| !l.contains('|')), "{text}");
+        assert_eq!(state(&report).exit_code(), 1);
     }
 
     #[test]
