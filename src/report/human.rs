@@ -1,6 +1,10 @@
 //! Human output, like a compiler: per pair a verdict line, then each finding
-//! with its location, its code, one line saying what is wrong and one saying
-//! what to do; findings not about a pair follow; then a summary line.
+//! with its location, its code, what is wrong and, right after, the `fix:` line
+//! saying what to do; findings not about a pair follow; then a summary line
+//! ("1 pair: 1 error, 0 warnings"). Lines are wrapped at 100 columns for a
+//! terminal and cron mail (a path is never broken); paths are printed as the
+//! scan was given them; a config location that is a symbolic link (Debian's
+//! `sites-enabled/`) also names its target. Written through one buffer.
 
 use super::{Emitter, PairReport, RenderOptions, Report};
 use crate::finding::{Finding, Location, Severity};
