@@ -648,22 +648,27 @@ fn at_config_line(findings: &mut [Finding], origin: &Origin) {
     }
 }
 
-/// The pairing index knows where the right key / certificate is: say so.
+/// The pairing index knows where the right key / certificate is: the fix names the key that
+/// belongs to the certificate (the most useful fact), the message where this key belongs.
 fn add_elsewhere_hints(findings: &mut [Finding], pair: &Pair) {
     for f in findings.iter_mut().filter(|f| f.code == Code::KeyMismatch) {
-        let mut extra = Vec::new();
-        if !pair.key_for_cert_elsewhere.is_empty() {
-            let names: Vec<String> = pair.key_for_cert_elsewhere.iter().map(|l| l.path.clone()).collect();
-            extra.push(format!("the key for this certificate is {}", names.join(", ")));
+        let keys: Vec<&str> = pair.key_for_cert_elsewhere.iter().map(|l| l.path.as_str()).collect();
+        let certs: Vec<&str> = pair.cert_for_key_elsewhere.iter().map(|l| l.path.as_str()).collect();
+        // The right key goes on the fix line; where this key belongs, in the message (the
+        // finding's locations stay the pair's files, so the report still leads with the certificate).
+        if !certs.is_empty() {
+            f.message = format!("{}; this key belongs to {}", f.message, certs.join(", "));
         }
-        if !pair.cert_for_key_elsewhere.is_empty() {
-            let names: Vec<String> = pair.cert_for_key_elsewhere.iter().map(|l| l.path.clone()).collect();
-            extra.push(format!("this key belongs to {}", names.join(", ")));
-        }
-        if !extra.is_empty() {
-            // Named in the message only: the finding's locations stay the pair's
-            // files, so the report still leads with the certificate.
-            f.message = format!("{}; {}", f.message, extra.join("; "));
+        match (keys.as_slice(), certs.as_slice()) {
+            ([one], _) => f.hint = Some(format!("use {one} (it belongs to this certificate)")),
+            ([_, ..], _) => f.hint = Some(format!("use one of {} (each belongs to this certificate)", keys.join(", "))),
+            ([], [_, ..]) => {
+                f.hint = Some(format!(
+                    "configure the key of this certificate (not found in the scan), or serve {} with this key",
+                    certs.join(", ")
+                ))
+            }
+            ([], []) => {}
         }
     }
 }

@@ -148,6 +148,9 @@ pub enum FormatArg {
     Sarif,
     /// Prometheus text format, for the node_exporter textfile collector.
     Prometheus,
+    /// Nagios / Icinga plugin output: status line with perfdata, exit 0 OK, 1 WARNING,
+    /// 2 CRITICAL, 3 UNKNOWN.
+    Nagios,
 }
 
 /// Parse "1M", "512K", "1048576" into bytes.
@@ -255,6 +258,7 @@ fn common(args: &CommonArgs, color: ColorChoice, file: &FileConfig) -> Result<Co
             FormatArg::Json => Format::Json,
             FormatArg::Sarif => Format::Sarif,
             FormatArg::Prometheus => Format::Prometheus,
+            FormatArg::Nagios => Format::Nagios,
         },
         color: color_on(color),
         quiet: args.quiet,
@@ -370,6 +374,15 @@ fn parse_map(s: &str) -> Result<(PathBuf, PathBuf), Error> {
         }
         _ => Err(Error::Usage(format!("--map: '{s}' is not SERVER=LOCAL with an absolute SERVER path"))),
     }
+}
+
+/// Whether the raw arguments ask for `--format nagios` (before they are parsed: a monitoring
+/// system must get `KEYMATCH UNKNOWN` and exit 3 for arguments clap rejects, too).
+pub fn nagios_requested(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    args.iter()
+        .enumerate()
+        .any(|(i, a)| a == "--format=nagios" || (a == "--format" && args.get(i + 1).is_some_and(|v| v == "nagios")))
 }
 
 impl Cli {

@@ -5,6 +5,7 @@
 
 pub mod human;
 pub mod json;
+pub mod nagios;
 pub mod prometheus;
 pub mod sarif;
 
@@ -156,6 +157,10 @@ pub struct RenderOptions {
     /// The scanned root (one directory, or a file's directory): SARIF paths are made
     /// relative to it. `None`: paths as printed, relative to where keymatch ran.
     pub base: Option<std::path::PathBuf>,
+    /// "Now" as the run used it (`--at`, or the clock): days left (nagios perfdata).
+    pub now: i64,
+    /// `--warn-days` (nagios perfdata threshold).
+    pub warn_days: u32,
 }
 
 /// One output format.
@@ -173,6 +178,8 @@ pub enum Format {
     Sarif,
     /// Prometheus text format for the node_exporter textfile collector.
     Prometheus,
+    /// A Nagios / Icinga / monitoring-plugins check result (status line, perfdata, exit 0-3).
+    Nagios,
 }
 
 /// The emitter for a format.
@@ -182,6 +189,7 @@ pub fn emitter(format: Format) -> Box<dyn Emitter> {
         Format::Json => Box::new(json::Json),
         Format::Sarif => Box::new(sarif::Sarif),
         Format::Prometheus => Box::new(prometheus::Prometheus),
+        Format::Nagios => Box::new(nagios::Nagios),
     }
 }
 
