@@ -851,7 +851,7 @@ fn count_material(catalog: &Catalog, report: &mut Report) {
     }
 }
 
-fn finish(mut report: Report, common: &Common) -> Result<Report, Error> {
+pub(crate) fn finish(mut report: Report, common: &Common) -> Result<Report, Error> {
     // Dropped findings are counted, by source and code, once duplicates are gone.
     report.finish();
     let mut counts: std::collections::BTreeMap<(&str, Code), usize> = std::collections::BTreeMap::new();

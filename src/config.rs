@@ -86,12 +86,24 @@ pub struct ScanConfig {
     pub common: Common,
 }
 
+/// `keymatch probe HOST[:PORT]…`.
+#[derive(Debug, Clone)]
+pub struct ProbeConfig {
+    pub targets: Vec<crate::probe::Target>,
+    /// For connect, STARTTLS and handshake, each.
+    pub timeout: std::time::Duration,
+    /// Endpoints probed at once.
+    pub jobs: usize,
+    pub common: Common,
+}
+
 impl Command {
     /// Warnings about the run's own settings, for standard error.
     pub fn warnings(&self) -> &[String] {
         match self {
             Command::Check(c) => &c.common.warnings,
             Command::Scan(c) => &c.common.warnings,
+            Command::Probe(c) => &c.common.warnings,
             Command::Explain(_) | Command::Print(_) => &[],
         }
     }
@@ -102,6 +114,7 @@ impl Command {
 pub enum Command {
     Check(CheckConfig),
     Scan(ScanConfig),
+    Probe(ProbeConfig),
     Explain(String),
     /// Text generated from the CLI definition (`completions`, `man`), printed as is.
     Print(Vec<u8>),

@@ -162,6 +162,21 @@ codes! {
     OrphanCert = "orphan-cert", Note,
     "a leaf certificate with no key found",
     "No private key seen in the scan belongs to this leaf certificate. CA certificates and intermediates in bundles are never orphans.\n\nWhy it matters: usually harmless (the key lives elsewhere, or the certificate is an old copy).\n\nHow to fix: nothing, unless a server is meant to use it: then the key is missing.";
+
+    /// The running server signs handshakes with a key that is not its certificate's.
+    ServedKeyMismatch = "served-key-mismatch", Error,
+    "the running server signs its handshakes with a key that is not its certificate's",
+    "keymatch probe connected to the server and checked the handshake signature (TLS 1.3 CertificateVerify, TLS 1.2 ServerKeyExchange) against the public key of the certificate the server sent. It does not verify: the server holds another private key than its certificate's, or signed with an algorithm its certificate's key cannot make.\n\nWhy it breaks: every client checks this signature and aborts the handshake when it fails (decrypt_error or a bad signature alert). Every connection fails, while the configuration test of the server may pass.\n\nHow to fix: check the files with `keymatch scan` over the server's configuration; configure the key that belongs to the certificate and reload the server.";
+
+    /// The running server serves another certificate than the one its config names on disk.
+    StaleCert = "stale-cert", Error,
+    "the running server serves another certificate than the one its config names on disk",
+    "keymatch scan --probe connected to a TLS listener a configuration declares, with the configured name as SNI, and the leaf certificate the server sent is not the certificate file the configuration names.\n\nWhy it matters: the files were replaced (a renewal, a deploy) and the server was not reloaded, so it still serves the old certificate until it expires; or another virtual host answers for that name.\n\nHow to fix: reload the server (`systemctl reload nginx`, or the service's reload) and probe again; if the same certificate is still served, check which virtual host answers for the name.";
+
+    /// A TLS endpoint could not be probed.
+    ProbeFailed = "probe-failed", Error,
+    "a TLS endpoint refused the connection, did not answer, or aborted the handshake",
+    "keymatch probe could not complete a TLS handshake with the endpoint within --timeout: the TCP connection was refused or timed out, the server did not answer, closed the connection, or sent an alert. The message gives the error or the alert.\n\nWhy it matters: clients connecting to it fail the same way. It is an error for an endpoint named on the command line, a warning for a listener found in configurations.\n\nHow to fix: check that the server runs and listens on that address and port, that TLS is enabled there (or that --starttls names the protocol it speaks), and read the server's error log for the handshake.";
 }
 
 impl Code {
@@ -295,6 +310,9 @@ mod tests {
                 "unsupported",
                 "orphan-key",
                 "orphan-cert",
+                "served-key-mismatch",
+                "stale-cert",
+                "probe-failed",
             ]
         );
     }
