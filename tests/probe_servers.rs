@@ -201,3 +201,22 @@ fn silent_listener_and_closed_port_fail_within_the_timeout() {
     assert!(doc["findings"].as_array().unwrap().iter().all(|f| f["severity"] == "error"));
     drop(silent);
 }
+
+#[test]
+fn targets_file_probed_concurrently_within_the_job_bound() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let tmp = tempfile::tempdir().unwrap();
+    let list: String = (0..6).map(|i| format!("127.0.0.1:{port}  # silent {i}\n\n")).collect();
+    std::fs::write(tmp.path().join("targets.txt"), format!("# six silent endpoints\n{list}")).unwrap();
+    // Six endpoints that each take the whole 1 s timeout: 6 at once take about 1 s, 2 at once 3 s.
+    let (code, doc, took) = probe_json(&["--targets", "targets.txt", "--timeout", "1", "-j", "6"], tmp.path());
+    assert_eq!(code, 1);
+    assert_eq!(doc["endpoints"].as_array().unwrap().len(), 6, "{doc}");
+    assert!(took < Duration::from_millis(2500), "-j 6 took {took:?}");
+    let (_, _, took) = probe_json(&["--targets", "targets.txt", "--timeout", "1", "-j", "2"], tmp.path());
+    assert!(took >= Duration::from_millis(2900), "-j 2 took {took:?}");
+    let (code, _, err) = common::run_keymatch(&["probe", "--targets", "targets.txt", "-j", "0"], tmp.path());
+    assert_eq!(code, 2, "{err}");
+    drop(silent);
+}
