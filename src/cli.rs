@@ -119,6 +119,15 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core; at most 4 per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Also connect to the TLS listeners the configs declare (nginx `listen … ssl`), once per server name, and compare the served certificate with the file on disk (stale-cert).
+    #[arg(long)]
+    pub probe: bool,
+    /// With --probe: also listeners on addresses other than loopback and wildcards.
+    #[arg(long, requires = "probe")]
+    pub probe_remote: bool,
+    /// With --probe: seconds for each connect and handshake.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, requires = "probe")]
+    pub probe_timeout: f64,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -505,6 +514,23 @@ impl Cli {
                         n => n.unwrap_or(0),
                     },
                     progress: !common.quiet && std::io::stderr().is_terminal(),
+                    probe: match a.probe {
+                        false => None,
+                        true if !(a.probe_timeout.is_finite()
+                            && a.probe_timeout > 0.0
+                            && a.probe_timeout <= 3600.0) =>
+                        {
+                            return Err(Error::Usage(format!(
+                                "--probe-timeout: {} is not a number of seconds from 0 to 3600",
+                                a.probe_timeout
+                            )))
+                        }
+                        true => Some(crate::config::ScanProbe {
+                            remote: a.probe_remote,
+                            timeout: std::time::Duration::from_secs_f64(a.probe_timeout),
+                            jobs: crate::probe::DEFAULT_JOBS,
+                        }),
+                    },
                     common,
                 }))
             }

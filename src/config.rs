@@ -83,7 +83,18 @@ pub struct ScanConfig {
     pub jobs: usize,
     /// Show a progress bar on standard error (a terminal, and not quiet).
     pub progress: bool,
+    /// `--probe`: also connect to the TLS listeners the configs declare.
+    pub probe: Option<ScanProbe>,
     pub common: Common,
+}
+
+/// `scan --probe` options.
+#[derive(Debug, Clone)]
+pub struct ScanProbe {
+    /// Probe listeners on addresses that are not this machine's loopback too.
+    pub remote: bool,
+    pub timeout: std::time::Duration,
+    pub jobs: usize,
 }
 
 /// `keymatch probe HOST[:PORT]…`.

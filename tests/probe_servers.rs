@@ -132,7 +132,7 @@ http {{ access_log off; client_body_temp_path {dd}/tmp; proxy_temp_path {dd}/tmp
     let t = Command::new(&nginx).args(["-t", "-c", &conf_arg, "-p", &prefix]).output().unwrap();
     assert!(t.status.success(), "nginx -t: {}", String::from_utf8_lossy(&t.stderr));
     let child = Command::new(&nginx)
-        .args(["-c", &conf_arg, "-p", &prefix, "-g", "daemon off;"])
+        .args(["-c", &conf_arg, "-p", &prefix, "-g", "daemon off; master_process off;"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -180,6 +180,72 @@ http {{ access_log off; client_body_temp_path {dd}/tmp; proxy_temp_path {dd}/tmp
     assert_eq!(code, 1, "{out}");
     assert!(out.contains(&format!("OK tls://127.0.0.1:{p12} (ec.example)")), "{out}");
     assert!(out.contains(&format!("KEY-MISMATCH tls://127.0.0.1:{p12bad} (ec.example)")), "{out}");
+
+    // scan --probe: every `listen … ssl` once per server_name; what is served is what is on disk.
+    let scan = |d: &Path| {
+        let (code, out, err) = common::run_keymatch(
+            &["scan", &conf_arg, "--probe", "--probe-timeout", "5", "--format", "json", "--allow", "key-permissions"],
+            d,
+        );
+        (code, serde_json::from_str::<serde_json::Value>(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}")))
+    };
+    let (_, doc) = scan(d);
+    let eps = doc["endpoints"].as_array().unwrap();
+    let seen: Vec<(u64, &str, &str)> = eps
+        .iter()
+        .map(|e| (e["port"].as_u64().unwrap(), e["sni"].as_str().unwrap(), e["signature"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (p13 as u64, "rsa.example", "valid"),
+            (p13 as u64, "bad.example", "invalid"),
+            (p12 as u64, "ec.example", "valid"),
+            (p12bad as u64, "bad.example", "invalid")
+        ],
+        "{doc}"
+    );
+    assert_eq!(eps[0]["disk"]["path"], format!("{s}/rsa.crt"));
+    assert_eq!(eps[0]["disk"]["line"], 3);
+    assert!(!codes(&doc).contains(&"stale-cert".to_string()), "{doc}");
+    assert_eq!(codes(&doc).iter().filter(|c| *c == "served-key-mismatch").count(), 2, "{doc}");
+
+    // Renewed on disk, not reloaded: the server still serves the old certificate.
+    common::openssl_ok(
+        &ssl,
+        &[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "rsa.key",
+            "-subj",
+            "/CN=rsa.example",
+            "-addext",
+            "subjectAltName=DNS:rsa.example",
+            "-days",
+            "7300",
+            "-out",
+            "rsa.new",
+        ],
+    );
+    std::fs::rename(ssl.join("rsa.new"), ssl.join("rsa.crt")).unwrap();
+    assert!(s_client(p13, "rsa.example", &[]).contains("CONNECTION ESTABLISHED"));
+    let (code, doc) = scan(d);
+    assert_eq!(code, 1, "{doc}");
+    let stale: Vec<&serde_json::Value> =
+        doc["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "stale-cert").collect();
+    assert_eq!(stale.len(), 1, "{doc}");
+    assert_eq!(stale[0]["severity"], "error");
+    let msg = stale[0]["message"].as_str().unwrap();
+    assert!(msg.contains("The certificate on disk is newer"), "{msg}");
+    let locs: Vec<String> = stale[0]["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| format!("{}:{}", l["path"].as_str().unwrap(), l["line"].as_u64().unwrap_or(0)))
+        .collect();
+    assert_eq!(locs, [format!("{conf_arg}:3"), format!("tls://127.0.0.1:{p13} (rsa.example):0")], "{doc}");
     drop(server);
 }
 

@@ -435,7 +435,7 @@ pub fn judge(target: &Target, served: &Served, clock: &Clock) -> (EndpointReport
 fn stale(_target: &Target, label: &str, chain: &[ChainCertReport], disk: &DiskRef) -> Option<Finding> {
     let served = chain.first()?;
     let on_disk = disk.cert_sha256.as_deref()?;
-    if served.cert_sha256 == on_disk {
+    if served.cert_sha256 == on_disk || disk.alternatives.contains(&served.cert_sha256) {
         return None;
     }
     let newer = match (&disk.not_after, served.not_after.as_str()) {
@@ -490,6 +490,7 @@ pub fn run(cfg: &ProbeConfig) -> Result<Report, Error> {
     let served = probe_all(&cfg.targets, cfg.timeout, cfg.jobs);
     let mut report = Report::default();
     add_endpoints(&mut report, &cfg.targets, &served, &clock);
+    report.summary.certificates = report.endpoints.iter().map(|e| e.chain.len()).sum();
     crate::app::finish(report, &cfg.common)
 }
 
@@ -497,11 +498,82 @@ pub fn run(cfg: &ProbeConfig) -> Result<Report, Error> {
 pub fn add_endpoints(report: &mut Report, targets: &[Target], served: &[Served], clock: &Clock) {
     for (t, s) in targets.iter().zip(served) {
         let (endpoint, findings) = judge(t, s, clock);
-        report.summary.certificates += endpoint.chain.len();
         report.endpoints.push(endpoint);
         report.findings.extend(findings);
     }
     report.summary.endpoints = report.endpoints.len();
+}
+
+/// `scan --probe`: one target per TLS listener a claim declares and per configured name (none:
+/// no SNI). A wildcard listen is probed on 127.0.0.1; other addresses only when loopback, unless
+/// `remote`. Targets for the same address, port and name are merged: the server serves one of
+/// the certificates configured there (an RSA and an ECDSA one), and any of them is not stale.
+pub fn targets_from_claims(claims: &[crate::servers::Claim], remote: bool) -> Vec<Target> {
+    let mut out: Vec<Target> = Vec::new();
+    for claim in claims {
+        let crate::servers::ClaimedFile::Path { server_path, local, .. } = &claim.cert else { continue };
+        let (sha, not_after) = disk_leaf(local);
+        let usable: Vec<Option<String>> = claim
+            .names
+            .iter()
+            .filter(|n| {
+                !n.is_empty() && !n.contains(['*', '~', '$']) && *n != "_" && n.parse::<std::net::IpAddr>().is_err()
+            })
+            .map(|n| Some(n.trim_end_matches('.').to_ascii_lowercase()))
+            .collect();
+        let names = if usable.is_empty() { vec![None] } else { usable };
+        for l in &claim.listeners {
+            let host = match &l.host {
+                None => "127.0.0.1".to_string(),
+                Some(h) if h == "localhost" => "127.0.0.1".to_string(),
+                Some(h) => h.clone(),
+            };
+            let loopback = host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+            if !loopback && !remote {
+                continue;
+            }
+            for sni in &names {
+                let disk = DiskRef {
+                    path: server_path.clone(),
+                    config: claim.config.path.clone(),
+                    line: Some(l.line),
+                    cert_sha256: sha.clone(),
+                    not_after: not_after.clone(),
+                    alternatives: Vec::new(),
+                };
+                match out.iter_mut().find(|t| t.host == host && t.port == l.port && &t.sni == sni) {
+                    Some(t) => {
+                        if let (Some(d), Some(s)) = (t.disk.as_mut(), sha.clone()) {
+                            d.alternatives.push(s);
+                        }
+                    }
+                    None => out.push(Target {
+                        host: host.clone(),
+                        port: l.port,
+                        sni: sni.clone(),
+                        starttls: None,
+                        named: false,
+                        disk: Some(disk),
+                    }),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// SHA-256 and notAfter (RFC 3339) of the first certificate in a file on disk.
+fn disk_leaf(path: &std::path::Path) -> (Option<String>, Option<String>) {
+    let Ok(bytes) = std::fs::read(path) else { return (None, None) };
+    if bytes.len() > crate::cli::DEFAULT_MAX_FILE_SIZE as usize {
+        return (None, None);
+    }
+    let file = parse_bytes(&bytes, Source::new(path.display().to_string()), &[]);
+    let leaf = file.certificates().next().map(|(_, _, c)| (c.cert_sha256.clone(), crate::report::rfc3339(c.not_after)));
+    match leaf {
+        Some((sha, not_after)) => (Some(sha), Some(not_after)),
+        None => (None, None),
+    }
 }
 
 /// Read `--targets FILE`: one `HOST[:PORT]` a line; blank lines and `#` comments skipped.

@@ -77,6 +77,9 @@ pub struct DiskRef {
     pub cert_sha256: Option<String>,
     #[serde(skip)]
     pub not_after: Option<String>,
+    /// SHA-256 of other certificates configured for the same address, port and name.
+    #[serde(skip)]
+    pub alternatives: Vec<String>,
 }
 
 /// One probed TLS endpoint (`keymatch probe`, `scan --probe`).
