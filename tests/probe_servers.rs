@@ -180,6 +180,28 @@ http {{ access_log off; client_body_temp_path {dd}/tmp; proxy_temp_path {dd}/tmp
     assert_eq!(code, 1, "{out}");
     assert!(out.contains(&format!("OK tls://127.0.0.1:{p12} (ec.example)")), "{out}");
     assert!(out.contains(&format!("KEY-MISMATCH tls://127.0.0.1:{p12bad} (ec.example)")), "{out}");
+    let (_, out, _) = common::run_keymatch(
+        &[
+            "probe",
+            &format!("127.0.0.1:{p12}"),
+            &format!("127.0.0.1:{p12bad}"),
+            "--sni",
+            "ec.example",
+            "--format",
+            "prometheus",
+        ],
+        d,
+    );
+    assert!(
+        out.contains(&format!("keymatch_endpoint_handshake_ok{{endpoint=\"tls://127.0.0.1:{p12} (ec.example)\"}} 1\n")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "keymatch_endpoint_signature_valid{{endpoint=\"tls://127.0.0.1:{p12bad} (ec.example)\"}} 0\n"
+        )),
+        "{out}"
+    );
 
     // scan --probe: every `listen … ssl` once per server_name; what is served is what is on disk.
     let scan = |d: &Path| {
@@ -285,4 +307,32 @@ fn targets_file_probed_concurrently_within_the_job_bound() {
     let (code, _, err) = common::run_keymatch(&["probe", "--targets", "targets.txt", "-j", "0"], tmp.path());
     assert_eq!(code, 2, "{err}");
     drop(silent);
+}
+
+#[test]
+fn a_failed_probe_in_sarif_and_prometheus() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let target = format!("127.0.0.1:{closed}");
+    let d = std::env::temp_dir();
+    let (code, out, err) = common::run_keymatch(&["probe", &target, "--sni", "a.example", "--format", "sarif"], &d);
+    assert_eq!(code, 1, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sarif-schema-2.1.0.json")).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::options().should_validate_formats(true).build(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let result = &doc["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "probe-failed");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        format!("tls://127.0.0.1:{closed}#a.example")
+    );
+    let (code, out, _) = common::run_keymatch(&["probe", &target, "--sni", "a.example", "--format", "prometheus"], &d);
+    assert_eq!(code, 1);
+    let label = format!("endpoint=\"tls://127.0.0.1:{closed} (a.example)\"");
+    assert!(out.contains(&format!("keymatch_endpoint_handshake_ok{{{label}}} 0\n")), "{out}");
+    assert!(out.contains(&format!("keymatch_endpoint_signature_valid{{{label}}} 0\n")), "{out}");
+    assert!(out.contains("keymatch_findings{code=\"probe-failed\",severity=\"error\"} 1\n"), "{out}");
 }

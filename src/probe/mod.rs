@@ -381,6 +381,7 @@ pub fn judge(target: &Target, served: &Served, clock: &Clock) -> (EndpointReport
             fingerprint: c.public_key.fingerprint(),
             cert_sha256: c.cert_sha256.clone(),
             not_after: crate::report::rfc3339(c.not_after),
+            not_after_unix: c.not_after,
         })
         .collect();
     if served.signature == Signature::Invalid {

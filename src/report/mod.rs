@@ -62,6 +62,9 @@ pub struct ChainCertReport {
     pub cert_sha256: String,
     /// notAfter, RFC 3339 (UTC).
     pub not_after: String,
+    /// notAfter, Unix seconds (metrics).
+    #[serde(skip)]
+    pub not_after_unix: i64,
 }
 
 /// The certificate file a config names for a probed listener.
