@@ -102,10 +102,10 @@ fn probe(args: &[&str]) -> (i32, serde_json::Value) {
 }
 
 #[test]
-fn starttls_smtp_imap_pop3() {
+fn starttls_smtp_imap_pop3_ftp() {
     let tmp = tempfile::tempdir().unwrap();
     let (cert, key) = material(tmp.path(), "mail", common::P256);
-    let cases: [(&str, Vec<&'static str>, Vec<&str>); 3] = [
+    let cases: [(&str, Vec<&'static str>, Vec<&str>); 4] = [
         (
             "smtp",
             vec![
@@ -121,6 +121,7 @@ fn starttls_smtp_imap_pop3() {
             vec!["k1 STARTTLS"],
         ),
         ("pop3", vec!["+OK POP3 ready\r\n", "+OK Begin TLS negotiation\r\n"], vec!["STLS"]),
+        ("ftp", vec!["220-welcome\r\n220 ready\r\n", "234 AUTH TLS successful\r\n"], vec!["AUTH TLS"]),
     ];
     for (proto, dialogue, expect_read) in cases {
         let (port, server) = serve_one(server_config(cert.clone(), key.clone()), dialogue);
@@ -161,4 +162,31 @@ fn a_signing_key_of_another_algorithm_is_served_key_mismatch() {
     assert_eq!(ep["signature"], "invalid", "{doc}");
     assert_eq!(doc["findings"][0]["code"], "served-key-mismatch", "{doc}");
     assert!(doc["findings"][0]["message"].as_str().unwrap().contains("cannot make"), "{doc}");
+}
+
+#[test]
+fn starttls_postgres_ssl_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (cert, key) = material(tmp.path(), "db", common::P256);
+    let config = server_config(cert, key);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut sock, _) = listener.accept().unwrap();
+        let mut request = [0u8; 8];
+        std::io::Read::read_exact(&mut sock, &mut request).unwrap();
+        sock.write_all(b"S").unwrap();
+        let mut conn = rustls::ServerConnection::new(config).unwrap();
+        while conn.is_handshaking() {
+            if conn.complete_io(&mut sock).is_err() {
+                break;
+            }
+        }
+        request
+    });
+    let (code, doc) = probe(&[&format!("127.0.0.1:{port}"), "--sni", "db.example", "--starttls", "postgres"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["endpoints"][0]["signature"], "valid", "{doc}");
+    // SSLRequest: length 8, request code 80877103.
+    assert_eq!(server.join().unwrap(), [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
 }

@@ -637,5 +637,9 @@ mod tests {
         assert_eq!(ep.signature, Signature::NotChecked);
         assert_eq!(findings.len(), 1);
         assert_eq!((findings[0].code, findings[0].severity), (Code::ProbeFailed, Severity::Error));
+        // A listener found in a config rather than named: a warning.
+        let found = Target { named: false, ..t };
+        let (_, findings) = judge(&found, &s, &Clock { now: 0, warn_days: 30 });
+        assert_eq!((findings[0].code, findings[0].severity), (Code::ProbeFailed, Severity::Warning));
     }
 }
