@@ -258,6 +258,10 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     let read = |p: &Path| discover::read_file(p, cap, map);
     let ctx = ServerContext { map, read: &read };
     let (claims, config_findings) = servers::find_claims(&configs, &ctx);
+    let probe_targets = match &cfg.probe {
+        Some(p) => crate::probe::targets_from_claims(&claims, p.remote),
+        None => Vec::new(),
+    };
     report.findings.extend(config_findings);
     phases.mark("configs");
     let configured = resolve_claims(&mut catalog, claims, cfg, passphrases);
@@ -288,6 +292,11 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     report_oversize(&catalog, &pairing.pairs, &cfg.paths, &mut report.findings);
     add_parse_findings(&catalog, &mut report);
     count_material(&catalog, &mut report);
+    if let Some(p) = &cfg.probe {
+        let served = crate::probe::probe_all(&probe_targets, p.timeout, p.jobs);
+        crate::probe::add_endpoints(&mut report, &probe_targets, &served, &clock);
+        phases.mark("probe");
+    }
     progress.finish();
     // Freeing a whole tree's parsed material takes tens of milliseconds: let
     // another thread do it while the report is written.
@@ -860,7 +869,7 @@ fn count_material(catalog: &Catalog, report: &mut Report) {
     }
 }
 
-fn finish(mut report: Report, common: &Common) -> Result<Report, Error> {
+pub(crate) fn finish(mut report: Report, common: &Common) -> Result<Report, Error> {
     // Dropped findings are counted, by source and code, once duplicates are gone.
     report.finish();
     let mut counts: std::collections::BTreeMap<(&str, Code), usize> = std::collections::BTreeMap::new();

@@ -342,6 +342,21 @@ impl Emitter for Human {
                 write_finding(&mut out, &ctx, &report.findings[i])?;
             }
         }
+        // Live endpoints take the findings located at their `tls://` label.
+        let mut rest: Vec<usize> = rest;
+        for ep in &report.endpoints {
+            let (mine, others): (Vec<usize>, Vec<usize>) = rest
+                .iter()
+                .partition(|&&i| report.findings[i].locations.iter().any(|l| l.path == ep.label));
+            rest = others;
+            if opts.quiet && mine.is_empty() {
+                continue;
+            }
+            endpoint_header(&mut out, &ctx.paint, ep)?;
+            for i in mine {
+                write_finding(&mut out, &ctx, &report.findings[i])?;
+            }
+        }
         if !rest.is_empty() {
             if !report.pairs.is_empty() {
                 writeln!(out)?;
@@ -358,8 +373,42 @@ impl Emitter for Human {
     }
 }
 
+/// "OK tls://127.0.0.1:8443 (a.example)  TLSv1.3 TLS13_AES_256_GCM_SHA384, signature valid, CN=a.example".
+fn endpoint_header(out: &mut dyn Write, p: &Paint, ep: &super::EndpointReport) -> io::Result<()> {
+    use crate::probe::Signature;
+    let head = match (ep.signature, &ep.error) {
+        (Signature::Invalid, _) => p.wrap("1;31", "KEY-MISMATCH"),
+        (_, Some(_)) => p.wrap("1;31", "FAILED"),
+        _ => p.wrap("1;32", "OK"),
+    };
+    let mut parts = Vec::new();
+    if let (Some(v), Some(c)) = (&ep.tls_version, &ep.cipher) {
+        parts.push(format!("{v} {c}"));
+    }
+    if ep.error.is_none() || ep.signature == Signature::Invalid {
+        let sig = match ep.signature {
+            Signature::Valid => "signature valid",
+            Signature::Invalid => "signature INVALID",
+            Signature::NotChecked => "signature not checked",
+        };
+        parts.push(sig.to_string());
+    }
+    if let Some(leaf) = ep.chain.first() {
+        parts.push(format!("{} (until {})", leaf.subject, leaf.not_after));
+    }
+    writeln!(out, "{} {}  {}", head, escape(&ep.label), p.dim(&escape(&parts.join(", "))))
+}
+
 fn summary_line(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.summary;
+    if s.endpoints > 0 && s.files == 0 {
+        writeln!(
+            out,
+            "\n{} endpoints, {} certificates served: {} errors, {} warnings, {} notes",
+            s.endpoints, s.certificates, s.errors, s.warnings, s.notes
+        )?;
+        return suppressed_line(report, out);
+    }
     writeln!(
         out,
         "\n{}, {}, {}, {}: {}, {}, {}",
