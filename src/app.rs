@@ -258,6 +258,10 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     let read = |p: &Path| discover::read_file(p, cap, map);
     let ctx = ServerContext { map, read: &read };
     let (claims, config_findings) = servers::find_claims(&configs, &ctx);
+    let probe_targets = match &cfg.probe {
+        Some(p) => crate::probe::targets_from_claims(&claims, p.remote),
+        None => Vec::new(),
+    };
     report.findings.extend(config_findings);
     phases.mark("configs");
     let configured = resolve_claims(&mut catalog, claims, cfg, passphrases);
@@ -288,6 +292,11 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     report_oversize(&catalog, &pairing.pairs, &cfg.paths, &mut report.findings);
     add_parse_findings(&catalog, &mut report);
     count_material(&catalog, &mut report);
+    if let Some(p) = &cfg.probe {
+        let served = crate::probe::probe_all(&probe_targets, p.timeout, p.jobs);
+        crate::probe::add_endpoints(&mut report, &probe_targets, &served, &clock);
+        phases.mark("probe");
+    }
     progress.finish();
     // Freeing a whole tree's parsed material takes tens of milliseconds: let
     // another thread do it while the report is written.
@@ -314,10 +323,13 @@ fn resolve_claims(
     cfg: &ScanConfig,
     passphrases: &[Vec<u8>],
 ) -> Vec<ConfiguredPair> {
+    // Files are one file whatever way they were named: a config's absolute path and the
+    // walk's relative one (`scan tree` with `/srv/tree/key.pem` in the config) meet here.
+    let file_key = |p: &Path| paths::normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
     let mut by_path: HashMap<PathBuf, FileId> = HashMap::new();
     for (id, e) in catalog.entries.iter().enumerate() {
         if let Some(p) = &e.fs_path {
-            by_path.insert(paths::normalize(p), id);
+            by_path.insert(file_key(p), id);
         }
     }
     let mut side = |catalog: &mut Catalog, f: &ClaimedFile, config: &Location| -> Side {
@@ -341,7 +353,7 @@ fn resolve_claims(
                 Side::File { file: catalog.entries.len() - 1, item: None }
             }
             ClaimedFile::Path { server_path, local, .. } => {
-                let key = paths::normalize(local);
+                let key = file_key(local);
                 let display = paths::display(local);
                 let sp = (cfg.map.translates() && *server_path != display).then(|| server_path.clone());
                 let id = match by_path.get(&key) {
@@ -647,22 +659,27 @@ fn at_config_line(findings: &mut [Finding], origin: &Origin) {
     }
 }
 
-/// The pairing index knows where the right key / certificate is: say so.
+/// The pairing index knows where the right key / certificate is: the fix names the key that
+/// belongs to the certificate (the most useful fact), the message where this key belongs.
 fn add_elsewhere_hints(findings: &mut [Finding], pair: &Pair) {
     for f in findings.iter_mut().filter(|f| f.code == Code::KeyMismatch) {
-        let mut extra = Vec::new();
-        if !pair.key_for_cert_elsewhere.is_empty() {
-            let names: Vec<String> = pair.key_for_cert_elsewhere.iter().map(|l| l.path.clone()).collect();
-            extra.push(format!("the key for this certificate is {}", names.join(", ")));
+        let keys: Vec<&str> = pair.key_for_cert_elsewhere.iter().map(|l| l.path.as_str()).collect();
+        let certs: Vec<&str> = pair.cert_for_key_elsewhere.iter().map(|l| l.path.as_str()).collect();
+        // The right key goes on the fix line; where this key belongs, in the message (the
+        // finding's locations stay the pair's files, so the report still leads with the certificate).
+        if !certs.is_empty() {
+            f.message = format!("{}; this key belongs to {}", f.message, certs.join(", "));
         }
-        if !pair.cert_for_key_elsewhere.is_empty() {
-            let names: Vec<String> = pair.cert_for_key_elsewhere.iter().map(|l| l.path.clone()).collect();
-            extra.push(format!("this key belongs to {}", names.join(", ")));
-        }
-        if !extra.is_empty() {
-            // Named in the message only: the finding's locations stay the pair's
-            // files, so the report still leads with the certificate.
-            f.message = format!("{}; {}", f.message, extra.join("; "));
+        match (keys.as_slice(), certs.as_slice()) {
+            ([one], _) => f.hint = Some(format!("use {one} (it belongs to this certificate)")),
+            ([_, ..], _) => f.hint = Some(format!("use one of {} (each belongs to this certificate)", keys.join(", "))),
+            ([], [_, ..]) => {
+                f.hint = Some(format!(
+                    "configure the key of this certificate (not found in the scan), or serve {} with this key",
+                    certs.join(", ")
+                ))
+            }
+            ([], []) => {}
         }
     }
 }
@@ -854,7 +871,7 @@ fn count_material(catalog: &Catalog, report: &mut Report) {
     }
 }
 
-fn finish(mut report: Report, common: &Common) -> Result<Report, Error> {
+pub(crate) fn finish(mut report: Report, common: &Common) -> Result<Report, Error> {
     // Dropped findings are counted, by source and code, once duplicates are gone.
     report.finish();
     let mut counts: std::collections::BTreeMap<(&str, Code), usize> = std::collections::BTreeMap::new();

@@ -1,7 +1,7 @@
 //! Command-line arguments (clap derive) and their conversion into a CLI-free
 //! [`Command`](crate::config::Command). The only module that knows clap.
 
-use crate::config::{Allow, CheckConfig, Command, Common, Passphrases, ScanConfig};
+use crate::config::{Allow, CheckConfig, Command, Common, Passphrases, ProbeConfig, ScanConfig};
 use crate::config_file::{self, FileConfig};
 use crate::discover::DiscoverOptions;
 use crate::error::Error;
@@ -36,6 +36,8 @@ pub enum Cmd {
     Check(CheckArgs),
     /// Scan directories: find, pair and verify every certificate and key.
     Scan(ScanArgs),
+    /// Connect to live TLS endpoints: record the chain they serve, prove the handshake signature against the served certificate, and check the chain.
+    Probe(ProbeArgs),
     /// Explain a finding code: what it means, why it breaks handshakes, how to fix it.
     Explain {
         /// A finding code, e.g. key-mismatch.
@@ -121,8 +123,62 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core; at most 4 per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Also connect to the TLS listeners the configs declare (nginx `listen … ssl`), once per server name, and compare the served certificate with the file on disk (stale-cert).
+    #[arg(long)]
+    pub probe: bool,
+    /// With --probe: also listeners on addresses other than loopback and wildcards.
+    #[arg(long, requires = "probe")]
+    pub probe_remote: bool,
+    /// With --probe: seconds for each connect and handshake.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, requires = "probe")]
+    pub probe_timeout: f64,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ProbeArgs {
+    /// Endpoints, HOST[:PORT] ([IPV6]:PORT); the port defaults to 443 or the STARTTLS protocol's.
+    pub endpoints: Vec<String>,
+    /// Read endpoints from FILE, one HOST[:PORT] a line (# comments).
+    #[arg(long, value_name = "FILE")]
+    pub targets: Option<PathBuf>,
+    /// The SNI name to send [default: HOST when it is a name; none for an IP address].
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+    /// Upgrade a plain connection with this protocol's STARTTLS first.
+    #[arg(long, value_enum)]
+    pub starttls: Option<StarttlsArg>,
+    /// Seconds allowed for the TCP connect, the STARTTLS exchange and the TLS handshake, each.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub timeout: f64,
+    /// Endpoints probed at once [default: 32; at most 512].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StarttlsArg {
+    Smtp,
+    Imap,
+    Pop3,
+    Ftp,
+    Postgres,
+}
+
+impl StarttlsArg {
+    fn protocol(self) -> crate::probe::starttls::Starttls {
+        use crate::probe::starttls::Starttls;
+        match self {
+            StarttlsArg::Smtp => Starttls::Smtp,
+            StarttlsArg::Imap => Starttls::Imap,
+            StarttlsArg::Pop3 => Starttls::Pop3,
+            StarttlsArg::Ftp => Starttls::Ftp,
+            StarttlsArg::Postgres => Starttls::Postgres,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -148,6 +204,9 @@ pub enum FormatArg {
     Sarif,
     /// Prometheus text format, for the node_exporter textfile collector.
     Prometheus,
+    /// Nagios / Icinga plugin output: status line with perfdata, exit 0 OK, 1 WARNING,
+    /// 2 CRITICAL, 3 UNKNOWN.
+    Nagios,
 }
 
 /// Parse "1M", "512K", "1048576" into bytes.
@@ -255,6 +314,7 @@ fn common(args: &CommonArgs, color: ColorChoice, file: &FileConfig) -> Result<Co
             FormatArg::Json => Format::Json,
             FormatArg::Sarif => Format::Sarif,
             FormatArg::Prometheus => Format::Prometheus,
+            FormatArg::Nagios => Format::Nagios,
         },
         color: color_on(color),
         quiet: args.quiet,
@@ -372,6 +432,15 @@ fn parse_map(s: &str) -> Result<(PathBuf, PathBuf), Error> {
     }
 }
 
+/// Whether the raw arguments ask for `--format nagios` (before they are parsed: a monitoring
+/// system must get `KEYMATCH UNKNOWN` and exit 3 for arguments clap rejects, too).
+pub fn nagios_requested(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    args.iter()
+        .enumerate()
+        .any(|(i, a)| a == "--format=nagios" || (a == "--format" && args.get(i + 1).is_some_and(|v| v == "nagios")))
+}
+
 impl Cli {
     /// Turn arguments into the core's configuration.
     pub fn into_command(self) -> Result<Command, Error> {
@@ -389,6 +458,42 @@ impl Cli {
                     cert: a.cert,
                     key: a.key,
                     server: a.server,
+                }))
+            }
+            Cmd::Probe(a) => {
+                let file = file_config(&a.common, Path::new("."))?;
+                let common = common(&a.common, self.color, &file)?;
+                let starttls = a.starttls.map(StarttlsArg::protocol);
+                let mut targets = Vec::new();
+                for spec in &a.endpoints {
+                    targets.push(crate::probe::Target::parse(spec, a.sni.as_deref(), starttls).map_err(Error::Usage)?);
+                }
+                if let Some(path) = &a.targets {
+                    targets.extend(crate::probe::read_targets(path, a.sni.as_deref(), starttls)?);
+                }
+                if targets.is_empty() {
+                    return Err(Error::Usage("probe: name at least one HOST[:PORT] or --targets FILE".into()));
+                }
+                if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout <= 3600.0) {
+                    return Err(Error::Usage(format!(
+                        "--timeout: {} is not a number of seconds from 0 to 3600",
+                        a.timeout
+                    )));
+                }
+                let jobs = match a.jobs {
+                    Some(n) if n == 0 || n > crate::probe::MAX_JOBS => {
+                        return Err(Error::Usage(format!(
+                            "-j/--jobs: {n} endpoints at once is outside 1 to {}",
+                            crate::probe::MAX_JOBS
+                        )))
+                    }
+                    n => n.unwrap_or(crate::probe::DEFAULT_JOBS),
+                };
+                Ok(Command::Probe(ProbeConfig {
+                    targets,
+                    timeout: std::time::Duration::from_secs_f64(a.timeout),
+                    jobs,
+                    common,
                 }))
             }
             Cmd::Scan(a) => {
@@ -427,6 +532,23 @@ impl Cli {
                         n => n.unwrap_or(0),
                     },
                     progress: !common.quiet && std::io::stderr().is_terminal(),
+                    probe: match a.probe {
+                        false => None,
+                        true if !(a.probe_timeout.is_finite()
+                            && a.probe_timeout > 0.0
+                            && a.probe_timeout <= 3600.0) =>
+                        {
+                            return Err(Error::Usage(format!(
+                                "--probe-timeout: {} is not a number of seconds from 0 to 3600",
+                                a.probe_timeout
+                            )))
+                        }
+                        true => Some(crate::config::ScanProbe {
+                            remote: a.probe_remote,
+                            timeout: std::time::Duration::from_secs_f64(a.probe_timeout),
+                            jobs: crate::probe::DEFAULT_JOBS,
+                        }),
+                    },
                     common,
                 }))
             }

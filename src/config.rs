@@ -85,6 +85,28 @@ pub struct ScanConfig {
     pub jobs: usize,
     /// Show a progress bar on standard error (a terminal, and not quiet).
     pub progress: bool,
+    /// `--probe`: also connect to the TLS listeners the configs declare.
+    pub probe: Option<ScanProbe>,
+    pub common: Common,
+}
+
+/// `scan --probe` options.
+#[derive(Debug, Clone)]
+pub struct ScanProbe {
+    /// Probe listeners on addresses that are not this machine's loopback too.
+    pub remote: bool,
+    pub timeout: std::time::Duration,
+    pub jobs: usize,
+}
+
+/// `keymatch probe HOST[:PORT]…`.
+#[derive(Debug, Clone)]
+pub struct ProbeConfig {
+    pub targets: Vec<crate::probe::Target>,
+    /// For connect, STARTTLS and handshake, each.
+    pub timeout: std::time::Duration,
+    /// Endpoints probed at once.
+    pub jobs: usize,
     pub common: Common,
 }
 
@@ -94,6 +116,7 @@ impl Command {
         match self {
             Command::Check(c) => &c.common.warnings,
             Command::Scan(c) => &c.common.warnings,
+            Command::Probe(c) => &c.common.warnings,
             Command::Explain(_) | Command::Print(_) => &[],
         }
     }
@@ -104,6 +127,7 @@ impl Command {
 pub enum Command {
     Check(CheckConfig),
     Scan(ScanConfig),
+    Probe(ProbeConfig),
     Explain(String),
     /// Text generated from the CLI definition (`completions`, `man`), printed as is.
     Print(Vec<u8>),

@@ -163,6 +163,21 @@ codes! {
     OrphanCert = "orphan-cert", Note,
     "a leaf certificate with no key found",
     "No private key seen in the scan belongs to this leaf certificate. CA certificates and intermediates in bundles are never orphans.\n\nWhy it matters: usually harmless (the key lives elsewhere, or the certificate is an old copy).\n\nHow to fix: nothing, unless a server is meant to use it: then the key is missing.";
+
+    /// The running server signs handshakes with a key that is not its certificate's.
+    ServedKeyMismatch = "served-key-mismatch", Error,
+    "the running server signs its handshakes with a key that is not its certificate's",
+    "keymatch probe connected to the server and checked the handshake signature (TLS 1.3 CertificateVerify, TLS 1.2 ServerKeyExchange) against the public key of the certificate the server sent. It does not verify: the server holds another private key than its certificate's, or signed with an algorithm its certificate's key cannot make.\n\nWhy it breaks: clients check this signature and abort the handshake (`openssl s_client` stops with `bad signature`), so every connection fails. The server's own configuration test does not see it: nginx 1.22 starts, and `nginx -t` passes, with a P-256 key whose stored public point is the certificate's while its secret is another key's (OpenSSL compares only the public halves); keymatch scan reports such a key as key-corrupt.\n\nHow to fix: configure the key that belongs to the certificate and reload the server; `keymatch scan` over the server's configuration shows which pair is wrong.";
+
+    /// The running server serves another certificate than the one its config names on disk.
+    StaleCert = "stale-cert", Error,
+    "the running server serves another certificate than the one its config names on disk",
+    "keymatch scan --probe connected to a TLS listener a configuration declares, with the configured name as SNI, and the leaf certificate the server sent is not the certificate file the configuration names.\n\nWhy it matters: when the files are replaced (a renewal, a deploy) and the server is not reloaded, it goes on serving the certificate it loaded at start until that one expires (nginx 1.22 does so). The message says when the certificate on disk is the newer one. When several certificates are configured for the same address, port and name (an RSA and an ECDSA one), any of them being served is not stale.\n\nHow to fix: reload the server (`systemctl reload nginx`, or the service's reload) and probe again; if another certificate is still served, check which server block answers for that name.";
+
+    /// A TLS endpoint could not be probed.
+    ProbeFailed = "probe-failed", Error,
+    "a TLS endpoint refused the connection, did not answer, or aborted the handshake",
+    "keymatch probe could not complete a TLS handshake with the endpoint within --timeout (each of the TCP connect, the STARTTLS exchange and the handshake has that long): the TCP connection was refused or timed out, the server did not answer, closed the connection, refused STARTTLS, or sent an alert. The message gives the error or the alert.\n\nWhy it matters: keymatch could not see what the endpoint serves, and clients connecting the same way fail too. It is an error for an endpoint named on the command line, a warning for a listener found in configurations by `scan --probe`.\n\nHow to fix: check that the server runs and listens on that address and port, that TLS is enabled there (or that --starttls names the protocol it speaks), and read the server's error log for the handshake.";
 }
 
 impl Code {
@@ -296,6 +311,9 @@ mod tests {
                 "unsupported",
                 "orphan-key",
                 "orphan-cert",
+                "served-key-mismatch",
+                "stale-cert",
+                "probe-failed",
             ]
         );
     }

@@ -21,6 +21,7 @@ pub mod finding;
 pub mod pair;
 pub mod parse;
 pub mod paths;
+pub mod probe;
 pub mod report;
 pub mod servers;
 pub mod verify;

@@ -17,8 +17,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // `--format nagios`: "could not run" is the plugin state UNKNOWN (exit 3, a status line on
+    // standard output), whatever stopped the run.
+    let nagios = keymatch::cli::nagios_requested(std::env::args_os());
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if nagios && e.use_stderr() => {
+            let _ = e.print();
+            let first = e.to_string().lines().next().unwrap_or_default().trim_start_matches("error: ").to_string();
+            return unknown(&format!("keymatch could not run: {first}"));
+        }
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
@@ -30,9 +38,18 @@ fn main() -> ExitCode {
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("keymatch: {e}");
+            if nagios {
+                return unknown(&format!("keymatch could not run: {e}"));
+            }
             ExitCode::from(2)
         }
     }
+}
+
+/// `KEYMATCH UNKNOWN - reason`, exit 3 (the monitoring plugin convention).
+fn unknown(reason: &str) -> ExitCode {
+    let _ = print(report::nagios::unknown(reason).as_bytes());
+    ExitCode::from(report::nagios::State::Unknown.exit_code())
 }
 
 fn run(cli: Cli) -> Result<u8, Error> {
@@ -45,6 +62,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Command::Explain(code) => return explain(&code),
         Command::Print(bytes) => return print(&bytes),
         Command::Check(cfg) => (app::check(&cfg)?, cfg.common, "check", None),
+        Command::Probe(cfg) => (keymatch::probe::run(&cfg)?, cfg.common, "probe", None),
         Command::Scan(cfg) => {
             let base = scanned_root(&cfg.paths);
             (app::scan(&cfg)?, cfg.common, "scan", base)
@@ -57,6 +75,8 @@ fn run(cli: Cli) -> Result<u8, Error> {
         duration_seconds: started.elapsed().as_secs_f64(),
         finished_unix: time::OffsetDateTime::now_utc().unix_timestamp(),
         base,
+        now: common.now,
+        warn_days: common.warn_days,
     };
     let mut buf = Vec::new();
     report::emitter(common.format).emit(&report, &opts, &mut buf).map_err(Error::Output)?;
@@ -64,7 +84,10 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Some(path) => write_output(path, &buf)?,
         None => print(&buf).map(|_| ())?,
     }
-    let code = report.exit_code(common.fail_on) as u8;
+    let code = match common.format {
+        report::Format::Nagios => report::nagios::state(&report).exit_code(),
+        _ => report.exit_code(common.fail_on) as u8,
+    };
     app::drop_in_background(report);
     Ok(code)
 }

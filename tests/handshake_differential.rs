@@ -478,10 +478,12 @@ fn page(tallies: &BTreeMap<&str, Tally>, total: usize, agree: usize) -> String {
          the other; each is loaded by `openssl s_server` (OpenSSL 3.0) on 127.0.0.1 and asked for a TLS 1.3\n\
          handshake by `openssl s_client`, plus TLS 1.2 `AES128-SHA` (RSA key exchange) for RSA certificates.\n\
          A pair *fails* when s_server does not start or a handshake fails; keymatch agrees when\n\
-         `keymatch check CERT KEY` exits 1 with an error exactly then. Encrypted variants give both the passphrase.\n\n\
+         `keymatch check CERT KEY` exits 1 with an error exactly then. Encrypted variants give both the passphrase.\n\
+         Known differences, counted as agreeing only in the documented form: {}.\n\n\
          keymatch check agrees on **{agree} of {total}** pairs.\n\n\
          | variant | pairs | s_server / s_client fail | keymatch error | agree | keymatch error codes | first disagreement |\n\
-         |---|---|---|---|---|---|---|\n"
+         |---|---|---|---|---|---|---|\n",
+        KNOWN_DIFFERENCES.iter().map(|(v, code, why)| format!("`{v}` gives `{code}`: {why}")).collect::<Vec<_>>().join("; ")
     );
     for (v, t) in tallies {
         s.push_str(&format!(
@@ -496,6 +498,16 @@ fn page(tallies: &BTreeMap<&str, Tally>, total: usize, agree: usize) -> String {
     }
     s
 }
+
+/// Variants where `keymatch check` (no `--server`) knowingly differs from
+/// `openssl s_server`: (variant, the one error code keymatch gives, why). Such a
+/// pair agrees only when s_server works and keymatch says exactly that code.
+const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[(
+    "p256-sec1-under-private-key",
+    "server-cannot-load",
+    "s_server (like Apache) reads a SEC1 body under a `PRIVATE KEY` label; nginx and HAProxy refuse it \
+     (tests/server_oracle.rs), and `check` without `--server` predicts them",
+)];
 
 #[test]
 fn keymatch_check_agrees_with_s_server_on_generated_pairs() {
@@ -538,7 +550,10 @@ fn keymatch_check_agrees_with_s_server_on_generated_pairs() {
                 let says_error = exit == Some(1) && !errors.is_empty();
                 let answered = matches!(exit, Some(0) | Some(1));
                 let fails = !works;
-                let agree = answered && says_error == fails;
+                let documented = KNOWN_DIFFERENCES
+                    .iter()
+                    .any(|(v, code, _)| *v == variant && works && says_error && errors == [code.to_string()]);
+                let agree = answered && (says_error == fails || documented);
                 let mut t = tallies.lock().unwrap();
                 let t = t.entry(variant).or_default();
                 t.pairs += 1;

@@ -1,7 +1,7 @@
 //! `--format json`: the docs/DESIGN.md contract, schema_version 1. Fields may be
 //! added, never removed or renamed.
 
-use super::{Emitter, PairReport, RenderOptions, Report, Summary};
+use super::{Emitter, EndpointReport, PairReport, RenderOptions, Report, Summary};
 use crate::finding::Finding;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -19,6 +19,8 @@ struct Document<'a> {
     schema_version: u32,
     tool: Tool,
     pairs: &'a [PairReport],
+    #[serde(skip_serializing_if = "<[EndpointReport]>::is_empty")]
+    endpoints: &'a [EndpointReport],
     findings: &'a [Finding],
     summary: &'a Summary,
 }
@@ -29,6 +31,7 @@ impl Emitter for Json {
             schema_version: 1,
             tool: Tool { name: "keymatch", version: env!("CARGO_PKG_VERSION") },
             pairs: &report.pairs,
+            endpoints: &report.endpoints,
             findings: &report.findings,
             summary: &report.summary,
         };

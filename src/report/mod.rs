@@ -5,6 +5,7 @@
 
 pub mod human;
 pub mod json;
+pub mod nagios;
 pub mod prometheus;
 pub mod sarif;
 
@@ -52,6 +53,61 @@ pub struct PairReport {
     pub key_copies: Vec<String>,
 }
 
+/// A certificate of a served chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainCertReport {
+    pub subject: String,
+    /// `sha256:` of the certificate's public key (as `pairs[].fingerprint`).
+    pub fingerprint: Option<String>,
+    /// SHA-256 of the whole certificate DER, hex.
+    pub cert_sha256: String,
+    /// notAfter, RFC 3339 (UTC).
+    pub not_after: String,
+    /// notAfter, Unix seconds (metrics).
+    #[serde(skip)]
+    pub not_after_unix: i64,
+}
+
+/// The certificate file a config names for a probed listener.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DiskRef {
+    /// The certificate file.
+    pub path: String,
+    /// The config and the line that declares the listener.
+    pub config: String,
+    pub line: Option<u32>,
+    /// SHA-256 of the leaf certificate on disk, hex, and its notAfter (RFC 3339).
+    #[serde(skip)]
+    pub cert_sha256: Option<String>,
+    #[serde(skip)]
+    pub not_after: Option<String>,
+    /// SHA-256 of other certificates configured for the same address, port and name.
+    #[serde(skip)]
+    pub alternatives: Vec<String>,
+}
+
+/// One probed TLS endpoint (`keymatch probe`, `scan --probe`).
+#[derive(Debug, Clone, Serialize)]
+pub struct EndpointReport {
+    /// `tls://ADDR:PORT (SNI)`: where its findings are located.
+    #[serde(skip)]
+    pub label: String,
+    pub address: String,
+    pub port: u16,
+    pub sni: Option<String>,
+    pub starttls: Option<String>,
+    pub tls_version: Option<String>,
+    pub cipher: Option<String>,
+    /// The certificates the server sent, leaf first.
+    pub chain: Vec<ChainCertReport>,
+    /// The handshake signature checked against the served leaf's key.
+    pub signature: crate::probe::Signature,
+    /// Why no handshake completed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub disk: Option<DiskRef>,
+}
+
 /// Counts for the summary line and JSON `summary`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
@@ -64,9 +120,16 @@ pub struct Summary {
     pub notes: usize,
     /// Findings not reported because `--allow` or a settings file's `allow` named their code.
     pub suppressed: usize,
+    /// TLS endpoints probed (`probe`, `scan --probe`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub endpoints: usize,
     /// Who suppressed how many of which code (empty when nothing was suppressed).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppressed_by: Vec<Suppressed>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Findings of one code that one source (`--allow`, or a settings file) kept out of the report.
@@ -82,6 +145,8 @@ pub struct Suppressed {
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub pairs: Vec<PairReport>,
+    /// Probed TLS endpoints, in the order given.
+    pub endpoints: Vec<EndpointReport>,
     pub findings: Vec<Finding>,
     pub summary: Summary,
     /// Something the user named could not be checked (`check` without a proof: an encrypted,
@@ -156,6 +221,10 @@ pub struct RenderOptions {
     /// The scanned root (one directory, or a file's directory): SARIF paths are made
     /// relative to it. `None`: paths as printed, relative to where keymatch ran.
     pub base: Option<std::path::PathBuf>,
+    /// "Now" as the run used it (`--at`, or the clock): days left (nagios perfdata).
+    pub now: i64,
+    /// `--warn-days` (nagios perfdata threshold).
+    pub warn_days: u32,
 }
 
 /// One output format.
@@ -173,6 +242,8 @@ pub enum Format {
     Sarif,
     /// Prometheus text format for the node_exporter textfile collector.
     Prometheus,
+    /// A Nagios / Icinga / monitoring-plugins check result (status line, perfdata, exit 0-3).
+    Nagios,
 }
 
 /// The emitter for a format.
@@ -182,6 +253,7 @@ pub fn emitter(format: Format) -> Box<dyn Emitter> {
         Format::Json => Box::new(json::Json),
         Format::Sarif => Box::new(sarif::Sarif),
         Format::Prometheus => Box::new(prometheus::Prometheus),
+        Format::Nagios => Box::new(nagios::Nagios),
     }
 }
 

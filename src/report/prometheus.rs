@@ -86,6 +86,46 @@ fn pair_labels(pr: &PairReport) -> String {
     )
 }
 
+/// Per probed endpoint (`probe`, `scan --probe`): handshake, signature, served leaf's notAfter.
+fn endpoints(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut seen = BTreeSet::new();
+    let eps: Vec<_> = report
+        .endpoints
+        .iter()
+        .map(|e| (e, format!("endpoint=\"{}\"", escape_label(&e.label))))
+        .filter(|(_, l)| seen.insert(l.clone()))
+        .collect();
+    header(
+        out,
+        "keymatch_endpoint_handshake_ok",
+        "Whether a TLS handshake with the endpoint completed and its signature verified (1) or not (0).",
+    )?;
+    for (e, labels) in &eps {
+        let ok = e.error.is_none() && e.signature != crate::probe::Signature::Invalid;
+        writeln!(out, "keymatch_endpoint_handshake_ok{{{labels}}} {}", u8::from(ok))?;
+    }
+    header(
+        out,
+        "keymatch_endpoint_signature_valid",
+        "Whether the endpoint's handshake signature verified with its certificate's key (1) or not (0).",
+    )?;
+    for (e, labels) in &eps {
+        let valid = e.signature == crate::probe::Signature::Valid;
+        writeln!(out, "keymatch_endpoint_signature_valid{{{labels}}} {}", u8::from(valid))?;
+    }
+    header(
+        out,
+        "keymatch_endpoint_certificate_not_after_seconds",
+        "The served leaf certificate's notAfter, Unix seconds.",
+    )?;
+    for (e, labels) in &eps {
+        if let Some(leaf) = e.chain.first() {
+            writeln!(out, "keymatch_endpoint_certificate_not_after_seconds{{{labels}}} {}", leaf.not_after_unix)?;
+        }
+    }
+    Ok(())
+}
+
 impl Emitter for Prometheus {
     fn emit(&self, report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
         // One series per label set: two pairs that print the same (the same files named twice in
@@ -129,6 +169,10 @@ impl Emitter for Prometheus {
         }
         for ((code, sev), n) in &counts {
             writeln!(out, "keymatch_findings{{code=\"{}\",severity=\"{}\"}} {n}", code.as_str(), sev.as_str())?;
+        }
+
+        if !report.endpoints.is_empty() {
+            endpoints(report, out)?;
         }
 
         header(out, "keymatch_scan_files", "Files the last scan looked at.")?;

@@ -119,12 +119,41 @@ pub fn path_to_uri(path: &str) -> String {
     out
 }
 
+/// A probed endpoint's location, `tls://127.0.0.1:443 (example.com)`, as an absolute URI
+/// `tls://127.0.0.1:443#example.com` (the SNI name as the fragment).
+fn endpoint_uri(path: &str) -> Option<String> {
+    let (scheme, rest) = path.split_once("://")?;
+    if !(scheme == "tls" || scheme.ends_with("+starttls")) {
+        return None;
+    }
+    let (hostport, sni) = match rest.split_once(" (") {
+        Some((h, s)) => (h, s.strip_suffix(')')),
+        None => (rest, None),
+    };
+    let enc = |t: &str| path_to_uri(t).replace('/', "%2F");
+    Some(match sni {
+        Some(s) => format!(
+            "{scheme}://{}#{}",
+            enc(hostport).replace("%3A", ":").replace("%5B", "[").replace("%5D", "]"),
+            enc(s)
+        ),
+        None => format!("{scheme}://{}", enc(hostport).replace("%3A", ":").replace("%5B", "[").replace("%5D", "]")),
+    })
+}
+
 fn physical_location(loc: &Location, base: Option<&Path>) -> Value {
-    let rel = relative_to(&loc.path, base);
     let mut artifact = Map::new();
-    artifact.insert("uri".into(), Value::String(path_to_uri(&rel)));
-    if !rel.starts_with('/') {
-        artifact.insert("uriBaseId".into(), Value::String("%SRCROOT%".into()));
+    match endpoint_uri(&loc.path) {
+        Some(uri) => {
+            artifact.insert("uri".into(), Value::String(uri));
+        }
+        None => {
+            let rel = relative_to(&loc.path, base);
+            artifact.insert("uri".into(), Value::String(path_to_uri(&rel)));
+            if !rel.starts_with('/') {
+                artifact.insert("uriBaseId".into(), Value::String("%SRCROOT%".into()));
+            }
+        }
     }
     let mut props = Map::new();
     props.insert("lineKnown".into(), Value::Bool(loc.line.is_some()));

@@ -332,6 +332,7 @@ impl State {
                 key,
                 chain,
                 names: names.clone(),
+                listeners: Vec::new(),
                 passphrase: self.passphrase(),
                 key_config,
             };

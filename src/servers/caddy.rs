@@ -72,6 +72,7 @@ impl Dialect for Caddy {
                             key: Some(side(k)),
                             chain: None,
                             names,
+                            listeners: Vec::new(),
                             passphrase: super::Passphrase::none("Caddy has no passphrase option for key files"),
                             key_config: None,
                         };

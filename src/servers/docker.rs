@@ -33,6 +33,7 @@ impl Dialect for Docker {
             key: Some(cx.claimed(file, key, &dir, kline)),
             chain: None,
             names: Vec::new(),
+            listeners: Vec::new(),
             passphrase: super::Passphrase::none("the Docker daemon has no passphrase option for tlskey"),
             key_config: None,
         });

@@ -188,6 +188,7 @@ impl Reader {
                     key: key.map(|(f, k)| value_file(f, k, cx)),
                     chain: None,
                     names: s.names.clone(),
+                    listeners: Vec::new(),
                     passphrase: match &password {
                         Some(p) => self.password(p, cx),
                         None => super::Passphrase::none(

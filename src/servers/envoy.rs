@@ -85,6 +85,7 @@ fn certificate(c: &Node, names: &[String], file: &ConfFile, cx: &mut Cx<'_, '_>)
         key: Some(key),
         chain: None,
         names: names.to_vec(),
+        listeners: Vec::new(),
         passphrase: password(c, file, cx),
         key_config: None,
     });

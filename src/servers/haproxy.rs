@@ -222,6 +222,7 @@ fn claim(
         key,
         chain: None,
         names,
+        listeners: Vec::new(),
         passphrase: super::Passphrase::Prompt {
             why:
                 "HAProxy 2.6 has no passphrase option: OpenSSL asks on a terminal, so HAProxy will not start unattended"

@@ -140,6 +140,7 @@ fn secret(file: &ConfFile, o: &Node, hosts: &[((String, String), Vec<String>)], 
         key: Some(side(key, "tls.key")),
         chain: None,
         names,
+        listeners: Vec::new(),
         passphrase: super::Passphrase::none("a Kubernetes TLS Secret carries no passphrase"),
         key_config: None,
     });
@@ -174,6 +175,7 @@ fn kubeconfig(file: &ConfFile, o: &Node, cx: &mut Cx<'_, '_>) {
             key: Some(key),
             chain: None,
             names: Vec::new(),
+            listeners: Vec::new(),
             passphrase: super::Passphrase::none("a Kubernetes TLS Secret carries no passphrase"),
             key_config: None,
         });

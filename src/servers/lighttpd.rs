@@ -356,6 +356,7 @@ impl Reader {
                 key: key.as_ref().map(|k| self.file(k, cx)),
                 chain: ca.as_ref().map(|c| self.file(c, cx)),
                 names: if b.names.is_empty() { b.parent_names.clone() } else { b.names.clone() },
+                listeners: Vec::new(),
                 // lighttpd 1.4.69 has no passphrase option: OpenSSL asks on a terminal
                 // ("Enter PEM pass phrase:") and, without one, lighttpd stops.
                 passphrase: super::Passphrase::Prompt {

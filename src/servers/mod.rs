@@ -58,11 +58,22 @@ pub struct Claim {
     pub chain: Option<ClaimedFile>,
     /// Host names the server serves this pair for (for `name-mismatch`).
     pub names: Vec<String>,
+    /// TLS listeners the config declares for this certificate (`scan --probe`; nginx so far).
+    pub listeners: Vec<Listener>,
     /// How the server gets the passphrase of an encrypted key.
     pub passphrase: Passphrase,
     /// The config file the key directive is in, when it is not `config.path`
     /// (a key named in an included snippet). The line is the key's own line.
     pub key_config: Option<Location>,
+}
+
+/// A TLS listener a config declares: the address as written (a wildcard is `None`) and port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listener {
+    pub host: Option<String>,
+    pub port: u16,
+    /// 1-based line of the listen directive.
+    pub line: u32,
 }
 
 /// How a server gets the passphrase of an encrypted private key, as its config
@@ -919,6 +930,7 @@ mod tests {
             }),
             chain: None,
             names: Vec::new(),
+            listeners: Vec::new(),
             passphrase: Passphrase::Given { source: "x".into(), passphrases: vec![b"hunter2".to_vec()] },
             key_config: None,
         };

@@ -45,6 +45,7 @@ impl Dialect for Mysql {
                 key,
                 chain: None,
                 names: Vec::new(),
+                listeners: Vec::new(),
                 passphrase: super::Passphrase::none("MySQL has no passphrase option for ssl_key"),
                 key_config,
             };

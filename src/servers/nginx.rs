@@ -10,7 +10,8 @@
 //! line, `"…"`/`'…'` quote, backslash escapes, `${var}` is part of a word.
 
 use super::{
-    clean_names, has_component, has_variable, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect, Passphrase,
+    clean_names, has_component, has_variable, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect, Listener,
+    Passphrase,
 };
 use crate::finding::{Code, Finding, Location};
 use std::path::{Path, PathBuf};
@@ -313,6 +314,34 @@ impl Ssl {
     }
 }
 
+/// `listen ADDR:PORT ssl …` (also `listen PORT ssl`, `[::]:443`, `*:443`); `None` for a listen
+/// without `ssl`, a unix socket, or what is not an address and port.
+fn listener(d: &Directive) -> Option<Listener> {
+    if !d.args.iter().skip(1).any(|a| a == "ssl") {
+        return None;
+    }
+    let spec = d.args.first()?;
+    if spec.starts_with("unix:") {
+        return None;
+    }
+    let (host, port) = if let Some(rest) = spec.strip_prefix('[') {
+        let (h, p) = rest.split_once("]")?;
+        (Some(h.to_string()), p.strip_prefix(':').unwrap_or("443"))
+    } else if let Ok(port) = spec.parse::<u16>() {
+        return Some(Listener { host: None, port, line: d.line });
+    } else {
+        match spec.rsplit_once(':') {
+            Some((h, p)) => (Some(h.to_string()), p),
+            None => (Some(spec.clone()), "443"),
+        }
+    };
+    let port = port.parse::<u16>().ok()?;
+    // `[::]` listens on IPv6 only (nginx's ipv6only=on default): probed on ::1.
+    let host =
+        host.filter(|h| !matches!(h.as_str(), "*" | "0.0.0.0")).map(|h| if h == "::" { "::1".into() } else { h });
+    Some(Listener { host, port, line: d.line })
+}
+
 fn walk(
     directives: &[Directive],
     parent: &Ssl,
@@ -339,6 +368,7 @@ fn server(d: &Directive, inner: &[Directive], parent: &Ssl, files: &[ConfFile], 
     let raw_names: Vec<&str> =
         inner.iter().filter(|x| x.name == "server_name").flat_map(|x| x.args.iter().map(String::as_str)).collect();
     let names = clean_names(raw_names.iter().copied());
+    let listeners: Vec<Listener> = inner.iter().filter(|x| x.name == "listen").filter_map(listener).collect();
     let context = match raw_names.iter().find(|n| **n != "_" && !n.is_empty()) {
         Some(n) => format!("server {n}"),
         None => format!("server at line {}", d.line),
@@ -377,6 +407,7 @@ fn server(d: &Directive, inner: &[Directive], parent: &Ssl, files: &[ConfFile], 
             key: Some(key),
             chain: None,
             names: names.clone(),
+            listeners: listeners.clone(),
             passphrase: passphrase.clone(),
             key_config,
         });
@@ -611,5 +642,24 @@ mod tests {
         assert_eq!(findings[0].code, Code::MissingFile);
         assert_eq!(findings[0].locations[0].line, Some(7));
         assert!(findings[0].message.contains("/etc/nginx/gone"));
+    }
+
+    #[test]
+    fn tls_listeners_of_a_server_block() {
+        let text = "server {\n listen 443 ssl http2;\n listen [::]:8443 ssl;\n listen 10.0.0.5:9443 ssl;\n listen *:7443 ssl;\n listen 80;\n listen unix:/run/x.sock ssl;\n listen localhost ssl;\n}\n";
+        let d = parse(text, 0);
+        let inner = d[0].block.as_ref().unwrap();
+        let got: Vec<(Option<String>, u16, u32)> =
+            inner.iter().filter_map(listener).map(|l| (l.host, l.port, l.line)).collect();
+        assert_eq!(
+            got,
+            [
+                (None, 443, 2),
+                (Some("::1".to_string()), 8443, 3),
+                (Some("10.0.0.5".to_string()), 9443, 4),
+                (None, 7443, 5),
+                (Some("localhost".to_string()), 443, 8)
+            ]
+        );
     }
 }

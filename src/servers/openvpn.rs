@@ -97,6 +97,7 @@ impl Dialect for Openvpn {
             key,
             chain: None,
             names: Vec::new(),
+            listeners: Vec::new(),
             passphrase: passphrase(askpass, cx),
             key_config: None,
         });

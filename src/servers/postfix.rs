@@ -110,6 +110,7 @@ fn emit(files: &[ConfFile], params: &Params, service: Option<&str>, cx: &mut Cx<
                 key,
                 chain: None,
                 names: names.clone(),
+                listeners: Vec::new(),
                 passphrase: super::Passphrase::none(
                     "Postfix has no passphrase option for its key files, so it cannot use it",
                 ),
@@ -272,6 +273,7 @@ fn chain_files(
             key,
             chain: None,
             names: names.clone(),
+            listeners: Vec::new(),
             passphrase: super::Passphrase::none(
                 "Postfix has no passphrase option for its key files, so it cannot use it",
             ),

@@ -55,6 +55,7 @@ impl Dialect for Postgres {
             key: Some(cx.claimed(&kf, &ktext, &data, kline)),
             chain,
             names: Vec::new(),
+            listeners: Vec::new(),
             // Without ssl_passphrase_command, PostgreSQL asks on the terminal at start
             // (and cannot reload such a key); keymatch never runs the command.
             passphrase: match &s.passphrase_command {

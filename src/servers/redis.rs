@@ -48,6 +48,7 @@ impl Dialect for Redis {
                 key: key_claim.map(|(k, _)| k),
                 chain: None,
                 names: Vec::new(),
+                listeners: Vec::new(),
                 passphrase: match &d.pass {
                     Some(p) => super::Passphrase::Given {
                         source: "tls-key-file-pass".into(),

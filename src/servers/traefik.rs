@@ -87,6 +87,7 @@ impl Dialect for Traefik {
                 key: Some(side(&kt, kline, "keyFile")),
                 chain: None,
                 names: Vec::new(),
+                listeners: Vec::new(),
                 passphrase: super::Passphrase::none("Traefik has no passphrase option for keyFile"),
                 key_config: None,
             };
