@@ -409,7 +409,8 @@ pub fn judge(target: &Target, served: &Served, clock: &Clock) -> (EndpointReport
         findings.extend(file.findings.iter().cloned());
         let names: Vec<String> = target.sni.iter().cloned().collect();
         let material = PairMaterial { cert_file: Some(&file), key_file: None, chain_file: None };
-        findings.extend(cert_health(&material, &names, clock));
+        // One served chain: its own ECDSA tables (a table pays off only from an issuer's second signature).
+        findings.extend(cert_health(&material, &names, clock, &crate::verify::EcTables::default()));
     }
     if let Some(disk) = &target.disk {
         if let Some(f) = stale(target, &label, &chain, disk) {
