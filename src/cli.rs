@@ -117,6 +117,12 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core; at most 4 per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// DIALECT=PATH: read PATH as a config of that server (nginx, apache, haproxy, …) wherever it is (repeatable).
+    #[arg(long, value_name = "DIALECT=PATH")]
+    pub server: Vec<String>,
+    /// List the files skipped by name (and why) and every file that looks like an unread config.
+    #[arg(short, long)]
+    pub verbose: bool,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -358,6 +364,18 @@ fn roff(s: &str) -> String {
     }
 }
 
+/// Parse `--server DIALECT=PATH`.
+fn parse_server(s: &str) -> Result<(&'static str, PathBuf), Error> {
+    let (name, path) = s
+        .split_once('=')
+        .filter(|(_, p)| !p.is_empty())
+        .ok_or_else(|| Error::Usage(format!("--server: '{s}' is not DIALECT=PATH (e.g. nginx=deploy/web/nginx.conf)")))?;
+    let dialect = crate::servers::dialect_named(name).ok_or_else(|| {
+        Error::Usage(format!("--server: unknown server '{name}' (one of: {})", crate::servers::dialect_names()))
+    })?;
+    Ok((dialect.name(), PathBuf::from(path)))
+}
+
 /// Parse `--map SERVER=LOCAL`.
 fn parse_map(s: &str) -> Result<(PathBuf, PathBuf), Error> {
     match s.split_once('=') {
@@ -404,6 +422,11 @@ impl Cli {
                 for m in &a.map {
                     maps.push(parse_map(m)?);
                 }
+                let mut servers = file.servers;
+                for s in &a.server {
+                    servers.push(parse_server(s)?);
+                }
+                let settings = (!file.path.as_os_str().is_empty()).then_some(file.path);
                 let mut excludes = file.exclude;
                 excludes.extend(a.exclude);
                 let (max_file_size, max_stdin_size) = size_limits(&a.common)?;
@@ -422,6 +445,9 @@ impl Cli {
                         n => n.unwrap_or(0),
                     },
                     progress: !common.quiet && std::io::stderr().is_terminal(),
+                    servers,
+                    verbose: a.verbose,
+                    settings,
                     common,
                 }))
             }

@@ -83,6 +83,12 @@ pub struct ScanConfig {
     pub jobs: usize,
     /// Show a progress bar on standard error (a terminal, and not quiet).
     pub progress: bool,
+    /// Config files named for a dialect (`--server nginx=PATH`, the settings file's `[servers]`).
+    pub servers: Vec<(&'static str, PathBuf)>,
+    /// `-v`: list the files skipped by name and every unclaimed config in the summary.
+    pub verbose: bool,
+    /// The settings file obeyed, for the summary.
+    pub settings: Option<PathBuf>,
     pub common: Common,
 }
 
