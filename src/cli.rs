@@ -366,10 +366,9 @@ fn roff(s: &str) -> String {
 
 /// Parse `--server DIALECT=PATH`.
 fn parse_server(s: &str) -> Result<(&'static str, PathBuf), Error> {
-    let (name, path) = s
-        .split_once('=')
-        .filter(|(_, p)| !p.is_empty())
-        .ok_or_else(|| Error::Usage(format!("--server: '{s}' is not DIALECT=PATH (e.g. nginx=deploy/web/nginx.conf)")))?;
+    let (name, path) = s.split_once('=').filter(|(_, p)| !p.is_empty()).ok_or_else(|| {
+        Error::Usage(format!("--server: '{s}' is not DIALECT=PATH (e.g. nginx=deploy/web/nginx.conf)"))
+    })?;
     let dialect = crate::servers::dialect_named(name).ok_or_else(|| {
         Error::Usage(format!("--server: unknown server '{name}' (one of: {})", crate::servers::dialect_names()))
     })?;

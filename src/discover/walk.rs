@@ -125,10 +125,7 @@ pub fn skip_reason(name: &std::ffi::OsStr) -> Option<&'static str> {
             ],
         ),
         ("a document", &["pdf", "md", "markdown", "rst", "adoc", "html", "htm", "css", "csv", "tsv"]),
-        (
-            "compiled code or a library",
-            &["so", "dll", "dylib", "exe", "o", "a", "class", "pyc", "pyo", "wasm", "rlib"],
-        ),
+        ("compiled code or a library", &["so", "dll", "dylib", "exe", "o", "a", "class", "pyc", "pyo", "wasm", "rlib"]),
         ("a database", &["db", "sqlite", "sqlite3"]),
         ("a pid or lock file", &["pid", "lock"]),
         (
