@@ -334,6 +334,9 @@ pub struct Claims {
     pub read_paths: HashSet<PathBuf>,
 }
 
+/// One dialect's result: its name, claims, findings, files read (count and paths).
+type DialectRead = (&'static str, Vec<Claim>, Vec<Finding>, usize, HashSet<PathBuf>);
+
 /// The claims of all configs among `files` (path, content), plus findings
 /// about the configs themselves (notes for unresolvable paths, …).
 pub fn find_claims(files: &[(PathBuf, &[u8])], ctx: &ServerContext<'_>) -> (Vec<Claim>, Vec<Finding>) {
@@ -358,7 +361,7 @@ pub fn find_claims_named(
         .collect();
     // Dialects read their configs independently, in parallel; their results are
     // joined in registration order, so the output does not depend on timing.
-    let per_dialect: Vec<(&'static str, Vec<Claim>, Vec<Finding>, usize, HashSet<PathBuf>)> = dialects()
+    let per_dialect: Vec<DialectRead> = dialects()
         .par_iter()
         .map(|d| {
             let mut cx = Cx {
