@@ -5,9 +5,11 @@
 //! TLS handshakes by `openssl s_client` (TLS 1.2, TLS 1.3, and TLS 1.2
 //! `AES128-SHA` for RSA certificates; no `-verify_return_error`). The server
 //! *refuses* a case when its config test fails, it does not start (or dies),
-//! or a handshake fails. keymatch must agree: `keymatch check` on the pair the
-//! server loads and `keymatch scan` on the tree holding the server's config
-//! exit 1 exactly on the cases the server refuses.
+//! or a handshake fails. keymatch must agree: `keymatch check --server NAME` on
+//! the pair the server loads exits 1 exactly on the cases the server refuses
+//! (check also exits 1 when it proved nothing, as an encrypted key it cannot
+//! open), and `keymatch scan` on the tree holding the server's config exits 1
+//! with an error finding exactly on those cases.
 //!
 //! Encrypted keys are tried twice where the server has a passphrase source:
 //! with it (nginx `ssl_password_file`, Apache `SSLPassPhraseDialog exec:`; keymatch
@@ -195,8 +197,13 @@ impl Outcome {
         !self.config_ok || !self.started || self.handshakes.iter().any(|(_, ok)| !ok)
     }
 
+    /// `check` is a gate: it exits 1 on an error finding and also when it proved
+    /// nothing (an encrypted key it cannot open, an unsupported algorithm), so its
+    /// exit code is the answer.
     fn check_agrees(&self) -> bool {
-        self.check.answered() && self.check.says_error() == self.refused()
+        self.check.problem.is_none()
+            && matches!(self.check.exit, Some(0) | Some(1))
+            && (self.check.exit == Some(1)) == self.refused()
     }
 
     fn scan_agrees(&self) -> bool {
@@ -514,7 +521,8 @@ fn run_job(job: &Job) -> Outcome {
     }
 
     let pass_for_keymatch = (job.case.encrypted && job.passphrase).then_some(pass.as_path());
-    let check = keymatch_json(&tree, &["check".into(), cert_name.clone(), key_name.clone()], pass_for_keymatch);
+    let check_args = ["check".into(), "--server".into(), job.server.name().into(), cert_name.clone(), key_name.clone()];
+    let check = keymatch_json(&tree, &check_args, pass_for_keymatch);
     let scan = keymatch_json(tmp, &["scan".into(), "tree".into()], pass_for_keymatch);
     Outcome { job: job.clone(), config_ok, started, handshakes, server_says: says.join("; "), check, scan }
 }
@@ -596,9 +604,9 @@ fn table(outcomes: &[Outcome], servers: &[Server]) -> String {
          - **handshakes**: `s_client` exit status 0 with a cipher (no certificate verification asked);\n\
          - **server says**: the OpenSSL reasons and error lines from the config test, the server's log and the\n  \
          failing `s_client` (times, PIDs and paths removed);\n\
-         - **check** / **scan**: `keymatch check CERT KEY` and `keymatch scan` of the tree with the config\n  \
+         - **check** / **scan**: `keymatch check --server NAME CERT KEY` and `keymatch scan` of the tree with the config\n  \
          (`--at {AT}`, `--passphrase-file` when the server has the passphrase): exit code, error codes and (warnings);\n\
-         - **agree**: keymatch exits 1 with an error exactly when the server refuses (config test, start or a handshake fails).\n\n\
+         - **agree**: `check` exits 1, and `scan` exits 1 with an error, exactly when the server refuses (config test, start or a handshake fails).\n\n\
          Encrypted keys run with the server's passphrase source (nginx `ssl_password_file`, Apache\n\
          `SSLPassPhraseDialog exec:`) and without one (HAProxy has none; servers run without a terminal).\n\n\
          {} runs, {} refused by the server; `keymatch check` agrees on {}, `keymatch scan` on {}.\n",
