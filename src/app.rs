@@ -101,8 +101,9 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, Error> {
     pool.install(|| scan_in_pool(cfg))
 }
 
-/// One walked file after reading and parsing: a catalogue entry, or a config's path and bytes.
-type Seen = (Option<CatalogEntry>, Option<(PathBuf, Vec<u8>)>);
+/// One walked file after reading and parsing: a catalogue entry, or a config's path and bytes;
+/// and whether it names TLS directives although no dialect recognised it.
+type Seen = (Option<CatalogEntry>, Option<(PathBuf, Vec<u8>)>, bool);
 
 /// Read, sniff and parse one walked file. The entry's `real_path` holds the
 /// file actually read (links resolved); the caller canonicalises it, or drops
@@ -119,7 +120,7 @@ fn look_and_parse(
     confine: bool,
 ) -> Seen {
     if f.skip_content {
-        return (None, None);
+        return (None, None, false);
     }
     let confined;
     let f = if confine && f.is_regular {
@@ -128,7 +129,16 @@ fn look_and_parse(
     } else {
         f
     };
-    let (mut looked, real) = discover::look_walked(f, cap, map, &servers::looks_like_config);
+    let unclaimed = std::cell::Cell::new(false);
+    let is_config = |path: &Path, head: &[u8]| {
+        let config = servers::looks_like_config(path, head);
+        if !config && servers::looks_like_unclaimed_config(head) {
+            unclaimed.set(true);
+        }
+        config
+    };
+    let (mut looked, real) = discover::look_walked(f, cap, map, &is_config);
+    let unclaimed = unclaimed.get();
     // A file named on the command line and over the size cap is reported whatever its first bytes.
     if named && matches!(looked, Looked::Nothing) {
         if let Some(size) = std::fs::metadata(&f.path).ok().map(|m| m.len()).filter(|&n| n > cap) {
@@ -137,7 +147,7 @@ fn look_and_parse(
     }
     // Most walked files are nothing to keymatch: return before any allocation.
     if matches!(looked, Looked::Nothing) || matches!(looked, Looked::Missing { .. }) && !f.is_symlink {
-        return (None, None);
+        return (None, None, unclaimed);
     }
     let display = paths::display(&f.path);
     let status = match looked {
@@ -148,8 +158,8 @@ fn look_and_parse(
         },
         Looked::Missing { target } if f.is_symlink => EntryStatus::Missing { target },
         Looked::Unreadable { reason } => EntryStatus::Unreadable { reason },
-        Looked::Config { bytes } => return (None, Some((f.path.clone(), bytes))),
-        Looked::Missing { .. } | Looked::Nothing => return (None, None),
+        Looked::Config { bytes } => return (None, Some((f.path.clone(), bytes)), false),
+        Looked::Missing { .. } | Looked::Nothing => return (None, None, unclaimed),
     };
     let entry = CatalogEntry {
         path: display,
@@ -159,7 +169,7 @@ fn look_and_parse(
         real_path: real,
         status,
     };
-    (Some(entry), None)
+    (Some(entry), None, false)
 }
 
 fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
@@ -214,10 +224,22 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     report.summary.files = seen.len();
     let mut entries = Vec::new();
     let mut config_files = Vec::new();
-    for (_, _, (entry, config)) in seen {
+    let mut unclaimed = Vec::new();
+    for (_, f, (entry, config, looks_unclaimed)) in seen {
         entries.extend(entry);
         config_files.extend(config);
+        if looks_unclaimed {
+            unclaimed.push(f.path);
+        } else if f.skip_content {
+            report.summary.skipped_by_name += 1;
+            if cfg.verbose {
+                let why = f.path.file_name().and_then(discover::walk::skip_reason).unwrap_or("not material");
+                report.summary.skipped.push((paths::display(&f.path), why));
+            }
+        }
     }
+    report.summary.verbose = cfg.verbose;
+    report.summary.settings = cfg.settings.as_deref().map(paths::display);
     // A link and its target are one file: know it when the walk saw links.
     entries.par_iter_mut().for_each(|e| {
         e.real_path = e.real_path.take().filter(|_| any_links).and_then(|r| std::fs::canonicalize(r).ok());
@@ -257,7 +279,27 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     configs.extend(stdin_config.as_deref().map(|b| (PathBuf::from("-"), b)));
     let read = |p: &Path| discover::read_file(p, cap, map);
     let ctx = ServerContext { map, read: &read };
-    let (claims, config_findings) = servers::find_claims(&configs, &ctx);
+    // Configs the user named for a dialect (`--server nginx=PATH`) are read wherever they are.
+    let mut named_bytes = Vec::new();
+    for (dialect, path) in &cfg.servers {
+        match discover::read_file(path, cap, map) {
+            ReadOutcome::Read { bytes, .. } => named_bytes.push((*dialect, path.clone(), bytes)),
+            ReadOutcome::Missing { .. } => {
+                return Err(Error::Option { option: "--server", path: path.clone(), reason: "no such file".into() })
+            }
+            ReadOutcome::Unreadable { reason } => {
+                return Err(Error::Option { option: "--server", path: path.clone(), reason })
+            }
+        }
+    }
+    let named: Vec<(&'static str, PathBuf, &[u8])> =
+        named_bytes.iter().map(|(d, p, b)| (*d, p.clone(), b.as_slice())).collect();
+    let found = servers::find_claims_named(&configs, &named, &ctx);
+    // A file read as an include or named with --server was claimed after all.
+    unclaimed.retain(|p| !found.read_paths.contains(&paths::normalize(p)));
+    report.summary.unclaimed_configs = unclaimed.iter().map(|p| paths::display(p)).collect();
+    let (claims, config_findings) = (found.claims, found.findings);
+    report.summary.configs = found.read.into_iter().map(|(name, n)| (name.to_string(), n)).collect();
     let probe_targets = match &cfg.probe {
         Some(p) => crate::probe::targets_from_claims(&claims, p.remote),
         None => Vec::new(),

@@ -132,6 +132,12 @@ pub struct ScanArgs {
     /// With --probe: seconds for each connect and handshake.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, requires = "probe")]
     pub probe_timeout: f64,
+    /// DIALECT=PATH: read PATH as a config of that server (nginx, apache, haproxy, …) wherever it is (repeatable).
+    #[arg(long, value_name = "DIALECT=PATH")]
+    pub server: Vec<String>,
+    /// List the files skipped by name (and why) and every file that looks like an unread config.
+    #[arg(short, long)]
+    pub verbose: bool,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -422,6 +428,17 @@ fn roff(s: &str) -> String {
     }
 }
 
+/// Parse `--server DIALECT=PATH`.
+fn parse_server(s: &str) -> Result<(&'static str, PathBuf), Error> {
+    let (name, path) = s.split_once('=').filter(|(_, p)| !p.is_empty()).ok_or_else(|| {
+        Error::Usage(format!("--server: '{s}' is not DIALECT=PATH (e.g. nginx=deploy/web/nginx.conf)"))
+    })?;
+    let dialect = crate::servers::dialect_named(name).ok_or_else(|| {
+        Error::Usage(format!("--server: unknown server '{name}' (one of: {})", crate::servers::dialect_names()))
+    })?;
+    Ok((dialect.name(), PathBuf::from(path)))
+}
+
 /// Parse `--map SERVER=LOCAL`.
 fn parse_map(s: &str) -> Result<(PathBuf, PathBuf), Error> {
     match s.split_once('=') {
@@ -514,6 +531,11 @@ impl Cli {
                 for m in &a.map {
                     maps.push(parse_map(m)?);
                 }
+                let mut servers = file.servers;
+                for s in &a.server {
+                    servers.push(parse_server(s)?);
+                }
+                let settings = (!file.path.as_os_str().is_empty()).then_some(file.path);
                 let mut excludes = file.exclude;
                 excludes.extend(a.exclude);
                 let (max_file_size, max_stdin_size) = size_limits(&a.common)?;
@@ -549,6 +571,9 @@ impl Cli {
                             jobs: crate::probe::DEFAULT_JOBS,
                         }),
                     },
+                    servers,
+                    verbose: a.verbose,
+                    settings,
                     common,
                 }))
             }

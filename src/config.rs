@@ -87,6 +87,12 @@ pub struct ScanConfig {
     pub progress: bool,
     /// `--probe`: also connect to the TLS listeners the configs declare.
     pub probe: Option<ScanProbe>,
+    /// Config files named for a dialect (`--server nginx=PATH`, the settings file's `[servers]`).
+    pub servers: Vec<(&'static str, PathBuf)>,
+    /// `-v`: list the files skipped by name and every unclaimed config in the summary.
+    pub verbose: bool,
+    /// The settings file obeyed, for the summary.
+    pub settings: Option<PathBuf>,
     pub common: Common,
 }
 
