@@ -268,16 +268,19 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     phases.mark("pair");
     let clock = Clock { now: cfg.common.now, warn_days: cfg.common.warn_days };
     let memo = VerifyMemo::default();
+    let audit = verify::ModeAudit::new(map.root.as_deref());
     let verified: Vec<(PairReport, Vec<Finding>)> =
-        pairing.pairs.par_iter().map(|p| verify_one(&catalog, p, &clock, Modes::Audit, &memo)).collect();
+        pairing.pairs.par_iter().map(|p| verify_one(&catalog, p, &clock, Modes::Audit(&audit), &memo)).collect();
     for ((mut pr, findings), pair) in verified.into_iter().zip(&pairing.pairs) {
         let paths = |ids: &[FileId]| ids.iter().map(|&id| catalog.entries[id].path.clone()).collect::<Vec<_>>();
         pr.cert_copies = paths(&pair.cert_copies);
         pr.key_copies = paths(&pair.key_copies);
         // Each copy of a key is a key on disk: its mode matters as the pair's own does.
         for &id in &pair.key_copies {
-            if let EntryStatus::Parsed { meta: Some(meta), parsed } = &catalog.entries[id].status {
-                report.findings.extend(verify::key_permissions(&parsed.source, meta));
+            let entry = &catalog.entries[id];
+            if let EntryStatus::Parsed { meta: Some(meta), parsed } = &entry.status {
+                let fs_path = entry.fs_path.as_deref();
+                report.findings.extend(audit.key_permissions(&parsed.source, meta, fs_path, &pair.origin.kind));
             }
         }
         report.pairs.push(pr);
@@ -494,9 +497,9 @@ fn is_encrypted_key(kind: &ItemKind) -> bool {
 }
 
 /// Whether `verify_one` reports `key-permissions` for the key file.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Modes {
-    Audit,
+#[derive(Clone, Copy)]
+enum Modes<'a> {
+    Audit(&'a verify::ModeAudit),
     Ignore,
 }
 
@@ -532,7 +535,7 @@ fn verify_one(
     catalog: &Catalog,
     pair: &Pair,
     clock: &Clock,
-    modes: Modes,
+    modes: Modes<'_>,
     memo: &VerifyMemo,
 ) -> (PairReport, Vec<Finding>) {
     let mut findings = Vec::new();
@@ -617,10 +620,12 @@ fn verify_one(
     findings.extend(health);
     at_config_line(&mut findings, &pair.origin);
     verify::load::server_findings(pair, &material, outcome.key_item, &mut findings);
-    if let (Modes::Audit, Side::File { file, .. }) = (modes, &pair.key) {
-        if let EntryStatus::Parsed { meta: Some(meta), parsed } = &catalog.entries[*file].status {
+    if let (Modes::Audit(audit), Side::File { file, .. }) = (modes, &pair.key) {
+        let entry = &catalog.entries[*file];
+        if let EntryStatus::Parsed { meta: Some(meta), parsed } = &entry.status {
             if parsed.has_key_material() {
-                if let Some(f) = verify::key_permissions(&parsed.source, meta) {
+                let fs_path = entry.fs_path.as_deref();
+                if let Some(f) = audit.key_permissions(&parsed.source, meta, fs_path, &pair.origin.kind) {
                     findings.push(f);
                 }
             }

@@ -1,0 +1,96 @@
+//! Issue 12, the first hour of daily use: `key-permissions` as a server admin
+//! means it (no mode audit inside a version-control work tree; root:ssl-cert
+//! 0640 is Debian's convention), `check`'s argument forms (swapped CERT and KEY,
+//! a forgotten KEY, Kubernetes Secret files and `file#namespace/name`), and
+//! `keymatch inventory`.
+
+mod common;
+use common::*;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+/// A matching pair from the committed trees, copied to `dir/NAME.crt` and `dir/NAME.key` with `mode`.
+fn pair_in(dir: &Path, name: &str, mode: u32) {
+    let src = fixtures().join("trees/permissions/etc/ssl");
+    fs::create_dir_all(dir).unwrap();
+    fs::copy(src.join("open.example.crt"), dir.join(format!("{name}.crt"))).unwrap();
+    fs::copy(src.join("open.example.key"), dir.join(format!("{name}.key"))).unwrap();
+    fs::set_permissions(dir.join(format!("{name}.key")), fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// `(code, first location's path)` of every finding of a JSON report.
+fn codes_at(doc: &serde_json::Value) -> Vec<(String, String)> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (f["code"].as_str().unwrap().to_string(), f["locations"][0]["path"].as_str().unwrap_or("").to_string())
+        })
+        .collect()
+}
+
+fn scan_json(dir: &Path, args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let out = keymatch(dir).args(["scan", "--at", AT, "--format", "json", "--no-config"]).args(args).output().unwrap();
+    let run: Run = out.into();
+    (run.code, run.json().unwrap())
+}
+
+#[test]
+fn a_0644_key_in_a_git_checkout_is_not_a_finding_outside_one_it_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("infra");
+    pair_in(&repo.join("ssl"), "site", 0o644);
+    let git = Command::new("git").args(["init", "-q"]).current_dir(&repo).status().expect("run git");
+    assert!(git.success());
+    pair_in(&tmp.path().join("loose"), "site", 0o644);
+
+    let (code, doc) = scan_json(tmp.path(), &["infra"]);
+    assert_eq!(codes_at(&doc), Vec::<(String, String)>::new(), "{doc}");
+    assert_eq!(code, Some(0));
+    // A path inside the work tree, not its top, is in it too.
+    let (_, doc) = scan_json(&repo.join("ssl"), &["."]);
+    assert_eq!(codes_at(&doc), Vec::<(String, String)>::new(), "{doc}");
+
+    let (code, doc) = scan_json(tmp.path(), &["loose"]);
+    assert_eq!(codes_at(&doc), [("key-permissions".to_string(), "loose/site.key".to_string())], "{doc}");
+    let msg = doc["findings"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("readable by") && msg.contains("all users"), "{msg}");
+    assert_eq!(code, Some(0), "a warning");
+}
+
+/// `groupadd -f ssl-cert` when the group is missing (the tests run as root).
+fn ssl_cert_gid() -> u32 {
+    let lookup = || {
+        let out = Command::new("getent").args(["group", "ssl-cert"]).output().expect("run getent");
+        let line = String::from_utf8_lossy(&out.stdout).into_owned();
+        line.split(':').nth(2).and_then(|g| g.trim().parse::<u32>().ok())
+    };
+    if let Some(gid) = lookup() {
+        return gid;
+    }
+    let made = Command::new("groupadd").args(["-f", "ssl-cert"]).status().expect("run groupadd");
+    assert!(made.success(), "groupadd -f ssl-cert failed: these tests need root");
+    lookup().expect("ssl-cert after groupadd")
+}
+
+#[test]
+fn a_root_ssl_cert_0640_key_is_debians_convention_not_a_finding() {
+    use std::os::unix::fs::MetadataExt;
+    let gid = ssl_cert_gid();
+    let tmp = tempfile::tempdir().unwrap();
+    let ssl = tmp.path().join("etc/ssl/private");
+    pair_in(&ssl, "snakeoil", 0o640);
+    std::os::unix::fs::chown(ssl.join("snakeoil.key"), Some(0), Some(gid)).expect("chown root:ssl-cert (run as root)");
+    assert_eq!(fs::metadata(ssl.join("snakeoil.key")).unwrap().gid(), gid);
+    let (code, doc) = scan_json(tmp.path(), &["."]);
+    assert_eq!(codes_at(&doc), Vec::<(String, String)>::new(), "{doc}");
+    assert_eq!(code, Some(0));
+
+    // The same key readable by everyone is a finding, whatever its group.
+    fs::set_permissions(ssl.join("snakeoil.key"), fs::Permissions::from_mode(0o644)).unwrap();
+    let (_, doc) = scan_json(tmp.path(), &["."]);
+    assert_eq!(codes_at(&doc), [("key-permissions".to_string(), "etc/ssl/private/snakeoil.key".to_string())]);
+}
