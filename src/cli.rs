@@ -32,7 +32,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
-    /// Check one certificate file against one key file (or a file holding both).
+    /// Check one certificate file against one key file (or a file holding both, or a Kubernetes TLS Secret).
     Check(CheckArgs),
     /// Scan directories: find, pair and verify every certificate and key.
     Scan(ScanArgs),
@@ -90,9 +90,11 @@ pub struct CommonArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Certificate file (PEM or DER); may also hold the key.
+    /// Certificate file (PEM or DER); may also hold the key. A Kubernetes YAML file with one TLS
+    /// Secret, or FILE#NAMESPACE/NAME (as scan prints it), checks that Secret.
     pub cert: PathBuf,
-    /// Private key file; leave out when CERT holds the key too.
+    /// Private key file; leave out when CERT holds the key too. CERT and KEY may come in either
+    /// order (their content decides).
     pub key: Option<PathBuf>,
     #[command(flatten)]
     pub common: CommonArgs,

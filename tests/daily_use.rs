@@ -94,3 +94,87 @@ fn a_root_ssl_cert_0640_key_is_debians_convention_not_a_finding() {
     let (_, doc) = scan_json(tmp.path(), &["."]);
     assert_eq!(codes_at(&doc), [("key-permissions".to_string(), "etc/ssl/private/snakeoil.key".to_string())]);
 }
+
+fn run_in(dir: &Path, args: &[&str]) -> Run {
+    keymatch(dir).args(args).args(["--at", AT, "--no-config"]).output().unwrap().into()
+}
+
+#[test]
+fn check_with_a_forgotten_key_is_a_usage_error_that_says_what_to_give() {
+    let tmp = tempfile::tempdir().unwrap();
+    pair_in(tmp.path(), "site", 0o600);
+    let run = run_in(tmp.path(), &["check", "site.crt"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stdout.is_empty(), "{run:?}");
+    assert!(run.stderr.contains("site.crt holds a certificate but no private key"), "{}", run.stderr);
+    assert!(run.stderr.contains("keymatch check site.crt KEY"), "{}", run.stderr);
+    // A key alone: the certificate is what is missing.
+    let run = run_in(tmp.path(), &["check", "site.key"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("keymatch check CERT site.key"), "{}", run.stderr);
+}
+
+#[test]
+fn check_takes_cert_and_key_in_either_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    pair_in(tmp.path(), "site", 0o600);
+    for args in [["site.crt", "site.key"], ["site.key", "site.crt"]] {
+        let run = run_in(tmp.path(), &["check", args[0], args[1], "--format", "json"]);
+        let doc = run.json().unwrap();
+        assert_eq!(run.code, Some(0), "{args:?}: {doc}");
+        assert_eq!(doc["pairs"][0]["verdict"], "match", "{args:?}");
+        assert_eq!(doc["pairs"][0]["cert"]["path"], "site.crt", "{args:?}");
+        assert_eq!(doc["pairs"][0]["key"]["path"], "site.key", "{args:?}");
+        assert_eq!(doc["findings"].as_array().unwrap().len(), 0, "{args:?}: {doc}");
+    }
+}
+
+/// One `kubernetes.io/tls` Secret `NS/NAME` holding the committed pair.
+fn secret_yaml(ns: &str, name: &str) -> String {
+    use base64::Engine;
+    let b64 = |f: &str| {
+        let bytes = fs::read(fixtures().join("trees/permissions/etc/ssl").join(f)).unwrap();
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    };
+    format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {ns}\ntype: kubernetes.io/tls\ndata:\n  tls.crt: {}\n  tls.key: {}\n",
+        b64("open.example.crt"),
+        b64("open.example.key")
+    )
+}
+
+#[test]
+fn check_reads_a_kubernetes_secret_file_and_the_paths_scan_prints() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("one.yaml"), secret_yaml("web", "site-tls")).unwrap();
+    let run = run_in(tmp.path(), &["check", "one.yaml", "--format", "json"]);
+    let doc = run.json().unwrap();
+    assert_eq!(run.code, Some(0), "{doc}");
+    assert_eq!(doc["pairs"].as_array().unwrap().len(), 1, "{doc}");
+    assert_eq!(doc["pairs"][0]["verdict"], "match");
+    assert_eq!(doc["pairs"][0]["cert"]["path"], "one.yaml#web/site-tls/tls.crt");
+
+    // Two Secrets, one of them with the wrong key (fixtures/servers/kubernetes-wrong-key).
+    let dir = fixtures().join("servers/kubernetes-wrong-key");
+    let run = run_in(&dir, &["check", "deploy/secrets.yaml"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stdout.is_empty(), "{run:?}");
+    assert!(run.stderr.contains("deploy/secrets.yaml holds 2 TLS Secrets; name one"), "{}", run.stderr);
+    assert!(run.stderr.contains("keymatch check 'deploy/secrets.yaml#web/shop-tls'"), "{}", run.stderr);
+    assert!(run.stderr.contains("keymatch check 'deploy/secrets.yaml#web/blog-tls'"), "{}", run.stderr);
+
+    let verdict = |arg: &str| {
+        let run = run_in(&dir, &["check", arg, "--format", "json"]);
+        let doc = run.json().unwrap();
+        assert_eq!(doc["pairs"].as_array().unwrap().len(), 1, "{arg}: {doc}");
+        (run.code, doc["pairs"][0]["verdict"].as_str().unwrap().to_string())
+    };
+    assert_eq!(verdict("deploy/secrets.yaml#web/blog-tls"), (Some(0), "match".to_string()));
+    assert_eq!(verdict("deploy/secrets.yaml#web/shop-tls"), (Some(1), "mismatch".to_string()));
+    // The label scan prints for the Secret's certificate names the same Secret.
+    assert_eq!(verdict("deploy/secrets.yaml#web/shop-tls/tls.crt"), (Some(1), "mismatch".to_string()));
+
+    let run = run_in(&dir, &["check", "deploy/secrets.yaml#web/none"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("holds no TLS Secret 'web/none'"), "{}", run.stderr);
+}
