@@ -703,6 +703,7 @@ fn verify_one(
         not_after: None,
         not_after_unix: None,
         subject: None,
+        names: Vec::new(),
         cert_copies: Vec::new(),
         key_copies: Vec::new(),
     };
@@ -760,7 +761,10 @@ fn verify_one(
         }
     }
     if let Some(cf) = material.cert_file {
-        report.subject = cf.certificates().next().map(|(_, _, c)| c.subject.clone());
+        if let Some((_, _, c)) = cf.certificates().next() {
+            report.subject = Some(c.subject.clone());
+            report.names = crate::report::inventory::cert_names(&c.subject, &c.dns_names);
+        }
     }
     let mut outcome_findings = outcome.findings;
     verify::readers::for_origin(&mut outcome_findings, &outcome.loaded_by, &pair.origin.kind);

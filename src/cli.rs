@@ -36,6 +36,8 @@ pub enum Cmd {
     Check(CheckArgs),
     /// Scan directories: find, pair and verify every certificate and key.
     Scan(ScanArgs),
+    /// List every certificate in use (configured or paired), soonest to expire first: names, not after, days left, key, verdict, origin (human or json).
+    Inventory(ScanArgs),
     /// Explain a finding code: what it means, why it breaks handshakes, how to fix it.
     Explain {
         /// A finding code, e.g. key-mismatch.
@@ -388,45 +390,54 @@ impl Cli {
                     key: a.key,
                 }))
             }
-            Cmd::Scan(a) => {
-                // The config file is looked for from the first scanned path (stdin: the current directory).
-                let start = match a.paths.first().or(a.root.as_ref()) {
-                    Some(p) if p != Path::new("-") => p.clone(),
-                    _ => PathBuf::from("."),
-                };
-                let file = file_config(&a.common, &start)?;
-                let common = common(&a.common, self.color, &file)?;
-                let root = a.root.or(file.root);
-                let mut paths = a.paths;
-                if paths.is_empty() {
-                    paths.push(root.clone().unwrap_or_else(|| PathBuf::from(".")));
+            Cmd::Scan(a) => scan_config(a, self.color).map(Command::Scan),
+            Cmd::Inventory(a) => {
+                if !matches!(a.common.format, FormatArg::Human | FormatArg::Json) {
+                    return Err(Error::Usage("inventory: --format is human or json".into()));
                 }
-                // Command-line maps come last so that they win over the file's for the same prefix.
-                let mut maps = file.map;
-                for m in &a.map {
-                    maps.push(parse_map(m)?);
-                }
-                let mut excludes = file.exclude;
-                excludes.extend(a.exclude);
-                let (max_file_size, max_stdin_size) = size_limits(&a.common)?;
-                Ok(Command::Scan(ScanConfig {
-                    paths,
-                    max_stdin_size,
-                    map: PathMap { root, maps },
-                    discover: DiscoverOptions { max_file_size, follow: a.follow, excludes },
-                    jobs: match a.jobs {
-                        Some(n) if n > max_jobs() => {
-                            return Err(Error::Usage(format!(
-                                "-j/--jobs: {n} worker threads is more than 4 per core (at most {} here)",
-                                max_jobs()
-                            )))
-                        }
-                        n => n.unwrap_or(0),
-                    },
-                    progress: !common.quiet && std::io::stderr().is_terminal(),
-                    common,
-                }))
+                scan_config(a, self.color).map(Command::Inventory)
             }
         }
     }
+}
+
+/// `scan` and `inventory` arguments → the scan's configuration.
+fn scan_config(a: ScanArgs, color: ColorChoice) -> Result<ScanConfig, Error> {
+    // The config file is looked for from the first scanned path (stdin: the current directory).
+    let start = match a.paths.first().or(a.root.as_ref()) {
+        Some(p) if p != Path::new("-") => p.clone(),
+        _ => PathBuf::from("."),
+    };
+    let file = file_config(&a.common, &start)?;
+    let common = common(&a.common, color, &file)?;
+    let root = a.root.or(file.root);
+    let mut paths = a.paths;
+    if paths.is_empty() {
+        paths.push(root.clone().unwrap_or_else(|| PathBuf::from(".")));
+    }
+    // Command-line maps come last so that they win over the file's for the same prefix.
+    let mut maps = file.map;
+    for m in &a.map {
+        maps.push(parse_map(m)?);
+    }
+    let mut excludes = file.exclude;
+    excludes.extend(a.exclude);
+    let (max_file_size, max_stdin_size) = size_limits(&a.common)?;
+    Ok(ScanConfig {
+        paths,
+        max_stdin_size,
+        map: PathMap { root, maps },
+        discover: DiscoverOptions { max_file_size, follow: a.follow, excludes },
+        jobs: match a.jobs {
+            Some(n) if n > max_jobs() => {
+                return Err(Error::Usage(format!(
+                    "-j/--jobs: {n} worker threads is more than 4 per core (at most {} here)",
+                    max_jobs()
+                )))
+            }
+            n => n.unwrap_or(0),
+        },
+        progress: !common.quiet && std::io::stderr().is_terminal(),
+        common,
+    })
 }

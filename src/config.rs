@@ -91,7 +91,7 @@ impl Command {
     pub fn warnings(&self) -> &[String] {
         match self {
             Command::Check(c) => &c.common.warnings,
-            Command::Scan(c) => &c.common.warnings,
+            Command::Scan(c) | Command::Inventory(c) => &c.common.warnings,
             Command::Explain(_) | Command::Print(_) => &[],
         }
     }
@@ -102,6 +102,8 @@ impl Command {
 pub enum Command {
     Check(CheckConfig),
     Scan(ScanConfig),
+    /// `keymatch inventory`: a scan, rendered as one row per certificate in use.
+    Inventory(ScanConfig),
     Explain(String),
     /// Text generated from the CLI definition (`completions`, `man`), printed as is.
     Print(Vec<u8>),

@@ -178,3 +178,105 @@ fn check_reads_a_kubernetes_secret_file_and_the_paths_scan_prints() {
     assert_eq!(run.code, Some(2), "{run:?}");
     assert!(run.stderr.contains("holds no TLS Secret 'web/none'"), "{}", run.stderr);
 }
+
+fn inventory_json(dir: &Path, at: &str) -> (Option<i32>, Vec<serde_json::Value>) {
+    let run: Run =
+        keymatch(dir).args(["inventory", "--format", "json", "--no-config", "--at", at, "."]).output().unwrap().into();
+    let doc = run.json().unwrap();
+    let obj = doc.as_object().unwrap();
+    assert_eq!(obj.keys().collect::<Vec<_>>(), ["certificates"], "{doc}");
+    (run.code, doc["certificates"].as_array().unwrap().clone())
+}
+
+#[test]
+fn inventory_json_lists_certificates_in_use_soonest_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("trees/dates"), tmp.path());
+    let (code, rows) = inventory_json(tmp.path(), "2026-06-01T00:00:00Z");
+    assert_eq!(code, Some(0), "a listing: exit 0 even with an expired certificate");
+    for r in &rows {
+        let mut keys: Vec<&String> = r.as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(keys, ["days_left", "key", "names", "not_after", "origin", "path", "verdict"], "{r}");
+    }
+    let got: Vec<(String, i64, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().into(),
+                r["days_left"].as_i64().unwrap(),
+                r["not_after"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("etc/ssl/expired.example.crt".to_string(), -516, "2025-01-01T00:00:00Z".to_string()),
+            ("etc/ssl/soon.example.crt".to_string(), 10, "2026-06-11T00:00:00Z".to_string()),
+            ("etc/ssl/future.example.crt".to_string(), 34181, "2120-01-01T00:00:00Z".to_string()),
+        ]
+    );
+    assert_eq!(rows[1]["names"], serde_json::json!(["soon.example"]));
+    assert_eq!(rows[1]["key"], "etc/ssl/soon.example.key");
+    assert_eq!(rows[1]["verdict"], "match");
+    assert_eq!(rows[1]["origin"], serde_json::json!({"kind": "sibling"}));
+}
+
+#[test]
+fn inventory_names_the_config_line_and_the_sans() {
+    let dir = fixtures().join("servers/nginx-dual-order");
+    let (code, rows) = inventory_json(&dir, AT);
+    assert_eq!(code, Some(0));
+    let got: Vec<(String, String, String, u64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().into(),
+                r["key"].as_str().unwrap().into(),
+                r["verdict"].as_str().unwrap().into(),
+                r["origin"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // Same days left: by path.
+    assert_eq!(
+        got,
+        [
+            ("etc/pki/nginx/shop-ecdsa.crt".into(), "etc/pki/nginx/private/shop-rsa.key".into(), "mismatch".into(), 5),
+            ("etc/pki/nginx/shop-rsa.crt".into(), "etc/pki/nginx/private/shop-ecdsa.key".into(), "mismatch".into(), 4),
+        ]
+    );
+    assert_eq!(rows[0]["origin"]["kind"], "nginx");
+    assert_eq!(rows[0]["origin"]["path"], "etc/nginx/conf.d/shop.conf");
+    assert_eq!(rows[0]["names"], serde_json::json!(["shop.example.com", "www.shop.example.com"]));
+    // The human table has one row per certificate, soonest first, and the origin as config:line.
+    let run: Run = keymatch(&dir).args(["inventory", "--no-config", "--at", AT, "."]).output().unwrap().into();
+    assert_eq!(run.code, Some(0));
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(lines[0].starts_with(" DAYS  NOT AFTER"), "{}", run.stdout);
+    assert!(
+        lines[1].contains("etc/pki/nginx/shop-ecdsa.crt") && lines[1].contains("nginx etc/nginx/conf.d/shop.conf:5")
+    );
+    assert_eq!(lines.last(), Some(&"2 certificates"));
+    // Only human and json.
+    let run: Run = keymatch(&dir).args(["inventory", "--format", "sarif", "."]).output().unwrap().into();
+    assert_eq!(run.code, Some(2), "{run:?}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        let ft = entry.file_type().unwrap();
+        if ft.is_dir() {
+            fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else if ft.is_symlink() {
+            std::os::unix::fs::symlink(fs::read_link(entry.path()).unwrap(), &target).unwrap();
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+            fs::set_permissions(&target, fs::Permissions::from_mode(0o600)).unwrap();
+        }
+    }
+}
