@@ -55,7 +55,8 @@ pub fn check(cfg: &CheckConfig) -> Result<Report, Error> {
             (first, first)
         }
     };
-    let pair = Pair::of_files(Origin::kind("check"), cert, key);
+    // The origin's kind selects the server rules verify applies (`verify::load`, `verify::readers`).
+    let pair = Pair::of_files(Origin::kind(cfg.server.as_deref().unwrap_or("check")), cert, key);
     check_pairs(&catalog, vec![pair], cfg)
 }
 
@@ -189,7 +190,11 @@ fn check_secret(cfg: &CheckConfig, file: &Path, selector: Option<&str>) -> Resul
     let mut catalog = Catalog::default();
     let configured = resolve_claims(&mut catalog, chosen, &scan_cfg, &cfg.common.passphrases);
     let pairing = pair::pair_all(&catalog, configured);
-    let pairs: Vec<Pair> = pairing.pairs.into_iter().filter(|p| p.origin.kind == "kubernetes").collect();
+    let mut pairs: Vec<Pair> = pairing.pairs.into_iter().filter(|p| p.origin.kind == "kubernetes").collect();
+    // `--server`: the ingress controller's loading rules apply to the Secret.
+    if let Some(server) = &cfg.server {
+        pairs.iter_mut().for_each(|p| p.origin.kind = server.clone());
+    }
     check_pairs(&catalog, pairs, cfg)
 }
 
