@@ -280,3 +280,26 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// PostgreSQL checks the key's mode itself (seen with PostgreSQL 15: "private key file … has group
+/// or world access", FATAL): a root-owned 0644 key its config names is an error; Debian's
+/// root:ssl-cert 0640 starts and is no finding.
+#[test]
+fn postgres_refuses_a_world_readable_key_and_accepts_root_ssl_cert_0640() {
+    let gid = ssl_cert_gid();
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("servers/postgres-debian"), tmp.path());
+    let key = tmp.path().join("etc/ssl/private/ssl-cert-snakeoil.key");
+    std::os::unix::fs::chown(&key, Some(0), Some(gid)).expect("chown root:ssl-cert (run as root)");
+    fs::set_permissions(&key, fs::Permissions::from_mode(0o640)).unwrap();
+    let (code, doc) = scan_json(tmp.path(), &["--root", "."]);
+    assert_eq!(codes_at(&doc), Vec::<(String, String)>::new(), "{doc}");
+    assert_eq!(code, Some(0));
+
+    fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, doc) = scan_json(tmp.path(), &["--root", "."]);
+    assert_eq!(codes_at(&doc), [("key-permissions".to_string(), "etc/ssl/private/ssl-cert-snakeoil.key".to_string())]);
+    assert_eq!(doc["findings"][0]["severity"], "error", "{doc}");
+    assert!(doc["findings"][0]["message"].as_str().unwrap().contains("PostgreSQL"), "{doc}");
+    assert_eq!(code, Some(1));
+}

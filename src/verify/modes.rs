@@ -46,11 +46,13 @@ pub struct ModeAudit {
 }
 
 impl ModeAudit {
-    /// `root`: the `--root` image, whose `etc/group` names its files' groups.
+    /// `root`: the `--root` image, whose `etc/group` (when it has one) names its files' groups.
     pub fn new(root: Option<&Path>) -> ModeAudit {
-        let group_file = match root {
-            Some(r) => r.join("etc/group"),
-            None => PathBuf::from("/etc/group"),
+        // A tree without its own group file (an infrastructure repository under --root) holds
+        // files the host made: the host's groups name them.
+        let group_file = match root.map(|r| r.join("etc/group")) {
+            Some(g) if g.is_file() => g,
+            _ => PathBuf::from("/etc/group"),
         };
         ModeAudit { group_file, groups: OnceLock::new(), work_tree: Mutex::new(HashMap::new()) }
     }
@@ -92,7 +94,21 @@ impl ModeAudit {
         file: Option<&Path>,
         server: &str,
     ) -> Option<Finding> {
-        if meta.mode & 0o044 == 0 || source.path == "-" {
+        if source.path == "-" {
+            return None;
+        }
+        let finding = match server {
+            "postgres" => postgres_refuses(source, meta),
+            _ => None,
+        }
+        .or_else(|| self.readable_by_others(source, meta, server));
+        // Decided last: the work-tree test costs a lookup, and most keys have no finding.
+        finding.filter(|_| !file.is_some_and(|f| self.in_work_tree(f)))
+    }
+
+    /// Readable by all users, or by a group that is neither ssl-cert nor the server's own.
+    fn readable_by_others(&self, source: &Source, meta: &FileMeta, server: &str) -> Option<Finding> {
+        if meta.mode & 0o044 == 0 {
             return None;
         }
         let others = meta.mode & 0o004 != 0;
@@ -100,9 +116,6 @@ impl ModeAudit {
         let own_group = group.is_some_and(|g| g == SSL_CERT || server_groups(server).contains(&g));
         let group_reads = meta.mode & 0o040 != 0 && !own_group;
         if !others && !group_reads {
-            return None;
-        }
-        if file.is_some_and(|f| self.in_work_tree(f)) {
             return None;
         }
         let group_text = match group {
@@ -126,6 +139,31 @@ impl ModeAudit {
             )),
         )
     }
+}
+
+/// PostgreSQL 15 checks the key's mode itself and refuses to start ("private key file … has group
+/// or world access") unless the key is at most 0600 when its own user owns it, or at most 0640 when
+/// root owns it: then `key-permissions` is an error, whatever the group.
+fn postgres_refuses(source: &Source, meta: &FileMeta) -> Option<Finding> {
+    let limit = if meta.uid == 0 { 0o640 } else { 0o600 };
+    if meta.mode & 0o777 & !limit == 0 {
+        return None;
+    }
+    let mut f = Finding::new(
+        Code::KeyPermissions,
+        format!(
+            "the private key {} (mode {:04o}, owner uid {}) has more access than PostgreSQL accepts, so it refuses to \
+             start: at most 0600 when its own user owns the key, 0640 when root does",
+            source.path, meta.mode, meta.uid
+        ),
+        vec![Location::file(&source.path).with_server_path(source.server_path.clone())],
+    )
+    .with_hint(format!(
+        "chmod 600 {} when owned by postgres; or chown root:{SSL_CERT} {} and chmod 640 (Debian's convention)",
+        source.path, source.path
+    ));
+    f.severity = crate::finding::Severity::Error;
+    Some(f)
 }
 
 /// `/etc/group` lines `name:x:gid:members` → gid → name (the first name wins for a gid).
@@ -181,6 +219,22 @@ mod tests {
         assert!(f.message.contains("group staff and all users"), "{}", f.message);
         let f = a.key_permissions(&s, &meta(0o640, 4242), None, "nginx").expect("unknown gid");
         assert!(f.message.contains("group 4242"), "{}", f.message);
+    }
+
+    #[test]
+    fn postgres_refuses_more_than_0600_for_its_own_user_and_0640_for_root() {
+        let a = audit_with(GROUPS);
+        let s = Source::new("k.pem");
+        let pg = |mode, uid, gid| a.key_permissions(&s, &FileMeta { mode, uid, gid, size: 1 }, None, "postgres");
+        assert!(pg(0o640, 0, 103).is_none(), "root:ssl-cert 0640 starts");
+        assert!(pg(0o600, 101, 104).is_none(), "postgres:postgres 0600 starts");
+        let f = pg(0o640, 101, 103).expect("postgres-owned 0640 is refused even with group ssl-cert");
+        assert_eq!(f.severity, crate::finding::Severity::Error);
+        assert!(f.message.contains("refuses to start"), "{}", f.message);
+        assert_eq!(pg(0o644, 0, 0).map(|f| f.severity), Some(crate::finding::Severity::Error));
+        // nginx reads the same key as root: a warning there.
+        let f = a.key_permissions(&s, &meta(0o644, 0), None, "nginx").expect("world-readable");
+        assert_eq!(f.severity, crate::finding::Severity::Warning);
     }
 
     #[test]
