@@ -121,7 +121,7 @@ impl Command {
     pub fn warnings(&self) -> &[String] {
         match self {
             Command::Check(c) => &c.common.warnings,
-            Command::Scan(c) => &c.common.warnings,
+            Command::Scan(c) | Command::Inventory(c) => &c.common.warnings,
             Command::Probe(c) => &c.common.warnings,
             Command::Explain(_) | Command::Print(_) => &[],
         }
@@ -134,6 +134,8 @@ pub enum Command {
     Check(CheckConfig),
     Scan(ScanConfig),
     Probe(ProbeConfig),
+    /// `keymatch inventory`: a scan, rendered as one row per certificate in use.
+    Inventory(ScanConfig),
     Explain(String),
     /// Text generated from the CLI definition (`completions`, `man`), printed as is.
     Print(Vec<u8>),

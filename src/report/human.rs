@@ -345,9 +345,8 @@ impl Emitter for Human {
         // Live endpoints take the findings located at their `tls://` label.
         let mut rest: Vec<usize> = rest;
         for ep in &report.endpoints {
-            let (mine, others): (Vec<usize>, Vec<usize>) = rest
-                .iter()
-                .partition(|&&i| report.findings[i].locations.iter().any(|l| l.path == ep.label));
+            let (mine, others): (Vec<usize>, Vec<usize>) =
+                rest.iter().partition(|&&i| report.findings[i].locations.iter().any(|l| l.path == ep.label));
             rest = others;
             if opts.quiet && mine.is_empty() {
                 continue;

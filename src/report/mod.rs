@@ -4,6 +4,7 @@
 //! `&mut dyn Write`; only `main.rs` touches stdout/stderr.
 
 pub mod human;
+pub mod inventory;
 pub mod json;
 pub mod nagios;
 pub mod prometheus;
@@ -46,6 +47,9 @@ pub struct PairReport {
     /// The leaf's subject, for people.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// The leaf's common name, then its other subjectAltName DNS names (inventory).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<String>,
     /// Other files holding the same certificate file / the same key, checked through this pair.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cert_copies: Vec<String>,
