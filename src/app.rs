@@ -29,7 +29,8 @@ pub fn check(cfg: &CheckConfig) -> Result<Report, Error> {
         Some(k) => load_named(&mut catalog, k, cap(k), &map, &cfg.common.passphrases)?,
         None => cert,
     };
-    let pair = Pair::of_files(Origin::kind("check"), cert, key);
+    // The origin's kind selects the server rules verify applies (`verify::load`, `verify::readers`).
+    let pair = Pair::of_files(Origin::kind(cfg.server.as_deref().unwrap_or("check")), cert, key);
     let clock = Clock { now: cfg.common.now, warn_days: cfg.common.warn_days };
     // File modes are a property of where a key is deployed, which `scan` audits;
     // `check` answers only whether the two files belong together and are healthy.

@@ -94,6 +94,10 @@ pub struct CheckArgs {
     pub cert: PathBuf,
     /// Private key file; leave out when CERT holds the key too.
     pub key: Option<PathBuf>,
+    /// The server that will load the pair: apply its own rules for the files it reads
+    /// (DER, PEM label and armour quirks). Without it, what nginx or HAProxy refuses is an error.
+    #[arg(long, value_name = "SERVER", value_parser = ["nginx", "haproxy", "apache"])]
+    pub server: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -384,6 +388,7 @@ impl Cli {
                     common: common(&a.common, self.color, &file)?,
                     cert: a.cert,
                     key: a.key,
+                    server: a.server,
                 }))
             }
             Cmd::Scan(a) => {

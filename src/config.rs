@@ -67,6 +67,8 @@ pub struct CheckConfig {
     pub max_file_size: u64,
     /// The size limit when CERT or KEY is `-` (standard input).
     pub max_stdin_size: u64,
+    /// `--server`: the dialect whose loading rules apply ("nginx", "haproxy", "apache").
+    pub server: Option<String>,
     pub common: Common,
 }
 

@@ -72,11 +72,43 @@ const REQUIRED: &[&str] = &[
 ];
 
 /// Findings whose code is an error by default but a warning in this scenario: (scenario, code, why).
-const WARNING_HERE: &[(&str, &str, &str)] = &[(
-    "indented-chain",
-    "server-cannot-load",
-    "OpenSSL skips the indented intermediate: the servers start, and send the chain without it",
-)];
+const WARNING_HERE: &[(&str, &str, &str)] = &[
+    (
+        "indented-chain",
+        "server-cannot-load",
+        "OpenSSL skips the indented intermediate: the servers start, and send the chain without it",
+    ),
+    (
+        "rsa2048-pkcs1-der",
+        "server-cannot-load",
+        "DER is a fine encoding outside nginx/HAProxy/Apache: without --server, check only warns",
+    ),
+    (
+        "rsa2048-pkcs8-der",
+        "server-cannot-load",
+        "DER is a fine encoding outside nginx/HAProxy/Apache: without --server, check only warns",
+    ),
+    (
+        "p256-sec1-der",
+        "server-cannot-load",
+        "DER is a fine encoding outside nginx/HAProxy/Apache: without --server, check only warns",
+    ),
+    (
+        "p256-pkcs8-der",
+        "server-cannot-load",
+        "DER is a fine encoding outside nginx/HAProxy/Apache: without --server, check only warns",
+    ),
+    (
+        "ed25519-pkcs8-der",
+        "server-cannot-load",
+        "DER is a fine encoding outside nginx/HAProxy/Apache: without --server, check only warns",
+    ),
+    (
+        "dsa-der",
+        "server-cannot-load",
+        "DER is a fine encoding outside nginx/HAProxy/Apache: without --server, check only warns",
+    ),
+];
 
 const VERDICTS: &[&str] = &["match", "mismatch", "key-corrupt", "encrypted", "unsupported", "unreadable", "malformed"];
 

@@ -195,6 +195,9 @@ fn is_der(item: &Item) -> bool {
 }
 
 fn pem_only(pair: &Pair, material: &PairMaterial<'_>, key_item: Option<usize>, findings: &mut Vec<Finding>) {
+    if pair.origin.kind == "check" {
+        return pem_only_for_check(material, key_item, findings);
+    }
     let (cert_directive, key_directive) = pem_only_directives(&pair.origin.kind);
     let server = server_name(&pair.origin.kind);
     let cert = material.cert_file.and_then(|f| f.items.iter().find(|i| i.kind.is_cert_like()).map(|i| (f, i)));
@@ -222,6 +225,48 @@ fn pem_only(pair: &Pair, material: &PairMaterial<'_>, key_item: Option<usize>, f
                 locations,
             )
             .with_hint(format!("convert it to PEM (`{convert}`) and point the configuration at the PEM file")),
+        );
+    }
+}
+
+/// `check` without `--server`: a DER file is a warning naming the servers that
+/// refuse it (a DER certificate: nginx, HAProxy and Apache; a DER key: nginx and
+/// HAProxy, Apache reads it). DER is a fine encoding elsewhere (Java, Windows,
+/// Go), so only `--server` (or a config, in `scan`) makes it an error.
+fn pem_only_for_check(material: &PairMaterial<'_>, key_item: Option<usize>, findings: &mut Vec<Finding>) {
+    let cert = material.cert_file.and_then(|f| f.items.iter().find(|i| i.kind.is_cert_like()).map(|i| (f, i)));
+    let key = material.key_file.and_then(|(f, _)| key_item.and_then(|i| f.items.get(i)).map(|i| (f, i)));
+    let sides = [
+        (
+            cert,
+            "certificate",
+            "nginx, HAProxy and Apache read certificates as PEM only",
+            "openssl x509 -inform DER -in FILE -out FILE.pem",
+        ),
+        (
+            key,
+            "private key",
+            "nginx and HAProxy read keys as PEM only (Apache reads DER keys)",
+            "openssl pkey -inform DER -in FILE -out FILE.pem",
+        ),
+    ];
+    let mut seen = Vec::new();
+    for (side, what, who, convert) in sides {
+        let Some((file, item)) = side else { continue };
+        if !is_der(item) || seen.contains(&file.source.path) {
+            continue;
+        }
+        seen.push(file.source.path.clone());
+        findings.push(
+            Finding::new(
+                Code::ServerCannotLoad,
+                format!("the {what} {} is DER: {who}, so they will not start with it", file.source.path),
+                vec![Location::file(&file.source.path).with_server_path(file.source.server_path.clone())],
+            )
+            .with_severity(Severity::Warning)
+            .with_hint(format!(
+                "convert it to PEM (`{convert}`), or give `--server NAME` for the server that loads it"
+            )),
         );
     }
 }

@@ -304,6 +304,30 @@ fn encrypted_key_finding(enc: &EncryptedKey, key_where: &str, key_loc: Location)
     }
 }
 
+/// `unsupported` for a pair keymatch does not check: a note, except for a DSA
+/// certificate, which OpenSSL 3.0 servers load but cannot serve (seen with
+/// nginx, HAProxy and Apache in tests/server_oracle.rs: they start, and every
+/// TLS 1.2 and 1.3 handshake fails with a handshake_failure alert), so an error.
+fn unsupported_finding(leaf: &Block<'_>, algorithm: &str, side: &str, key_where: &str, loc: Location) -> Finding {
+    let unchecked = format!(
+        "the {side} uses {algorithm}, which keymatch does not check: the pair {} / {key_where} is unchecked",
+        leaf.describe()
+    );
+    if matches!(&leaf.cert.public_key, PublicKey::Unsupported { algorithm } if algorithm == "DSA") {
+        return Finding::new(
+            Code::Unsupported,
+            format!(
+                "{unchecked}; OpenSSL 3.0 servers (nginx, HAProxy, Apache) load a DSA certificate but offer no cipher suite for it, so every TLS 1.2 and 1.3 handshake fails"
+            ),
+            vec![loc],
+        )
+        .with_severity(crate::finding::Severity::Error)
+        .with_hint("issue an RSA or EC (P-256) certificate for this server");
+    }
+    Finding::new(Code::Unsupported, unchecked, vec![loc])
+        .with_hint("compare by hand: `openssl x509 -in CERT -noout -pubkey` and `openssl pkey -in KEY -pubout`")
+}
+
 /// Decide one pair: match / mismatch (with `chain-order` when a later
 /// certificate in the bundle matches) / key-corrupt / encrypted / unsupported /
 /// malformed, with the findings that explain it; then `server-cannot-load`
@@ -443,17 +467,7 @@ fn decide_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
     };
     if let Some((algorithm, loc, side)) = unsupported {
         out.verdict = Verdict::Unsupported;
-        out.findings.push(
-            Finding::new(
-                Code::Unsupported,
-                format!(
-                    "the {side} uses {algorithm}, which keymatch does not check: the pair {} / {key_where} is unchecked",
-                    leaf.describe()
-                ),
-                vec![loc],
-            )
-            .with_hint("compare by hand: `openssl x509 -in CERT -noout -pubkey` and `openssl pkey -in KEY -pubout`"),
-        );
+        out.findings.push(unsupported_finding(&leaf, &algorithm, side, &key_where, loc));
         return out;
     }
 
