@@ -10,7 +10,8 @@ CASE (N, its default):
   issuer     N leaf certificates issued by one CA, all for one name and one
              key, each file leaf + CA (50000), and the key once.
   vhosts     one nginx.conf with N `server` blocks (10000) over 100
-             certificate/key pairs, absolute paths into OUT_DIR.
+             certificate/key pairs, named by absolute paths as on the server
+             (`/ssl/siteP.crt`: keymatch maps them under the scanned root).
   bundle     one PEM bundle with N certificates (1000), each signed by the
              next (a chain N long), under the 1 MiB file limit, and its key.
 
@@ -93,7 +94,6 @@ def issuer(out, n):
 
 
 def vhosts(out, n):
-    out = os.path.abspath(out)
     ca_key = key(0)
     ca = cert("Vhosts CA", "Vhosts CA", ca_key.public_key(), ca_key, 1, ca=True)
     pairs = 100
@@ -109,8 +109,8 @@ def vhosts(out, n):
             "    server {",
             "        listen 443 ssl;",
             f"        server_name v{i}.site{p}.example.com;",
-            f"        ssl_certificate {out}/ssl/site{p}.crt;",
-            f"        ssl_certificate_key {out}/ssl/site{p}.key;",
+            f"        ssl_certificate /ssl/site{p}.crt;",
+            f"        ssl_certificate_key /ssl/site{p}.key;",
             "    }",
         ]
     conf.append("}")
