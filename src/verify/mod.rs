@@ -17,7 +17,7 @@ pub mod rsa;
 #[cfg(test)]
 mod fixture_tests;
 
-use crate::finding::{Code, Finding, Location};
+use crate::finding::{Code, Finding, Location, Severity};
 use crate::parse::{CertInfo, EncryptedKey, Item, ItemKind, KeyMaterial, Locked, ParsedFile, PrivateKey, PublicKey};
 use serde::Serialize;
 
@@ -88,31 +88,65 @@ pub fn public_keys_match(cert: &PublicKey, key: &PublicKey) -> KeyMatch {
 /// The internal inconsistencies of a private key, each naming the component
 /// that is wrong ("dP", "qInv", "p·q ≠ n", "public point ≠ d·G", …). Empty when consistent.
 pub fn key_problems(key: &PrivateKey) -> Vec<String> {
-    let mut problems = material_problems(key);
-    match key.attached_public.as_deref() {
-        Some(Err(reason)) => problems.push(format!("the PKCS#8 v2 publicKey does not decode ({reason})")),
-        Some(Ok(attached)) if key.public.as_ref() != Some(attached) => {
-            problems.push("the PKCS#8 v2 publicKey ≠ the key's public key".into())
-        }
-        _ => {}
-    }
-    problems
+    key_health(key).problems
 }
 
-fn material_problems(key: &PrivateKey) -> Vec<String> {
+/// A private key's inconsistencies, and what they do to the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyHealth {
+    /// The inconsistent components (see [`key_problems`]).
+    pub problems: Vec<String>,
+    /// OpenSSL still computes right results with the key (it works around the
+    /// damage: RSA only, see [`rsa::Consistency`]): `key-corrupt` is then a warning.
+    pub openssl_works: bool,
+    /// What the server does with it, one clause for a finding's message.
+    pub impact: &'static str,
+}
+
+const USES_STORED: &str = "servers use the stored values, so handshakes fail";
+
+/// Check a private key's internal consistency (see [`KeyHealth`]), including a
+/// PKCS#8 v2 publicKey that is not the key's own.
+pub fn key_health(key: &PrivateKey) -> KeyHealth {
+    let mut health = material_health(key);
+    let attached = match key.attached_public.as_deref() {
+        Some(Err(reason)) => Some(format!("the PKCS#8 v2 publicKey does not decode ({reason})")),
+        Some(Ok(attached)) if key.public.as_ref() != Some(attached) => {
+            Some("the PKCS#8 v2 publicKey ≠ the key's public key".to_string())
+        }
+        _ => None,
+    };
+    if let Some(problem) = attached {
+        health.problems.push(problem);
+        health.openssl_works = false;
+        if health.impact.is_empty() {
+            health.impact = USES_STORED;
+        }
+    }
+    health
+}
+
+fn material_health(key: &PrivateKey) -> KeyHealth {
+    let others = |problems: Vec<String>| {
+        let openssl_works = problems.is_empty();
+        KeyHealth { problems, openssl_works, impact: if openssl_works { "" } else { USES_STORED } }
+    };
     match &key.material {
-        KeyMaterial::Rsa(k) => rsa::key_problems(k),
+        KeyMaterial::Rsa(k) => {
+            let c = rsa::check(k);
+            KeyHealth { openssl_works: c.openssl_works(), impact: c.impact(), problems: c.problems }
+        }
         KeyMaterial::Ec(k) => {
             // d·G as parse derived it, when it did (see `PrivateKey::public`).
             let derived = match &key.public {
                 Some(PublicKey::Ec { curve, point }) if *curve == k.curve => Some(point.as_slice()),
                 _ => None,
             };
-            ec::key_problems(k, derived)
+            others(ec::key_problems(k, derived))
         }
-        KeyMaterial::Ed25519(k) => ed25519::key_problems(k),
-        KeyMaterial::Ed448(k) => ed448::key_problems(k),
-        KeyMaterial::Unsupported { .. } => Vec::new(),
+        KeyMaterial::Ed25519(k) => others(ed25519::key_problems(k)),
+        KeyMaterial::Ed448(k) => others(ed448::key_problems(k)),
+        KeyMaterial::Unsupported { .. } => others(Vec::new()),
     }
 }
 
@@ -471,14 +505,26 @@ fn decide_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
         return out;
     }
 
-    let problems = key_problems(key);
+    let health = key_health(key);
+    let problems = &health.problems;
     let corrupt = |what: &str| {
+        let listed =
+            if problems.is_empty() { "its public key cannot be derived".to_string() } else { problems.join(", ") };
+        // A damaged key OpenSSL works around is a warning: handshakes work.
+        if !problems.is_empty() && health.openssl_works {
+            return Finding::new(
+                Code::KeyCorrupt,
+                format!("the private key {key_where} is damaged ({listed}){what}; {}", health.impact),
+                vec![key_loc.clone()],
+            )
+            .with_severity(Severity::Warning)
+            .with_hint("restore the key from a good copy, or generate a new key and certificate; `openssl pkey -in KEY -check -noout` shows the damage");
+        }
+        let impact =
+            if health.impact.is_empty() { "servers use the stored values, so handshakes fail" } else { health.impact };
         Finding::new(
             Code::KeyCorrupt,
-            format!(
-                "the private key {key_where} is internally inconsistent ({}){what}; servers use the stored values, so handshakes fail",
-                if problems.is_empty() { "its public key cannot be derived".to_string() } else { problems.join(", ") }
-            ),
+            format!("the private key {key_where} is internally inconsistent ({listed}){what}; {impact}"),
             vec![key_loc.clone()],
         )
         .with_hint("restore the key from a good copy, or generate a new key and certificate; `openssl pkey -in KEY -check -noout` shows the damage")
@@ -800,64 +846,63 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn wrong_crt_values_are_key_corrupt_and_named() {
+    fn one_wrong_path_is_a_warning_both_an_error() {
+        let corrupt = |k: RsaPrivate| {
+            let out = verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(k))]));
+            assert_eq!(out.verdict, Verdict::KeyCorrupt);
+            assert_eq!(codes(&out.findings), ["key-corrupt"]);
+            out.findings[0].clone()
+        };
+        fn plus(x: &[u8], by: u32) -> Vec<u8> {
+            (BigUint::from_bytes_be(x) + by).to_bytes_be()
+        }
+        // One path wrong: OpenSSL works around it (seen with s_server, nginx, HAProxy, Apache).
+        type Damage = fn(&mut RsaPrivate);
+        let damages: [(&str, Damage); 4] = [
+            ("dP", |k| k.dp = plus(&k.dp, 2)),
+            ("dQ", |k| k.dq = plus(&k.dq, 2)),
+            ("qInv", |k| k.qinv = plus(&k.qinv, 1)),
+            ("d", |k| k.d = plus(&k.d, 2)),
+        ];
+        for (what, damage) in damages {
+            let mut k = leaf_rsa();
+            damage(&mut k);
+            assert_eq!(rsa::key_problems(&k), [what]);
+            let f = corrupt(k);
+            assert_eq!(f.severity, Severity::Warning, "{what}: {}", f.message);
+            assert!(f.message.contains(&format!("damaged ({what})")), "{}", f.message);
+            assert!(f.message.contains("OpenSSL servers work"), "{}", f.message);
+            assert!(!f.message.contains("handshakes fail"), "{}", f.message);
+        }
+        // Both wrong: every handshake fails.
         let mut k = leaf_rsa();
-        let dp = BigUint::from_bytes_be(&k.dp) + 2u32;
-        k.dp = dp.to_bytes_be();
-        let out = verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(k))]));
-        assert_eq!(out.verdict, Verdict::KeyCorrupt);
-        assert_eq!(codes(&out.findings), ["key-corrupt"]);
-        assert!(out.findings[0].message.contains("(dP)"), "{}", out.findings[0].message);
-
-        let mut k = leaf_rsa();
-        k.qinv = (BigUint::from_bytes_be(&k.qinv) + 1u32).to_bytes_be();
-        assert_eq!(rsa::key_problems(&k), ["qInv"]);
-        let mut k = leaf_rsa();
-        k.d = (BigUint::from_bytes_be(&k.d) + 2u32).to_bytes_be();
-        assert_eq!(rsa::key_problems(&k), ["d"]);
-        let mut k = leaf_rsa();
-        k.dq = (BigUint::from_bytes_be(&k.dq) + 2u32).to_bytes_be();
-        assert_eq!(rsa::key_problems(&k), ["dQ"]);
+        k.dp = plus(&k.dp, 2);
+        k.d = plus(&k.d, 2);
+        let f = corrupt(k);
+        assert_eq!(f.severity, Severity::Error, "{}", f.message);
+        assert!(
+            f.message.contains("inconsistent (d, dP)") && f.message.contains("every handshake fails"),
+            "{}",
+            f.message
+        );
     }
 
     #[test]
     fn rsa_16384_consistency() {
-        // Not primes (the consistency math does not test primality), but a
-        // consistent key of the largest supported size.
-        let mut p = (BigUint::from(1u32) << 8191u32) + 1u32;
-        let mut q = (BigUint::from(1u32) << 8191u32) + BigUint::from((1u32 << 20) + 1);
-        let e = BigUint::from(65537u32);
-        let one = BigUint::from(1u32);
-        let coprime = |x: &BigUint| {
-            num_integer::Integer::gcd(&(x - &one), &e) == one
-                && num_integer::Integer::gcd(x, &BigUint::from(2u32)) == one
-        };
-        while !coprime(&p) {
-            p += 2u32;
-        }
-        while !coprime(&q) || num_integer::Integer::gcd(&p, &q) != one {
-            q += 2u32;
-        }
-        let n = &p * &q;
-        let lambda = num_integer::Integer::lcm(&(&p - &one), &(&q - &one));
-        let d = e.modinv(&lambda).unwrap();
-        let k = RsaPrivate {
-            n: n.to_bytes_be(),
-            e: e.to_bytes_be(),
-            d: d.to_bytes_be(),
-            dp: (&d % (&p - &one)).to_bytes_be(),
-            dq: (&d % (&q - &one)).to_bytes_be(),
-            qinv: q.modinv(&p).unwrap().to_bytes_be(),
-            p: p.to_bytes_be(),
-            q: q.to_bytes_be(),
-        };
-        assert!(n.bits() > 16000 && n.bits() <= 16384, "{}", n.bits());
+        // The fixture's RSA-16384 key (the largest supported size): Miller–Rabin on
+        // two 8192-bit primes, then a damaged copy.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/check/rsa16384/key.pem");
+        let file = crate::parse::parse_bytes(&std::fs::read(path).unwrap(), Source::new("key.pem"), &[]);
+        let (_, _, key) = file.private_keys().next().unwrap();
+        let KeyMaterial::Rsa(k) = &key.material else { panic!("not RSA") };
         let start = std::time::Instant::now();
-        assert_eq!(rsa::key_problems(&k), Vec::<String>::new());
-        eprintln!("RSA-{} consistency: {:?}", n.bits(), start.elapsed());
+        let c = rsa::check(k);
+        eprintln!("RSA-16384 consistency: {:?}", start.elapsed());
+        assert_eq!((c.problems.len(), c.crt, c.d_path), (0, rsa::CrtPath::Right, true));
         let mut bad = k.clone();
         bad.qinv = vec![1];
-        assert_eq!(rsa::key_problems(&bad), ["qInv"]);
+        let c = rsa::check(&bad);
+        assert_eq!((c.problems, c.crt, c.d_path), (vec!["qInv".to_string()], rsa::CrtPath::Wrong, true));
     }
 
     #[test]

@@ -1,82 +1,207 @@
-//! RSA (RFC 8017): the consistency of a private key's numbers, whether a
-//! key's and a certificate's algorithm identifiers (rsaEncryption,
-//! RSASSA-PSS and its parameters, RFC 4055) work together in OpenSSL, and
-//! chain signature checks (RSASSA-PKCS1-v1_5 §8.2 and RSASSA-PSS §8.1).
+//! RSA (RFC 8017): the consistency of a private key's numbers, modelled on
+//! what OpenSSL 3.0 computes with them; whether a key's and a certificate's
+//! algorithm identifiers (rsaEncryption, RSASSA-PSS and its parameters,
+//! RFC 4055) work together in OpenSSL; and chain signature checks
+//! (RSASSA-PKCS1-v1_5 §8.2 and RSASSA-PSS §8.1).
 //!
-//! Consistency uses only multiplication, division, gcd and the extended
-//! Euclid inverse (no modular exponentiation), so a 4096-bit key costs well
-//! under a millisecond. Every number is bounded before it is used, so no input
-//! makes it panic or take long.
+//! OpenSSL 3.0 (`rsa_ossl_mod_exp` in crypto/rsa/rsa_ossl.c) computes a
+//! private operation with the CRT values (p, q, dP, dQ, qInv), checks the
+//! result with the public exponent (`result^e ≡ input mod n`) and, when that
+//! fails, computes `input^d mod n` instead, whose result it does not check. So
+//! a damaged key still works while one of the two paths is right: [`check`]
+//! decides each path mathematically, as [`Consistency`] tells.
+//!
+//! Cost: p and q are tested with Miller–Rabin (crypto-primes, several fixed
+//! bases, as many rounds as FIPS 186-5 asks for random candidates of that size
+//! and at least two); everything else of a sound key is multiplication and
+//! division. Only a damaged key whose factorisation is unknown (p·q ≠ n, or a
+//! composite p or q) costs exponentiations modulo n. Every number is bounded by
+//! the modulus size before it is used, so no input makes this panic or hang.
 
 use super::SigCheck;
 use crate::parse::{strip_leading_zeros, PssHash, PssParams, RsaPrivate, RsaScheme};
+use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
+use crypto_bigint::{BoxedUint, Odd};
 use num_bigint::BigUint;
 use num_traits::{One, Zero};
 
 /// The largest modulus keymatch checks (DESIGN.md "Limits").
 pub const MAX_MODULUS_BITS: u64 = 16384;
 
-/// The inconsistent components of an RSA private key (RFC 8017 §3.2), named
-/// as PKCS#1 names them: "p·q ≠ n", "d", "dP", "dQ", "qInv". Empty when consistent.
+/// The test values x for which a path must give `(x^e)^d' ≡ x` when keymatch
+/// cannot decide it from the factorisation (a composite p or q, or p·q ≠ n).
+const PROBES: [u32; 2] = [2, 3];
+
+/// What OpenSSL 3.0 gets out of the CRT values p, q, dP, dQ, qInv.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrtPath {
+    /// They give correct results.
+    Right,
+    /// They give wrong results; OpenSSL's check with e notices and it
+    /// recomputes with d.
+    Wrong,
+    /// OpenSSL cannot compute with them at all (p or q is zero or even, so it
+    /// has no Montgomery form) and the operation fails without trying d.
+    Fails,
+}
+
+/// An RSA private key's inconsistencies and what OpenSSL 3.0 computes with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consistency {
+    /// The inconsistent components, named as PKCS#1 names them ("p is not
+    /// prime", "p·q ≠ n", "d", "dP", "dQ", "qInv", …). Empty when consistent.
+    pub problems: Vec<String>,
+    /// The CRT path.
+    pub crt: CrtPath,
+    /// The plain `input^d mod n` path gives correct results.
+    pub d_path: bool,
+}
+
+impl Consistency {
+    /// Do signatures and decryptions with this key come out right in OpenSSL 3.0?
+    pub fn openssl_works(&self) -> bool {
+        match self.crt {
+            CrtPath::Right => true,
+            CrtPath::Wrong => self.d_path,
+            CrtPath::Fails => false,
+        }
+    }
+
+    /// One clause on what OpenSSL does with this key, for a finding's message.
+    /// Every clause is what `openssl s_server`, nginx, HAProxy and Apache were
+    /// seen to do with such a key (tests/rsa_paths_s_server.rs).
+    pub fn impact(&self) -> &'static str {
+        match (self.crt, self.d_path) {
+            (CrtPath::Right, true) => "",
+            (CrtPath::Right, false) => {
+                "OpenSSL computes with p, q and the CRT values, which are right, so OpenSSL servers work; \
+                 stacks that validate keys at load (python `cryptography`) refuse it"
+            }
+            (CrtPath::Wrong, true) => {
+                "OpenSSL notices the wrong CRT result with its check against e and recomputes with d, \
+                 which is right, so OpenSSL servers work; stacks that validate keys at load (python \
+                 `cryptography`) refuse it"
+            }
+            (CrtPath::Wrong, false) => {
+                "both of OpenSSL's ways of computing with it (the CRT values, and d after its check \
+                 against e fails) give wrong results, so every handshake fails: clients see a bad \
+                 signature, or bad_record_mac with RSA key exchange"
+            }
+            (CrtPath::Fails, _) => {
+                "OpenSSL cannot compute with an even or zero prime factor and the operation fails, \
+                 so every handshake fails with an internal_error or decrypt_error alert"
+            }
+        }
+    }
+}
+
+/// The inconsistent components of an RSA private key (see [`Consistency::problems`]).
 pub fn key_problems(k: &RsaPrivate) -> Vec<String> {
-    let mut problems = Vec::new();
+    check(k).problems
+}
+
+/// Check an RSA private key's numbers the way OpenSSL 3.0 uses them.
+pub fn check(k: &RsaPrivate) -> Consistency {
+    let broken = |problem: String| Consistency { problems: vec![problem], crt: CrtPath::Fails, d_path: false };
     let n = big(&k.n);
     let e = big(&k.e);
     let n_bits = n.bits();
     if n.is_zero() {
-        return vec!["n is zero".into()];
+        return broken("n is zero".into());
     }
     if n_bits > MAX_MODULUS_BITS {
-        return vec![format!("n has {n_bits} bits, above the {MAX_MODULUS_BITS}-bit limit")];
+        return broken(format!("n has {n_bits} bits, above the {MAX_MODULUS_BITS}-bit limit"));
     }
     // Everything below is bounded by the modulus size; anything larger is wrong.
     let too_big = |x: &[u8]| bits_of(x) > n_bits;
     if e.is_zero() || e.is_one() || too_big(&k.e) {
-        problems.push("e (not a valid public exponent)".into());
-        return problems;
+        return broken("e (not a valid public exponent)".into());
     }
-    let (p, q) = (big(&k.p), big(&k.q));
-    let trivial = |x: &BigUint, raw: &[u8]| x <= &BigUint::one() || too_big(raw);
-    if trivial(&p, &k.p) || trivial(&q, &k.q) {
-        problems.push("p·q ≠ n (a prime factor is 0, 1 or larger than n)".into());
-        return problems;
-    }
-    let n_ok = p.bits() + q.bits() <= n_bits + 1 && &p * &q == n;
-    if !n_ok {
-        problems.push("p·q ≠ n".into());
-    }
+    let mut problems = Vec::new();
     let one = BigUint::one();
-    let p1 = &p - &one;
-    let q1 = &q - &one;
-
-    // d·e ≡ 1 (mod λ(n)), λ(n) = lcm(p−1, q−1): the same as d·e ≡ 1 modulo both
-    // p−1 and q−1, which needs no gcd (the costly part). Only meaningful when p·q = n.
-    if n_ok {
-        let d_ok = !too_big(&k.d) && p1 > one && q1 > one && {
-            let de = big(&k.d) * &e;
-            &de % &p1 == one && &de % &q1 == one
-        };
-        if !d_ok {
-            problems.push("d".into());
+    let (p, q) = (big(&k.p), big(&k.q));
+    let even = |x: &BigUint| !x.bit(0);
+    // p or q of 0 or 1, or wider than n: no factor of n. OpenSSL still runs the
+    // CRT path with an odd one (and falls back to d), but fails on an even one.
+    let trivial = |x: &BigUint, raw: &[u8]| x <= &one || too_big(raw);
+    let usable = !trivial(&p, &k.p) && !trivial(&q, &k.q);
+    let n_ok = usable && p.bits() + q.bits() <= n_bits + 1 && &p * &q == n;
+    if !usable {
+        problems.push("p·q ≠ n (a prime factor is 0, 1 or larger than n)".into());
+    }
+    for (name, x) in [("p", &p), ("q", &q)] {
+        if even(x) && !x.is_zero() {
+            problems.push(format!("{name} is even"));
         }
     }
-    // The stored CRT exponents: dP = d mod (p−1), i.e. the inverse of e modulo
+    let (p_prime, q_prime) = if usable {
+        rayon::join(|| !even(&p) && is_probable_prime(&p), || !even(&q) && is_probable_prime(&q))
+    } else {
+        (false, false)
+    };
+    if usable && !even(&p) && !p_prime {
+        problems.push("p is not prime".into());
+    }
+    if usable && !even(&q) && !q_prime {
+        problems.push("q is not prime".into());
+    }
+    if usable && !n_ok {
+        problems.push("p·q ≠ n".into());
+    }
+    let p1 = if p.is_zero() { BigUint::zero() } else { &p - &one };
+    let q1 = if q.is_zero() { BigUint::zero() } else { &q - &one };
+    let factored = p_prime && q_prime && n_ok && p != q;
+
+    // The d path: d·e ≡ 1 (mod λ(n)). With n = p·q for distinct primes,
+    // λ(n) = lcm(p−1, q−1), and that is the same as d·e ≡ 1 modulo both p−1
+    // and q−1 (no gcd needed). Otherwise test it on a few values.
+    let d = big(&k.d);
+    let d_path = !too_big(&k.d)
+        && !d.is_zero()
+        && if factored {
+            let de = &d * &e;
+            &de % &p1 == one && &de % &q1 == one
+        } else {
+            round_trips(&n, &e, &d)
+        };
+    if !d_path {
+        problems.push("d".into());
+    }
+    // The stored CRT values: dP = d mod (p−1), i.e. the inverse of e modulo
     // p−1 (checked that way so that a wrong d is not also blamed on dP).
-    if !crt_exponent_ok(&k.dp, &e, &p1) {
+    let dp_ok = crt_exponent_ok(&k.dp, &e, &p1);
+    let dq_ok = crt_exponent_ok(&k.dq, &e, &q1);
+    if !dp_ok {
         problems.push("dP".into());
     }
-    if !crt_exponent_ok(&k.dq, &e, &q1) {
+    if !dq_ok {
         problems.push("dQ".into());
     }
     // qInv = q⁻¹ mod p.
-    let qinv_ok = bits_of(&k.qinv) <= p.bits() && {
+    let qinv_ok = usable && bits_of(&k.qinv) <= p.bits() && {
         let qinv = big(&k.qinv);
         qinv < p && (&qinv * &q) % &p == one
     };
     if !qinv_ok {
         problems.push("qInv".into());
     }
-    problems
+
+    // The CRT path gives input^dP mod p and input^dQ mod q, joined with qInv:
+    // right when p·q = n, qInv is right and (x^e)^dP ≡ x mod p (and the same
+    // for q). For a prime p that is e·dP ≡ 1 (mod p−1); for a composite p it
+    // depends on p's unknown factors, so it is tested on a few values.
+    let crt = if p.is_zero() || q.is_zero() || even(&p) || even(&q) {
+        CrtPath::Fails
+    } else if n_ok
+        && qinv_ok
+        && (if p_prime { dp_ok } else { !too_big(&k.dp) && round_trips(&p, &e, &big(&k.dp)) })
+        && (if q_prime { dq_ok } else { !too_big(&k.dq) && round_trips(&q, &e, &big(&k.dq)) })
+    {
+        CrtPath::Right
+    } else {
+        CrtPath::Wrong
+    };
+    Consistency { problems, crt, d_path }
 }
 
 /// Why OpenSSL 3.0 will not use a key stored under `key` with a certificate
@@ -156,13 +281,67 @@ fn pss_conflict(cert: Option<&PssParams>, key: Option<&PssParams>) -> Option<Str
     })
 }
 
-/// `x` < m and x·e ≡ 1 (mod m), with m = p−1 > 1.
+/// `x < m` and `x·e ≡ 1 (mod m)`, with m = p−1 > 1.
 fn crt_exponent_ok(x: &[u8], e: &BigUint, m: &BigUint) -> bool {
     if m <= &BigUint::one() || bits_of(x) > m.bits() {
         return false;
     }
     let x = big(x);
     &x < m && (x * e) % m == BigUint::one()
+}
+
+/// `(x^e)^d ≡ x (mod m)` for every x in [`PROBES`], with m odd and above them.
+fn round_trips(m: &BigUint, e: &BigUint, d: &BigUint) -> bool {
+    use rayon::prelude::*;
+    PROBES.par_iter().all(|&x| {
+        let x = BigUint::from(x);
+        m > &x && pow_mod(&x, e, m).and_then(|y| pow_mod(&y, d, m)).is_some_and(|y| y == x)
+    })
+}
+
+/// `base^exp mod m` for an odd m > 1 (crypto-bigint Montgomery arithmetic); `None` for an even m.
+fn pow_mod(base: &BigUint, exp: &BigUint, m: &BigUint) -> Option<BigUint> {
+    if m <= &BigUint::one() {
+        return None;
+    }
+    let modulus = Odd::new(BoxedUint::from_be_slice_vartime(&m.to_bytes_be())).into_option()?;
+    let precision = modulus.bits_precision();
+    let params = BoxedMontyParams::new_vartime(modulus);
+    let base = BoxedUint::from_be_slice(&(base % m).to_bytes_be(), precision).ok()?;
+    let exp_bits = u32::try_from(exp.bits()).ok()?;
+    let exp = BoxedUint::from_be_slice_vartime(&exp.to_bytes_be());
+    let result = BoxedMontyForm::new(base, &params).pow_bounded_exp(&exp, exp_bits).retrieve();
+    Some(BigUint::from_bytes_be(&result.to_be_bytes()))
+}
+
+/// Miller–Rabin with the first primes as bases, for an odd x > 1: as many
+/// rounds as FIPS 186-5 (via `minimum_mr_iterations`) asks for an error below
+/// 2^-100 on a random candidate of this size, at least two; all twelve bases
+/// for numbers of 64 bits and less, which makes the test exact there.
+fn is_probable_prime(x: &BigUint) -> bool {
+    const BASES: [u32; 12] = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37];
+    let Some(odd) = Odd::new(BoxedUint::from_be_slice_vartime(&x.to_bytes_be())).into_option() else {
+        return false;
+    };
+    if x <= &BigUint::one() {
+        return false;
+    }
+    let bits = u32::try_from(x.bits()).unwrap_or(u32::MAX);
+    let rounds = if bits <= 64 {
+        BASES.len()
+    } else {
+        crypto_primes::hazmat::minimum_mr_iterations(bits, 100).unwrap_or(BASES.len()).clamp(2, BASES.len())
+    };
+    let precision = odd.bits_precision();
+    let mr = crypto_primes::hazmat::MillerRabin::new(odd);
+    BASES[..rounds].iter().all(|&b| {
+        // A base is taken modulo x; one that x divides says nothing (x is then b itself, or composite
+        // and caught by another base).
+        let base = BigUint::from(b) % x;
+        base.is_zero()
+            || BoxedUint::from_be_slice(&base.to_bytes_be(), precision)
+                .is_ok_and(|base| mr.test(&base).is_probably_prime())
+    })
 }
 
 fn big(be: &[u8]) -> BigUint {
@@ -304,14 +483,17 @@ pub fn verify_pss(n: &[u8], e: &[u8], params_der: Option<&[u8]>, message: &[u8],
 mod tests {
     use super::*;
 
+    fn num(x: u32) -> Vec<u8> {
+        BigUint::from(x).to_bytes_be()
+    }
+
     /// A consistent toy key from small primes (the math does not care about size).
     fn toy() -> RsaPrivate {
         // p = 61, q = 53, n = 3233, e = 17, λ = lcm(60, 52) = 780, d = 413.
-        let n = BigUint::from(3233u32);
         RsaPrivate {
-            n: n.to_bytes_be(),
+            n: num(3233),
             e: vec![17],
-            d: BigUint::from(413u32).to_bytes_be(),
+            d: num(413),
             p: vec![61],
             q: vec![53],
             dp: vec![53],   // 413 mod 60
@@ -397,28 +579,134 @@ mod tests {
         assert!(scheme_conflict(&other, &other).unwrap().contains("hash 1.2.3"));
     }
 
-    #[test]
-    fn consistent_toy_key_has_no_problems() {
-        assert_eq!(key_problems(&toy()), Vec::<String>::new());
+    /// A toy key whose p = 143 = 11·13 is composite: q = 43, n = 6149, e = 17.
+    /// `d`, `dp` as the three constructions in fixtures/surgery.py make them
+    /// (rsa-composite-p): believed-prime (2105, 117), right-d (173, 31),
+    /// crt-right (2105, 53). A brute force over every input modulo n (in
+    /// Python, when these were chosen) agrees with the path verdicts asserted below.
+    fn composite(d: u32, dp: u32) -> RsaPrivate {
+        RsaPrivate {
+            n: num(6149),
+            e: vec![17],
+            d: num(d),
+            p: num(143),
+            q: vec![43],
+            dp: num(dp),
+            dq: vec![5],
+            qinv: vec![10],
+        }
+    }
+
+    fn paths(k: &RsaPrivate) -> (Vec<String>, CrtPath, bool, bool) {
+        let c = check(k);
+        let works = c.openssl_works();
+        (c.problems, c.crt, c.d_path, works)
+    }
+
+    fn strings(xs: &[&str]) -> Vec<String> {
+        xs.iter().map(|s| s.to_string()).collect()
     }
 
     #[test]
-    fn each_wrong_component_is_named_alone() {
+    fn consistent_toy_key_has_no_problems_and_both_paths() {
+        assert_eq!(paths(&toy()), (vec![], CrtPath::Right, true, true));
+        assert_eq!(check(&toy()).impact(), "");
+    }
+
+    #[test]
+    fn one_wrong_crt_value_leaves_the_d_path() {
         let mut k = toy();
         k.dp = vec![54];
-        assert_eq!(key_problems(&k), ["dP"]);
+        assert_eq!(paths(&k), (strings(&["dP"]), CrtPath::Wrong, true, true));
         let mut k = toy();
         k.dq = vec![1];
-        assert_eq!(key_problems(&k), ["dQ"]);
+        assert_eq!(paths(&k), (strings(&["dQ"]), CrtPath::Wrong, true, true));
         let mut k = toy();
         k.qinv = vec![39];
-        assert_eq!(key_problems(&k), ["qInv"]);
+        assert_eq!(paths(&k), (strings(&["qInv"]), CrtPath::Wrong, true, true));
+        assert!(check(&k).impact().contains("recomputes with d"));
+    }
+
+    #[test]
+    fn a_wrong_d_leaves_the_crt_path() {
         let mut k = toy();
-        k.d = BigUint::from(415u32).to_bytes_be();
-        assert_eq!(key_problems(&k), ["d"]);
+        k.d = num(415);
+        assert_eq!(paths(&k), (strings(&["d"]), CrtPath::Right, false, true));
+        assert!(check(&k).impact().contains("CRT values, which are right"));
+    }
+
+    #[test]
+    fn p_q_of_another_key_leave_the_d_path() {
+        // n, e, d of the toy key; p = 67, q = 71 and their own CRT values (d' = 1223).
         let mut k = toy();
-        k.n = BigUint::from(3233u32 + 2).to_bytes_be();
-        assert_eq!(key_problems(&k), ["p·q ≠ n"]);
+        (k.p, k.q, k.dp, k.dq, k.qinv) = (vec![67], vec![71], vec![35], vec![33], vec![17]);
+        assert_eq!(paths(&k), (strings(&["p·q ≠ n"]), CrtPath::Wrong, true, true));
+        // ... and with d wrong too, nothing is left.
+        k.d = num(415);
+        assert_eq!(paths(&k), (strings(&["p·q ≠ n", "d"]), CrtPath::Wrong, false, false));
+    }
+
+    #[test]
+    fn both_paths_wrong_fail() {
+        let mut k = toy();
+        k.dp = vec![54];
+        k.d = num(415);
+        assert_eq!(paths(&k), (strings(&["d", "dP"]), CrtPath::Wrong, false, false));
+        assert!(check(&k).impact().contains("every handshake fails"));
+        // A changed n (the certificate's) that p·q no longer gives: neither path computes modulo it.
+        let mut k = toy();
+        k.n = num(3233 + 2);
+        assert_eq!(paths(&k), (strings(&["p·q ≠ n", "d"]), CrtPath::Wrong, false, false));
+    }
+
+    #[test]
+    fn a_composite_p_is_found_and_each_path_judged() {
+        // As a key generator that took 143 for a prime makes it: both paths wrong.
+        assert_eq!(paths(&composite(2105, 117)), (strings(&["p is not prime", "d"]), CrtPath::Wrong, false, false));
+        // d from the real λ(n) = lcm(10, 12, 42): the d path works.
+        assert_eq!(paths(&composite(173, 31)), (strings(&["p is not prime", "dP"]), CrtPath::Wrong, true, true));
+        // dP = e⁻¹ mod λ(143) = lcm(10, 12): the CRT path works although p is composite.
+        assert_eq!(paths(&composite(2105, 53)), (strings(&["p is not prime", "d", "dP"]), CrtPath::Right, false, true));
+        let mut k = toy();
+        (k.p, k.q) = (vec![53], vec![61]); // still primes, only swapped
+        assert!(check(&k).problems.iter().all(|p| !p.contains("prime")));
+    }
+
+    #[test]
+    fn an_even_or_zero_factor_fails_outright_and_one_falls_back_to_d() {
+        // OpenSSL has no Montgomery form for an even modulus: the operation fails, d is never tried.
+        let mut k = toy();
+        k.p = num(122);
+        let c = check(&k);
+        assert!(c.problems.contains(&"p is even".to_string()), "{:?}", c.problems);
+        assert_eq!((c.crt, c.d_path, c.openssl_works()), (CrtPath::Fails, true, false));
+        assert!(c.impact().contains("even or zero"));
+        let mut k = toy();
+        k.q = vec![0];
+        assert_eq!(check(&k).crt, CrtPath::Fails);
+        assert!(!check(&k).openssl_works());
+        // p = 1 is odd: the CRT result is wrong, the check against e notices, d is right.
+        let mut k = toy();
+        k.p = vec![1];
+        let c = check(&k);
+        assert_eq!((c.crt, c.d_path, c.openssl_works()), (CrtPath::Wrong, true, true));
+    }
+
+    #[test]
+    fn miller_rabin_agrees_with_trial_division_below_ten_thousand() {
+        for x in (3u32..10_000).step_by(2) {
+            let prime = (3..).step_by(2).take_while(|f| f * f <= x).all(|f| x % f != 0);
+            assert_eq!(is_probable_prime(&BigUint::from(x)), prime, "{x}");
+        }
+        // Strong pseudoprimes to bases 2, 3, 5, 7 (and a Carmichael number) are composite.
+        for x in [3_215_031_751u64, 2_152_302_898_747, 561, 3_474_749_660_383, 341_550_071_728_321] {
+            assert!(!is_probable_prime(&BigUint::from(x)), "{x}");
+        }
+        // 2^127 − 1 is prime, (2^127 − 1)·(2^89 − 1) is not.
+        let m127 = (BigUint::one() << 127u32) - 1u32;
+        let m89 = (BigUint::one() << 89u32) - 1u32;
+        assert!(is_probable_prime(&m127));
+        assert!(!is_probable_prime(&(&m127 * &m89)));
     }
 
     #[test]
@@ -426,29 +714,42 @@ mod tests {
         let mut k = toy();
         k.p = vec![1];
         k.q = k.n.clone();
-        assert_eq!(key_problems(&k).len(), 1);
+        assert!(!check(&k).problems.is_empty());
         let mut k = toy();
         k.p = vec![];
-        assert_eq!(key_problems(&k).len(), 1);
+        assert!(!check(&k).openssl_works());
         let mut k = toy();
         k.n = vec![0, 0];
         assert_eq!(key_problems(&k), ["n is zero"]);
         let mut k = toy();
         k.e = vec![1];
         assert_eq!(key_problems(&k).len(), 1);
+        assert!(!check(&k).openssl_works());
         let mut k = toy();
         k.p = vec![2];
         k.q = vec![2];
         k.n = vec![4];
         k.dp = vec![0];
         assert!(!key_problems(&k).is_empty());
+        assert!(!check(&k).openssl_works());
         let mut k = toy();
         k.d = vec![0xff; 5000];
         k.dp = vec![0xff; 5000];
         k.qinv = vec![0xff; 5000];
         assert_eq!(key_problems(&k), ["d", "dP", "qInv"]);
+        assert!(!check(&k).openssl_works());
         let mut k = toy();
         k.n = vec![0xff; 3000];
         assert_eq!(key_problems(&k).len(), 1);
+        // Every number as wide as n and nonsense: bounded work (two exponentiations
+        // modulo n per probe at most), no panic. 4096 bits here to keep the test quick.
+        let mut k = toy();
+        k.n = vec![0xff; 512];
+        k.p = vec![0xfd; 256];
+        k.q = vec![0xfb; 256];
+        k.d = vec![0xf7; 512];
+        k.e = vec![0xf1; 512];
+        k.dp = vec![0xf3; 512];
+        assert!(!check(&k).openssl_works());
     }
 }
