@@ -343,6 +343,14 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     // output does not depend on which worker took which file.
     let roots: Vec<PathBuf> = cfg.paths.iter().filter(|p| *p != Path::new("-")).cloned().collect();
     let phases = PhaseTimes::from_env();
+    // Only what a file turned out to hold is kept: a file that is neither material nor a
+    // config is counted and forgotten, so memory does not grow with the tree's other files.
+    // Several roots may meet one file twice: their files are all kept, to drop the repeats.
+    let several_roots = roots.len() > 1;
+    let walked = std::sync::atomic::AtomicUsize::new(0);
+    let links = std::sync::atomic::AtomicBool::new(false);
+    let skipped_by_name = std::sync::atomic::AtomicUsize::new(0);
+    let skipped = std::sync::Mutex::new(Vec::new());
     let (walk_findings, mut seen) = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, WalkedFile)>(4096);
         let roots = &roots;
@@ -353,15 +361,30 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
                 seq += 1;
             })
         });
-        let seen: Vec<(usize, WalkedFile, Seen)> = rx
+        let seen: Vec<(usize, PathBuf, Seen)> = rx
             .into_iter()
             .par_bridge()
-            .map(|(seq, f)| {
+            .filter_map(|(seq, f)| {
                 let named = roots.contains(&f.path);
                 let confine = cfg.discover.follow && map.root.is_some();
                 let seen = look_and_parse(&f, cap, map, passphrases, named, confine);
                 progress.inc();
-                (seq, f, seen)
+                walked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if f.is_symlink {
+                    links.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                // Counted here, before files that hold nothing are forgotten.
+                if !seen.2 && f.skip_content {
+                    skipped_by_name.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if cfg.verbose {
+                        let why = f.path.file_name().and_then(discover::walk::skip_reason).unwrap_or("not material");
+                        if let Ok(mut list) = skipped.lock() {
+                            list.push((paths::display(&f.path), why));
+                        }
+                    }
+                }
+                let nothing = seen.0.is_none() && seen.1.is_none() && !seen.2;
+                (several_roots || !nothing).then_some((seq, f.path, seen))
             })
             .collect();
         // A walk that panicked is a bug: pass it on rather than report a partial scan.
@@ -370,33 +393,34 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     phases.mark("walk+read+parse");
     // Into path order. One root's files came in path order: their walk sequence
     // says it. Several roots are sorted by path, dropping a file met under two.
-    if roots.len() == 1 {
-        seen.sort_unstable_by_key(|(seq, _, _)| *seq);
+    let files = if several_roots {
+        seen.sort_by(|a, b| a.1.cmp(&b.1));
+        seen.dedup_by(|a, b| a.1 == b.1);
+        seen.len()
     } else {
-        seen.sort_by(|a, b| a.1.path.cmp(&b.1.path));
-        seen.dedup_by(|a, b| a.1.path == b.1.path);
-    }
-    let any_links = seen.iter().any(|(_, f, _)| f.is_symlink);
+        seen.sort_unstable_by_key(|(seq, _, _)| *seq);
+        walked.into_inner()
+    };
+    let any_links = links.into_inner();
 
     let mut report = Report::default();
     report.findings.extend(walk_findings);
-    report.summary.files = seen.len();
+    report.summary.files = files;
     let mut entries = Vec::new();
     let mut config_files = Vec::new();
     let mut unclaimed = Vec::new();
-    for (_, f, (entry, config, looks_unclaimed)) in seen {
+    for (_, path, (entry, config, looks_unclaimed)) in seen {
         entries.extend(entry);
         config_files.extend(config);
         if looks_unclaimed {
-            unclaimed.push(f.path);
-        } else if f.skip_content {
-            report.summary.skipped_by_name += 1;
-            if cfg.verbose {
-                let why = f.path.file_name().and_then(discover::walk::skip_reason).unwrap_or("not material");
-                report.summary.skipped.push((paths::display(&f.path), why));
-            }
+            unclaimed.push(path);
         }
     }
+    report.summary.skipped_by_name = skipped_by_name.into_inner();
+    let mut skipped = skipped.into_inner().unwrap_or_default();
+    skipped.sort();
+    skipped.dedup();
+    report.summary.skipped = skipped;
     report.summary.verbose = cfg.verbose;
     report.summary.settings = cfg.settings.as_deref().map(paths::display);
     // A link and its target are one file: know it when the walk saw links.
@@ -438,6 +462,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     configs.extend(stdin_config.as_deref().map(|b| (PathBuf::from("-"), b)));
     let read = |p: &Path| discover::read_file(p, cap, map);
     let ctx = ServerContext { map, read: &read };
+    progress.phase("reading server configs", None);
     // Configs the user named for a dialect (`--server nginx=PATH`) are read wherever they are.
     let mut named_bytes = Vec::new();
     for (dialect, path) in &cfg.servers {
@@ -469,14 +494,23 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     phases.mark("resolve");
 
     // pair, then verify every pair in parallel.
+    progress.phase("pairing", None);
     let pairing = pair::pair_all(&catalog, configured);
     report.findings.extend(pairing.findings);
     phases.mark("pair");
     let clock = Clock { now: cfg.common.now, warn_days: cfg.common.warn_days };
     let memo = VerifyMemo::default();
     let audit = verify::ModeAudit::new(map.root.as_deref());
-    let verified: Vec<(PairReport, Vec<Finding>)> =
-        pairing.pairs.par_iter().map(|p| verify_one(&catalog, p, &clock, Modes::Audit(&audit), &memo)).collect();
+    progress.phase("verifying pairs", Some(pairing.pairs.len()));
+    let verified: Vec<(PairReport, Vec<Finding>)> = pairing
+        .pairs
+        .par_iter()
+        .map(|p| {
+            let v = verify_one(&catalog, p, &clock, Modes::Audit(&audit), &memo);
+            progress.inc();
+            v
+        })
+        .collect();
     for ((mut pr, findings), pair) in verified.into_iter().zip(&pairing.pairs) {
         let paths = |ids: &[FileId]| ids.iter().map(|&id| catalog.entries[id].path.clone()).collect::<Vec<_>>();
         pr.cert_copies = paths(&pair.cert_copies);
@@ -493,19 +527,23 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
         report.findings.extend(findings);
     }
     phases.mark("verify");
+    progress.phase("sorting findings", None);
     report_oversize(&catalog, &pairing.pairs, &cfg.paths, &mut report.findings);
     add_parse_findings(&catalog, &mut report);
     count_material(&catalog, &mut report);
     if let Some(p) = &cfg.probe {
+        progress.phase("probing listeners", None);
         let served = crate::probe::probe_all(&probe_targets, p.timeout, p.jobs);
         crate::probe::add_endpoints(&mut report, &probe_targets, &served, &clock);
         phases.mark("probe");
     }
-    progress.finish();
     // Freeing a whole tree's parsed material takes tens of milliseconds: let
     // another thread do it while the report is written.
     drop_in_background((catalog, memo, pairing.pairs, config_files));
-    finish(report, &cfg.common)
+    let report = finish(report, &cfg.common);
+    phases.mark("report");
+    progress.finish();
+    report
 }
 
 /// Drop `value` on a thread of its own, so that freeing large structures
@@ -1037,9 +1075,15 @@ fn report_oversize(catalog: &Catalog, pairs: &[Pair], scanned: &[PathBuf], findi
             }
         }
     }
+    // One pass over the findings each way, whatever the number of large files.
+    let mut reported: std::collections::HashSet<String> = findings
+        .iter()
+        .filter(|f| f.code == Code::Unreadable)
+        .flat_map(|f| f.locations.iter().map(|l| l.path.clone()))
+        .collect();
+    let mut named_big: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (entry, reason) in big {
-        let at = |f: &Finding| f.code == Code::Unreadable && f.locations.iter().any(|l| l.path == entry.path);
-        if !findings.iter().any(at) {
+        if reported.insert(entry.path.clone()) {
             let loc = Location::file(&entry.path).with_server_path(entry.server_path.clone());
             let what =
                 if entry.path == "-" { "standard input".to_string() } else { format!("the file {}", entry.path) };
@@ -1049,9 +1093,15 @@ fn report_oversize(catalog: &Catalog, pairs: &[Pair], scanned: &[PathBuf], findi
             );
         }
         if named.contains(&entry.path) {
-            for f in findings.iter_mut().filter(|f| at(f)) {
-                f.severity = crate::finding::Severity::Error;
-            }
+            named_big.insert(entry.path.clone());
+        }
+    }
+    if named_big.is_empty() {
+        return;
+    }
+    for f in findings.iter_mut() {
+        if f.code == Code::Unreadable && f.locations.iter().any(|l| named_big.contains(&l.path)) {
+            f.severity = crate::finding::Severity::Error;
         }
     }
 }
@@ -1113,13 +1163,28 @@ impl PhaseTimes {
     }
     fn mark(&self, phase: &str) {
         if let Some(start) = self.0 {
+            let (rss, peak) = process_rss_mib();
             eprintln!(
-                "keymatch: {phase} done at {:.1} ms (process CPU {:.1} ms)",
+                "keymatch: {phase} done at {:.1} ms (process CPU {:.1} ms, RSS {rss:.1} MiB, peak {peak:.1} MiB)",
                 start.elapsed().as_secs_f64() * 1000.0,
                 process_cpu_ms()
             );
         }
     }
+}
+
+/// Resident memory now and its peak so far, in MiB (`/proc/self/status` VmRSS, VmHWM).
+fn process_rss_mib() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = |field: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .map_or(f64::NAN, |v| v / 1024.0)
+    };
+    (kib("VmRSS:"), kib("VmHWM:"))
 }
 
 /// User + system CPU time of the whole process so far, in milliseconds
@@ -1131,7 +1196,9 @@ fn process_cpu_ms() -> f64 {
     (tick(11) + tick(12)) * 10.0
 }
 
-/// Scan progress on standard error, shown only for scans longer than about half a second.
+/// Scan progress on standard error through every phase (reading, configs, pairing,
+/// verifying, sorting), shown only for scans longer than about half a second; `cfg.progress`
+/// is set only for a terminal and without `--quiet`.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
     start: std::time::Instant,
@@ -1141,20 +1208,41 @@ impl Progress {
     fn new(enabled: bool) -> Progress {
         let bar = enabled.then(|| {
             let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
-            bar.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} read {pos} files {elapsed}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
+            bar.set_style(Progress::style("{spinner} reading: {pos} files {elapsed}"));
             bar
         });
         Progress { bar, start: std::time::Instant::now() }
     }
+    fn style(template: &str) -> indicatif::ProgressStyle {
+        indicatif::ProgressStyle::with_template(template).unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    }
+    /// Show the bar once the scan has run for half a second; from then on it ticks by
+    /// itself, so phases that count nothing still show that keymatch is working.
+    fn show_when_due(&self, b: &indicatif::ProgressBar) {
+        if b.is_hidden() && self.start.elapsed().as_millis() > 500 {
+            b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            b.enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+    }
     fn inc(&self) {
         if let Some(b) = &self.bar {
-            if b.is_hidden() && self.start.elapsed().as_millis() > 500 {
-                b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            }
+            self.show_when_due(b);
             b.inc(1);
+        }
+    }
+    /// A new phase: `what`, and `of` items to count (or none).
+    fn phase(&self, what: &str, of: Option<usize>) {
+        if let Some(b) = &self.bar {
+            let template = match of {
+                Some(_) => format!("{{spinner}} {what}: {{pos}}/{{len}} {{elapsed}}"),
+                None => format!("{{spinner}} {what} {{elapsed}}"),
+            };
+            b.set_style(Progress::style(&template));
+            b.set_position(0);
+            if let Some(n) = of {
+                b.set_length(n as u64);
+            }
+            self.show_when_due(b);
         }
     }
     fn finish(&self) {

@@ -212,8 +212,8 @@ pub trait Dialect: Sync {
     /// Read all of this dialect's files (sorted by path): every entry point once; when
     /// there is none (a repository of fragments), every standalone file once. Dialects
     /// that relate files to each other (Kubernetes Ingresses and Secrets) override this.
-    fn read_all(&self, mine: &[(&PathBuf, String)], cx: &mut Cx<'_, '_>) {
-        let entries: Vec<&(&PathBuf, String)> = mine.iter().filter(|(p, t)| self.is_entry(p, t)).collect();
+    fn read_all(&self, mine: &[(&PathBuf, &str)], cx: &mut Cx<'_, '_>) {
+        let entries: Vec<&(&PathBuf, &str)> = mine.iter().filter(|(p, t)| self.is_entry(p, t)).collect();
         let any_entry = !entries.is_empty();
         for (p, text) in entries {
             if cx.visited.insert(paths::normalize(p)) {
@@ -365,10 +365,11 @@ pub fn find_claims_named(
 ) -> Claims {
     use rayon::prelude::*;
     let named_paths: HashSet<PathBuf> = named.iter().map(|(_, p, _)| paths::normalize(p)).collect();
-    let decoded: Vec<(&PathBuf, String)> = files
+    // Borrowed when the bytes are UTF-8 already (the common case): configs are held once.
+    let decoded: Vec<(&PathBuf, std::borrow::Cow<'_, str>)> = files
         .par_iter()
         .filter(|(p, _)| !named_paths.contains(&paths::normalize(p)))
-        .map(|(p, b)| (p, decode(b)))
+        .map(|(p, b)| (p, decode_borrowed(b)))
         .collect();
     // Dialects read their configs independently, in parallel; their results are
     // joined in registration order, so the output does not depend on timing.
@@ -394,11 +395,11 @@ pub fn find_claims_named(
                     cx.stack.pop();
                 }
             }
-            let mut mine: Vec<(&PathBuf, String)> =
-                decoded.iter().filter(|(p, text)| d.recognises(p, text)).map(|(p, t)| (*p, t.clone())).collect();
+            let mut mine: Vec<(&PathBuf, &str)> =
+                decoded.iter().filter(|(p, text)| d.recognises(p, text)).map(|(p, t)| (*p, t.as_ref())).collect();
             mine.sort_by(|a, b| a.0.cmp(b.0));
             // The named files go too: dialects that relate files (Kubernetes) read them in read_all.
-            mine.splice(0..0, forced);
+            mine.splice(0..0, forced.iter().map(|(p, t)| (*p, t.as_str())));
             d.read_all(&mine, &mut cx);
             // Dialects that relate files rather than include them (Kubernetes) mark none visited.
             let read = if cx.visited.is_empty() { mine.len() } else { cx.visited.len() };
@@ -421,8 +422,13 @@ pub fn find_claims_named(
 
 /// Config text: lossy UTF-8 without a BOM.
 pub fn decode(bytes: &[u8]) -> String {
+    decode_borrowed(bytes).into_owned()
+}
+
+/// [`decode`], borrowing `bytes` when they are UTF-8.
+fn decode_borrowed(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    String::from_utf8_lossy(bytes).into_owned()
+    String::from_utf8_lossy(bytes)
 }
 
 /// The same pair named by one directive for several servers (nginx `http`-level
