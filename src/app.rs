@@ -19,28 +19,187 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-/// `keymatch check CERT [KEY]`.
+/// `keymatch check CERT [KEY]`. CERT and KEY may come in either order (the files' content
+/// decides); a Kubernetes YAML file with one TLS Secret, or `FILE#namespace/name` (the path
+/// `scan` prints), is checked as that Secret.
 pub fn check(cfg: &CheckConfig) -> Result<Report, Error> {
     let map = PathMap::default();
     let mut catalog = Catalog::default();
     let cap = |p: &Path| if p == Path::new("-") { cfg.max_stdin_size } else { cfg.max_file_size };
-    let cert = load_named(&mut catalog, &cfg.cert, cap(&cfg.cert), &map, &cfg.common.passphrases)?;
-    let key = match &cfg.key {
-        Some(k) => load_named(&mut catalog, k, cap(k), &map, &cfg.common.passphrases)?,
-        None => cert,
+    let (file, selector) = split_selector(&cfg.cert);
+    if let Some(selector) = selector {
+        if cfg.key.is_some() {
+            return Err(Error::Usage(format!(
+                "check: {} names a Kubernetes Secret, which holds its own key: give it alone",
+                paths::display(&cfg.cert)
+            )));
+        }
+        return check_secret(cfg, &file, Some(&selector));
+    }
+    if cfg.key.is_none() && file != Path::new("-") && is_kubernetes_yaml(&file, cfg.max_file_size) {
+        return check_secret(cfg, &file, None);
+    }
+    let first = load_named(&mut catalog, &cfg.cert, cap(&cfg.cert), &map, &cfg.common.passphrases)?;
+    let (cert, key) = match &cfg.key {
+        Some(k) => {
+            let second = load_named(&mut catalog, k, cap(k), &map, &cfg.common.passphrases)?;
+            // Either order: a key-only first file and a certificate in the second are KEY CERT.
+            let holds = |id: FileId| catalog.entries[id].parsed().map(holdings).unwrap_or((false, false));
+            match (holds(first), holds(second)) {
+                ((false, true), (true, _)) => (second, first),
+                _ => (first, second),
+            }
+        }
+        None => {
+            forgotten_key(&catalog.entries[first])?;
+            (first, first)
+        }
     };
     // The origin's kind selects the server rules verify applies (`verify::load`, `verify::readers`).
     let pair = Pair::of_files(Origin::kind(cfg.server.as_deref().unwrap_or("check")), cert, key);
+    check_pairs(&catalog, vec![pair], cfg)
+}
+
+/// Verify `check`'s pair(s) and make the report.
+fn check_pairs(catalog: &Catalog, pairs: Vec<Pair>, cfg: &CheckConfig) -> Result<Report, Error> {
     let clock = Clock { now: cfg.common.now, warn_days: cfg.common.warn_days };
-    // File modes are a property of where a key is deployed, which `scan` audits;
-    // `check` answers only whether the two files belong together and are healthy.
-    let (pair_report, findings) = verify_one(&catalog, &pair, &clock, Modes::Ignore, &VerifyMemo::default());
-    // `check` exits 0 only when it proved the pair (or proved it wrong, with an error finding).
-    let unproven = matches!(pair_report.verdict, Verdict::Encrypted | Verdict::Unsupported | Verdict::Unreadable);
-    let mut report = Report { pairs: vec![pair_report], findings, unproven, ..Report::default() };
-    add_parse_findings(&catalog, &mut report);
-    count_material(&catalog, &mut report);
+    let mut report = Report::default();
+    for pair in &pairs {
+        // File modes are a property of where a key is deployed, which `scan` audits;
+        // `check` answers only whether the two files belong together and are healthy.
+        let (pair_report, findings) = verify_one(catalog, pair, &clock, Modes::Ignore, &VerifyMemo::default());
+        // `check` exits 0 only when it proved the pair (or proved it wrong, with an error finding).
+        report.unproven |=
+            matches!(pair_report.verdict, Verdict::Encrypted | Verdict::Unsupported | Verdict::Unreadable);
+        report.pairs.push(pair_report);
+        report.findings.extend(findings);
+    }
+    add_parse_findings(catalog, &mut report);
+    count_material(catalog, &mut report);
     finish(report, &cfg.common)
+}
+
+/// (holds a certificate, holds a private key), counting items that claim to be one.
+fn holdings(p: &parse::ParsedFile) -> (bool, bool) {
+    (p.items.iter().any(|i| i.kind.is_cert_like()), p.items.iter().any(|i| i.kind.is_key_like()))
+}
+
+/// `check CERT` alone when CERT holds a certificate and no private key (or a key and no
+/// certificate): the other file was forgotten, a usage error that says what to give.
+fn forgotten_key(entry: &CatalogEntry) -> Result<(), Error> {
+    let Some(parsed) = entry.parsed() else { return Ok(()) };
+    let path = &entry.path;
+    match holdings(parsed) {
+        (true, false) => Err(Error::Usage(format!(
+            "check: {path} holds a certificate but no private key; give the key file too: keymatch check {path} KEY"
+        ))),
+        (false, true) => Err(Error::Usage(format!(
+            "check: {path} holds a private key but no certificate; give the certificate file too: keymatch check CERT {path}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// `FILE#namespace/name` (or a whole inline label, `FILE#namespace/name/tls.crt`) → the file
+/// and the selector, when the whole argument is not itself an existing file.
+fn split_selector(arg: &Path) -> (PathBuf, Option<String>) {
+    let text = arg.to_string_lossy();
+    if arg.symlink_metadata().is_err() {
+        if let Some((file, sel)) = text.rsplit_once('#') {
+            if !sel.is_empty() && Path::new(file).is_file() {
+                return (PathBuf::from(file), Some(sel.to_string()));
+            }
+        }
+    }
+    (arg.to_path_buf(), None)
+}
+
+/// A file the Kubernetes dialect reads (a Secret, a List, a kubeconfig).
+fn is_kubernetes_yaml(path: &Path, cap: u64) -> bool {
+    match discover::read_file(path, cap, &PathMap::default()) {
+        ReadOutcome::Read { bytes, .. } => {
+            let text = String::from_utf8_lossy(&bytes);
+            servers::dialects().iter().any(|d| d.name() == "kubernetes" && d.recognises(path, &text))
+        }
+        _ => false,
+    }
+}
+
+/// The object a Kubernetes claim comes from, as `FILE#…` names it: `namespace/name` for a
+/// Secret, `users/NAME` for a kubeconfig user (the certificate's label less its last part).
+fn claim_id(c: &Claim) -> Option<String> {
+    let label = match &c.cert {
+        ClaimedFile::Inline { label, .. } => label.as_str(),
+        ClaimedFile::Unresolvable { text, .. } => text.as_str(),
+        ClaimedFile::Path { .. } => return c.context.clone(),
+    };
+    let (_, fragment) = label.rsplit_once('#')?;
+    fragment.rsplit_once('/').map(|(id, _)| id.to_string())
+}
+
+/// `check FILE` / `check FILE#namespace/name` for Kubernetes YAML: the one TLS Secret (or
+/// kubeconfig user) the file holds or the selector names; none or several is a usage error that
+/// lists what the file holds.
+fn check_secret(cfg: &CheckConfig, file: &Path, selector: Option<&str>) -> Result<Report, Error> {
+    let map = PathMap::default();
+    let bytes = match discover::read_file(file, cfg.max_file_size, &map) {
+        ReadOutcome::Read { bytes, .. } => bytes,
+        ReadOutcome::Missing { .. } => return Err(Error::path(file, "no such file")),
+        ReadOutcome::Unreadable { reason } => return Err(Error::path(file, reason)),
+    };
+    let read = |p: &Path| discover::read_file(p, cfg.max_file_size, &map);
+    let ctx = ServerContext { map: &map, read: &read };
+    let (claims, _) = servers::find_claims(&[(file.to_path_buf(), bytes.as_slice())], &ctx);
+    let claims: Vec<Claim> = claims.into_iter().filter(|c| c.dialect == "kubernetes").collect();
+    let ids: Vec<String> = claims.iter().filter_map(claim_id).collect();
+    let shown = paths::display(file);
+    let list = || ids.iter().map(|id| format!("  keymatch check '{shown}#{id}'")).collect::<Vec<_>>().join("\n");
+    let chosen: Vec<Claim> = match selector {
+        Some(sel) => {
+            let picked: Vec<Claim> = claims
+                .into_iter()
+                .filter(|c| claim_id(c).is_some_and(|id| sel == id || sel.starts_with(&format!("{id}/"))))
+                .collect();
+            if picked.is_empty() {
+                let known = if ids.is_empty() { " none".to_string() } else { format!("\n{}", list()) };
+                return Err(Error::Usage(format!("check: {shown} holds no TLS Secret '{sel}'; it holds:{known}")));
+            }
+            picked
+        }
+        None if claims.len() == 1 => claims,
+        None if claims.is_empty() => {
+            return Err(Error::Usage(format!("check: {shown} holds no TLS Secret (tls.crt and tls.key)")))
+        }
+        None => {
+            return Err(Error::Usage(format!(
+                "check: {shown} holds {} TLS Secrets; name one:\n{}",
+                claims.len(),
+                list()
+            )))
+        }
+    };
+    let scan_cfg = ScanConfig {
+        paths: vec![file.to_path_buf()],
+        max_stdin_size: cfg.max_stdin_size,
+        map: map.clone(),
+        discover: discover::DiscoverOptions { max_file_size: cfg.max_file_size, follow: false, excludes: Vec::new() },
+        jobs: 1,
+        progress: false,
+        probe: None,
+        servers: Vec::new(),
+        verbose: false,
+        settings: None,
+        common: cfg.common.clone(),
+    };
+    let mut catalog = Catalog::default();
+    let configured = resolve_claims(&mut catalog, chosen, &scan_cfg, &cfg.common.passphrases);
+    let pairing = pair::pair_all(&catalog, configured);
+    let mut pairs: Vec<Pair> = pairing.pairs.into_iter().filter(|p| p.origin.kind == "kubernetes").collect();
+    // `--server`: the ingress controller's loading rules apply to the Secret.
+    if let Some(server) = &cfg.server {
+        pairs.iter_mut().for_each(|p| p.origin.kind = server.clone());
+    }
+    check_pairs(&catalog, pairs, cfg)
 }
 
 /// Read and parse a file the user named; a file that does not exist is an error (exit 2).
@@ -101,8 +260,9 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, Error> {
     pool.install(|| scan_in_pool(cfg))
 }
 
-/// One walked file after reading and parsing: a catalogue entry, or a config's path and bytes.
-type Seen = (Option<CatalogEntry>, Option<(PathBuf, Vec<u8>)>);
+/// One walked file after reading and parsing: a catalogue entry, or a config's path and bytes;
+/// and whether it names TLS directives although no dialect recognised it.
+type Seen = (Option<CatalogEntry>, Option<(PathBuf, Vec<u8>)>, bool);
 
 /// Read, sniff and parse one walked file. The entry's `real_path` holds the
 /// file actually read (links resolved); the caller canonicalises it, or drops
@@ -119,7 +279,7 @@ fn look_and_parse(
     confine: bool,
 ) -> Seen {
     if f.skip_content {
-        return (None, None);
+        return (None, None, false);
     }
     let confined;
     let f = if confine && f.is_regular {
@@ -128,7 +288,16 @@ fn look_and_parse(
     } else {
         f
     };
-    let (mut looked, real) = discover::look_walked(f, cap, map, &servers::looks_like_config);
+    let unclaimed = std::cell::Cell::new(false);
+    let is_config = |path: &Path, head: &[u8]| {
+        let config = servers::looks_like_config(path, head);
+        if !config && servers::looks_like_unclaimed_config(head) {
+            unclaimed.set(true);
+        }
+        config
+    };
+    let (mut looked, real) = discover::look_walked(f, cap, map, &is_config);
+    let unclaimed = unclaimed.get();
     // A file named on the command line and over the size cap is reported whatever its first bytes.
     if named && matches!(looked, Looked::Nothing) {
         if let Some(size) = std::fs::metadata(&f.path).ok().map(|m| m.len()).filter(|&n| n > cap) {
@@ -137,7 +306,7 @@ fn look_and_parse(
     }
     // Most walked files are nothing to keymatch: return before any allocation.
     if matches!(looked, Looked::Nothing) || matches!(looked, Looked::Missing { .. }) && !f.is_symlink {
-        return (None, None);
+        return (None, None, unclaimed);
     }
     let display = paths::display(&f.path);
     let status = match looked {
@@ -148,8 +317,8 @@ fn look_and_parse(
         },
         Looked::Missing { target } if f.is_symlink => EntryStatus::Missing { target },
         Looked::Unreadable { reason } => EntryStatus::Unreadable { reason },
-        Looked::Config { bytes } => return (None, Some((f.path.clone(), bytes))),
-        Looked::Missing { .. } | Looked::Nothing => return (None, None),
+        Looked::Config { bytes } => return (None, Some((f.path.clone(), bytes)), false),
+        Looked::Missing { .. } | Looked::Nothing => return (None, None, unclaimed),
     };
     let entry = CatalogEntry {
         path: display,
@@ -159,7 +328,7 @@ fn look_and_parse(
         real_path: real,
         status,
     };
-    (Some(entry), None)
+    (Some(entry), None, false)
 }
 
 fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
@@ -174,6 +343,14 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     // output does not depend on which worker took which file.
     let roots: Vec<PathBuf> = cfg.paths.iter().filter(|p| *p != Path::new("-")).cloned().collect();
     let phases = PhaseTimes::from_env();
+    // Only what a file turned out to hold is kept: a file that is neither material nor a
+    // config is counted and forgotten, so memory does not grow with the tree's other files.
+    // Several roots may meet one file twice: their files are all kept, to drop the repeats.
+    let several_roots = roots.len() > 1;
+    let walked = std::sync::atomic::AtomicUsize::new(0);
+    let links = std::sync::atomic::AtomicBool::new(false);
+    let skipped_by_name = std::sync::atomic::AtomicUsize::new(0);
+    let skipped = std::sync::Mutex::new(Vec::new());
     let (walk_findings, mut seen) = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, WalkedFile)>(4096);
         let roots = &roots;
@@ -184,15 +361,30 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
                 seq += 1;
             })
         });
-        let seen: Vec<(usize, WalkedFile, Seen)> = rx
+        let seen: Vec<(usize, PathBuf, Seen)> = rx
             .into_iter()
             .par_bridge()
-            .map(|(seq, f)| {
+            .filter_map(|(seq, f)| {
                 let named = roots.contains(&f.path);
                 let confine = cfg.discover.follow && map.root.is_some();
                 let seen = look_and_parse(&f, cap, map, passphrases, named, confine);
                 progress.inc();
-                (seq, f, seen)
+                walked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if f.is_symlink {
+                    links.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                // Counted here, before files that hold nothing are forgotten.
+                if !seen.2 && f.skip_content {
+                    skipped_by_name.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if cfg.verbose {
+                        let why = f.path.file_name().and_then(discover::walk::skip_reason).unwrap_or("not material");
+                        if let Ok(mut list) = skipped.lock() {
+                            list.push((paths::display(&f.path), why));
+                        }
+                    }
+                }
+                let nothing = seen.0.is_none() && seen.1.is_none() && !seen.2;
+                (several_roots || !nothing).then_some((seq, f.path, seen))
             })
             .collect();
         // A walk that panicked is a bug: pass it on rather than report a partial scan.
@@ -201,23 +393,36 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     phases.mark("walk+read+parse");
     // Into path order. One root's files came in path order: their walk sequence
     // says it. Several roots are sorted by path, dropping a file met under two.
-    if roots.len() == 1 {
-        seen.sort_unstable_by_key(|(seq, _, _)| *seq);
+    let files = if several_roots {
+        seen.sort_by(|a, b| a.1.cmp(&b.1));
+        seen.dedup_by(|a, b| a.1 == b.1);
+        seen.len()
     } else {
-        seen.sort_by(|a, b| a.1.path.cmp(&b.1.path));
-        seen.dedup_by(|a, b| a.1.path == b.1.path);
-    }
-    let any_links = seen.iter().any(|(_, f, _)| f.is_symlink);
+        seen.sort_unstable_by_key(|(seq, _, _)| *seq);
+        walked.into_inner()
+    };
+    let any_links = links.into_inner();
 
     let mut report = Report::default();
     report.findings.extend(walk_findings);
-    report.summary.files = seen.len();
+    report.summary.files = files;
     let mut entries = Vec::new();
     let mut config_files = Vec::new();
-    for (_, _, (entry, config)) in seen {
+    let mut unclaimed = Vec::new();
+    for (_, path, (entry, config, looks_unclaimed)) in seen {
         entries.extend(entry);
         config_files.extend(config);
+        if looks_unclaimed {
+            unclaimed.push(path);
+        }
     }
+    report.summary.skipped_by_name = skipped_by_name.into_inner();
+    let mut skipped = skipped.into_inner().unwrap_or_default();
+    skipped.sort();
+    skipped.dedup();
+    report.summary.skipped = skipped;
+    report.summary.verbose = cfg.verbose;
+    report.summary.settings = cfg.settings.as_deref().map(paths::display);
     // A link and its target are one file: know it when the walk saw links.
     entries.par_iter_mut().for_each(|e| {
         e.real_path = e.real_path.take().filter(|_| any_links).and_then(|r| std::fs::canonicalize(r).ok());
@@ -257,7 +462,28 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     configs.extend(stdin_config.as_deref().map(|b| (PathBuf::from("-"), b)));
     let read = |p: &Path| discover::read_file(p, cap, map);
     let ctx = ServerContext { map, read: &read };
-    let (claims, config_findings) = servers::find_claims(&configs, &ctx);
+    progress.phase("reading server configs", None);
+    // Configs the user named for a dialect (`--server nginx=PATH`) are read wherever they are.
+    let mut named_bytes = Vec::new();
+    for (dialect, path) in &cfg.servers {
+        match discover::read_file(path, cap, map) {
+            ReadOutcome::Read { bytes, .. } => named_bytes.push((*dialect, path.clone(), bytes)),
+            ReadOutcome::Missing { .. } => {
+                return Err(Error::Option { option: "--server", path: path.clone(), reason: "no such file".into() })
+            }
+            ReadOutcome::Unreadable { reason } => {
+                return Err(Error::Option { option: "--server", path: path.clone(), reason })
+            }
+        }
+    }
+    let named: Vec<(&'static str, PathBuf, &[u8])> =
+        named_bytes.iter().map(|(d, p, b)| (*d, p.clone(), b.as_slice())).collect();
+    let found = servers::find_claims_named(&configs, &named, &ctx);
+    // A file read as an include or named with --server was claimed after all.
+    unclaimed.retain(|p| !found.read_paths.contains(&paths::normalize(p)));
+    report.summary.unclaimed_configs = unclaimed.iter().map(|p| paths::display(p)).collect();
+    let (claims, config_findings) = (found.claims, found.findings);
+    report.summary.configs = found.read.into_iter().map(|(name, n)| (name.to_string(), n)).collect();
     let probe_targets = match &cfg.probe {
         Some(p) => crate::probe::targets_from_claims(&claims, p.remote),
         None => Vec::new(),
@@ -268,40 +494,56 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     phases.mark("resolve");
 
     // pair, then verify every pair in parallel.
+    progress.phase("pairing", None);
     let pairing = pair::pair_all(&catalog, configured);
     report.findings.extend(pairing.findings);
     phases.mark("pair");
     let clock = Clock { now: cfg.common.now, warn_days: cfg.common.warn_days };
     let memo = VerifyMemo::default();
-    let verified: Vec<(PairReport, Vec<Finding>)> =
-        pairing.pairs.par_iter().map(|p| verify_one(&catalog, p, &clock, Modes::Audit, &memo)).collect();
+    let audit = verify::ModeAudit::new(map.root.as_deref());
+    progress.phase("verifying pairs", Some(pairing.pairs.len()));
+    let verified: Vec<(PairReport, Vec<Finding>)> = pairing
+        .pairs
+        .par_iter()
+        .map(|p| {
+            let v = verify_one(&catalog, p, &clock, Modes::Audit(&audit), &memo);
+            progress.inc();
+            v
+        })
+        .collect();
     for ((mut pr, findings), pair) in verified.into_iter().zip(&pairing.pairs) {
         let paths = |ids: &[FileId]| ids.iter().map(|&id| catalog.entries[id].path.clone()).collect::<Vec<_>>();
         pr.cert_copies = paths(&pair.cert_copies);
         pr.key_copies = paths(&pair.key_copies);
         // Each copy of a key is a key on disk: its mode matters as the pair's own does.
         for &id in &pair.key_copies {
-            if let EntryStatus::Parsed { meta: Some(meta), parsed } = &catalog.entries[id].status {
-                report.findings.extend(verify::key_permissions(&parsed.source, meta));
+            let entry = &catalog.entries[id];
+            if let EntryStatus::Parsed { meta: Some(meta), parsed } = &entry.status {
+                let fs_path = entry.fs_path.as_deref();
+                report.findings.extend(audit.key_permissions(&parsed.source, meta, fs_path, &pair.origin.kind));
             }
         }
         report.pairs.push(pr);
         report.findings.extend(findings);
     }
     phases.mark("verify");
+    progress.phase("sorting findings", None);
     report_oversize(&catalog, &pairing.pairs, &cfg.paths, &mut report.findings);
     add_parse_findings(&catalog, &mut report);
     count_material(&catalog, &mut report);
     if let Some(p) = &cfg.probe {
+        progress.phase("probing listeners", None);
         let served = crate::probe::probe_all(&probe_targets, p.timeout, p.jobs);
         crate::probe::add_endpoints(&mut report, &probe_targets, &served, &clock);
         phases.mark("probe");
     }
-    progress.finish();
     // Freeing a whole tree's parsed material takes tens of milliseconds: let
     // another thread do it while the report is written.
     drop_in_background((catalog, memo, pairing.pairs, config_files));
-    finish(report, &cfg.common)
+    let report = finish(report, &cfg.common);
+    phases.mark("report");
+    progress.finish();
+    report
 }
 
 /// Drop `value` on a thread of its own, so that freeing large structures
@@ -507,9 +749,9 @@ fn is_encrypted_key(kind: &ItemKind) -> bool {
 }
 
 /// Whether `verify_one` reports `key-permissions` for the key file.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Modes {
-    Audit,
+#[derive(Clone, Copy)]
+enum Modes<'a> {
+    Audit(&'a verify::ModeAudit),
     Ignore,
 }
 
@@ -547,7 +789,7 @@ fn verify_one(
     catalog: &Catalog,
     pair: &Pair,
     clock: &Clock,
-    modes: Modes,
+    modes: Modes<'_>,
     memo: &VerifyMemo,
 ) -> (PairReport, Vec<Finding>) {
     let mut findings = Vec::new();
@@ -564,6 +806,7 @@ fn verify_one(
         not_after: None,
         not_after_unix: None,
         subject: None,
+        names: Vec::new(),
         cert_copies: Vec::new(),
         key_copies: Vec::new(),
     };
@@ -621,7 +864,10 @@ fn verify_one(
         }
     }
     if let Some(cf) = material.cert_file {
-        report.subject = cf.certificates().next().map(|(_, _, c)| c.subject.clone());
+        if let Some((_, _, c)) = cf.certificates().next() {
+            report.subject = Some(c.subject.clone());
+            report.names = crate::report::inventory::cert_names(&c.subject, &c.dns_names);
+        }
     }
     let mut outcome_findings = outcome.findings;
     verify::readers::for_origin(&mut outcome_findings, &outcome.loaded_by, &pair.origin.kind);
@@ -632,10 +878,12 @@ fn verify_one(
     findings.extend(health);
     at_config_line(&mut findings, &pair.origin);
     verify::load::server_findings(pair, &material, outcome.key_item, &mut findings);
-    if let (Modes::Audit, Side::File { file, .. }) = (modes, &pair.key) {
-        if let EntryStatus::Parsed { meta: Some(meta), parsed } = &catalog.entries[*file].status {
+    if let (Modes::Audit(audit), Side::File { file, .. }) = (modes, &pair.key) {
+        let entry = &catalog.entries[*file];
+        if let EntryStatus::Parsed { meta: Some(meta), parsed } = &entry.status {
             if parsed.has_key_material() {
-                if let Some(f) = verify::key_permissions(&parsed.source, meta) {
+                let fs_path = entry.fs_path.as_deref();
+                if let Some(f) = audit.key_permissions(&parsed.source, meta, fs_path, &pair.origin.kind) {
                     findings.push(f);
                 }
             }
@@ -829,9 +1077,15 @@ fn report_oversize(catalog: &Catalog, pairs: &[Pair], scanned: &[PathBuf], findi
             }
         }
     }
+    // One pass over the findings each way, whatever the number of large files.
+    let mut reported: std::collections::HashSet<String> = findings
+        .iter()
+        .filter(|f| f.code == Code::Unreadable)
+        .flat_map(|f| f.locations.iter().map(|l| l.path.clone()))
+        .collect();
+    let mut named_big: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (entry, reason) in big {
-        let at = |f: &Finding| f.code == Code::Unreadable && f.locations.iter().any(|l| l.path == entry.path);
-        if !findings.iter().any(at) {
+        if reported.insert(entry.path.clone()) {
             let loc = Location::file(&entry.path).with_server_path(entry.server_path.clone());
             let what =
                 if entry.path == "-" { "standard input".to_string() } else { format!("the file {}", entry.path) };
@@ -841,9 +1095,15 @@ fn report_oversize(catalog: &Catalog, pairs: &[Pair], scanned: &[PathBuf], findi
             );
         }
         if named.contains(&entry.path) {
-            for f in findings.iter_mut().filter(|f| at(f)) {
-                f.severity = crate::finding::Severity::Error;
-            }
+            named_big.insert(entry.path.clone());
+        }
+    }
+    if named_big.is_empty() {
+        return;
+    }
+    for f in findings.iter_mut() {
+        if f.code == Code::Unreadable && f.locations.iter().any(|l| named_big.contains(&l.path)) {
+            f.severity = crate::finding::Severity::Error;
         }
     }
 }
@@ -905,13 +1165,28 @@ impl PhaseTimes {
     }
     fn mark(&self, phase: &str) {
         if let Some(start) = self.0 {
+            let (rss, peak) = process_rss_mib();
             eprintln!(
-                "keymatch: {phase} done at {:.1} ms (process CPU {:.1} ms)",
+                "keymatch: {phase} done at {:.1} ms (process CPU {:.1} ms, RSS {rss:.1} MiB, peak {peak:.1} MiB)",
                 start.elapsed().as_secs_f64() * 1000.0,
                 process_cpu_ms()
             );
         }
     }
+}
+
+/// Resident memory now and its peak so far, in MiB (`/proc/self/status` VmRSS, VmHWM).
+fn process_rss_mib() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = |field: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .map_or(f64::NAN, |v| v / 1024.0)
+    };
+    (kib("VmRSS:"), kib("VmHWM:"))
 }
 
 /// User + system CPU time of the whole process so far, in milliseconds
@@ -923,7 +1198,9 @@ fn process_cpu_ms() -> f64 {
     (tick(11) + tick(12)) * 10.0
 }
 
-/// Scan progress on standard error, shown only for scans longer than about half a second.
+/// Scan progress on standard error through every phase (reading, configs, pairing,
+/// verifying, sorting), shown only for scans longer than about half a second; `cfg.progress`
+/// is set only for a terminal and without `--quiet`.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
     start: std::time::Instant,
@@ -933,20 +1210,41 @@ impl Progress {
     fn new(enabled: bool) -> Progress {
         let bar = enabled.then(|| {
             let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
-            bar.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} read {pos} files {elapsed}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
+            bar.set_style(Progress::style("{spinner} reading: {pos} files {elapsed}"));
             bar
         });
         Progress { bar, start: std::time::Instant::now() }
     }
+    fn style(template: &str) -> indicatif::ProgressStyle {
+        indicatif::ProgressStyle::with_template(template).unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    }
+    /// Show the bar once the scan has run for half a second; from then on it ticks by
+    /// itself, so phases that count nothing still show that keymatch is working.
+    fn show_when_due(&self, b: &indicatif::ProgressBar) {
+        if b.is_hidden() && self.start.elapsed().as_millis() > 500 {
+            b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            b.enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+    }
     fn inc(&self) {
         if let Some(b) = &self.bar {
-            if b.is_hidden() && self.start.elapsed().as_millis() > 500 {
-                b.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            }
+            self.show_when_due(b);
             b.inc(1);
+        }
+    }
+    /// A new phase: `what`, and `of` items to count (or none).
+    fn phase(&self, what: &str, of: Option<usize>) {
+        if let Some(b) = &self.bar {
+            let template = match of {
+                Some(_) => format!("{{spinner}} {what}: {{pos}}/{{len}} {{elapsed}}"),
+                None => format!("{{spinner}} {what} {{elapsed}}"),
+            };
+            b.set_style(Progress::style(&template));
+            b.set_position(0);
+            if let Some(n) = of {
+                b.set_length(n as u64);
+            }
+            self.show_when_due(b);
         }
     }
     fn finish(&self) {

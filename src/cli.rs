@@ -32,12 +32,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
-    /// Check one certificate file against one key file (or a file holding both).
+    /// Check one certificate file against one key file (or a file holding both, or a Kubernetes TLS Secret).
     Check(CheckArgs),
     /// Scan directories: find, pair and verify every certificate and key.
     Scan(ScanArgs),
     /// Connect to live TLS endpoints: record the chain they serve, prove the handshake signature against the served certificate, and check the chain.
     Probe(ProbeArgs),
+    /// List every certificate in use (configured or paired), soonest to expire first: names, not after, days left, key, verdict, origin (human or json).
+    Inventory(ScanArgs),
     /// Explain a finding code: what it means, why it breaks handshakes, how to fix it.
     Explain {
         /// A finding code, e.g. key-mismatch.
@@ -92,9 +94,11 @@ pub struct CommonArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Certificate file (PEM or DER); may also hold the key.
+    /// Certificate file (PEM or DER); may also hold the key. A Kubernetes YAML file with one TLS
+    /// Secret, or FILE#NAMESPACE/NAME (as scan prints it), checks that Secret.
     pub cert: PathBuf,
-    /// Private key file; leave out when CERT holds the key too.
+    /// Private key file; leave out when CERT holds the key too. CERT and KEY may come in either
+    /// order (their content decides).
     pub key: Option<PathBuf>,
     /// The server that will load the pair: apply its own rules for the files it reads
     /// (DER, PEM label and armour quirks). Without it, what nginx or HAProxy refuses is an error.
@@ -132,6 +136,12 @@ pub struct ScanArgs {
     /// With --probe: seconds for each connect and handshake.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, requires = "probe")]
     pub probe_timeout: f64,
+    /// DIALECT=PATH: read PATH as a config of that server (nginx, apache, haproxy, …) wherever it is (repeatable).
+    #[arg(long, value_name = "DIALECT=PATH")]
+    pub server: Vec<String>,
+    /// List the files skipped by name (and why) and every file that looks like an unread config.
+    #[arg(short, long)]
+    pub verbose: bool,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -422,6 +432,17 @@ fn roff(s: &str) -> String {
     }
 }
 
+/// Parse `--server DIALECT=PATH`.
+fn parse_server(s: &str) -> Result<(&'static str, PathBuf), Error> {
+    let (name, path) = s.split_once('=').filter(|(_, p)| !p.is_empty()).ok_or_else(|| {
+        Error::Usage(format!("--server: '{s}' is not DIALECT=PATH (e.g. nginx=deploy/web/nginx.conf)"))
+    })?;
+    let dialect = crate::servers::dialect_named(name).ok_or_else(|| {
+        Error::Usage(format!("--server: unknown server '{name}' (one of: {})", crate::servers::dialect_names()))
+    })?;
+    Ok((dialect.name(), PathBuf::from(path)))
+}
+
 /// Parse `--map SERVER=LOCAL`.
 fn parse_map(s: &str) -> Result<(PathBuf, PathBuf), Error> {
     match s.split_once('=') {
@@ -496,62 +517,76 @@ impl Cli {
                     common,
                 }))
             }
-            Cmd::Scan(a) => {
-                // The config file is looked for from the first scanned path (stdin: the current directory).
-                let start = match a.paths.first().or(a.root.as_ref()) {
-                    Some(p) if p != Path::new("-") => p.clone(),
-                    _ => PathBuf::from("."),
-                };
-                let file = file_config(&a.common, &start)?;
-                let common = common(&a.common, self.color, &file)?;
-                let root = a.root.or(file.root);
-                let mut paths = a.paths;
-                if paths.is_empty() {
-                    paths.push(root.clone().unwrap_or_else(|| PathBuf::from(".")));
+            Cmd::Scan(a) => scan_config(a, self.color).map(Command::Scan),
+            Cmd::Inventory(a) => {
+                if !matches!(a.common.format, FormatArg::Human | FormatArg::Json) {
+                    return Err(Error::Usage("inventory: --format is human or json".into()));
                 }
-                // Command-line maps come last so that they win over the file's for the same prefix.
-                let mut maps = file.map;
-                for m in &a.map {
-                    maps.push(parse_map(m)?);
-                }
-                let mut excludes = file.exclude;
-                excludes.extend(a.exclude);
-                let (max_file_size, max_stdin_size) = size_limits(&a.common)?;
-                Ok(Command::Scan(ScanConfig {
-                    paths,
-                    max_stdin_size,
-                    map: PathMap { root, maps },
-                    discover: DiscoverOptions { max_file_size, follow: a.follow, excludes },
-                    jobs: match a.jobs {
-                        Some(n) if n > max_jobs() => {
-                            return Err(Error::Usage(format!(
-                                "-j/--jobs: {n} worker threads is more than 4 per core (at most {} here)",
-                                max_jobs()
-                            )))
-                        }
-                        n => n.unwrap_or(0),
-                    },
-                    progress: !common.quiet && std::io::stderr().is_terminal(),
-                    probe: match a.probe {
-                        false => None,
-                        true if !(a.probe_timeout.is_finite()
-                            && a.probe_timeout > 0.0
-                            && a.probe_timeout <= 3600.0) =>
-                        {
-                            return Err(Error::Usage(format!(
-                                "--probe-timeout: {} is not a number of seconds from 0 to 3600",
-                                a.probe_timeout
-                            )))
-                        }
-                        true => Some(crate::config::ScanProbe {
-                            remote: a.probe_remote,
-                            timeout: std::time::Duration::from_secs_f64(a.probe_timeout),
-                            jobs: crate::probe::DEFAULT_JOBS,
-                        }),
-                    },
-                    common,
-                }))
+                scan_config(a, self.color).map(Command::Inventory)
             }
         }
     }
+}
+
+/// `scan` and `inventory` arguments → the scan's configuration.
+fn scan_config(a: ScanArgs, color: ColorChoice) -> Result<ScanConfig, Error> {
+    // The config file is looked for from the first scanned path (stdin: the current directory).
+    let start = match a.paths.first().or(a.root.as_ref()) {
+        Some(p) if p != Path::new("-") => p.clone(),
+        _ => PathBuf::from("."),
+    };
+    let file = file_config(&a.common, &start)?;
+    let common = common(&a.common, color, &file)?;
+    let root = a.root.or(file.root);
+    let mut paths = a.paths;
+    if paths.is_empty() {
+        paths.push(root.clone().unwrap_or_else(|| PathBuf::from(".")));
+    }
+    // Command-line maps come last so that they win over the file's for the same prefix.
+    let mut maps = file.map;
+    for m in &a.map {
+        maps.push(parse_map(m)?);
+    }
+    let mut servers = file.servers;
+    for s in &a.server {
+        servers.push(parse_server(s)?);
+    }
+    let settings = (!file.path.as_os_str().is_empty()).then_some(file.path);
+    let mut excludes = file.exclude;
+    excludes.extend(a.exclude);
+    let (max_file_size, max_stdin_size) = size_limits(&a.common)?;
+    Ok(ScanConfig {
+        paths,
+        max_stdin_size,
+        map: PathMap { root, maps },
+        discover: DiscoverOptions { max_file_size, follow: a.follow, excludes },
+        jobs: match a.jobs {
+            Some(n) if n > max_jobs() => {
+                return Err(Error::Usage(format!(
+                    "-j/--jobs: {n} worker threads is more than 4 per core (at most {} here)",
+                    max_jobs()
+                )))
+            }
+            n => n.unwrap_or(0),
+        },
+        progress: !common.quiet && std::io::stderr().is_terminal(),
+        probe: match a.probe {
+            false => None,
+            true if !(a.probe_timeout.is_finite() && a.probe_timeout > 0.0 && a.probe_timeout <= 3600.0) => {
+                return Err(Error::Usage(format!(
+                    "--probe-timeout: {} is not a number of seconds from 0 to 3600",
+                    a.probe_timeout
+                )))
+            }
+            true => Some(crate::config::ScanProbe {
+                remote: a.probe_remote,
+                timeout: std::time::Duration::from_secs_f64(a.probe_timeout),
+                jobs: crate::probe::DEFAULT_JOBS,
+            }),
+        },
+        servers,
+        verbose: a.verbose,
+        settings,
+        common,
+    })
 }

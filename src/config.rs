@@ -87,6 +87,12 @@ pub struct ScanConfig {
     pub progress: bool,
     /// `--probe`: also connect to the TLS listeners the configs declare.
     pub probe: Option<ScanProbe>,
+    /// Config files named for a dialect (`--server nginx=PATH`, the settings file's `[servers]`).
+    pub servers: Vec<(&'static str, PathBuf)>,
+    /// `-v`: list the files skipped by name and every unclaimed config in the summary.
+    pub verbose: bool,
+    /// The settings file obeyed, for the summary.
+    pub settings: Option<PathBuf>,
     pub common: Common,
 }
 
@@ -115,7 +121,7 @@ impl Command {
     pub fn warnings(&self) -> &[String] {
         match self {
             Command::Check(c) => &c.common.warnings,
-            Command::Scan(c) => &c.common.warnings,
+            Command::Scan(c) | Command::Inventory(c) => &c.common.warnings,
             Command::Probe(c) => &c.common.warnings,
             Command::Explain(_) | Command::Print(_) => &[],
         }
@@ -128,6 +134,8 @@ pub enum Command {
     Check(CheckConfig),
     Scan(ScanConfig),
     Probe(ProbeConfig),
+    /// `keymatch inventory`: a scan, rendered as one row per certificate in use.
+    Inventory(ScanConfig),
     Explain(String),
     /// Text generated from the CLI definition (`completions`, `man`), printed as is.
     Print(Vec<u8>),

@@ -42,6 +42,8 @@ pub struct FileConfig {
     pub allow: Vec<Code>,
     pub fail_on: Option<FailOn>,
     pub warn_days: Option<u32>,
+    /// `[servers]`: config files named for a dialect, as `--server DIALECT=PATH`.
+    pub servers: Vec<(&'static str, PathBuf)>,
     /// Why a found file was not used (for standard error).
     pub warnings: Vec<String>,
 }
@@ -58,6 +60,8 @@ struct Raw {
     allow: Vec<Spanned<String>>,
     fail_on: Option<RawFailOn>,
     warn_days: Option<u32>,
+    #[serde(default)]
+    servers: BTreeMap<String, Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -138,6 +142,18 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, Error> {
         RawFailOn::Never => FailOn::Never,
     });
     cfg.warn_days = raw.warn_days;
+    for (name, files) in &raw.servers {
+        let dialect = crate::servers::dialect_named(name).ok_or_else(|| {
+            let at = files.first().map(|f| f.span().start);
+            error_at(path, text, at, &format!("servers: unknown server '{name}' ({})", crate::servers::dialect_names()))
+        })?;
+        for f in files {
+            if f.get_ref().is_empty() {
+                return Err(error_at(path, text, Some(f.span().start), &format!("servers: {name}: an empty path")));
+            }
+            cfg.servers.push((dialect.name(), local(f.get_ref())));
+        }
+    }
     Ok(cfg)
 }
 

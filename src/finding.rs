@@ -136,8 +136,8 @@ codes! {
 
     /// A private key is readable by group or others.
     KeyPermissions = "key-permissions", Warning,
-    "a private key is readable by group or others",
-    "The private key file (after following symlinks) grants read permission to its group or to everyone.\n\nWhy it matters: any local user or service in that group can copy the key and impersonate the server.\n\nHow to fix: `chmod 600 KEY` (or 640 with a dedicated group such as ssl-cert) and check who owns it.";
+    "a private key is readable by users other than its owner and the server's own group",
+    "The private key file (after following symlinks) grants read permission to everyone, or to a group that is neither Debian's ssl-cert (root:ssl-cert 0640 is the distribution's convention: PostgreSQL reads the snakeoil key through it) nor the group of the server that loads it (www-data for nginx, Apache and lighttpd, haproxy, postfix, dovecot, postgres, mysql, redis, caddy, traefik, envoy; any of them for a pair found by layout). PostgreSQL checks the mode itself and refuses to start (\"private key file has group or world access\") unless the key is at most 0600 when its own user owns it, at most 0640 when root owns it: for a key a PostgreSQL config names, more than that is an error. Files inside a git, Mercurial or Subversion work tree are not audited: git keeps no modes, so a checkout's 0644 says nothing about the deployed file (a tree etckeeper keeps, with .etckeeper at its top, is audited).\n\nWhy it matters: any local user or service in that group can copy the key and impersonate the server.\n\nHow to fix: `chmod 600 KEY`, or `chgrp ssl-cert KEY` and `chmod 640 KEY` when another service reads it through that group; check who owns it.";
 
     /// The key is encrypted and no passphrase was given.
     EncryptedKey = "encrypted-key", Warning,

@@ -67,6 +67,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             let base = scanned_root(&cfg.paths);
             (app::scan(&cfg)?, cfg.common, "scan", base)
         }
+        Command::Inventory(cfg) => return inventory(&cfg),
     };
     let opts = RenderOptions {
         color: common.color && common.output.is_none(),
@@ -90,6 +91,25 @@ fn run(cli: Cli) -> Result<u8, Error> {
     };
     app::drop_in_background(report);
     Ok(code)
+}
+
+/// `keymatch inventory`: a scan's certificates as a table or JSON. A listing: exit 0 whatever
+/// the findings (`scan` judges them), 2 when the scan could not run.
+fn inventory(cfg: &keymatch::config::ScanConfig) -> Result<u8, Error> {
+    let report = app::scan(cfg)?;
+    let inv = report::inventory::Inventory::from_report(&report, cfg.common.now);
+    let mut buf = Vec::new();
+    match cfg.common.format {
+        report::Format::Json => inv.write_json(&mut buf),
+        _ => inv.write_human(&mut buf),
+    }
+    .map_err(Error::Output)?;
+    match &cfg.common.output {
+        Some(path) => write_output(path, &buf)?,
+        None => _ = print(&buf)?,
+    }
+    app::drop_in_background(report);
+    Ok(0)
 }
 
 /// The root SARIF paths are relative to: the one scanned directory (or a scanned file's directory).

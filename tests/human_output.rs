@@ -72,7 +72,7 @@ fn a_wrong_key_is_reported_in_short_lines_with_the_right_key_on_the_fix_line() {
         ),
         "the config location names the link and its target:\n{out}"
     );
-    assert!(out.ends_with("\n6 files, 1 certificate, 2 keys, 1 pair: 1 error, 0 warnings, 0 notes\n"), "{out}");
+    assert!(out.contains("\n6 files, 1 certificate, 2 keys, 1 pair: 1 error, 0 warnings, 0 notes\n"), "{out}");
 }
 
 #[test]
@@ -105,5 +105,5 @@ fn a_matching_pair_reads_in_the_singular() {
     fs::remove_file(ssl.join("right.key")).expect("rm");
     let (code, out, err) = run_keymatch(&["scan", "--no-config", "site"], tmp.path());
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.ends_with(", 1 certificate, 1 key, 1 pair: 0 errors, 0 warnings, 0 notes\n"), "{out}");
+    assert!(out.lines().any(|l| l.ends_with(", 1 certificate, 1 key, 1 pair: 0 errors, 0 warnings, 0 notes")), "{out}");
 }

@@ -132,3 +132,84 @@ fn published_manifest_passes_pre_commit_validation() {
         .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home")));
     assert!(!rejected.status.success(), "a hook without entry was accepted");
 }
+
+/// The YAML blocks of the README's "Pre-commit hook" section, in order.
+fn readme_hook_blocks() -> Vec<String> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).expect("README");
+    let section = readme.split("\n## Pre-commit hook\n").nth(1).expect("a Pre-commit hook section");
+    let section = section.split("\n## ").next().unwrap_or(section);
+    section.split("```yaml\n").skip(1).filter_map(|b| b.split("```").next()).map(String::from).collect()
+}
+
+#[test]
+fn readme_local_hook_works_as_written() {
+    let blocks = readme_hook_blocks();
+    let local = blocks.iter().find(|b| b.contains("repo: local")).expect("a local hook in the README");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir_all(repo.join("ssl")).expect("mkdir");
+    std::fs::write(tmp.path().join("gitconfig"), "").expect("write gitconfig");
+    assert!(git(&repo, &["init", "-q"]).status.success());
+    std::fs::write(repo.join(".pre-commit-config.yaml"), local).expect("write config");
+    let install = run(isolated(&mut Command::new(pre_commit()), &repo).arg("install").current_dir(&repo));
+    assert!(install.status.success(), "pre-commit install: {}", text(&install));
+    // `keymatch` on PATH, as after `cargo install --path .`.
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_keymatch")).parent().expect("bin dir");
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let commit = |msg: &str| {
+        assert!(git(&repo, &["add", "-A"]).status.success());
+        run(isolated(&mut Command::new("git"), &repo)
+            .args(["commit", "-q", "-m", msg])
+            .current_dir(&repo)
+            .env("PATH", &path)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com"))
+    };
+    let ec = &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"];
+    sibling_pair(&repo.join("ssl"), "shop", ec, 3650, false);
+    let ok = commit("healthy");
+    assert!(ok.status.success(), "healthy commit refused:\n{}", text(&ok));
+    sibling_pair(&repo.join("ssl"), "api", ec, 3650, true);
+    let refused = commit("mismatch");
+    assert!(!refused.status.success(), "mismatched commit accepted:\n{}", text(&refused));
+    assert!(text(&refused).contains("error[key-mismatch]"), "{}", text(&refused));
+}
+
+#[test]
+fn readme_pins_a_commit_and_autoupdate_freeze_sets_one() {
+    let blocks = readme_hook_blocks();
+    let remote = blocks.iter().find(|b| b.contains("rev:")).expect("a pinned hook in the README");
+    let docs = YamlLoader::load_from_str(remote).expect("README block is YAML");
+    let rev = docs[0]["repos"][0]["rev"].as_str().expect("rev").to_string();
+    assert!(rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()), "rev is a full commit SHA: {rev}");
+
+    // An upstream with the published manifest and no tag, as this repository is today.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("gitconfig"), "").expect("write gitconfig");
+    let upstream = tmp.path().join("upstream");
+    std::fs::create_dir_all(&upstream).expect("mkdir");
+    assert!(git(&upstream, &["init", "-q"]).status.success());
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+        upstream.join(".pre-commit-hooks.yaml"),
+    )
+    .expect("copy manifest");
+    assert!(git(&upstream, &["add", "-A"]).status.success());
+    assert!(git(&upstream, &["commit", "-q", "-m", "hooks"]).status.success());
+    let head = String::from_utf8_lossy(&git(&upstream, &["rev-parse", "HEAD"]).stdout).trim().to_string();
+
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    assert!(git(&repo, &["init", "-q"]).status.success());
+    let url = docs[0]["repos"][0]["repo"].as_str().expect("repo URL");
+    let config = remote.replace(url, &upstream.display().to_string());
+    std::fs::write(repo.join(".pre-commit-config.yaml"), &config).expect("write config");
+    let update =
+        run(isolated(&mut Command::new(pre_commit()), &repo).args(["autoupdate", "--freeze"]).current_dir(&repo));
+    assert!(update.status.success(), "pre-commit autoupdate --freeze: {}", text(&update));
+    let updated = std::fs::read_to_string(repo.join(".pre-commit-config.yaml")).expect("read config");
+    let docs = YamlLoader::load_from_str(&updated).expect("YAML");
+    assert_eq!(docs[0]["repos"][0]["rev"].as_str(), Some(head.as_str()), "{updated}");
+}

@@ -102,19 +102,41 @@ fn walk_one(
 /// no extension, `.pem`/`.crt`/`.key`, `.txt`, `.bin`, `.bak`, configs (`.conf`,
 /// `.yaml`, `.json`, `.toml`, `.ini`, `.tf`, templates) — is sniffed.
 pub fn may_hold_material(name: &std::ffi::OsStr) -> bool {
-    const NOT_MATERIAL: &[&str] = &[
-        // logs, archives and compressed files
-        "log", "gz", "tgz", "bz2", "tbz2", "xz", "txz", "zst", "lz4", "lzma", "zip", "7z", "rar", "tar", "jar", "war",
-        "ear", "whl", "deb", "rpm", "iso", // images, media, fonts, documents
-        "png", "jpg", "jpeg", "gif", "webp", "ico", "bmp", "tif", "tiff", "svg", "mp3", "mp4", "ogg", "wav", "flac",
-        "avi", "mkv", "mov", "webm", "woff", "woff2", "ttf", "otf", "eot", "pdf", "md", "markdown", "rst", "adoc",
-        "html", "htm", "css", "csv", "tsv", // compiled code and databases; runtime files
-        "so", "dll", "dylib", "exe", "o", "a", "class", "pyc", "pyo", "wasm", "rlib", "db", "sqlite", "sqlite3", "pid",
-        "lock", // source code and scripts
-        "py", "rb", "go", "rs", "java", "kt", "scala", "c", "h", "cc", "cpp", "hpp", "cs", "php", "pl", "pm", "lua",
-        "swift", "js", "mjs", "cjs", "ts", "tsx", "jsx", "vue", "sh", "bash", "zsh", "fish", "ps1", "sql",
-        // systemd units
-        "service", "socket", "timer", "mount", "path",
+    skip_reason(name).is_none()
+}
+
+/// Why a file is counted but not opened, by its name (`None`: it is read). The reason names
+/// the kind of file, for `scan -v`: "a log", "an archive or compressed file", …
+pub fn skip_reason(name: &std::ffi::OsStr) -> Option<&'static str> {
+    const NOT_MATERIAL: &[(&str, &[&str])] = &[
+        ("a log", &["log"]),
+        (
+            "an archive or compressed file",
+            &[
+                "gz", "tgz", "bz2", "tbz2", "xz", "txz", "zst", "lz4", "lzma", "zip", "7z", "rar", "tar", "jar", "war",
+                "ear", "whl", "deb", "rpm", "iso",
+            ],
+        ),
+        (
+            "an image, media file or font",
+            &[
+                "png", "jpg", "jpeg", "gif", "webp", "ico", "bmp", "tif", "tiff", "svg", "mp3", "mp4", "ogg", "wav",
+                "flac", "avi", "mkv", "mov", "webm", "woff", "woff2", "ttf", "otf", "eot",
+            ],
+        ),
+        ("a document", &["pdf", "md", "markdown", "rst", "adoc", "html", "htm", "css", "csv", "tsv"]),
+        ("compiled code or a library", &["so", "dll", "dylib", "exe", "o", "a", "class", "pyc", "pyo", "wasm", "rlib"]),
+        ("a database", &["db", "sqlite", "sqlite3"]),
+        ("a pid or lock file", &["pid", "lock"]),
+        (
+            "source code or a script",
+            &[
+                "py", "rb", "go", "rs", "java", "kt", "scala", "c", "h", "cc", "cpp", "hpp", "cs", "php", "pl", "pm",
+                "lua", "swift", "js", "mjs", "cjs", "ts", "tsx", "jsx", "vue", "sh", "bash", "zsh", "fish", "ps1",
+                "sql",
+            ],
+        ),
+        ("a systemd unit", &["service", "socket", "timer", "mount", "path"]),
     ];
     let name = name.as_encoded_bytes();
     // The last dot-separated part that is not a number: trailing numbers are
@@ -122,11 +144,11 @@ pub fn may_hold_material(name: &std::ffi::OsStr) -> bool {
     // the first dot is the stem, never an extension.
     let stem_len = name.iter().position(|&b| b == b'.').unwrap_or(name.len());
     let exts = name.get(stem_len..).unwrap_or_default();
-    let ext = exts.rsplit(|&b| b == b'.').find(|e| !e.is_empty() && !e.iter().all(u8::is_ascii_digit));
-    match ext {
-        Some(ext) => !NOT_MATERIAL.iter().any(|n| ext.eq_ignore_ascii_case(n.as_bytes())),
-        None => true,
-    }
+    let ext = exts.rsplit(|&b| b == b'.').find(|e| !e.is_empty() && !e.iter().all(u8::is_ascii_digit))?;
+    NOT_MATERIAL
+        .iter()
+        .find(|(_, exts)| exts.iter().any(|n| ext.eq_ignore_ascii_case(n.as_bytes())))
+        .map(|(why, _)| *why)
 }
 
 fn walk_error(
@@ -254,6 +276,10 @@ mod tests {
         let skipped: Vec<bool> = w.files.iter().map(|f| f.skip_content).collect();
         assert_eq!(names(&w, d), ["debug.log", "debug.pem"]);
         assert_eq!(skipped, [true, false]);
+        assert_eq!(skip_reason("app.log.3".as_ref()), Some("a log"));
+        assert_eq!(skip_reason("libz.so.1.2.13".as_ref()), Some("compiled code or a library"));
+        assert_eq!(skip_reason("keymatch.service".as_ref()), Some("a systemd unit"));
+        assert_eq!(skip_reason("server.key".as_ref()), None);
         // A file named on the command line is always read.
         let named = walk(&[d.join("debug.log")], &DiscoverOptions::default());
         assert!(!named.files[0].skip_content);

@@ -6,7 +6,7 @@
 use super::{Catalog, CatalogEntry, EntryStatus, FileId, Origin, Pair, Side, State};
 use crate::finding::{Code, Finding, Location};
 use crate::parse::{ItemKind, PublicKey};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// At most this many files are named in a mismatch hint.
@@ -164,6 +164,57 @@ pub(crate) struct Index<'f> {
     any_cert: HashSet<&'f PublicKey>,
     /// Every certificate, by the files holding it (a file once per key).
     cert_files: HashMap<&'f PublicKey, Vec<FileId>>,
+    /// Mismatch hints, ready to answer: the files whose first key / first certificate
+    /// is this public key (see [`Nearby`]).
+    key_hints: HashMap<&'f PublicKey, Nearby<'f>>,
+    leaf_hints: HashMap<&'f PublicKey, Nearby<'f>>,
+}
+
+/// The candidate files for a hint, one per alias group (its first path) and only files on
+/// disk, in (path, group) order, overall and by directory. A hint then costs at most
+/// [`MAX_HINTS`] steps plus a few skipped files, whatever the number of files holding the
+/// key (a pool of keys reused by thousands of sites).
+#[derive(Default)]
+struct Nearby<'f> {
+    all: Vec<&'f FileInfo<'f>>,
+    by_dir: HashMap<&'f Path, Vec<&'f FileInfo<'f>>>,
+}
+
+impl<'f> Nearby<'f> {
+    fn of(files: &'f Files<'f>, candidates: &[FileId]) -> Nearby<'f> {
+        let mut by_group: HashMap<usize, &'f FileInfo<'f>> = HashMap::new();
+        for f in candidates.iter().filter_map(|&id| files.get(id)).filter(|f| f.entry.fs_path.is_some()) {
+            by_group
+                .entry(f.group)
+                .and_modify(|g| {
+                    if f.entry.path < g.entry.path {
+                        *g = f;
+                    }
+                })
+                .or_insert(f);
+        }
+        let mut all: Vec<&'f FileInfo<'f>> = by_group.into_values().collect();
+        all.sort_by(|a, b| (a.entry.path.as_str(), a.group).cmp(&(b.entry.path.as_str(), b.group)));
+        let mut by_dir: HashMap<&'f Path, Vec<&'f FileInfo<'f>>> = HashMap::new();
+        for f in &all {
+            by_dir.entry(f.dir()).or_default().push(f);
+        }
+        Nearby { all, by_dir }
+    }
+
+    /// Up to [`MAX_HINTS`] files, never of `exclude_group`: those in `near`'s directory first,
+    /// then by path.
+    fn nearest(&self, near: &FileInfo<'_>, exclude_group: usize) -> Vec<Location> {
+        let dir = near.dir();
+        let here = self.by_dir.get(dir).map(Vec::as_slice).unwrap_or_default();
+        let elsewhere = self.all.iter().filter(|f| f.dir() != dir);
+        here.iter()
+            .chain(elsewhere)
+            .filter(|f| f.group != exclude_group)
+            .take(MAX_HINTS)
+            .map(|f| f.location())
+            .collect()
+    }
 }
 
 impl<'f> Index<'f> {
@@ -174,6 +225,8 @@ impl<'f> Index<'f> {
             leaves: HashMap::new(),
             any_cert: HashSet::new(),
             cert_files: HashMap::new(),
+            key_hints: HashMap::new(),
+            leaf_hints: HashMap::new(),
         };
         for f in &files.all {
             for &k in &f.key_publics {
@@ -197,6 +250,8 @@ impl<'f> Index<'f> {
                 }
             }
         }
+        idx.key_hints = idx.first_keys.iter().map(|(&pk, ids)| (pk, Nearby::of(files, ids))).collect();
+        idx.leaf_hints = idx.leaves.iter().map(|(&pk, ids)| (pk, Nearby::of(files, ids))).collect();
         idx
     }
 }
@@ -385,35 +440,12 @@ pub(crate) fn fill_hints(files: &Files<'_>, idx: &Index<'_>, pair: &mut Pair) {
     if leaf.is_some() && leaf == key_pub {
         return;
     }
-    let holding = |map: &HashMap<&PublicKey, Vec<FileId>>, pk: &PublicKey| -> Vec<FileId> {
-        map.get(pk).cloned().unwrap_or_default()
-    };
-    if let Some(leaf) = leaf {
-        pair.key_for_cert_elsewhere = nearest(files, cert, key.group, &holding(&idx.first_keys, leaf));
+    if let Some(hints) = leaf.and_then(|pk| idx.key_hints.get(pk)) {
+        pair.key_for_cert_elsewhere = hints.nearest(cert, key.group);
     }
-    if let Some(kp) = key_pub {
-        pair.cert_for_key_elsewhere = nearest(files, key, cert.group, &holding(&idx.leaves, kp));
+    if let Some(hints) = key_pub.and_then(|pk| idx.leaf_hints.get(pk)) {
+        pair.cert_for_key_elsewhere = hints.nearest(key, cert.group);
     }
-}
-
-/// Up to [`MAX_HINTS`] of the files `candidates` (one per alias group, never
-/// `exclude_group`), those in `near`'s directory first, then by path.
-fn nearest(files: &Files<'_>, near: &FileInfo<'_>, exclude_group: usize, candidates: &[FileId]) -> Vec<Location> {
-    let mut by_group: BTreeMap<usize, &FileInfo<'_>> = BTreeMap::new();
-    let found = candidates.iter().filter_map(|&id| files.get(id));
-    for f in found.filter(|f| f.group != exclude_group && f.entry.fs_path.is_some()) {
-        by_group
-            .entry(f.group)
-            .and_modify(|g| {
-                if f.entry.path < g.entry.path {
-                    *g = f;
-                }
-            })
-            .or_insert(f);
-    }
-    let mut found: Vec<&FileInfo<'_>> = by_group.into_values().collect();
-    found.sort_by_key(|f| (f.dir() != near.dir(), f.entry.path.as_str()));
-    found.into_iter().take(MAX_HINTS).map(FileInfo::location).collect()
 }
 
 /// `orphan-key`: a private key file, in no pair, whose public key no

@@ -7,7 +7,7 @@ use super::index::{FileInfo, Files};
 use super::{Origin, State};
 use crate::finding::{Code, Finding};
 use crate::pair::EntryStatus;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 /// Suffixes that make a certificate's stem, longest first.
@@ -117,10 +117,18 @@ fn fixed_names(
     key_name: impl Fn(&str) -> Option<String>,
 ) {
     for list in dirs.values() {
-        for cert in list.iter().filter(|f| is_cert_name(f.name) && cert_side(f)) {
+        let mut certs = list.iter().filter(|f| is_cert_name(f.name) && cert_side(f)).peekable();
+        if certs.peek().is_none() {
+            continue;
+        }
+        // Key candidates by name (the first of a name wins): linear in the directory's size.
+        let mut keys: HashMap<&str, &FileInfo<'_>> = HashMap::new();
+        for f in list.iter().filter(|f| key_side(f)) {
+            keys.entry(f.name).or_insert(f);
+        }
+        for cert in certs {
             let Some(want) = key_name(cert.name) else { continue };
-            let key = list.iter().find(|f| f.name == want && key_side(f));
-            if let Some(key) = key {
+            if let Some(key) = keys.get(want.as_str()) {
                 if !state.used[cert.id] && !state.used[key.id] {
                     state.add(Origin::kind(kind), cert.id, key.id);
                 }

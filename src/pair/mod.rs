@@ -423,6 +423,39 @@ mod tests {
     }
 
     #[test]
+    fn fixed_names_in_one_directory_and_hints_near_first() {
+        let c = catalog(&[
+            ("a/k1.key", Some(vec![key(5)])),
+            ("b/k2.key", Some(vec![key(5)])),
+            ("c/k3.key", Some(vec![key(5)])),
+            ("iot/a-certificate.pem.crt", Some(vec![cert(1, false)])),
+            ("iot/a-private.pem.key", Some(vec![key(1)])),
+            ("iot/b-certificate.pem.crt", Some(vec![cert(2, false)])),
+            ("iot/b-private.pem.key", Some(vec![key(2)])),
+            ("iot/c-certificate.pem.crt", Some(vec![cert(3, false)])),
+            ("iot/c-private.pem.key", Some(vec![key(3)])),
+            ("site/x.crt", Some(vec![cert(5, false)])),
+            ("site/x.key", Some(vec![key(6)])),
+            ("site/zz.key", Some(vec![key(5)])),
+        ]);
+        let p = pair_all(&c, Vec::new());
+        assert_eq!(
+            pairs(&c, &p),
+            vec![
+                t("aws-iot", "iot/a-certificate.pem.crt", "iot/a-private.pem.key"),
+                t("aws-iot", "iot/b-certificate.pem.crt", "iot/b-private.pem.key"),
+                t("aws-iot", "iot/c-certificate.pem.crt", "iot/c-private.pem.key"),
+                t("sibling", "site/x.crt", "site/x.key"),
+            ]
+        );
+        // Four files hold the right key: the one beside the certificate first, then by path, three at most.
+        let x = p.pairs.iter().find(|x| path_of(&c, &x.cert) == "site/x.crt").unwrap();
+        let names: Vec<_> = x.key_for_cert_elsewhere.iter().map(|l| l.path.as_str()).collect();
+        assert_eq!(names, ["site/zz.key", "a/k1.key", "b/k2.key"]);
+        assert!(x.cert_for_key_elsewhere.is_empty());
+    }
+
+    #[test]
     fn certbot_dangling_links_and_history() {
         let c = catalog(&[
             ("le/archive/a/cert1.pem", Some(vec![cert(1, false)])),

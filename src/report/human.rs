@@ -419,7 +419,44 @@ fn summary_line(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         count(s.warnings, "warning"),
         count(s.notes, "note"),
     )?;
-    suppressed_line(report, out)
+    suppressed_line(report, out)?;
+    recognised_lines(report, out)
+}
+
+/// What the scan recognised: the server configs it read, the settings file it obeyed, files that
+/// look like configs but that no dialect read, and (`-v`) the files skipped by name.
+fn recognised_lines(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let s = &report.summary;
+    if !s.configs.is_empty() {
+        let parts: Vec<String> = s.configs.iter().map(|(name, n)| format!("{n} {name}")).collect();
+        writeln!(out, "configs read: {}", parts.join(", "))?;
+    }
+    if let Some(settings) = &s.settings {
+        writeln!(out, "settings: {}", escape(settings))?;
+    }
+    if let Some(first) = s.unclaimed_configs.first() {
+        let n = s.unclaimed_configs.len();
+        let (noun, verb) = if n == 1 { ("file", "names") } else { ("files", "name") };
+        let more = if n > 1 { format!(" and {} more", n - 1) } else { String::new() };
+        writeln!(
+            out,
+            "{n} {noun} {verb} TLS certificate directives but no server dialect read them ({}{more}); \
+             if one is a server config, name it with --server DIALECT=PATH",
+            escape(first)
+        )?;
+        if s.verbose {
+            for path in &s.unclaimed_configs {
+                writeln!(out, "  {}", escape(path))?;
+            }
+        }
+    }
+    if s.verbose {
+        writeln!(out, "skipped by name, not opened ({}):", s.skipped.len())?;
+        for (path, why) in &s.skipped {
+            writeln!(out, "  {}: {why}", escape(path))?;
+        }
+    }
+    Ok(())
 }
 
 /// "3 findings not reported (allow): 2 orphan-key by repo/.keymatch.toml, 1 expired by --allow".

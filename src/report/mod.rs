@@ -4,6 +4,7 @@
 //! `&mut dyn Write`; only `main.rs` touches stdout/stderr.
 
 pub mod human;
+pub mod inventory;
 pub mod json;
 pub mod nagios;
 pub mod prometheus;
@@ -46,6 +47,9 @@ pub struct PairReport {
     /// The leaf's subject, for people.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// The leaf's common name, then its other subjectAltName DNS names (inventory).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<String>,
     /// Other files holding the same certificate file / the same key, checked through this pair.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cert_copies: Vec<String>,
@@ -126,6 +130,24 @@ pub struct Summary {
     /// Who suppressed how many of which code (empty when nothing was suppressed).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppressed_by: Vec<Suppressed>,
+    /// The settings file obeyed (`.keymatch.toml` found, or `--config`); absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<String>,
+    /// Server config files read (entry points and includes), by server family: `{"nginx": 3}`.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub configs: std::collections::BTreeMap<String, usize>,
+    /// Files that name a TLS certificate directive but that no dialect read (a config outside
+    /// its server's usual paths: `--server DIALECT=PATH` names it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unclaimed_configs: Vec<String>,
+    /// Files counted but not opened because their name says they hold no TLS material.
+    pub skipped_by_name: usize,
+    /// `scan -v`: those files and why (human output only).
+    #[serde(skip)]
+    pub skipped: Vec<(String, &'static str)>,
+    /// `scan -v`: list every unclaimed config and skipped file (human output only).
+    #[serde(skip)]
+    pub verbose: bool,
 }
 
 fn is_zero(n: &usize) -> bool {

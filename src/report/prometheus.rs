@@ -203,6 +203,7 @@ mod tests {
             not_after: None,
             not_after_unix: not_after,
             subject: None,
+            names: Vec::new(),
             cert_copies: Vec::new(),
             key_copies: Vec::new(),
         }

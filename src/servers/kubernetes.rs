@@ -45,7 +45,7 @@ impl Dialect for Kubernetes {
 
     fn read_entry(&self, _file: &ConfFile, _text: &str, _cx: &mut Cx<'_, '_>) {}
 
-    fn read_all(&self, mine: &[(&PathBuf, String)], cx: &mut Cx<'_, '_>) {
+    fn read_all(&self, mine: &[(&PathBuf, &str)], cx: &mut Cx<'_, '_>) {
         let mut objects: Vec<(ConfFile, Node)> = Vec::new();
         for (p, text) in mine {
             let file = cx.conf_file(p);

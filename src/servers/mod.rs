@@ -212,8 +212,8 @@ pub trait Dialect: Sync {
     /// Read all of this dialect's files (sorted by path): every entry point once; when
     /// there is none (a repository of fragments), every standalone file once. Dialects
     /// that relate files to each other (Kubernetes Ingresses and Secrets) override this.
-    fn read_all(&self, mine: &[(&PathBuf, String)], cx: &mut Cx<'_, '_>) {
-        let entries: Vec<&(&PathBuf, String)> = mine.iter().filter(|(p, t)| self.is_entry(p, t)).collect();
+    fn read_all(&self, mine: &[(&PathBuf, &str)], cx: &mut Cx<'_, '_>) {
+        let entries: Vec<&(&PathBuf, &str)> = mine.iter().filter(|(p, t)| self.is_entry(p, t)).collect();
         let any_entry = !entries.is_empty();
         for (p, text) in entries {
             if cx.visited.insert(paths::normalize(p)) {
@@ -311,14 +311,69 @@ fn candidate_path(path: &Path) -> bool {
     candidate
 }
 
+/// The dialect with this name (`nginx`, `apache`, …), for `--server NAME=PATH`.
+pub fn dialect_named(name: &str) -> Option<&'static dyn Dialect> {
+    dialects().iter().copied().find(|d| d.name() == name)
+}
+
+/// The dialects' names, for messages: "nginx, apache, …".
+pub fn dialect_names() -> String {
+    dialects().iter().map(|d| d.name()).collect::<Vec<_>>().join(", ")
+}
+
+/// Does a file no dialect recognised still look like a server's TLS config? Its first bytes name
+/// a certificate directive of some server (nginx/Dovecot `ssl_cert…`, Apache
+/// `SSLCertificateFile`, Postfix `…tls_cert_file`, lighttpd `ssl.pemfile`, HAProxy `ssl crt`).
+/// Such a file is counted in the summary: it may be a config keymatch did not read because it sits
+/// outside its server's usual paths (name it with `--server DIALECT=PATH`).
+pub fn looks_like_unclaimed_config(head: &[u8]) -> bool {
+    const MARKERS: &[&str] = &["ssl_cert", "SSLCertificateFile", "tls_cert_file", "ssl.pemfile", "ssl crt "];
+    // PEM material that mentions a directive in its comments is material, not a config.
+    let head = &head[..head.len().min(64 * 1024)];
+    memchr::memmem::find(head, b"-----BEGIN ").is_none()
+        && MARKERS.iter().any(|m| memchr::memmem::find(head, m.as_bytes()).is_some())
+}
+
+/// What reading the configs gave: claims, findings about the configs, and how many files each
+/// dialect read (entry points and includes), by dialect name.
+#[derive(Debug, Default)]
+pub struct Claims {
+    pub claims: Vec<Claim>,
+    pub findings: Vec<Finding>,
+    pub read: std::collections::BTreeMap<&'static str, usize>,
+    /// Every config file some dialect read (normalised local paths).
+    pub read_paths: HashSet<PathBuf>,
+}
+
+/// One dialect's result: its name, claims, findings, files read (count and paths).
+type DialectRead = (&'static str, Vec<Claim>, Vec<Finding>, usize, HashSet<PathBuf>);
+
 /// The claims of all configs among `files` (path, content), plus findings
 /// about the configs themselves (notes for unresolvable paths, …).
 pub fn find_claims(files: &[(PathBuf, &[u8])], ctx: &ServerContext<'_>) -> (Vec<Claim>, Vec<Finding>) {
+    let c = find_claims_named(files, &[], ctx);
+    (c.claims, c.findings)
+}
+
+/// [`find_claims`], plus config files the user named for a dialect (`--server nginx=PATH`, the
+/// settings file's `[servers]`): each is read by that dialect as an entry point, wherever it is
+/// and whatever its name, and by no other dialect.
+pub fn find_claims_named(
+    files: &[(PathBuf, &[u8])],
+    named: &[(&'static str, PathBuf, &[u8])],
+    ctx: &ServerContext<'_>,
+) -> Claims {
     use rayon::prelude::*;
-    let decoded: Vec<(&PathBuf, String)> = files.par_iter().map(|(p, b)| (p, decode(b))).collect();
+    let named_paths: HashSet<PathBuf> = named.iter().map(|(_, p, _)| paths::normalize(p)).collect();
+    // Borrowed when the bytes are UTF-8 already (the common case): configs are held once.
+    let decoded: Vec<(&PathBuf, std::borrow::Cow<'_, str>)> = files
+        .par_iter()
+        .filter(|(p, _)| !named_paths.contains(&paths::normalize(p)))
+        .map(|(p, b)| (p, decode_borrowed(b)))
+        .collect();
     // Dialects read their configs independently, in parallel; their results are
     // joined in registration order, so the output does not depend on timing.
-    let per_dialect: Vec<(Vec<Claim>, Vec<Finding>)> = dialects()
+    let per_dialect: Vec<DialectRead> = dialects()
         .par_iter()
         .map(|d| {
             let mut cx = Cx {
@@ -329,26 +384,51 @@ pub fn find_claims(files: &[(PathBuf, &[u8])], ctx: &ServerContext<'_>) -> (Vec<
                 budget: INCLUDE_BUDGET,
                 stack: Vec::new(),
             };
-            let mut mine: Vec<(&PathBuf, String)> =
-                decoded.iter().filter(|(p, text)| d.recognises(p, text)).map(|(p, t)| (*p, t.clone())).collect();
+            // Files named for this dialect are entry points, read first.
+            let forced: Vec<(&PathBuf, String)> =
+                named.iter().filter(|(n, _, _)| *n == d.name()).map(|(_, p, b)| (p, decode(b))).collect();
+            for (p, text) in &forced {
+                if cx.visited.insert(paths::normalize(p)) {
+                    let file = cx.conf_file(p);
+                    cx.stack.push(paths::normalize(p));
+                    d.read_entry(&file, text, &mut cx);
+                    cx.stack.pop();
+                }
+            }
+            let mut mine: Vec<(&PathBuf, &str)> =
+                decoded.iter().filter(|(p, text)| d.recognises(p, text)).map(|(p, t)| (*p, t.as_ref())).collect();
             mine.sort_by(|a, b| a.0.cmp(b.0));
+            // The named files go too: dialects that relate files (Kubernetes) read them in read_all.
+            mine.splice(0..0, forced.iter().map(|(p, t)| (*p, t.as_str())));
             d.read_all(&mine, &mut cx);
-            (dedupe(cx.claims), cx.findings)
+            // Dialects that relate files rather than include them (Kubernetes) mark none visited.
+            let read = if cx.visited.is_empty() { mine.len() } else { cx.visited.len() };
+            let mut seen = cx.visited;
+            seen.extend(mine.iter().map(|(p, _)| paths::normalize(p)));
+            (d.name(), dedupe(cx.claims), cx.findings, read, seen)
         })
         .collect();
-    let mut claims = Vec::new();
-    let mut findings = Vec::new();
-    for (c, f) in per_dialect {
-        claims.extend(c);
-        findings.extend(f);
+    let mut out = Claims::default();
+    for (name, c, f, read, seen) in per_dialect {
+        out.read_paths.extend(seen);
+        out.claims.extend(c);
+        out.findings.extend(f);
+        if read > 0 {
+            out.read.insert(name, read);
+        }
     }
-    (claims, findings)
+    out
 }
 
 /// Config text: lossy UTF-8 without a BOM.
 pub fn decode(bytes: &[u8]) -> String {
+    decode_borrowed(bytes).into_owned()
+}
+
+/// [`decode`], borrowing `bytes` when they are UTF-8.
+fn decode_borrowed(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    String::from_utf8_lossy(bytes).into_owned()
+    String::from_utf8_lossy(bytes)
 }
 
 /// The same pair named by one directive for several servers (nginx `http`-level

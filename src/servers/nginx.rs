@@ -46,8 +46,11 @@ impl Dialect for Nginx {
         let mut files = vec![file.clone()];
         let tree = load(0, text, &prefix, cx, &mut files, 0);
         let top = Ssl::default();
-        // A fragment read on its own (a repository without nginx.conf) is `http` content.
-        let fragment = !self.is_entry(&file.local, text);
+        // A fragment read on its own (a repository without nginx.conf) is `http` content; a file
+        // with a top-level `http` or `events` block is a main config whatever its name
+        // (`--server nginx=deploy/web/main.conf`).
+        let fragment =
+            !self.is_entry(&file.local, text) && !tree.iter().any(|d| d.name == "http" || d.name == "events");
         walk(&tree, &top, fragment, &files, &prefix, cx);
     }
 }

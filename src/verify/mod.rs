@@ -10,9 +10,11 @@ pub mod ec_tables;
 pub(crate) mod ed25519;
 pub(crate) mod ed448;
 pub(crate) mod load;
+pub mod modes;
 pub(crate) mod names;
 pub(crate) mod readers;
 pub mod rsa;
+pub use modes::ModeAudit;
 
 #[cfg(test)]
 mod fixture_tests;
@@ -645,26 +647,6 @@ pub(crate) fn cert_health(
     }
     findings.extend(names::check(&leaf, names));
     findings
-}
-
-/// `key-permissions`: a private key file readable by group or others.
-pub(crate) fn key_permissions(source: &crate::parse::Source, meta: &crate::discover::FileMeta) -> Option<Finding> {
-    if meta.mode & 0o044 == 0 || source.path == "-" {
-        return None;
-    }
-    let who = match (meta.mode & 0o040 != 0, meta.mode & 0o004 != 0) {
-        (true, true) => "its group and all users",
-        (false, true) => "all users",
-        _ => "its group",
-    };
-    Some(
-        Finding::new(
-            Code::KeyPermissions,
-            format!("the private key {} (mode {:04o}) is readable by {who}", source.path, meta.mode),
-            vec![Location::file(&source.path).with_server_path(source.server_path.clone())],
-        )
-        .with_hint(format!("chmod 600 {}", source.path)),
-    )
 }
 
 #[cfg(test)]

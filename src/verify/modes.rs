@@ -1,0 +1,261 @@
+//! `key-permissions`: the mode audit of private key files, as a server admin
+//! means it. A key may be read by its owner and by the group the server (or
+//! Debian's `ssl-cert` convention, root:ssl-cert 0640) reads it through; it is
+//! a finding when anyone else can read it. Files inside a version-control work
+//! tree (`.git`, `.hg`, `.svn` at or above them) are not audited: git keeps no
+//! modes, so a checkout's 0644 says nothing about the deployed file, and
+//! `chmod 600` there changes nothing that is committed. A tree that etckeeper
+//! keeps (`/etc/.git` beside `/etc/.etckeeper`) is a deployed tree: audited.
+
+use crate::discover::FileMeta;
+use crate::finding::{Code, Finding, Location};
+use crate::parse::Source;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+/// Debian's group for services that read keys under `/etc/ssl/private`.
+const SSL_CERT: &str = "ssl-cert";
+
+/// The group each server family runs as on Debian (the `User`/`Group` its package creates).
+fn server_groups(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "nginx" | "apache" | "lighttpd" => &["www-data"],
+        "haproxy" => &["haproxy"],
+        "postfix" => &["postfix"],
+        "dovecot" => &["dovecot"],
+        "postgres" => &["postgres"],
+        "mysql" => &["mysql"],
+        "redis" => &["redis"],
+        "caddy" => &["caddy"],
+        "traefik" => &["traefik"],
+        "envoy" => &["envoy"],
+        // A pair found by layout or by the key index: no config says which server reads it,
+        // so any server family's group is its own.
+        _ => &["www-data", "haproxy", "postfix", "dovecot", "postgres", "mysql", "redis", "caddy", "traefik", "envoy"],
+    }
+}
+
+/// The mode audit for one run: group names (from `/etc/group`, or the `--root` image's) and a
+/// per-directory cache of "is this inside a version-control work tree". Shared by the workers.
+#[derive(Debug)]
+pub struct ModeAudit {
+    group_file: PathBuf,
+    groups: OnceLock<HashMap<u32, String>>,
+    work_tree: Mutex<HashMap<PathBuf, bool>>,
+}
+
+impl ModeAudit {
+    /// `root`: the `--root` image, whose `etc/group` (when it has one) names its files' groups.
+    pub fn new(root: Option<&Path>) -> ModeAudit {
+        // A tree without its own group file (an infrastructure repository under --root) holds
+        // files the host made: the host's groups name them.
+        let group_file = match root.map(|r| r.join("etc/group")) {
+            Some(g) if g.is_file() => g,
+            _ => PathBuf::from("/etc/group"),
+        };
+        ModeAudit { group_file, groups: OnceLock::new(), work_tree: Mutex::new(HashMap::new()) }
+    }
+
+    fn group_name(&self, gid: u32) -> Option<&str> {
+        self.groups
+            .get_or_init(|| parse_group_file(&std::fs::read_to_string(&self.group_file).unwrap_or_default()))
+            .get(&gid)
+            .map(String::as_str)
+    }
+
+    /// Is `file` inside a git, Mercurial or Subversion work tree (not one etckeeper keeps)?
+    /// Decided once per directory.
+    pub fn in_work_tree(&self, file: &Path) -> bool {
+        let dir = match file.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        // The directory, not the file, is resolved: a key that is a link keeps its own place.
+        let Ok(dir) = std::fs::canonicalize(dir) else { return false };
+        if let Some(&known) = self.work_tree.lock().ok().and_then(|m| m.get(&dir).copied()).as_ref() {
+            return known;
+        }
+        let found =
+            dir.ancestors().find(|a| [".git", ".hg", ".svn"].iter().any(|v| a.join(v).symlink_metadata().is_ok()));
+        let inside = found.is_some_and(|top| top.join(".etckeeper").symlink_metadata().is_err());
+        if let Ok(mut m) = self.work_tree.lock() {
+            m.insert(dir, inside);
+        }
+        inside
+    }
+
+    /// `key-permissions` for a key file with these modes, read by a server of family `server`
+    /// (a pair's origin kind). `file`: where it is on this machine, for the work-tree test.
+    pub fn key_permissions(
+        &self,
+        source: &Source,
+        meta: &FileMeta,
+        file: Option<&Path>,
+        server: &str,
+    ) -> Option<Finding> {
+        if source.path == "-" {
+            return None;
+        }
+        let finding = match server {
+            "postgres" => postgres_refuses(source, meta),
+            _ => None,
+        }
+        .or_else(|| self.readable_by_others(source, meta, server));
+        // Decided last: the work-tree test costs a lookup, and most keys have no finding.
+        finding.filter(|_| !file.is_some_and(|f| self.in_work_tree(f)))
+    }
+
+    /// Readable by all users, or by a group that is neither ssl-cert nor the server's own.
+    fn readable_by_others(&self, source: &Source, meta: &FileMeta, server: &str) -> Option<Finding> {
+        if meta.mode & 0o044 == 0 {
+            return None;
+        }
+        let others = meta.mode & 0o004 != 0;
+        let group = self.group_name(meta.gid);
+        let own_group = group.is_some_and(|g| g == SSL_CERT || server_groups(server).contains(&g));
+        let group_reads = meta.mode & 0o040 != 0 && !own_group;
+        if !others && !group_reads {
+            return None;
+        }
+        let group_text = match group {
+            Some(g) => format!("group {g}"),
+            None => format!("group {}", meta.gid),
+        };
+        let who = match (group_reads, others) {
+            (true, true) => format!("its {group_text} and all users"),
+            (false, true) => "all users".to_string(),
+            _ => format!("its {group_text}"),
+        };
+        Some(
+            Finding::new(
+                Code::KeyPermissions,
+                format!("the private key {} (mode {:04o}) is readable by {who}", source.path, meta.mode),
+                vec![Location::file(&source.path).with_server_path(source.server_path.clone())],
+            )
+            .with_hint(format!(
+                "chmod 600 {} (or chgrp {SSL_CERT} and chmod 640 when another service reads it through that group)",
+                source.path
+            )),
+        )
+    }
+}
+
+/// PostgreSQL 15 checks the key's mode itself and refuses to start ("private key file … has group
+/// or world access") unless the key is at most 0600 when its own user owns it, or at most 0640 when
+/// root owns it: then `key-permissions` is an error, whatever the group.
+fn postgres_refuses(source: &Source, meta: &FileMeta) -> Option<Finding> {
+    let limit = if meta.uid == 0 { 0o640 } else { 0o600 };
+    if meta.mode & 0o777 & !limit == 0 {
+        return None;
+    }
+    let mut f = Finding::new(
+        Code::KeyPermissions,
+        format!(
+            "the private key {} (mode {:04o}, owner uid {}) has more access than PostgreSQL accepts, so it refuses to \
+             start: at most 0600 when its own user owns the key, 0640 when root does",
+            source.path, meta.mode, meta.uid
+        ),
+        vec![Location::file(&source.path).with_server_path(source.server_path.clone())],
+    )
+    .with_hint(format!(
+        "chmod 600 {} when owned by postgres; or chown root:{SSL_CERT} {} and chmod 640 (Debian's convention)",
+        source.path, source.path
+    ));
+    f.severity = crate::finding::Severity::Error;
+    Some(f)
+}
+
+/// `/etc/group` lines `name:x:gid:members` → gid → name (the first name wins for a gid).
+fn parse_group_file(text: &str) -> HashMap<u32, String> {
+    let mut out = HashMap::new();
+    for line in text.lines() {
+        let mut fields = line.split(':');
+        let (Some(name), Some(_), Some(gid)) = (fields.next(), fields.next(), fields.next()) else { continue };
+        if let Ok(gid) = gid.trim().parse::<u32>() {
+            out.entry(gid).or_insert_with(|| name.to_string());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn audit_with(groups: &str) -> ModeAudit {
+        let a = ModeAudit::new(None);
+        let _ = a.groups.set(parse_group_file(groups));
+        a
+    }
+
+    fn meta(mode: u32, gid: u32) -> FileMeta {
+        FileMeta { mode, uid: 0, gid, size: 1 }
+    }
+
+    const GROUPS: &str = "root:x:0:\nwww-data:x:33:\nssl-cert:x:103:postgres\nhaproxy:x:105:\nstaff:x:50:\n";
+
+    #[test]
+    fn owner_and_the_servers_own_group_are_not_findings() {
+        let a = audit_with(GROUPS);
+        let s = Source::new("k.pem");
+        assert!(a.key_permissions(&s, &meta(0o600, 0), None, "nginx").is_none());
+        assert!(a.key_permissions(&s, &meta(0o640, 103), None, "nginx").is_none(), "root:ssl-cert 0640");
+        assert!(a.key_permissions(&s, &meta(0o640, 33), None, "nginx").is_none(), "nginx's www-data");
+        assert!(a.key_permissions(&s, &meta(0o640, 105), None, "sibling").is_none(), "layout: any server's group");
+    }
+
+    #[test]
+    fn other_groups_and_all_users_are_findings() {
+        let a = audit_with(GROUPS);
+        let s = Source::new("k.pem");
+        let f = a.key_permissions(&s, &meta(0o640, 105), None, "nginx").expect("haproxy's group is not nginx's");
+        assert!(f.message.contains("its group haproxy"), "{}", f.message);
+        let f = a.key_permissions(&s, &meta(0o640, 50), None, "sibling").expect("staff");
+        assert!(f.message.contains("group staff"), "{}", f.message);
+        let f = a.key_permissions(&s, &meta(0o644, 103), None, "nginx").expect("world-readable");
+        assert!(f.message.ends_with("readable by all users"), "{}", f.message);
+        let f = a.key_permissions(&s, &meta(0o644, 50), None, "nginx").expect("both");
+        assert!(f.message.contains("group staff and all users"), "{}", f.message);
+        let f = a.key_permissions(&s, &meta(0o640, 4242), None, "nginx").expect("unknown gid");
+        assert!(f.message.contains("group 4242"), "{}", f.message);
+    }
+
+    #[test]
+    fn postgres_refuses_more_than_0600_for_its_own_user_and_0640_for_root() {
+        let a = audit_with(GROUPS);
+        let s = Source::new("k.pem");
+        let pg = |mode, uid, gid| a.key_permissions(&s, &FileMeta { mode, uid, gid, size: 1 }, None, "postgres");
+        assert!(pg(0o640, 0, 103).is_none(), "root:ssl-cert 0640 starts");
+        assert!(pg(0o600, 101, 104).is_none(), "postgres:postgres 0600 starts");
+        let f = pg(0o640, 101, 103).expect("postgres-owned 0640 is refused even with group ssl-cert");
+        assert_eq!(f.severity, crate::finding::Severity::Error);
+        assert!(f.message.contains("refuses to start"), "{}", f.message);
+        assert_eq!(pg(0o644, 0, 0).map(|f| f.severity), Some(crate::finding::Severity::Error));
+        // nginx reads the same key as root: a warning there.
+        let f = a.key_permissions(&s, &meta(0o644, 0), None, "nginx").expect("world-readable");
+        assert_eq!(f.severity, crate::finding::Severity::Warning);
+    }
+
+    #[test]
+    fn work_trees_are_not_audited_but_etckeeper_trees_are() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let key = tmp.path().join("repo/ssl/site.key");
+        std::fs::create_dir_all(key.parent().expect("parent")).expect("mkdir");
+        let plain = tmp.path().join("plain/site.key");
+        std::fs::create_dir_all(plain.parent().expect("parent")).expect("mkdir");
+        let a = audit_with(GROUPS);
+        assert!(!a.in_work_tree(&key));
+        // Cached per directory: a new audit sees the repository appear.
+        std::fs::create_dir(tmp.path().join("repo/.hg")).expect("mkdir");
+        let a = audit_with(GROUPS);
+        assert!(a.in_work_tree(&key));
+        assert!(!a.in_work_tree(&plain));
+        let s = Source::new("site.key");
+        assert!(a.key_permissions(&s, &meta(0o644, 0), Some(&key), "nginx").is_none());
+        assert!(a.key_permissions(&s, &meta(0o644, 0), Some(&plain), "nginx").is_some());
+        std::fs::write(tmp.path().join("repo/.etckeeper"), "").expect("write");
+        let a = audit_with(GROUPS);
+        assert!(!a.in_work_tree(&key), "etckeeper keeps modes: audited");
+    }
+}
