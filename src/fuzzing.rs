@@ -124,7 +124,8 @@ pub fn keymatch_toml(data: &[u8]) {
 pub fn yaml(data: &[u8]) {
     let text = servers::decode(data);
     let docs = servers::kubernetes::load(&text);
-    let lines = text.split('\n').count() as u32;
+    // YAML breaks lines at LF, CRLF and a lone CR.
+    let lines = text.replace("\r\n", "\n").split(['\n', '\r']).count() as u32;
     let mut stack: Vec<&servers::kubernetes::Node> = docs.iter().collect();
     while let Some(node) = stack.pop() {
         assert!(node.line <= lines + 1, "a node located after the end of the text");
