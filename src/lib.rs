@@ -18,6 +18,8 @@ pub mod config_file;
 pub mod discover;
 pub mod error;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod pair;
 pub mod parse;
 pub mod paths;

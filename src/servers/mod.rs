@@ -558,11 +558,16 @@ impl Cx<'_, '_> {
     }
 
     /// Expand an include pattern given in server terms: the matching files' server paths, sorted.
-    pub fn expand(&self, from: &ConfFile, server_pattern: &Path) -> Vec<PathBuf> {
+    /// A glob costs one unit of the include budget (a directory listing and a compiled
+    /// pattern; globs that match nothing would otherwise be free), none once it is spent.
+    pub fn expand(&mut self, from: &ConfFile, server_pattern: &Path) -> Vec<PathBuf> {
         let local_pattern = self.local_of(from, server_pattern);
         let text = paths::display(server_pattern);
         if !has_glob(&text) {
             return vec![server_pattern.to_path_buf()];
+        }
+        if !self.spend(from) {
+            return Vec::new();
         }
         let locals = glob(&local_pattern);
         // Server path of each match: the pattern's literal prefix, in server terms, plus the rest.
@@ -1199,6 +1204,17 @@ mod tests {
         }
         let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
         let t = testutil::Tree::new(&refs);
+        let (_, findings) = t.claims();
+        assert_eq!(findings.len(), 1);
+        assert!(findings[0].message.contains("included config files"));
+    }
+
+    #[test]
+    fn globs_that_match_nothing_spend_the_include_budget() {
+        // Found by fuzzing (fuzz/regressions/server_config): thousands of glob includes
+        // matching nothing cost a directory listing and a compiled pattern each, for free.
+        let many = "include none/*.conf;\n".repeat(INCLUDE_BUDGET + 10);
+        let t = testutil::Tree::new(&[("etc/nginx/nginx.conf", &many)]);
         let (_, findings) = t.claims();
         assert_eq!(findings.len(), 1);
         assert!(findings[0].message.contains("included config files"));
