@@ -178,7 +178,7 @@ pub fn check_verdict(cert_file: &ParsedFile, key_file: &ParsedFile, out: &verify
 /// here from the numbers, not with `verify`'s code.
 pub fn consistent(key: &PrivateKey, public: &PublicKey) -> Result<(), String> {
     match (&key.material, public) {
-        (KeyMaterial::Rsa(k), PublicKey::Rsa { n, e }) => {
+        (KeyMaterial::Rsa(k), PublicKey::Rsa { n, e, .. }) => {
             let big = BigUint::from_bytes_be;
             let (kn, ke, d, p, q) = (big(&k.n), big(&k.e), big(&k.d), big(&k.p), big(&k.q));
             if kn != big(n) || ke != big(e) {
@@ -218,6 +218,18 @@ pub fn consistent(key: &PrivateKey, public: &PublicKey) -> Result<(), String> {
         }
         (KeyMaterial::Ed25519(k), PublicKey::Ed25519(pk)) => {
             let derived = ed25519_dalek::SigningKey::from_bytes(&k.seed).verifying_key().to_bytes();
+            if &derived != pk {
+                return Err("the seed's public key ≠ the certificate's".into());
+            }
+            match &k.stored_public {
+                Some(stored) if stored.as_slice() != pk.as_slice() => Err("stored public key ≠ the seed's".into()),
+                _ => Ok(()),
+            }
+        }
+        (KeyMaterial::Ed448(k), PublicKey::Ed448(pk)) => {
+            // RFC 8032 §5.2.5 through the ed448-goldilocks crate directly.
+            let secret = ed448_goldilocks::SecretKey::from(k.seed);
+            let derived = ed448_goldilocks::SigningKey::from(&secret).verifying_key().to_bytes();
             if &derived != pk {
                 return Err("the seed's public key ≠ the certificate's".into());
             }
