@@ -152,7 +152,7 @@ codes! {
     /// An algorithm or format keymatch does not check.
     Unsupported = "unsupported", Note,
     "an algorithm or format keymatch does not check",
-    "The material uses an algorithm or form that keymatch does not verify (for example DSA, X25519, another elliptic curve, multi-prime RSA), or a config path that cannot be resolved statically (a variable such as $ssl_server_name).\n\nWhy it matters: nothing is known to be wrong, but the pair is unchecked.\n\nHow to fix: nothing to fix; check this pair by hand with openssl if it matters.";
+    "The material uses an algorithm or form that keymatch does not verify (for example DSA, X25519, another elliptic curve, multi-prime RSA), or a config path that cannot be resolved statically (a variable such as $ssl_server_name).\n\nWhy it matters: nothing is known to be wrong, but the pair is unchecked. One case is an error: a DSA certificate. nginx 1.22, HAProxy 2.6 and Apache 2.4 on OpenSSL 3.0 start with one, and every TLS 1.2 and TLS 1.3 handshake then fails (handshake_failure), so the finding says so.\n\nHow to fix: nothing to fix; check this pair by hand with openssl if it matters.";
 
     /// A private key that no certificate found matches.
     OrphanKey = "orphan-key", Note,

@@ -214,7 +214,14 @@ fn explain(name: &str) -> Result<u8, Error> {
         Error::Usage(format!("unknown finding code '{name}'; known codes: {}", all.join(", ")))
     })?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{} ({}): {}\n\n{}", code, code.severity(), code.summary(), code.explanation())
-        .map_err(Error::Output)?;
+    // Codes whose severity depends on what the server does say both.
+    let severity = match code {
+        Code::KeyCorrupt | Code::EncryptedKey | Code::ServerCannotLoad | Code::Unreadable | Code::ProbeFailed => {
+            "error / warning"
+        }
+        Code::Unsupported => "note / error",
+        other => other.severity().as_str(),
+    };
+    writeln!(out, "{} ({}): {}\n\n{}", code, severity, code.summary(), code.explanation()).map_err(Error::Output)?;
     Ok(0)
 }
