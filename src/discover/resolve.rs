@@ -47,21 +47,29 @@ pub fn resolve(path: &Path, map: &PathMap) -> Resolved {
     resolve_on_host(path, map)
 }
 
+/// The link-level metadata of `path`, or what its absence means: missing (a
+/// dangling link names `last_target`) or unreadable.
+fn lstat(path: &Path, last_target: &Option<PathBuf>) -> Result<fs::Metadata, Resolved> {
+    fs::symlink_metadata(path).map_err(|e| match e {
+        e if e.kind() == ErrorKind::NotFound || e.raw_os_error() == Some(libc::ENOTDIR) => {
+            Resolved::Missing { target: last_target.clone() }
+        }
+        e if e.kind() == ErrorKind::PermissionDenied => {
+            Resolved::Unreadable { reason: "permission denied".to_string() }
+        }
+        e => Resolved::Unreadable { reason: e.to_string() },
+    })
+}
+
 /// Resolution outside any root: the operating system resolves the directories of each
 /// path; links at the last component are followed here.
 fn resolve_on_host(path: &Path, map: &PathMap) -> Resolved {
     let mut current = path.to_path_buf();
     let mut last_target: Option<PathBuf> = None;
     for _ in 0..=MAX_HOPS {
-        let meta = match fs::symlink_metadata(&current) {
+        let meta = match lstat(&current, &last_target) {
             Ok(m) => m,
-            Err(e) if e.kind() == ErrorKind::NotFound || e.raw_os_error() == Some(libc::ENOTDIR) => {
-                return Resolved::Missing { target: last_target };
-            }
-            Err(e) if e.kind() == ErrorKind::PermissionDenied => {
-                return Resolved::Unreadable { reason: "permission denied".to_string() };
-            }
-            Err(e) => return Resolved::Unreadable { reason: e.to_string() },
+            Err(outcome) => return outcome,
         };
         let ft = meta.file_type();
         if ft.is_file() {
@@ -127,15 +135,9 @@ fn resolve_in_root(root: &Path, inside: &Path, map: &PathMap) -> Resolved {
         }
         let candidate = here(&stack).join(&name);
         let last = todo.is_empty();
-        let meta = match fs::symlink_metadata(&candidate) {
+        let meta = match lstat(&candidate, &last_target) {
             Ok(m) => m,
-            Err(e) if e.kind() == ErrorKind::NotFound || e.raw_os_error() == Some(libc::ENOTDIR) => {
-                return Resolved::Missing { target: last_target };
-            }
-            Err(e) if e.kind() == ErrorKind::PermissionDenied => {
-                return Resolved::Unreadable { reason: "permission denied".to_string() };
-            }
-            Err(e) => return Resolved::Unreadable { reason: e.to_string() },
+            Err(outcome) => return outcome,
         };
         let ft = meta.file_type();
         if ft.is_symlink() {
