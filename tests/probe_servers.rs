@@ -9,21 +9,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn binary(name: &str) -> Option<PathBuf> {
-    let found = ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"]
-        .iter()
-        .map(|d| Path::new(d).join(name))
-        .find(|p| p.is_file());
-    if found.is_none() {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "{name} is not installed, and CI=true needs it");
-        eprintln!("skipped: {name} is not installed");
-    }
-    found
-}
 
 /// A server child stopped by PID when dropped.
 struct Server(Child);
@@ -102,7 +90,7 @@ fn codes(doc: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn nginx_vhosts_healthy_and_holding_another_key() {
-    let Some(nginx) = binary("nginx") else { return };
+    let Some(nginx) = common::server_binary("nginx") else { return };
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     let ssl = d.join("ssl");

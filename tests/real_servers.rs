@@ -12,22 +12,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// The server binary, or `None` (skip) when it is missing outside CI.
-fn binary(name: &str) -> Option<PathBuf> {
-    let found = ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"]
-        .iter()
-        .map(|d| Path::new(d).join(name))
-        .find(|p| p.is_file());
-    if found.is_none() {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "{name} is not installed, and CI=true needs it");
-        eprintln!("skipped: {name} is not installed");
-    }
-    found
-}
 
 /// Material in `dir/ssl`: P-256 `a.key`, `a.crt`, `a.enc` (passphrase `right`),
 /// `a.der` (the certificate as DER), `combined.pem` / `combined-enc.pem`
@@ -106,7 +93,7 @@ fn check(server: &str, case: &str, expected: Fate, got: (Fate, String), dir: &Pa
 
 #[test]
 fn nginx_starts_exactly_when_keymatch_passes() {
-    let Some(nginx) = binary("nginx") else { return };
+    let Some(nginx) = common::server_binary("nginx") else { return };
     // (case, ssl lines in the server block, password file text, what nginx does)
     let cases: &[(&str, &str, Option<&str>, Fate)] = &[
         ("plain pair", "ssl_certificate {D}/ssl/a.crt; ssl_certificate_key {D}/ssl/a.key;", None, Fate::Serves),
@@ -163,7 +150,7 @@ fn nginx_starts_exactly_when_keymatch_passes() {
 
 #[test]
 fn haproxy_starts_exactly_when_keymatch_passes() {
-    let Some(haproxy) = binary("haproxy") else { return };
+    let Some(haproxy) = common::server_binary("haproxy") else { return };
     let cases: &[(&str, &str, Fate)] = &[
         ("combined pair", "combined.pem", Fate::Serves),
         ("combined pair, encrypted key", "combined-enc.pem", Fate::Fails),
@@ -190,7 +177,7 @@ fn haproxy_starts_exactly_when_keymatch_passes() {
 
 #[test]
 fn apache_starts_exactly_when_keymatch_passes() {
-    let Some(apache) = binary("apache2") else { return };
+    let Some(apache) = common::server_binary("apache2") else { return };
     // (case, SSLPassPhraseDialog line, key file, what Apache does)
     let cases: &[(&str, &str, &str, Fate)] = &[
         ("plain key", "", "a.key", Fate::Serves),

@@ -252,3 +252,17 @@ pub fn run_keymatch(args: &[&str], cwd: &Path) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// A server binary from the system's sbin/bin directories, or `None` (the caller
+/// skips) when it is missing; under `CI=true` a missing server fails the test.
+pub fn server_binary(name: &str) -> Option<PathBuf> {
+    let found = ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"]
+        .iter()
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{name} is not installed, and CI=true needs it");
+        eprintln!("skipped: {name} is not installed");
+    }
+    found
+}
