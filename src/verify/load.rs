@@ -205,19 +205,13 @@ fn pem_only(pair: &Pair, material: &PairMaterial<'_>, key_item: Option<usize>, f
     }
     let (cert_directive, key_directive) = pem_only_directives(&pair.origin.kind);
     let server = server_name(&pair.origin.kind);
-    let cert = material.cert_file.and_then(|f| f.items.iter().find(|i| i.kind.is_cert_like()).map(|i| (f, i)));
-    let key = material.key_file.and_then(|(f, _)| key_item.and_then(|i| f.items.get(i)).map(|i| (f, i)));
-    let sides = [
-        (cert, cert_directive, "certificate", "openssl x509 -inform DER -in FILE -out FILE.pem"),
-        (key, key_directive, "private key", "openssl pkey -inform DER -in FILE -out FILE.pem"),
-    ];
-    let mut seen = Vec::new();
-    for (side, directive, what, convert) in sides {
-        let (Some((file, item)), Some(directive)) = (side, directive) else { continue };
-        if !is_der(item) || seen.contains(&file.source.path) {
-            continue;
-        }
-        seen.push(file.source.path.clone());
+    for (file, is_key) in der_files(material, key_item) {
+        let (directive, what, convert) = if is_key {
+            (key_directive, "private key", CONVERT_KEY)
+        } else {
+            (cert_directive, "certificate", CONVERT_CERT)
+        };
+        let Some(directive) = directive else { continue };
         let mut locations = vec![Location::file(&file.source.path).with_server_path(file.source.server_path.clone())];
         locations.extend(config_location(pair));
         findings.push(
@@ -234,34 +228,33 @@ fn pem_only(pair: &Pair, material: &PairMaterial<'_>, key_item: Option<usize>, f
     }
 }
 
+const CONVERT_CERT: &str = "openssl x509 -inform DER -in FILE -out FILE.pem";
+const CONVERT_KEY: &str = "openssl pkey -inform DER -in FILE -out FILE.pem";
+
+/// The pair's certificate and key that are bare DER, each file once: (file, is it the key).
+fn der_files<'a>(material: &PairMaterial<'a>, key_item: Option<usize>) -> Vec<(&'a ParsedFile, bool)> {
+    let cert = material.cert_file.and_then(|f| f.items.iter().find(|i| i.kind.is_cert_like()).map(|i| (f, i, false)));
+    let key = material.key_file.and_then(|(f, _)| key_item.and_then(|i| f.items.get(i)).map(|i| (f, i, true)));
+    let mut out: Vec<(&ParsedFile, bool)> = Vec::new();
+    for (file, item, is_key) in [cert, key].into_iter().flatten() {
+        if is_der(item) && !out.iter().any(|(f, _)| f.source.path == file.source.path) {
+            out.push((file, is_key));
+        }
+    }
+    out
+}
+
 /// `check` without `--server`: a DER file is a warning naming the servers that
 /// refuse it (a DER certificate: nginx, HAProxy and Apache; a DER key: nginx and
 /// HAProxy, Apache reads it). DER is a fine encoding elsewhere (Java, Windows,
 /// Go), so only `--server` (or a config, in `scan`) makes it an error.
 fn pem_only_for_check(material: &PairMaterial<'_>, key_item: Option<usize>, findings: &mut Vec<Finding>) {
-    let cert = material.cert_file.and_then(|f| f.items.iter().find(|i| i.kind.is_cert_like()).map(|i| (f, i)));
-    let key = material.key_file.and_then(|(f, _)| key_item.and_then(|i| f.items.get(i)).map(|i| (f, i)));
-    let sides = [
-        (
-            cert,
-            "certificate",
-            "nginx, HAProxy and Apache read certificates as PEM only",
-            "openssl x509 -inform DER -in FILE -out FILE.pem",
-        ),
-        (
-            key,
-            "private key",
-            "nginx and HAProxy read keys as PEM only (Apache reads DER keys)",
-            "openssl pkey -inform DER -in FILE -out FILE.pem",
-        ),
-    ];
-    let mut seen = Vec::new();
-    for (side, what, who, convert) in sides {
-        let Some((file, item)) = side else { continue };
-        if !is_der(item) || seen.contains(&file.source.path) {
-            continue;
-        }
-        seen.push(file.source.path.clone());
+    for (file, is_key) in der_files(material, key_item) {
+        let (what, who, convert) = if is_key {
+            ("private key", "nginx and HAProxy read keys as PEM only (Apache reads DER keys)", CONVERT_KEY)
+        } else {
+            ("certificate", "nginx, HAProxy and Apache read certificates as PEM only", CONVERT_CERT)
+        };
         findings.push(
             Finding::new(
                 Code::ServerCannotLoad,
