@@ -92,7 +92,7 @@ codes! {
     /// A config names a certificate or key file that does not exist.
     MissingFile = "missing-file", Error,
     "a config names a certificate or key file that does not exist",
-    "A server config, a certbot live/ link or a layout names a certificate or key file that does not exist (a dangling symlink counts as missing).\n\nWhy it breaks: the server refuses to start or reload (nginx stops with `[emerg] open() … failed`).\n\nHow to fix: restore the file, fix the path in the config, or for certbot run `certbot renew` / recreate the live/ links into archive/.";
+    "A server config, a certbot live/ link or a layout names a certificate or key file that does not exist (a dangling symlink counts as missing).\n\nWhy it breaks: the server refuses to start or reload (nginx 1.22: `[emerg] cannot load certificate \"…\": BIO_new_file() failed`, and `nginx -t` fails).\n\nHow to fix: restore the file, fix the path in the config, or for certbot run `certbot renew` / recreate the live/ links into archive/.";
 
     /// A file that claims to be a certificate or key does not decode.
     Malformed = "malformed", Error,
