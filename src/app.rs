@@ -262,7 +262,8 @@ pub fn scan(cfg: &ScanConfig) -> Result<Report, Error> {
 
 /// One walked file after reading and parsing: a catalogue entry, or a config's path and bytes;
 /// and whether it names TLS directives although no dialect recognised it.
-type Seen = (Option<CatalogEntry>, Option<(PathBuf, Vec<u8>)>, bool);
+/// (Boxed: tens of thousands are collected before they are sorted into the catalogue.)
+type Seen = (Option<Box<CatalogEntry>>, Option<Box<(PathBuf, Vec<u8>)>>, bool);
 
 /// Read, sniff and parse one walked file. The entry's `real_path` holds the
 /// file actually read (links resolved); the caller canonicalises it, or drops
@@ -310,14 +311,16 @@ fn look_and_parse(
     }
     let display = paths::display(&f.path);
     let status = match looked {
-        Looked::Material { bytes, meta } => EntryStatus::Parsed {
+        Looked::Material { bytes, meta } => {
             // The file's bytes may be a private key: wiped once parsed.
-            parsed: parse::parse_bytes(&zeroize::Zeroizing::new(bytes), Source::new(&display), passphrases),
-            meta: Some(meta),
-        },
+            let mut parsed = parse::parse_bytes(&zeroize::Zeroizing::new(bytes), Source::new(&display), passphrases);
+            // A config that names a chain file parses its certificate file again (`resolve_claims`).
+            parsed.drop_last_signature();
+            EntryStatus::Parsed { parsed, meta: Some(meta) }
+        }
         Looked::Missing { target } if f.is_symlink => EntryStatus::Missing { target },
         Looked::Unreadable { reason } => EntryStatus::Unreadable { reason },
-        Looked::Config { bytes } => return (None, Some((f.path.clone(), bytes)), false),
+        Looked::Config { bytes } => return (None, Some(Box::new((f.path.clone(), bytes))), false),
         Looked::Missing { .. } | Looked::Nothing => return (None, None, unclaimed),
     };
     let entry = CatalogEntry {
@@ -328,7 +331,7 @@ fn look_and_parse(
         real_path: real,
         status,
     };
-    (Some(entry), None, false)
+    (Some(Box::new(entry)), None, false)
 }
 
 fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
@@ -406,12 +409,12 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     let mut report = Report::default();
     report.findings.extend(walk_findings);
     report.summary.files = files;
-    let mut entries = Vec::new();
+    let mut entries = Vec::with_capacity(seen.iter().filter(|s| s.2 .0.is_some()).count());
     let mut config_files = Vec::new();
     let mut unclaimed = Vec::new();
     for (_, path, (entry, config, looks_unclaimed)) in seen {
-        entries.extend(entry);
-        config_files.extend(config);
+        entries.extend(entry.map(|e| *e));
+        config_files.extend(config.map(|c| *c));
         if looks_unclaimed {
             unclaimed.push(path);
         }
@@ -479,6 +482,9 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     let named: Vec<(&'static str, PathBuf, &[u8])> =
         named_bytes.iter().map(|(d, p, b)| (*d, p.clone(), b.as_slice())).collect();
     let found = servers::find_claims_named(&configs, &named, &ctx);
+    // The configs' text is done with once their claims are known: free it before pairing.
+    drop(configs);
+    drop_in_background((config_files, named_bytes, stdin_config));
     // A file read as an include or named with --server was claimed after all.
     unclaimed.retain(|p| !found.read_paths.contains(&paths::normalize(p)));
     report.summary.unclaimed_configs = unclaimed.iter().map(|p| paths::display(p)).collect();
@@ -491,6 +497,8 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     report.findings.extend(config_findings);
     phases.mark("configs");
     let configured = resolve_claims(&mut catalog, claims, cfg, passphrases);
+    // Counted now: from here on, material is dropped as soon as what needs it is done.
+    count_material(&catalog, &mut report);
     phases.mark("resolve");
 
     // pair, then verify every pair in parallel.
@@ -499,38 +507,55 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     report.findings.extend(pairing.findings);
     phases.mark("pair");
     let clock = Clock { now: cfg.common.now, warn_days: cfg.common.warn_days };
-    let memo = VerifyMemo::default();
+    let memo = VerifyMemo::for_pairs(&pairing.pairs);
     let audit = verify::ModeAudit::new(map.root.as_deref());
     progress.phase("verifying pairs", Some(pairing.pairs.len()));
-    let verified: Vec<(PairReport, Vec<Finding>)> = pairing
-        .pairs
-        .par_iter()
-        .map(|p| {
-            let v = verify_one(&catalog, p, &clock, Modes::Audit(&audit), &memo);
-            progress.inc();
-            v
-        })
-        .collect();
-    for ((mut pr, findings), pair) in verified.into_iter().zip(&pairing.pairs) {
-        let paths = |ids: &[FileId]| ids.iter().map(|&id| catalog.entries[id].path.clone()).collect::<Vec<_>>();
-        pr.cert_copies = paths(&pair.cert_copies);
-        pr.key_copies = paths(&pair.key_copies);
-        // Each copy of a key is a key on disk: its mode matters as the pair's own does.
-        for &id in &pair.key_copies {
-            let entry = &catalog.entries[id];
-            if let EntryStatus::Parsed { meta: Some(meta), parsed } = &entry.status {
-                let fs_path = entry.fs_path.as_deref();
-                report.findings.extend(audit.key_permissions(&parsed.source, meta, fs_path, &pair.origin.kind));
+    // Each file's parsed material is dropped once the last pair that reads it is verified
+    // (a file no pair reads, at once): memory holds the material of the pairs in flight, not
+    // the whole tree's, while the report grows.
+    let mut readers = vec![0u32; catalog.entries.len()];
+    for id in pairing.pairs.iter().flat_map(pair_files) {
+        readers[id] += 1;
+    }
+    for (entry, _) in catalog.entries.iter_mut().zip(&readers).filter(|(_, &n)| n == 0) {
+        entry.drop_material();
+    }
+    for chunk in pairing.pairs.chunks(VERIFY_CHUNK) {
+        let verified: Vec<(PairReport, Vec<Finding>)> = chunk
+            .par_iter()
+            .map(|p| {
+                let v = verify_one(&catalog, p, &clock, Modes::Audit(&audit), &memo);
+                progress.inc();
+                v
+            })
+            .collect();
+        for ((mut pr, findings), pair) in verified.into_iter().zip(chunk) {
+            let paths = |ids: &[FileId]| ids.iter().map(|&id| catalog.entries[id].path.clone()).collect::<Vec<_>>();
+            pr.cert_copies = paths(&pair.cert_copies);
+            pr.key_copies = paths(&pair.key_copies);
+            // Each copy of a key is a key on disk: its mode matters as the pair's own does.
+            for &id in &pair.key_copies {
+                let entry = &catalog.entries[id];
+                if let EntryStatus::Parsed { meta: Some(meta), parsed } = &entry.status {
+                    let fs_path = entry.fs_path.as_deref();
+                    report.findings.extend(audit.key_permissions(&parsed.source, meta, fs_path, &pair.origin.kind));
+                }
+            }
+            report.pairs.push(pr);
+            report.findings.extend(findings);
+            for id in pair_files(pair) {
+                readers[id] -= 1;
+                if readers[id] == 0 {
+                    catalog.entries[id].drop_material();
+                }
             }
         }
-        report.pairs.push(pr);
-        report.findings.extend(findings);
     }
+    drop(memo);
     phases.mark("verify");
     progress.phase("sorting findings", None);
     report_oversize(&catalog, &pairing.pairs, &cfg.paths, &mut report.findings);
     add_parse_findings(&catalog, &mut report);
-    count_material(&catalog, &mut report);
     if let Some(p) = &cfg.probe {
         progress.phase("probing listeners", None);
         let served = crate::probe::probe_all(&probe_targets, p.timeout, p.jobs);
@@ -539,11 +564,23 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     }
     // Freeing a whole tree's parsed material takes tens of milliseconds: let
     // another thread do it while the report is written.
-    drop_in_background((catalog, memo, pairing.pairs, config_files));
+    drop_in_background((catalog, pairing.pairs));
     let report = finish(report, &cfg.common);
     phases.mark("report");
     progress.finish();
     report
+}
+
+/// Pairs verified at a time: enough to keep every worker busy, few enough that the material of
+/// finished pairs is dropped as the scan goes.
+const VERIFY_CHUNK: usize = 512;
+
+/// The catalogue files a pair's verification reads (its certificate, key and chain files).
+fn pair_files(pair: &Pair) -> impl Iterator<Item = FileId> + '_ {
+    [Some(&pair.cert), Some(&pair.key), pair.chain.as_ref()].into_iter().flatten().filter_map(|s| match s {
+        Side::File { file, .. } => Some(*file),
+        _ => None,
+    })
 }
 
 /// Drop `value` on a thread of its own, so that freeing large structures
@@ -647,6 +684,9 @@ fn resolve_claims(
             let cert = side(catalog, &c.cert, &c.config);
             let key = c.key.as_ref().map(|k| side(catalog, k, c.key_config.as_ref().unwrap_or(&c.config)));
             let chain = c.chain.as_ref().map(|k| side(catalog, k, &c.config));
+            if let (Some(_), Side::File { file, .. }) = (&chain, &cert) {
+                restore_signatures(catalog, *file, cfg, passphrases);
+            }
             // The key is in the key file, or in the certificate file when the claim names none.
             let (key_side, key_claimed) = match (&key, &c.key) {
                 (Some(k), Some(kc)) => (k, kc),
@@ -672,6 +712,19 @@ fn resolve_claims(
             }
         })
         .collect()
+}
+
+/// A certificate file followed by a chain file: its last certificate is a chain link after all,
+/// so the file is parsed again whole when the walk dropped that signature.
+fn restore_signatures(catalog: &mut Catalog, id: FileId, cfg: &ScanConfig, passphrases: &[Vec<u8>]) {
+    let Some(entry) = catalog.entries.get_mut(id) else { return };
+    let (Some(path), EntryStatus::Parsed { parsed, .. }) = (&entry.fs_path, &mut entry.status) else { return };
+    if !parsed.signatures_dropped() {
+        return;
+    }
+    if let ReadOutcome::Read { bytes, .. } = discover::read_file(path, cfg.discover.max_file_size, &cfg.map) {
+        *parsed = parse::parse_bytes(&zeroize::Zeroizing::new(bytes), parsed.source.clone(), passphrases);
+    }
 }
 
 /// Results of trying a server's passphrases on a file: (file, passphrases) → (opens, tried).
@@ -767,13 +820,34 @@ type Verified = (verify::PairOutcome, Vec<Finding>);
 /// files, never by key bytes: two files holding the same key are two checks.
 #[derive(Default)]
 struct VerifyMemo {
+    /// The keys of more than one pair (`None`: every key): only their results are kept, a
+    /// pair's own are not worth a copy of its findings.
+    shared: Option<std::collections::HashSet<MaterialKey>>,
     done: std::sync::Mutex<HashMap<MaterialKey, Arc<OnceLock<Verified>>>>,
     /// The scan's ECDSA issuer tables (chain signatures).
     tables: verify::EcTables,
 }
 
 impl VerifyMemo {
+    /// A memo for `pairs`: it keeps the results of the material keys several of them share.
+    fn for_pairs(pairs: &[Pair]) -> VerifyMemo {
+        let mut seen = std::collections::HashSet::new();
+        let mut shared = std::collections::HashSet::new();
+        for p in pairs {
+            let key = material_key(p);
+            if seen.contains(&key) {
+                shared.insert(key);
+            } else {
+                seen.insert(key);
+            }
+        }
+        VerifyMemo { shared: Some(shared), ..VerifyMemo::default() }
+    }
+
     fn get(&self, key: MaterialKey, compute: impl FnOnce() -> Verified) -> Verified {
+        if self.shared.as_ref().is_some_and(|shared| !shared.contains(&key)) {
+            return compute();
+        }
         // Take the slot under the lock, compute outside it: other pairs go on in parallel.
         let slot = match self.done.lock() {
             Ok(mut done) => done.entry(key).or_default().clone(),
@@ -781,6 +855,17 @@ impl VerifyMemo {
         };
         slot.get_or_init(compute).clone()
     }
+}
+
+/// The files (and items) a pair's verification reads, and its names: pairs with one key share
+/// one verification.
+fn material_key(pair: &Pair) -> MaterialKey {
+    let file_key = |s: &Side| match s {
+        Side::File { file, item } => Some((*file, *item)),
+        _ => None,
+    };
+    let chain = pair.chain.as_ref().and_then(file_key).map(|(f, _)| f);
+    (file_key(&pair.cert), file_key(&pair.key), chain, pair.names.clone())
 }
 
 /// Verify one pair: missing/unreadable sides become findings; otherwise the
@@ -838,12 +923,7 @@ fn verify_one(
         key_file: file_of(&pair.key),
         chain_file: pair.chain.as_ref().and_then(file_of).map(|(p, _)| p),
     };
-    let file_key = |s: &Side| match s {
-        Side::File { file, item } => Some((*file, *item)),
-        _ => None,
-    };
-    let key = (file_key(&pair.cert), file_key(&pair.key), pair.chain.as_ref().and_then(file_key).map(|(f, _)| f));
-    let (outcome, health) = memo.get((key.0, key.1, key.2, pair.names.clone()), || {
+    let (outcome, health) = memo.get(material_key(pair), || {
         let outcome = verify::verify_pair(&material, clock);
         let health = if matches!(outcome.verdict, Verdict::Match | Verdict::Mismatch | Verdict::KeyCorrupt) {
             verify::cert_health(&material, &pair.names, clock, &memo.tables)

@@ -79,11 +79,18 @@ fn run(cli: Cli) -> Result<u8, Error> {
         now: common.now,
         warn_days: common.warn_days,
     };
-    let mut buf = Vec::new();
-    report::emitter(common.format).emit(&report, &opts, &mut buf).map_err(Error::Output)?;
+    let emitter = report::emitter(common.format);
     match &common.output {
-        Some(path) => write_output(path, &buf)?,
-        None => print(&buf).map(|_| ())?,
+        Some(path) => {
+            let mut buf = Vec::new();
+            emitter.emit(&report, &opts, &mut buf).map_err(Error::Output)?;
+            write_output(path, &buf)?
+        }
+        // Streamed through a buffer: a large scan's report is never held whole a second time.
+        None => {
+            let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+            emitter.emit(&report, &opts, &mut out).and_then(|_| out.flush()).map_err(Error::Output)?
+        }
     }
     let code = match common.format {
         report::Format::Nagios => report::nagios::state(&report).exit_code(),

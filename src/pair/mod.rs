@@ -156,6 +156,14 @@ impl CatalogEntry {
             _ => None,
         }
     }
+
+    /// Drop the file's parsed items (certificates, keys: what pairing and verification read)
+    /// once nothing will read them again; its path, metadata and findings stay for the report.
+    pub fn drop_material(&mut self) {
+        if let EntryStatus::Parsed { parsed, .. } = &mut self.status {
+            parsed.items = Vec::new();
+        }
+    }
 }
 
 /// A pair a server config names, with its files already looked up in the catalogue.

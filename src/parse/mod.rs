@@ -83,6 +83,26 @@ impl ParsedFile {
     pub(crate) fn has_cert_material(&self) -> bool {
         self.items.iter().any(|it| it.kind.is_cert_like())
     }
+
+    /// Drop the signed bytes and the signature of the file's last certificate: chain checks
+    /// verify each certificate with the key of the one after it, so the last one is checked
+    /// only when a chain file follows it (a config's chain directive). Memory for a scan of a
+    /// whole tree; [`ParsedFile::signatures_dropped`] tells whether to parse the file again.
+    pub fn drop_last_signature(&mut self) {
+        let last = self.items.iter_mut().rev().find_map(|it| match &mut it.kind {
+            ItemKind::Certificate(c) => Some(c),
+            _ => None,
+        });
+        if let Some(c) = last {
+            c.tbs_der = Vec::new();
+            c.signature = Vec::new();
+        }
+    }
+
+    /// Some certificate has no signed bytes ([`ParsedFile::drop_last_signature`]).
+    pub fn signatures_dropped(&self) -> bool {
+        self.certificates().any(|(_, _, c)| c.tbs_der.is_empty())
+    }
 }
 
 /// Parse one file's bytes. `passphrases` are tried in order on encrypted keys.

@@ -91,6 +91,10 @@ pub(crate) fn incomplete(blocks: &[Block<'_>]) -> Option<Finding> {
 /// signature algorithms (or key types) keymatch does not check.
 pub fn check_signature(child: &CertInfo, issuer_key: &PublicKey, tables: &EcTables) -> SigCheck {
     let oid = child.signature_algorithm.as_str();
+    if child.tbs_der.is_empty() {
+        // Dropped after parsing (`ParsedFile::drop_last_signature`): not a verdict.
+        return SigCheck::Unchecked("signature not kept".into());
+    }
     let tbs = child.tbs_der.as_slice();
     let sig = child.signature.as_slice();
     // An identifier that does not parse is an unknown algorithm, as any other.
