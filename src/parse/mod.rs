@@ -116,6 +116,10 @@ pub fn parse_bytes(bytes: &[u8], source: Source, passphrases: &[Vec<u8>]) -> Par
     if out.items.is_empty() && out.findings.is_empty() {
         parse_der(bytes, passphrases, &mut out);
     }
+    // A vector grows by doubling from room for four: a scan keeps tens of thousands of these,
+    // most with one or two items, so they keep only what they hold.
+    out.items.shrink_to_fit();
+    out.findings.shrink_to_fit();
     out
 }
 
