@@ -281,7 +281,7 @@ impl State {
         let server_pattern = crate::paths::normalize(&self.server_root.join(pattern));
         let mut targets = cx.expand(&from, &server_pattern);
         // An included directory means every file in it.
-        if targets.len() == 1 && cx.local_of(&from, &server_pattern).is_dir() {
+        if targets.len() == 1 && cx.ctx.fs.is_dir(&cx.local_of(&from, &server_pattern)) {
             targets = cx.expand(&from, &server_pattern.join("*"));
         }
         cx.each_include(&from, targets, |cx, inc, text| {

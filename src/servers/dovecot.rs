@@ -144,7 +144,7 @@ impl Reader {
         let source = format!("ssl_key_password <{path}");
         let read = self.files.get(value.file).map(|from| {
             let local = cx.local_of(from, &crate::paths::normalize(&from.server_dir().join(path)));
-            (cx.ctx.read)(&local)
+            cx.ctx.fs.read(&local)
         });
         match read {
             // The whole file, a final newline included: Dovecot 2.3 does not strip it

@@ -1,7 +1,8 @@
 //! Include globs (`include conf.d/*.conf;`): expanded component by component
-//! over the local filesystem, sorted like glob(3), hidden files only for a
+//! through a [`ConfigFs`] (the local filesystem in a scan), sorted like glob(3), hidden files only for a
 //! pattern that starts with a dot.
 
+use super::fs::ConfigFs;
 use std::path::{Path, PathBuf};
 
 pub(super) fn has_glob(s: &str) -> bool {
@@ -20,9 +21,9 @@ pub(super) fn literal_prefix(pattern: &Path) -> PathBuf {
     out
 }
 
-/// Expand a glob over the local filesystem, component by component; sorted
+/// Expand a glob over `fs`, component by component; sorted
 /// like glob(3). Hidden files match only a pattern starting with a dot.
-pub fn glob(pattern: &Path) -> Vec<PathBuf> {
+pub fn glob(fs: &dyn ConfigFs, pattern: &Path) -> Vec<PathBuf> {
     let mut current: Vec<PathBuf> = vec![PathBuf::new()];
     let comps: Vec<_> = pattern.components().collect();
     let last = comps.len().saturating_sub(1);
@@ -41,8 +42,8 @@ pub fn glob(pattern: &Path) -> Vec<PathBuf> {
         let mut next = Vec::new();
         for dir in &current {
             let listing = if dir.as_os_str().is_empty() { Path::new(".") } else { dir.as_path() };
-            let Ok(rd) = std::fs::read_dir(listing) else { continue };
-            let mut names: Vec<String> = rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+            let Some(listed) = fs.list(listing) else { continue };
+            let mut names: Vec<String> = listed.iter().map(|n| n.to_string_lossy().into_owned()).collect();
             names.sort();
             for n in names {
                 if n.starts_with('.') && !part.starts_with('.') {
@@ -55,10 +56,10 @@ pub fn glob(pattern: &Path) -> Vec<PathBuf> {
         }
         current = next;
         if i < last {
-            current.retain(|p| p.is_dir());
+            current.retain(|p| fs.is_dir(p));
         }
     }
-    current.retain(|p| !p.is_dir());
+    current.retain(|p| !fs.is_dir(p));
     current.sort();
     current
 }
@@ -71,7 +72,8 @@ mod tests {
     #[test]
     fn glob_expands_sorted_and_skips_hidden() {
         let t = testutil::Tree::new(&[("d/b.conf", ""), ("d/a.conf", ""), ("d/.h.conf", ""), ("d/c.txt", "")]);
-        let got = glob(&t.path("d/*.conf"));
+        let read = |p: &Path| crate::discover::read_file(p, 1 << 20, &crate::paths::PathMap::default());
+        let got = glob(&super::super::fs::HostFs { read: &read }, &t.path("d/*.conf"));
         assert_eq!(got, vec![t.path("d/a.conf"), t.path("d/b.conf")]);
     }
 }

@@ -164,13 +164,13 @@ fn certificate(
     let base = bases.crt.unwrap_or(bases.dir);
     let server = crate::paths::normalize(&base.join(arg));
     let local = cx.local_of(file, &server);
-    if local.is_dir() {
-        let Ok(rd) = std::fs::read_dir(&local) else { return };
-        let mut entries: Vec<String> = rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    if cx.ctx.fs.is_dir(&local) {
+        let Some(listed) = cx.ctx.fs.list(&local) else { return };
+        let mut entries: Vec<String> = listed.iter().map(|n| n.to_string_lossy().into_owned()).collect();
         entries.sort();
         for name in entries {
             let skip = [".key", ".ocsp", ".issuer", ".sctl", ".dh"].iter().any(|s| name.ends_with(s));
-            if skip || name.starts_with('.') || local.join(&name).is_dir() {
+            if skip || name.starts_with('.') || cx.ctx.fs.is_dir(&local.join(&name)) {
                 continue;
             }
             one(file, at, &server.join(&name), line, context.clone(), names.clone(), bases, cx);

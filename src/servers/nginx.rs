@@ -440,7 +440,7 @@ fn missing_password_file(p: &Arg, files: &[ConfFile], prefix: &Path, cx: &mut Cx
     let Some(from) = files.get(p.file) else { return };
     let server: PathBuf = crate::paths::normalize(&prefix.join(&p.text));
     let local = cx.local_of(from, &server);
-    if !matches!((cx.ctx.read)(&local), crate::discover::ReadOutcome::Missing { .. }) {
+    if !matches!(cx.ctx.fs.read(&local), crate::discover::ReadOutcome::Missing { .. }) {
         return;
     }
     let at = from.at(p.line, cx.ctx.map);
@@ -465,7 +465,7 @@ fn password_lines(p: &Arg, files: &[ConfFile], prefix: &Path, cx: &Cx<'_, '_>) -
     let from = files.get(p.file)?;
     let server: PathBuf = crate::paths::normalize(&prefix.join(&p.text));
     let local = cx.local_of(from, &server);
-    match (cx.ctx.read)(&local) {
+    match cx.ctx.fs.read(&local) {
         crate::discover::ReadOutcome::Read { bytes, .. } => Some(
             bytes
                 .split(|&b| b == b'\n')
