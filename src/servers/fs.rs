@@ -218,6 +218,7 @@ mod tests {
     use std::os::unix::ffi::OsStrExt;
 
     use super::super::testutil::{mem_claims, mem_summary};
+    use super::super::ClaimedFile;
 
     const PEM_KEY: &str = "-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n";
     const PEM_CERT: &str = "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n";
@@ -289,6 +290,33 @@ mod tests {
                 "etc/haproxy/haproxy.cfg:2 etc/haproxy/certs/b.pem@2 etc/haproxy/certs/b.pem.key@2 -",
             ]
         );
+    }
+
+    #[test]
+    fn an_include_whose_name_is_not_utf8_is_read_and_shown_lossily() {
+        let odd = Path::new("/etc/nginx/conf.d").join(std::ffi::OsStr::from_bytes(b"\xffshop.conf"));
+        let fs = MemFs::new()
+            .file("/etc/nginx/nginx.conf", "http {\n    include conf.d/*.conf;\n}\n")
+            .file(&odd, "server {\n ssl_certificate /etc/ssl/odd.crt;\n ssl_certificate_key /etc/ssl/odd.key;\n}\n");
+        let (claims, findings) = mem_claims(&fs);
+        assert!(findings.is_empty(), "{findings:?}");
+        assert_eq!(
+            mem_summary(&claims),
+            vec!["etc/nginx/conf.d/\u{fffd}shop.conf:2 etc/ssl/odd.crt@2 etc/ssl/odd.key@3 -"]
+        );
+    }
+
+    #[test]
+    fn a_crt_directory_entry_whose_name_is_not_utf8_is_claimed_by_its_bytes() {
+        let both = format!("{PEM_CERT}{PEM_KEY}");
+        let odd = Path::new("/etc/haproxy/certs").join(std::ffi::OsStr::from_bytes(b"\xfe.pem"));
+        let fs = MemFs::new()
+            .file("/etc/haproxy/haproxy.cfg", "frontend web\n    bind :443 ssl crt /etc/haproxy/certs\n")
+            .file(&odd, &both);
+        let (claims, _) = mem_claims(&fs);
+        assert_eq!(claims.len(), 1);
+        assert!(matches!(&claims[0].cert, ClaimedFile::Path { local, .. } if *local == odd));
+        assert!(claims[0].key.is_none());
     }
 
     #[test]

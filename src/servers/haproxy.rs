@@ -165,12 +165,13 @@ fn certificate(
     let server = crate::paths::normalize(&base.join(arg));
     let local = cx.local_of(file, &server);
     if cx.ctx.fs.is_dir(&local) {
-        let Some(listed) = cx.ctx.fs.list(&local) else { return };
-        let mut entries: Vec<String> = listed.iter().map(|n| n.to_string_lossy().into_owned()).collect();
+        // Names as bytes: a file whose name is not UTF-8 is loaded like any other.
+        let Some(mut entries) = cx.ctx.fs.list(&local) else { return };
         entries.sort();
         for name in entries {
-            let skip = [".key", ".ocsp", ".issuer", ".sctl", ".dh"].iter().any(|s| name.ends_with(s));
-            if skip || name.starts_with('.') || cx.ctx.fs.is_dir(&local.join(&name)) {
+            let bytes = name.as_encoded_bytes();
+            let skip = [".key", ".ocsp", ".issuer", ".sctl", ".dh"].iter().any(|s| bytes.ends_with(s.as_bytes()));
+            if skip || bytes.starts_with(b".") || cx.ctx.fs.is_dir(&local.join(&name)) {
                 continue;
             }
             one(file, at, &server.join(&name), line, context.clone(), names.clone(), bases, cx);
