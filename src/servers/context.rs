@@ -132,8 +132,7 @@ impl<'c, 'a> Cx<'c, 'a> {
     /// pattern; globs that match nothing would otherwise be free), none once it is spent.
     pub fn expand(&mut self, from: &ConfFile, server_pattern: &Path) -> Vec<PathBuf> {
         let local_pattern = self.local_of(from, server_pattern);
-        let text = paths::display(server_pattern);
-        if !has_glob(&text) {
+        if !has_glob(server_pattern) {
             return vec![server_pattern.to_path_buf()];
         }
         if !self.spend(from) {

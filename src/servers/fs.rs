@@ -309,14 +309,25 @@ mod tests {
     #[test]
     fn a_crt_directory_entry_whose_name_is_not_utf8_is_claimed_by_its_bytes() {
         let both = format!("{PEM_CERT}{PEM_KEY}");
-        let odd = Path::new("/etc/haproxy/certs").join(std::ffi::OsStr::from_bytes(b"\xfe.pem"));
+        let dir = Path::new("/etc/haproxy/certs");
+        let odd = |s: &[u8]| dir.join(std::ffi::OsStr::from_bytes(s));
         let fs = MemFs::new()
             .file("/etc/haproxy/haproxy.cfg", "frontend web\n    bind :443 ssl crt /etc/haproxy/certs\n")
-            .file(&odd, &both);
+            .file(odd(b"\xfe.pem"), &both)
+            .file(odd(b"\xfd.pem"), PEM_CERT)
+            .file(odd(b"\xfd.pem.key"), PEM_KEY);
         let (claims, _) = mem_claims(&fs);
-        assert_eq!(claims.len(), 1);
-        assert!(matches!(&claims[0].cert, ClaimedFile::Path { local, .. } if *local == odd));
-        assert!(claims[0].key.is_none());
+        let got: Vec<(PathBuf, Option<PathBuf>)> = claims
+            .iter()
+            .map(|c| {
+                let local = |f: &ClaimedFile| match f {
+                    ClaimedFile::Path { local, .. } => local.clone(),
+                    other => panic!("{other:?}"),
+                };
+                (local(&c.cert), c.key.as_ref().map(local))
+            })
+            .collect();
+        assert_eq!(got, vec![(odd(b"\xfd.pem"), Some(odd(b"\xfd.pem.key"))), (odd(b"\xfe.pem"), None)]);
     }
 
     #[test]

@@ -199,9 +199,15 @@ fn one(
     let key = if holds_key {
         None
     } else {
+        // `<name>.key`, built from the name's bytes (it need not be UTF-8).
+        let sidecar = |name: &std::ffi::OsStr| {
+            let mut n = name.to_os_string();
+            n.push(".key");
+            n
+        };
         let side = match (bases.key, server.file_name()) {
-            (Some(kb), Some(name)) => kb.join(format!("{}.key", name.to_string_lossy())),
-            _ => PathBuf::from(format!("{}.key", server.display())),
+            (Some(kb), Some(name)) => kb.join(sidecar(name)),
+            _ => PathBuf::from(sidecar(server.as_os_str())),
         };
         Some(cx.path_claim(file, &side, line))
     };
