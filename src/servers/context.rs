@@ -310,7 +310,8 @@ mod tests {
         let t = testutil::Tree::new(&[("repo/etc/ssl/a.pem", "x")]);
         let base = t.path("repo");
         let read = |p: &Path| crate::discover::read_file(p, 1 << 20, &PathMap::default());
-        let host = super::super::fs::HostFs { read: &read };
+        let default = PathMap::default();
+        let host = super::super::fs::HostFs { read: &read, map: &default };
         let map = PathMap { root: None, maps: vec![(PathBuf::from("/etc/nginx"), PathBuf::from("deploy/nginx"))] };
         assert_eq!(
             local_of(&host, Path::new("/etc/nginx/x.pem"), Some(&base), &map),

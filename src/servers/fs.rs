@@ -9,7 +9,9 @@
 //! Names are `OsStr`: a file whose name is not UTF-8 is listed and read like any
 //! other, and only turned into text (lossily) when it is displayed.
 
+use crate::discover::resolve::locate;
 use crate::discover::ReadOutcome;
+use crate::paths::PathMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -46,10 +48,14 @@ pub trait ConfigFs: Sync {
 }
 
 /// The real filesystem. Reading goes through `read` (the scan's reader, which
-/// keeps `--root` confinement and the size cap); listing and kinds look at the
-/// local paths the context already translated, and open nothing.
+/// keeps `--root` confinement and the size cap). Listings and kinds follow links
+/// as that reader does ([`locate`]): by hand, absolute targets through `map`, and
+/// under `--root` never out of the root (an image's `conf.d -> /srv/conf` is the
+/// image's `/srv/conf`, not this machine's). Only `lstat`, `readlink` and
+/// `readdir` are used: nothing is opened.
 pub struct HostFs<'a> {
     pub read: &'a (dyn Fn(&Path) -> ReadOutcome + Sync),
+    pub map: &'a PathMap,
 }
 
 impl ConfigFs for HostFs<'_> {
@@ -58,12 +64,16 @@ impl ConfigFs for HostFs<'_> {
     }
 
     fn list(&self, dir: &Path) -> Option<Vec<OsString>> {
-        let rd = std::fs::read_dir(dir).ok()?;
+        let (real, meta) = locate(dir, self.map).ok()?;
+        if !meta.is_dir() {
+            return None;
+        }
+        let rd = std::fs::read_dir(real).ok()?;
         Some(rd.flatten().map(|e| e.file_name()).collect())
     }
 
     fn kind(&self, path: &Path) -> Option<FileKind> {
-        let t = std::fs::metadata(path).ok()?.file_type();
+        let t = locate(path, self.map).ok()?.1.file_type();
         Some(if t.is_dir() {
             FileKind::Dir
         } else if t.is_file() {
@@ -353,13 +363,45 @@ mod tests {
     }
 
     #[test]
+    fn under_a_root_an_absolute_directory_link_is_listed_inside_the_image() {
+        // An image whose conf.d is a link to /srv/conf: inside the image (a container, a
+        // chroot) that link leads to the image's /srv/conf, so keymatch --root IMG lists
+        // IMG/srv/conf, not this machine's /srv/conf.
+        let t = super::super::testutil::Tree::new(&[
+            ("img/etc/nginx/nginx.conf", "http {\n    include conf.d/*.conf;\n}\n"),
+            (
+                "img/srv/conf/shop.conf",
+                "server {\n ssl_certificate /etc/ssl/shop.crt;\n ssl_certificate_key /etc/ssl/shop.key;\n}\n",
+            ),
+        ]);
+        t.link("img/etc/nginx/conf.d", "/srv/conf");
+        let map = crate::paths::PathMap { root: Some(t.path("img")), maps: Vec::new() };
+        let (claims, findings) = t.claims_with(&map);
+        assert!(findings.is_empty(), "{findings:?}");
+        assert_eq!(
+            t.summary(&claims),
+            vec!["img/etc/nginx/conf.d/shop.conf:2 img/etc/ssl/shop.crt@2 img/etc/ssl/shop.key@3 -"]
+        );
+        // And the HostFs itself: kinds and listings go through the root.
+        let read = |p: &Path| crate::discover::read_file(p, 1 << 20, &map);
+        let fs = HostFs { read: &read, map: &map };
+        assert!(fs.is_dir(&t.path("img/etc/nginx/conf.d")));
+        assert_eq!(fs.list(&t.path("img/etc/nginx/conf.d")), Some(vec![OsString::from("shop.conf")]));
+        assert!(fs.is_file(&t.path("img/etc/nginx/conf.d/shop.conf")));
+        // A link climbing out of the root stays inside it.
+        t.link("img/etc/up", "../../../../../../..");
+        assert_eq!(fs.list(&t.path("img/etc/up/srv")), Some(vec![OsString::from("conf")]));
+    }
+
+    #[test]
     fn host_fs_lists_non_utf8_names_as_they_are() {
         let dir = tempfile::tempdir().unwrap();
         let odd = std::ffi::OsStr::from_bytes(b"\xff.conf");
         std::fs::write(dir.path().join(odd), "x").unwrap();
         std::os::unix::fs::symlink("gone", dir.path().join("dangling")).unwrap();
         let read = |p: &Path| crate::discover::read_file(p, 1 << 20, &crate::paths::PathMap::default());
-        let fs = HostFs { read: &read };
+        let map = crate::paths::PathMap::default();
+        let fs = HostFs { read: &read, map: &map };
         let mut names = fs.list(dir.path()).unwrap();
         names.sort();
         assert_eq!(names, vec![OsString::from("dangling"), odd.to_os_string()]);

@@ -78,7 +78,8 @@ mod tests {
     fn glob_expands_sorted_and_skips_hidden() {
         let t = testutil::Tree::new(&[("d/b.conf", ""), ("d/a.conf", ""), ("d/.h.conf", ""), ("d/c.txt", "")]);
         let read = |p: &Path| crate::discover::read_file(p, 1 << 20, &crate::paths::PathMap::default());
-        let got = glob(&super::super::fs::HostFs { read: &read }, &t.path("d/*.conf"));
+        let map = crate::paths::PathMap::default();
+        let got = glob(&super::super::fs::HostFs { read: &read, map: &map }, &t.path("d/*.conf"));
         assert_eq!(got, vec![t.path("d/a.conf"), t.path("d/b.conf")]);
     }
 

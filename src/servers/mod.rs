@@ -235,7 +235,7 @@ pub fn find_claims_named(
     named: &[(&'static str, PathBuf, &[u8])],
     ctx: &ServerContext<'_>,
 ) -> Claims {
-    let fs = HostFs { read: ctx.read };
+    let fs = HostFs { read: ctx.read, map: ctx.map };
     find_claims_in(files, named, &Env { map: ctx.map, fs: &fs })
 }
 
