@@ -65,7 +65,7 @@ pub(super) fn verify_one(
         return (report, findings);
     }
     let file_of = |s: &Side| match s {
-        Side::File { file, item } => catalog.entries[*file].parsed().map(|p| (p, *item)),
+        Side::File { file, item } => catalog[*file].parsed().map(|p| (p, *item)),
         _ => None,
     };
     let material = PairMaterial {
@@ -114,7 +114,7 @@ pub(super) fn verify_one(
     at_config_line(&mut findings, &pair.origin);
     verify::load::server_findings(pair, &material, outcome.key_item, &mut findings);
     if let (Modes::Audit(audit), Side::File { file, .. }) = (modes, &pair.key) {
-        let entry = &catalog.entries[*file];
+        let entry = &catalog[*file];
         if let EntryStatus::Parsed { meta: Some(meta), parsed } = &entry.status {
             if parsed.has_key_material() {
                 let fs_path = entry.fs_path.as_deref();
@@ -170,7 +170,7 @@ fn add_elsewhere_hints(findings: &mut [Finding], pair: &Pair) {
 fn side_ref(catalog: &Catalog, side: &Side) -> Option<ItemRef> {
     match side {
         Side::File { file, item } => {
-            let e = &catalog.entries[*file];
+            let e = &catalog[*file];
             let block = item.and_then(|i| e.parsed().and_then(|p| p.items.get(i)).map(|it| it.block));
             Some(ItemRef { path: e.path.clone(), server_path: e.server_path.clone(), block })
         }
@@ -196,7 +196,7 @@ fn same_side(a: &Side, b: &Side) -> bool {
 fn side_problem(catalog: &Catalog, side: &Side, role: &str) -> Option<Finding> {
     match side {
         Side::File { file, .. } => {
-            let e = &catalog.entries[*file];
+            let e = &catalog[*file];
             let loc = Location::file(&e.path).with_server_path(e.server_path.clone());
             match &e.status {
                 EntryStatus::Parsed { .. } => None,
@@ -231,7 +231,7 @@ fn side_problem(catalog: &Catalog, side: &Side, role: &str) -> Option<Finding> {
 /// claims to be one of them are the verification's to judge.
 fn holds_nothing(catalog: &Catalog, side: &Side, role: &str, pair: &Pair) -> Option<Finding> {
     let Side::File { file, .. } = side else { return None };
-    let e = &catalog.entries[*file];
+    let e = &catalog[*file];
     let parsed = e.parsed()?;
     let something = parsed.items.iter().any(|i| {
         i.kind.is_cert_like()

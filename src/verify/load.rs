@@ -279,7 +279,7 @@ mod tests {
         let mut origin = Origin::kind(kind);
         origin.path = Some("etc/x.conf".into());
         origin.line = Some(7);
-        let mut p = Pair::of_files(origin, 0, 1);
+        let mut p = Pair::of_files(origin, crate::pair::FileId(0), crate::pair::FileId(1));
         p.unlock = unlock;
         p
     }
