@@ -654,6 +654,7 @@ pub(crate) mod tests {
     //! `src/verify/testdata/` (made by its `gen.sh`), decoded here with
     //! x509-cert and pkcs1 so that these tests do not depend on `parse`.
     use super::*;
+    use crate::parse::oid;
     use crate::parse::{Claimed, KeyFormat, RsaPrivate, RsaScheme, Source};
     use der::{Decode, DecodePem, Encode};
     use num_bigint::BigUint;
@@ -674,7 +675,7 @@ pub(crate) mod tests {
             dns_names: Vec::new(),
             serial: "01".into(),
             tbs_der: Vec::new(),
-            signature_algorithm: "1.3.101.112".into(),
+            signature_algorithm: oid::ID_ED_25519.to_string(),
             signature_params_der: None,
             signature: Vec::new(),
             cert_sha256: cn.into(),
@@ -706,8 +707,8 @@ pub(crate) mod tests {
         let tbs = cert.tbs_certificate();
         let spki = tbs.subject_public_key_info();
         let key_bits = spki.subject_public_key.raw_bytes();
-        let public_key = match spki.algorithm.oid.to_string().as_str() {
-            "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => {
+        let public_key = match spki.algorithm.oid {
+            oid::RSA_ENCRYPTION | oid::ID_RSASSA_PSS => {
                 let k = pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(key_bits).unwrap();
                 PublicKey::Rsa {
                     n: k.modulus.as_bytes().to_vec(),
@@ -715,18 +716,18 @@ pub(crate) mod tests {
                     scheme: RsaScheme::Encryption,
                 }
             }
-            "1.2.840.10045.2.1" => {
+            oid::ID_EC_PUBLIC_KEY => {
                 let curve_oid = spki.algorithm.parameters.as_ref().unwrap().decode_as::<der::asn1::ObjectIdentifier>();
-                let curve = match curve_oid.unwrap().to_string().as_str() {
-                    "1.2.840.10045.3.1.7" => crate::parse::Curve::P256,
-                    "1.3.132.0.34" => crate::parse::Curve::P384,
-                    "1.3.132.0.35" => crate::parse::Curve::P521,
+                let curve = match curve_oid.unwrap() {
+                    oid::SECP_256_R_1 => crate::parse::Curve::P256,
+                    oid::SECP_384_R_1 => crate::parse::Curve::P384,
+                    oid::SECP_521_R_1 => crate::parse::Curve::P521,
                     other => panic!("curve {other}"),
                 };
                 PublicKey::Ec { curve, point: key_bits.to_vec() }
             }
-            "1.3.101.112" => PublicKey::Ed25519(key_bits.try_into().unwrap()),
-            other => PublicKey::Unsupported { algorithm: other.into() },
+            oid::ID_ED_25519 => PublicKey::Ed25519(key_bits.try_into().unwrap()),
+            other => PublicKey::Unsupported { algorithm: other.to_string() },
         };
         let dns_names = tbs
             .get_extension::<x509_cert::ext::pkix::SubjectAltName>()
