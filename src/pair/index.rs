@@ -395,7 +395,7 @@ fn key_identity(f: &FileInfo<'_>) -> Option<[u8; 32]> {
         h.update(b);
     };
     for (_, _, k) in parsed.private_keys() {
-        field(format!("{:?}", k.format).as_bytes());
+        field(&[k.format as u8]);
         match &k.material {
             KeyMaterial::Rsa(r) => {
                 for part in [&r.n, &r.e, &r.d, &r.p, &r.q, &r.dp, &r.dq, &r.qinv] {

@@ -15,6 +15,10 @@ use crate::finding::Location;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileId(pub usize);
 
+/// An item's place in its file's [`ParsedFile::items`](crate::parse::ParsedFile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ItemId(pub usize);
+
 /// Where a pair came from (`origin` in JSON).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Origin {
@@ -43,7 +47,7 @@ impl Origin {
 #[derive(Debug, Clone)]
 pub enum Side {
     /// A file in the catalogue; `item` picks one item (the key block) when known.
-    File { file: FileId, item: Option<usize> },
+    File { file: FileId, item: Option<ItemId> },
     /// Named by a config or a link, and not there. `at` is where it is named.
     Missing { path: String, server_path: Option<String>, at: Option<Location> },
     /// Named, exists, not readable (not regular, permissions, too large).

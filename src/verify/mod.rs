@@ -21,6 +21,7 @@ mod fixture_tests;
 pub use ec_tables::EcTables;
 
 use crate::finding::{Code, Finding, Location, Severity};
+use crate::pair::ItemId;
 use crate::parse::{CertInfo, EncryptedKey, Item, ItemKind, KeyMaterial, Locked, ParsedFile, PrivateKey, PublicKey};
 use serde::Serialize;
 
@@ -167,7 +168,7 @@ pub struct PairMaterial<'a> {
     /// The certificate file (first certificate = leaf), if it could be read.
     pub cert_file: Option<&'a ParsedFile>,
     /// The file holding the key, and the item index of the key when known.
-    pub key_file: Option<(&'a ParsedFile, Option<usize>)>,
+    pub key_file: Option<(&'a ParsedFile, Option<ItemId>)>,
     /// A separate chain file named by a config.
     pub chain_file: Option<&'a ParsedFile>,
 }
@@ -183,7 +184,7 @@ pub struct PairOutcome {
     /// `sha256:` fingerprint of the public key derived from the private key.
     pub key_fingerprint: Option<String>,
     /// Which item of the key file was used.
-    pub key_item: Option<usize>,
+    pub key_item: Option<ItemId>,
     /// The leaf's notAfter (Unix seconds).
     pub not_after: Option<i64>,
     pub findings: Vec<Finding>,
@@ -274,13 +275,13 @@ fn fingerprint_or_unknown(key: &PublicKey) -> String {
 
 /// The item of the key file that is the pair's key: the given one, else the
 /// first private, encrypted or malformed key.
-fn key_item(file: &ParsedFile, given: Option<usize>) -> Option<(usize, &Item)> {
+fn key_item(file: &ParsedFile, given: Option<ItemId>) -> Option<(ItemId, &Item)> {
     if let Some(i) = given {
-        if let Some(item) = file.items.get(i).filter(|it| it.kind.is_key_like()) {
+        if let Some(item) = file.items.get(i.0).filter(|it| it.kind.is_key_like()) {
             return Some((i, item));
         }
     }
-    file.items.iter().enumerate().find(|(_, it)| it.kind.is_key_like())
+    file.items.iter().enumerate().find(|(_, it)| it.kind.is_key_like()).map(|(i, it)| (ItemId(i), it))
 }
 
 /// The first certificate after the leaf whose public key is `key`'s (`chain-order`).
@@ -381,7 +382,7 @@ pub fn verify_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
 }
 
 /// `server-cannot-load` for the leaf, the chain certificates and the key.
-fn load_findings(material: &PairMaterial<'_>, key_index: Option<usize>) -> Vec<readers::Loadable> {
+fn load_findings(material: &PairMaterial<'_>, key_index: Option<ItemId>) -> Vec<readers::Loadable> {
     let mut findings = Vec::new();
     let mut certs = material.cert_file.map(Block::all_of).unwrap_or_default();
     if material.cert_file.is_some_and(first_cert_malformed) {
@@ -399,7 +400,7 @@ fn load_findings(material: &PairMaterial<'_>, key_index: Option<usize>) -> Vec<r
         }
     }
     if let (Some((file, _)), Some(i)) = (material.key_file, key_index) {
-        if let Some(item) = file.items.get(i) {
+        if let Some(item) = file.items.get(i.0) {
             findings.extend(readers::finding(file, item, readers::Role::Key, None));
         }
     }
@@ -808,7 +809,7 @@ pub(crate) mod tests {
         assert_eq!(out.verdict, Verdict::Match, "{:?}", out.findings);
         assert!(out.findings.is_empty());
         assert_eq!(out.algorithm, "RSA-2048");
-        assert_eq!(out.key_item, Some(1));
+        assert_eq!(out.key_item, Some(ItemId(1)));
         assert!(out.not_after.is_some_and(|t| t > CLOCK.now));
     }
 
@@ -935,7 +936,8 @@ pub(crate) mod tests {
         let cert = block_file("cert.pem", vec![load_cert("inter.pem")]);
         let chain = block_file("chain.pem", vec![load_cert("leaf.pem")]);
         let key = file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(leaf_rsa()))]);
-        let m = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, Some(0))), chain_file: Some(&chain) };
+        let m =
+            PairMaterial { cert_file: Some(&cert), key_file: Some((&key, Some(ItemId(0)))), chain_file: Some(&chain) };
         let out = verify_pair(&m, &CLOCK);
         assert_eq!(codes(&out.findings), ["chain-order"]);
         assert!(out.findings[0].message.contains("chain.pem"));
