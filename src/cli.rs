@@ -176,6 +176,7 @@ pub enum StarttlsArg {
     Pop3,
     Ftp,
     Postgres,
+    Mysql,
 }
 
 impl StarttlsArg {
@@ -187,6 +188,7 @@ impl StarttlsArg {
             StarttlsArg::Pop3 => Starttls::Pop3,
             StarttlsArg::Ftp => Starttls::Ftp,
             StarttlsArg::Postgres => Starttls::Postgres,
+            StarttlsArg::Mysql => Starttls::Mysql,
         }
     }
 }
