@@ -431,7 +431,17 @@ fn record_params(conn: &rustls::ClientConnection, served: &mut Served) {
         rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_string(),
         other => format!("{other:?}"),
     });
-    served.cipher = conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite()));
+    served.cipher = conn.negotiated_cipher_suite().map(|s| iana_name(&format!("{:?}", s.suite())));
+}
+
+/// A cipher suite by its IANA name, as `openssl s_client` prints it too: rustls calls the
+/// TLS 1.3 suites `TLS13_AES_256_GCM_SHA384` where the registry (RFC 8446, B.4) says
+/// `TLS_AES_256_GCM_SHA384`; the TLS 1.2 names are the registry's already.
+fn iana_name(rustls_name: &str) -> String {
+    match rustls_name.strip_prefix("TLS13_") {
+        Some(rest) => format!("TLS_{rest}"),
+        None => rustls_name.to_string(),
+    }
 }
 
 /// The served chain as a parsed file: PEM blocks in the order sent, located at the endpoint.
