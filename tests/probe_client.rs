@@ -360,14 +360,14 @@ fn every_stage_ends_within_the_timeout_and_names_itself() {
 
     let (code, doc, took) = probe(&["127.0.0.1:22121", "--starttls", "smtp", "--timeout", "1"]);
     assert_eq!(code, 1, "{doc}");
-    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(3), "took {took:?}");
+    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(4), "took {took:?}");
     assert_eq!(messages(&doc), ["smtp+starttls://127.0.0.1:22121: starttls (smtp): no answer within 1 s"]);
     assert!(doc["endpoints"][0]["error"].as_str().unwrap().starts_with("starttls (smtp): "), "{doc}");
 
     let targets = ["127.0.0.1:22122", "127.0.0.1:22123", "127.0.0.1:22124", closed, "nowhere.invalid"];
     let (code, doc, took) = probe(&[&targets[..], &["--timeout", "1", "-j", "8"]].concat());
     assert_eq!(code, 1, "{doc}");
-    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(3), "took {took:?}");
+    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(4), "took {took:?}");
     let m = messages(&doc);
     assert_eq!(m.len(), 5, "{m:?}");
     let has = |prefix: &str, text: &str| m.iter().any(|x| x.starts_with(prefix) && x.contains(text));
