@@ -159,7 +159,7 @@ pub struct ProbeArgs {
     /// Upgrade a plain connection with this protocol's STARTTLS first.
     #[arg(long, value_enum)]
     pub starttls: Option<StarttlsArg>,
-    /// Seconds allowed for the TCP connect, the STARTTLS exchange and the TLS handshake, each.
+    /// Seconds allowed for the name resolution, the TCP connect, the STARTTLS exchange and the TLS handshake, each.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     pub timeout: f64,
     /// Endpoints probed at once [default: 32; at most 512].
@@ -176,6 +176,7 @@ pub enum StarttlsArg {
     Pop3,
     Ftp,
     Postgres,
+    Mysql,
 }
 
 impl StarttlsArg {
@@ -187,6 +188,7 @@ impl StarttlsArg {
             StarttlsArg::Pop3 => Starttls::Pop3,
             StarttlsArg::Ftp => Starttls::Ftp,
             StarttlsArg::Postgres => Starttls::Postgres,
+            StarttlsArg::Mysql => Starttls::Mysql,
         }
     }
 }
