@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::finding::{Code, Finding, Location, Severity};
 use crate::parse::{parse_bytes, Source};
 use crate::report::{ChainCertReport, DiskRef, EndpointReport, Report};
+use crate::servers::Sni;
 use crate::verify::{cert_health, Clock, PairMaterial};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
@@ -506,24 +507,20 @@ pub fn add_endpoints(report: &mut Report, targets: &[Target], served: &[Served],
     report.summary.endpoints = report.endpoints.len();
 }
 
-/// `scan --probe`: one target per TLS listener a claim declares and per configured name (none:
-/// no SNI). A wildcard listen is probed on 127.0.0.1; other addresses only when loopback, unless
-/// `remote`. Targets for the same address, port and name are merged: the server serves one of
-/// the certificates configured there (an RSA and an ECDSA one), and any of them is not stale.
+/// `scan --probe`: one target per TLS listener a claim declares and per name the server selects
+/// the certificate by ([`Sni`]; none: no SNI), plus one without SNI for a listener's default
+/// certificate. A wildcard listen is probed on 127.0.0.1; other addresses only when loopback,
+/// unless `remote`. Targets for the same address, port, protocol and name are merged: the server
+/// serves one of the certificates configured there (an RSA and an ECDSA one), and any of them is
+/// not stale.
 pub fn targets_from_claims(claims: &[crate::servers::Claim], remote: bool) -> Vec<Target> {
     let mut out: Vec<Target> = Vec::new();
     for claim in claims {
         let crate::servers::ClaimedFile::Path { server_path, local, .. } = &claim.cert else { continue };
-        let (sha, not_after) = disk_leaf(local);
-        let usable: Vec<Option<String>> = claim
-            .names
-            .iter()
-            .filter(|n| {
-                !n.is_empty() && !n.contains(['*', '~', '$']) && *n != "_" && n.parse::<std::net::IpAddr>().is_err()
-            })
-            .map(|n| Some(n.trim_end_matches('.').to_ascii_lowercase()))
-            .collect();
-        let names = if usable.is_empty() { vec![None] } else { usable };
+        if claim.listeners.is_empty() {
+            continue;
+        }
+        let leaf = disk_leaf(local);
         for l in &claim.listeners {
             let host = match &l.host {
                 None => "127.0.0.1".to_string(),
@@ -534,18 +531,28 @@ pub fn targets_from_claims(claims: &[crate::servers::Claim], remote: bool) -> Ve
             if !loopback && !remote {
                 continue;
             }
+            let mut names: Vec<Option<String>> = match l.sni {
+                Sni::Names => sni_names(&claim.names),
+                Sni::Certificate => sni_names(&leaf.names),
+                Sni::Without => Vec::new(),
+            };
+            if names.is_empty() || (l.default && !names.contains(&None)) {
+                names.push(None);
+            }
             for sni in &names {
                 let disk = DiskRef {
                     path: server_path.clone(),
-                    config: claim.config.path.clone(),
+                    config: l.file.clone().unwrap_or_else(|| claim.config.path.clone()),
                     line: Some(l.line),
-                    cert_sha256: sha.clone(),
-                    not_after: not_after.clone(),
+                    cert_sha256: leaf.sha.clone(),
+                    not_after: leaf.not_after.clone(),
                     alternatives: Vec::new(),
                 };
-                match out.iter_mut().find(|t| t.host == host && t.port == l.port && &t.sni == sni) {
+                let same =
+                    |t: &&mut Target| t.host == host && t.port == l.port && &t.sni == sni && t.starttls == l.starttls;
+                match out.iter_mut().find(same) {
                     Some(t) => {
-                        if let (Some(d), Some(s)) = (t.disk.as_mut(), sha.clone()) {
+                        if let (Some(d), Some(s)) = (t.disk.as_mut(), leaf.sha.clone()) {
                             d.alternatives.push(s);
                         }
                     }
@@ -553,7 +560,7 @@ pub fn targets_from_claims(claims: &[crate::servers::Claim], remote: bool) -> Ve
                         host: host.clone(),
                         port: l.port,
                         sni: sni.clone(),
-                        starttls: None,
+                        starttls: l.starttls,
                         named: false,
                         disk: Some(disk),
                     }),
@@ -564,18 +571,48 @@ pub fn targets_from_claims(claims: &[crate::servers::Claim], remote: bool) -> Ve
     out
 }
 
-/// SHA-256 and notAfter (RFC 3339) of the first certificate in a file on disk.
-fn disk_leaf(path: &std::path::Path) -> (Option<String>, Option<String>) {
-    let Ok(bytes) = std::fs::read(path) else { return (None, None) };
+/// The names that can be sent as SNI, lower-cased, each once (wildcards, addresses and what is
+/// not a host name cannot).
+fn sni_names(names: &[String]) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = Vec::new();
+    for n in names {
+        let n = n.trim_end_matches('.').to_ascii_lowercase();
+        let host_name = n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
+        if n.is_empty() || n == "_" || !host_name || n.parse::<std::net::IpAddr>().is_ok() {
+            continue;
+        }
+        let n = Some(n);
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// The first certificate in a file on disk: SHA-256, notAfter (RFC 3339), and the names it
+/// answers for (subjectAltName DNS entries, then a subject CN that is a host name).
+#[derive(Debug, Default)]
+struct DiskLeaf {
+    sha: Option<String>,
+    not_after: Option<String>,
+    names: Vec<String>,
+}
+
+fn disk_leaf(path: &std::path::Path) -> DiskLeaf {
+    let Ok(bytes) = std::fs::read(path) else { return DiskLeaf::default() };
     if bytes.len() > crate::cli::DEFAULT_MAX_FILE_SIZE as usize {
-        return (None, None);
+        return DiskLeaf::default();
     }
     let file = parse_bytes(&bytes, Source::new(path.display().to_string()), &[]);
-    let leaf = file.certificates().next().map(|(_, _, c)| (c.cert_sha256.clone(), crate::report::rfc3339(c.not_after)));
-    match leaf {
-        Some((sha, not_after)) => (Some(sha), Some(not_after)),
-        None => (None, None),
+    let Some((_, _, c)) = file.certificates().next() else { return DiskLeaf::default() };
+    let mut names = c.dns_names.clone();
+    let cn = c.subject.split(',').find_map(|part| part.trim().strip_prefix("CN="));
+    if let Some(cn) = cn.map(str::to_ascii_lowercase) {
+        if !names.contains(&cn) {
+            names.push(cn);
+        }
     }
+    DiskLeaf { sha: Some(c.cert_sha256.clone()), not_after: Some(crate::report::rfc3339(c.not_after)), names }
 }
 
 /// Read `--targets FILE`: one `HOST[:PORT]` a line; blank lines and `#` comments skipped.

@@ -331,7 +331,7 @@ fn listener(d: &Directive) -> Option<Listener> {
         let (h, p) = rest.split_once("]")?;
         (Some(h.to_string()), p.strip_prefix(':').unwrap_or("443"))
     } else if let Ok(port) = spec.parse::<u16>() {
-        return Some(Listener { host: None, port, line: d.line });
+        return Some(Listener::tls(None, port, d.line));
     } else {
         match spec.rsplit_once(':') {
             Some((h, p)) => (Some(h.to_string()), p),
@@ -342,7 +342,7 @@ fn listener(d: &Directive) -> Option<Listener> {
     // `[::]` listens on IPv6 only (nginx's ipv6only=on default): probed on ::1.
     let host =
         host.filter(|h| !matches!(h.as_str(), "*" | "0.0.0.0")).map(|h| if h == "::" { "::1".into() } else { h });
-    Some(Listener { host, port, line: d.line })
+    Some(Listener::tls(host, port, d.line))
 }
 
 fn walk(

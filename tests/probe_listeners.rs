@@ -1,0 +1,224 @@
+//! `scan --probe` against real servers on 127.0.0.1 (ports 21000-21999): the listeners each
+//! dialect declares are probed as that server selects certificates (HAProxy by the
+//! certificate's own names and its first `crt` without SNI, Apache by ServerName/ServerAlias,
+//! Postfix and Dovecot with STARTTLS and implicit TLS), healthy first, then with the files
+//! replaced after start and no reload: `stale-cert` at the config line and at the endpoint.
+//!
+//! When a server binary is missing the test fails under CI=true and is skipped elsewhere.
+
+mod common;
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A server child stopped by PID when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(cmd: &mut Command, ports: &[u16]) -> Server {
+    let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut server = Server(child);
+    let started = Instant::now();
+    for &port in ports {
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(server.0.try_wait().unwrap().is_none(), "the server exited at start");
+            assert!(started.elapsed() < Duration::from_secs(15), "nothing listens on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    server
+}
+
+/// `NAME.key` (P-256) and a self-signed `NAME.crt` with CN `cn` and these DNS SANs, valid `days`.
+fn pair(dir: &Path, name: &str, cn: &str, sans: &[&str], days: u32) {
+    let key = format!("{name}.key");
+    if !dir.join(&key).exists() {
+        common::openssl_ok(dir, &[&["genpkey"], common::P256, &["-out", &key]].concat());
+    }
+    renew(dir, name, cn, sans, days);
+}
+
+/// A new `NAME.crt` for the existing `NAME.key`, written next to it and renamed over the old one
+/// (as certbot and deploy tools replace files).
+fn renew(dir: &Path, name: &str, cn: &str, sans: &[&str], days: u32) {
+    let subj = format!("/CN={cn}");
+    let san = format!("subjectAltName={}", sans.iter().map(|s| format!("DNS:{s}")).collect::<Vec<_>>().join(","));
+    let days = days.to_string();
+    let (key, tmp) = (format!("{name}.key"), format!("{name}.crt.new"));
+    common::openssl_ok(
+        dir,
+        &["req", "-x509", "-new", "-key", &key, "-subj", &subj, "-addext", &san, "-days", &days, "-out", &tmp],
+    );
+    std::fs::rename(dir.join(&tmp), dir.join(format!("{name}.crt"))).unwrap();
+}
+
+/// `NAME.pem`: certificate then key in one file (HAProxy's combined PEM), replaced by rename.
+fn combine(dir: &Path, name: &str) {
+    let mut pem = std::fs::read(dir.join(format!("{name}.crt"))).unwrap();
+    pem.extend(std::fs::read(dir.join(format!("{name}.key"))).unwrap());
+    let tmp = dir.join(format!("{name}.pem.new"));
+    std::fs::write(&tmp, pem).unwrap();
+    std::fs::rename(tmp, dir.join(format!("{name}.pem"))).unwrap();
+}
+
+/// The subject CN `openssl s_client` sees with this SNI (`None`: no SNI), for the oracle.
+fn served_cn(port: u16, sni: Option<&str>, starttls: Option<&str>) -> String {
+    let connect = format!("127.0.0.1:{port}");
+    let mut args = vec!["s_client", "-connect", &connect];
+    match sni {
+        Some(s) => args.extend(["-servername", s]),
+        None => args.push("-noservername"),
+    }
+    if let Some(p) = starttls {
+        args.extend(["-starttls", p]);
+    }
+    let out = Command::new("openssl").args(&args).stdin(Stdio::null()).output().expect("run openssl s_client");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("subject=CN = ").or_else(|| l.strip_prefix("subject=CN=")))
+        .unwrap_or("")
+        .to_string()
+}
+
+fn scan(config: &Path, cwd: &Path) -> (i32, Value) {
+    let conf = config.display().to_string();
+    let (code, out, err) = common::run_keymatch(
+        &["scan", &conf, "--probe", "--probe-timeout", "5", "--format", "json", "--allow", "key-permissions"],
+        cwd,
+    );
+    (code, serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}")))
+}
+
+/// (port, starttls, sni, signature, served CN) of every endpoint, in the report's order.
+fn endpoints(doc: &Value) -> Vec<(u64, String, String, String, String)> {
+    let s = |v: &Value| v.as_str().unwrap_or("-").to_string();
+    doc["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let cn = s(&e["chain"][0]["subject"]);
+            (e["port"].as_u64().unwrap(), s(&e["starttls"]), s(&e["sni"]), s(&e["signature"]), cn)
+        })
+        .collect()
+}
+
+fn findings<'d>(doc: &'d Value, code: &str) -> Vec<&'d Value> {
+    doc["findings"].as_array().unwrap().iter().filter(|f| f["code"] == code).collect()
+}
+
+fn codes(doc: &Value) -> Vec<String> {
+    doc["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_string()).collect()
+}
+
+/// Every location of a finding as `PATH:LINE` (0 without a line), sorted.
+fn locations(f: &Value) -> Vec<String> {
+    let mut out: Vec<String> = f["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| format!("{}:{}", l["path"].as_str().unwrap(), l["line"].as_u64().unwrap_or(0)))
+        .collect();
+    out.sort();
+    out
+}
+
+fn own(v: &[(u64, &str, &str, &str, &str)]) -> Vec<(u64, String, String, String, String)> {
+    v.iter().map(|(p, t, s, g, c)| (*p, t.to_string(), s.to_string(), g.to_string(), c.to_string())).collect()
+}
+
+#[test]
+fn haproxy_combined_pems_by_certificate_names_and_crt_list() {
+    let Some(haproxy) = common::server_binary("haproxy") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    pair(d, "site", "site.example", &["site.example", "www.site.example"], 3650);
+    pair(d, "other", "other.example", &["other.example"], 3650);
+    combine(d, "site");
+    combine(d, "other");
+    std::fs::write(d.join("list.txt"), format!("{0}/other.pem alias.example\n{0}/site.pem\n", d.display())).unwrap();
+    let (p1, p2) = (21101u16, 21102u16);
+    let cfg = d.join("haproxy.cfg");
+    std::fs::write(
+        &cfg,
+        format!(
+            "global\n  maxconn 64\ndefaults\n  mode tcp\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n\
+             frontend web\n  bind 127.0.0.1:{p1} ssl crt {dd}/site.pem crt {dd}/other.pem\n  default_backend none\n\
+             frontend list\n  bind 127.0.0.1:{p2} ssl crt-list {dd}/list.txt\n  default_backend none\n\
+             backend none\n  server s 127.0.0.1:21999\n",
+            dd = d.display()
+        ),
+    )
+    .unwrap();
+    let check = Command::new(&haproxy).args(["-c", "-f"]).arg(&cfg).output().unwrap();
+    assert!(check.status.success(), "haproxy -c: {}", String::from_utf8_lossy(&check.stderr));
+    let server = start(Command::new(&haproxy).arg("-db").arg("-f").arg(&cfg), &[p1, p2]);
+
+    // The oracle: HAProxy selects by the certificate's CN and SAN names, the first `crt` is the
+    // default; a crt-list line's filter replaces the certificate's names.
+    assert_eq!(served_cn(p1, Some("www.site.example"), None), "site.example");
+    assert_eq!(served_cn(p1, Some("other.example"), None), "other.example");
+    assert_eq!(served_cn(p1, None, None), "site.example");
+    assert_eq!(served_cn(p2, Some("alias.example"), None), "other.example");
+    assert_eq!(served_cn(p2, None, None), "other.example");
+
+    let (code, doc) = scan(&cfg, d);
+    let want_healthy = own(&[
+        (p1 as u64, "-", "site.example", "valid", "CN=site.example"),
+        (p1 as u64, "-", "www.site.example", "valid", "CN=site.example"),
+        (p1 as u64, "-", "-", "valid", "CN=site.example"),
+        (p1 as u64, "-", "other.example", "valid", "CN=other.example"),
+        (p2 as u64, "-", "alias.example", "valid", "CN=other.example"),
+        (p2 as u64, "-", "-", "valid", "CN=other.example"),
+        (p2 as u64, "-", "site.example", "valid", "CN=site.example"),
+        (p2 as u64, "-", "www.site.example", "valid", "CN=site.example"),
+    ]);
+    let mut got = endpoints(&doc);
+    got.sort();
+    let mut want = want_healthy.clone();
+    want.sort();
+    assert_eq!(got, want, "{doc}");
+    assert!(findings(&doc, "stale-cert").is_empty(), "{doc}");
+    assert!(findings(&doc, "probe-failed").is_empty(), "{doc}");
+    assert_eq!(code, 0, "{doc}");
+
+    // Renewed on disk (a longer validity), HAProxy not reloaded: it serves the old one.
+    renew(d, "site", "site.example", &["site.example", "www.site.example"], 7300);
+    combine(d, "site");
+    assert_eq!(served_cn(p1, Some("site.example"), None), "site.example");
+    let (code, doc) = scan(&cfg, d);
+    assert_eq!(code, 1, "{doc}");
+    let stale = findings(&doc, "stale-cert");
+    let mut at: Vec<Vec<String>> = stale.iter().map(|f| locations(f)).collect();
+    at.sort();
+    let c = cfg.display();
+    let mut want: Vec<Vec<String>> = [
+        (9, format!("tls://127.0.0.1:{p1}:0")),
+        (9, format!("tls://127.0.0.1:{p1} (site.example):0")),
+        (9, format!("tls://127.0.0.1:{p1} (www.site.example):0")),
+        (12, format!("tls://127.0.0.1:{p2} (site.example):0")),
+        (12, format!("tls://127.0.0.1:{p2} (www.site.example):0")),
+    ]
+    .into_iter()
+    .map(|(line, ep)| {
+        let mut v = vec![format!("{c}:{line}"), ep];
+        v.sort();
+        v
+    })
+    .collect();
+    want.sort();
+    assert_eq!(at, want, "{doc}");
+    assert!(stale.iter().all(|f| f["severity"] == "error"), "{doc}");
+    let msg = stale[0]["message"].as_str().unwrap();
+    assert!(msg.contains("The certificate on disk is newer"), "{msg}");
+    assert!(codes(&doc).iter().all(|c| c != "probe-failed"), "{doc}");
+    drop(server);
+}
