@@ -18,6 +18,15 @@ struct Server(Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
+        // SIGTERM first: Postfix's master and Dovecot stop their children on it.
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -220,5 +229,122 @@ fn haproxy_combined_pems_by_certificate_names_and_crt_list() {
     let msg = stale[0]["message"].as_str().unwrap();
     assert!(msg.contains("The certificate on disk is newer"), "{msg}");
     assert!(codes(&doc).iter().all(|c| c != "probe-failed"), "{doc}");
+    drop(server);
+}
+
+/// The master.cf services every Postfix needs besides the listeners (chroot off).
+const POSTFIX_SERVICES: &str = "pickup unix n - n 60 1 pickup
+cleanup unix n - n - 0 cleanup
+qmgr unix n - n 300 1 qmgr
+tlsmgr unix - - n 1000? 1 tlsmgr
+rewrite unix - - n - - trivial-rewrite
+bounce unix - - n - 0 bounce
+defer unix - - n - 0 bounce
+trace unix - - n - 0 bounce
+verify unix - - n - 1 verify
+flush unix n - n 1000? 0 flush
+proxymap unix - - n - - proxymap
+smtp unix - - n - - smtp
+relay unix - - n - - smtp
+showq unix n - n - - showq
+error unix - - n - - error
+retry unix - - n - - error
+discard unix - - n - - discard
+local unix - n n - - local
+virtual unix - n n - - virtual
+lmtp unix - - n - - lmtp
+anvil unix - - n - 1 anvil
+scache unix - - n - 1 scache
+postlog unix-dgram n - n - 1 postlogd
+";
+
+#[test]
+fn postfix_starttls_and_wrappermode_services() {
+    let Some(postfix) = common::server_binary("postfix") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // Postfix's daemons run as the postfix user: they must reach the queue below the temp dir.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let conf = d.join("pfconf");
+    for sub in ["pfconf", "queue", "data"] {
+        std::fs::create_dir_all(d.join(sub)).unwrap();
+    }
+    let chown = Command::new("chown").arg("postfix").arg(d.join("data")).status().unwrap();
+    assert!(chown.success(), "chown postfix (the test needs root, as Postfix does)");
+    pair(d, "mx", "mx.example", &["mx.example"], 3650);
+    let (p25, p465, p587) = (21025u16, 21465u16, 21587u16);
+    std::fs::write(
+        conf.join("main.cf"),
+        format!(
+            "compatibility_level = 3.6\nqueue_directory = {dd}/queue\ndata_directory = {dd}/data\n\
+             myhostname = mx.example\ninet_interfaces = 127.0.0.1\ninet_protocols = ipv4\n\
+             maillog_file_prefixes = {dd}\nmaillog_file = {dd}/maillog\n\
+             smtpd_tls_security_level = may\nsmtpd_tls_cert_file = {dd}/mx.crt\nsmtpd_tls_key_file = {dd}/mx.key\n",
+            dd = d.display()
+        ),
+    )
+    .unwrap();
+    // 25: STARTTLS at main.cf's level; 465: implicit TLS (wrappermode); 587: STARTTLS required,
+    // on the inet_interfaces address.
+    std::fs::write(
+        conf.join("master.cf"),
+        format!(
+            "127.0.0.1:{p25} inet n - n - - smtpd\n{p465} inet n - n - - smtpd\n  -o smtpd_tls_wrappermode=yes\n\
+             {p587} inet n - n - - smtpd\n  -o smtpd_tls_security_level=encrypt\n{POSTFIX_SERVICES}"
+        ),
+    )
+    .unwrap();
+    let check = Command::new(&postfix).arg("-c").arg(&conf).arg("check").output().unwrap();
+    assert!(check.status.success(), "postfix check: {}", String::from_utf8_lossy(&check.stderr));
+    let master = ["/usr/lib/postfix/sbin/master", "/usr/libexec/postfix/master"]
+        .iter()
+        .map(Path::new)
+        .find(|p| p.is_file())
+        .expect("Postfix's master daemon");
+    let server = start(Command::new(master).arg("-c").arg(&conf).arg("-s"), &[p25, p465, p587]);
+
+    assert_eq!(served_cn(p25, None, Some("smtp")), "mx.example");
+    assert_eq!(served_cn(p587, None, Some("smtp")), "mx.example");
+    assert_eq!(served_cn(p465, None, None), "mx.example");
+
+    let main_cf = conf.join("main.cf");
+    let master_cf = conf.join("master.cf").display().to_string();
+    let (code, doc) = scan(&main_cf, d);
+    let mut got = endpoints(&doc);
+    got.sort();
+    let want = own(&[
+        (p25 as u64, "smtp", "-", "valid", "CN=mx.example"),
+        (p465 as u64, "-", "-", "valid", "CN=mx.example"),
+        (p587 as u64, "smtp", "-", "valid", "CN=mx.example"),
+    ]);
+    assert_eq!(got, want, "{doc}");
+    assert!(findings(&doc, "stale-cert").is_empty(), "{doc}");
+    assert!(findings(&doc, "probe-failed").is_empty(), "{doc}");
+    assert_eq!(code, 0, "{doc}");
+
+    // Renewed on disk, Postfix not reloaded: its smtpd processes keep the old certificate.
+    renew(d, "mx", "mx.example", &["mx.example"], 7300);
+    let (code, doc) = scan(&main_cf, d);
+    assert_eq!(code, 1, "{doc}");
+    let stale = findings(&doc, "stale-cert");
+    let mut at: Vec<Vec<String>> = stale.iter().map(|f| locations(f)).collect();
+    at.sort();
+    let mut want: Vec<Vec<String>> = [
+        (1, format!("smtp+starttls://127.0.0.1:{p25}:0")),
+        (2, format!("tls://127.0.0.1:{p465}:0")),
+        (4, format!("smtp+starttls://127.0.0.1:{p587}:0")),
+    ]
+    .into_iter()
+    .map(|(line, ep)| {
+        let mut v = vec![format!("{master_cf}:{line}"), ep];
+        v.sort();
+        v
+    })
+    .collect();
+    want.sort();
+    assert_eq!(at, want, "{doc}");
+    assert!(stale.iter().all(|f| f["severity"] == "error"), "{doc}");
+    assert!(stale[0]["message"].as_str().unwrap().contains("The certificate on disk is newer"), "{doc}");
     drop(server);
 }

@@ -531,8 +531,8 @@ pub fn targets_from_claims(claims: &[crate::servers::Claim], remote: bool) -> Ve
             if !loopback && !remote {
                 continue;
             }
-            let mut names: Vec<Option<String>> = match l.sni {
-                Sni::Names => sni_names(&claim.names),
+            let mut names: Vec<Option<String>> = match &l.sni {
+                Sni::Names(names) => sni_names(names),
                 Sni::Certificate => sni_names(&leaf.names),
                 Sni::Without => Vec::new(),
             };

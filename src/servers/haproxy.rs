@@ -114,11 +114,11 @@ fn bind(file: &ConfFile, line: u32, w: &[String], section: &str, bases: &Bases<'
     let strict = w.iter().any(|x| x == "strict-sni");
     let at = file.at(line, cx.ctx.map).path;
     for (i, c) in cx.claims.iter_mut().enumerate().skip(first) {
-        let sni = if c.names.is_empty() { Sni::Certificate } else { Sni::Names };
+        let sni = if c.names.is_empty() { Sni::Certificate } else { Sni::Names(c.names.clone()) };
         let file = (c.config.path != at).then(|| at.clone());
         c.listeners = listeners
             .iter()
-            .map(|l| Listener { sni, default: i == first && !strict, file: file.clone(), ..l.clone() })
+            .map(|l| Listener { sni: sni.clone(), default: i == first && !strict, file: file.clone(), ..l.clone() })
             .collect();
     }
 }
@@ -141,7 +141,7 @@ fn bind_addresses(spec: &str, line: u32) -> Vec<Listener> {
             "::" | ":" => Some("::1".to_string()),
             h => Some(h.to_string()),
         };
-        out.push(Listener::tls(host, port, line));
+        out.push(Listener::tls(host, port, line, Vec::new()));
     }
     out
 }

@@ -88,18 +88,18 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// Implicit TLS, selected by the claim's names, located in the claim's config file.
-    pub fn tls(host: Option<String>, port: u16, line: u32) -> Listener {
-        Listener { host, port, line, file: None, starttls: None, sni: Sni::Names, default: false }
+    /// Implicit TLS selected by these names, located in the claim's config file.
+    pub fn tls(host: Option<String>, port: u16, line: u32, names: Vec<String>) -> Listener {
+        Listener { host, port, line, file: None, starttls: None, sni: Sni::Names(names), default: false }
     }
 }
 
 /// What a server selects a listener's certificate by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sni {
-    /// The claim's names (nginx `server_name`, Apache `ServerName`/`ServerAlias`, Dovecot
-    /// `local_name`, HAProxy crt-list filters); none usable: one probe without SNI.
-    Names,
+    /// These names (nginx `server_name`, Apache `ServerName`/`ServerAlias`, Dovecot
+    /// `local_name`, HAProxy crt-list filters), one probe each; none usable: one without SNI.
+    Names(Vec<String>),
     /// The certificate's own names, its subjectAltName DNS entries and subject CN (HAProxy `crt`).
     Certificate,
     /// No selection by name: one probe without SNI (Postfix without `tls_server_sni_maps`).
@@ -481,6 +481,12 @@ fn dedupe(claims: Vec<Claim>) -> Vec<Claim> {
                 for n in c.names {
                     if !o.names.contains(&n) {
                         o.names.push(n);
+                    }
+                }
+                // Each listener keeps the names it selects by: merged, they still probe apart.
+                for l in c.listeners {
+                    if !o.listeners.contains(&l) {
+                        o.listeners.push(l);
                     }
                 }
                 o.context = None;
