@@ -348,3 +348,104 @@ fn postfix_starttls_and_wrappermode_services() {
     assert!(stale[0]["message"].as_str().unwrap().contains("The certificate on disk is newer"), "{doc}");
     drop(server);
 }
+
+#[test]
+fn dovecot_imap_starttls_imaps_and_local_name() {
+    let Some(dovecot) = common::server_binary("dovecot") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // The login processes run as dovenull: they must reach the base_dir below the temp dir.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    pair(d, "main", "main.example", &["main.example"], 3650);
+    pair(d, "mail", "mail.example", &["mail.example"], 3650);
+    let pop3 = Path::new("/usr/lib/dovecot/pop3").is_file();
+    assert!(pop3 || std::env::var("CI").as_deref() != Ok("true"), "CI=true needs dovecot-pop3d");
+    let (imap, imaps, pop3_port, pop3s) = (21143u16, 21993u16, 21110u16, 21995u16);
+    let protocols = if pop3 { "imap pop3" } else { "imap" };
+    let conf = d.join("dovecot.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "base_dir = {dd}/run\nstate_dir = {dd}/state\nlog_path = {dd}/dovecot.log\n\
+             default_login_user = dovenull\ndefault_internal_user = dovecot\n\
+             protocols = {protocols}\nlisten = 127.0.0.1\nssl = yes\n\
+             ssl_cert = <{dd}/main.crt\nssl_key = <{dd}/main.key\n\
+             local_name mail.example {{\n  ssl_cert = <{dd}/mail.crt\n  ssl_key = <{dd}/mail.key\n}}\n\
+             passdb {{\n  driver = static\n  args = password=unused\n}}\n\
+             userdb {{\n  driver = static\n  args = uid=nobody gid=nogroup home={dd}/home\n}}\n\
+             service imap-login {{\n  inet_listener imap {{\n    port = {imap}\n  }}\n  inet_listener imaps {{\n    port = {imaps}\n  }}\n}}\n\
+             service pop3-login {{\n  inet_listener pop3 {{\n    port = {pop3_port}\n  }}\n  inet_listener pop3s {{\n    port = {pop3s}\n  }}\n}}\n",
+            dd = d.display()
+        ),
+    )
+    .unwrap();
+    let mut ports = vec![imap, imaps];
+    if pop3 {
+        ports.extend([pop3_port, pop3s]);
+    }
+    let server = start(Command::new(&dovecot).arg("-F").arg("-c").arg(&conf), &ports);
+
+    // The oracle: local_name selects by SNI, the top-level certificate is served without (or
+    // with another) name, on STARTTLS and implicit TLS alike.
+    assert_eq!(served_cn(imap, Some("mail.example"), Some("imap")), "mail.example");
+    assert_eq!(served_cn(imaps, Some("mail.example"), None), "mail.example");
+    assert_eq!(served_cn(imaps, None, None), "main.example");
+    if pop3 {
+        assert_eq!(served_cn(pop3_port, None, Some("pop3")), "main.example");
+    }
+
+    let (code, doc) = scan(&conf, d);
+    let mut got = endpoints(&doc);
+    got.sort();
+    let mut want = vec![
+        (imap as u64, "imap", "-", "valid", "CN=main.example"),
+        (imap as u64, "imap", "mail.example", "valid", "CN=mail.example"),
+        (imaps as u64, "-", "-", "valid", "CN=main.example"),
+        (imaps as u64, "-", "mail.example", "valid", "CN=mail.example"),
+    ];
+    if pop3 {
+        want.extend([
+            (pop3_port as u64, "pop3", "-", "valid", "CN=main.example"),
+            (pop3_port as u64, "pop3", "mail.example", "valid", "CN=mail.example"),
+            (pop3s as u64, "-", "-", "valid", "CN=main.example"),
+            (pop3s as u64, "-", "mail.example", "valid", "CN=mail.example"),
+        ]);
+    }
+    let mut want = own(&want);
+    want.sort();
+    assert_eq!(got, want, "{doc}");
+    assert!(findings(&doc, "stale-cert").is_empty(), "{doc}");
+    assert!(findings(&doc, "probe-failed").is_empty(), "{doc}");
+    assert_eq!(code, 0, "{doc}");
+
+    // The top-level certificate renewed on disk, Dovecot not reloaded: it serves the old one
+    // (its config process read the files at start); the local_name one is untouched.
+    renew(d, "main", "main.example", &["main.example"], 7300);
+    let (code, doc) = scan(&conf, d);
+    assert_eq!(code, 1, "{doc}");
+    let stale = findings(&doc, "stale-cert");
+    let mut at: Vec<Vec<String>> = stale.iter().map(|f| locations(f)).collect();
+    at.sort();
+    let c = conf.display();
+    let mut want: Vec<(u32, String)> =
+        vec![(25, format!("imap+starttls://127.0.0.1:{imap}:0")), (28, format!("tls://127.0.0.1:{imaps}:0"))];
+    if pop3 {
+        want.extend([
+            (33, format!("pop3+starttls://127.0.0.1:{pop3_port}:0")),
+            (36, format!("tls://127.0.0.1:{pop3s}:0")),
+        ]);
+    }
+    let mut want: Vec<Vec<String>> = want
+        .into_iter()
+        .map(|(line, ep)| {
+            let mut v = vec![format!("{c}:{line}"), ep];
+            v.sort();
+            v
+        })
+        .collect();
+    want.sort();
+    assert_eq!(at, want, "{doc}");
+    assert!(stale.iter().all(|f| f["severity"] == "error"), "{doc}");
+    drop(server);
+}
