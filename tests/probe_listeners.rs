@@ -449,3 +449,82 @@ fn dovecot_imap_starttls_imaps_and_local_name() {
     assert!(stale.iter().all(|f| f["severity"] == "error"), "{doc}");
     drop(server);
 }
+
+/// 1-based line of the first line of `text` that starts with `start`, after line `after`.
+fn line_of(text: &str, start: &str, after: usize) -> usize {
+    text.lines().enumerate().skip(after).find(|(_, l)| l.trim_start().starts_with(start)).map(|(i, _)| i + 1).unwrap()
+}
+
+#[test]
+fn apache_virtual_hosts_by_server_name_and_alias() {
+    let Some(apache) = common::server_binary("apache2") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    pair(d, "shop", "shop.example", &["shop.example", "www.shop.example"], 3650);
+    pair(d, "blog", "blog.example", &["blog.example"], 3650);
+    pair(d, "other", "other.example", &["other.example"], 3650);
+    let (p1, p2) = (21443u16, 21444u16);
+    let m = "/usr/lib/apache2/modules";
+    let dd = d.display();
+    let vhost = |addr: &str, names: &str, name: &str| {
+        format!(
+            "<VirtualHost {addr}>\n{names}  SSLEngine on\n  SSLCertificateFile {dd}/{name}.crt\n  \
+             SSLCertificateKeyFile {dd}/{name}.key\n</VirtualHost>\n"
+        )
+    };
+    let conf = format!(
+        "ServerRoot {dd}\nLoadModule mpm_prefork_module {m}/mod_mpm_prefork.so\n\
+         LoadModule authz_core_module {m}/mod_authz_core.so\nLoadModule socache_shmcb_module {m}/mod_socache_shmcb.so\n\
+         LoadModule ssl_module {m}/mod_ssl.so\nPidFile {dd}/apache.pid\nErrorLog {dd}/error.log\nMutex file:{dd} default\n\
+         ServerName localhost\nListen 127.0.0.1:{p1}\nListen 127.0.0.1:{p2}\n{}{}{}",
+        vhost(&format!("127.0.0.1:{p1}"), "  ServerName shop.example\n  ServerAlias www.shop.example\n", "shop"),
+        vhost(&format!("127.0.0.1:{p1}"), "  ServerName blog.example\n", "blog"),
+        vhost(&format!("_default_:{p2}"), "", "other"),
+    );
+    let conf_path = d.join("apache2.conf");
+    std::fs::write(&conf_path, &conf).unwrap();
+    let server = start(Command::new(&apache).arg("-f").arg(&conf_path).arg("-X"), &[p1, p2]);
+
+    // The oracle: names select the virtual host, the first one of the port answers without SNI.
+    assert_eq!(served_cn(p1, Some("www.shop.example"), None), "shop.example");
+    assert_eq!(served_cn(p1, Some("blog.example"), None), "blog.example");
+    assert_eq!(served_cn(p1, None, None), "shop.example");
+    assert_eq!(served_cn(p2, None, None), "other.example");
+
+    let (code, doc) = scan(&conf_path, d);
+    let mut got = endpoints(&doc);
+    got.sort();
+    let mut want = own(&[
+        (p1 as u64, "-", "shop.example", "valid", "CN=shop.example"),
+        (p1 as u64, "-", "www.shop.example", "valid", "CN=shop.example"),
+        (p1 as u64, "-", "-", "valid", "CN=shop.example"),
+        (p1 as u64, "-", "blog.example", "valid", "CN=blog.example"),
+        (p2 as u64, "-", "-", "valid", "CN=other.example"),
+    ]);
+    want.sort();
+    assert_eq!(got, want, "{doc}");
+    assert!(findings(&doc, "stale-cert").is_empty(), "{doc}");
+    assert!(findings(&doc, "probe-failed").is_empty(), "{doc}");
+    assert_eq!(code, 0, "{doc}");
+
+    // Renewed on disk, Apache not reloaded (a graceful restart would load it): the old one.
+    renew(d, "shop", "shop.example", &["shop.example", "www.shop.example"], 7300);
+    let (code, doc) = scan(&conf_path, d);
+    assert_eq!(code, 1, "{doc}");
+    let stale = findings(&doc, "stale-cert");
+    let mut at: Vec<Vec<String>> = stale.iter().map(|f| locations(f)).collect();
+    at.sort();
+    let line = line_of(&conf, "<VirtualHost", 0);
+    let mut want: Vec<Vec<String>> = ["", " (shop.example)", " (www.shop.example)"]
+        .iter()
+        .map(|sni| {
+            let mut v = vec![format!("{}:{line}", conf_path.display()), format!("tls://127.0.0.1:{p1}{sni}:0")];
+            v.sort();
+            v
+        })
+        .collect();
+    want.sort();
+    assert_eq!(at, want, "{doc}");
+    assert!(stale.iter().all(|f| f["severity"] == "error"), "{doc}");
+    drop(server);
+}
