@@ -528,3 +528,70 @@ fn apache_virtual_hosts_by_server_name_and_alias() {
     assert!(stale.iter().all(|f| f["severity"] == "error"), "{doc}");
     drop(server);
 }
+
+#[test]
+fn lighttpd_sockets_and_host_conditions() {
+    let Some(lighttpd) = common::server_binary("lighttpd") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    pair(d, "main", "main.example", &["main.example"], 3650);
+    pair(d, "host", "host.example", &["host.example"], 3650);
+    pair(d, "other", "other.example", &["other.example"], 3650);
+    let (http, p1, p2) = (21080u16, 21543u16, 21544u16);
+    let dd = d.display();
+    // 21543: its own certificate, another for host.example; 21544: the engine on with the
+    // global certificate.
+    let conf = format!(
+        "server.document-root = \"{dd}\"\nserver.port = {http}\nserver.bind = \"127.0.0.1\"\n\
+         server.errorlog = \"{dd}/error.log\"\nserver.modules += (\"mod_openssl\")\n\
+         ssl.pemfile = \"{dd}/other.crt\"\nssl.privkey = \"{dd}/other.key\"\n\
+         $SERVER[\"socket\"] == \"127.0.0.1:{p1}\" {{\n  ssl.engine = \"enable\"\n  ssl.pemfile = \"{dd}/main.crt\"\n  \
+         ssl.privkey = \"{dd}/main.key\"\n  $HTTP[\"host\"] == \"host.example\" {{\n    ssl.pemfile = \"{dd}/host.crt\"\n    \
+         ssl.privkey = \"{dd}/host.key\"\n  }}\n}}\n$SERVER[\"socket\"] == \":{p2}\" {{\n  ssl.engine = \"enable\"\n}}\n"
+    );
+    let conf_path = d.join("lighttpd.conf");
+    std::fs::write(&conf_path, &conf).unwrap();
+    let server = start(Command::new(&lighttpd).arg("-D").arg("-f").arg(&conf_path), &[p1, p2]);
+
+    // The oracle: a host condition selects by SNI; the socket's own certificate otherwise.
+    assert_eq!(served_cn(p1, Some("host.example"), None), "host.example");
+    assert_eq!(served_cn(p1, None, None), "main.example");
+    assert_eq!(served_cn(p2, None, None), "other.example");
+
+    let (code, doc) = scan(&conf_path, d);
+    let mut got = endpoints(&doc);
+    got.sort();
+    let mut want = own(&[
+        (p1 as u64, "-", "-", "valid", "CN=main.example"),
+        (p1 as u64, "-", "host.example", "valid", "CN=host.example"),
+        (p2 as u64, "-", "-", "valid", "CN=other.example"),
+    ]);
+    want.sort();
+    assert_eq!(got, want, "{doc}");
+    assert!(findings(&doc, "stale-cert").is_empty(), "{doc}");
+    assert!(findings(&doc, "probe-failed").is_empty(), "{doc}");
+    assert_eq!(code, 0, "{doc}");
+
+    // Renewed on disk, lighttpd not restarted: it serves the old one.
+    renew(d, "main", "main.example", &["main.example"], 7300);
+    renew(d, "other", "other.example", &["other.example"], 7300);
+    let (code, doc) = scan(&conf_path, d);
+    assert_eq!(code, 1, "{doc}");
+    let stale = findings(&doc, "stale-cert");
+    let mut at: Vec<Vec<String>> = stale.iter().map(|f| locations(f)).collect();
+    at.sort();
+    let c = conf_path.display();
+    let l1 = line_of(&conf, "$SERVER", 0);
+    let l2 = line_of(&conf, "$SERVER", l1);
+    let mut want: Vec<Vec<String>> = [(l1, p1), (l2, p2)]
+        .iter()
+        .map(|(line, port)| {
+            let mut v = vec![format!("{c}:{line}"), format!("tls://127.0.0.1:{port}:0")];
+            v.sort();
+            v
+        })
+        .collect();
+    want.sort();
+    assert_eq!(at, want, "{doc}");
+    drop(server);
+}
