@@ -595,3 +595,66 @@ fn lighttpd_sockets_and_host_conditions() {
     assert_eq!(at, want, "{doc}");
     drop(server);
 }
+
+#[test]
+fn postgres_ssl_request_on_port_and_listen_addresses() {
+    // Debian keeps the server out of PATH, in /usr/lib/postgresql/VERSION/bin.
+    let bin = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("bin"))
+        .find(|b| b.join("postgres").is_file() && b.join("initdb").is_file());
+    let Some(bin) = bin else {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "postgresql is not installed, and CI=true needs it");
+        eprintln!("skipped: postgresql is not installed");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // PostgreSQL refuses to run as root: initdb and the server run as the postgres user.
+    let chown = Command::new("chown").arg("postgres").arg(d).status().unwrap();
+    assert!(chown.success(), "chown postgres (the test needs root to run PostgreSQL as postgres)");
+    let as_postgres = |program: &Path| {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=postgres", "--regid=postgres", "--clear-groups"]).arg(program);
+        c
+    };
+    let data = d.join("data");
+    let init = as_postgres(&bin.join("initdb")).arg("-D").arg(&data).args(["-A", "trust", "-U", "postgres"]).output();
+    let init = init.unwrap();
+    assert!(init.status.success(), "initdb: {}", String::from_utf8_lossy(&init.stderr));
+    pair(&data, "server", "pg.example", &["pg.example"], 3650);
+    for f in ["server.crt", "server.key"] {
+        let ok = Command::new("chown").arg("postgres").arg(data.join(f)).status().unwrap();
+        assert!(ok.success());
+    }
+    let port = 21432u16;
+    let conf_path = data.join("postgresql.conf");
+    let mut conf = std::fs::read_to_string(&conf_path).unwrap();
+    conf.push_str(&format!(
+        "ssl = on\nport = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\n",
+        d.display()
+    ));
+    std::fs::write(&conf_path, &conf).unwrap();
+    let server = start(as_postgres(&bin.join("postgres")).arg("-D").arg(&data), &[port]);
+
+    assert_eq!(served_cn(port, None, Some("postgres")), "pg.example");
+    let (code, doc) = scan(&conf_path, d);
+    assert_eq!(endpoints(&doc), own(&[(port as u64, "postgres", "-", "valid", "CN=pg.example")]), "{doc}");
+    assert!(findings(&doc, "stale-cert").is_empty(), "{doc}");
+    assert!(findings(&doc, "probe-failed").is_empty(), "{doc}");
+    assert_eq!(code, 0, "{doc}");
+
+    // Renewed on disk, PostgreSQL not reloaded (pg_ctl reload would load it): the old one.
+    renew(&data, "server", "pg.example", &["pg.example"], 7300);
+    let (code, doc) = scan(&conf_path, d);
+    assert_eq!(code, 1, "{doc}");
+    let stale = findings(&doc, "stale-cert");
+    assert_eq!(stale.len(), 1, "{doc}");
+    let line = line_of(&conf, &format!("port = {port}"), 0);
+    let mut want = vec![format!("{}:{line}", conf_path.display()), format!("postgres+starttls://127.0.0.1:{port}:0")];
+    want.sort();
+    assert_eq!(locations(stale[0]), want, "{doc}");
+    drop(server);
+}
