@@ -4,7 +4,8 @@
 //! `<VirtualHost>` with `SSLEngine on`, inheriting from the main server;
 //! `ServerName` / `ServerAlias`; `Include` / `IncludeOptional` with globs
 //! relative to `ServerRoot`; `Define` and `${VAR}`; `<IfModule>` and
-//! `<IfDefine>` (negated module tests are taken as false); continuation lines.
+//! `<IfDefine>` (negated module tests are taken as false); continuation lines. For `scan
+//! --probe`, TLS `<VirtualHost ADDR:PORT>`s are listeners (`Listen` gives a port-less one's).
 
 use super::{
     clean_names, has_component, has_variable, lines, unresolvable, Claim, ConfFile, Cx, Dialect, Listener, Passphrase,

@@ -2,7 +2,8 @@
 //! `ssl_alt_cert` / `ssl_alt_key`, Dovecot 2.4's `ssl_server_cert_file` /
 //! `ssl_server_key_file`, overrides inside `local_name host { }` (the names)
 //! and other sections, `ssl_key_password`, and `!include` / `!include_try`
-//! with globs relative to the including file.
+//! with globs relative to the including file. For `scan --probe`, the imap/pop3 login
+//! services' `inet_listener`s are listeners (see `Reader::listeners`).
 
 use super::{
     clean_names, has_component, lines, unresolvable, words, Claim, ClaimedFile, ConfFile, Cx, Dialect, Listener, Sni,
@@ -360,7 +361,7 @@ mod tests {
             ),
         ]);
         let (claims, _) = t.claims();
-        let mut got: Vec<(u32, Option<String>, u16, Option<Starttls>, Sni)> = claims
+        let mut got: Vec<_> = claims
             .iter()
             .flat_map(|c| {
                 let cert = c.config.line.unwrap_or(0);

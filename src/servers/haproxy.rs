@@ -4,6 +4,7 @@
 //! per-line SNI filters, `crt-base` / `key-base` from `global`, and the `.key`
 //! sidecar (`site.pem.key`) that HAProxy loads when the certificate file holds
 //! no private key. Client certificates on `server … crt FILE` lines are pairs too.
+//! For `scan --probe`, a `bind … ssl` line's addresses are listeners (see [`bind`]).
 
 use super::{
     clean_names, has_component, has_variable, lines, unresolvable, words, Claim, ClaimedFile, ConfFile, Cx, Dialect,

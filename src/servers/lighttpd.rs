@@ -3,7 +3,8 @@
 //! `$SERVER["socket"]` / `$HTTP["host"]` blocks (a host condition gives the
 //! name), `var.name` string variables and `+` concatenation, `include` with
 //! globs relative to the including file, and Debian's
-//! `include_shell "…/include-conf-enabled.pl"` (= `conf-enabled/*.conf`).
+//! `include_shell "…/include-conf-enabled.pl"` (= `conf-enabled/*.conf`). For `scan
+//! --probe`, sockets with `ssl.engine = "enable"` are listeners (see `Reader::listeners`).
 
 use super::{clean_names, has_component, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect, Listener};
 use std::collections::HashMap;

@@ -371,11 +371,14 @@ fn server(d: &Directive, inner: &[Directive], parent: &Ssl, files: &[ConfFile], 
     let raw_names: Vec<&str> =
         inner.iter().filter(|x| x.name == "server_name").flat_map(|x| x.args.iter().map(String::as_str)).collect();
     let names = clean_names(raw_names.iter().copied());
+    // Located in the listen directive's own file (the certificate may come from an included snippet).
     let listeners: Vec<Listener> = inner
         .iter()
         .filter(|x| x.name == "listen")
-        .filter_map(listener)
-        .map(|l| Listener { sni: Sni::Names(names.clone()), ..l })
+        .filter_map(|x| {
+            let file = files.get(x.file).map(|f| f.at(x.line, cx.ctx.map).path);
+            listener(x).map(|l| Listener { sni: Sni::Names(names.clone()), file, ..l })
+        })
         .collect();
     let context = match raw_names.iter().find(|n| **n != "_" && !n.is_empty()) {
         Some(n) => format!("server {n}"),

@@ -7,7 +7,8 @@
 //! `config_directory`); the server names are `myhostname`. `master.cf` services
 //! that override TLS parameters (`-o smtpd_tls_cert_file=…`) give their own
 //! claims, at the `-o` line. TLS switched off (`…_tls_security_level = none`)
-//! loads nothing.
+//! loads nothing. For `scan --probe`, master.cf's smtpd `inet` services are listeners
+//! (STARTTLS or wrappermode; see [`listeners`]).
 
 use super::{
     clean_names, has_component, has_variable, lines, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect, Listener,

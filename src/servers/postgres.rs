@@ -3,7 +3,8 @@
 //! `server.key`), relative to the data directory (`data_directory`, else the
 //! config's own directory, as on RHEL where the config lives in PGDATA);
 //! `ssl_passphrase_command` is not run. `include`, `include_if_exists`,
-//! `include_dir` are followed relative to the including file.
+//! `include_dir` are followed relative to the including file. For `scan --probe`, `port` on
+//! `listen_addresses` is a listener (SSLRequest; see [`listeners`]).
 
 use super::{has_component, lines, Claim, ConfFile, Cx, Dialect, Listener, Sni};
 use crate::probe::starttls::Starttls;
