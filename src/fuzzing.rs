@@ -123,15 +123,15 @@ pub fn keymatch_toml(data: &[u8]) {
 /// The YAML reader (Kubernetes, Traefik, Envoy) on one file's text.
 pub fn yaml(data: &[u8]) {
     let text = servers::decode(data);
-    let docs = servers::kubernetes::load(&text);
+    let docs = servers::yaml::load(&text);
     // YAML breaks lines at LF, CRLF and a lone CR.
     let lines = text.replace("\r\n", "\n").split(['\n', '\r']).count() as u32;
-    let mut stack: Vec<&servers::kubernetes::Node> = docs.iter().collect();
+    let mut stack: Vec<&servers::yaml::Node> = docs.iter().collect();
     while let Some(node) = stack.pop() {
         assert!(node.line <= lines + 1, "a node located after the end of the text");
         match &node.kind {
-            servers::kubernetes::Kind::Map(m) => stack.extend(m.iter().map(|(_, v)| v)),
-            servers::kubernetes::Kind::Seq(v) => stack.extend(v.iter()),
+            servers::yaml::Kind::Map(m) => stack.extend(m.iter().map(|(_, v)| v)),
+            servers::yaml::Kind::Seq(v) => stack.extend(v.iter()),
             _ => {}
         }
     }

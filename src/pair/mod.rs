@@ -7,6 +7,7 @@
 
 pub mod index;
 pub mod layouts;
+pub(crate) mod resolve;
 
 use crate::finding::Location;
 

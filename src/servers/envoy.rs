@@ -3,7 +3,7 @@
 //! `filename` or `inline_string`; the enclosing filter chain's
 //! `filter_chain_match.server_names` are the names.
 
-use super::kubernetes::{load, Kind, Node};
+use super::yaml::{load, Kind, Node};
 use super::{clean_names, Claim, ClaimedFile, ConfFile, Cx, Dialect};
 use std::path::Path;
 

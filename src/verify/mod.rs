@@ -10,11 +10,10 @@ pub mod ec_tables;
 pub(crate) mod ed25519;
 pub(crate) mod ed448;
 pub(crate) mod load;
-pub mod modes;
+pub(crate) mod memo;
 pub(crate) mod names;
 pub(crate) mod readers;
 pub mod rsa;
-pub use modes::ModeAudit;
 
 #[cfg(test)]
 mod fixture_tests;
