@@ -230,6 +230,14 @@ fn haproxy_combined_pems_by_certificate_names_and_crt_list() {
     assert!(msg.contains("The certificate on disk is newer"), "{msg}");
     assert!(codes(&doc).iter().all(|c| c != "probe-failed"), "{doc}");
     drop(server);
+
+    // HAProxy stopped: every listener the config declares is a probe-failed warning.
+    let (code, doc) = scan(&cfg, d);
+    let failed = findings(&doc, "probe-failed");
+    assert_eq!(failed.len(), 8, "{doc}");
+    assert!(failed.iter().all(|f| f["severity"] == "warning"), "{doc}");
+    assert!(failed[0]["message"].as_str().unwrap().contains("refused"), "{doc}");
+    assert_eq!(code, 0, "{doc}");
 }
 
 /// The master.cf services every Postfix needs besides the listeners (chroot off).

@@ -663,6 +663,67 @@ mod tests {
     }
 
     #[test]
+    fn targets_per_listener_as_the_server_selects() {
+        use crate::probe::starttls::Starttls;
+        use crate::servers::{Claim, ClaimedFile, Listener, Passphrase};
+        let fixture = |name: &str| {
+            let local =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/check").join(name).join("cert.pem");
+            ClaimedFile::Path { server_path: format!("/etc/ssl/{name}.pem"), local, line: 3 }
+        };
+        let claim = |cert: ClaimedFile, listeners: Vec<Listener>| Claim {
+            dialect: "test",
+            config: Location::file("server.conf"),
+            context: None,
+            cert,
+            key: None,
+            chain: None,
+            names: vec!["ignored.example".into()],
+            listeners,
+            passphrase: Passphrase::none("-"),
+            key_config: None,
+        };
+        let claims = [
+            claim(
+                fixture("bom"),
+                vec![
+                    // HAProxy: the certificate's own names (SAN and CN bom.test), and without SNI.
+                    Listener { sni: Sni::Certificate, default: true, ..Listener::tls(None, 443, 7, Vec::new()) },
+                    Listener::tls(Some("10.0.0.1".into()), 443, 8, vec!["remote.example".into()]),
+                    Listener {
+                        starttls: Some(Starttls::Smtp),
+                        sni: Sni::Without,
+                        file: Some("master.cf".into()),
+                        ..Listener::tls(Some("localhost".into()), 25, 2, Vec::new())
+                    },
+                ],
+            ),
+            // Another certificate for the same address, port and name: one target, either not stale.
+            claim(fixture("b64-76"), vec![Listener::tls(None, 443, 9, vec!["BOM.test.".into(), "*.wild".into()])]),
+        ];
+        let t = targets_from_claims(&claims, false);
+        let got: Vec<(String, u16, Option<String>, Option<Starttls>)> =
+            t.iter().map(|t| (t.label(), t.port, t.sni.clone(), t.starttls)).collect();
+        assert_eq!(
+            got,
+            [
+                ("tls://127.0.0.1:443 (bom.test)".to_string(), 443, Some("bom.test".to_string()), None),
+                ("tls://127.0.0.1:443".to_string(), 443, None, None),
+                ("smtp+starttls://127.0.0.1:25".to_string(), 25, None, Some(Starttls::Smtp)),
+            ]
+        );
+        assert!(t.iter().all(|t| !t.named));
+        let disk = |i: usize| t[i].disk.as_ref().unwrap();
+        assert_eq!((disk(0).config.as_str(), disk(0).line, disk(0).alternatives.len()), ("server.conf", Some(7), 1));
+        assert_eq!((disk(2).config.as_str(), disk(2).line), ("master.cf", Some(2)));
+        assert_eq!(disk(0).path, "/etc/ssl/bom.pem");
+        // --probe-remote adds the listener on another address, with its own names.
+        let t = targets_from_claims(&claims, true);
+        assert_eq!(t.len(), 4);
+        assert_eq!(t[2].label(), "tls://10.0.0.1:443 (remote.example)");
+    }
+
+    #[test]
     fn a_closed_port_is_probe_failed_at_once() {
         // Bind then drop: the port is (almost certainly) closed now.
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
