@@ -19,7 +19,8 @@ struct Server(Child);
 impl Drop for Server {
     fn drop(&mut self) {
         // SIGTERM first: Postfix's master and Dovecot stop their children on it.
-        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        // The shell's builtin `kill`: no procps needed.
+        let _ = Command::new("sh").arg("-c").arg(format!("kill -TERM {}", self.0.id())).status();
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(5) {
             if let Ok(Some(_)) = self.0.try_wait() {
