@@ -531,11 +531,17 @@ pub fn targets_from_claims(claims: &[crate::servers::Claim], remote: bool) -> Ve
             if !loopback && !remote {
                 continue;
             }
-            let mut names: Vec<Option<String>> = match &l.sni {
-                Sni::Names(names) => sni_names(names),
-                Sni::Certificate => sni_names(&leaf.names),
-                Sni::Without => Vec::new(),
+            // Whether the server selects this certificate by names at all.
+            let (by_name, mut names) = match &l.sni {
+                Sni::Names(names) => (!names.is_empty(), sni_names(names)),
+                Sni::Certificate => (true, sni_names(&leaf.names)),
+                Sni::Without => (false, Vec::new()),
             };
+            // Selected by names none of which can be sent (`*.example.com`): without SNI another
+            // certificate answers, so there is nothing to probe unless it is the default one.
+            if names.is_empty() && by_name && !l.default {
+                continue;
+            }
             if names.is_empty() || (l.default && !names.contains(&None)) {
                 names.push(None);
             }
@@ -700,6 +706,8 @@ mod tests {
             ),
             // Another certificate for the same address, port and name: one target, either not stale.
             claim(fixture("b64-76"), vec![Listener::tls(None, 443, 9, vec!["BOM.test.".into(), "*.wild".into()])]),
+            // Selected only by a name that cannot be sent, and not the default: not probed.
+            claim(fixture("b64-76"), vec![Listener::tls(None, 8443, 10, vec!["*.wild".into()])]),
         ];
         let t = targets_from_claims(&claims, false);
         let got: Vec<(String, u16, Option<String>, Option<Starttls>)> =
