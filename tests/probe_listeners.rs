@@ -282,24 +282,28 @@ fn postfix_starttls_and_wrappermode_services() {
     let chown = Command::new("chown").arg("postfix").arg(d.join("data")).status().unwrap();
     assert!(chown.success(), "chown postfix (the test needs root, as Postfix does)");
     pair(d, "mx", "mx.example", &["mx.example"], 3650);
-    let (p25, p465, p587) = (21025u16, 21465u16, 21587u16);
+    let (p25, p26, p465, p587) = (21025u16, 21026u16, 21465u16, 21587u16);
     std::fs::write(
         conf.join("main.cf"),
         format!(
             "compatibility_level = 3.6\nqueue_directory = {dd}/queue\ndata_directory = {dd}/data\n\
              myhostname = mx.example\ninet_interfaces = 127.0.0.1\ninet_protocols = ipv4\n\
              maillog_file_prefixes = {dd}\nmaillog_file = {dd}/maillog\n\
-             smtpd_tls_security_level = may\nsmtpd_tls_cert_file = {dd}/mx.crt\nsmtpd_tls_key_file = {dd}/mx.key\n",
+             smtpd_tls_security_level = may\nsmtpd_tls_cert_file = {dd}/mx.crt\nsmtpd_tls_key_file = {dd}/mx.key\n\
+             postscreen_greet_wait = 1s\n",
             dd = d.display()
         ),
     )
     .unwrap();
-    // 25: STARTTLS at main.cf's level; 465: implicit TLS (wrappermode); 587: STARTTLS required,
-    // on the inet_interfaces address.
+    // 25: postscreen in front of the smtpd pass service (STARTTLS at main.cf's level; postscreen
+    // passes 127.0.0.1 at once); 26: smtpd itself; 465: implicit TLS (wrappermode); 587: STARTTLS
+    // required, on the inet_interfaces address.
     std::fs::write(
         conf.join("master.cf"),
         format!(
-            "127.0.0.1:{p25} inet n - n - - smtpd\n{p465} inet n - n - - smtpd\n  -o smtpd_tls_wrappermode=yes\n\
+            "127.0.0.1:{p25} inet n - n - 1 postscreen\nsmtpd pass - - n - - smtpd\n\
+             dnsblog unix - - n - 0 dnsblog\ntlsproxy unix - - n - 0 tlsproxy\n\
+             127.0.0.1:{p26} inet n - n - - smtpd\n{p465} inet n - n - - smtpd\n  -o smtpd_tls_wrappermode=yes\n\
              {p587} inet n - n - - smtpd\n  -o smtpd_tls_security_level=encrypt\n{POSTFIX_SERVICES}"
         ),
     )
@@ -311,9 +315,10 @@ fn postfix_starttls_and_wrappermode_services() {
         .map(Path::new)
         .find(|p| p.is_file())
         .expect("Postfix's master daemon");
-    let server = start(Command::new(master).arg("-c").arg(&conf).arg("-s"), &[p25, p465, p587]);
+    let server = start(Command::new(master).arg("-c").arg(&conf).arg("-s"), &[p25, p26, p465, p587]);
 
     assert_eq!(served_cn(p25, None, Some("smtp")), "mx.example");
+    assert_eq!(served_cn(p26, None, Some("smtp")), "mx.example");
     assert_eq!(served_cn(p587, None, Some("smtp")), "mx.example");
     assert_eq!(served_cn(p465, None, None), "mx.example");
 
@@ -324,6 +329,7 @@ fn postfix_starttls_and_wrappermode_services() {
     got.sort();
     let want = own(&[
         (p25 as u64, "smtp", "-", "valid", "CN=mx.example"),
+        (p26 as u64, "smtp", "-", "valid", "CN=mx.example"),
         (p465 as u64, "-", "-", "valid", "CN=mx.example"),
         (p587 as u64, "smtp", "-", "valid", "CN=mx.example"),
     ]);
@@ -341,8 +347,9 @@ fn postfix_starttls_and_wrappermode_services() {
     at.sort();
     let mut want: Vec<Vec<String>> = [
         (1, format!("smtp+starttls://127.0.0.1:{p25}:0")),
-        (2, format!("tls://127.0.0.1:{p465}:0")),
-        (4, format!("smtp+starttls://127.0.0.1:{p587}:0")),
+        (5, format!("smtp+starttls://127.0.0.1:{p26}:0")),
+        (6, format!("tls://127.0.0.1:{p465}:0")),
+        (8, format!("smtp+starttls://127.0.0.1:{p587}:0")),
     ]
     .into_iter()
     .map(|(line, ep)| {

@@ -50,32 +50,47 @@ impl Dialect for Postfix {
         let overrides_tls =
             |s: &Service| s.overrides.iter().any(|(_, n, _)| n.contains("_tls_") || n.ends_with("_use_tls"));
         let at = files.get(1).map(|m| m.at(0, cx.ctx.map).path);
+        // Whose parameters a listening service's TLS follows: an smtpd service its own; postscreen
+        // hands every connection to the `smtpd` pass service (`smtpd_service_name`), which speaks TLS.
+        let pass_name = main.get("smtpd_service_name").map(|(_, _, v)| v.as_str()).unwrap_or("smtpd");
+        let pass = services.iter().position(|s| s.kind == "pass" && s.name == pass_name);
+        let mut served: Vec<Vec<usize>> = vec![Vec::new(); services.len()];
+        for (i, s) in services.iter().enumerate() {
+            let owner = match s.command.rsplit('/').next() {
+                Some("postscreen") => pass,
+                _ => Some(i),
+            };
+            if let Some(list) = owner.and_then(|o| served.get_mut(o)) {
+                list.push(i);
+            }
+        }
+        let served_by = |o: usize| served.get(o).into_iter().flatten().filter_map(|&i| services.get(i));
         // The services that keep main.cf's TLS parameters listen with its certificates.
-        let plain: Vec<Listener> = services
-            .iter()
-            .filter(|s| !overrides_tls(s))
-            .flat_map(|s| listeners(s, &main, &files, at.as_deref()))
+        let plain: Vec<Listener> = (0..services.len())
+            .filter(|&o| services.get(o).is_some_and(|s| !overrides_tls(s)))
+            .flat_map(|o| served_by(o).flat_map(|s| listeners(s, &main, &files, at.as_deref())))
             .collect();
         emit(&files, &main, None, &plain, cx);
-        for service in services.iter().filter(|s| overrides_tls(s)) {
+        for (o, service) in services.iter().enumerate().filter(|(_, s)| overrides_tls(s)) {
             let mut p = main.clone();
             for (line, n, v) in &service.overrides {
                 p.insert(n.clone(), (1, *line, v.clone()));
             }
-            let own = listeners(service, &p, &files, at.as_deref());
+            let own: Vec<Listener> = served_by(o).flat_map(|s| listeners(s, &p, &files, at.as_deref())).collect();
             emit(&files, &p, Some(&service.name), &own, cx);
         }
     }
 }
 
-/// The TLS listeners of a master.cf `inet` service running smtpd, with these parameters:
+/// The TLS listeners of a master.cf `inet` service running smtpd (or postscreen in front of
+/// the smtpd pass service, whose parameters these are):
 /// implicit TLS with `smtpd_tls_wrappermode = yes` (whatever the security level: Postfix 3.7
 /// does so), STARTTLS when `smtpd_tls_security_level` is `may` or `encrypt` (or, unset, the
 /// legacy `smtpd_use_tls` / `smtpd_enforce_tls` is `yes`), none otherwise. The service name is
 /// `[HOST:]PORT` or a service (`smtp` 25, `submission` 587, `smtps`/`submissions` 465); without
 /// a host, the addresses are `inet_interfaces` (`all`, the default, is a wildcard).
 fn listeners(service: &Service, params: &Params, files: &[ConfFile], master: Option<&str>) -> Vec<Listener> {
-    if service.kind != "inet" || service.command.rsplit('/').next() != Some("smtpd") {
+    if service.kind != "inet" || !matches!(service.command.rsplit('/').next(), Some("smtpd" | "postscreen")) {
         return Vec::new();
     }
     let get = |name: &str| params.get(name).map(|(_, _, v)| v.as_str());
@@ -478,6 +493,34 @@ mod tests {
         );
         assert!(claims.iter().flat_map(|c| &c.listeners).all(|l| l.sni == super::super::Sni::Without
             && l.file.as_deref().is_some_and(|f| f.ends_with("etc/postfix/master.cf"))));
+    }
+
+    #[test]
+    fn postscreen_listens_with_the_smtpd_pass_services_parameters() {
+        use crate::probe::starttls::Starttls;
+        let t = Tree::new(&[
+            ("etc/postfix/main.cf", "smtpd_tls_cert_file = /etc/ssl/mx.pem\n"),
+            (
+                "etc/postfix/master.cf",
+                "smtp      inet  n       -       y       -       1       postscreen\n\
+                 smtpd     pass  -       -       y       -       -       smtpd\n\
+                 \x20 -o smtpd_tls_security_level=may\n\
+                 dnsblog   unix  -       -       y       -       0       dnsblog\n\
+                 tlsproxy  unix  -       -       y       -       0       tlsproxy\n",
+            ),
+        ]);
+        let (claims, _) = t.claims();
+        let got: Vec<(u32, Option<String>, u16, Option<Starttls>)> = claims
+            .iter()
+            .flat_map(|c| c.listeners.iter().map(|l| (l.line, l.host.clone(), l.port, l.starttls)))
+            .collect();
+        assert_eq!(got, [(1, None, 25, Some(Starttls::Smtp))]);
+        // Without a pass service, postscreen hands nothing to smtpd: no listener.
+        let t = Tree::new(&[
+            ("etc/postfix/main.cf", "smtpd_tls_security_level = may\nsmtpd_tls_cert_file = /etc/ssl/mx.pem\n"),
+            ("etc/postfix/master.cf", "smtp inet n - y - 1 postscreen\n"),
+        ]);
+        assert!(t.claims().0.iter().all(|c| c.listeners.is_empty()));
     }
 
     #[test]
