@@ -301,12 +301,12 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
         })
         .collect();
     for ((mut pr, findings), pair) in verified.into_iter().zip(&pairing.pairs) {
-        let paths = |ids: &[FileId]| ids.iter().map(|&id| catalog.entries[id].path.clone()).collect::<Vec<_>>();
+        let paths = |ids: &[FileId]| ids.iter().map(|&id| catalog[id].path.clone()).collect::<Vec<_>>();
         pr.cert_copies = paths(&pair.cert_copies);
         pr.key_copies = paths(&pair.key_copies);
         // Each copy of a key is a key on disk: its mode matters as the pair's own does.
         for &id in &pair.key_copies {
-            let entry = &catalog.entries[id];
+            let entry = &catalog[id];
             if let EntryStatus::Parsed { meta: Some(meta), parsed } = &entry.status {
                 let fs_path = entry.fs_path.as_deref();
                 report.findings.extend(audit.key_permissions(&parsed.source, meta, fs_path, &pair.origin.kind));
@@ -361,7 +361,7 @@ fn report_oversize(catalog: &Catalog, pairs: &[Pair], scanned: &[PathBuf], findi
     for pair in pairs.iter().filter(|p| p.origin.path.is_some()) {
         for side in [Some(&pair.cert), Some(&pair.key), pair.chain.as_ref()].into_iter().flatten() {
             match side {
-                Side::File { file, .. } => _ = named.insert(catalog.entries[*file].path.clone()),
+                Side::File { file, .. } => _ = named.insert(catalog[*file].path.clone()),
                 Side::Unreadable { path, .. } => _ = named.insert(path.clone()),
                 _ => {}
             }

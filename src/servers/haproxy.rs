@@ -4,9 +4,11 @@
 //! per-line SNI filters, `crt-base` / `key-base` from `global`, and the `.key`
 //! sidecar (`site.pem.key`) that HAProxy loads when the certificate file holds
 //! no private key. Client certificates on `server … crt FILE` lines are pairs too.
+//! For `scan --probe`, a `bind … ssl` line's addresses are listeners (see [`bind`]).
 
 use super::{
     clean_names, has_component, has_variable, lines, unresolvable, words, Claim, ClaimedFile, ConfFile, Cx, Dialect,
+    Listener, Sni,
 };
 use crate::finding::Location;
 use std::path::{Path, PathBuf};
@@ -101,6 +103,51 @@ struct Bases<'p> {
 }
 
 fn bind(file: &ConfFile, line: u32, w: &[String], section: &str, bases: &Bases<'_>, cx: &mut Cx<'_, '_>) {
+    let first = cx.claims.len();
+    bind_certificates(file, line, w, section, bases, cx);
+    // The listeners: every address of the line when it speaks TLS (`ssl`). HAProxy selects a
+    // certificate by its own names (or a crt-list line's filters); the first one loaded is the
+    // default, served without SNI (not with `strict-sni`, which refuses such a handshake).
+    if !w.iter().any(|x| x == "ssl") {
+        return;
+    }
+    let listeners = bind_addresses(w.get(1).map(String::as_str).unwrap_or(""), line);
+    let strict = w.iter().any(|x| x == "strict-sni");
+    let at = file.at(line, cx.ctx.map).path;
+    for (i, c) in cx.claims.iter_mut().enumerate().skip(first) {
+        let sni = if c.names.is_empty() { Sni::Certificate } else { Sni::Names(c.names.clone()) };
+        let file = (c.config.path != at).then(|| at.clone());
+        c.listeners = listeners
+            .iter()
+            .map(|l| Listener { sni: sni.clone(), default: i == first && !strict, file: file.clone(), ..l.clone() })
+            .collect();
+    }
+}
+
+/// `bind ADDR:PORT[,ADDR:PORT…]`: `:443`, `*:443`, `0.0.0.0:443` and `:::443` are wildcards
+/// (`:::443` probed on ::1), `ipv4@`/`ipv6@` prefixes are dropped; unix sockets, `fd@`, port
+/// ranges and what is not an address and port are not listeners keymatch can probe.
+fn bind_addresses(spec: &str, line: u32) -> Vec<Listener> {
+    let mut out = Vec::new();
+    for a in spec.split(',') {
+        let a = a.strip_prefix("ipv4@").or_else(|| a.strip_prefix("ipv6@")).unwrap_or(a);
+        if a.contains('@') || a.starts_with('/') {
+            continue;
+        }
+        let Some((host, port)) = a.rsplit_once(':') else { continue };
+        let Ok(port) = port.parse::<u16>() else { continue };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let host = match host {
+            "" | "*" | "0.0.0.0" => None,
+            "::" | ":" => Some("::1".to_string()),
+            h => Some(h.to_string()),
+        };
+        out.push(Listener::tls(host, port, line, Vec::new()));
+    }
+    out
+}
+
+fn bind_certificates(file: &ConfFile, line: u32, w: &[String], section: &str, bases: &Bases<'_>, cx: &mut Cx<'_, '_>) {
     let mut i = 0;
     while let Some(opt) = w.get(i) {
         i += 1;
