@@ -6,6 +6,7 @@
 //! directory (`datadir`), else the config's directory. For `scan --probe`, the server's
 //! `port` on `bind-address` is a listener (see [`listeners`]).
 
+use super::claim::IPV4_ANY;
 use super::{has_component, lines, Claim, ConfFile, Cx, Dialect, Listener, Sni};
 use crate::probe::starttls::Starttls;
 use std::path::{Path, PathBuf};
@@ -75,7 +76,7 @@ fn listeners(g: &Groups, cert_file: &ConfFile, cert_line: u32, cx: &Cx<'_, '_>) 
     let mut hosts: Vec<Option<String>> = Vec::new();
     for a in g.bind.as_deref().unwrap_or("*").split(',').map(str::trim).filter(|a| !a.is_empty()) {
         let h = match a {
-            "*" | "0.0.0.0" | "::" => None,
+            "*" | IPV4_ANY | "::" => None,
             "localhost" => Some("127.0.0.1".to_string()),
             other => Some(other.trim_start_matches('[').trim_end_matches(']').to_string()),
         };
