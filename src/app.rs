@@ -20,10 +20,10 @@ use crate::parse::{self, ItemKind, Source};
 use crate::paths::{self, PathMap};
 use crate::report::{PairReport, Report};
 use crate::servers::{self, ServerContext};
-use crate::verify::memo::VerifyMemo;
+use crate::verify::memo::{MaterialKey, VerifyMemo};
 use crate::verify::Clock;
 use check::read_stdin;
-use pair_report::{material_key, verify_one, Modes};
+use pair_report::{verify_one, Modes};
 use progress::Progress;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -296,7 +296,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     report.findings.extend(pairing.findings);
     phases.mark("pair");
     let clock = Clock { now: cfg.common.now, warn_days: cfg.common.warn_days };
-    let memo = VerifyMemo::for_pairs(pairing.pairs.iter().map(material_key));
+    let memo = VerifyMemo::for_pairs(pairing.pairs.iter().map(MaterialKey::of));
     let audit = audit::ModeAudit::new(map.root.as_deref());
     progress.phase("verifying pairs", Some(pairing.pairs.len()));
     // Each file's parsed material is dropped once the last pair that reads it is verified
@@ -304,7 +304,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     // the whole tree's, while the report grows.
     let mut readers = vec![0u32; catalog.entries.len()];
     for id in pairing.pairs.iter().flat_map(pair_files) {
-        readers[id] += 1;
+        readers[id.0] += 1;
     }
     for (entry, _) in catalog.entries.iter_mut().zip(&readers).filter(|(_, &n)| n == 0) {
         entry.drop_material();
@@ -319,12 +319,12 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
             })
             .collect();
         for ((mut pr, findings), pair) in verified.into_iter().zip(chunk) {
-            let paths = |ids: &[FileId]| ids.iter().map(|&id| catalog.entries[id].path.clone()).collect::<Vec<_>>();
+            let paths = |ids: &[FileId]| ids.iter().map(|&id| catalog[id].path.clone()).collect::<Vec<_>>();
             pr.cert_copies = paths(&pair.cert_copies);
             pr.key_copies = paths(&pair.key_copies);
             // Each copy of a key is a key on disk: its mode matters as the pair's own does.
             for &id in &pair.key_copies {
-                let entry = &catalog.entries[id];
+                let entry = &catalog[id];
                 if let EntryStatus::Parsed { meta: Some(meta), parsed } = &entry.status {
                     let fs_path = entry.fs_path.as_deref();
                     report.findings.extend(audit.key_permissions(&parsed.source, meta, fs_path, &pair.origin.kind));
@@ -333,9 +333,9 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
             report.pairs.push(pr);
             report.findings.extend(findings);
             for id in pair_files(pair) {
-                readers[id] -= 1;
-                if readers[id] == 0 {
-                    catalog.entries[id].drop_material();
+                readers[id.0] -= 1;
+                if readers[id.0] == 0 {
+                    catalog[id].drop_material();
                 }
             }
         }
@@ -398,7 +398,7 @@ fn report_oversize(catalog: &Catalog, pairs: &[Pair], scanned: &[PathBuf], findi
     for pair in pairs.iter().filter(|p| p.origin.path.is_some()) {
         for side in [Some(&pair.cert), Some(&pair.key), pair.chain.as_ref()].into_iter().flatten() {
             match side {
-                Side::File { file, .. } => _ = named.insert(catalog.entries[*file].path.clone()),
+                Side::File { file, .. } => _ = named.insert(catalog[*file].path.clone()),
                 Side::Unreadable { path, .. } => _ = named.insert(path.clone()),
                 _ => {}
             }

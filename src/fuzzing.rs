@@ -166,7 +166,7 @@ pub fn check_verdict(cert_file: &ParsedFile, key_file: &ParsedFile, out: &verify
     assert!(!out.findings.iter().any(|f| bad.contains(&f.code)), "match with a finding against it");
     let leaf = cert_file.certificates().next().map(|(_, _, c)| &c.public_key);
     let Some(leaf) = leaf else { panic!("match without a certificate") };
-    let key = out.key_item.and_then(|i| key_file.items.get(i)).map(|it| &it.kind);
+    let key = out.key_item.and_then(|i| key_file.items.get(i.0)).map(|it| &it.kind);
     let Some(ItemKind::PrivateKey(key)) = key else { panic!("match without a decoded private key") };
     assert!(key.public.as_ref() == Some(leaf), "match with unequal public keys");
     if let Err(why) = consistent(key, leaf) {

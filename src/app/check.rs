@@ -40,14 +40,14 @@ pub fn check(cfg: &CheckConfig) -> Result<Report, Error> {
         Some(k) => {
             let second = load_named(&mut catalog, k, cap(k), &map, &cfg.common.passphrases)?;
             // Either order: a key-only first file and a certificate in the second are KEY CERT.
-            let holds = |id: FileId| catalog.entries[id].parsed().map(holdings).unwrap_or((false, false));
+            let holds = |id: FileId| catalog[id].parsed().map(holdings).unwrap_or((false, false));
             match (holds(first), holds(second)) {
                 ((false, true), (true, _)) => (second, first),
                 _ => (first, second),
             }
         }
         None => {
-            forgotten_key(&catalog.entries[first])?;
+            forgotten_key(&catalog[first])?;
             (first, first)
         }
     };
@@ -216,15 +216,14 @@ fn load_named(
         ReadOutcome::Missing { .. } => return Err(Error::path(path, "no such file")),
         ReadOutcome::Unreadable { reason } => EntryStatus::Unreadable { reason },
     };
-    catalog.entries.push(CatalogEntry {
+    Ok(catalog.push(CatalogEntry {
         path: display,
         server_path: None,
         fs_path: Some(path.to_path_buf()),
         is_symlink: false,
         real_path: None,
         status,
-    });
-    Ok(catalog.entries.len() - 1)
+    }))
 }
 
 pub(super) fn read_stdin(cap: u64) -> ReadOutcome {

@@ -7,7 +7,7 @@ use crate::finding::{Code, Finding, Location};
 use crate::pair::{Catalog, EntryStatus, Origin, Pair, Side};
 use crate::parse::ItemKind;
 use crate::report::{rfc3339, ItemRef, PairReport};
-use crate::verify::memo::VerifyMemo;
+use crate::verify::memo::{MaterialKey, VerifyMemo};
 use crate::verify::{self, Clock, PairMaterial, Verdict};
 use std::path::Path;
 
@@ -19,17 +19,6 @@ pub(super) enum Modes<'a> {
 }
 
 /// Verify one pair: missing/unreadable sides become findings; otherwise the
-/// The files (and items) a pair's verification reads, and its names: pairs with one key share
-/// one verification.
-pub(super) fn material_key(pair: &Pair) -> crate::verify::memo::MaterialKey {
-    let file_key = |s: &Side| match s {
-        Side::File { file, item } => Some((*file, *item)),
-        _ => None,
-    };
-    let chain = pair.chain.as_ref().and_then(file_key).map(|(f, _)| f);
-    (file_key(&pair.cert), file_key(&pair.key), chain, pair.names.clone())
-}
-
 /// key decision and the certificate's health (through `memo`).
 pub(super) fn verify_one(
     catalog: &Catalog,
@@ -76,7 +65,7 @@ pub(super) fn verify_one(
         return (report, findings);
     }
     let file_of = |s: &Side| match s {
-        Side::File { file, item } => catalog.entries[*file].parsed().map(|p| (p, *item)),
+        Side::File { file, item } => catalog[*file].parsed().map(|p| (p, *item)),
         _ => None,
     };
     let material = PairMaterial {
@@ -84,7 +73,7 @@ pub(super) fn verify_one(
         key_file: file_of(&pair.key),
         chain_file: pair.chain.as_ref().and_then(file_of).map(|(p, _)| p),
     };
-    let (outcome, health) = memo.get(material_key(pair), || {
+    let (outcome, health) = memo.get(MaterialKey::of(pair), || {
         let outcome = verify::verify_pair(&material, clock);
         let health = if matches!(outcome.verdict, Verdict::Match | Verdict::Mismatch | Verdict::KeyCorrupt) {
             verify::cert_health(&material, &pair.names, clock, &memo.tables)
@@ -101,7 +90,7 @@ pub(super) fn verify_one(
     report.not_after = outcome.not_after.map(rfc3339);
     if let (Some(k), Some(item)) = (report.key.as_mut(), outcome.key_item) {
         if let Some((pf, _)) = material.key_file {
-            k.block = pf.items.get(item).map(|i| i.block);
+            k.block = pf.items.get(item.0).map(|i| i.block);
         }
     }
     if let Some(cf) = material.cert_file {
@@ -120,7 +109,7 @@ pub(super) fn verify_one(
     at_config_line(&mut findings, &pair.origin);
     verify::load::server_findings(pair, &material, outcome.key_item, &mut findings);
     if let (Modes::Audit(audit), Side::File { file, .. }) = (modes, &pair.key) {
-        let entry = &catalog.entries[*file];
+        let entry = &catalog[*file];
         if let EntryStatus::Parsed { meta: Some(meta), parsed } = &entry.status {
             if parsed.has_key_material() {
                 let fs_path = entry.fs_path.as_deref();
@@ -176,8 +165,8 @@ fn add_elsewhere_hints(findings: &mut [Finding], pair: &Pair) {
 fn side_ref(catalog: &Catalog, side: &Side) -> Option<ItemRef> {
     match side {
         Side::File { file, item } => {
-            let e = &catalog.entries[*file];
-            let block = item.and_then(|i| e.parsed().and_then(|p| p.items.get(i)).map(|it| it.block));
+            let e = &catalog[*file];
+            let block = item.and_then(|i| e.parsed().and_then(|p| p.items.get(i.0)).map(|it| it.block));
             Some(ItemRef { path: e.path.clone(), server_path: e.server_path.clone(), block })
         }
         Side::Missing { path, server_path, .. } | Side::Unreadable { path, server_path, .. } => {
@@ -202,7 +191,7 @@ fn same_side(a: &Side, b: &Side) -> bool {
 fn side_problem(catalog: &Catalog, side: &Side, role: &str) -> Option<Finding> {
     match side {
         Side::File { file, .. } => {
-            let e = &catalog.entries[*file];
+            let e = &catalog[*file];
             let loc = Location::file(&e.path).with_server_path(e.server_path.clone());
             match &e.status {
                 EntryStatus::Parsed { .. } => None,
@@ -237,7 +226,7 @@ fn side_problem(catalog: &Catalog, side: &Side, role: &str) -> Option<Finding> {
 /// claims to be one of them are the verification's to judge.
 fn holds_nothing(catalog: &Catalog, side: &Side, role: &str, pair: &Pair) -> Option<Finding> {
     let Side::File { file, .. } = side else { return None };
-    let e = &catalog.entries[*file];
+    let e = &catalog[*file];
     let parsed = e.parsed()?;
     let something = parsed.items.iter().any(|i| {
         i.kind.is_cert_like()

@@ -27,7 +27,7 @@ pub(crate) fn resolve_claims(
     // walk's relative one (`scan tree` with `/srv/tree/key.pem` in the config) meet here.
     let file_key = |p: &Path| paths::normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
     let mut by_path: HashMap<PathBuf, FileId> = HashMap::new();
-    for (id, e) in catalog.entries.iter().enumerate() {
+    for (id, e) in catalog.iter() {
         if let Some(p) = &e.fs_path {
             by_path.insert(file_key(p), id);
         }
@@ -39,7 +39,7 @@ pub(crate) fn resolve_claims(
                 Side::Unresolvable { text: text.clone(), reason: reason.clone(), at }
             }
             ClaimedFile::Inline { label, bytes, .. } => {
-                catalog.entries.push(CatalogEntry {
+                let file = catalog.push(CatalogEntry {
                     path: label.clone(),
                     server_path: None,
                     fs_path: None,
@@ -50,7 +50,7 @@ pub(crate) fn resolve_claims(
                         meta: None,
                     },
                 });
-                Side::File { file: catalog.entries.len() - 1, item: None }
+                Side::File { file, item: None }
             }
             ClaimedFile::Path { server_path, local, .. } => {
                 let key = file_key(local);
@@ -58,8 +58,8 @@ pub(crate) fn resolve_claims(
                 let sp = (cfg.map.translates() && *server_path != display).then(|| server_path.clone());
                 let id = match by_path.get(&key) {
                     Some(&id) => {
-                        if catalog.entries[id].server_path.is_none() {
-                            catalog.entries[id].server_path = sp.clone();
+                        if catalog[id].server_path.is_none() {
+                            catalog[id].server_path = sp.clone();
                         }
                         id
                     }
@@ -76,7 +76,7 @@ pub(crate) fn resolve_claims(
                             ReadOutcome::Missing { target } => EntryStatus::Missing { target },
                             ReadOutcome::Unreadable { reason } => EntryStatus::Unreadable { reason },
                         };
-                        catalog.entries.push(CatalogEntry {
+                        let id = catalog.push(CatalogEntry {
                             path: display.clone(),
                             server_path: sp.clone(),
                             fs_path: Some(local.clone()),
@@ -84,11 +84,11 @@ pub(crate) fn resolve_claims(
                             real_path: None,
                             status,
                         });
-                        by_path.insert(key, catalog.entries.len() - 1);
-                        catalog.entries.len() - 1
+                        by_path.insert(key, id);
+                        id
                     }
                 };
-                match &catalog.entries[id].status {
+                match &catalog[id].status {
                     EntryStatus::Parsed { .. } => Side::File { file: id, item: None },
                     EntryStatus::Missing { .. } => Side::Missing { path: display, server_path: sp, at },
                     EntryStatus::Unreadable { reason } => {
@@ -141,7 +141,7 @@ type UnlockCache = HashMap<(FileId, Vec<Vec<u8>>), (bool, bool)>;
 /// A certificate file followed by a chain file: its last certificate is a chain link after all,
 /// so the file is parsed again whole when the walk dropped that signature.
 fn restore_signatures(catalog: &mut Catalog, id: FileId, cfg: &ScanConfig, passphrases: &[Vec<u8>]) {
-    let Some(entry) = catalog.entries.get_mut(id) else { return };
+    let Some(entry) = catalog.entries.get_mut(id.0) else { return };
     let (Some(path), EntryStatus::Parsed { parsed, .. }) = (&entry.fs_path, &mut entry.status) else { return };
     if !parsed.signatures_dropped() {
         return;
@@ -164,7 +164,7 @@ fn server_unlock(
     cfg: &ScanConfig,
     cache: &mut UnlockCache,
 ) -> Option<KeyUnlock> {
-    let entry = catalog.entries.get(id)?;
+    let entry = catalog.get(id)?;
     let parsed = entry.parsed()?;
     if !parsed.items.iter().any(|i| is_encrypted_key(&i.kind)) {
         return None;
@@ -206,7 +206,7 @@ fn server_unlock(
         } else {
             parse::parse_bytes(&bytes, parsed.source.clone(), &[given.as_slice(), &users[..]].concat())
         };
-        if let EntryStatus::Parsed { parsed, .. } = &mut catalog.entries[id].status {
+        if let EntryStatus::Parsed { parsed, .. } = &mut catalog[id].status {
             *parsed = better;
         }
     }

@@ -3,13 +3,34 @@
 
 use super::{EcTables, PairOutcome};
 use crate::finding::Finding;
-use crate::pair::FileId;
+use crate::pair::{FileId, ItemId, Pair, Side};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-/// The files (and items) a pair's verification reads, and the names it checks.
-pub(crate) type MaterialKey =
-    (Option<(FileId, Option<usize>)>, Option<(FileId, Option<usize>)>, Option<FileId>, Vec<String>);
+/// What a pair's verification reads — its catalogue files (and items) — and
+/// the names it checks: two pairs with equal keys get the same verification.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct MaterialKey {
+    cert: Option<(FileId, Option<ItemId>)>,
+    key: Option<(FileId, Option<ItemId>)>,
+    chain: Option<FileId>,
+    names: Vec<String>,
+}
+
+impl MaterialKey {
+    pub(crate) fn of(pair: &Pair) -> MaterialKey {
+        let file = |s: &Side| match s {
+            Side::File { file, item } => Some((*file, *item)),
+            _ => None,
+        };
+        MaterialKey {
+            cert: file(&pair.cert),
+            key: file(&pair.key),
+            chain: pair.chain.as_ref().and_then(file).map(|(f, _)| f),
+            names: pair.names.clone(),
+        }
+    }
+}
 /// A pair's key decision and its certificate's health findings.
 pub(crate) type Verified = (PairOutcome, Vec<Finding>);
 
