@@ -302,6 +302,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     // Each file's parsed material is dropped once the last pair that reads it is verified
     // (a file no pair reads, at once): memory holds the material of the pairs in flight, not
     // the whole tree's, while the report grows.
+    report.pairs.reserve_exact(pairing.pairs.len());
     let mut readers = vec![0u32; catalog.entries.len()];
     for id in pairing.pairs.iter().flat_map(pair_files) {
         readers[id.0] += 1;

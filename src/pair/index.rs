@@ -349,7 +349,7 @@ pub(crate) fn pair_by_index(files: &Files<'_>, idx: &Index<'_>, state: &mut Stat
         let mut pair = Pair::of_files(Origin::kind("index"), cg[0], kg[0]);
         pair.cert_copies = cg[1..].to_vec();
         pair.key_copies = kg[1..].to_vec();
-        state.pairs.push(pair);
+        state.push(pair);
     }
 }
 
