@@ -30,10 +30,10 @@
 //! least an exact check of a sound key costs; everything else is
 //! multiplication and division.
 //!
-//! keymatch pays that floor and no more: p and q get one strong probable-prime
-//! round each (Miller–Rabin), with a base derived from the number itself
-//! ([`is_probable_prime`]), and a number is tested once per process
-//! ([`memo`]): a scan that meets one key in many files pays for it once.
+//! keymatch pays that floor once per key and no more: p and q get one strong
+//! probable-prime round each (Miller–Rabin), with a base derived from the
+//! number itself ([`is_probable_prime`]), and a number is tested once per
+//! process ([`memo`]): a scan that meets one key in many files pays once.
 //!
 //! What one round leaves out: a composite p (or q) for which that base is a
 //! strong liar; keymatch would then judge the key by the relations (sound)
@@ -44,16 +44,18 @@
 //! (Damgård, Landrock, Pomerance 1993), 2^-40 for the 1024-bit factors of
 //! RSA-2048 and 2^-64 for RSA-4096's, and a product of two primes p₁·p₂ (what a
 //! generator that skipped its own test writes) has at most gcd(p₁−1, p₂−1)²
-//! Fermat liars among its ~2^1024 bases. Only a key built on purpose against
-//! this test can pass it, which is also true of any fixed set of bases: the
-//! rounds with the bases 2, 3, 5, …, 37 that keymatch ran before can be
-//! defeated by construction too (Arnault 1995), and deriving the base from the
-//! number means that no list of numbers fools it (every composite Mersenne
-//! number is a strong pseudoprime to base 2, for one). Baillie–PSW (a base-2
-//! round and a strong Lucas test; no composite known to pass it) costs 4.5
-//! rounds in crypto-primes, more than all of this change saves. Trial division
-//! by small primes is not done: the round rejects almost every composite at
-//! the cost of one exponentiation, and a sound key never gains from it.
+//! Fermat liars among its p−1 bases. Only a key built on purpose against this
+//! test can pass it, which was also true of the Miller–Rabin rounds with the
+//! fixed bases 2, 3, 5, … that keymatch ran before (four for a 1024-bit factor;
+//! composites that pass all of them can be constructed, Arnault 1995); and a
+//! base derived from the number is not one that known families of pseudoprimes
+//! are built against (every composite Mersenne number is a strong pseudoprime
+//! to base 2, for one): fooling it takes a search against SHA-256 as well.
+//! Baillie–PSW (a base-2 round and a strong Lucas test; no composite known to
+//! pass it) was measured at about 4.5 rounds' cost in crypto-primes 0.7, as
+//! much as the rounds it would replace. Trial division by small primes is not
+//! done: the round rejects almost every composite at the cost of one
+//! exponentiation, and a sound key never gains from it.
 //!
 //! Only a damaged key whose factorisation is unknown (p·q ≠ n, or a composite
 //! p or q) costs exponentiations beyond that: `(x^e)^d' ≡ x` on a few values,
@@ -396,10 +398,9 @@ fn is_probable_prime(x: &BigUint) -> bool {
 }
 
 /// The answer of `test` for the number whose SHA-256 is `id`, computed once per
-/// distinct number in this process:
-/// a scan meets the same key in many files (certbot's `live/` and `archive/`,
-/// backups, a secret copied to many namespaces), and its primes need testing
-/// only once. Keyed by the SHA-256 (no key material is kept), at most
+/// distinct number in this process: a scan meets the same key in many files
+/// (backups, a secret copied to many namespaces, one wildcard key on many
+/// hosts), and its primes need testing only once. Keyed by the SHA-256 (no key material is kept), at most
 /// [`MEMO_LIMIT`] entries (32 bytes and a flag each); a poisoned lock only
 /// turns the memo off.
 fn memo(id: [u8; 32], test: impl FnOnce() -> bool) -> bool {
