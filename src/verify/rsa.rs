@@ -32,8 +32,8 @@
 //!
 //! keymatch pays that floor once per key and no more: p and q get one strong
 //! probable-prime round each (Miller–Rabin), with a base derived from the
-//! number itself ([`is_probable_prime`]), and a number is tested once per
-//! process ([`memo`]): a scan that meets one key in many files pays once.
+//! number itself (`is_probable_prime`), and a number is tested once per
+//! process (`memo`): a scan that meets one key in many files pays once.
 //!
 //! What one round leaves out: a composite p (or q) for which that base is a
 //! strong liar; keymatch would then judge the key by the relations (sound)
