@@ -123,15 +123,15 @@ pub fn keymatch_toml(data: &[u8]) {
 /// The YAML reader (Kubernetes, Traefik, Envoy) on one file's text.
 pub fn yaml(data: &[u8]) {
     let text = servers::decode(data);
-    let docs = servers::kubernetes::load(&text);
+    let docs = servers::yaml::load(&text);
     // YAML breaks lines at LF, CRLF and a lone CR.
     let lines = text.replace("\r\n", "\n").split(['\n', '\r']).count() as u32;
-    let mut stack: Vec<&servers::kubernetes::Node> = docs.iter().collect();
+    let mut stack: Vec<&servers::yaml::Node> = docs.iter().collect();
     while let Some(node) = stack.pop() {
         assert!(node.line <= lines + 1, "a node located after the end of the text");
         match &node.kind {
-            servers::kubernetes::Kind::Map(m) => stack.extend(m.iter().map(|(_, v)| v)),
-            servers::kubernetes::Kind::Seq(v) => stack.extend(v.iter()),
+            servers::yaml::Kind::Map(m) => stack.extend(m.iter().map(|(_, v)| v)),
+            servers::yaml::Kind::Seq(v) => stack.extend(v.iter()),
             _ => {}
         }
     }
@@ -166,7 +166,7 @@ pub fn check_verdict(cert_file: &ParsedFile, key_file: &ParsedFile, out: &verify
     assert!(!out.findings.iter().any(|f| bad.contains(&f.code)), "match with a finding against it");
     let leaf = cert_file.certificates().next().map(|(_, _, c)| &c.public_key);
     let Some(leaf) = leaf else { panic!("match without a certificate") };
-    let key = out.key_item.and_then(|i| key_file.items.get(i)).map(|it| &it.kind);
+    let key = out.key_item.and_then(|i| key_file.items.get(i.0)).map(|it| &it.kind);
     let Some(ItemKind::PrivateKey(key)) = key else { panic!("match without a decoded private key") };
     assert!(key.public.as_ref() == Some(leaf), "match with unequal public keys");
     if let Err(why) = consistent(key, leaf) {

@@ -7,11 +7,13 @@
 //!
 //! The pipeline, one module per stage (see docs/DESIGN.md "Data flow"):
 //! [`discover`] → [`parse`] → [`pair`] → [`verify`] → [`report`], with
-//! [`servers`] reading server configs into claimed pairs, and [`app`] running
+//! [`servers`] reading server configs into claimed pairs, [`audit`] checking
+//! how key files are deployed, and [`app`] running
 //! the stages for `check` and `scan`.
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod config_file;

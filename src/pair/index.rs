@@ -3,7 +3,7 @@
 //! it pairs keys that no layout placed, names the right file when a pair
 //! mismatches, and finds the orphans.
 
-use super::{Catalog, CatalogEntry, EntryStatus, FileId, Origin, Pair, Side, State};
+use super::{Catalog, CatalogEntry, EntryStatus, FileId, Origin, Pair, Side, State, Used};
 use crate::finding::{Code, Finding, Location};
 use crate::parse::{ItemKind, PublicKey};
 use std::collections::{HashMap, HashSet};
@@ -35,7 +35,7 @@ pub struct FileInfo<'a> {
     /// history, or the target of a walked symlink (the link stands for it).
     pub hidden: bool,
     /// Files that are this same file (a symlink and its target), this one included.
-    pub group: usize,
+    pub group: FileId,
 }
 
 impl FileInfo<'_> {
@@ -83,9 +83,9 @@ pub struct Files<'a> {
 
 impl<'a> Files<'a> {
     pub fn new(catalog: &'a Catalog) -> Files<'a> {
-        let mut all: Vec<FileInfo<'a>> = catalog.entries.iter().enumerate().map(|(id, e)| classify(id, e)).collect();
+        let mut all: Vec<FileInfo<'a>> = catalog.iter().map(|(id, e)| classify(id, e)).collect();
         // Aliases: entries that are one file on disk.
-        let mut by_real: HashMap<&Path, usize> = HashMap::new();
+        let mut by_real: HashMap<&Path, FileId> = HashMap::new();
         for f in &mut all {
             if let Some(real) = f.entry.real_path.as_deref() {
                 f.group = *by_real.entry(real).or_insert(f.id);
@@ -117,7 +117,7 @@ impl<'a> Files<'a> {
     }
 
     pub fn get(&self, id: FileId) -> Option<&FileInfo<'a>> {
-        self.all.get(id)
+        self.all.get(id.0)
     }
 }
 
@@ -182,7 +182,7 @@ struct Nearby<'f> {
 
 impl<'f> Nearby<'f> {
     fn of(files: &'f Files<'f>, candidates: &[FileId]) -> Nearby<'f> {
-        let mut by_group: HashMap<usize, &'f FileInfo<'f>> = HashMap::new();
+        let mut by_group: HashMap<FileId, &'f FileInfo<'f>> = HashMap::new();
         for f in candidates.iter().filter_map(|&id| files.get(id)).filter(|f| f.entry.fs_path.is_some()) {
             by_group
                 .entry(f.group)
@@ -204,7 +204,7 @@ impl<'f> Nearby<'f> {
 
     /// Up to [`MAX_HINTS`] files, never of `exclude_group`: those in `near`'s directory first,
     /// then by path.
-    fn nearest(&self, near: &FileInfo<'_>, exclude_group: usize) -> Vec<Location> {
+    fn nearest(&self, near: &FileInfo<'_>, exclude_group: FileId) -> Vec<Location> {
         let dir = near.dir();
         let here = self.by_dir.get(dir).map(Vec::as_slice).unwrap_or_default();
         let elsewhere = self.all.iter().filter(|f| f.dir() != dir);
@@ -395,7 +395,7 @@ fn key_identity(f: &FileInfo<'_>) -> Option<[u8; 32]> {
         h.update(b);
     };
     for (_, _, k) in parsed.private_keys() {
-        field(format!("{:?}", k.format).as_bytes());
+        field(&[k.format as u8]);
         match &k.material {
             KeyMaterial::Rsa(r) => {
                 for part in [&r.n, &r.e, &r.d, &r.p, &r.q, &r.dp, &r.dq, &r.qinv] {
@@ -494,10 +494,10 @@ fn unchecked_key(f: &FileInfo<'_>) -> Option<Finding> {
     }
 }
 
-pub(crate) fn orphans(files: &Files<'_>, idx: &Index<'_>, used: &[bool]) -> Vec<Finding> {
-    let mut group_used: HashSet<usize> = HashSet::new();
+pub(crate) fn orphans(files: &Files<'_>, idx: &Index<'_>, used: &Used) -> Vec<Finding> {
+    let mut group_used: HashSet<FileId> = HashSet::new();
     for f in &files.all {
-        if used.get(f.id).copied().unwrap_or(false) {
+        if used.get(f.id) {
             group_used.insert(f.group);
         }
     }

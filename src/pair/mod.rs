@@ -7,11 +7,17 @@
 
 pub mod index;
 pub mod layouts;
+pub(crate) mod resolve;
 
 use crate::finding::Location;
 
-/// Index of a parsed file in the scan's catalogue.
-pub type FileId = usize;
+/// A file's place in the scan's [`Catalog`] (`catalog[id]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub usize);
+
+/// An item's place in its file's [`ParsedFile::items`](crate::parse::ParsedFile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ItemId(pub usize);
 
 /// Where a pair came from (`origin` in JSON).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -41,7 +47,7 @@ impl Origin {
 #[derive(Debug, Clone)]
 pub enum Side {
     /// A file in the catalogue; `item` picks one item (the key block) when known.
-    File { file: FileId, item: Option<usize> },
+    File { file: FileId, item: Option<ItemId> },
     /// Named by a config or a link, and not there. `at` is where it is named.
     Missing { path: String, server_path: Option<String>, at: Option<Location> },
     /// Named, exists, not readable (not regular, permissions, too large).
@@ -114,6 +120,36 @@ use std::path::PathBuf;
 #[derive(Debug, Default)]
 pub struct Catalog {
     pub entries: Vec<CatalogEntry>,
+}
+
+impl Catalog {
+    /// Add a file; its id.
+    pub fn push(&mut self, entry: CatalogEntry) -> FileId {
+        self.entries.push(entry);
+        FileId(self.entries.len() - 1)
+    }
+
+    /// Every file with its id, in catalogue order.
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &CatalogEntry)> {
+        self.entries.iter().enumerate().map(|(i, e)| (FileId(i), e))
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&CatalogEntry> {
+        self.entries.get(id.0)
+    }
+}
+
+impl std::ops::Index<FileId> for Catalog {
+    type Output = CatalogEntry;
+    fn index(&self, id: FileId) -> &CatalogEntry {
+        &self.entries[id.0]
+    }
+}
+
+impl std::ops::IndexMut<FileId> for Catalog {
+    fn index_mut(&mut self, id: FileId) -> &mut CatalogEntry {
+        &mut self.entries[id.0]
+    }
 }
 
 /// One file: parsed, or named/walked but not readable.
@@ -228,21 +264,38 @@ pub fn pair_all(catalog: &Catalog, configured: Vec<ConfiguredPair>) -> Pairing {
     Pairing { pairs, findings }
 }
 
+/// By [`FileId`]: whether the file is taken (`used[id]`).
+pub(crate) struct Used(Vec<bool>);
+
+impl std::ops::Index<FileId> for Used {
+    type Output = bool;
+    fn index(&self, id: FileId) -> &bool {
+        &self.0[id.0]
+    }
+}
+
+impl Used {
+    /// `used[id]`, false for an id past the end.
+    pub fn get(&self, id: FileId) -> bool {
+        self.0.get(id.0).copied().unwrap_or(false)
+    }
+}
+
 /// Pairing in progress: which files are taken, the pairs and findings so far.
 pub(crate) struct State {
     /// By [`FileId`]: the file is a side of some pair (or a certbot companion).
-    pub used: Vec<bool>,
+    pub used: Used,
     pub pairs: Vec<Pair>,
     pub findings: Vec<Finding>,
 }
 
 impl State {
     fn new(n: usize) -> State {
-        State { used: vec![false; n], pairs: Vec::new(), findings: Vec::new() }
+        State { used: Used(vec![false; n]), pairs: Vec::new(), findings: Vec::new() }
     }
 
     pub fn use_file(&mut self, id: FileId) {
-        if let Some(u) = self.used.get_mut(id) {
+        if let Some(u) = self.used.0.get_mut(id.0) {
             *u = true;
         }
     }
@@ -322,7 +375,7 @@ mod tests {
 
     fn path_of(c: &Catalog, s: &Side) -> String {
         match s {
-            Side::File { file, .. } => c.entries[*file].path.clone(),
+            Side::File { file, .. } => c[*file].path.clone(),
             other => format!("{other:?}"),
         }
     }
@@ -504,8 +557,8 @@ mod tests {
         }
         let configured = vec![ConfiguredPair {
             origin: Origin::kind("nginx"),
-            cert: Side::File { file: 4, item: None },
-            key: Some(Side::File { file: 5, item: None }),
+            cert: Side::File { file: FileId(4), item: None },
+            key: Some(Side::File { file: FileId(5), item: None }),
             chain: None,
             names: vec!["a.example".into()],
             unlock: None,

@@ -223,6 +223,12 @@ pub(crate) fn tag_name(tag: u8) -> String {
 }
 
 /// Dotted form of an OBJECT IDENTIFIER's content octets.
+/// The OID of an OBJECT IDENTIFIER's content, when [`oid_to_string`] makes an OID of it that
+/// an [`Oid`](super::oid::Oid) can hold.
+pub(crate) fn oid(content: &[u8]) -> Option<super::oid::Oid> {
+    super::oid::parse(&oid_to_string(content))
+}
+
 pub(crate) fn oid_to_string(content: &[u8]) -> String {
     let mut out = String::new();
     let mut value: u128 = 0;
@@ -408,8 +414,13 @@ mod tests {
 
     #[test]
     fn oid_dotted() {
-        assert_eq!(oid_to_string(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b]), "1.2.840.113549.1.1.11");
-        assert_eq!(oid_to_string(&[0x2b, 0x65, 0x70]), "1.3.101.112");
+        use super::super::oid;
+        let sha256_rsa = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b];
+        assert_eq!(oid_to_string(&sha256_rsa), oid::SHA_256_WITH_RSA_ENCRYPTION.to_string());
+        assert_eq!(oid_to_string(&[0x2b, 0x65, 0x70]), oid::ID_ED_25519.to_string());
+        assert_eq!(super::oid(&sha256_rsa), Some(oid::SHA_256_WITH_RSA_ENCRYPTION));
+        // Both bytes agree with the DER the `der` crate writes.
+        assert_eq!(oid::ID_ED_25519.as_bytes(), &[0x2b, 0x65, 0x70]);
     }
 
     #[test]

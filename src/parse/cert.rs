@@ -16,12 +16,10 @@
 use super::asn1::strip_leading_zeros;
 use super::asn1::{self, Tlv};
 use super::model::{CertInfo, Unloadable};
+use super::oid;
 use super::pubkey;
 use der::{asn1::AnyRef, Decode, Encode, Header, Reader, SliceReader};
 use x509_cert::ext::pkix::{name::GeneralName, BasicConstraints, SubjectAltName};
-
-const OID_BASIC_CONSTRAINTS: &str = "2.5.29.19";
-const OID_SUBJECT_ALT_NAME: &str = "2.5.29.17";
 
 /// Decode the first DER element of `bytes` as a certificate (for
 /// `TRUSTED CERTIFICATE`, what follows it is OpenSSL's trust data, ignored).
@@ -82,7 +80,7 @@ fn spki_point_hybrid_parity_wrong(cert: &[u8]) -> bool {
         let mut r = spki.children();
         let alg = r.read().ok()?;
         let oid = alg.children().read_tag(asn1::OID, "algorithm").ok()?;
-        if asn1::oid_to_string(oid.content) != pubkey::OID_EC {
+        if asn1::oid(oid.content) != Some(oid::ID_EC_PUBLIC_KEY) {
             return None;
         }
         r.read().ok()?.bit_string_bytes().ok()
@@ -226,18 +224,18 @@ fn read_extensions(exts: &Tlv<'_>, is_ca: &mut bool, dns: &mut Vec<String>) -> R
     while !r.is_empty() {
         let ext = r.read_tag(asn1::SEQUENCE, "extension")?;
         let mut er = ext.children();
-        let oid = asn1::oid_to_string(er.read_tag(asn1::OID, "extension OID")?.content);
+        let ext_oid = asn1::oid(er.read_tag(asn1::OID, "extension OID")?.content);
         er.read_optional(asn1::BOOLEAN)?;
         let value = er.read_tag(asn1::OCTET_STRING, "extension value")?;
-        match oid.as_str() {
-            OID_BASIC_CONSTRAINTS => {
+        match ext_oid {
+            Some(oid::ID_CE_BASIC_CONSTRAINTS) => {
                 // BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLen INTEGER OPTIONAL }
                 let (bc, _) = asn1::read_tlv(value.content)?;
                 if let Some(ca) = bc.children().read_optional(asn1::BOOLEAN)? {
                     *is_ca = ca.content.first().is_some_and(|&b| b != 0);
                 }
             }
-            OID_SUBJECT_ALT_NAME => {
+            Some(oid::ID_CE_SUBJECT_ALT_NAME) => {
                 let (names, _) = asn1::read_tlv(value.content)?;
                 let mut nr = names.children();
                 while !nr.is_empty() {
@@ -318,26 +316,26 @@ fn num(s: Option<&str>) -> Result<i64, String> {
     s.parse().map_err(|_| format!("'{s}' is not a number"))
 }
 
-fn attr_short_name(oid: &str) -> Option<&'static str> {
-    Some(match oid {
-        "2.5.4.3" => "CN",
-        "2.5.4.6" => "C",
-        "2.5.4.7" => "L",
-        "2.5.4.8" => "ST",
-        "2.5.4.9" => "STREET",
-        "2.5.4.10" => "O",
-        "2.5.4.11" => "OU",
-        "2.5.4.5" => "serialNumber",
-        "2.5.4.4" => "SN",
-        "2.5.4.42" => "GN",
-        "2.5.4.12" => "title",
-        "2.5.4.15" => "businessCategory",
-        "2.5.4.17" => "postalCode",
-        "2.5.4.97" => "organizationIdentifier",
-        "0.9.2342.19200300.100.1.25" => "DC",
-        "0.9.2342.19200300.100.1.1" => "UID",
-        "1.2.840.113549.1.9.1" => "emailAddress",
-        "1.3.6.1.4.1.311.60.2.1.3" => "jurisdictionC",
+fn attr_short_name(attr: &str) -> Option<&'static str> {
+    Some(match oid::parse(attr)? {
+        oid::CN => "CN",
+        oid::C => "C",
+        oid::L => "L",
+        oid::ST => "ST",
+        oid::STREET => "STREET",
+        oid::O => "O",
+        oid::OU => "OU",
+        oid::SERIAL_NUMBER => "serialNumber",
+        oid::SN => "SN",
+        oid::GN => "GN",
+        oid::TITLE => "title",
+        oid::BUSINESS_CATEGORY => "businessCategory",
+        oid::POSTAL_CODE => "postalCode",
+        oid::ORGANIZATION_IDENTIFIER => "organizationIdentifier",
+        oid::DC => "DC",
+        oid::UID => "UID",
+        oid::PKCS_9_AT_EMAIL_ADDRESS => "emailAddress",
+        oid::JURISDICTION_C => "jurisdictionC",
         _ => return None,
     })
 }
@@ -354,8 +352,8 @@ pub(crate) fn name_to_string(name: &Tlv<'_>) -> String {
         while let Ok(atv) = ar.read() {
             let mut vr = atv.children();
             let (Ok(oid), Ok(value)) = (vr.read(), vr.read()) else { continue };
-            let oid = asn1::oid_to_string(oid.content);
-            let key = attr_short_name(&oid).map(str::to_string).unwrap_or(oid);
+            let attr = asn1::oid_to_string(oid.content);
+            let key = attr_short_name(&attr).map(str::to_string).unwrap_or(attr);
             let value = match string_value(&value) {
                 Some(s) => escape(&s),
                 None => format!("#{}", asn1::hex(value.raw)),

@@ -23,6 +23,7 @@
 
 use super::asn1;
 use super::model::{EncryptedKey, KeyFormat, Locked, PrivateKey};
+use super::oid;
 use asn1::Tlv;
 use cbc::cipher::{block_padding::Pkcs7, BlockModeDecrypt, KeyIvInit};
 use md5::{Digest, Md5};
@@ -35,12 +36,6 @@ pub(crate) const MAX_SCRYPT_WORK: u64 = 1 << 22;
 /// OpenSSL 3.0 refuses scrypt parameters whose buffers (128·r·p + 128·r·(N+2)
 /// bytes) exceed 32 MiB when it decrypts a PBES2 key (`SCRYPT_MAX_MEM`).
 const OPENSSL_SCRYPT_MAX_MEM: u64 = 32 * 1024 * 1024;
-
-const PBES2: &str = "1.2.840.113549.1.5.13";
-const PBKDF2: &str = "1.2.840.113549.1.5.12";
-const SCRYPT: &str = "1.3.6.1.4.1.11591.4.11";
-const PKCS12_PBE: &str = "1.2.840.113549.1.12.1.";
-const PBES1: &str = "1.2.840.113549.1.5.";
 
 /// The result of trying the passphrases.
 #[derive(Debug)]
@@ -73,20 +68,21 @@ pub(crate) fn pkcs8(bytes: &[u8], passphrases: &[Vec<u8>]) -> Result<Opened, Str
     let alg = r.read_tag(asn1::SEQUENCE, "encryptionAlgorithm")?;
     let data = r.read_tag(asn1::OCTET_STRING, "encryptedData")?.content;
     let mut a = alg.children();
-    let oid = asn1::oid_to_string(a.read_tag(asn1::OID, "encryption algorithm OID")?.content);
+    let dotted = asn1::oid_to_string(a.read_tag(asn1::OID, "encryption algorithm OID")?.content);
     let params = if a.is_empty() { None } else { Some(a.read()?) };
-    if oid == PBES2 {
+    if oid::parse(&dotted) == Some(oid::PBES2) {
         return Ok(pbes2(params, data, passphrases));
     }
-    if let Some(n) = oid.strip_prefix(PKCS12_PBE) {
+    // The PKCS#12 and PBES1 schemes are numbered arcs under one OID each.
+    if let Some(n) = dotted.strip_prefix(&format!("{}.", oid::PKCS_12_PBE_IDS)) {
         return Ok(pkcs12_pbe(n, params, data, passphrases));
     }
-    if let Some(n) = oid.strip_prefix(PBES1) {
+    if let Some(n) = dotted.strip_prefix(&format!("{}.", oid::PKCS_5)) {
         if let Some(name) = pbes1_name(n) {
             return Ok(locked(format!("PKCS#8 PBES1 {name}"), legacy_provider("PBES1 (PBKDF1)")));
         }
     }
-    Ok(locked(format!("PKCS#8 {oid}"), Locked::UnsupportedScheme))
+    Ok(locked(format!("PKCS#8 {dotted}"), Locked::UnsupportedScheme))
 }
 
 /// OpenSSL's `-v1` name of a PBES1 scheme (RFC 8018 §6.1, OID 1.2.840.113549.1.5.`n`).
@@ -112,7 +108,7 @@ fn pkcs12_pbe(n: &str, params: Option<Tlv<'_>>, data: &[u8], passphrases: &[Vec<
         "4" => ("PBE-SHA1-2DES (pbeWithSHAAnd2-KeyTripleDES-CBC)", 16),
         "5" => ("PBE-SHA1-RC2-128 (pbeWithSHAAnd128BitRC2-CBC)", 0),
         "6" => ("PBE-SHA1-RC2-40 (pbeWithSHAAnd40BitRC2-CBC)", 0),
-        _ => return locked(format!("PKCS#8 PKCS#12 PBE {PKCS12_PBE}{n}"), Locked::UnsupportedScheme),
+        _ => return locked(format!("PKCS#8 PKCS#12 PBE {}.{n}", oid::PKCS_12_PBE_IDS), Locked::UnsupportedScheme),
     };
     let scheme = format!("PKCS#8 PKCS#12 {name}");
     match n {
@@ -273,20 +269,20 @@ fn pbes2_parts(params: &Tlv<'_>) -> Result<Pbes2Parts, String> {
     let mut p = kdf_params.children();
     let _salt = p.read_tag(asn1::OCTET_STRING, "salt")?;
     let mut server_cannot_load = legacy.map(legacy_provider).or(gcm);
-    let (kdf, over_cap) = match kdf_oid.as_str() {
-        PBKDF2 => {
+    let (kdf, over_cap) = match oid::parse(&kdf_oid) {
+        Some(oid::ID_PBKDF_2) => {
             // PBKDF2-params (RFC 8018 A.2): salt, iterationCount, keyLength OPTIONAL, prf DEFAULT hmacWithSHA1.
             let iterations = p.read_tag(asn1::INTEGER, "iterationCount")?.small_uint()?;
             let _key_length = p.read_optional(asn1::INTEGER)?;
             let prf = match p.read_optional(asn1::SEQUENCE)? {
                 Some(prf) => asn1::oid_to_string(prf.children().read_tag(asn1::OID, "PRF OID")?.content),
-                None => "1.2.840.113549.2.7".to_string(),
+                None => oid::HMAC_WITH_SHA1.to_string(),
             };
             let over = (iterations > MAX_ITERATIONS)
                 .then(|| format!("{iterations} PBKDF2 iterations; keymatch's limit is {MAX_ITERATIONS}"));
             (format!("PBKDF2-{}", prf_name(&prf)), over)
         }
-        SCRYPT => {
+        Some(oid::SCRYPT) => {
             // scrypt-params (RFC 7914 §7.1): salt, costParameter N, blockSize r, parallelizationParameter p.
             let n = p.read_tag(asn1::INTEGER, "costParameter")?.small_uint()?;
             let bs = p.read_tag(asn1::INTEGER, "blockSize")?.small_uint()?;
@@ -305,58 +301,58 @@ fn pbes2_parts(params: &Tlv<'_>) -> Result<Pbes2Parts, String> {
                 .then(|| format!("scrypt work N·r·p = {work}; keymatch's limit is {MAX_SCRYPT_WORK}"));
             ("scrypt".to_string(), over)
         }
-        other => (format!("KDF {other}"), None),
+        _ => (format!("KDF {kdf_oid}"), None),
     };
     Ok(Pbes2Parts { kdf, cipher, server_cannot_load, over_cap })
 }
 
 /// OpenSSL's name for a PBKDF2 PRF OID (RFC 8018 B.1), or the OID.
-fn prf_name(oid: &str) -> String {
-    match oid {
-        "1.2.840.113549.2.7" => "HMAC-SHA1",
-        "1.2.840.113549.2.8" => "HMAC-SHA224",
-        "1.2.840.113549.2.9" => "HMAC-SHA256",
-        "1.2.840.113549.2.10" => "HMAC-SHA384",
-        "1.2.840.113549.2.11" => "HMAC-SHA512",
-        "1.2.840.113549.2.12" => "HMAC-SHA512-224",
-        "1.2.840.113549.2.13" => "HMAC-SHA512-256",
-        "1.2.840.113549.2.6" => "HMAC-MD5",
-        other => return format!("PRF {other}"),
+fn prf_name(dotted: &str) -> String {
+    match oid::parse(dotted) {
+        Some(oid::HMAC_WITH_SHA1) => "HMAC-SHA1",
+        Some(oid::ID_HMAC_WITH_SHA_224) => "HMAC-SHA224",
+        Some(oid::ID_HMAC_WITH_SHA_256) => "HMAC-SHA256",
+        Some(oid::ID_HMAC_WITH_SHA_384) => "HMAC-SHA384",
+        Some(oid::ID_HMAC_WITH_SHA_512) => "HMAC-SHA512",
+        Some(oid::HMAC_WITH_SHA512_224) => "HMAC-SHA512-224",
+        Some(oid::HMAC_WITH_SHA512_256) => "HMAC-SHA512-256",
+        Some(oid::HMAC_WITH_MD5) => "HMAC-MD5",
+        _ => return format!("PRF {dotted}"),
     }
     .to_string()
 }
 
 /// A PBES2 cipher's name, and the algorithm that needs OpenSSL's legacy
 /// provider when it is one of those.
-fn cipher_name(oid: &str) -> (String, Option<&'static str>) {
-    let (name, legacy) = match oid {
-        "2.16.840.1.101.3.4.1.2" => ("AES-128-CBC", None),
-        "2.16.840.1.101.3.4.1.22" => ("AES-192-CBC", None),
-        "2.16.840.1.101.3.4.1.42" => ("AES-256-CBC", None),
-        "2.16.840.1.101.3.4.1.6" => ("AES-128-GCM", None),
-        "2.16.840.1.101.3.4.1.46" => ("AES-256-GCM", None),
-        "2.16.840.1.101.3.4.1.3" => ("AES-128-OFB", None),
-        "2.16.840.1.101.3.4.1.4" => ("AES-128-CFB", None),
-        "2.16.840.1.101.3.4.1.23" => ("AES-192-OFB", None),
-        "2.16.840.1.101.3.4.1.24" => ("AES-192-CFB", None),
-        "2.16.840.1.101.3.4.1.43" => ("AES-256-OFB", None),
-        "2.16.840.1.101.3.4.1.44" => ("AES-256-CFB", None),
-        "1.2.840.113549.3.7" => ("DES-EDE3-CBC", None),
-        "1.3.14.3.2.7" => ("DES-CBC", Some("DES-CBC")),
-        "1.2.840.113549.3.2" => ("RC2-CBC", Some("RC2")),
-        "1.2.840.113549.3.9" => ("RC5-CBC", Some("RC5")),
-        "1.3.6.1.4.1.3029.1.2" => ("BF-CBC", Some("Blowfish")),
-        "1.2.840.113533.7.66.10" => ("CAST5-CBC", Some("CAST5")),
-        "1.2.410.200004.1.4" => ("SEED-CBC", Some("SEED")),
-        "1.3.6.1.4.1.188.7.1.1.2" => ("IDEA-CBC", Some("IDEA")),
-        "1.2.392.200011.61.1.1.1.2" => ("CAMELLIA-128-CBC", None),
-        "1.2.392.200011.61.1.1.1.3" => ("CAMELLIA-192-CBC", None),
-        "1.2.392.200011.61.1.1.1.4" => ("CAMELLIA-256-CBC", None),
-        "1.2.410.200046.1.1.2" => ("ARIA-128-CBC", None),
-        "1.2.410.200046.1.1.7" => ("ARIA-192-CBC", None),
-        "1.2.410.200046.1.1.12" => ("ARIA-256-CBC", None),
-        "1.2.156.10197.1.104.2" => ("SM4-CBC", None),
-        other => return (format!("cipher {other}"), None),
+fn cipher_name(dotted: &str) -> (String, Option<&'static str>) {
+    let (name, legacy) = match oid::parse(dotted) {
+        Some(oid::ID_AES_128_CBC) => ("AES-128-CBC", None),
+        Some(oid::ID_AES_192_CBC) => ("AES-192-CBC", None),
+        Some(oid::ID_AES_256_CBC) => ("AES-256-CBC", None),
+        Some(oid::ID_AES_128_GCM) => ("AES-128-GCM", None),
+        Some(oid::ID_AES_256_GCM) => ("AES-256-GCM", None),
+        Some(oid::AES_128_OFB) => ("AES-128-OFB", None),
+        Some(oid::AES_128_CFB) => ("AES-128-CFB", None),
+        Some(oid::AES_192_OFB) => ("AES-192-OFB", None),
+        Some(oid::AES_192_CFB) => ("AES-192-CFB", None),
+        Some(oid::AES_256_OFB) => ("AES-256-OFB", None),
+        Some(oid::AES_256_CFB) => ("AES-256-CFB", None),
+        Some(oid::DES_EDE_3_CBC) => ("DES-EDE3-CBC", None),
+        Some(oid::DES_CBC) => ("DES-CBC", Some("DES-CBC")),
+        Some(oid::RC_2_CBC) => ("RC2-CBC", Some("RC2")),
+        Some(oid::RC5_CBC_PAD) => ("RC5-CBC", Some("RC5")),
+        Some(oid::BF_CBC) => ("BF-CBC", Some("Blowfish")),
+        Some(oid::CAST5_CBC) => ("CAST5-CBC", Some("CAST5")),
+        Some(oid::SEED_CBC) => ("SEED-CBC", Some("SEED")),
+        Some(oid::IDEA_CBC) => ("IDEA-CBC", Some("IDEA")),
+        Some(oid::CAMELLIA_128_CBC) => ("CAMELLIA-128-CBC", None),
+        Some(oid::CAMELLIA_192_CBC) => ("CAMELLIA-192-CBC", None),
+        Some(oid::CAMELLIA_256_CBC) => ("CAMELLIA-256-CBC", None),
+        Some(oid::ARIA_128_CBC) => ("ARIA-128-CBC", None),
+        Some(oid::ARIA_192_CBC) => ("ARIA-192-CBC", None),
+        Some(oid::ARIA_256_CBC) => ("ARIA-256-CBC", None),
+        Some(oid::SM4_CBC) => ("SM4-CBC", None),
+        _ => return (format!("cipher {dotted}"), None),
     };
     (name.to_string(), legacy)
 }
@@ -450,6 +446,7 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oid::Oid;
 
     #[test]
     fn bytes_to_key_matches_openssl() {
@@ -513,20 +510,12 @@ mod tests {
     fn seq(parts: &[&[u8]]) -> Vec<u8> {
         asn1::tlv(asn1::SEQUENCE, &parts.concat())
     }
-    fn oid(dotted: &str) -> Vec<u8> {
-        let arcs: Vec<u64> = dotted.split('.').map(|a| a.parse().unwrap()).collect();
-        let mut out = vec![u8::try_from(arcs[0] * 40 + arcs[1]).unwrap()];
-        for &arc in &arcs[2..] {
-            let mut enc = vec![(arc & 0x7f) as u8];
-            let mut rest = arc >> 7;
-            while rest > 0 {
-                enc.push(0x80 | (rest & 0x7f) as u8);
-                rest >>= 7;
-            }
-            enc.reverse();
-            out.extend(enc);
-        }
-        asn1::tlv(asn1::OID, &out)
+    fn oid(o: Oid) -> Vec<u8> {
+        asn1::tlv(asn1::OID, o.as_bytes())
+    }
+    /// Arc `n` under `base` (a PKCS#12 PBE or PBES1 scheme).
+    fn arc(base: Oid, n: u32) -> Oid {
+        base.push_arc(n).unwrap()
     }
     fn int(v: u64) -> Vec<u8> {
         let mut b = v.to_be_bytes().to_vec();
@@ -544,13 +533,13 @@ mod tests {
     fn epki(alg: &[u8]) -> Vec<u8> {
         seq(&[alg, &octets(&[0u8; 64])])
     }
-    fn pbkdf2_aes(iterations: u64, cipher: &str) -> Vec<u8> {
-        let kdf = seq(&[&oid(PBKDF2), &seq(&[&octets(&[7; 8]), &int(iterations)])]);
-        seq(&[&oid(PBES2), &seq(&[&kdf, &seq(&[&oid(cipher), &octets(&[0; 16])])])])
+    fn pbkdf2_aes(iterations: u64, cipher: Oid) -> Vec<u8> {
+        let kdf = seq(&[&oid(oid::ID_PBKDF_2), &seq(&[&octets(&[7; 8]), &int(iterations)])]);
+        seq(&[&oid(oid::PBES2), &seq(&[&kdf, &seq(&[&oid(cipher), &octets(&[0; 16])])])])
     }
     fn scrypt_aes(n: u64, r: u64, p: u64) -> Vec<u8> {
-        let kdf = seq(&[&oid(SCRYPT), &seq(&[&octets(&[7; 8]), &int(n), &int(r), &int(p)])]);
-        seq(&[&oid(PBES2), &seq(&[&kdf, &seq(&[&oid("2.16.840.1.101.3.4.1.42"), &octets(&[0; 16])])])])
+        let kdf = seq(&[&oid(oid::SCRYPT), &seq(&[&octets(&[7; 8]), &int(n), &int(r), &int(p)])]);
+        seq(&[&oid(oid::PBES2), &seq(&[&kdf, &seq(&[&oid(oid::ID_AES_256_CBC), &octets(&[0; 16])])])])
     }
     fn reason(der: &[u8], passphrases: &[Vec<u8>]) -> (String, Locked) {
         match pkcs8(der, passphrases) {
@@ -566,19 +555,19 @@ mod tests {
     #[test]
     fn work_factors_are_bounded_and_named() {
         let pass = vec![b"x".to_vec()];
-        let (_, why) = reason(&epki(&pbkdf2_aes(1 << 40, "2.16.840.1.101.3.4.1.42")), &pass);
+        let (_, why) = reason(&epki(&pbkdf2_aes(1 << 40, oid::ID_AES_256_CBC)), &pass);
         assert_eq!(
             why,
             Locked::WorkFactorOverCap("1099511627776 PBKDF2 iterations; keymatch's limit is 4000000".into())
         );
-        let (_, why) = reason(&epki(&pbkdf2_aes(MAX_ITERATIONS + 1, "2.16.840.1.101.3.4.1.2")), &[]);
+        let (_, why) = reason(&epki(&pbkdf2_aes(MAX_ITERATIONS + 1, oid::ID_AES_128_CBC)), &[]);
         assert!(matches!(why, Locked::WorkFactorOverCap(_)), "{why:?}");
         // DES-CBC with a hostile count: the server cannot read it anyway.
-        let (scheme, why) = reason(&epki(&pbkdf2_aes(1 << 40, "1.3.14.3.2.7")), &pass);
+        let (scheme, why) = reason(&epki(&pbkdf2_aes(1 << 40, oid::DES_CBC)), &pass);
         assert_eq!(scheme, "PKCS#8 PBES2 (PBKDF2-HMAC-SHA1, DES-CBC)");
         assert_eq!(why, Locked::ServerCannotLoad("DES-CBC is only in OpenSSL 3.0's legacy provider".into()));
         // PKCS#12 PBE: same iteration limit.
-        let pbe = seq(&[&oid("1.2.840.113549.1.12.1.3"), &seq(&[&octets(&[1; 8]), &int(1 << 40)])]);
+        let pbe = seq(&[&oid(oid::PBE_WITH_SHA_AND_3_KEY_TRIPLE_DES_CBC), &seq(&[&octets(&[1; 8]), &int(1 << 40)])]);
         let (scheme, why) = reason(&epki(&pbe), &pass);
         assert!(scheme.contains("pbeWithSHAAnd3-KeyTripleDES-CBC"), "{scheme}");
         assert!(matches!(why, Locked::WorkFactorOverCap(ref w) if w.contains("1099511627776 iterations")), "{why:?}");
@@ -604,37 +593,37 @@ mod tests {
     /// even without a passphrase; unknown and broken parameters are unsupported.
     #[test]
     fn schemes_are_classified_by_oid() {
-        let pbe = |n: &str| seq(&[&oid(&format!("1.2.840.113549.1.12.1.{n}")), &seq(&[&octets(&[1; 8]), &int(2048)])]);
-        for (n, what) in [("1", "RC4"), ("2", "RC4"), ("5", "RC2"), ("6", "RC2")] {
+        let pbe = |n: u32| seq(&[&oid(arc(oid::PKCS_12_PBE_IDS, n)), &seq(&[&octets(&[1; 8]), &int(2048)])]);
+        for (n, what) in [(1, "RC4"), (2, "RC4"), (5, "RC2"), (6, "RC2")] {
             let (_, why) = reason(&epki(&pbe(n)), &[]);
             assert_eq!(why, Locked::ServerCannotLoad(format!("{what} is only in OpenSSL 3.0's legacy provider")));
         }
-        for n in ["1", "3", "4", "6", "10", "11"] {
-            let alg = seq(&[&oid(&format!("1.2.840.113549.1.5.{n}")), &seq(&[&octets(&[1; 8]), &int(2048)])]);
+        for n in [1, 3, 4, 6, 10, 11] {
+            let alg = seq(&[&oid(arc(oid::PKCS_5, n)), &seq(&[&octets(&[1; 8]), &int(2048)])]);
             let (scheme, why) = reason(&epki(&alg), &[]);
             assert!(scheme.starts_with("PKCS#8 PBES1 PBE-"), "{scheme}");
             assert!(matches!(why, Locked::ServerCannotLoad(ref w) if w.contains("PBKDF1")), "{why:?}");
         }
-        for (cipher, name) in [("1.2.840.113549.3.2", "RC2"), ("1.3.6.1.4.1.3029.1.2", "Blowfish")] {
+        for (cipher, name) in [(oid::RC_2_CBC, "RC2"), (oid::BF_CBC, "Blowfish")] {
             let (_, why) = reason(&epki(&pbkdf2_aes(2048, cipher)), &[b"x".to_vec()]);
             assert_eq!(why, Locked::ServerCannotLoad(format!("{name} is only in OpenSSL 3.0's legacy provider")));
         }
         // AES-GCM: the pkcs5 crate would decrypt it, OpenSSL 3.0 refuses it in PBES2.
-        let (_, why) = reason(&epki(&pbkdf2_aes(2048, "2.16.840.1.101.3.4.1.46")), &[b"x".to_vec()]);
+        let (_, why) = reason(&epki(&pbkdf2_aes(2048, oid::ID_AES_256_GCM)), &[b"x".to_vec()]);
         assert!(matches!(why, Locked::ServerCannotLoad(ref w) if w.contains("AES-256-GCM in PBES2")), "{why:?}");
-        let (scheme, why) = reason(&epki(&pbkdf2_aes(2048, "1.2.392.200011.61.1.1.1.4")), &[b"x".to_vec()]);
+        let (scheme, why) = reason(&epki(&pbkdf2_aes(2048, oid::CAMELLIA_256_CBC)), &[b"x".to_vec()]);
         assert_eq!(
             (scheme.as_str(), why),
             ("PKCS#8 PBES2 (PBKDF2-HMAC-SHA1, CAMELLIA-256-CBC)", Locked::UnsupportedScheme)
         );
-        let (scheme, why) = reason(&epki(&seq(&[&oid("1.2.3.4")])), &[]);
-        assert_eq!((scheme.as_str(), why), ("PKCS#8 1.2.3.4", Locked::UnsupportedScheme));
+        let (scheme, why) = reason(&epki(&seq(&[&oid(oid::UNKNOWN)])), &[]);
+        assert_eq!((scheme, why), (format!("PKCS#8 {}", oid::UNKNOWN), Locked::UnsupportedScheme));
         // 3DES PBE without its parameters, or with ciphertext that is not whole blocks.
-        let (_, why) = reason(&epki(&seq(&[&oid("1.2.840.113549.1.12.1.3")])), &[b"x".to_vec()]);
+        let (_, why) = reason(&epki(&seq(&[&oid(oid::PBE_WITH_SHA_AND_3_KEY_TRIPLE_DES_CBC)])), &[b"x".to_vec()]);
         assert_eq!(why, Locked::UnsupportedScheme);
-        let odd = seq(&[&pbe("3"), &octets(&[0; 13])]);
+        let odd = seq(&[&pbe(3), &octets(&[0; 13])]);
         assert_eq!(reason(&odd, &[b"x".to_vec()]).1, Locked::UnsupportedScheme);
-        let (_, why) = reason(&epki(&pbe("3")), &[b"x".to_vec()]);
+        let (_, why) = reason(&epki(&pbe(3)), &[b"x".to_vec()]);
         assert_eq!(why, Locked::WrongPassphrase);
     }
 

@@ -22,7 +22,8 @@ use super::model::{
     Curve, EcPrivate, Ed25519Private, Ed448Private, KeyFormat, KeyMaterial, PrivateKey, PublicKey, RsaPrivate,
     Unloadable,
 };
-use super::pubkey::{self, EcParams, OID_EC, OID_ED25519, OID_ED448, OID_RSA, OID_RSA_PSS};
+use super::oid::{self, Oid};
+use super::pubkey::{self, EcParams};
 use der::{Decode, Encode, Tagged};
 
 pub(crate) fn unsupported(format: KeyFormat, algorithm: String) -> PrivateKey {
@@ -211,37 +212,37 @@ pub(crate) fn pkcs8_strict(bytes: &[u8], format: KeyFormat) -> Option<PrivateKey
     let info = pkcs8::PrivateKeyInfoRef::from_der(bytes).ok()?;
     let private = info.private_key.as_bytes();
     let public_key = info.public_key.map(|b| b.raw_bytes());
-    match info.algorithm.oid.to_string().as_str() {
-        oid @ (OID_RSA | OID_RSA_PSS) => {
+    match info.algorithm.oid {
+        alg @ (oid::RSA_ENCRYPTION | oid::ID_RSASSA_PSS) => {
             let params = match info.algorithm.parameters {
                 Some(p) => Some(p.to_der().ok()?),
                 None => None,
             };
-            rsa_under(oid, params.as_deref(), rsa_in_pkcs8(pkcs1(private, format).ok()?, public_key)).ok()
+            rsa_under(alg, params.as_deref(), rsa_in_pkcs8(pkcs1(private, format).ok()?, public_key)).ok()
         }
-        OID_EC => {
+        oid::ID_EC_PUBLIC_KEY => {
             let outer = match info.algorithm.parameters {
                 Some(p) if p.tag() != der::Tag::Null => Some(pubkey::ec_params_any(&p).ok()?),
                 _ => None,
             };
             Some(ec_in_pkcs8(sec1(private, outer.as_ref(), format).ok()?, public_key))
         }
-        OID_ED25519 => ed25519(private, public_key, format).ok(),
-        OID_ED448 => ed448(private, public_key, format).ok(),
-        other => Some(unsupported(format, pubkey::algorithm_name(other))),
+        oid::ID_ED_25519 => ed25519(private, public_key, format).ok(),
+        oid::ID_ED_448 => ed448(private, public_key, format).ok(),
+        other => Some(unsupported(format, pubkey::algorithm_name(&other.to_string()))),
     }
 }
 
 /// An RSA key from PKCS#8 takes the scheme of its algorithm identifier
 /// (rsaEncryption or RSASSA-PSS with the identifier's parameters).
-fn rsa_under(oid: &str, params: Option<&[u8]>, mut key: PrivateKey) -> Result<PrivateKey, String> {
+fn rsa_under(alg: Oid, params: Option<&[u8]>, mut key: PrivateKey) -> Result<PrivateKey, String> {
     if let Some(public) = key.public.take() {
-        key.public = Some(pubkey::rsa_under(oid, params, public)?);
+        key.public = Some(pubkey::rsa_under(alg, params, public)?);
     }
     // A PKCS#8 v2 publicKey is a bare RSAPublicKey: it takes the identifier too.
     if let Some(attached) = key.attached_public.take() {
         key.attached_public = Some(Box::new(match *attached {
-            Ok(public) => pubkey::rsa_under(oid, params, public),
+            Ok(public) => pubkey::rsa_under(alg, params, public),
             Err(e) => Err(e),
         }));
     }
@@ -316,24 +317,22 @@ fn pkcs8_lenient(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> 
         }
     }
     let mut ar = alg.children();
-    let oid = asn1::oid_to_string(ar.read_tag(asn1::OID, "privateKeyAlgorithm OID")?.content);
+    let dotted = asn1::oid_to_string(ar.read_tag(asn1::OID, "privateKeyAlgorithm OID")?.content);
     let params = if ar.is_empty() { None } else { Some(ar.read()?) };
-    match oid.as_str() {
-        OID_RSA | OID_RSA_PSS => rsa_under(
-            &oid,
-            params.as_ref().map(|p| p.raw),
-            rsa_in_pkcs8(pkcs1(private, format)?, public_key.as_deref()),
-        ),
-        OID_EC => {
+    match oid::parse(&dotted) {
+        Some(alg @ (oid::RSA_ENCRYPTION | oid::ID_RSASSA_PSS)) => {
+            rsa_under(alg, params.as_ref().map(|p| p.raw), rsa_in_pkcs8(pkcs1(private, format)?, public_key.as_deref()))
+        }
+        Some(oid::ID_EC_PUBLIC_KEY) => {
             let outer = match params {
                 Some(p) if p.tag != asn1::NULL => Some(pubkey::ec_params(&p)?),
                 _ => None,
             };
             Ok(ec_in_pkcs8(sec1(private, outer.as_ref(), format)?, public_key.as_deref()))
         }
-        OID_ED25519 => ed25519(private, public_key.as_deref(), format),
-        OID_ED448 => ed448(private, public_key.as_deref(), format),
-        other => Ok(unsupported(format, pubkey::algorithm_name(other))),
+        Some(oid::ID_ED_25519) => ed25519(private, public_key.as_deref(), format),
+        Some(oid::ID_ED_448) => ed448(private, public_key.as_deref(), format),
+        _ => Ok(unsupported(format, pubkey::algorithm_name(&dotted))),
     }
 }
 

@@ -20,6 +20,7 @@ pub(crate) mod cert;
 pub(crate) mod encrypted;
 pub(crate) mod key;
 pub mod model;
+pub(crate) mod oid;
 pub(crate) mod pem;
 pub(crate) mod pubkey;
 #[cfg(test)]

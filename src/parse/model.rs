@@ -263,14 +263,15 @@ pub enum PssHash {
 }
 
 impl PssHash {
-    pub fn from_oid(oid: &str) -> PssHash {
-        match oid {
-            "1.3.14.3.2.26" => PssHash::Sha1,
-            "2.16.840.1.101.3.4.2.4" => PssHash::Sha224,
-            "2.16.840.1.101.3.4.2.1" => PssHash::Sha256,
-            "2.16.840.1.101.3.4.2.2" => PssHash::Sha384,
-            "2.16.840.1.101.3.4.2.3" => PssHash::Sha512,
-            other => PssHash::Other(other.to_string()),
+    pub fn from_oid(dotted: &str) -> PssHash {
+        use super::oid;
+        match oid::parse(dotted) {
+            Some(oid::ID_SHA_1) => PssHash::Sha1,
+            Some(oid::ID_SHA_224) => PssHash::Sha224,
+            Some(oid::ID_SHA_256) => PssHash::Sha256,
+            Some(oid::ID_SHA_384) => PssHash::Sha384,
+            Some(oid::ID_SHA_512) => PssHash::Sha512,
+            _ => PssHash::Other(dotted.to_string()),
         }
     }
 

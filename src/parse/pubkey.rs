@@ -9,50 +9,43 @@
 use super::asn1::{self, Tlv};
 use super::asn1::{bit_len, strip_leading_zeros};
 use super::model::{Curve, PssHash, PssParams, PublicKey, RsaScheme};
+use super::oid::{self, Oid};
 use der::{asn1::AnyRef, Decode, Encode, Tagged};
 use p256::elliptic_curve::sec1::ToSec1Point;
 
 /// The largest RSA modulus keymatch checks (BoringSSL's maximum).
 pub(crate) const MAX_RSA_BITS: usize = 16384;
 
-pub(crate) const OID_RSA: &str = "1.2.840.113549.1.1.1";
-pub(crate) const OID_RSA_PSS: &str = "1.2.840.113549.1.1.10";
-pub(crate) const OID_EC: &str = "1.2.840.10045.2.1";
-pub(crate) const OID_ED25519: &str = "1.3.101.112";
-pub(crate) const OID_ED448: &str = "1.3.101.113";
-const OID_MGF1: &str = "1.2.840.113549.1.1.8";
-const OID_PRIME_FIELD: &str = "1.2.840.10045.1.1";
-
-/// A readable name for an algorithm OID keymatch does not check.
-pub(crate) fn algorithm_name(oid: &str) -> String {
-    let name = match oid {
-        "1.3.101.110" => "X25519",
-        "1.3.101.111" => "X448",
-        "1.2.840.10040.4.1" => "DSA",
-        "1.2.840.113549.1.3.1" => "DH",
-        "1.2.840.10046.2.1" => "X9.42 DH",
-        "1.3.132.1.12" => "ECDH",
-        "1.2.156.10197.1.301" => "SM2",
-        "1.2.643.7.1.1.1.1" => "GOST R 34.10-2012 (256)",
-        "1.2.643.7.1.1.1.2" => "GOST R 34.10-2012 (512)",
-        "2.16.840.1.101.3.4.3.17" => "ML-DSA-44",
-        "2.16.840.1.101.3.4.3.18" => "ML-DSA-65",
-        "2.16.840.1.101.3.4.3.19" => "ML-DSA-87",
-        _ => return format!("algorithm {oid}"),
+/// A readable name for an algorithm OID (dotted) keymatch does not check.
+pub(crate) fn algorithm_name(dotted: &str) -> String {
+    let name = match oid::parse(dotted) {
+        Some(oid::ID_X_25519) => "X25519",
+        Some(oid::ID_X_448) => "X448",
+        Some(oid::ID_DSA) => "DSA",
+        Some(oid::DH_KEY_AGREEMENT) => "DH",
+        Some(oid::DHPUBLICNUMBER) => "X9.42 DH",
+        Some(oid::ID_EC_DH) => "ECDH",
+        Some(oid::SM2) => "SM2",
+        Some(oid::GOST_R3410_2012_256) => "GOST R 34.10-2012 (256)",
+        Some(oid::GOST_R3410_2012_512) => "GOST R 34.10-2012 (512)",
+        Some(oid::ID_ML_DSA_44) => "ML-DSA-44",
+        Some(oid::ID_ML_DSA_65) => "ML-DSA-65",
+        Some(oid::ID_ML_DSA_87) => "ML-DSA-87",
+        _ => return format!("algorithm {dotted}"),
     };
     name.to_string()
 }
 
-fn curve_name(oid: &str) -> String {
-    let name = match oid {
-        "1.3.132.0.10" => "secp256k1",
-        "1.3.132.0.33" => "secp224r1",
-        "1.2.840.10045.3.1.1" => "prime192v1",
-        "1.3.36.3.3.2.8.1.1.7" => "brainpoolP256r1",
-        "1.3.36.3.3.2.8.1.1.11" => "brainpoolP384r1",
-        "1.3.36.3.3.2.8.1.1.13" => "brainpoolP512r1",
-        "1.2.156.10197.1.301" => "SM2",
-        _ => return oid.to_string(),
+fn curve_name(dotted: &str) -> String {
+    let name = match oid::parse(dotted) {
+        Some(oid::SECP256K1) => "secp256k1",
+        Some(oid::SECP_224_R_1) => "secp224r1",
+        Some(oid::PRIME192V1) => "prime192v1",
+        Some(oid::BRAINPOOL_P_256_R_1) => "brainpoolP256r1",
+        Some(oid::BRAINPOOL_P_384_R_1) => "brainpoolP384r1",
+        Some(oid::BRAINPOOL_P_512_R_1) => "brainpoolP512r1",
+        Some(oid::SM2) => "SM2",
+        _ => return dotted.to_string(),
     };
     name.to_string()
 }
@@ -146,12 +139,12 @@ pub(crate) fn ec_params(params: &Tlv<'_>) -> Result<EcParams, String> {
 }
 
 /// The curve a `namedCurve` OID (dotted) names.
-pub(crate) fn named_curve(oid: &str) -> EcParams {
-    match oid {
-        "1.2.840.10045.3.1.7" => EcParams::Known(Curve::P256),
-        "1.3.132.0.34" => EcParams::Known(Curve::P384),
-        "1.3.132.0.35" => EcParams::Known(Curve::P521),
-        other => EcParams::Unsupported(format!("EC {}", curve_name(other))),
+pub(crate) fn named_curve(dotted: &str) -> EcParams {
+    match oid::parse(dotted) {
+        Some(oid::SECP_256_R_1) => EcParams::Known(Curve::P256),
+        Some(oid::SECP_384_R_1) => EcParams::Known(Curve::P384),
+        Some(oid::SECP_521_R_1) => EcParams::Known(Curve::P521),
+        _ => EcParams::Unsupported(format!("EC {}", curve_name(dotted))),
     }
 }
 
@@ -174,7 +167,7 @@ fn explicit_params(seq: &Tlv<'_>) -> Result<EcParams, String> {
     let field = r.read_tag(asn1::SEQUENCE, "EC fieldID")?;
     let mut fr = field.children();
     let field_type = fr.read_tag(asn1::OID, "EC field type")?;
-    if asn1::oid_to_string(field_type.content) != OID_PRIME_FIELD {
+    if asn1::oid(field_type.content) != Some(oid::PRIME_FIELD) {
         return Ok(EcParams::Unsupported("EC over a characteristic-two field".into()));
     }
     let p = fr.read_tag(asn1::INTEGER, "EC prime")?.uint()?;
@@ -279,11 +272,13 @@ pub(crate) fn rsa_public(n: &[u8], e: &[u8]) -> PublicKey {
     }
 }
 
-/// An RSA public key (from `RSAPublicKey` DER) under the algorithm `oid`
+/// An RSA public key (from `RSAPublicKey` DER) under the algorithm `alg`
 /// (rsaEncryption or id-RSASSA-PSS) with the identifier's parameters (DER).
-pub(crate) fn rsa_under(oid: &str, params: Option<&[u8]>, key: PublicKey) -> Result<PublicKey, String> {
+pub(crate) fn rsa_under(alg: Oid, params: Option<&[u8]>, key: PublicKey) -> Result<PublicKey, String> {
     match key {
-        PublicKey::Rsa { n, e, .. } if oid == OID_RSA_PSS => Ok(PublicKey::Rsa { n, e, scheme: pss_scheme(params)? }),
+        PublicKey::Rsa { n, e, .. } if alg == oid::ID_RSASSA_PSS => {
+            Ok(PublicKey::Rsa { n, e, scheme: pss_scheme(params)? })
+        }
         other => Ok(other),
     }
 }
@@ -309,11 +304,11 @@ pub(crate) fn pss_scheme(params: Option<&[u8]>) -> Result<RsaScheme, String> {
     if let Some(m) = r.read_optional(0xa1)? {
         let alg = m.children().read_tag(asn1::SEQUENCE, "RSASSA-PSS maskGenAlgorithm")?;
         let mut ar = alg.children();
-        let oid = asn1::oid_to_string(ar.read_tag(asn1::OID, "RSASSA-PSS maskGenAlgorithm OID")?.content);
-        p.mgf1_hash = if oid == OID_MGF1 {
+        let mgf = asn1::oid_to_string(ar.read_tag(asn1::OID, "RSASSA-PSS maskGenAlgorithm OID")?.content);
+        p.mgf1_hash = if oid::parse(&mgf) == Some(oid::ID_MGF_1) {
             pss_hash(&ar.read_tag(asn1::SEQUENCE, "RSASSA-PSS MGF1 hash")?)?
         } else {
-            PssHash::Other(oid)
+            PssHash::Other(mgf)
         };
     }
     if let Some(salt) = r.read_optional(0xa2)? {
@@ -377,26 +372,22 @@ pub(crate) fn spki_ref(info: &spki::SubjectPublicKeyInfoRef<'_>) -> Option<Publi
 
 /// A SubjectPublicKeyInfo a crate decoded, by its parts (algorithm OID, its
 /// parameters, the key bits); `None` when the key inside does not decode.
-pub(crate) fn spki_parts(
-    oid: &der::asn1::ObjectIdentifier,
-    params: Option<&AnyRef<'_>>,
-    key: &[u8],
-) -> Option<PublicKey> {
-    match oid.to_string().as_str() {
-        oid @ (OID_RSA | OID_RSA_PSS) => {
+pub(crate) fn spki_parts(alg: &Oid, params: Option<&AnyRef<'_>>, key: &[u8]) -> Option<PublicKey> {
+    match *alg {
+        oid::RSA_ENCRYPTION | oid::ID_RSASSA_PSS => {
             let params = match params {
                 Some(p) => Some(p.to_der().ok()?),
                 None => None,
             };
-            rsa_under(oid, params.as_deref(), decode_rsa_public_key(key).ok()?).ok()
+            rsa_under(*alg, params.as_deref(), decode_rsa_public_key(key).ok()?).ok()
         }
-        OID_EC => match ec_params_any(params?).ok()? {
+        oid::ID_EC_PUBLIC_KEY => match ec_params_any(params?).ok()? {
             EcParams::Known(curve) => Some(PublicKey::Ec { curve, point: decode_point(curve, key).ok()? }),
             EcParams::Unsupported(name) => Some(PublicKey::Unsupported { algorithm: name }),
         },
-        OID_ED25519 => Some(PublicKey::Ed25519(key.try_into().ok()?)),
-        OID_ED448 => Some(PublicKey::Ed448(key.try_into().ok()?)),
-        other => Some(PublicKey::Unsupported { algorithm: algorithm_name(other) }),
+        oid::ID_ED_25519 => Some(PublicKey::Ed25519(key.try_into().ok()?)),
+        oid::ID_ED_448 => Some(PublicKey::Ed448(key.try_into().ok()?)),
+        other => Some(PublicKey::Unsupported { algorithm: algorithm_name(&other.to_string()) }),
     }
 }
 
@@ -406,26 +397,28 @@ pub(crate) fn decode_spki_tlv(spki: &Tlv<'_>) -> Result<PublicKey, String> {
     let alg = r.read_tag(asn1::SEQUENCE, "SubjectPublicKeyInfo algorithm")?;
     let key = r.read_tag(asn1::BIT_STRING, "SubjectPublicKeyInfo key")?.bit_string_bytes()?;
     let mut ar = alg.children();
-    let oid = asn1::oid_to_string(ar.read_tag(asn1::OID, "algorithm OID")?.content);
+    let dotted = asn1::oid_to_string(ar.read_tag(asn1::OID, "algorithm OID")?.content);
     let params = if ar.is_empty() { None } else { Some(ar.read()?) };
-    match oid.as_str() {
-        OID_RSA | OID_RSA_PSS => rsa_under(&oid, params.as_ref().map(|p| p.raw), decode_rsa_public_key(key)?),
-        OID_EC => {
+    match oid::parse(&dotted) {
+        Some(alg @ (oid::RSA_ENCRYPTION | oid::ID_RSASSA_PSS)) => {
+            rsa_under(alg, params.as_ref().map(|p| p.raw), decode_rsa_public_key(key)?)
+        }
+        Some(oid::ID_EC_PUBLIC_KEY) => {
             let params = params.ok_or("id-ecPublicKey without curve parameters")?;
             match ec_params(&params)? {
                 EcParams::Known(curve) => Ok(PublicKey::Ec { curve, point: decode_point(curve, key)? }),
                 EcParams::Unsupported(name) => Ok(PublicKey::Unsupported { algorithm: name }),
             }
         }
-        OID_ED25519 => {
+        Some(oid::ID_ED_25519) => {
             let k: [u8; 32] = key.try_into().map_err(|_| format!("Ed25519 key of {} bytes, not 32", key.len()))?;
             Ok(PublicKey::Ed25519(k))
         }
-        OID_ED448 => {
+        Some(oid::ID_ED_448) => {
             let k: [u8; 57] = key.try_into().map_err(|_| format!("Ed448 key of {} bytes, not 57", key.len()))?;
             Ok(PublicKey::Ed448(k))
         }
-        other => Ok(PublicKey::Unsupported { algorithm: algorithm_name(other) }),
+        _ => Ok(PublicKey::Unsupported { algorithm: algorithm_name(&dotted) }),
     }
 }
 
@@ -435,35 +428,28 @@ pub(crate) fn decode_spki_tlv(spki: &Tlv<'_>) -> Result<PublicKey, String> {
 /// and the uncompressed point, id-Ed25519, id-Ed448. `None` for unsupported keys. Written with
 /// `spki`/`pkcs1` + `asn1::Encode`.
 pub(crate) fn canonical_spki_der(key: &PublicKey) -> Option<Vec<u8>> {
-    use der::asn1::{BitStringRef, ObjectIdentifier, UintRef};
-    const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap(OID_RSA);
-    const EC: ObjectIdentifier = ObjectIdentifier::new_unwrap(OID_EC);
-    const ED: ObjectIdentifier = ObjectIdentifier::new_unwrap(OID_ED25519);
-    const ED448: ObjectIdentifier = ObjectIdentifier::new_unwrap(OID_ED448);
-    const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
-    const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
-    const P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
+    use der::asn1::{BitStringRef, UintRef};
     let rsa_der;
-    let (oid, parameters, bits): (ObjectIdentifier, Option<AnyRef<'_>>, &[u8]) = match key {
+    let (alg, parameters, bits): (Oid, Option<AnyRef<'_>>, &[u8]) = match key {
         PublicKey::Rsa { n, e, .. } => {
             let rsa = pkcs1::RsaPublicKey { modulus: UintRef::new(n).ok()?, public_exponent: UintRef::new(e).ok()? };
             rsa_der = rsa.to_der().ok()?;
-            (RSA, Some(AnyRef::NULL), &rsa_der)
+            (oid::RSA_ENCRYPTION, Some(AnyRef::NULL), &rsa_der)
         }
         PublicKey::Ec { curve, point } => {
             let named = match curve {
-                Curve::P256 => &P256,
-                Curve::P384 => &P384,
-                Curve::P521 => &P521,
+                Curve::P256 => &oid::SECP_256_R_1,
+                Curve::P384 => &oid::SECP_384_R_1,
+                Curve::P521 => &oid::SECP_521_R_1,
             };
-            (EC, Some(AnyRef::from(named)), point)
+            (oid::ID_EC_PUBLIC_KEY, Some(AnyRef::from(named)), point)
         }
-        PublicKey::Ed25519(k) => (ED, None, &k[..]),
-        PublicKey::Ed448(k) => (ED448, None, &k[..]),
+        PublicKey::Ed25519(k) => (oid::ID_ED_25519, None, &k[..]),
+        PublicKey::Ed448(k) => (oid::ID_ED_448, None, &k[..]),
         PublicKey::Unsupported { .. } => return None,
     };
     spki::SubjectPublicKeyInfoRef {
-        algorithm: spki::AlgorithmIdentifierRef { oid, parameters },
+        algorithm: spki::AlgorithmIdentifierRef { oid: alg, parameters },
         subject_public_key: BitStringRef::new(0, bits).ok()?,
     }
     .to_der()

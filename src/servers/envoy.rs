@@ -3,7 +3,7 @@
 //! `filename` or `inline_string`; the enclosing filter chain's
 //! `filter_chain_match.server_names` are the names.
 
-use super::kubernetes::{load, Kind, Node};
+use super::yaml::{load, Kind, Node};
 use super::{clean_names, Claim, ClaimedFile, ConfFile, Cx, Dialect};
 use std::path::Path;
 
@@ -106,7 +106,7 @@ fn password(c: &Node, file: &ConfFile, cx: &Cx<'_, '_>) -> super::Passphrase {
     if let Some(f) = p.get("filename").and_then(Node::as_str) {
         let local = cx.local_of(file, &crate::paths::normalize(&file.server_dir().join(f)));
         let source = format!("password filename {f}");
-        return match (cx.ctx.read)(&local) {
+        return match cx.ctx.fs.read(&local) {
             crate::discover::ReadOutcome::Read { bytes, .. } => {
                 super::Passphrase::Given { source, passphrases: vec![bytes] }
             }

@@ -3,7 +3,7 @@
 //! may be file paths or the PEM text itself (inline). Traefik picks the
 //! certificate by SAN, so there are no configured names.
 
-use super::kubernetes::{load, Node};
+use super::yaml::{load, Node};
 use super::{has_component, Claim, ClaimedFile, ConfFile, Cx, Dialect};
 use std::path::Path;
 
@@ -57,7 +57,7 @@ impl Dialect for Traefik {
             for doc in load(text) {
                 let Some(tls) = doc.get("tls") else { continue };
                 let mut certs: Vec<&Node> = tls.at(&["certificates"]).map(Node::items).unwrap_or_default();
-                if let Some(super::kubernetes::Kind::Map(stores)) = tls.get("stores").map(|s| &s.kind) {
+                if let Some(super::yaml::Kind::Map(stores)) = tls.get("stores").map(|s| &s.kind) {
                     for (_, st) in stores {
                         certs.extend(st.get("defaultCertificate"));
                     }

@@ -7,6 +7,7 @@
 use super::ec_tables::EcTables;
 use super::{ec, ed25519, ed448, rsa, Block, SigCheck};
 use crate::finding::{Code, Finding};
+use crate::parse::oid::ECDSA_WITH_SHA_1;
 use crate::parse::{CertInfo, PublicKey};
 use der::oid::db::{rfc5912, rfc8410};
 use der::oid::ObjectIdentifier;
@@ -20,9 +21,6 @@ const RSA_PKCS1V15: [(ObjectIdentifier, Hash); 5] = [
     (rfc5912::SHA_384_WITH_RSA_ENCRYPTION, Hash::Sha384),
     (rfc5912::SHA_512_WITH_RSA_ENCRYPTION, Hash::Sha512),
 ];
-
-/// ecdsa-with-SHA1 (RFC 3279 §2.2.3), not in const-oid's database.
-const ECDSA_WITH_SHA_1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.1");
 
 /// ECDSA signature algorithms (RFC 5758 §3.2, RFC 3279 §2.2.3).
 const ECDSA: [(ObjectIdentifier, Hash); 5] = [
@@ -178,13 +176,13 @@ mod tests {
         ec.signature.truncate(10);
         assert_eq!(check_signature(&ec, &ec_inter.public_key, &EcTables::default()), SigCheck::Invalid);
         let mut other_hash = load_cert("leaf.pem");
-        other_hash.signature_algorithm = "1.2.840.113549.1.1.12".into(); // sha384WithRSAEncryption
+        other_hash.signature_algorithm = rfc5912::SHA_384_WITH_RSA_ENCRYPTION.to_string();
         assert_eq!(check_signature(&other_hash, &inter.public_key, &EcTables::default()), SigCheck::Invalid);
         let mut short = load_cert("leaf.pem");
         short.signature.pop();
         assert_eq!(check_signature(&short, &inter.public_key, &EcTables::default()), SigCheck::Invalid);
         let mut md5 = load_cert("leaf.pem");
-        md5.signature_algorithm = "1.2.840.113549.1.1.4".into();
+        md5.signature_algorithm = rfc5912::MD_5_WITH_RSA_ENCRYPTION.to_string();
         assert!(matches!(check_signature(&md5, &inter.public_key, &EcTables::default()), SigCheck::Unchecked(_)));
         // An RSA signature algorithm with an EC issuer key cannot be right.
         assert_eq!(

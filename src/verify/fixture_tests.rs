@@ -41,7 +41,8 @@ fn run(dir: &Path, exp: &BTreeMap<String, String>) -> (Verdict, Vec<String>) {
     }
     findings.extend(outcome.findings);
     // The server rules `check` applies without `--server` (DER files, `verify::load`).
-    let pair = crate::pair::Pair::of_files(crate::pair::Origin::kind("check"), 0, 1);
+    let pair =
+        crate::pair::Pair::of_files(crate::pair::Origin::kind("check"), crate::pair::FileId(0), crate::pair::FileId(1));
     crate::verify::load::server_findings(&pair, &material, outcome.key_item, &mut findings);
     if matches!(outcome.verdict, Verdict::Match | Verdict::Mismatch | Verdict::KeyCorrupt) {
         findings.extend(cert_health(&material, &[], &CLOCK, &EcTables::default()));

@@ -15,7 +15,7 @@
 
 use super::PairMaterial;
 use crate::finding::{Code, Finding, Location, Severity};
-use crate::pair::{KeyUnlock, Pair};
+use crate::pair::{ItemId, KeyUnlock, Pair};
 use crate::parse::{EncryptedKey, Item, ItemKind, KeyFormat, Locked, ParsedFile};
 
 /// The server's own name for a dialect, for messages.
@@ -70,17 +70,17 @@ const UNENCRYPTED_HINT: &str =
 pub(crate) fn server_findings(
     pair: &Pair,
     material: &PairMaterial<'_>,
-    key_item: Option<usize>,
+    key_item: Option<ItemId>,
     findings: &mut Vec<Finding>,
 ) {
     encrypted_key(pair, material, key_item, findings);
     pem_only(pair, material, key_item, findings);
 }
 
-fn encrypted_key(pair: &Pair, material: &PairMaterial<'_>, key_item: Option<usize>, findings: &mut Vec<Finding>) {
+fn encrypted_key(pair: &Pair, material: &PairMaterial<'_>, key_item: Option<ItemId>, findings: &mut Vec<Finding>) {
     let Some(unlock) = &pair.unlock else { return };
     let Some((file, _)) = material.key_file else { return };
-    let Some(item) = key_item.and_then(|i| file.items.get(i)) else { return };
+    let Some(item) = key_item.and_then(|i| file.items.get(i.0)) else { return };
     let server = server_name(&pair.origin.kind);
     let key_where = where_in(file, item);
     let mut locations = vec![item_location(file, item)];
@@ -199,7 +199,7 @@ fn is_der(item: &Item) -> bool {
     item.line.is_none() && (item.kind.is_cert_like() || item.kind.is_key_like())
 }
 
-fn pem_only(pair: &Pair, material: &PairMaterial<'_>, key_item: Option<usize>, findings: &mut Vec<Finding>) {
+fn pem_only(pair: &Pair, material: &PairMaterial<'_>, key_item: Option<ItemId>, findings: &mut Vec<Finding>) {
     if pair.origin.kind == "check" {
         return pem_only_for_check(material, key_item, findings);
     }
@@ -232,9 +232,9 @@ const CONVERT_CERT: &str = "openssl x509 -inform DER -in FILE -out FILE.pem";
 const CONVERT_KEY: &str = "openssl pkey -inform DER -in FILE -out FILE.pem";
 
 /// The pair's certificate and key that are bare DER, each file once: (file, is it the key).
-fn der_files<'a>(material: &PairMaterial<'a>, key_item: Option<usize>) -> Vec<(&'a ParsedFile, bool)> {
+fn der_files<'a>(material: &PairMaterial<'a>, key_item: Option<ItemId>) -> Vec<(&'a ParsedFile, bool)> {
     let cert = material.cert_file.and_then(|f| f.items.iter().find(|i| i.kind.is_cert_like()).map(|i| (f, i, false)));
-    let key = material.key_file.and_then(|(f, _)| key_item.and_then(|i| f.items.get(i)).map(|i| (f, i, true)));
+    let key = material.key_file.and_then(|(f, _)| key_item.and_then(|i| f.items.get(i.0)).map(|i| (f, i, true)));
     let mut out: Vec<(&ParsedFile, bool)> = Vec::new();
     for (file, item, is_key) in [cert, key].into_iter().flatten() {
         if is_der(item) && !out.iter().any(|(f, _)| f.source.path == file.source.path) {
@@ -248,7 +248,7 @@ fn der_files<'a>(material: &PairMaterial<'a>, key_item: Option<usize>) -> Vec<(&
 /// refuse it (a DER certificate: nginx, HAProxy and Apache; a DER key: nginx and
 /// HAProxy, Apache reads it). DER is a fine encoding elsewhere (Java, Windows,
 /// Go), so only `--server` (or a config, in `scan`) makes it an error.
-fn pem_only_for_check(material: &PairMaterial<'_>, key_item: Option<usize>, findings: &mut Vec<Finding>) {
+fn pem_only_for_check(material: &PairMaterial<'_>, key_item: Option<ItemId>, findings: &mut Vec<Finding>) {
     for (file, is_key) in der_files(material, key_item) {
         let (what, who, convert) = if is_key {
             ("private key", "nginx and HAProxy read keys as PEM only (Apache reads DER keys)", CONVERT_KEY)
@@ -279,7 +279,7 @@ mod tests {
         let mut origin = Origin::kind(kind);
         origin.path = Some("etc/x.conf".into());
         origin.line = Some(7);
-        let mut p = Pair::of_files(origin, 0, 1);
+        let mut p = Pair::of_files(origin, crate::pair::FileId(0), crate::pair::FileId(1));
         p.unlock = unlock;
         p
     }
@@ -311,12 +311,12 @@ mod tests {
     /// The findings for a pair whose key file is `key`, starting from the
     /// verification's generic encrypted-key warning when the key is locked.
     fn run(p: &Pair, key: &ParsedFile) -> Vec<Finding> {
-        let material = PairMaterial { cert_file: None, key_file: Some((key, Some(0))), chain_file: None };
+        let material = PairMaterial { cert_file: None, key_file: Some((key, Some(ItemId(0)))), chain_file: None };
         let mut findings = Vec::new();
         if matches!(key.items[0].kind, ItemKind::EncryptedKey(_)) {
             findings.push(Finding::new(Code::EncryptedKey, "generic: no passphrase was given", Vec::new()));
         }
-        server_findings(p, &material, Some(0), &mut findings);
+        server_findings(p, &material, Some(ItemId(0)), &mut findings);
         findings
     }
 
@@ -376,10 +376,11 @@ mod tests {
             None,
         );
         let key = opened_key(KeyFormat::Pkcs8, None);
-        let material = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, Some(0))), chain_file: None };
+        let material =
+            PairMaterial { cert_file: Some(&cert), key_file: Some((&key, Some(ItemId(0)))), chain_file: None };
         let codes = |kind: &str| {
             let mut f = Vec::new();
-            server_findings(&pair(kind, None), &material, Some(0), &mut f);
+            server_findings(&pair(kind, None), &material, Some(ItemId(0)), &mut f);
             f.iter().map(|f| f.message.split(" is DER").next().unwrap_or("").to_string()).collect::<Vec<_>>()
         };
         assert_eq!(

@@ -10,11 +10,10 @@ pub mod ec_tables;
 pub(crate) mod ed25519;
 pub(crate) mod ed448;
 pub(crate) mod load;
-pub mod modes;
+pub(crate) mod memo;
 pub(crate) mod names;
 pub(crate) mod readers;
 pub mod rsa;
-pub use modes::ModeAudit;
 
 #[cfg(test)]
 mod fixture_tests;
@@ -22,6 +21,7 @@ mod fixture_tests;
 pub use ec_tables::EcTables;
 
 use crate::finding::{Code, Finding, Location, Severity};
+use crate::pair::ItemId;
 use crate::parse::{CertInfo, EncryptedKey, Item, ItemKind, KeyMaterial, Locked, ParsedFile, PrivateKey, PublicKey};
 use serde::Serialize;
 
@@ -168,7 +168,7 @@ pub struct PairMaterial<'a> {
     /// The certificate file (first certificate = leaf), if it could be read.
     pub cert_file: Option<&'a ParsedFile>,
     /// The file holding the key, and the item index of the key when known.
-    pub key_file: Option<(&'a ParsedFile, Option<usize>)>,
+    pub key_file: Option<(&'a ParsedFile, Option<ItemId>)>,
     /// A separate chain file named by a config.
     pub chain_file: Option<&'a ParsedFile>,
 }
@@ -184,7 +184,7 @@ pub struct PairOutcome {
     /// `sha256:` fingerprint of the public key derived from the private key.
     pub key_fingerprint: Option<String>,
     /// Which item of the key file was used.
-    pub key_item: Option<usize>,
+    pub key_item: Option<ItemId>,
     /// The leaf's notAfter (Unix seconds).
     pub not_after: Option<i64>,
     pub findings: Vec<Finding>,
@@ -275,13 +275,13 @@ fn fingerprint_or_unknown(key: &PublicKey) -> String {
 
 /// The item of the key file that is the pair's key: the given one, else the
 /// first private, encrypted or malformed key.
-fn key_item(file: &ParsedFile, given: Option<usize>) -> Option<(usize, &Item)> {
+fn key_item(file: &ParsedFile, given: Option<ItemId>) -> Option<(ItemId, &Item)> {
     if let Some(i) = given {
-        if let Some(item) = file.items.get(i).filter(|it| it.kind.is_key_like()) {
+        if let Some(item) = file.items.get(i.0).filter(|it| it.kind.is_key_like()) {
             return Some((i, item));
         }
     }
-    file.items.iter().enumerate().find(|(_, it)| it.kind.is_key_like())
+    file.items.iter().enumerate().find(|(_, it)| it.kind.is_key_like()).map(|(i, it)| (ItemId(i), it))
 }
 
 /// The first certificate after the leaf whose public key is `key`'s (`chain-order`).
@@ -382,7 +382,7 @@ pub fn verify_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
 }
 
 /// `server-cannot-load` for the leaf, the chain certificates and the key.
-fn load_findings(material: &PairMaterial<'_>, key_index: Option<usize>) -> Vec<readers::Loadable> {
+fn load_findings(material: &PairMaterial<'_>, key_index: Option<ItemId>) -> Vec<readers::Loadable> {
     let mut findings = Vec::new();
     let mut certs = material.cert_file.map(Block::all_of).unwrap_or_default();
     if material.cert_file.is_some_and(first_cert_malformed) {
@@ -400,7 +400,7 @@ fn load_findings(material: &PairMaterial<'_>, key_index: Option<usize>) -> Vec<r
         }
     }
     if let (Some((file, _)), Some(i)) = (material.key_file, key_index) {
-        if let Some(item) = file.items.get(i) {
+        if let Some(item) = file.items.get(i.0) {
             findings.extend(readers::finding(file, item, readers::Role::Key, None));
         }
     }
@@ -655,6 +655,7 @@ pub(crate) mod tests {
     //! `src/verify/testdata/` (made by its `gen.sh`), decoded here with
     //! x509-cert and pkcs1 so that these tests do not depend on `parse`.
     use super::*;
+    use crate::parse::oid;
     use crate::parse::{Claimed, KeyFormat, RsaPrivate, RsaScheme, Source};
     use der::{Decode, DecodePem, Encode};
     use num_bigint::BigUint;
@@ -675,7 +676,7 @@ pub(crate) mod tests {
             dns_names: Vec::new(),
             serial: "01".into(),
             tbs_der: Vec::new(),
-            signature_algorithm: "1.3.101.112".into(),
+            signature_algorithm: oid::ID_ED_25519.to_string(),
             signature_params_der: None,
             signature: Vec::new(),
             cert_sha256: cn.into(),
@@ -707,8 +708,8 @@ pub(crate) mod tests {
         let tbs = cert.tbs_certificate();
         let spki = tbs.subject_public_key_info();
         let key_bits = spki.subject_public_key.raw_bytes();
-        let public_key = match spki.algorithm.oid.to_string().as_str() {
-            "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => {
+        let public_key = match spki.algorithm.oid {
+            oid::RSA_ENCRYPTION | oid::ID_RSASSA_PSS => {
                 let k = pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(key_bits).unwrap();
                 PublicKey::Rsa {
                     n: k.modulus.as_bytes().to_vec(),
@@ -716,18 +717,18 @@ pub(crate) mod tests {
                     scheme: RsaScheme::Encryption,
                 }
             }
-            "1.2.840.10045.2.1" => {
+            oid::ID_EC_PUBLIC_KEY => {
                 let curve_oid = spki.algorithm.parameters.as_ref().unwrap().decode_as::<der::asn1::ObjectIdentifier>();
-                let curve = match curve_oid.unwrap().to_string().as_str() {
-                    "1.2.840.10045.3.1.7" => crate::parse::Curve::P256,
-                    "1.3.132.0.34" => crate::parse::Curve::P384,
-                    "1.3.132.0.35" => crate::parse::Curve::P521,
+                let curve = match curve_oid.unwrap() {
+                    oid::SECP_256_R_1 => crate::parse::Curve::P256,
+                    oid::SECP_384_R_1 => crate::parse::Curve::P384,
+                    oid::SECP_521_R_1 => crate::parse::Curve::P521,
                     other => panic!("curve {other}"),
                 };
                 PublicKey::Ec { curve, point: key_bits.to_vec() }
             }
-            "1.3.101.112" => PublicKey::Ed25519(key_bits.try_into().unwrap()),
-            other => PublicKey::Unsupported { algorithm: other.into() },
+            oid::ID_ED_25519 => PublicKey::Ed25519(key_bits.try_into().unwrap()),
+            other => PublicKey::Unsupported { algorithm: other.to_string() },
         };
         let dns_names = tbs
             .get_extension::<x509_cert::ext::pkix::SubjectAltName>()
@@ -808,7 +809,7 @@ pub(crate) mod tests {
         assert_eq!(out.verdict, Verdict::Match, "{:?}", out.findings);
         assert!(out.findings.is_empty());
         assert_eq!(out.algorithm, "RSA-2048");
-        assert_eq!(out.key_item, Some(1));
+        assert_eq!(out.key_item, Some(ItemId(1)));
         assert!(out.not_after.is_some_and(|t| t > CLOCK.now));
     }
 
@@ -935,7 +936,8 @@ pub(crate) mod tests {
         let cert = block_file("cert.pem", vec![load_cert("inter.pem")]);
         let chain = block_file("chain.pem", vec![load_cert("leaf.pem")]);
         let key = file_of("key.pem", vec![ItemKind::PrivateKey(rsa_key(leaf_rsa()))]);
-        let m = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, Some(0))), chain_file: Some(&chain) };
+        let m =
+            PairMaterial { cert_file: Some(&cert), key_file: Some((&key, Some(ItemId(0)))), chain_file: Some(&chain) };
         let out = verify_pair(&m, &CLOCK);
         assert_eq!(codes(&out.findings), ["chain-order"]);
         assert!(out.findings[0].message.contains("chain.pem"));

@@ -1,0 +1,207 @@
+//! Claims → configured pairs: each file a server config names is found in
+//! the catalogue, or read and parsed now, and an encrypted key is tried with
+//! the passphrases that server would use.
+
+use super::{Catalog, CatalogEntry, ConfiguredPair, EntryStatus, FileId, KeyUnlock, Origin, Side};
+use crate::config::ScanConfig;
+use crate::discover::{self, ReadOutcome};
+use crate::finding::Location;
+use crate::parse::{self, ItemKind, KeyFormat, Source};
+use crate::paths;
+use crate::servers::{Claim, ClaimedFile, Passphrase};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Turn config claims into configured pairs, reading (and parsing) any named
+/// file the walk did not already read. Files are parsed with the user's
+/// passphrases; an encrypted key a config names is then tried with that
+/// server's own passphrases (see [`server_unlock`]), whether or not the walk
+/// read it first.
+pub(crate) fn resolve_claims(
+    catalog: &mut Catalog,
+    claims: Vec<Claim>,
+    cfg: &ScanConfig,
+    passphrases: &[Vec<u8>],
+) -> Vec<ConfiguredPair> {
+    // Files are one file whatever way they were named: a config's absolute path and the
+    // walk's relative one (`scan tree` with `/srv/tree/key.pem` in the config) meet here.
+    let file_key = |p: &Path| paths::normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
+    let mut by_path: HashMap<PathBuf, FileId> = HashMap::new();
+    for (id, e) in catalog.iter() {
+        if let Some(p) = &e.fs_path {
+            by_path.insert(file_key(p), id);
+        }
+    }
+    let mut side = |catalog: &mut Catalog, f: &ClaimedFile, config: &Location| -> Side {
+        let at = Some(Location { line: Some(f.line()), ..config.clone() });
+        match f {
+            ClaimedFile::Unresolvable { text, reason, .. } => {
+                Side::Unresolvable { text: text.clone(), reason: reason.clone(), at }
+            }
+            ClaimedFile::Inline { label, bytes, .. } => {
+                let file = catalog.push(CatalogEntry {
+                    path: label.clone(),
+                    server_path: None,
+                    fs_path: None,
+                    is_symlink: false,
+                    real_path: None,
+                    status: EntryStatus::Parsed {
+                        parsed: parse::parse_bytes(bytes, Source::new(label), passphrases),
+                        meta: None,
+                    },
+                });
+                Side::File { file, item: None }
+            }
+            ClaimedFile::Path { server_path, local, .. } => {
+                let key = file_key(local);
+                let display = paths::display(local);
+                let sp = (cfg.map.translates() && *server_path != display).then(|| server_path.clone());
+                let id = match by_path.get(&key) {
+                    Some(&id) => {
+                        if catalog[id].server_path.is_none() {
+                            catalog[id].server_path = sp.clone();
+                        }
+                        id
+                    }
+                    None => {
+                        let status = match discover::read_file(local, cfg.discover.max_file_size, &cfg.map) {
+                            ReadOutcome::Read { bytes, meta } => EntryStatus::Parsed {
+                                parsed: parse::parse_bytes(
+                                    &bytes,
+                                    Source { path: display.clone(), server_path: sp.clone() },
+                                    passphrases,
+                                ),
+                                meta: Some(meta),
+                            },
+                            ReadOutcome::Missing { target } => EntryStatus::Missing { target },
+                            ReadOutcome::Unreadable { reason } => EntryStatus::Unreadable { reason },
+                        };
+                        let id = catalog.push(CatalogEntry {
+                            path: display.clone(),
+                            server_path: sp.clone(),
+                            fs_path: Some(local.clone()),
+                            is_symlink: false,
+                            real_path: None,
+                            status,
+                        });
+                        by_path.insert(key, id);
+                        id
+                    }
+                };
+                match &catalog[id].status {
+                    EntryStatus::Parsed { .. } => Side::File { file: id, item: None },
+                    EntryStatus::Missing { .. } => Side::Missing { path: display, server_path: sp, at },
+                    EntryStatus::Unreadable { reason } => {
+                        Side::Unreadable { path: display, server_path: sp, reason: reason.clone(), at }
+                    }
+                }
+            }
+        }
+    };
+    let mut tried = UnlockCache::new();
+    claims
+        .into_iter()
+        .map(|c| {
+            let cert = side(catalog, &c.cert, &c.config);
+            let key = c.key.as_ref().map(|k| side(catalog, k, c.key_config.as_ref().unwrap_or(&c.config)));
+            let chain = c.chain.as_ref().map(|k| side(catalog, k, &c.config));
+            // The key is in the key file, or in the certificate file when the claim names none.
+            let (key_side, key_claimed) = match (&key, &c.key) {
+                (Some(k), Some(kc)) => (k, kc),
+                _ => (&cert, &c.cert),
+            };
+            let unlock = match key_side {
+                Side::File { file, .. } => server_unlock(catalog, *file, key_claimed, &c.passphrase, cfg, &mut tried),
+                _ => None,
+            };
+            ConfiguredPair {
+                origin: Origin {
+                    kind: c.dialect.to_string(),
+                    path: Some(c.config.path.clone()),
+                    server_path: c.config.server_path.clone(),
+                    line: c.config.line,
+                    context: c.context.clone(),
+                },
+                cert,
+                key,
+                chain,
+                names: c.names,
+                unlock,
+            }
+        })
+        .collect()
+}
+
+/// Results of trying a server's passphrases on a file: (file, passphrases) → (opens, tried).
+type UnlockCache = HashMap<(FileId, Vec<Vec<u8>>), (bool, bool)>;
+
+/// What the server whose config names key file `id` makes of it, when the file
+/// holds an encrypted key (`None` when it holds none). With passphrases from the
+/// config, the file is parsed again with exactly those, in order, as the server
+/// tries them; when they open a key the user's passphrases did not, the
+/// catalogue keeps that parse, so the pair is checked.
+fn server_unlock(
+    catalog: &mut Catalog,
+    id: FileId,
+    claimed: &ClaimedFile,
+    passphrase: &Passphrase,
+    cfg: &ScanConfig,
+    cache: &mut UnlockCache,
+) -> Option<KeyUnlock> {
+    let entry = catalog.get(id)?;
+    let parsed = entry.parsed()?;
+    if !parsed.items.iter().any(|i| is_encrypted_key(&i.kind)) {
+        return None;
+    }
+    let (source, given) = match passphrase {
+        Passphrase::None { why } | Passphrase::Prompt { why } => return Some(KeyUnlock::Never { why: why.clone() }),
+        Passphrase::Program { source } => return Some(KeyUnlock::Program { source: source.clone() }),
+        Passphrase::Given { source, passphrases } => (source, passphrases),
+    };
+    let count = given.len();
+    if let Some(&(opens, tried)) = cache.get(&(id, given.clone())) {
+        return Some(KeyUnlock::Given { source: source.clone(), count, opens, tried });
+    }
+    let bytes = match claimed {
+        ClaimedFile::Inline { bytes, .. } => Some(bytes.clone()),
+        _ => entry.fs_path.as_ref().and_then(|p| match discover::read_file(p, cfg.discover.max_file_size, &cfg.map) {
+            ReadOutcome::Read { bytes, .. } => Some(bytes),
+            _ => None,
+        }),
+    }?;
+    let reparsed = parse::parse_bytes(&bytes, parsed.source.clone(), given);
+    let locked = |p: &parse::ParsedFile| p.items.iter().filter(|i| matches!(i.kind, ItemKind::EncryptedKey(_))).count();
+    let still: Vec<&parse::EncryptedKey> = reparsed
+        .items
+        .iter()
+        .filter_map(|i| match &i.kind {
+            ItemKind::EncryptedKey(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    let opens = count > 0 && still.is_empty();
+    let tried = count > 0 && still.iter().all(|e| e.tried_passphrases());
+    cache.insert((id, given.clone()), (opens, tried));
+    if locked(&reparsed) < locked(parsed) {
+        // Keep what the user's passphrases opened too (a file with several keys).
+        let users = &cfg.common.passphrases;
+        let better = if users.is_empty() {
+            reparsed
+        } else {
+            parse::parse_bytes(&bytes, parsed.source.clone(), &[given.as_slice(), &users[..]].concat())
+        };
+        if let EntryStatus::Parsed { parsed, .. } = &mut catalog[id].status {
+            *parsed = better;
+        }
+    }
+    Some(KeyUnlock::Given { source: source.clone(), count, opens, tried })
+}
+
+/// An encrypted private key, opened or not.
+fn is_encrypted_key(kind: &ItemKind) -> bool {
+    match kind {
+        ItemKind::EncryptedKey(_) => true,
+        ItemKind::PrivateKey(k) => matches!(k.format, KeyFormat::Pkcs8Encrypted | KeyFormat::LegacyEncrypted),
+        _ => false,
+    }
+}
