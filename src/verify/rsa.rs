@@ -32,8 +32,9 @@
 //!
 //! keymatch pays that floor once per key and no more: p and q get one strong
 //! probable-prime round each (Miller–Rabin), with a base derived from the
-//! number itself (`is_probable_prime`), and a number is tested once per
-//! process (`memo`): a scan that meets one key in many files pays once.
+//! number itself (`is_probable_prime`). No result is cached by key bytes: a
+//! key met in many files is tested in each (the shared benchmark corpus reuses
+//! 40 keys, where such a cache would time nothing real).
 //!
 //! What one round leaves out: a composite p (or q) for which that base is a
 //! strong liar; keymatch would then judge the key by the relations (sound)
@@ -368,8 +369,7 @@ fn pow_mod(base: &BigUint, exp: &BigUint, m: &BigUint) -> Option<BigUint> {
 /// Is x prime? For x of 64 bits and less, Miller–Rabin with the first twelve
 /// primes as bases, which is exact there. Above, one strong probable-prime
 /// round (Miller–Rabin) with a base derived from x itself, 2 + SHA-256(x) mod
-/// (x − 3), once per distinct x in a process (see [`memo`]); the module doc
-/// says what this leaves out. False for 0, 1 and even numbers.
+/// (x − 3); the module doc says what this leaves out. False for 0, 1 and even numbers.
 fn is_probable_prime(x: &BigUint) -> bool {
     let Some(odd) = Odd::new(BoxedUint::from_be_slice_vartime(&x.to_bytes_be())).into_option() else {
         return false;
@@ -391,38 +391,9 @@ fn is_probable_prime(x: &BigUint) -> bool {
     }
     use sha2::Digest;
     let digest: [u8; 32] = sha2::Sha256::digest(x.to_bytes_be()).into();
-    memo(digest, || {
-        let base = BigUint::from_bytes_be(&digest) % (x - 3u32) + 2u32;
-        passes(&mr(), &base)
-    })
+    let base = BigUint::from_bytes_be(&digest) % (x - 3u32) + 2u32;
+    passes(&mr(), &base)
 }
-
-/// The answer of `test` for the number whose SHA-256 is `id`, computed once per
-/// distinct number in this process: a scan meets the same key in many files
-/// (backups, a secret copied to many namespaces, one wildcard key on many
-/// hosts), and its primes need testing only once. Keyed by the SHA-256 (no key material is kept), at most
-/// [`MEMO_LIMIT`] entries (32 bytes and a flag each); a poisoned lock only
-/// turns the memo off.
-fn memo(id: [u8; 32], test: impl FnOnce() -> bool) -> bool {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    static SEEN: OnceLock<Mutex<HashMap<[u8; 32], bool>>> = OnceLock::new();
-    let seen = SEEN.get_or_init(Mutex::default);
-    if let Some(known) = seen.lock().ok().and_then(|m| m.get(&id).copied()) {
-        return known;
-    }
-    // Not held while testing: two threads that meet the same number at once both test it.
-    let answer = test();
-    if let Ok(mut m) = seen.lock() {
-        if m.len() < MEMO_LIMIT {
-            m.insert(id, answer);
-        }
-    }
-    answer
-}
-
-/// The most numbers [`memo`] remembers: 33 bytes each in a hash table, at most about 4 MiB.
-const MEMO_LIMIT: usize = 1 << 16;
 
 fn big(be: &[u8]) -> BigUint {
     BigUint::from_bytes_be(be)
@@ -795,9 +766,6 @@ mod tests {
         // 2^127 − 1 is prime, (2^127 − 1)·(2^89 − 1) is not.
         let m127 = (BigUint::one() << 127u32) - 1u32;
         let m89 = (BigUint::one() << 89u32) - 1u32;
-        assert!(is_probable_prime(&m127));
-        assert!(!is_probable_prime(&(&m127 * &m89)));
-        // A second time the answers come from the memo, and are the same.
         assert!(is_probable_prime(&m127));
         assert!(!is_probable_prime(&(&m127 * &m89)));
     }
