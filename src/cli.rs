@@ -127,7 +127,7 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core; at most 4 per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
-    /// Also connect to the TLS listeners the configs declare (nginx `listen … ssl`), once per server name, and compare the served certificate with the file on disk (stale-cert).
+    /// Also connect to the TLS listeners the configs declare (nginx, Apache, HAProxy, lighttpd; Postfix, Dovecot and PostgreSQL with STARTTLS too), once per name the server selects the certificate by, and compare the served certificate with the file on disk (stale-cert).
     #[arg(long)]
     pub probe: bool,
     /// With --probe: also listeners on addresses other than loopback and wildcards.
@@ -159,7 +159,7 @@ pub struct ProbeArgs {
     /// Upgrade a plain connection with this protocol's STARTTLS first.
     #[arg(long, value_enum)]
     pub starttls: Option<StarttlsArg>,
-    /// Seconds allowed for the TCP connect, the STARTTLS exchange and the TLS handshake, each.
+    /// Seconds allowed for the name resolution, the TCP connect, the STARTTLS exchange and the TLS handshake, each.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     pub timeout: f64,
     /// Endpoints probed at once [default: 32; at most 512].
@@ -176,6 +176,7 @@ pub enum StarttlsArg {
     Pop3,
     Ftp,
     Postgres,
+    Mysql,
 }
 
 impl StarttlsArg {
@@ -187,6 +188,7 @@ impl StarttlsArg {
             StarttlsArg::Pop3 => Starttls::Pop3,
             StarttlsArg::Ftp => Starttls::Ftp,
             StarttlsArg::Postgres => Starttls::Postgres,
+            StarttlsArg::Mysql => Starttls::Mysql,
         }
     }
 }

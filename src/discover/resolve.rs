@@ -31,20 +31,31 @@ pub enum Resolved {
 /// or a `..` never leaves the root. Only `lstat`/`readlink` are used: nothing
 /// is opened, so a FIFO or a device costs nothing.
 pub fn resolve(path: &Path, map: &PathMap) -> Resolved {
+    match locate(path, map) {
+        Ok((real, meta)) if meta.file_type().is_file() => Resolved::File(real),
+        Ok((_, meta)) => Resolved::Unreadable { reason: format!("not a regular file ({})", kind_name(&meta)) },
+        Err(outcome) => outcome,
+    }
+}
+
+/// Where `path` leads, whatever is there (a directory too), links followed as [`resolve`]
+/// follows them: the path with no link left at its end, and that entry's metadata. `Err` is
+/// the [`Resolved`] that says why there is nothing (missing, a loop, unreadable).
+pub fn locate(path: &Path, map: &PathMap) -> Result<(PathBuf, fs::Metadata), Resolved> {
     if let Some(root) = &map.root {
         let (root_n, path_n) = (crate::paths::normalize(root), crate::paths::normalize(path));
         if let Ok(inside) = path_n.strip_prefix(&root_n) {
-            return resolve_in_root(&root_n, inside, map);
+            return locate_in_root(&root_n, inside, map);
         }
         // `--root .`, or one path relative and the other absolute: compare them absolute.
         if let Ok(cwd) = std::env::current_dir() {
             let (root_a, path_a) = (crate::paths::normalize(&cwd.join(root)), crate::paths::normalize(&cwd.join(path)));
             if let Ok(inside) = path_a.strip_prefix(&root_a) {
-                return resolve_in_root(&root_a, inside, map);
+                return locate_in_root(&root_a, inside, map);
             }
         }
     }
-    resolve_on_host(path, map)
+    locate_on_host(path, map)
 }
 
 /// The link-level metadata of `path`, or what its absence means: missing (a
@@ -63,25 +74,16 @@ fn lstat(path: &Path, last_target: &Option<PathBuf>) -> Result<fs::Metadata, Res
 
 /// Resolution outside any root: the operating system resolves the directories of each
 /// path; links at the last component are followed here.
-fn resolve_on_host(path: &Path, map: &PathMap) -> Resolved {
+fn locate_on_host(path: &Path, map: &PathMap) -> Result<(PathBuf, fs::Metadata), Resolved> {
     let mut current = path.to_path_buf();
     let mut last_target: Option<PathBuf> = None;
     for _ in 0..=MAX_HOPS {
-        let meta = match lstat(&current, &last_target) {
-            Ok(m) => m,
-            Err(outcome) => return outcome,
-        };
-        let ft = meta.file_type();
-        if ft.is_file() {
-            return Resolved::File(current);
+        let meta = lstat(&current, &last_target)?;
+        if !meta.file_type().is_symlink() {
+            return Ok((current, meta));
         }
-        if !ft.is_symlink() {
-            return Resolved::Unreadable { reason: format!("not a regular file ({})", kind_name(&meta)) };
-        }
-        let target = match fs::read_link(&current) {
-            Ok(t) => t,
-            Err(e) => return Resolved::Unreadable { reason: format!("cannot read the symbolic link: {e}") },
-        };
+        let target = fs::read_link(&current)
+            .map_err(|e| Resolved::Unreadable { reason: format!("cannot read the symbolic link: {e}") })?;
         current = if target.is_absolute() {
             map.to_local(&target)
         } else {
@@ -92,7 +94,7 @@ fn resolve_on_host(path: &Path, map: &PathMap) -> Resolved {
         };
         last_target = Some(target);
     }
-    Resolved::Unreadable { reason: format!("a symbolic link loop (more than {MAX_HOPS} links)") }
+    Err(Resolved::Unreadable { reason: format!("a symbolic link loop (more than {MAX_HOPS} links)") })
 }
 
 /// True when a `--map` prefix (not the root) takes the absolute path `target`.
@@ -105,7 +107,7 @@ fn mapped(map: &PathMap, target: &Path) -> bool {
 /// `RESOLVE_IN_ROOT` would: `..` at the root stays there, absolute link targets start again
 /// at the root (or leave through a `--map` prefix, which the user named), relative ones
 /// continue from the link's directory. The result has no link left in it.
-fn resolve_in_root(root: &Path, inside: &Path, map: &PathMap) -> Resolved {
+fn locate_in_root(root: &Path, inside: &Path, map: &PathMap) -> Result<(PathBuf, fs::Metadata), Resolved> {
     use std::collections::VecDeque;
     use std::ffi::OsString;
     use std::path::Component;
@@ -135,29 +137,26 @@ fn resolve_in_root(root: &Path, inside: &Path, map: &PathMap) -> Resolved {
         }
         let candidate = here(&stack).join(&name);
         let last = todo.is_empty();
-        let meta = match lstat(&candidate, &last_target) {
-            Ok(m) => m,
-            Err(outcome) => return outcome,
-        };
+        let meta = lstat(&candidate, &last_target)?;
         let ft = meta.file_type();
         if ft.is_symlink() {
             hops += 1;
             if hops > MAX_HOPS {
-                return Resolved::Unreadable { reason: format!("a symbolic link loop (more than {MAX_HOPS} links)") };
+                return Err(Resolved::Unreadable {
+                    reason: format!("a symbolic link loop (more than {MAX_HOPS} links)"),
+                });
             }
-            let target = match fs::read_link(&candidate) {
-                Ok(t) => t,
-                Err(e) => return Resolved::Unreadable { reason: format!("cannot read the symbolic link: {e}") },
-            };
+            let target = fs::read_link(&candidate)
+                .map_err(|e| Resolved::Unreadable { reason: format!("cannot read the symbolic link: {e}") })?;
             if target.is_absolute() {
                 if mapped(map, &target) {
                     // A `--map` names where this server directory is: continue there.
                     let mut rest = map.to_local(&target);
                     rest.extend(todo.iter());
-                    return match resolve_on_host(&rest, map) {
+                    return locate_on_host(&rest, map).map_err(|e| match e {
                         Resolved::Missing { target: None } => Resolved::Missing { target: Some(target) },
                         other => other,
-                    };
+                    });
                 }
                 stack.clear();
             }
@@ -166,19 +165,17 @@ fn resolve_in_root(root: &Path, inside: &Path, map: &PathMap) -> Resolved {
             continue;
         }
         if last {
-            return if ft.is_file() {
-                Resolved::File(candidate)
-            } else {
-                Resolved::Unreadable { reason: format!("not a regular file ({})", kind_name(&meta)) }
-            };
+            return Ok((candidate, meta));
         }
         if !ft.is_dir() {
-            return Resolved::Missing { target: last_target };
+            return Err(Resolved::Missing { target: last_target });
         }
         stack.push(name);
     }
     // The path ends at a directory (the root itself, or after `..`).
-    Resolved::Unreadable { reason: "not a regular file (a directory)".to_string() }
+    let dir = here(&stack);
+    let meta = lstat(&dir, &last_target)?;
+    Ok((dir, meta))
 }
 
 /// "a directory", "a FIFO", … for a non-regular file's metadata.

@@ -16,13 +16,14 @@ use crate::error::Error;
 use crate::finding::{Code, Finding, Location, Severity};
 use crate::parse::{parse_bytes, Source};
 use crate::report::{ChainCertReport, DiskRef, EndpointReport, Report};
+use crate::servers::Sni;
 use crate::verify::{cert_health, Clock, PairMaterial};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 use starttls::Starttls;
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -201,6 +202,30 @@ impl ServerCertVerifier for Recorder {
     }
 }
 
+/// The step of a probe that failed: every `probe-failed` message names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Resolving the host name.
+    Dns,
+    /// The TCP connect.
+    Connect,
+    /// The plain-text exchange before TLS (`--starttls`).
+    Starttls(Starttls),
+    /// The TLS handshake.
+    Handshake,
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stage::Dns => f.write_str("dns"),
+            Stage::Connect => f.write_str("connect"),
+            Stage::Starttls(p) => write!(f, "starttls ({})", p.as_str()),
+            Stage::Handshake => f.write_str("handshake"),
+        }
+    }
+}
+
 /// What one probe saw.
 #[derive(Debug, Default)]
 pub struct Served {
@@ -212,11 +237,14 @@ pub struct Served {
     pub chain: Vec<Vec<u8>>,
     pub signature: Signature,
     pub signature_detail: Option<String>,
-    /// Why no handshake completed (`None`: it did).
+    /// Where the probe stopped (`None`: the handshake completed).
+    pub stage: Option<Stage>,
+    /// Why no handshake completed, `STAGE: reason` (`None`: it did).
     pub error: Option<String>,
 }
 
-/// Connect, run STARTTLS when asked, and handshake, each step within `timeout`.
+/// Connect, run STARTTLS when asked, and handshake: resolving, connecting, STARTTLS and the
+/// handshake each within `timeout`.
 pub fn probe(target: &Target, timeout: Duration) -> Served {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let recorder = Arc::new(Recorder { provider: provider.clone(), seen: Mutex::new(Recorded::default()) });
@@ -227,20 +255,57 @@ pub fn probe(target: &Target, timeout: Duration) -> Served {
     served.chain = seen.chain;
     served.signature = seen.signature;
     served.signature_detail = seen.detail;
-    if let Err(e) = result {
-        served.error = Some(e);
+    if let Err((stage, e)) = result {
+        served.stage = Some(stage);
+        served.error = Some(format!("{stage}: {e}"));
     }
     served
 }
 
-fn connect(target: &Target, timeout: Duration, served: &mut Served) -> Result<TcpStream, String> {
-    let addrs: Vec<SocketAddr> = (target.host.as_str(), target.port)
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {}: {e}", target.host))?
-        .collect();
+/// A failed step: where, and why.
+type Failed = (Stage, String);
+
+/// The host's addresses within `timeout`. The system resolver has no timeout of its own
+/// (`getaddrinfo` can block for as long as its retries take), so it runs on a thread of its own
+/// that is left behind when it does not answer in time.
+fn resolve(host: &str, port: u16, timeout: Duration) -> Result<Vec<SocketAddr>, String> {
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    resolve_with(host, port, timeout, |h, p| (h, p).to_socket_addrs().map(|a| a.collect()))
+}
+
+fn resolve_with<F>(host: &str, port: u16, timeout: Duration, lookup: F) -> Result<Vec<SocketAddr>, String>
+where
+    F: FnOnce(&str, u16) -> std::io::Result<Vec<SocketAddr>> + Send + 'static,
+{
+    let (tx, rx) = std::sync::mpsc::channel();
+    let name = host.to_string();
+    std::thread::Builder::new()
+        .name("keymatch-resolve".into())
+        .spawn(move || {
+            let _ = tx.send(lookup(&name, port));
+        })
+        .map_err(|e| format!("cannot start a resolver thread: {e}"))?;
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(addrs)) if addrs.is_empty() => Err(format!("{host} resolves to no address")),
+        Ok(Ok(addrs)) => Ok(addrs),
+        Ok(Err(e)) => Err(format!("cannot resolve {host}: {e}")),
+        Err(_) => Err(format!("{host} was not resolved within {}", secs(timeout))),
+    }
+}
+
+fn connect(target: &Target, timeout: Duration, served: &mut Served) -> Result<TcpStream, Failed> {
+    let addrs = resolve(&target.host, target.port, timeout).map_err(|e| (Stage::Dns, e))?;
+    // One deadline for every address the name has: the connect stage as a whole takes `timeout`.
+    let deadline = Instant::now() + timeout;
     let mut last = format!("{} resolves to no address", target.host);
     for addr in addrs {
-        match TcpStream::connect_timeout(&addr, timeout) {
+        let Some(rest) = left(deadline) else {
+            last = format!("{last}; no time left for {addr} within {}", secs(timeout));
+            break;
+        };
+        match TcpStream::connect_timeout(&addr, rest) {
             Ok(sock) => {
                 served.peer = Some(addr);
                 return Ok(sock);
@@ -251,15 +316,41 @@ fn connect(target: &Target, timeout: Duration, served: &mut Served) -> Result<Tc
             Err(e) => last = format!("TCP connect to {addr} failed: {e}"),
         }
     }
-    Err(last)
+    Err((Stage::Connect, last))
 }
 
-fn secs(d: Duration) -> String {
+/// The time left before `deadline`, if any.
+fn left(deadline: Instant) -> Option<Duration> {
+    deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero())
+}
+
+/// `1 s`, `0.5 s`.
+pub(crate) fn secs(d: Duration) -> String {
     let s = d.as_secs_f64();
     if s.fract() == 0.0 {
         format!("{s:.0} s")
     } else {
         format!("{s} s")
+    }
+}
+
+/// A TLS alert by its name in RFC 8446 (`handshake_failure`), from rustls' `HandshakeFailure`.
+fn alert_name(alert: rustls::AlertDescription) -> String {
+    let mut out = String::new();
+    for (i, c) in format!("{alert:?}").chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// Why rustls gave up, for a message.
+fn handshake_error(e: &rustls::Error) -> String {
+    match e {
+        rustls::Error::AlertReceived(alert) => format!("the server sent the fatal alert {}", alert_name(*alert)),
+        other => format!("the handshake failed: {other}"),
     }
 }
 
@@ -270,66 +361,68 @@ fn handshake(
     provider: Arc<CryptoProvider>,
     recorder: Arc<Recorder>,
     served: &mut Served,
-) -> Result<(), String> {
-    let deadline = Instant::now() + timeout;
+) -> Result<(), Failed> {
+    let hs = |e: String| (Stage::Handshake, e);
     let _ = sock.set_nodelay(true);
     if let Some(proto) = target.starttls {
-        sock.set_read_timeout(Some(timeout))
-            .and_then(|_| sock.set_write_timeout(Some(timeout)))
-            .map_err(|e| e.to_string())?;
-        starttls::upgrade(proto, &mut sock, deadline).map_err(|e| format!("STARTTLS ({}): {e}", proto.as_str()))?;
+        starttls::upgrade(proto, &mut sock, timeout).map_err(|e| (Stage::Starttls(proto), e))?;
     }
+    // The handshake's own deadline starts after STARTTLS.
+    let deadline = Instant::now() + timeout;
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-        .map_err(|e| e.to_string())?
+        .map_err(|e| hs(e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(recorder)
         .with_no_client_auth();
     let name: ServerName<'static> = match &target.sni {
-        Some(sni) => ServerName::try_from(sni.clone()).map_err(|e| format!("'{sni}' cannot be sent as SNI: {e}"))?,
+        Some(sni) => {
+            ServerName::try_from(sni.clone()).map_err(|e| hs(format!("'{sni}' cannot be sent as SNI: {e}")))?
+        }
         None => match target.host.parse::<std::net::IpAddr>() {
             Ok(ip) => ServerName::IpAddress(ip.into()),
-            Err(_) => return Err(format!("'{}' cannot be sent as SNI", target.host)),
+            Err(_) => return Err(hs(format!("'{}' cannot be sent as SNI", target.host))),
         },
     };
-    let mut conn = rustls::ClientConnection::new(Arc::new(config), name).map_err(|e| e.to_string())?;
-    let timed_out = || format!("no TLS handshake within {}", secs(timeout));
-    let left = |deadline: Instant| deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero());
+    let mut conn = rustls::ClientConnection::new(Arc::new(config), name).map_err(|e| hs(e.to_string()))?;
+    let timed_out = || hs(format!("no TLS handshake within {}", secs(timeout)));
+    let io_failed = |e: std::io::Error| hs(format!("the connection failed during the handshake: {e}"));
     loop {
         while conn.wants_write() {
             let Some(rest) = left(deadline) else { return Err(timed_out()) };
-            sock.set_write_timeout(Some(rest)).map_err(|e| e.to_string())?;
+            sock.set_write_timeout(Some(rest)).map_err(io_failed)?;
             match conn.write_tls(&mut sock) {
                 Ok(_) => {}
                 Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => return Err(timed_out()),
-                Err(e) => return Err(format!("the connection failed during the handshake: {e}")),
+                Err(e) => return Err(io_failed(e)),
             }
         }
         if !conn.is_handshaking() {
             break;
         }
         let Some(rest) = left(deadline) else { return Err(timed_out()) };
-        sock.set_read_timeout(Some(rest)).map_err(|e| e.to_string())?;
+        sock.set_read_timeout(Some(rest)).map_err(io_failed)?;
         match conn.read_tls(&mut sock) {
-            Ok(0) => return Err("the server closed the connection during the handshake".into()),
+            Ok(0) => return Err(hs("the server closed the connection during the handshake".into())),
             Ok(_) => {}
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => return Err(timed_out()),
-            Err(e) => return Err(format!("the connection failed during the handshake: {e}")),
+            Err(e) => return Err(io_failed(e)),
         }
         if let Err(e) = conn.process_new_packets() {
             // Send our alert (decrypt_error for a bad signature) before hanging up.
+            let _ = sock.set_write_timeout(Some(Duration::from_secs(1)));
             let _ = conn.write_tls(&mut sock);
             record_params(&conn, served);
-            return Err(format!("the handshake failed: {e}"));
+            return Err(hs(handshake_error(&e)));
         }
     }
     record_params(&conn, served);
     conn.send_close_notify();
+    let _ = sock.set_write_timeout(Some(Duration::from_secs(1)));
     let _ = conn.write_tls(&mut sock);
     let _ = sock.flush();
     // Reading what the server may have sent meanwhile (tickets) is not needed; hang up.
     let _ = sock.shutdown(std::net::Shutdown::Both);
-    let _ = sock.read(&mut [0u8; 0]);
     Ok(())
 }
 
@@ -339,7 +432,17 @@ fn record_params(conn: &rustls::ClientConnection, served: &mut Served) {
         rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_string(),
         other => format!("{other:?}"),
     });
-    served.cipher = conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite()));
+    served.cipher = conn.negotiated_cipher_suite().map(|s| iana_name(&format!("{:?}", s.suite())));
+}
+
+/// A cipher suite by its IANA name, as `openssl s_client` prints it too: rustls calls the
+/// TLS 1.3 suites `TLS13_AES_256_GCM_SHA384` where the registry (RFC 8446, B.4) says
+/// `TLS_AES_256_GCM_SHA384`; the TLS 1.2 names are the registry's already.
+fn iana_name(rustls_name: &str) -> String {
+    match rustls_name.strip_prefix("TLS13_") {
+        Some(rest) => format!("TLS_{rest}"),
+        None => rustls_name.to_string(),
+    }
 }
 
 /// The served chain as a parsed file: PEM blocks in the order sent, located at the endpoint.
@@ -506,24 +609,20 @@ pub fn add_endpoints(report: &mut Report, targets: &[Target], served: &[Served],
     report.summary.endpoints = report.endpoints.len();
 }
 
-/// `scan --probe`: one target per TLS listener a claim declares and per configured name (none:
-/// no SNI). A wildcard listen is probed on 127.0.0.1; other addresses only when loopback, unless
-/// `remote`. Targets for the same address, port and name are merged: the server serves one of
-/// the certificates configured there (an RSA and an ECDSA one), and any of them is not stale.
+/// `scan --probe`: one target per TLS listener a claim declares and per name the server selects
+/// the certificate by ([`Sni`]; none: no SNI), plus one without SNI for a listener's default
+/// certificate. A wildcard listen is probed on 127.0.0.1; other addresses only when loopback,
+/// unless `remote`. Targets for the same address, port, protocol and name are merged: the server
+/// serves one of the certificates configured there (an RSA and an ECDSA one), and any of them is
+/// not stale.
 pub fn targets_from_claims(claims: &[crate::servers::Claim], remote: bool) -> Vec<Target> {
     let mut out: Vec<Target> = Vec::new();
     for claim in claims {
         let crate::servers::ClaimedFile::Path { server_path, local, .. } = &claim.cert else { continue };
-        let (sha, not_after) = disk_leaf(local);
-        let usable: Vec<Option<String>> = claim
-            .names
-            .iter()
-            .filter(|n| {
-                !n.is_empty() && !n.contains(['*', '~', '$']) && *n != "_" && n.parse::<std::net::IpAddr>().is_err()
-            })
-            .map(|n| Some(n.trim_end_matches('.').to_ascii_lowercase()))
-            .collect();
-        let names = if usable.is_empty() { vec![None] } else { usable };
+        if claim.listeners.is_empty() {
+            continue;
+        }
+        let leaf = disk_leaf(local);
         for l in &claim.listeners {
             let host = match &l.host {
                 None => "127.0.0.1".to_string(),
@@ -534,18 +633,34 @@ pub fn targets_from_claims(claims: &[crate::servers::Claim], remote: bool) -> Ve
             if !loopback && !remote {
                 continue;
             }
+            // Whether the server selects this certificate by names at all.
+            let (by_name, mut names) = match &l.sni {
+                Sni::Names(names) => (!names.is_empty(), sni_names(names)),
+                Sni::Certificate => (true, sni_names(&leaf.names)),
+                Sni::Without => (false, Vec::new()),
+            };
+            // Selected by names none of which can be sent (`*.example.com`): without SNI another
+            // certificate answers, so there is nothing to probe unless it is the default one.
+            if names.is_empty() && by_name && !l.default {
+                continue;
+            }
+            if names.is_empty() || (l.default && !names.contains(&None)) {
+                names.push(None);
+            }
             for sni in &names {
                 let disk = DiskRef {
                     path: server_path.clone(),
-                    config: claim.config.path.clone(),
+                    config: l.file.clone().unwrap_or_else(|| claim.config.path.clone()),
                     line: Some(l.line),
-                    cert_sha256: sha.clone(),
-                    not_after: not_after.clone(),
+                    cert_sha256: leaf.sha.clone(),
+                    not_after: leaf.not_after.clone(),
                     alternatives: Vec::new(),
                 };
-                match out.iter_mut().find(|t| t.host == host && t.port == l.port && &t.sni == sni) {
+                let same =
+                    |t: &&mut Target| t.host == host && t.port == l.port && &t.sni == sni && t.starttls == l.starttls;
+                match out.iter_mut().find(same) {
                     Some(t) => {
-                        if let (Some(d), Some(s)) = (t.disk.as_mut(), sha.clone()) {
+                        if let (Some(d), Some(s)) = (t.disk.as_mut(), leaf.sha.clone()) {
                             d.alternatives.push(s);
                         }
                     }
@@ -553,7 +668,7 @@ pub fn targets_from_claims(claims: &[crate::servers::Claim], remote: bool) -> Ve
                         host: host.clone(),
                         port: l.port,
                         sni: sni.clone(),
-                        starttls: None,
+                        starttls: l.starttls,
                         named: false,
                         disk: Some(disk),
                     }),
@@ -564,21 +679,52 @@ pub fn targets_from_claims(claims: &[crate::servers::Claim], remote: bool) -> Ve
     out
 }
 
-/// SHA-256 and notAfter (RFC 3339) of the first certificate in a file on disk.
-fn disk_leaf(path: &std::path::Path) -> (Option<String>, Option<String>) {
-    let Ok(bytes) = std::fs::read(path) else { return (None, None) };
-    if bytes.len() > crate::cli::DEFAULT_MAX_FILE_SIZE as usize {
-        return (None, None);
+/// The names that can be sent as SNI, lower-cased, each once (wildcards, addresses and what is
+/// not a host name cannot).
+fn sni_names(names: &[String]) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = Vec::new();
+    for n in names {
+        let n = n.trim_end_matches('.').to_ascii_lowercase();
+        let host_name = n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
+        if n.is_empty() || n == "_" || !host_name || n.parse::<std::net::IpAddr>().is_ok() {
+            continue;
+        }
+        let n = Some(n);
+        if !out.contains(&n) {
+            out.push(n);
+        }
     }
-    let file = parse_bytes(&bytes, Source::new(path.display().to_string()), &[]);
-    let leaf = file.certificates().next().map(|(_, _, c)| (c.cert_sha256.clone(), crate::report::rfc3339(c.not_after)));
-    match leaf {
-        Some((sha, not_after)) => (Some(sha), Some(not_after)),
-        None => (None, None),
-    }
+    out
 }
 
-/// Read `--targets FILE`: one `HOST[:PORT]` a line; blank lines and `#` comments skipped.
+/// The first certificate in a file on disk: SHA-256, notAfter (RFC 3339), and the names it
+/// answers for (subjectAltName DNS entries, then a subject CN that is a host name).
+#[derive(Debug, Default)]
+struct DiskLeaf {
+    sha: Option<String>,
+    not_after: Option<String>,
+    names: Vec<String>,
+}
+
+fn disk_leaf(path: &std::path::Path) -> DiskLeaf {
+    let Ok(bytes) = std::fs::read(path) else { return DiskLeaf::default() };
+    if bytes.len() > crate::cli::DEFAULT_MAX_FILE_SIZE as usize {
+        return DiskLeaf::default();
+    }
+    let file = parse_bytes(&bytes, Source::new(path.display().to_string()), &[]);
+    let Some((_, _, c)) = file.certificates().next() else { return DiskLeaf::default() };
+    let mut names = c.dns_names.clone();
+    let cn = c.subject.split(',').find_map(|part| part.trim().strip_prefix("CN="));
+    if let Some(cn) = cn.map(str::to_ascii_lowercase) {
+        if !names.contains(&cn) {
+            names.push(cn);
+        }
+    }
+    DiskLeaf { sha: Some(c.cert_sha256.clone()), not_after: Some(crate::report::rfc3339(c.not_after)), names }
+}
+
+/// Read `--targets FILE`: one `HOST[:PORT]` a line; blank lines and `#` comments skipped. A line
+/// that does not parse is an error naming the file and the line; so is a file with no endpoint.
 pub fn read_targets(
     path: &std::path::Path,
     sni: Option<&str>,
@@ -591,14 +737,21 @@ pub fn read_targets(
     })?;
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
+        let at = |e: String| Error::Usage(format!("--targets {}:{}: {e}", path.display(), n + 1));
         let line = line.split('#').next().unwrap_or("").trim();
         if line.is_empty() {
             continue;
         }
-        out.push(
-            Target::parse(line, sni, starttls)
-                .map_err(|e| Error::Usage(format!("--targets {}:{}: {e}", path.display(), n + 1)))?,
-        );
+        if let Some((spec, rest)) = line.split_once(char::is_whitespace) {
+            return Err(at(format!(
+                "'{spec}' is followed by '{}': one HOST[:PORT] a line (--sni and --starttls apply to every line)",
+                rest.trim()
+            )));
+        }
+        out.push(Target::parse(line, sni, starttls).map_err(at)?);
+    }
+    if out.is_empty() {
+        return Err(Error::Usage(format!("--targets {}: no endpoint in it (one HOST[:PORT] a line)", path.display())));
     }
     Ok(out)
 }
@@ -623,6 +776,119 @@ mod tests {
         for bad in ["", "host:0", "host:99999", "host:x", "[::1", "a b:1"] {
             assert!(Target::parse(bad, None, None).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_resolver_that_does_not_answer_is_left_behind_at_the_timeout() {
+        let started = Instant::now();
+        let slow = |_: &str, _: u16| {
+            std::thread::sleep(Duration::from_secs(5));
+            Ok(Vec::new())
+        };
+        let e = resolve_with("slow.example", 443, Duration::from_millis(300), slow).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        assert_eq!(e, "slow.example was not resolved within 0.3 s");
+        let failing = |_: &str, _: u16| Err(std::io::Error::other("no such name"));
+        let e = resolve_with("x.invalid", 443, Duration::from_secs(1), failing).unwrap_err();
+        assert_eq!(e, "cannot resolve x.invalid: no such name");
+        let none = |_: &str, _: u16| Ok(Vec::new());
+        assert_eq!(
+            resolve_with("e.example", 1, Duration::from_secs(1), none).unwrap_err(),
+            "e.example resolves to no address"
+        );
+        // An address literal is not looked up.
+        assert_eq!(resolve("::1", 8443, Duration::from_millis(1)).unwrap(), ["[::1]:8443".parse().unwrap()]);
+    }
+
+    #[test]
+    fn alerts_by_their_rfc_names() {
+        assert_eq!(alert_name(rustls::AlertDescription::HandshakeFailure), "handshake_failure");
+        assert_eq!(alert_name(rustls::AlertDescription::UnrecognisedName), "unrecognised_name");
+        assert_eq!(alert_name(rustls::AlertDescription::DecryptError), "decrypt_error");
+    }
+
+    #[test]
+    fn mysql_greeting_capabilities() {
+        let mut p = vec![0x0a];
+        p.extend_from_slice(b"8.0.36\0");
+        p.extend_from_slice(&[1, 0, 0, 0]);
+        p.extend_from_slice(b"12345678\0");
+        p.extend_from_slice(&0xffffu16.to_le_bytes());
+        p.extend_from_slice(&[0xff, 2, 0]);
+        p.extend_from_slice(&0xdfffu16.to_le_bytes());
+        assert_eq!(starttls::greeting_capabilities(&p).unwrap(), 0xdfff_ffff);
+        // Cut before the upper half: the lower 16 bits alone.
+        assert_eq!(starttls::greeting_capabilities(&p[..p.len() - 5]).unwrap(), 0xffff);
+        assert!(starttls::greeting_capabilities(&p[..10]).unwrap_err().contains("cut before"));
+        assert!(starttls::greeting_capabilities(&[9, 0]).unwrap_err().contains("protocol version 9"));
+        let err = [&[0xff, 0x10, 0x04][..], b"Too many connections"].concat();
+        assert_eq!(
+            starttls::greeting_capabilities(&err).unwrap_err(),
+            "the server refused the connection: error 1040 'Too many connections'"
+        );
+    }
+
+    #[test]
+    fn targets_per_listener_as_the_server_selects() {
+        use crate::probe::starttls::Starttls;
+        use crate::servers::{Claim, ClaimedFile, Listener, Passphrase};
+        let fixture = |name: &str| {
+            let local =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/check").join(name).join("cert.pem");
+            ClaimedFile::Path { server_path: format!("/etc/ssl/{name}.pem"), local, line: 3 }
+        };
+        let claim = |cert: ClaimedFile, listeners: Vec<Listener>| Claim {
+            dialect: "test",
+            config: Location::file("server.conf"),
+            context: None,
+            cert,
+            key: None,
+            chain: None,
+            names: vec!["ignored.example".into()],
+            listeners,
+            passphrase: Passphrase::none("-"),
+            key_config: None,
+        };
+        let claims = [
+            claim(
+                fixture("bom"),
+                vec![
+                    // HAProxy: the certificate's own names (SAN and CN bom.test), and without SNI.
+                    Listener { sni: Sni::Certificate, default: true, ..Listener::tls(None, 443, 7, Vec::new()) },
+                    Listener::tls(Some("10.0.0.1".into()), 443, 8, vec!["remote.example".into()]),
+                    Listener {
+                        starttls: Some(Starttls::Smtp),
+                        sni: Sni::Without,
+                        file: Some("master.cf".into()),
+                        ..Listener::tls(Some("localhost".into()), 25, 2, Vec::new())
+                    },
+                ],
+            ),
+            // Another certificate for the same address, port and name: one target, either not stale.
+            claim(fixture("b64-76"), vec![Listener::tls(None, 443, 9, vec!["BOM.test.".into(), "*.wild".into()])]),
+            // Selected only by a name that cannot be sent, and not the default: not probed.
+            claim(fixture("b64-76"), vec![Listener::tls(None, 8443, 10, vec!["*.wild".into()])]),
+        ];
+        let t = targets_from_claims(&claims, false);
+        let got: Vec<(String, u16, Option<String>, Option<Starttls>)> =
+            t.iter().map(|t| (t.label(), t.port, t.sni.clone(), t.starttls)).collect();
+        assert_eq!(
+            got,
+            [
+                ("tls://127.0.0.1:443 (bom.test)".to_string(), 443, Some("bom.test".to_string()), None),
+                ("tls://127.0.0.1:443".to_string(), 443, None, None),
+                ("smtp+starttls://127.0.0.1:25".to_string(), 25, None, Some(Starttls::Smtp)),
+            ]
+        );
+        assert!(t.iter().all(|t| !t.named));
+        let disk = |i: usize| t[i].disk.as_ref().unwrap();
+        assert_eq!((disk(0).config.as_str(), disk(0).line, disk(0).alternatives.len()), ("server.conf", Some(7), 1));
+        assert_eq!((disk(2).config.as_str(), disk(2).line), ("master.cf", Some(2)));
+        assert_eq!(disk(0).path, "/etc/ssl/bom.pem");
+        // --probe-remote adds the listener on another address, with its own names.
+        let t = targets_from_claims(&claims, true);
+        assert_eq!(t.len(), 4);
+        assert_eq!(t[2].label(), "tls://10.0.0.1:443 (remote.example)");
     }
 
     #[test]

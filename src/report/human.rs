@@ -372,7 +372,7 @@ impl Emitter for Human {
     }
 }
 
-/// "OK tls://127.0.0.1:8443 (a.example)  TLSv1.3 TLS13_AES_256_GCM_SHA384, signature valid, CN=a.example".
+/// "OK tls://127.0.0.1:8443 (a.example)  TLSv1.3 TLS_AES_256_GCM_SHA384, signature valid, CN=a.example".
 fn endpoint_header(out: &mut dyn Write, p: &Paint, ep: &super::EndpointReport) -> io::Result<()> {
     use crate::probe::Signature;
     let head = match (ep.signature, &ep.error) {

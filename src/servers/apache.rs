@@ -4,9 +4,12 @@
 //! `<VirtualHost>` with `SSLEngine on`, inheriting from the main server;
 //! `ServerName` / `ServerAlias`; `Include` / `IncludeOptional` with globs
 //! relative to `ServerRoot`; `Define` and `${VAR}`; `<IfModule>` and
-//! `<IfDefine>` (negated module tests are taken as false); continuation lines.
+//! `<IfDefine>` (negated module tests are taken as false); continuation lines. For `scan
+//! --probe`, TLS `<VirtualHost ADDR:PORT>`s are listeners (`Listen` gives a port-less one's).
 
-use super::{clean_names, has_component, has_variable, lines, unresolvable, Claim, ConfFile, Cx, Dialect, Passphrase};
+use super::{
+    clean_names, has_component, has_variable, lines, unresolvable, Claim, ConfFile, Cx, Dialect, Listener, Passphrase,
+};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -77,6 +80,8 @@ struct Level {
     root: PathBuf,
     /// `<VirtualHost ADDR>`.
     addr: String,
+    /// The file the `<VirtualHost>` opens in.
+    file: usize,
 }
 
 #[derive(Debug, PartialEq)]
@@ -97,6 +102,8 @@ struct State {
     stack: Vec<Sec>,
     /// `SSLPassPhraseDialog` (server config only; `builtin` when absent).
     pass_dialog: Option<String>,
+    /// `Listen [ADDR:]PORT`: the address (`None`: every one) and port.
+    listens: Vec<(Option<String>, u16)>,
 }
 
 /// Logical lines: comments dropped, `\` continuations joined, numbered by their first line.
@@ -226,8 +233,13 @@ impl State {
                 let arg = arg.trim_end_matches('>').trim().to_string();
                 let sec = match open {
                     "virtualhost" if self.active() && self.vhost.is_none() => {
-                        self.vhost =
-                            Some(Level { line, root: self.server_root.clone(), addr: arg.clone(), ..Level::default() });
+                        self.vhost = Some(Level {
+                            line,
+                            file,
+                            root: self.server_root.clone(),
+                            addr: arg.clone(),
+                            ..Level::default()
+                        });
                         Sec::VHost
                     }
                     "ifmodule" => Sec::Cond(!arg.starts_with('!')),
@@ -258,6 +270,11 @@ impl State {
                 ("sslcertificatekeyfile", Some(a)) => self.level().keys.push(a),
                 ("sslcertificatechainfile", Some(a)) => self.level().chain = Some(a),
                 ("sslpassphrasedialog", Some(a)) => self.pass_dialog = Some(a.text),
+                ("listen", Some(a)) => {
+                    if let Some(l) = address(&a.text) {
+                        self.listens.push(l);
+                    }
+                }
                 ("servername", Some(a)) => {
                     let host = host_of(&a.text);
                     let lvl = self.level();
@@ -281,7 +298,7 @@ impl State {
         let server_pattern = crate::paths::normalize(&self.server_root.join(pattern));
         let mut targets = cx.expand(&from, &server_pattern);
         // An included directory means every file in it.
-        if targets.len() == 1 && cx.local_of(&from, &server_pattern).is_dir() {
+        if targets.len() == 1 && cx.ctx.fs.is_dir(&cx.local_of(&from, &server_pattern)) {
             targets = cx.expand(&from, &server_pattern.join("*"));
         }
         cx.each_include(&from, targets, |cx, inc, text| {
@@ -297,18 +314,55 @@ impl State {
         }
         let global = self.global.clone();
         if global.engine == Some(true) {
-            self.claims(&global, &global, "main server".to_string(), cx);
+            self.claims(&global, &global, "main server".to_string(), Vec::new(), cx);
         }
+        // The first TLS virtual host of an address and port answers without SNI (or with a name
+        // no virtual host has); the others only for their names.
+        let mut first: Vec<(Option<String>, u16)> = Vec::new();
         for v in &self.vhosts {
             let context = match &v.first_name {
                 Some(n) => format!("VirtualHost {n}"),
                 None => format!("VirtualHost {} at line {}", v.addr, v.line),
             };
-            self.claims(v, &global, context, cx);
+            let mut listeners = Vec::new();
+            if v.engine.or(global.engine) == Some(true) {
+                let names = clean_names(v.names.iter().map(String::as_str));
+                let at = self.files.get(v.file).map(|f| f.at(v.line, cx.ctx.map).path);
+                for (host, port) in self.vhost_addresses(&v.addr) {
+                    let default = !first.contains(&(host.clone(), port));
+                    if default {
+                        first.push((host.clone(), port));
+                    } else if names.is_empty() {
+                        continue;
+                    }
+                    let l = Listener { file: at.clone(), default, ..Listener::tls(host, port, v.line, names.clone()) };
+                    listeners.push(l);
+                }
+            }
+            self.claims(v, &global, context, listeners, cx);
         }
     }
 
-    fn claims(&self, v: &Level, global: &Level, context: String, cx: &mut Cx<'_, '_>) {
+    /// `<VirtualHost *:443 [::1]:8443>`: each address and port; one without a port stands for
+    /// every `Listen` port.
+    fn vhost_addresses(&self, spec: &str) -> Vec<(Option<String>, u16)> {
+        let mut out = Vec::new();
+        for a in spec.split_whitespace() {
+            match address(a) {
+                Some(l) => out.push(l),
+                None => {
+                    let host = wildcard(a.trim_start_matches('[').trim_end_matches(']'));
+                    for (lhost, port) in &self.listens {
+                        out.push((host.clone().or_else(|| lhost.clone()), *port));
+                    }
+                }
+            }
+        }
+        out.dedup();
+        out
+    }
+
+    fn claims(&self, v: &Level, global: &Level, context: String, listeners: Vec<Listener>, cx: &mut Cx<'_, '_>) {
         if v.engine.or(global.engine) != Some(true) {
             return;
         }
@@ -332,7 +386,7 @@ impl State {
                 key,
                 chain,
                 names: names.clone(),
-                listeners: Vec::new(),
+                listeners: listeners.clone(),
                 passphrase: self.passphrase(),
                 key_config,
             };
@@ -363,6 +417,28 @@ impl State {
         }
         let root = if v.root.as_os_str().is_empty() { &self.server_root } else { &v.root };
         cx.claimed(file, &a.text, root, a.line)
+    }
+}
+
+/// `ADDR:PORT` or `PORT` (`Listen`, `<VirtualHost>`): `*`, `_default_` and `0.0.0.0` are every
+/// IPv4 address (`None`), `[::]` every IPv6 one (probed on ::1).
+fn address(spec: &str) -> Option<(Option<String>, u16)> {
+    if let Ok(port) = spec.parse::<u16>() {
+        return Some((None, port));
+    }
+    let (host, port) = spec.rsplit_once(':')?;
+    if host.contains(':') && !host.ends_with(']') {
+        return None; // a bare IPv6 address without a port
+    }
+    let port = port.parse::<u16>().ok()?;
+    Some((wildcard(host.trim_start_matches('[').trim_end_matches(']')), port))
+}
+
+fn wildcard(host: &str) -> Option<String> {
+    match host {
+        "*" | "_default_" | "0.0.0.0" | "" => None,
+        "::" => Some("::1".to_string()),
+        h => Some(h.to_string()),
     }
 }
 
@@ -435,6 +511,42 @@ mod tests {
         assert_eq!(
             t.summary(&claims),
             vec!["etc/httpd/conf.d/ssl.conf:4 etc/pki/tls/certs/localhost.crt@4 etc/httpd/pki/localhost.key@5 -"]
+        );
+    }
+
+    #[test]
+    fn tls_virtual_hosts_are_listeners() {
+        use super::super::Sni;
+        let t = Tree::new(&[(
+            "etc/apache2/apache2.conf",
+            "Listen 443\nListen [::1]:8443\n\
+             <VirtualHost *:443 [::]:443>\nServerName a.example\nServerAlias www.a.example\nSSLEngine on\nSSLCertificateFile /a.pem\n</VirtualHost>\n\
+             <VirtualHost *:443>\nSSLEngine on\nSSLCertificateFile /nameless.pem\n</VirtualHost>\n\
+             <VirtualHost _default_>\nServerName b.example\nSSLEngine on\nSSLCertificateFile /b.pem\n</VirtualHost>\n\
+             <VirtualHost 10.0.0.1:80>\nServerName c.example\nSSLCertificateFile /c.pem\n</VirtualHost>\n",
+        )]);
+        let (claims, _) = t.claims();
+        let mut got: Vec<(String, Option<String>, u16, u32, bool, Sni)> = claims
+            .iter()
+            .flat_map(|c| {
+                let cert = t.summary(std::slice::from_ref(c))[0].split(' ').nth(1).unwrap_or("").to_string();
+                c.listeners
+                    .iter()
+                    .map(move |l| (cert.clone(), l.host.clone(), l.port, l.line, l.default, l.sni.clone()))
+            })
+            .collect();
+        got.sort_by_key(|g| (g.0.clone(), g.1.clone(), g.2));
+        let a = Sni::Names(vec!["a.example".into(), "www.a.example".into()]);
+        let b = Sni::Names(vec!["b.example".into()]);
+        assert_eq!(
+            got,
+            [
+                ("a.pem@7".to_string(), None, 443, 3, true, a.clone()),
+                ("a.pem@7".to_string(), Some("::1".to_string()), 443, 3, true, a),
+                // Not the first on *:443 and no name: Apache never selects it.
+                ("b.pem@16".to_string(), None, 443, 13, false, b.clone()),
+                ("b.pem@16".to_string(), Some("::1".to_string()), 8443, 13, true, b),
+            ]
         );
     }
 

@@ -114,7 +114,7 @@ fn flatten(
             if let Some(p) = w.get(1) {
                 let server = crate::paths::normalize(&file.server_dir().join(p));
                 let targets = cx.expand(file, &server);
-                if targets.iter().any(|s| cx.local_of(file, s).is_file()) {
+                if targets.iter().any(|s| cx.ctx.fs.is_file(&cx.local_of(file, s))) {
                     cx.each_include(file, targets, |cx, inc, t| flatten(&inc, &t, cx, out, depth + 1));
                     continue;
                 }

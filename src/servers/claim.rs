@@ -24,7 +24,7 @@ pub struct Claim {
     pub chain: Option<ClaimedFile>,
     /// Host names the server serves this pair for (for `name-mismatch`).
     pub names: Vec<String>,
-    /// TLS listeners the config declares for this certificate (`scan --probe`; nginx so far).
+    /// TLS listeners the config declares for this certificate (`scan --probe`).
     pub listeners: Vec<Listener>,
     /// How the server gets the passphrase of an encrypted key.
     pub passphrase: Passphrase,
@@ -33,13 +33,43 @@ pub struct Claim {
     pub key_config: Option<Location>,
 }
 
-/// A TLS listener a config declares: the address as written (a wildcard is `None`) and port.
+/// A TLS listener a config declares: the address as written (a wildcard is `None`) and port,
+/// how TLS starts there, and what the server selects this certificate by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listener {
     pub host: Option<String>,
     pub port: u16,
     /// 1-based line of the listen directive.
     pub line: u32,
+    /// The config file of that line, when it is not the claim's own (`config.path`): a
+    /// master.cf service, a Dovecot `inet_listener` in another file, the `bind` of a crt-list.
+    pub file: Option<String>,
+    /// `None`: TLS from the first byte; else the plain-text protocol that upgrades the connection.
+    pub starttls: Option<crate::probe::starttls::Starttls>,
+    /// The names the server selects this certificate by, sent as SNI one probe each.
+    pub sni: Sni,
+    /// This is the certificate the listener serves without SNI (HAProxy's first `crt`): also
+    /// probed once without SNI.
+    pub default: bool,
+}
+
+impl Listener {
+    /// Implicit TLS selected by these names, located in the claim's config file.
+    pub fn tls(host: Option<String>, port: u16, line: u32, names: Vec<String>) -> Listener {
+        Listener { host, port, line, file: None, starttls: None, sni: Sni::Names(names), default: false }
+    }
+}
+
+/// What a server selects a listener's certificate by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sni {
+    /// These names (nginx `server_name`, Apache `ServerName`/`ServerAlias`, Dovecot
+    /// `local_name`, HAProxy crt-list filters), one probe each; none usable: one without SNI.
+    Names(Vec<String>),
+    /// The certificate's own names, its subjectAltName DNS entries and subject CN (HAProxy `crt`).
+    Certificate,
+    /// No selection by name: one probe without SNI (Postfix without `tls_server_sni_maps`).
+    Without,
 }
 
 /// How a server gets the passphrase of an encrypted private key, as its config
@@ -172,6 +202,12 @@ pub(super) fn dedupe(claims: Vec<Claim>) -> Vec<Claim> {
                 for n in c.names {
                     if !o.names.contains(&n) {
                         o.names.push(n);
+                    }
+                }
+                // Each listener keeps the names it selects by: merged, they still probe apart.
+                for l in c.listeners {
+                    if !o.listeners.contains(&l) {
+                        o.listeners.push(l);
                     }
                 }
                 o.context = None;

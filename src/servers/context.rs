@@ -1,9 +1,11 @@
 //! The reading context of one dialect: [`ServerContext`] (path map and file
-//! reader the caller gives), [`ConfFile`] (a config file here and on the server),
+//! reader the caller gives), [`Env`] (the path map and the [`ConfigFs`] the
+//! dialects read through), [`ConfFile`] (a config file here and on the server),
 //! and [`Cx`], the include state (files visited, the include stack that cuts
 //! cycles, the [`INCLUDE_BUDGET`]) with the path translation from server paths
 //! to local ones (`--map`, the default rule, `--root`, absolute links in a tree).
 
+use super::fs::ConfigFs;
 use super::glob::{glob, has_glob, literal_prefix};
 use super::syntax::decode;
 use super::{Claim, ClaimedFile};
@@ -19,6 +21,15 @@ pub struct ServerContext<'a> {
     pub map: &'a PathMap,
     /// Read an included file (symlinks resolved, size-capped).
     pub read: &'a (dyn Fn(&Path) -> ReadOutcome + Sync),
+}
+
+/// What the dialects read through: the path map and the files around the configs.
+#[derive(Clone, Copy)]
+pub struct Env<'a> {
+    /// `--root` / `--map`: server paths → local paths.
+    pub map: &'a PathMap,
+    /// Every read, listing and look at a file goes here (never `std::fs`).
+    pub fs: &'a dyn ConfigFs,
 }
 
 /// A config file being read: where it is here, and where it is on the server.
@@ -49,7 +60,7 @@ impl ConfFile {
 
 /// The reading state of one dialect: the context, what it found, what it read.
 pub struct Cx<'c, 'a> {
-    pub ctx: &'c ServerContext<'a>,
+    pub ctx: &'c Env<'a>,
     pub claims: Vec<Claim>,
     pub findings: Vec<Finding>,
     /// Local paths (normalised) already read, so an included snippet is read once per entry point.
@@ -63,7 +74,19 @@ pub struct Cx<'c, 'a> {
 /// Included files one dialect reads at most in one scan.
 pub const INCLUDE_BUDGET: usize = 4096;
 
-impl Cx<'_, '_> {
+impl<'c, 'a> Cx<'c, 'a> {
+    /// A fresh reading state: nothing read, the whole include budget.
+    pub fn new(ctx: &'c Env<'a>) -> Cx<'c, 'a> {
+        Cx {
+            ctx,
+            claims: Vec::new(),
+            findings: Vec::new(),
+            visited: HashSet::new(),
+            budget: INCLUDE_BUDGET,
+            stack: Vec::new(),
+        }
+    }
+
     /// A walked config file: find its base (default rule) and its server path.
     pub fn conf_file(&self, local: &Path) -> ConfFile {
         let base = conventional_base(local);
@@ -73,13 +96,13 @@ impl Cx<'_, '_> {
 
     /// A file named from inside `from` (an include) by its server path.
     pub fn included(&self, from: &ConfFile, server: &Path) -> ConfFile {
-        let local = relink(&self.local_of(from, server), from.base.as_deref(), self.ctx.map);
+        let local = relink(self.ctx.fs, &self.local_of(from, server), from.base.as_deref(), self.ctx.map);
         ConfFile { local, server: server.to_path_buf(), base: from.base.clone() }
     }
 
     /// Where the server path `server` (absolute, or relative to the process) is here.
     pub fn local_of(&self, from: &ConfFile, server: &Path) -> PathBuf {
-        local_of(server, from.base.as_deref(), self.ctx.map)
+        local_of(self.ctx.fs, server, from.base.as_deref(), self.ctx.map)
     }
 
     /// The claimed file for a path text in a config, relative paths joined to `rel_base` (a server path).
@@ -91,14 +114,14 @@ impl Cx<'_, '_> {
 
     /// The claimed file for a server path already resolved (absolute, or relative to where keymatch runs).
     pub fn path_claim(&self, from: &ConfFile, server: &Path, line: u32) -> ClaimedFile {
-        let local = relink(&self.local_of(from, server), from.base.as_deref(), self.ctx.map);
+        let local = relink(self.ctx.fs, &self.local_of(from, server), from.base.as_deref(), self.ctx.map);
         ClaimedFile::Path { server_path: paths::display(server), local, line }
     }
 
     /// Read an included file's text (`None`: missing or unreadable — includes that
     /// are not there are the server's problem, not a pair's).
     pub fn read_text(&self, local: &Path) -> Option<String> {
-        match (self.ctx.read)(local) {
+        match self.ctx.fs.read(local) {
             ReadOutcome::Read { bytes, .. } => Some(decode(&bytes)),
             _ => None,
         }
@@ -109,14 +132,13 @@ impl Cx<'_, '_> {
     /// pattern; globs that match nothing would otherwise be free), none once it is spent.
     pub fn expand(&mut self, from: &ConfFile, server_pattern: &Path) -> Vec<PathBuf> {
         let local_pattern = self.local_of(from, server_pattern);
-        let text = paths::display(server_pattern);
-        if !has_glob(&text) {
+        if !has_glob(server_pattern) {
             return vec![server_pattern.to_path_buf()];
         }
         if !self.spend(from) {
             return Vec::new();
         }
-        let locals = glob(&local_pattern);
+        let locals = glob(self.ctx.fs, &local_pattern);
         // Server path of each match: the pattern's literal prefix, in server terms, plus the rest.
         let (lit_server, lit_local) = (literal_prefix(server_pattern), literal_prefix(&local_pattern));
         locals.into_iter().filter_map(|l| l.strip_prefix(&lit_local).ok().map(|rest| lit_server.join(rest))).collect()
@@ -222,7 +244,7 @@ pub(super) fn server_of(local: &Path, base: Option<&Path>, map: &PathMap) -> Pat
 
 /// Where a server path is here: an explicit `--map` first, then under the
 /// config's `<dir>` when it exists there (or nothing else translates), then `--root`.
-pub(super) fn local_of(server: &Path, base: Option<&Path>, map: &PathMap) -> PathBuf {
+pub(super) fn local_of(fs: &dyn ConfigFs, server: &Path, base: Option<&Path>, map: &PathMap) -> PathBuf {
     if !server.is_absolute() {
         return server.to_path_buf();
     }
@@ -236,7 +258,7 @@ pub(super) fn local_of(server: &Path, base: Option<&Path>, map: &PathMap) -> Pat
         if base == Path::new("/") {
             return map.to_local(&normal);
         }
-        if std::fs::symlink_metadata(&candidate).is_ok() || map.root.is_none() {
+        if fs.exists(&candidate) || map.root.is_none() {
             return candidate;
         }
     }
@@ -247,7 +269,7 @@ pub(super) fn local_of(server: &Path, base: Option<&Path>, map: &PathMap) -> Pat
 /// in a tree found by the default rule points into that tree, not into this machine's `/`.
 /// Returns the final target when some hop was absolute, else `local` unchanged (so a
 /// relative link keeps its own name in messages). With `--root`, discover maps targets itself.
-pub(super) fn relink(local: &Path, base: Option<&Path>, map: &PathMap) -> PathBuf {
+pub(super) fn relink(fs: &dyn ConfigFs, local: &Path, base: Option<&Path>, map: &PathMap) -> PathBuf {
     let Some(base) = base else { return local.to_path_buf() };
     if map.root.is_some() || base == Path::new("/") {
         return local.to_path_buf();
@@ -255,10 +277,10 @@ pub(super) fn relink(local: &Path, base: Option<&Path>, map: &PathMap) -> PathBu
     let mut cur = local.to_path_buf();
     let mut absolute = false;
     for _ in 0..16 {
-        let Ok(target) = std::fs::read_link(&cur) else { break };
+        let Some(target) = fs.read_link(&cur) else { break };
         cur = if target.is_absolute() {
             absolute = true;
-            local_of(&target, Some(base), map)
+            local_of(fs, &target, Some(base), map)
         } else {
             paths::normalize(&cur.parent().unwrap_or(Path::new("")).join(target))
         };
@@ -287,13 +309,22 @@ mod tests {
     fn local_paths_follow_map_then_default_rule_then_root() {
         let t = testutil::Tree::new(&[("repo/etc/ssl/a.pem", "x")]);
         let base = t.path("repo");
+        let read = |p: &Path| crate::discover::read_file(p, 1 << 20, &PathMap::default());
+        let default = PathMap::default();
+        let host = super::super::fs::HostFs { read: &read, map: &default };
         let map = PathMap { root: None, maps: vec![(PathBuf::from("/etc/nginx"), PathBuf::from("deploy/nginx"))] };
-        assert_eq!(local_of(Path::new("/etc/nginx/x.pem"), Some(&base), &map), PathBuf::from("deploy/nginx/x.pem"));
-        assert_eq!(local_of(Path::new("/etc/ssl/a.pem"), Some(&base), &map), t.path("repo/etc/ssl/a.pem"));
-        let rooted = PathMap { root: Some(PathBuf::from("img")), maps: Vec::new() };
-        assert_eq!(local_of(Path::new("/etc/ssl/b.pem"), Some(&base), &rooted), PathBuf::from("img/etc/ssl/b.pem"));
         assert_eq!(
-            local_of(Path::new("/etc/ssl/b.pem"), Some(&base), &PathMap::default()),
+            local_of(&host, Path::new("/etc/nginx/x.pem"), Some(&base), &map),
+            PathBuf::from("deploy/nginx/x.pem")
+        );
+        assert_eq!(local_of(&host, Path::new("/etc/ssl/a.pem"), Some(&base), &map), t.path("repo/etc/ssl/a.pem"));
+        let rooted = PathMap { root: Some(PathBuf::from("img")), maps: Vec::new() };
+        assert_eq!(
+            local_of(&host, Path::new("/etc/ssl/b.pem"), Some(&base), &rooted),
+            PathBuf::from("img/etc/ssl/b.pem")
+        );
+        assert_eq!(
+            local_of(&host, Path::new("/etc/ssl/b.pem"), Some(&base), &PathMap::default()),
             t.path("repo/etc/ssl/b.pem")
         );
     }

@@ -106,7 +106,7 @@ fn password(c: &Node, file: &ConfFile, cx: &Cx<'_, '_>) -> super::Passphrase {
     if let Some(f) = p.get("filename").and_then(Node::as_str) {
         let local = cx.local_of(file, &crate::paths::normalize(&file.server_dir().join(f)));
         let source = format!("password filename {f}");
-        return match (cx.ctx.read)(&local) {
+        return match cx.ctx.fs.read(&local) {
             crate::discover::ReadOutcome::Read { bytes, .. } => {
                 super::Passphrase::Given { source, passphrases: vec![bytes] }
             }

@@ -4,9 +4,11 @@
 //! per-line SNI filters, `crt-base` / `key-base` from `global`, and the `.key`
 //! sidecar (`site.pem.key`) that HAProxy loads when the certificate file holds
 //! no private key. Client certificates on `server … crt FILE` lines are pairs too.
+//! For `scan --probe`, a `bind … ssl` line's addresses are listeners (see [`bind`]).
 
 use super::{
     clean_names, has_component, has_variable, lines, unresolvable, words, Claim, ClaimedFile, ConfFile, Cx, Dialect,
+    Listener, Sni,
 };
 use crate::finding::Location;
 use std::path::{Path, PathBuf};
@@ -101,6 +103,51 @@ struct Bases<'p> {
 }
 
 fn bind(file: &ConfFile, line: u32, w: &[String], section: &str, bases: &Bases<'_>, cx: &mut Cx<'_, '_>) {
+    let first = cx.claims.len();
+    bind_certificates(file, line, w, section, bases, cx);
+    // The listeners: every address of the line when it speaks TLS (`ssl`). HAProxy selects a
+    // certificate by its own names (or a crt-list line's filters); the first one loaded is the
+    // default, served without SNI (not with `strict-sni`, which refuses such a handshake).
+    if !w.iter().any(|x| x == "ssl") {
+        return;
+    }
+    let listeners = bind_addresses(w.get(1).map(String::as_str).unwrap_or(""), line);
+    let strict = w.iter().any(|x| x == "strict-sni");
+    let at = file.at(line, cx.ctx.map).path;
+    for (i, c) in cx.claims.iter_mut().enumerate().skip(first) {
+        let sni = if c.names.is_empty() { Sni::Certificate } else { Sni::Names(c.names.clone()) };
+        let file = (c.config.path != at).then(|| at.clone());
+        c.listeners = listeners
+            .iter()
+            .map(|l| Listener { sni: sni.clone(), default: i == first && !strict, file: file.clone(), ..l.clone() })
+            .collect();
+    }
+}
+
+/// `bind ADDR:PORT[,ADDR:PORT…]`: `:443`, `*:443`, `0.0.0.0:443` and `:::443` are wildcards
+/// (`:::443` probed on ::1), `ipv4@`/`ipv6@` prefixes are dropped; unix sockets, `fd@`, port
+/// ranges and what is not an address and port are not listeners keymatch can probe.
+fn bind_addresses(spec: &str, line: u32) -> Vec<Listener> {
+    let mut out = Vec::new();
+    for a in spec.split(',') {
+        let a = a.strip_prefix("ipv4@").or_else(|| a.strip_prefix("ipv6@")).unwrap_or(a);
+        if a.contains('@') || a.starts_with('/') {
+            continue;
+        }
+        let Some((host, port)) = a.rsplit_once(':') else { continue };
+        let Ok(port) = port.parse::<u16>() else { continue };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let host = match host {
+            "" | "*" | "0.0.0.0" => None,
+            "::" | ":" => Some("::1".to_string()),
+            h => Some(h.to_string()),
+        };
+        out.push(Listener::tls(host, port, line, Vec::new()));
+    }
+    out
+}
+
+fn bind_certificates(file: &ConfFile, line: u32, w: &[String], section: &str, bases: &Bases<'_>, cx: &mut Cx<'_, '_>) {
     let mut i = 0;
     while let Some(opt) = w.get(i) {
         i += 1;
@@ -164,13 +211,14 @@ fn certificate(
     let base = bases.crt.unwrap_or(bases.dir);
     let server = crate::paths::normalize(&base.join(arg));
     let local = cx.local_of(file, &server);
-    if local.is_dir() {
-        let Ok(rd) = std::fs::read_dir(&local) else { return };
-        let mut entries: Vec<String> = rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    if cx.ctx.fs.is_dir(&local) {
+        // Names as bytes: a file whose name is not UTF-8 is loaded like any other.
+        let Some(mut entries) = cx.ctx.fs.list(&local) else { return };
         entries.sort();
         for name in entries {
-            let skip = [".key", ".ocsp", ".issuer", ".sctl", ".dh"].iter().any(|s| name.ends_with(s));
-            if skip || name.starts_with('.') || local.join(&name).is_dir() {
+            let bytes = name.as_encoded_bytes();
+            let skip = [".key", ".ocsp", ".issuer", ".sctl", ".dh"].iter().any(|s| bytes.ends_with(s.as_bytes()));
+            if skip || bytes.starts_with(b".") || cx.ctx.fs.is_dir(&local.join(&name)) {
                 continue;
             }
             one(file, at, &server.join(&name), line, context.clone(), names.clone(), bases, cx);
@@ -198,9 +246,15 @@ fn one(
     let key = if holds_key {
         None
     } else {
+        // `<name>.key`, built from the name's bytes (it need not be UTF-8).
+        let sidecar = |name: &std::ffi::OsStr| {
+            let mut n = name.to_os_string();
+            n.push(".key");
+            n
+        };
         let side = match (bases.key, server.file_name()) {
-            (Some(kb), Some(name)) => kb.join(format!("{}.key", name.to_string_lossy())),
-            _ => PathBuf::from(format!("{}.key", server.display())),
+            (Some(kb), Some(name)) => kb.join(sidecar(name)),
+            _ => PathBuf::from(sidecar(server.as_os_str())),
         };
         Some(cx.path_claim(file, &side, line))
     };

@@ -3,9 +3,10 @@
 //! `$SERVER["socket"]` / `$HTTP["host"]` blocks (a host condition gives the
 //! name), `var.name` string variables and `+` concatenation, `include` with
 //! globs relative to the including file, and Debian's
-//! `include_shell "…/include-conf-enabled.pl"` (= `conf-enabled/*.conf`).
+//! `include_shell "…/include-conf-enabled.pl"` (= `conf-enabled/*.conf`). For `scan
+//! --probe`, sockets with `ssl.engine = "enable"` are listeners (see `Reader::listeners`).
 
-use super::{clean_names, has_component, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect};
+use super::{clean_names, has_component, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect, Listener};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -35,6 +36,8 @@ impl Dialect for Lighttpd {
             stack: vec![Block::default()],
             done: Vec::new(),
             main_dir: file.server_dir(),
+            port: None,
+            bind: None,
         };
         r.read(0, text, cx, 0);
         while let Some(b) = r.stack.pop() {
@@ -157,6 +160,34 @@ struct Block {
     parent_key: Option<Val>,
     parent_ca: Option<Val>,
     parent_names: Vec<String>,
+    /// The `$SERVER["socket"]` this block is in (inherited), and `ssl.engine` as in force here.
+    socket: Option<Sock>,
+    engine: Option<bool>,
+}
+
+/// `$SERVER["socket"] == "ADDR:PORT"`: the address (`None`: every one), port, and where.
+#[derive(Debug, Clone)]
+struct Sock {
+    host: Option<String>,
+    port: u16,
+    line: u32,
+    file: usize,
+}
+
+/// `ADDR:PORT`, `:PORT`, `[V6]:PORT` (`0.0.0.0` and `*` are every IPv4 address, `[::]` every
+/// IPv6 one, probed on ::1); `None` for a unix socket or what is not an address and port.
+fn socket_address(spec: &str) -> Option<(Option<String>, u16)> {
+    if spec.starts_with('/') {
+        return None;
+    }
+    let (host, port) = spec.rsplit_once(':')?;
+    let port = port.parse::<u16>().ok()?;
+    let host = match host.trim_start_matches('[').trim_end_matches(']') {
+        "" | "*" | "0.0.0.0" => None,
+        "::" => Some("::1".to_string()),
+        h => Some(h.to_string()),
+    };
+    Some((host, port))
 }
 
 struct Reader {
@@ -165,6 +196,9 @@ struct Reader {
     stack: Vec<Block>,
     done: Vec<Block>,
     main_dir: std::path::PathBuf,
+    /// Global `server.port` (with its line and file) and `server.bind`.
+    port: Option<(u16, u32, usize)>,
+    bind: Option<String>,
 }
 
 impl Reader {
@@ -255,8 +289,15 @@ impl Reader {
                         parent_key: parent.privkey.or(parent.parent_key),
                         parent_ca: parent.ca.or(parent.parent_ca),
                         parent_names: if parent.names.is_empty() { parent.parent_names } else { parent.names },
+                        socket: parent.socket,
+                        engine: parent.engine,
                         ..Block::default()
                     };
+                    if w == "$SERVER" && field == "socket" && op == Some(Tok::Op("==".into())) {
+                        if let Some((host, port)) = value.as_deref().and_then(socket_address) {
+                            b.socket = Some(Sock { host, port, line, file });
+                        }
+                    }
                     if w == "$HTTP" && field == "host" && op == Some(Tok::Op("==".into())) {
                         if let Some(v) = &value {
                             b.names = clean_names([v.as_str()]);
@@ -312,9 +353,19 @@ impl Reader {
             }
             return;
         }
+        let global = self.stack.len() == 1;
+        match name {
+            "server.port" if global => {
+                // A number is a bare word, not a string.
+                self.port = v.as_deref().unwrap_or(&raw).trim().parse::<u16>().ok().map(|p| (p, line, file))
+            }
+            "server.bind" if global => self.bind = v.clone(),
+            _ => {}
+        }
         let val = Val { text: v, raw, line, file };
         let Some(cur) = self.stack.last_mut() else { return };
         match name {
+            "ssl.engine" => cur.engine = val.text.as_deref().map(|e| e == "enable"),
             "ssl.pemfile" => cur.pemfile = Some(val),
             "ssl.privkey" => cur.privkey = Some(val),
             "ssl.ca-file" => cur.ca = Some(val),
@@ -348,6 +399,7 @@ impl Reader {
                 .as_ref()
                 .filter(|k| k.file != pem.file)
                 .and_then(|k| self.files.get(k.file).map(|f| f.at(k.line, cx.ctx.map)));
+            let names = if b.names.is_empty() { b.parent_names.clone() } else { b.names.clone() };
             let claim = Claim {
                 dialect: "lighttpd",
                 config: cfile.at(pem.line, cx.ctx.map),
@@ -355,8 +407,8 @@ impl Reader {
                 cert: self.file(&pem, cx),
                 key: key.as_ref().map(|k| self.file(k, cx)),
                 chain: ca.as_ref().map(|c| self.file(c, cx)),
-                names: if b.names.is_empty() { b.parent_names.clone() } else { b.names.clone() },
-                listeners: Vec::new(),
+                names: names.clone(),
+                listeners: self.listeners(b, names, cx),
                 // lighttpd 1.4.69 has no passphrase option: OpenSSL asks on a terminal
                 // ("Enter PEM pass phrase:") and, without one, lighttpd stops.
                 passphrase: super::Passphrase::Prompt {
@@ -368,6 +420,44 @@ impl Reader {
             };
             cx.push(claim);
         }
+    }
+
+    /// Where a block's certificate is served: its `$SERVER["socket"]` with `ssl.engine =
+    /// "enable"`; in the global scope, `server.bind` and `server.port` (443 when unset: lighttpd
+    /// 1.4.69 listens there with the global engine on), and the sockets that turn the engine on
+    /// without a certificate of their own. Selected by `$HTTP["host"] ==` names (lighttpd applies
+    /// them to SNI).
+    fn listeners(&self, b: &Block, names: Vec<String>, cx: &Cx<'_, '_>) -> Vec<Listener> {
+        let mut socks: Vec<Sock> = Vec::new();
+        match &b.socket {
+            Some(s) if b.engine == Some(true) => socks.push(s.clone()),
+            Some(_) => {}
+            None => {
+                if b.engine == Some(true) {
+                    let at = b.pemfile.as_ref().or(b.privkey.as_ref()).map_or((0, 0), |p| (p.line, p.file));
+                    let (port, line, file) = self.port.unwrap_or((443, at.0, at.1));
+                    let host =
+                        self.bind.as_deref().and_then(|h| socket_address(&format!("{h}:{port}"))).and_then(|a| a.0);
+                    socks.push(Sock { host, port, line, file });
+                }
+                if b.label.is_none() {
+                    socks.extend(
+                        self.done
+                            .iter()
+                            .filter(|d| d.label.as_deref().is_some_and(|l| l.starts_with("$SERVER[\"socket\"]")))
+                            .filter(|d| d.engine == Some(true) && d.pemfile.is_none() && d.privkey.is_none())
+                            .filter_map(|d| d.socket.clone()),
+                    );
+                }
+            }
+        }
+        socks
+            .into_iter()
+            .map(|s| {
+                let file = self.files.get(s.file).map(|f| f.at(s.line, cx.ctx.map).path);
+                Listener { file, ..Listener::tls(s.host, s.port, s.line, names.clone()) }
+            })
+            .collect()
     }
 
     fn file(&self, v: &Val, cx: &Cx<'_, '_>) -> ClaimedFile {
@@ -384,6 +474,51 @@ impl Reader {
 #[cfg(test)]
 mod tests {
     use super::super::testutil::Tree;
+
+    #[test]
+    fn tls_sockets_and_the_global_engine_are_listeners() {
+        let listeners = |text: &str| {
+            let t = Tree::new(&[("etc/lighttpd/lighttpd.conf", text)]);
+            let (claims, _) = t.claims();
+            let mut got: Vec<(Option<String>, u16, u32, Vec<String>)> = claims
+                .iter()
+                .flat_map(|c| {
+                    c.listeners.iter().map(|l| {
+                        let names = match &l.sni {
+                            super::super::Sni::Names(n) => n.clone(),
+                            other => panic!("{other:?}"),
+                        };
+                        (l.host.clone(), l.port, l.line, names)
+                    })
+                })
+                .collect();
+            got.sort();
+            got
+        };
+        // The global engine: server.port (443 when unset) on server.bind.
+        assert_eq!(listeners("ssl.engine = \"enable\"\nssl.pemfile = \"/a.pem\"\n"), [(None, 443, 2, vec![])]);
+        assert_eq!(
+            listeners(
+                "server.port = 8443\nserver.bind = \"127.0.0.1\"\nssl.engine = \"enable\"\nssl.pemfile = \"/a.pem\"\n"
+            ),
+            [(Some("127.0.0.1".into()), 8443, 1, vec![])]
+        );
+        // Sockets: their own certificate, a host condition's, or the global one; not without the engine.
+        assert_eq!(
+            listeners(
+                "server.port = 80\nssl.pemfile = \"/g.pem\"\n\
+                 $SERVER[\"socket\"] == \"[::]:443\" {\n ssl.engine = \"enable\"\n ssl.pemfile = \"/s.pem\"\n\
+                 $HTTP[\"host\"] == \"h.example\" {\n  ssl.pemfile = \"/h.pem\"\n }\n}\n\
+                 $SERVER[\"socket\"] == \":8443\" {\n ssl.engine = \"enable\"\n}\n\
+                 $SERVER[\"socket\"] == \":9443\" {\n ssl.pemfile = \"/off.pem\"\n}\n"
+            ),
+            [
+                (None, 8443, 10, vec![]),
+                (Some("::1".into()), 443, 3, vec![]),
+                (Some("::1".into()), 443, 3, vec!["h.example".into()]),
+            ]
+        );
+    }
 
     #[test]
     fn blocks_variables_includes_and_debian_conf_enabled() {

@@ -8,7 +8,8 @@
 //! The pipeline, by module: [`find_claims`] (here) decodes the candidate files
 //! and hands each dialect those it [`Dialect::recognises`]; the dialect reads
 //! them through its [`Cx`] (`context`: include state and budget, server paths
-//! → local paths), tokenising with `syntax` (the `lines`/`words` lexers) or
+//! → local paths; every file it reads, lists or looks at goes through the
+//! [`ConfigFs`] of `fs`, never `std::fs`), tokenising with `syntax` (the `lines`/`words` lexers) or
 //! `yaml` (Kubernetes, Traefik, Envoy), expanding include patterns with
 //! `glob`, and pushes [`Claim`]s (`claim`: the claim model and its dedupe).
 //! This module keeps the dialect registry and the recognition of config files.
@@ -35,6 +36,7 @@ mod context;
 pub mod docker;
 pub mod dovecot;
 pub mod envoy;
+pub mod fs;
 mod glob;
 pub mod haproxy;
 pub mod kubernetes;
@@ -51,8 +53,9 @@ pub(crate) mod testutil;
 pub mod traefik;
 pub mod yaml;
 
-pub use claim::{unresolvable, Claim, ClaimedFile, Listener, Passphrase};
-pub use context::{conventional_base, ConfFile, Cx, ServerContext, INCLUDE_BUDGET};
+pub use claim::{unresolvable, Claim, ClaimedFile, Listener, Passphrase, Sni};
+pub use context::{conventional_base, ConfFile, Cx, Env, ServerContext, INCLUDE_BUDGET};
+pub use fs::{ConfigFs, FileKind, HostFs};
 pub use glob::glob;
 pub use syntax::{clean_names, decode, file_name, has_component, has_variable, lines, words};
 
@@ -232,6 +235,13 @@ pub fn find_claims_named(
     named: &[(&'static str, PathBuf, &[u8])],
     ctx: &ServerContext<'_>,
 ) -> Claims {
+    let fs = HostFs { read: ctx.read, map: ctx.map };
+    find_claims_in(files, named, &Env { map: ctx.map, fs: &fs })
+}
+
+/// [`find_claims_named`] over any filesystem: the dialects read, list and look at
+/// files only through `env` (the unit tests give them an in-memory tree).
+pub fn find_claims_in(files: &[(PathBuf, &[u8])], named: &[(&'static str, PathBuf, &[u8])], env: &Env<'_>) -> Claims {
     use rayon::prelude::*;
     let named_paths: HashSet<PathBuf> = named.iter().map(|(_, p, _)| paths::normalize(p)).collect();
     // Borrowed when the bytes are UTF-8 already (the common case): configs are held once.
@@ -245,14 +255,7 @@ pub fn find_claims_named(
     let per_dialect: Vec<DialectRead> = dialects()
         .par_iter()
         .map(|d| {
-            let mut cx = Cx {
-                ctx,
-                claims: Vec::new(),
-                findings: Vec::new(),
-                visited: HashSet::new(),
-                budget: INCLUDE_BUDGET,
-                stack: Vec::new(),
-            };
+            let mut cx = Cx::new(env);
             // Files named for this dialect are entry points, read first.
             let forced: Vec<(&PathBuf, String)> =
                 named.iter().filter(|(n, _, _)| *n == d.name()).map(|(_, p, b)| (p, decode(b))).collect();

@@ -11,7 +11,7 @@
 
 use super::{
     clean_names, has_component, has_variable, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect, Listener,
-    Passphrase,
+    Passphrase, Sni,
 };
 use crate::finding::{Code, Finding, Location};
 use std::path::{Path, PathBuf};
@@ -331,7 +331,7 @@ fn listener(d: &Directive) -> Option<Listener> {
         let (h, p) = rest.split_once("]")?;
         (Some(h.to_string()), p.strip_prefix(':').unwrap_or("443"))
     } else if let Ok(port) = spec.parse::<u16>() {
-        return Some(Listener { host: None, port, line: d.line });
+        return Some(Listener::tls(None, port, d.line, Vec::new()));
     } else {
         match spec.rsplit_once(':') {
             Some((h, p)) => (Some(h.to_string()), p),
@@ -342,7 +342,7 @@ fn listener(d: &Directive) -> Option<Listener> {
     // `[::]` listens on IPv6 only (nginx's ipv6only=on default): probed on ::1.
     let host =
         host.filter(|h| !matches!(h.as_str(), "*" | "0.0.0.0")).map(|h| if h == "::" { "::1".into() } else { h });
-    Some(Listener { host, port, line: d.line })
+    Some(Listener::tls(host, port, d.line, Vec::new()))
 }
 
 fn walk(
@@ -371,7 +371,15 @@ fn server(d: &Directive, inner: &[Directive], parent: &Ssl, files: &[ConfFile], 
     let raw_names: Vec<&str> =
         inner.iter().filter(|x| x.name == "server_name").flat_map(|x| x.args.iter().map(String::as_str)).collect();
     let names = clean_names(raw_names.iter().copied());
-    let listeners: Vec<Listener> = inner.iter().filter(|x| x.name == "listen").filter_map(listener).collect();
+    // Located in the listen directive's own file (the certificate may come from an included snippet).
+    let listeners: Vec<Listener> = inner
+        .iter()
+        .filter(|x| x.name == "listen")
+        .filter_map(|x| {
+            let file = files.get(x.file).map(|f| f.at(x.line, cx.ctx.map).path);
+            listener(x).map(|l| Listener { sni: Sni::Names(names.clone()), file, ..l })
+        })
+        .collect();
     let context = match raw_names.iter().find(|n| **n != "_" && !n.is_empty()) {
         Some(n) => format!("server {n}"),
         None => format!("server at line {}", d.line),
@@ -440,7 +448,7 @@ fn missing_password_file(p: &Arg, files: &[ConfFile], prefix: &Path, cx: &mut Cx
     let Some(from) = files.get(p.file) else { return };
     let server: PathBuf = crate::paths::normalize(&prefix.join(&p.text));
     let local = cx.local_of(from, &server);
-    if !matches!((cx.ctx.read)(&local), crate::discover::ReadOutcome::Missing { .. }) {
+    if !matches!(cx.ctx.fs.read(&local), crate::discover::ReadOutcome::Missing { .. }) {
         return;
     }
     let at = from.at(p.line, cx.ctx.map);
@@ -465,7 +473,7 @@ fn password_lines(p: &Arg, files: &[ConfFile], prefix: &Path, cx: &Cx<'_, '_>) -
     let from = files.get(p.file)?;
     let server: PathBuf = crate::paths::normalize(&prefix.join(&p.text));
     let local = cx.local_of(from, &server);
-    match (cx.ctx.read)(&local) {
+    match cx.ctx.fs.read(&local) {
         crate::discover::ReadOutcome::Read { bytes, .. } => Some(
             bytes
                 .split(|&b| b == b'\n')

@@ -110,7 +110,7 @@ fn passphrase(askpass: Option<Option<ClaimedFile>>, cx: &Cx<'_, '_>) -> Passphra
     match askpass {
         Some(Some(ClaimedFile::Path { server_path, local, .. })) => {
             let source = format!("askpass {server_path}");
-            match (cx.ctx.read)(&local) {
+            match cx.ctx.fs.read(&local) {
                 crate::discover::ReadOutcome::Read { bytes, .. } => {
                     let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
                     let first = first.strip_suffix(b"\r").unwrap_or(first);

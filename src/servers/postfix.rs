@@ -7,9 +7,14 @@
 //! `config_directory`); the server names are `myhostname`. `master.cf` services
 //! that override TLS parameters (`-o smtpd_tls_cert_file=…`) give their own
 //! claims, at the `-o` line. TLS switched off (`…_tls_security_level = none`)
-//! loads nothing.
+//! loads nothing. For `scan --probe`, master.cf's smtpd `inet` services are listeners
+//! (STARTTLS or wrappermode; see [`listeners`]).
 
-use super::{clean_names, has_component, has_variable, lines, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect};
+use super::{
+    clean_names, has_component, has_variable, lines, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect, Listener,
+    Sni,
+};
+use crate::probe::starttls::Starttls;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -32,22 +37,128 @@ impl Dialect for Postfix {
     fn read_entry(&self, file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>) {
         let main: Params = parse(text).into_iter().map(|(k, (line, v))| (k, (0, line, v))).collect();
         let mut files = vec![file.clone()];
-        emit(&files, &main, None, cx);
         // master.cf services may override TLS parameters with `-o name=value`.
         let master = cx.included(file, &file.server_dir().join("master.cf"));
-        let Some(mtext) = cx.read_text(&master.local) else { return };
-        cx.visited.insert(crate::paths::normalize(&master.local));
-        files.push(master);
-        for (service, overrides) in services(&mtext) {
-            if !overrides.iter().any(|(_, n, _)| n.contains("_tls_") || n.ends_with("_use_tls")) {
-                continue;
+        let services = match cx.read_text(&master.local) {
+            Some(mtext) => {
+                cx.visited.insert(crate::paths::normalize(&master.local));
+                files.push(master);
+                services(&mtext)
             }
-            let mut p = main.clone();
-            for (line, n, v) in overrides {
-                p.insert(n, (1, line, v));
+            None => Vec::new(),
+        };
+        let overrides_tls =
+            |s: &Service| s.overrides.iter().any(|(_, n, _)| n.contains("_tls_") || n.ends_with("_use_tls"));
+        let at = files.get(1).map(|m| m.at(0, cx.ctx.map).path);
+        // Whose parameters a listening service's TLS follows: an smtpd service its own; postscreen
+        // hands every connection to the `smtpd` pass service (`smtpd_service_name`), which speaks TLS.
+        let pass_name = main.get("smtpd_service_name").map(|(_, _, v)| v.as_str()).unwrap_or("smtpd");
+        let pass = services.iter().position(|s| s.kind == "pass" && s.name == pass_name);
+        let mut served: Vec<Vec<usize>> = vec![Vec::new(); services.len()];
+        for (i, s) in services.iter().enumerate() {
+            let owner = match s.command.rsplit('/').next() {
+                Some("postscreen") => pass,
+                _ => Some(i),
+            };
+            if let Some(list) = owner.and_then(|o| served.get_mut(o)) {
+                list.push(i);
             }
-            emit(&files, &p, Some(&service), cx);
         }
+        let served_by = |o: usize| served.get(o).into_iter().flatten().filter_map(|&i| services.get(i));
+        // The services that keep main.cf's TLS parameters listen with its certificates.
+        let plain: Vec<Listener> = (0..services.len())
+            .filter(|&o| services.get(o).is_some_and(|s| !overrides_tls(s)))
+            .flat_map(|o| served_by(o).flat_map(|s| listeners(s, &main, &files, at.as_deref())))
+            .collect();
+        emit(&files, &main, None, &plain, cx);
+        for (o, service) in services.iter().enumerate().filter(|(_, s)| overrides_tls(s)) {
+            let mut p = main.clone();
+            for (line, n, v) in &service.overrides {
+                p.insert(n.clone(), (1, *line, v.clone()));
+            }
+            let own: Vec<Listener> = served_by(o).flat_map(|s| listeners(s, &p, &files, at.as_deref())).collect();
+            emit(&files, &p, Some(&service.name), &own, cx);
+        }
+    }
+}
+
+/// The TLS listeners of a master.cf `inet` service running smtpd (or postscreen in front of
+/// the smtpd pass service, whose parameters these are):
+/// implicit TLS with `smtpd_tls_wrappermode = yes` (whatever the security level: Postfix 3.7
+/// does so), STARTTLS when `smtpd_tls_security_level` is `may` or `encrypt` (or, unset, the
+/// legacy `smtpd_use_tls` / `smtpd_enforce_tls` is `yes`), none otherwise. The service name is
+/// `[HOST:]PORT` or a service (`smtp` 25, `submission` 587, `smtps`/`submissions` 465); without
+/// a host, the addresses are `inet_interfaces` (`all`, the default, is a wildcard).
+fn listeners(service: &Service, params: &Params, files: &[ConfFile], master: Option<&str>) -> Vec<Listener> {
+    if service.kind != "inet" || !matches!(service.command.rsplit('/').next(), Some("smtpd" | "postscreen")) {
+        return Vec::new();
+    }
+    let get = |name: &str| params.get(name).map(|(_, _, v)| v.as_str());
+    let yes = |name: &str| get(name).is_some_and(|v| v.eq_ignore_ascii_case("yes"));
+    let starttls = if yes("smtpd_tls_wrappermode") {
+        None
+    } else {
+        match get("smtpd_tls_security_level").unwrap_or("") {
+            "may" | "encrypt" => Some(Starttls::Smtp),
+            "" if yes("smtpd_use_tls") || yes("smtpd_enforce_tls") => Some(Starttls::Smtp),
+            _ => return Vec::new(),
+        }
+    };
+    let (host, port) = match service.name.rsplit_once(':') {
+        Some((h, p)) => (Some(h.trim_start_matches('[').trim_end_matches(']').to_string()), p),
+        None => (None, service.name.as_str()),
+    };
+    let port = match port {
+        "smtp" => 25,
+        "submission" => 587,
+        "smtps" | "submissions" => 465,
+        p => match p.parse::<u16>() {
+            Ok(n) => n,
+            Err(_) => return Vec::new(),
+        },
+    };
+    let hosts: Vec<Option<String>> = match host {
+        Some(h) => vec![wildcard(&h)],
+        None => {
+            let mut values: HashMap<&str, &str> =
+                params.iter().map(|(k, (_, _, v))| (k.as_str(), v.as_str())).collect();
+            let conf_dir = files.first().map(|f| crate::paths::display(&f.server_dir())).unwrap_or_default();
+            values.entry("config_directory").or_insert(&conf_dir);
+            let interfaces = get("inet_interfaces").and_then(|v| expand(v, &values, 0)).unwrap_or_else(|| "all".into());
+            let mut out: Vec<Option<String>> = Vec::new();
+            for i in interfaces.split([',', ' ', '\t']).filter(|i| !i.is_empty()) {
+                let h = match i {
+                    "all" => None,
+                    "loopback-only" | "localhost" => Some("127.0.0.1".to_string()),
+                    other => wildcard(other.trim_start_matches('[').trim_end_matches(']')),
+                };
+                if !out.contains(&h) {
+                    out.push(h);
+                }
+            }
+            out
+        }
+    };
+    hosts
+        .into_iter()
+        .map(|host| Listener {
+            host,
+            port,
+            line: service.line,
+            file: master.map(String::from),
+            starttls,
+            sni: Sni::Without,
+            default: false,
+        })
+        .collect()
+}
+
+/// `0.0.0.0` listens on every IPv4 address, `::` (probed on ::1) on every IPv6 one.
+fn wildcard(host: &str) -> Option<String> {
+    match host {
+        "" | "*" | "0.0.0.0" => None,
+        "::" => Some("::1".to_string()),
+        h => Some(h.to_string()),
     }
 }
 
@@ -55,7 +166,7 @@ impl Dialect for Postfix {
 type Params = HashMap<String, (usize, u32, String)>;
 
 /// The claims of one set of parameters (main.cf, or a master.cf service's view of it).
-fn emit(files: &[ConfFile], params: &Params, service: Option<&str>, cx: &mut Cx<'_, '_>) {
+fn emit(files: &[ConfFile], params: &Params, service: Option<&str>, listeners: &[Listener], cx: &mut Cx<'_, '_>) {
     let Some(main) = files.first() else { return };
     let mut values: HashMap<&str, &str> = HashMap::new();
     for (name, (_, _, v)) in params {
@@ -75,6 +186,7 @@ fn emit(files: &[ConfFile], params: &Params, service: Option<&str>, cx: &mut Cx<
             continue;
         }
         let names = if side == "smtpd" { names.clone() } else { Vec::new() };
+        let listeners = if side == "smtpd" { listeners.to_vec() } else { Vec::new() };
         let role = if side == "smtpd" { "smtpd (server)" } else { "smtp (client)" };
         let context = Some(match service {
             Some(svc) => format!("{role}, master.cf service {svc}"),
@@ -84,7 +196,7 @@ fn emit(files: &[ConfFile], params: &Params, service: Option<&str>, cx: &mut Cx<
             let list: Vec<String> =
                 v.split([',', ' ', '\t', '\n']).filter(|s| !s.is_empty()).map(String::from).collect();
             if !list.is_empty() {
-                chain_files(file, line, &list, &expand, context, names, cx);
+                chain_files(file, line, &list, &expand, context, (names, listeners), cx);
                 continue;
             }
         }
@@ -110,7 +222,7 @@ fn emit(files: &[ConfFile], params: &Params, service: Option<&str>, cx: &mut Cx<
                 key,
                 chain: None,
                 names: names.clone(),
-                listeners: Vec::new(),
+                listeners: listeners.clone(),
                 passphrase: super::Passphrase::none(
                     "Postfix has no passphrase option for its key files, so it cannot use it",
                 ),
@@ -123,9 +235,19 @@ fn emit(files: &[ConfFile], params: &Params, service: Option<&str>, cx: &mut Cx<
 /// One `-o name=value` of a master.cf service: (line, name, value).
 type Override = (u32, String, String);
 
+/// A master.cf service: `name type private unpriv chroot wakeup maxproc command [args]`.
+struct Service {
+    name: String,
+    line: u32,
+    /// `inet`, `unix`, `pass`, …
+    kind: String,
+    command: String,
+    overrides: Vec<Override>,
+}
+
 /// master.cf services and their `-o name=value` overrides.
-fn services(text: &str) -> Vec<(String, Vec<Override>)> {
-    let mut out: Vec<(String, Vec<Override>)> = Vec::new();
+fn services(text: &str) -> Vec<Service> {
+    let mut out: Vec<Service> = Vec::new();
     for (n, l) in lines(text) {
         let t = l.trim_start();
         if t.is_empty() || t.starts_with('#') {
@@ -133,15 +255,15 @@ fn services(text: &str) -> Vec<(String, Vec<Override>)> {
         }
         let words: Vec<&str> = t.split_whitespace().collect();
         if !l.starts_with([' ', '\t']) {
-            let name = words.first().map(|w| w.to_string()).unwrap_or_default();
-            out.push((name, Vec::new()));
+            let word = |i: usize| words.get(i).map(|w| w.to_string()).unwrap_or_default();
+            out.push(Service { name: word(0), line: n, kind: word(1), command: word(7), overrides: Vec::new() });
         }
-        let Some((_, overrides)) = out.last_mut() else { continue };
+        let Some(service) = out.last_mut() else { continue };
         let mut i = 0;
         while let Some(w) = words.get(i) {
             if *w == "-o" {
                 if let Some((name, value)) = words.get(i + 1).and_then(|x| x.split_once('=')) {
-                    overrides.push((n, name.trim().to_string(), value.trim().to_string()));
+                    service.overrides.push((n, name.trim().to_string(), value.trim().to_string()));
                 }
                 i += 1;
             }
@@ -240,7 +362,7 @@ fn chain_files(
     list: &[String],
     expand: &dyn Fn(&str) -> Option<String>,
     context: Option<String>,
-    names: Vec<String>,
+    (names, listeners): (Vec<String>, Vec<Listener>),
     cx: &mut Cx<'_, '_>,
 ) {
     let claimed: Vec<ClaimedFile> = list.iter().map(|p| path(file, p, line, expand, cx)).collect();
@@ -273,7 +395,7 @@ fn chain_files(
             key,
             chain: None,
             names: names.clone(),
-            listeners: Vec::new(),
+            listeners: listeners.clone(),
             passphrase: super::Passphrase::none(
                 "Postfix has no passphrase option for its key files, so it cannot use it",
             ),
@@ -328,6 +450,104 @@ mod tests {
             vec![
                 "etc/postfix/main.cf:2 etc/ssl/mx.pem@2 - -",
                 "etc/postfix/master.cf:6 etc/ssl/submission.pem@6 etc/ssl/submission.key@7 -",
+            ]
+        );
+    }
+
+    #[test]
+    fn master_cf_smtpd_services_are_listeners() {
+        use crate::probe::starttls::Starttls;
+        let t = Tree::new(&[
+            (
+                "etc/postfix/main.cf",
+                "inet_interfaces = loopback-only\nsmtpd_tls_security_level = may\nsmtpd_tls_cert_file = /etc/ssl/mx.pem\n",
+            ),
+            (
+                "etc/postfix/master.cf",
+                "smtp      inet  n       -       y       -       -       smtpd\n\
+                 submission inet n       -       y       -       -       smtpd\n\
+                 \x20 -o smtpd_tls_security_level=encrypt\n\
+                 smtps     inet  n       -       y       -       -       smtpd\n\
+                 \x20 -o smtpd_tls_wrappermode=yes\n\
+                 [::1]:2525 inet n       -       n       -       -       smtpd\n\
+                 10.0.0.1:2526 inet n       -       n       -       -       smtpd\n\
+                 \x20 -o smtpd_tls_security_level=none\n\
+                 pickup    unix  n       -       y       60      1       pickup\n\
+                 relay     unix  -       -       y       -       -       smtp\n",
+            ),
+        ]);
+        let (claims, _) = t.claims();
+        let got: Vec<(u32, Option<String>, u16, Option<Starttls>)> = claims
+            .iter()
+            .flat_map(|c| c.listeners.iter().map(|l| (l.line, l.host.clone(), l.port, l.starttls)))
+            .collect();
+        let lo = Some("127.0.0.1".to_string());
+        assert_eq!(
+            got,
+            [
+                (1, lo.clone(), 25, Some(Starttls::Smtp)),
+                (6, Some("::1".to_string()), 2525, Some(Starttls::Smtp)),
+                (2, lo.clone(), 587, Some(Starttls::Smtp)),
+                (4, lo, 465, None),
+            ]
+        );
+        assert!(claims.iter().flat_map(|c| &c.listeners).all(|l| l.sni == super::super::Sni::Without
+            && l.file.as_deref().is_some_and(|f| f.ends_with("etc/postfix/master.cf"))));
+    }
+
+    #[test]
+    fn postscreen_listens_with_the_smtpd_pass_services_parameters() {
+        use crate::probe::starttls::Starttls;
+        let t = Tree::new(&[
+            ("etc/postfix/main.cf", "smtpd_tls_cert_file = /etc/ssl/mx.pem\n"),
+            (
+                "etc/postfix/master.cf",
+                "smtp      inet  n       -       y       -       1       postscreen\n\
+                 smtpd     pass  -       -       y       -       -       smtpd\n\
+                 \x20 -o smtpd_tls_security_level=may\n\
+                 dnsblog   unix  -       -       y       -       0       dnsblog\n\
+                 tlsproxy  unix  -       -       y       -       0       tlsproxy\n",
+            ),
+        ]);
+        let (claims, _) = t.claims();
+        let got: Vec<(u32, Option<String>, u16, Option<Starttls>)> = claims
+            .iter()
+            .flat_map(|c| c.listeners.iter().map(|l| (l.line, l.host.clone(), l.port, l.starttls)))
+            .collect();
+        assert_eq!(got, [(1, None, 25, Some(Starttls::Smtp))]);
+        // Without a pass service, postscreen hands nothing to smtpd: no listener.
+        let t = Tree::new(&[
+            ("etc/postfix/main.cf", "smtpd_tls_security_level = may\nsmtpd_tls_cert_file = /etc/ssl/mx.pem\n"),
+            ("etc/postfix/master.cf", "smtp inet n - y - 1 postscreen\n"),
+        ]);
+        assert!(t.claims().0.iter().all(|c| c.listeners.is_empty()));
+    }
+
+    #[test]
+    fn no_starttls_without_a_security_level_but_wrappermode_is_tls() {
+        use crate::probe::starttls::Starttls;
+        let listeners = |main: &str| {
+            let t = Tree::new(&[
+                ("etc/postfix/main.cf", main),
+                (
+                    "etc/postfix/master.cf",
+                    "smtp inet n - y - - smtpd\nsmtps inet n - y - - smtpd\n  -o smtpd_tls_wrappermode=yes\n",
+                ),
+            ]);
+            let (claims, _) = t.claims();
+            claims
+                .iter()
+                .flat_map(|c| c.listeners.iter().map(|l| (l.host.clone(), l.port, l.starttls)))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(listeners("smtpd_tls_cert_file = /a.pem\n"), [(None, 465, None)]);
+        assert_eq!(
+            listeners("smtpd_use_tls = yes\ninet_interfaces = 192.0.2.1, all\nsmtpd_tls_cert_file = /a.pem\n"),
+            [
+                (Some("192.0.2.1".to_string()), 25, Some(Starttls::Smtp)),
+                (None, 25, Some(Starttls::Smtp)),
+                (Some("192.0.2.1".to_string()), 465, None),
+                (None, 465, None)
             ]
         );
     }

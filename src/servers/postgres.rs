@@ -3,9 +3,11 @@
 //! `server.key`), relative to the data directory (`data_directory`, else the
 //! config's own directory, as on RHEL where the config lives in PGDATA);
 //! `ssl_passphrase_command` is not run. `include`, `include_if_exists`,
-//! `include_dir` are followed relative to the including file.
+//! `include_dir` are followed relative to the including file. For `scan --probe`, `port` on
+//! `listen_addresses` is a listener (SSLRequest; see [`listeners`]).
 
-use super::{has_component, lines, Claim, ConfFile, Cx, Dialect};
+use super::{has_component, lines, Claim, ConfFile, Cx, Dialect, Listener, Sni};
+use crate::probe::starttls::Starttls;
 use std::path::{Path, PathBuf};
 
 pub struct Postgres;
@@ -55,7 +57,7 @@ impl Dialect for Postgres {
             key: Some(cx.claimed(&kf, &ktext, &data, kline)),
             chain,
             names: Vec::new(),
-            listeners: Vec::new(),
+            listeners: listeners(&s, (sf, *sline), cx),
             // Without ssl_passphrase_command, PostgreSQL asks on the terminal at start
             // (and cannot reload such a key); keymatch never runs the command.
             passphrase: match &s.passphrase_command {
@@ -72,6 +74,51 @@ impl Dialect for Postgres {
     }
 }
 
+/// Where PostgreSQL speaks TLS after an SSLRequest (its STARTTLS): `port` (5432 by default) on
+/// each of `listen_addresses` (`localhost` by default, `*` every address, empty: Unix socket
+/// only), located at the `port` line (else the `ssl` line). No SNI selection.
+fn listeners(s: &Settings, ssl_at: (&ConfFile, u32), cx: &Cx<'_, '_>) -> Vec<Listener> {
+    let port = match &s.port {
+        Some((_, _, p)) => match p.trim().parse::<u16>() {
+            Ok(p) => p,
+            Err(_) => return Vec::new(),
+        },
+        None => 5432,
+    };
+    let (file, line) = match &s.port {
+        Some((f, l, _)) => (f, *l),
+        None => ssl_at,
+    };
+    let at = file.at(line, cx.ctx.map).path;
+    let list = s.listen.as_ref().map(|(_, _, v)| v.as_str()).unwrap_or("localhost");
+    let mut hosts: Vec<Option<String>> = Vec::new();
+    let items: Vec<&str> = list.split(',').map(str::trim).filter(|a| !a.is_empty()).collect();
+    for a in &items {
+        let h = match *a {
+            "*" | "0.0.0.0" => None,
+            "::" if items.iter().any(|i| matches!(*i, "*" | "0.0.0.0")) => continue,
+            "::" => Some("::1".to_string()),
+            "localhost" => Some("127.0.0.1".to_string()),
+            other => Some(other.to_string()),
+        };
+        if !hosts.contains(&h) {
+            hosts.push(h);
+        }
+    }
+    hosts
+        .into_iter()
+        .map(|host| Listener {
+            host,
+            port,
+            line,
+            file: Some(at.clone()),
+            starttls: Some(Starttls::Postgres),
+            sni: Sni::Without,
+            default: false,
+        })
+        .collect()
+}
+
 type Set<T> = Option<(ConfFile, u32, T)>;
 
 #[derive(Default)]
@@ -81,6 +128,8 @@ struct Settings {
     key: Set<String>,
     data_dir: Set<String>,
     passphrase_command: Option<String>,
+    port: Set<String>,
+    listen: Set<String>,
 }
 
 /// `name = value` or `name value`; values may be quoted with `'…'` (`''` is a quote); `#` comments.
@@ -124,6 +173,8 @@ fn read(file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>, s: &mut Settings, dept
             "ssl_cert_file" => s.cert = Some((file.clone(), n, v)),
             "ssl_key_file" => s.key = Some((file.clone(), n, v)),
             "data_directory" => s.data_dir = Some((file.clone(), n, v)),
+            "port" => s.port = Some((file.clone(), n, v)),
+            "listen_addresses" => s.listen = Some((file.clone(), n, v)),
             "ssl_passphrase_command" => s.passphrase_command = Some(v).filter(|c| !c.is_empty()),
             "include" | "include_if_exists" | "include_dir" if depth < 8 => {
                 let server = crate::paths::normalize(&file.server_dir().join(&v));
@@ -160,6 +211,28 @@ mod tests {
                 "var/lib/pgsql/data/postgresql.conf:1 var/lib/pgsql/data/server.crt@1 var/lib/pgsql/data/server.key@1 -",
             ]
         );
+    }
+
+    #[test]
+    fn port_and_listen_addresses_are_listeners() {
+        use crate::probe::starttls::Starttls;
+        let listeners = |text: &str| {
+            let t = Tree::new(&[("etc/postgresql/15/main/postgresql.conf", text)]);
+            let (claims, _) = t.claims();
+            claims
+                .iter()
+                .flat_map(|c| c.listeners.iter().map(|l| (l.host.clone(), l.port, l.line, l.starttls)))
+                .collect::<Vec<_>>()
+        };
+        let pg = Some(Starttls::Postgres);
+        assert_eq!(listeners("ssl = on\n"), [(Some("127.0.0.1".to_string()), 5432, 1, pg)]);
+        assert_eq!(listeners("listen_addresses = '*, ::'\nssl = on\nport = 5433\n"), [(None, 5433, 3, pg)]);
+        assert_eq!(
+            listeners("listen_addresses = '10.0.0.1,::'\nssl = on\n"),
+            [(Some("10.0.0.1".to_string()), 5432, 2, pg), (Some("::1".to_string()), 5432, 2, pg)]
+        );
+        assert!(listeners("listen_addresses = ''\nssl = on\n").is_empty());
+        assert!(listeners("ssl = off\n").is_empty());
     }
 
     #[test]

@@ -11,12 +11,55 @@
 //! a damaged key still works while one of the two paths is right: [`check`]
 //! decides each path mathematically, as [`Consistency`] tells.
 //!
-//! Cost: p and q are tested with Miller–Rabin (crypto-primes, several fixed
-//! bases, as many rounds as FIPS 186-5 asks for random candidates of that size
-//! and at least two); everything else of a sound key is multiplication and
-//! division. Only a damaged key whose factorisation is unknown (p·q ≠ n, or a
-//! composite p or q) costs exponentiations modulo n. Every number is bounded by
-//! the modulus size before it is used, so no input makes this panic or hang.
+//! ## What primality decides, and what it costs
+//!
+//! Take a key whose cheap relations all hold: n = p·q, e·dP ≡ 1 (mod p−1),
+//! e·dQ ≡ 1 (mod q−1), q·qInv ≡ 1 (mod p), e·d ≡ 1 (mod p−1) and (mod q−1).
+//! With p and q prime, Fermat's little theorem gives x^(e·dP) ≡ x (mod p) for
+//! every x, the same modulo q, and the CRT joins the two halves: both paths are
+//! right. With p composite, x^(e·dP) ≡ x (mod p) holds for every x only when p
+//! is squarefree and λ(p) divides e·dP − 1, which depends on p's unknown
+//! factors: a generator that took a composite p for a prime writes a key that
+//! satisfies every relation above while both of OpenSSL's paths give wrong
+//! results (fixtures/check/rsa-composite-p, believed-prime). So the relations
+//! cannot tell what OpenSSL does; a fact about p's multiplicative structure
+//! can, and every such fact (a Fermat or strong probable-prime test, or
+//! OpenSSL's own CRT step x^dP mod p on a test value, checked with e) costs an
+//! exponentiation modulo p with an exponent as large as p. One exponentiation
+//! modulo p and one modulo q, about one RSA private operation, is therefore the
+//! least an exact check of a sound key costs; everything else is
+//! multiplication and division.
+//!
+//! keymatch pays that floor and no more: p and q get one strong probable-prime
+//! round each (Miller–Rabin), with a base derived from the number itself
+//! ([`is_probable_prime`]), and a number is tested once per process
+//! ([`memo`]): a scan that meets one key in many files pays for it once.
+//!
+//! What one round leaves out: a composite p (or q) for which that base is a
+//! strong liar; keymatch would then judge the key by the relations (sound)
+//! where OpenSSL's results are wrong for some or all inputs. For any odd
+//! composite at most a quarter of the bases are strong liars (Monier, Rabin
+//! 1980), and for composites that arise by accident almost none: a random odd
+//! k-bit composite passes one round with probability below k²·4^(2−√k)
+//! (Damgård, Landrock, Pomerance 1993), 2^-40 for the 1024-bit factors of
+//! RSA-2048 and 2^-64 for RSA-4096's, and a product of two primes p₁·p₂ (what a
+//! generator that skipped its own test writes) has at most gcd(p₁−1, p₂−1)²
+//! Fermat liars among its ~2^1024 bases. Only a key built on purpose against
+//! this test can pass it, which is also true of any fixed set of bases: the
+//! rounds with the bases 2, 3, 5, …, 37 that keymatch ran before can be
+//! defeated by construction too (Arnault 1995), and deriving the base from the
+//! number means that no list of numbers fools it (every composite Mersenne
+//! number is a strong pseudoprime to base 2, for one). Baillie–PSW (a base-2
+//! round and a strong Lucas test; no composite known to pass it) costs 4.5
+//! rounds in crypto-primes, more than all of this change saves. Trial division
+//! by small primes is not done: the round rejects almost every composite at
+//! the cost of one exponentiation, and a sound key never gains from it.
+//!
+//! Only a damaged key whose factorisation is unknown (p·q ≠ n, or a composite
+//! p or q) costs exponentiations beyond that: `(x^e)^d' ≡ x` on a few values,
+//! modulo n for the d path and modulo p or q for the CRT path. Every number is
+//! bounded by the modulus size before it is used, so no input makes this panic
+//! or hang.
 
 use super::SigCheck;
 use crate::parse::{strip_leading_zeros, PssHash, PssParams, RsaPrivate, RsaScheme};
@@ -135,10 +178,15 @@ pub fn check(k: &RsaPrivate) -> Consistency {
             problems.push(format!("{name} is even"));
         }
     }
-    let (p_prime, q_prime) = if usable {
-        rayon::join(|| !even(&p) && is_probable_prime(&p), || !even(&q) && is_probable_prime(&q))
-    } else {
+    let prime = |x: &BigUint| !even(x) && is_probable_prime(x);
+    let (p_prime, q_prime) = if !usable {
         (false, false)
+    } else if p.bits().max(q.bits()) > 2048 {
+        // Above RSA-4096 a test takes long enough for a second core to pay (`keymatch check` of one key).
+        rayon::join(|| prime(&p), || prime(&q))
+    } else {
+        // A scan already checks keys in parallel.
+        (prime(&p), prime(&q))
     };
     if usable && !even(&p) && !p_prime {
         problems.push("p is not prime".into());
@@ -315,35 +363,65 @@ fn pow_mod(base: &BigUint, exp: &BigUint, m: &BigUint) -> Option<BigUint> {
     Some(BigUint::from_bytes_be(&result.to_be_bytes()))
 }
 
-/// Miller–Rabin with the first primes as bases, for an odd x > 1: as many
-/// rounds as FIPS 186-5 (via `minimum_mr_iterations`) asks for an error below
-/// 2^-100 on a random candidate of this size, at least two; all twelve bases
-/// for numbers of 64 bits and less, which makes the test exact there.
+/// Is x prime? For x of 64 bits and less, Miller–Rabin with the first twelve
+/// primes as bases, which is exact there. Above, one strong probable-prime
+/// round (Miller–Rabin) with a base derived from x itself, 2 + SHA-256(x) mod
+/// (x − 3), once per distinct x in a process (see [`memo`]); the module doc
+/// says what this leaves out. False for 0, 1 and even numbers.
 fn is_probable_prime(x: &BigUint) -> bool {
-    const BASES: [u32; 12] = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37];
     let Some(odd) = Odd::new(BoxedUint::from_be_slice_vartime(&x.to_bytes_be())).into_option() else {
         return false;
     };
     if x <= &BigUint::one() {
         return false;
     }
-    let bits = u32::try_from(x.bits()).unwrap_or(u32::MAX);
-    let rounds = if bits <= 64 {
-        BASES.len()
-    } else {
-        crypto_primes::hazmat::minimum_mr_iterations(bits, 100).unwrap_or(BASES.len()).clamp(2, BASES.len())
-    };
     let precision = odd.bits_precision();
-    let mr = crypto_primes::hazmat::MillerRabin::new(odd);
-    BASES[..rounds].iter().all(|&b| {
+    let mr = || crypto_primes::hazmat::MillerRabin::new(odd.clone());
+    let passes = |mr: &crypto_primes::hazmat::MillerRabin<BoxedUint>, base: &BigUint| {
+        BoxedUint::from_be_slice(&base.to_bytes_be(), precision).is_ok_and(|base| mr.test(&base).is_probably_prime())
+    };
+    if x.bits() <= 64 {
+        const BASES: [u32; 12] = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37];
+        let mr = mr();
         // A base is taken modulo x; one that x divides says nothing (x is then b itself, or composite
         // and caught by another base).
-        let base = BigUint::from(b) % x;
-        base.is_zero()
-            || BoxedUint::from_be_slice(&base.to_bytes_be(), precision)
-                .is_ok_and(|base| mr.test(&base).is_probably_prime())
+        return BASES.iter().map(|&b| BigUint::from(b) % x).all(|b| b.is_zero() || passes(&mr, &b));
+    }
+    use sha2::Digest;
+    let digest: [u8; 32] = sha2::Sha256::digest(x.to_bytes_be()).into();
+    memo(digest, || {
+        let base = BigUint::from_bytes_be(&digest) % (x - 3u32) + 2u32;
+        passes(&mr(), &base)
     })
 }
+
+/// The answer of `test` for the number whose SHA-256 is `id`, computed once per
+/// distinct number in this process:
+/// a scan meets the same key in many files (certbot's `live/` and `archive/`,
+/// backups, a secret copied to many namespaces), and its primes need testing
+/// only once. Keyed by the SHA-256 (no key material is kept), at most
+/// [`MEMO_LIMIT`] entries (32 bytes and a flag each); a poisoned lock only
+/// turns the memo off.
+fn memo(id: [u8; 32], test: impl FnOnce() -> bool) -> bool {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static SEEN: OnceLock<Mutex<HashMap<[u8; 32], bool>>> = OnceLock::new();
+    let seen = SEEN.get_or_init(Mutex::default);
+    if let Some(known) = seen.lock().ok().and_then(|m| m.get(&id).copied()) {
+        return known;
+    }
+    // Not held while testing: two threads that meet the same number at once both test it.
+    let answer = test();
+    if let Ok(mut m) = seen.lock() {
+        if m.len() < MEMO_LIMIT {
+            m.insert(id, answer);
+        }
+    }
+    answer
+}
+
+/// The most numbers [`memo`] remembers (2 MiB or so).
+const MEMO_LIMIT: usize = 1 << 16;
 
 fn big(be: &[u8]) -> BigUint {
     BigUint::from_bytes_be(be)
@@ -718,6 +796,28 @@ mod tests {
         let m89 = (BigUint::one() << 89u32) - 1u32;
         assert!(is_probable_prime(&m127));
         assert!(!is_probable_prime(&(&m127 * &m89)));
+        // A second time the answers come from the memo, and are the same.
+        assert!(is_probable_prime(&m127));
+        assert!(!is_probable_prime(&(&m127 * &m89)));
+    }
+
+    /// Composite Mersenne numbers 2^k − 1 (k prime) and the Fermat number
+    /// 2^64 + 1 are strong pseudoprimes to base 2, above 64 bits: a round with
+    /// the fixed base 2 takes them for primes, the base derived from the number does not.
+    #[test]
+    fn strong_pseudoprimes_to_base_two_are_composite() {
+        for x in [
+            (BigUint::one() << 67u32) - 1u32,
+            (BigUint::one() << 101u32) - 1u32,
+            (BigUint::one() << 103u32) - 1u32,
+            (BigUint::one() << 64u32) + 1u32,
+        ] {
+            let odd = Odd::new(BoxedUint::from_be_slice_vartime(&x.to_bytes_be())).unwrap();
+            let base = BoxedUint::from_be_slice(&[2], odd.bits_precision()).unwrap();
+            let base_two = crypto_primes::hazmat::MillerRabin::new(odd).test(&base);
+            assert!(base_two.is_probably_prime(), "{x} passes a base-2 round");
+            assert!(!is_probable_prime(&x), "{x}");
+        }
     }
 
     #[test]
