@@ -15,7 +15,9 @@ use crate::paths::{self, PathMap};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-/// What dialects may use while reading configs.
+/// What the caller gives for reading configs: the path map and the scan's reader.
+/// [`find_claims`](super::find_claims) wraps it in a [`HostFs`](super::HostFs) and hands the
+/// dialects an [`Env`].
 pub struct ServerContext<'a> {
     /// `--root` / `--map`: server paths → local paths.
     pub map: &'a PathMap,
