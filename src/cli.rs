@@ -127,7 +127,7 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core; at most 4 per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
-    /// Also connect to the TLS listeners the configs declare (nginx, Apache, HAProxy, lighttpd; Postfix, Dovecot and PostgreSQL with STARTTLS too), once per name the server selects the certificate by, and compare the served certificate with the file on disk (stale-cert).
+    /// Also connect to the TLS listeners the configs declare (nginx, Apache, HAProxy, lighttpd; Postfix, Dovecot, PostgreSQL and MySQL with STARTTLS too), once per name the server selects the certificate by, and compare the served certificate with the file on disk (stale-cert).
     #[arg(long)]
     pub probe: bool,
     /// With --probe: also listeners on addresses other than loopback and wildcards.

@@ -680,3 +680,42 @@ fn postgres_ssl_request_on_port_and_listen_addresses() {
     assert_eq!(locations(stale[0]), want, "{doc}");
     drop(server);
 }
+
+#[test]
+fn mariadb_starttls_on_port_and_bind_address() {
+    let Some(mariadbd) = common::server_binary("mariadbd") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::create_dir_all(d.join("data")).unwrap();
+    pair(d, "db", "db.example", &["db.example"], 3650);
+    let port = 21306u16;
+    let dd = d.display();
+    // An empty data directory and no grant tables: enough to accept connections and speak TLS.
+    let conf = format!(
+        "[mysqld]\ndatadir = {dd}/data\nuser = root\nskip-grant-tables\nsocket = {dd}/mysqld.sock\n\
+         pid-file = {dd}/mysqld.pid\nlog-error = {dd}/error.log\nport = {port}\nbind-address = 127.0.0.1\n\
+         ssl-cert = {dd}/db.crt\nssl-key = {dd}/db.key\n"
+    );
+    let conf_path = d.join("my.cnf");
+    std::fs::write(&conf_path, &conf).unwrap();
+    let server = start(Command::new(&mariadbd).arg(format!("--defaults-file={}", conf_path.display())), &[port]);
+
+    assert_eq!(served_cn(port, None, Some("mysql")), "db.example");
+    let (code, doc) = scan(&conf_path, d);
+    assert_eq!(endpoints(&doc), own(&[(port as u64, "mysql", "-", "valid", "CN=db.example")]), "{doc}");
+    assert!(findings(&doc, "stale-cert").is_empty(), "{doc}");
+    assert!(findings(&doc, "probe-failed").is_empty(), "{doc}");
+    assert_eq!(code, 0, "{doc}");
+
+    // Renewed on disk, MariaDB not restarted: it serves the old one.
+    renew(d, "db", "db.example", &["db.example"], 7300);
+    let (code, doc) = scan(&conf_path, d);
+    assert_eq!(code, 1, "{doc}");
+    let stale = findings(&doc, "stale-cert");
+    assert_eq!(stale.len(), 1, "{doc}");
+    let line = line_of(&conf, "port =", 0);
+    let mut want = vec![format!("{}:{line}", conf_path.display()), format!("mysql+starttls://127.0.0.1:{port}:0")];
+    want.sort();
+    assert_eq!(locations(stale[0]), want, "{doc}");
+    drop(server);
+}

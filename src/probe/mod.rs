@@ -9,10 +9,10 @@
 //! connection or handshake that fails is `probe-failed`. No application data is
 //! ever sent: after the handshake the client sends close_notify and hangs up.
 
+mod listeners;
 pub mod starttls;
-mod target;
 
-pub use target::{read_targets, targets_from_claims, Target};
+pub use listeners::targets_from_claims;
 
 use crate::config::ProbeConfig;
 use crate::error::Error;
@@ -35,6 +35,71 @@ use std::time::{Duration, Instant};
 pub const MAX_JOBS: usize = 512;
 /// Endpoints probed at once when `-j` is not given.
 pub const DEFAULT_JOBS: usize = 32;
+
+/// One endpoint to probe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// A host name or IP address, as given (without brackets).
+    pub host: String,
+    pub port: u16,
+    /// The SNI name sent; `None` sends none (an IP address without `--sni`).
+    pub sni: Option<String>,
+    pub starttls: Option<Starttls>,
+    /// Named on the command line (a failure is an error) rather than found in a config (a warning).
+    pub named: bool,
+    /// The certificate file a config names for this listener (`scan --probe`).
+    pub disk: Option<DiskRef>,
+}
+
+impl Target {
+    /// Parse `HOST`, `HOST:PORT`, `[V6]`, `[V6]:PORT` or a bare IPv6 address. The port defaults to
+    /// 443, or the STARTTLS protocol's; the SNI name to `sni`, else HOST when it is a name.
+    pub fn parse(spec: &str, sni: Option<&str>, starttls: Option<Starttls>) -> Result<Target, String> {
+        let spec = spec.trim();
+        let default_port = starttls.map(Starttls::default_port).unwrap_or(443);
+        let (host, port) = if let Some(rest) = spec.strip_prefix('[') {
+            let (h, after) = rest.split_once(']').ok_or_else(|| format!("'{spec}': missing ']'"))?;
+            match after.strip_prefix(':') {
+                Some(p) => (h.to_string(), parse_port(spec, p)?),
+                None if after.is_empty() => (h.to_string(), default_port),
+                None => return Err(format!("'{spec}': unexpected text after ']'")),
+            }
+        } else if spec.parse::<std::net::Ipv6Addr>().is_ok() {
+            (spec.to_string(), default_port)
+        } else {
+            match spec.rsplit_once(':') {
+                Some((h, p)) => (h.to_string(), parse_port(spec, p)?),
+                None => (spec.to_string(), default_port),
+            }
+        };
+        if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control() || c == '/') {
+            return Err(format!("'{spec}' is not HOST[:PORT]"));
+        }
+        let sni = match sni {
+            Some(s) => Some(s.to_string()),
+            None if host.parse::<std::net::IpAddr>().is_ok() => None,
+            None => Some(host.trim_end_matches('.').to_string()),
+        };
+        Ok(Target { host, port, sni, starttls, named: true, disk: None })
+    }
+
+    /// `tls://127.0.0.1:8443 (example.com)`: where findings about the endpoint are located.
+    pub fn label(&self) -> String {
+        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
+        let scheme = match self.starttls {
+            Some(p) => format!("{}+starttls", p.as_str()),
+            None => "tls".to_string(),
+        };
+        match &self.sni {
+            Some(sni) => format!("{scheme}://{host}:{} ({sni})", self.port),
+            None => format!("{scheme}://{host}:{}", self.port),
+        }
+    }
+}
+
+fn parse_port(spec: &str, p: &str) -> Result<u16, String> {
+    p.parse::<u16>().ok().filter(|&n| n > 0).ok_or_else(|| format!("'{spec}': '{p}' is not a port"))
+}
 
 /// The handshake signature, as checked against the served leaf's public key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -546,10 +611,42 @@ pub fn add_endpoints(report: &mut Report, targets: &[Target], served: &[Served],
     report.summary.endpoints = report.endpoints.len();
 }
 
+/// Read `--targets FILE`: one `HOST[:PORT]` a line; blank lines and `#` comments skipped. A line
+/// that does not parse is an error naming the file and the line; so is a file with no endpoint.
+pub fn read_targets(
+    path: &std::path::Path,
+    sni: Option<&str>,
+    starttls: Option<Starttls>,
+) -> Result<Vec<Target>, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Option {
+        option: "--targets",
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let at = |e: String| Error::Usage(format!("--targets {}:{}: {e}", path.display(), n + 1));
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        if let Some((spec, rest)) = line.split_once(char::is_whitespace) {
+            return Err(at(format!(
+                "'{spec}' is followed by '{}': one HOST[:PORT] a line (--sni and --starttls apply to every line)",
+                rest.trim()
+            )));
+        }
+        out.push(Target::parse(line, sni, starttls).map_err(at)?);
+    }
+    if out.is_empty() {
+        return Err(Error::Usage(format!("--targets {}: no endpoint in it (one HOST[:PORT] a line)", path.display())));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::servers::Sni;
 
     #[test]
     fn targets_parse_with_default_ports_and_sni() {
@@ -617,69 +714,6 @@ mod tests {
             starttls::greeting_capabilities(&err).unwrap_err(),
             "the server refused the connection: error 1040 'Too many connections'"
         );
-    }
-
-    #[test]
-    fn targets_per_listener_as_the_server_selects() {
-        use crate::probe::starttls::Starttls;
-        use crate::servers::{Claim, ClaimedFile, Listener, Passphrase};
-        let fixture = |name: &str| {
-            let local =
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/check").join(name).join("cert.pem");
-            ClaimedFile::Path { server_path: format!("/etc/ssl/{name}.pem"), local, line: 3 }
-        };
-        let claim = |cert: ClaimedFile, listeners: Vec<Listener>| Claim {
-            dialect: "test",
-            config: Location::file("server.conf"),
-            context: None,
-            cert,
-            key: None,
-            chain: None,
-            names: vec!["ignored.example".into()],
-            listeners,
-            passphrase: Passphrase::none("-"),
-            key_config: None,
-        };
-        let claims = [
-            claim(
-                fixture("bom"),
-                vec![
-                    // HAProxy: the certificate's own names (SAN and CN bom.test), and without SNI.
-                    Listener { sni: Sni::Certificate, default: true, ..Listener::tls(None, 443, 7, Vec::new()) },
-                    Listener::tls(Some("10.0.0.1".into()), 443, 8, vec!["remote.example".into()]),
-                    Listener {
-                        starttls: Some(Starttls::Smtp),
-                        sni: Sni::Without,
-                        file: Some("master.cf".into()),
-                        ..Listener::tls(Some("localhost".into()), 25, 2, Vec::new())
-                    },
-                ],
-            ),
-            // Another certificate for the same address, port and name: one target, either not stale.
-            claim(fixture("b64-76"), vec![Listener::tls(None, 443, 9, vec!["BOM.test.".into(), "*.wild".into()])]),
-            // Selected only by a name that cannot be sent, and not the default: not probed.
-            claim(fixture("b64-76"), vec![Listener::tls(None, 8443, 10, vec!["*.wild".into()])]),
-        ];
-        let t = targets_from_claims(&claims, false);
-        let got: Vec<(String, u16, Option<String>, Option<Starttls>)> =
-            t.iter().map(|t| (t.label(), t.port, t.sni.clone(), t.starttls)).collect();
-        assert_eq!(
-            got,
-            [
-                ("tls://127.0.0.1:443 (bom.test)".to_string(), 443, Some("bom.test".to_string()), None),
-                ("tls://127.0.0.1:443".to_string(), 443, None, None),
-                ("smtp+starttls://127.0.0.1:25".to_string(), 25, None, Some(Starttls::Smtp)),
-            ]
-        );
-        assert!(t.iter().all(|t| !t.named));
-        let disk = |i: usize| t[i].disk.as_ref().unwrap();
-        assert_eq!((disk(0).config.as_str(), disk(0).line, disk(0).alternatives.len()), ("server.conf", Some(7), 1));
-        assert_eq!((disk(2).config.as_str(), disk(2).line), ("master.cf", Some(2)));
-        assert_eq!(disk(0).path, "/etc/ssl/bom.pem");
-        // --probe-remote adds the listener on another address, with its own names.
-        let t = targets_from_claims(&claims, true);
-        assert_eq!(t.len(), 4);
-        assert_eq!(t[2].label(), "tls://10.0.0.1:443 (remote.example)");
     }
 
     #[test]

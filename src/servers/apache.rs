@@ -7,6 +7,7 @@
 //! `<IfDefine>` (negated module tests are taken as false); continuation lines. For `scan
 //! --probe`, TLS `<VirtualHost ADDR:PORT>`s are listeners (`Listen` gives a port-less one's).
 
+use super::claim::IPV4_ANY;
 use super::{
     clean_names, has_component, has_variable, lines, unresolvable, Claim, ConfFile, Cx, Dialect, Listener, Passphrase,
 };
@@ -436,7 +437,7 @@ fn address(spec: &str) -> Option<(Option<String>, u16)> {
 
 fn wildcard(host: &str) -> Option<String> {
     match host {
-        "*" | "_default_" | "0.0.0.0" | "" => None,
+        "*" | "_default_" | IPV4_ANY | "" => None,
         "::" => Some("::1".to_string()),
         h => Some(h.to_string()),
     }

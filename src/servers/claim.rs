@@ -33,6 +33,9 @@ pub struct Claim {
     pub key_config: Option<Location>,
 }
 
+/// The IPv4 wildcard address in a listen directive (`0.0.0.0`): every address, probed on 127.0.0.1.
+pub const IPV4_ANY: &str = "0.0.0.0";
+
 /// A TLS listener a config declares: the address as written (a wildcard is `None`) and port,
 /// how TLS starts there, and what the server selects this certificate by.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,7 @@
 //! with globs relative to the including file. For `scan --probe`, the imap/pop3 login
 //! services' `inet_listener`s are listeners (see `Reader::listeners`).
 
+use super::claim::IPV4_ANY;
 use super::{
     clean_names, has_component, lines, unresolvable, words, Claim, ClaimedFile, ConfFile, Cx, Dialect, Listener, Sni,
 };
@@ -316,7 +317,7 @@ fn hosts(list: &str) -> Vec<Option<String>> {
     let mut out: Vec<Option<String>> = Vec::new();
     for i in &items {
         let h = match *i {
-            "*" | "0.0.0.0" => None,
+            "*" | IPV4_ANY => None,
             "::" | "[::]" if items.contains(&"*") => continue,
             "::" | "[::]" => Some("::1".to_string()),
             other => Some(other.trim_start_matches('[').trim_end_matches(']').to_string()),

@@ -6,6 +6,7 @@
 //! no private key. Client certificates on `server … crt FILE` lines are pairs too.
 //! For `scan --probe`, a `bind … ssl` line's addresses are listeners (see [`bind`]).
 
+use super::claim::IPV4_ANY;
 use super::{
     clean_names, has_component, has_variable, lines, unresolvable, words, Claim, ClaimedFile, ConfFile, Cx, Dialect,
     Listener, Sni,
@@ -138,7 +139,7 @@ fn bind_addresses(spec: &str, line: u32) -> Vec<Listener> {
         let Ok(port) = port.parse::<u16>() else { continue };
         let host = host.trim_start_matches('[').trim_end_matches(']');
         let host = match host {
-            "" | "*" | "0.0.0.0" => None,
+            "" | "*" | IPV4_ANY => None,
             "::" | ":" => Some("::1".to_string()),
             h => Some(h.to_string()),
         };

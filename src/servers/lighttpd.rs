@@ -6,6 +6,7 @@
 //! `include_shell "…/include-conf-enabled.pl"` (= `conf-enabled/*.conf`). For `scan
 //! --probe`, sockets with `ssl.engine = "enable"` are listeners (see `Reader::listeners`).
 
+use super::claim::IPV4_ANY;
 use super::{clean_names, has_component, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect, Listener};
 use std::collections::HashMap;
 use std::path::Path;
@@ -183,7 +184,7 @@ fn socket_address(spec: &str) -> Option<(Option<String>, u16)> {
     let (host, port) = spec.rsplit_once(':')?;
     let port = port.parse::<u16>().ok()?;
     let host = match host.trim_start_matches('[').trim_end_matches(']') {
-        "" | "*" | "0.0.0.0" => None,
+        "" | "*" | IPV4_ANY => None,
         "::" => Some("::1".to_string()),
         h => Some(h.to_string()),
     };

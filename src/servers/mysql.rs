@@ -3,9 +3,12 @@
 //! the `[mysqld]`/`[server]`/`[mariadb]`/`[mysqld-N.N]`/`[mariadbd]` groups (the
 //! server) and `[client]`/`[mysql]` (clients); `!include FILE` and
 //! `!includedir DIR` (its `*.cnf`). Relative paths are relative to the data
-//! directory (`datadir`), else the config's directory.
+//! directory (`datadir`), else the config's directory. For `scan --probe`, the server's
+//! `port` on `bind-address` is a listener (see [`listeners`]).
 
-use super::{has_component, lines, Claim, ConfFile, Cx, Dialect};
+use super::claim::IPV4_ANY;
+use super::{has_component, lines, Claim, ConfFile, Cx, Dialect, Listener, Sni};
+use crate::probe::starttls::Starttls;
 use std::path::{Path, PathBuf};
 
 pub struct Mysql;
@@ -28,7 +31,7 @@ impl Dialect for Mysql {
     }
 
     fn read_entry(&self, file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>) {
-        let mut g = Groups::default();
+        let mut g = Groups { networking: true, ..Groups::default() };
         read(file, text, cx, &mut g, 0);
         for (side, o) in [("server", &g.server), ("client", &g.client)] {
             let Some((cf, cline, ctext)) = &o.cert else { continue };
@@ -45,13 +48,54 @@ impl Dialect for Mysql {
                 key,
                 chain: None,
                 names: Vec::new(),
-                listeners: Vec::new(),
+                listeners: if side == "server" { listeners(&g, cf, *cline, cx) } else { Vec::new() },
                 passphrase: super::Passphrase::none("MySQL has no passphrase option for ssl_key"),
                 key_config,
             };
             cx.push(claim);
         }
     }
+}
+
+/// Where the server speaks TLS after its handshake packet (`--starttls mysql`): `port` (3306)
+/// on `bind-address` (every address when unset, `*` and `::` too: probed on 127.0.0.1; a list
+/// in MySQL 8), located at the `port` line (else the certificate's); none with
+/// `skip-networking`. No SNI selection.
+fn listeners(g: &Groups, cert_file: &ConfFile, cert_line: u32, cx: &Cx<'_, '_>) -> Vec<Listener> {
+    if !g.networking {
+        return Vec::new();
+    }
+    let (port, file, line) = match &g.port {
+        Some((f, l, p)) => match p.trim().parse::<u16>() {
+            Ok(p) => (p, f, *l),
+            Err(_) => return Vec::new(),
+        },
+        None => (3306, cert_file, cert_line),
+    };
+    let at = file.at(line, cx.ctx.map).path;
+    let mut hosts: Vec<Option<String>> = Vec::new();
+    for a in g.bind.as_deref().unwrap_or("*").split(',').map(str::trim).filter(|a| !a.is_empty()) {
+        let h = match a {
+            "*" | IPV4_ANY | "::" => None,
+            "localhost" => Some("127.0.0.1".to_string()),
+            other => Some(other.trim_start_matches('[').trim_end_matches(']').to_string()),
+        };
+        if !hosts.contains(&h) {
+            hosts.push(h);
+        }
+    }
+    hosts
+        .into_iter()
+        .map(|host| Listener {
+            host,
+            port,
+            line,
+            file: Some(at.clone()),
+            starttls: Some(Starttls::Mysql),
+            sni: Sni::Without,
+            default: false,
+        })
+        .collect()
 }
 
 type Named = Option<(ConfFile, u32, String)>;
@@ -67,6 +111,10 @@ struct Groups {
     server: Options,
     client: Options,
     datadir: Option<String>,
+    /// The server's `port`, `bind-address` and whether `skip-networking` leaves TCP on.
+    port: Named,
+    bind: Option<String>,
+    networking: bool,
 }
 
 fn read(file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>, g: &mut Groups, depth: usize) {
@@ -90,12 +138,23 @@ fn read(file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>, g: &mut Groups, depth:
             group = name.trim().to_ascii_lowercase();
             continue;
         }
-        let Some((k, v)) = t.split_once('=') else { continue };
-        let k = k.trim().replace('_', "-").to_ascii_lowercase();
-        let v = v.split(" #").next().unwrap_or(v).trim().trim_matches(['"', '\'']).to_string();
         let server = matches!(group.as_str(), "mysqld" | "server" | "mariadb" | "mariadbd")
             || group.starts_with("mysqld-")
             || group.starts_with("mariadb-");
+        let (k, v) = t.split_once('=').unwrap_or((t, ""));
+        let k = k.trim().replace('_', "-").to_ascii_lowercase();
+        let v = v.split(" #").next().unwrap_or(v).trim().trim_matches(['"', '\'']).to_string();
+        if server {
+            match k.as_str() {
+                "port" => g.port = Some((file.clone(), n, v.clone())),
+                "bind-address" => g.bind = Some(v.clone()),
+                "skip-networking" => g.networking = matches!(v.to_ascii_lowercase().as_str(), "0" | "off" | "false"),
+                _ => {}
+            }
+        }
+        if !t.contains('=') {
+            continue;
+        }
         let client = matches!(group.as_str(), "client" | "mysql" | "client-server" | "client-mariadb");
         let o = if server {
             &mut g.server
@@ -116,6 +175,28 @@ fn read(file: &ConfFile, text: &str, cx: &mut Cx<'_, '_>, g: &mut Groups, depth:
 #[cfg(test)]
 mod tests {
     use super::super::testutil::Tree;
+
+    #[test]
+    fn the_server_port_and_bind_address_are_a_listener() {
+        use crate::probe::starttls::Starttls;
+        let listeners = |text: &str| {
+            let t = Tree::new(&[("etc/mysql/my.cnf", text)]);
+            let (claims, _) = t.claims();
+            claims
+                .iter()
+                .flat_map(|c| c.listeners.iter().map(|l| (l.host.clone(), l.port, l.line, l.starttls)))
+                .collect::<Vec<_>>()
+        };
+        let tls = "ssl-cert = /etc/mysql/c.pem\nssl-key = /etc/mysql/k.pem\n";
+        let my = Some(Starttls::Mysql);
+        assert_eq!(listeners(&format!("[mysqld]\n{tls}")), [(None, 3306, 2, my)]);
+        assert_eq!(
+            listeners(&format!("[client]\nport = 1\n[mariadb]\nport = 3307\nbind-address = localhost\n{tls}")),
+            [(Some("127.0.0.1".to_string()), 3307, 4, my)]
+        );
+        assert!(listeners(&format!("[mysqld]\nskip-networking\n{tls}")).is_empty());
+        assert_eq!(listeners(&format!("[mysqld]\nskip_networking = 0\n{tls}")).len(), 1);
+    }
 
     #[test]
     fn groups_includes_and_datadir() {

@@ -9,6 +9,7 @@
 //! directive, `{ }` a block, `#` at a word start comments to the end of the
 //! line, `"…"`/`'…'` quote, backslash escapes, `${var}` is part of a word.
 
+use super::claim::IPV4_ANY;
 use super::{
     clean_names, has_component, has_variable, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect, Listener,
     Passphrase, Sni,
@@ -340,8 +341,7 @@ fn listener(d: &Directive) -> Option<Listener> {
     };
     let port = port.parse::<u16>().ok()?;
     // `[::]` listens on IPv6 only (nginx's ipv6only=on default): probed on ::1.
-    let host =
-        host.filter(|h| !matches!(h.as_str(), "*" | "0.0.0.0")).map(|h| if h == "::" { "::1".into() } else { h });
+    let host = host.filter(|h| !matches!(h.as_str(), "*" | IPV4_ANY)).map(|h| if h == "::" { "::1".into() } else { h });
     Some(Listener::tls(host, port, d.line, Vec::new()))
 }
 

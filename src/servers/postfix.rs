@@ -10,6 +10,7 @@
 //! loads nothing. For `scan --probe`, master.cf's smtpd `inet` services are listeners
 //! (STARTTLS or wrappermode; see [`listeners`]).
 
+use super::claim::IPV4_ANY;
 use super::{
     clean_names, has_component, has_variable, lines, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect, Listener,
     Sni,
@@ -156,7 +157,7 @@ fn listeners(service: &Service, params: &Params, files: &[ConfFile], master: Opt
 /// `0.0.0.0` listens on every IPv4 address, `::` (probed on ::1) on every IPv6 one.
 fn wildcard(host: &str) -> Option<String> {
     match host {
-        "" | "*" | "0.0.0.0" => None,
+        "" | "*" | IPV4_ANY => None,
         "::" => Some("::1".to_string()),
         h => Some(h.to_string()),
     }

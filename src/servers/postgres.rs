@@ -6,6 +6,7 @@
 //! `include_dir` are followed relative to the including file. For `scan --probe`, `port` on
 //! `listen_addresses` is a listener (SSLRequest; see [`listeners`]).
 
+use super::claim::IPV4_ANY;
 use super::{has_component, lines, Claim, ConfFile, Cx, Dialect, Listener, Sni};
 use crate::probe::starttls::Starttls;
 use std::path::{Path, PathBuf};
@@ -95,8 +96,8 @@ fn listeners(s: &Settings, ssl_at: (&ConfFile, u32), cx: &Cx<'_, '_>) -> Vec<Lis
     let items: Vec<&str> = list.split(',').map(str::trim).filter(|a| !a.is_empty()).collect();
     for a in &items {
         let h = match *a {
-            "*" | "0.0.0.0" => None,
-            "::" if items.iter().any(|i| matches!(*i, "*" | "0.0.0.0")) => continue,
+            "*" | IPV4_ANY => None,
+            "::" if items.iter().any(|i| matches!(*i, "*" | IPV4_ANY)) => continue,
             "::" => Some("::1".to_string()),
             "localhost" => Some("127.0.0.1".to_string()),
             other => Some(other.to_string()),
