@@ -34,7 +34,7 @@ fn time(n: u32, mut f: impl FnMut()) -> Duration {
 }
 
 fn main() {
-    // RSA consistency runs Miller–Rabin on p and q: a handful of calls for the big keys.
+    // RSA consistency runs one Miller–Rabin round on each of p and q: a handful of calls for the big keys.
     // The damaged keys show the cost of the exponentiations modulo n (p·q ≠ n) and modulo p
     // (a composite p) that a key with an unknown factorisation needs.
     println!("verify_pair (key decision and key consistency):");

@@ -10,6 +10,8 @@
 //! parent), never panics, and never copies the input.
 
 /// Universal tags used here.
+use super::error::ParseError;
+
 pub(crate) const BOOLEAN: u8 = 0x01;
 pub(crate) const INTEGER: u8 = 0x02;
 pub(crate) const BIT_STRING: u8 = 0x03;
@@ -48,7 +50,7 @@ impl<'a> Tlv<'a> {
 
     /// All elements of a constructed value, or an error if any does not decode.
     #[cfg(test)]
-    pub(crate) fn elements(&self) -> Result<Vec<Tlv<'a>>, String> {
+    pub(crate) fn elements(&self) -> Result<Vec<Tlv<'a>>, ParseError> {
         let mut r = self.children();
         let mut out = Vec::new();
         while !r.is_empty() {
@@ -57,44 +59,52 @@ impl<'a> Tlv<'a> {
         Ok(out)
     }
 
-    pub(crate) fn expect(self, tag: u8, what: &str) -> Result<Tlv<'a>, String> {
+    pub(crate) fn expect(self, tag: u8, what: &str) -> Result<Tlv<'a>, ParseError> {
         if self.tag == tag {
             Ok(self)
         } else {
-            Err(format!("{what}: expected {}, found {}", tag_name(tag), tag_name(self.tag)))
+            Err(ParseError::Unexpected {
+                what: Some(what.to_string()),
+                expected: tag_name(tag),
+                found: tag_name(self.tag),
+            })
         }
     }
 
     /// An INTEGER's magnitude without leading zero bytes (the sign is ignored:
     /// keymatch reads only non-negative numbers, and serials are shown as encoded).
-    pub(crate) fn uint(&self) -> Result<&'a [u8], String> {
+    pub(crate) fn uint(&self) -> Result<&'a [u8], ParseError> {
         if self.tag != INTEGER {
-            return Err(format!("expected INTEGER, found {}", tag_name(self.tag)));
+            return Err(ParseError::Unexpected { what: None, expected: tag_name(INTEGER), found: tag_name(self.tag) });
         }
         Ok(strip_leading_zeros(self.content))
     }
 
     /// A small non-negative INTEGER (versions, counts).
-    pub(crate) fn small_uint(&self) -> Result<u64, String> {
+    pub(crate) fn small_uint(&self) -> Result<u64, ParseError> {
         let m = self.uint()?;
         if self.content.first().is_some_and(|b| b & 0x80 != 0) {
-            return Err("negative INTEGER".into());
+            return Err(ParseError::NegativeInteger);
         }
         if m.len() > 8 {
-            return Err("INTEGER too large".into());
+            return Err(ParseError::IntegerTooLarge);
         }
         Ok(m.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
     }
 
     /// A BIT STRING's bytes (the unused-bits count must be 0 for keys and signatures).
-    pub(crate) fn bit_string_bytes(&self) -> Result<&'a [u8], String> {
+    pub(crate) fn bit_string_bytes(&self) -> Result<&'a [u8], ParseError> {
         if self.tag != BIT_STRING {
-            return Err(format!("expected BIT STRING, found {}", tag_name(self.tag)));
+            return Err(ParseError::Unexpected {
+                what: None,
+                expected: tag_name(BIT_STRING),
+                found: tag_name(self.tag),
+            });
         }
         match self.content.split_first() {
             Some((0, rest)) => Ok(rest),
-            Some(_) => Err("BIT STRING with unused bits".into()),
-            None => Err("empty BIT STRING".into()),
+            Some(_) => Err(ParseError::BitStringUnusedBits),
+            None => Err(ParseError::EmptyBitString),
         }
     }
 }
@@ -118,22 +128,22 @@ impl<'a> Reader<'a> {
         self.rest.first().copied()
     }
 
-    pub(crate) fn read(&mut self) -> Result<Tlv<'a>, String> {
+    pub(crate) fn read(&mut self) -> Result<Tlv<'a>, ParseError> {
         let (tlv, rest) = read_tlv(self.rest)?;
         self.rest = rest;
         Ok(tlv)
     }
 
     /// Read the next element, which must have `tag`.
-    pub(crate) fn read_tag(&mut self, tag: u8, what: &str) -> Result<Tlv<'a>, String> {
+    pub(crate) fn read_tag(&mut self, tag: u8, what: &str) -> Result<Tlv<'a>, ParseError> {
         if self.is_empty() {
-            return Err(format!("{what}: missing"));
+            return Err(ParseError::Missing { what: what.to_string() });
         }
         self.read()?.expect(tag, what)
     }
 
     /// Read the next element if it has `tag`.
-    pub(crate) fn read_optional(&mut self, tag: u8) -> Result<Option<Tlv<'a>>, String> {
+    pub(crate) fn read_optional(&mut self, tag: u8) -> Result<Option<Tlv<'a>>, ParseError> {
         if self.peek_tag() == Some(tag) {
             self.read().map(Some)
         } else {
@@ -143,7 +153,7 @@ impl<'a> Reader<'a> {
 }
 
 /// Decode one TLV at the start of `bytes`; returns it and what follows.
-pub(crate) fn read_tlv(bytes: &[u8]) -> Result<(Tlv<'_>, &[u8]), String> {
+pub(crate) fn read_tlv(bytes: &[u8]) -> Result<(Tlv<'_>, &[u8]), ParseError> {
     let (&first, mut rest) = bytes.split_first().ok_or("unexpected end of data")?;
     let mut tag = first;
     if first & 0x1f == 0x1f {
@@ -162,18 +172,21 @@ pub(crate) fn read_tlv(bytes: &[u8]) -> Result<(Tlv<'_>, &[u8]), String> {
     let len = if len0 < 0x80 {
         usize::from(len0)
     } else if len0 == 0x80 {
-        return Err("indefinite length (BER, not DER)".into());
+        return Err(ParseError::IndefiniteLength);
     } else {
         let n = usize::from(len0 & 0x7f);
         if n > 4 {
-            return Err("length too large".into());
+            return Err(ParseError::LengthTooLarge);
         }
         let (len_bytes, r) = split_at(rest, n).ok_or("truncated length")?;
         rest = r;
         len_bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b))
     };
-    let (content, after) = split_at(rest, len)
-        .ok_or_else(|| format!("truncated: {} declares {len} bytes, {} present", tag_name(tag), rest.len()))?;
+    let (content, after) = split_at(rest, len).ok_or_else(|| ParseError::Truncated {
+        tag: tag_name(tag),
+        declared: len,
+        present: rest.len(),
+    })?;
     let header_len = bytes.len() - rest.len();
     let raw = bytes.get(..header_len + len).ok_or("truncated")?;
     Ok((Tlv { tag, content, raw }, after))
@@ -189,10 +202,10 @@ fn split_at(b: &[u8], n: usize) -> Option<(&[u8], &[u8])> {
 
 /// Walk a whole DER tree (every constructed element), refusing anything that
 /// does not nest properly. Used to check a structure fully decodes.
-pub(crate) fn check_tree(tlv: &Tlv<'_>) -> Result<(), String> {
-    fn walk(t: &Tlv<'_>, depth: usize) -> Result<(), String> {
+pub(crate) fn check_tree(tlv: &Tlv<'_>) -> Result<(), ParseError> {
+    fn walk(t: &Tlv<'_>, depth: usize) -> Result<(), ParseError> {
         if depth > MAX_DEPTH {
-            return Err("nested too deeply".into());
+            return Err(ParseError::TooDeep);
         }
         if t.tag & 0x20 != 0 && t.tag != 0xff {
             let mut r = t.children();

@@ -15,6 +15,7 @@
 
 use super::asn1::strip_leading_zeros;
 use super::asn1::{self, Tlv};
+use super::error::ParseError;
 use super::model::{CertInfo, Unloadable};
 use super::oid;
 use super::pubkey;
@@ -29,7 +30,7 @@ use x509_cert::ext::pkix::{name::GeneralName, BasicConstraints, SubjectAltName};
 /// re-encoded in DER, so every server tried loads it and clients see DER.
 /// (Indefinite lengths inside are still refused: OpenSSL would verify the
 /// signature over the BER tbsCertificate, which fails.)
-pub(crate) fn decode(bytes: &[u8]) -> Result<CertInfo, String> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<CertInfo, ParseError> {
     let definite;
     let bytes = match outer_indefinite_to_der(bytes)? {
         Some(der) => {
@@ -47,7 +48,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<CertInfo, String> {
 
 /// `30 80 <elements> 00 00 …` → `30 <definite length> <elements>`; `None` when
 /// the outer SEQUENCE is not of indefinite length.
-fn outer_indefinite_to_der(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
+fn outer_indefinite_to_der(bytes: &[u8]) -> Result<Option<Vec<u8>>, ParseError> {
     let Some(inner) = bytes.strip_prefix(&[asn1::SEQUENCE, 0x80]) else {
         return Ok(None);
     };
@@ -153,12 +154,12 @@ pub(crate) fn decode_strict(bytes: &[u8]) -> Option<CertInfo> {
 }
 
 /// The certificate with the lenient reader (the fallback).
-pub(crate) fn decode_lenient(bytes: &[u8]) -> Result<CertInfo, String> {
+pub(crate) fn decode_lenient(bytes: &[u8]) -> Result<CertInfo, ParseError> {
     let (cert, _trailing) = asn1::read_tlv(bytes)?;
     decode_tlv(&cert)
 }
 
-pub(crate) fn decode_tlv(cert: &Tlv<'_>) -> Result<CertInfo, String> {
+pub(crate) fn decode_tlv(cert: &Tlv<'_>) -> Result<CertInfo, ParseError> {
     let cert = cert.expect(asn1::SEQUENCE, "Certificate")?;
     let mut r = cert.children();
     let tbs = r.read_tag(asn1::SEQUENCE, "tbsCertificate")?;
@@ -219,7 +220,7 @@ pub(crate) fn decode_tlv(cert: &Tlv<'_>) -> Result<CertInfo, String> {
     })
 }
 
-fn read_extensions(exts: &Tlv<'_>, is_ca: &mut bool, dns: &mut Vec<String>) -> Result<(), String> {
+fn read_extensions(exts: &Tlv<'_>, is_ca: &mut bool, dns: &mut Vec<String>) -> Result<(), ParseError> {
     let mut r = exts.children();
     while !r.is_empty() {
         let ext = r.read_tag(asn1::SEQUENCE, "extension")?;
@@ -253,7 +254,7 @@ fn read_extensions(exts: &Tlv<'_>, is_ca: &mut bool, dns: &mut Vec<String>) -> R
 
 /// UTCTime / GeneralizedTime → Unix seconds (RFC 5280 §4.1.2.5; lenient about
 /// missing seconds, fractions and offsets).
-fn time(t: &Tlv<'_>) -> Result<i64, String> {
+fn time(t: &Tlv<'_>) -> Result<i64, ParseError> {
     let s = std::str::from_utf8(t.content).map_err(|_| "time is not ASCII".to_string())?;
     let (year, rest) = match t.tag {
         asn1::UTC_TIME => {
@@ -261,7 +262,7 @@ fn time(t: &Tlv<'_>) -> Result<i64, String> {
             (if yy < 50 { 2000 + yy } else { 1900 + yy }, s.get(2..).unwrap_or(""))
         }
         asn1::GENERALIZED_TIME => (num(s.get(0..4))?, s.get(4..).unwrap_or("")),
-        other => return Err(format!("expected a time, found {}", asn1::tag_name(other))),
+        other => return Err(format!("expected a time, found {}", asn1::tag_name(other)).into()),
     };
     let month = num(rest.get(0..2))?;
     let day = num(rest.get(2..4))?;
@@ -284,7 +285,7 @@ fn time(t: &Tlv<'_>) -> Result<i64, String> {
             let sign = match tail.get(0..1) {
                 Some("+") => 1,
                 Some("-") => -1,
-                _ => return Err(format!("bad time zone in '{s}'")),
+                _ => return Err(format!("bad time zone in '{s}'").into()),
             };
             let oh: i64 = num(tail.get(1..3))?;
             let om: i64 = num(tail.get(3..5))?;
@@ -299,7 +300,7 @@ fn time(t: &Tlv<'_>) -> Result<i64, String> {
     let date = time::Date::from_calendar_date(i32::try_from(year).map_err(|_| invalid())?, month, day)
         .map_err(|_| invalid())?;
     if hour > 24 || minute > 59 || second > 60 {
-        return Err(invalid());
+        return Err(invalid().into());
     }
     let days = i64::from(date.to_julian_day() - UNIX_EPOCH_JULIAN_DAY);
     Ok(days * 86400 + hour * 3600 + minute * 60 + second - offset)
@@ -308,12 +309,12 @@ fn time(t: &Tlv<'_>) -> Result<i64, String> {
 /// The Julian day number of 1970-01-01.
 const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
 
-fn num(s: Option<&str>) -> Result<i64, String> {
+fn num(s: Option<&str>) -> Result<i64, ParseError> {
     let s = s.ok_or("time too short")?;
     if !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("'{s}' is not a number"));
+        return Err(format!("'{s}' is not a number").into());
     }
-    s.parse().map_err(|_| format!("'{s}' is not a number"))
+    s.parse().map_err(|_| ParseError::Invalid(format!("'{s}' is not a number")))
 }
 
 fn attr_short_name(attr: &str) -> Option<&'static str> {

@@ -22,6 +22,7 @@
 //! capped so a hostile file cannot make keymatch spin or eat memory.
 
 use super::asn1;
+use super::error::ParseError;
 use super::model::{EncryptedKey, KeyFormat, Locked, PrivateKey};
 use super::oid;
 use asn1::Tlv;
@@ -62,7 +63,7 @@ fn legacy_provider(what: &str) -> Locked {
 ///
 /// The outer structure is read leniently (a non-minimal length is accepted,
 /// as OpenSSL does); the scheme is decided by the algorithm OID.
-pub(crate) fn pkcs8(bytes: &[u8], passphrases: &[Vec<u8>]) -> Result<Opened, String> {
+pub(crate) fn pkcs8(bytes: &[u8], passphrases: &[Vec<u8>]) -> Result<Opened, ParseError> {
     let seq = asn1::read_tlv(bytes)?.0.expect(asn1::SEQUENCE, "EncryptedPrivateKeyInfo")?;
     let mut r = seq.children();
     let alg = r.read_tag(asn1::SEQUENCE, "encryptionAlgorithm")?;
@@ -148,7 +149,7 @@ fn pkcs12_pbe(n: &str, params: Option<Tlv<'_>>, data: &[u8], passphrases: &[Vec<
     not_opened(scheme, passphrases)
 }
 
-fn pkcs12_params<'a>(p: &Tlv<'a>) -> Result<(&'a [u8], u64), String> {
+fn pkcs12_params<'a>(p: &Tlv<'a>) -> Result<(&'a [u8], u64), ParseError> {
     let p = p.expect(asn1::SEQUENCE, "pkcs-12PbeParams")?;
     let mut r = p.children();
     let salt = r.read_tag(asn1::OCTET_STRING, "salt")?.content;
@@ -251,7 +252,7 @@ struct Pbes2Parts {
 }
 
 /// `PBES2-params ::= SEQUENCE { keyDerivationFunc, encryptionScheme }` (RFC 8018 A.4).
-fn pbes2_parts(params: &Tlv<'_>) -> Result<Pbes2Parts, String> {
+fn pbes2_parts(params: &Tlv<'_>) -> Result<Pbes2Parts, ParseError> {
     let params = params.expect(asn1::SEQUENCE, "PBES2-params")?;
     let mut r = params.children();
     let kdf_alg = r.read_tag(asn1::SEQUENCE, "keyDerivationFunc")?;
@@ -363,8 +364,8 @@ pub(crate) fn legacy(
     dek_info: &str,
     ciphertext: &[u8],
     passphrases: &[Vec<u8>],
-    parse: &dyn Fn(&[u8]) -> Result<PrivateKey, String>,
-) -> Result<Opened, String> {
+    parse: &dyn Fn(&[u8]) -> Result<PrivateKey, ParseError>,
+) -> Result<Opened, ParseError> {
     let (alg, iv_hex) = dek_info.split_once(',').ok_or("DEK-Info without an IV")?;
     let alg = alg.trim().to_ascii_uppercase();
     let iv = unhex(iv_hex.trim()).ok_or("DEK-Info IV is not hex")?;
@@ -382,10 +383,10 @@ pub(crate) fn legacy(
         _ => return Ok(locked(format!("legacy PEM ({alg})"), Locked::UnsupportedScheme)),
     };
     if iv.len() != block {
-        return Err(format!("DEK-Info IV of {} bytes for {alg}", iv.len()));
+        return Err(format!("DEK-Info IV of {} bytes for {alg}", iv.len()).into());
     }
     if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(block) {
-        return Err(format!("encrypted key of {} bytes is not a whole number of {alg} blocks", ciphertext.len()));
+        return Err(format!("encrypted key of {} bytes is not a whole number of {alg} blocks", ciphertext.len()).into());
     }
     let salt = iv.get(..8).ok_or("IV too short")?;
     for pass in passphrases {

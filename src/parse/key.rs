@@ -18,6 +18,7 @@
 //! the lenient reader refuses too is reported exactly as before.
 
 use super::asn1::{self, strip_leading_zeros, Tlv};
+use super::error::ParseError;
 use super::model::{
     Curve, EcPrivate, Ed25519Private, Ed448Private, KeyFormat, KeyMaterial, PrivateKey, PublicKey, RsaPrivate,
     Unloadable,
@@ -35,7 +36,7 @@ pub(crate) fn unsupported(format: KeyFormat, algorithm: String) -> PrivateKey {
 }
 
 /// PKCS#1 `RSAPrivateKey` (the whole DER).
-pub(crate) fn pkcs1(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
+pub(crate) fn pkcs1(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, ParseError> {
     pkcs1_strict(bytes, format).map_or_else(|| pkcs1_lenient(bytes, format), Ok)
 }
 
@@ -73,15 +74,16 @@ pub(crate) fn pkcs1_strict(bytes: &[u8], format: KeyFormat) -> Option<PrivateKey
 }
 
 /// PKCS#1 `RSAPrivateKey` with the lenient reader (the fallback).
-fn pkcs1_lenient(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
+fn pkcs1_lenient(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, ParseError> {
     let seq = asn1::read_tlv(bytes)?.0.expect(asn1::SEQUENCE, "RSAPrivateKey")?;
     pkcs1_tlv(&seq, format)
 }
 
-fn pkcs1_tlv(seq: &Tlv<'_>, format: KeyFormat) -> Result<PrivateKey, String> {
+fn pkcs1_tlv(seq: &Tlv<'_>, format: KeyFormat) -> Result<PrivateKey, ParseError> {
     let mut r = seq.children();
     let version = r.read_tag(asn1::INTEGER, "RSAPrivateKey version")?.small_uint()?;
-    let mut next = |what: &str| -> Result<Vec<u8>, String> { Ok(r.read_tag(asn1::INTEGER, what)?.uint()?.to_vec()) };
+    let mut next =
+        |what: &str| -> Result<Vec<u8>, ParseError> { Ok(r.read_tag(asn1::INTEGER, what)?.uint()?.to_vec()) };
     let n = next("RSA modulus")?;
     let e = next("RSA public exponent")?;
     let d = next("RSA private exponent")?;
@@ -92,7 +94,7 @@ fn pkcs1_tlv(seq: &Tlv<'_>, format: KeyFormat) -> Result<PrivateKey, String> {
     let qinv = next("RSA coefficient qInv")?;
     let multi = version != 0 || !r.is_empty();
     if version > 1 {
-        return Err(format!("RSAPrivateKey version {version}"));
+        return Err(format!("RSAPrivateKey version {version}").into());
     }
     if n.is_empty() || e.is_empty() {
         return Err("RSA modulus or exponent is zero".into());
@@ -112,7 +114,7 @@ fn pkcs1_tlv(seq: &Tlv<'_>, format: KeyFormat) -> Result<PrivateKey, String> {
 /// SEC1 `ECPrivateKey` (the whole DER). `outer` are parameters known from
 /// outside the structure (PKCS#8 algorithm parameters, or a preceding
 /// `EC PARAMETERS` block), used when the key carries none itself.
-pub(crate) fn sec1(bytes: &[u8], outer: Option<&EcParams>, format: KeyFormat) -> Result<PrivateKey, String> {
+pub(crate) fn sec1(bytes: &[u8], outer: Option<&EcParams>, format: KeyFormat) -> Result<PrivateKey, ParseError> {
     sec1_strict(bytes, outer, format).map_or_else(|| sec1_lenient(bytes, outer, format), Ok)
 }
 
@@ -128,18 +130,16 @@ pub(crate) fn sec1_strict(bytes: &[u8], outer: Option<&EcParams>, format: KeyFor
         EcParams::Known(c) => c,
         EcParams::Unsupported(name) => return Some(unsupported(format, name)),
     };
-    Some(
-        ec_key(curve, k.private_key, k.public_key.map(|p| pubkey::decode_point(curve, p)), format).hybrid(k.public_key),
-    )
+    Some(ec_key(curve, k.private_key, k.public_key.map(|p| stored_point(curve, p)), format).hybrid(k.public_key))
 }
 
 /// SEC1 `ECPrivateKey` with the lenient reader (the fallback; explicit parameters).
-fn sec1_lenient(bytes: &[u8], outer: Option<&EcParams>, format: KeyFormat) -> Result<PrivateKey, String> {
+fn sec1_lenient(bytes: &[u8], outer: Option<&EcParams>, format: KeyFormat) -> Result<PrivateKey, ParseError> {
     let seq = asn1::read_tlv(bytes)?.0.expect(asn1::SEQUENCE, "ECPrivateKey")?;
     let mut r = seq.children();
     let version = r.read_tag(asn1::INTEGER, "ECPrivateKey version")?.small_uint()?;
     if version != 1 {
-        return Err(format!("ECPrivateKey version {version}, not 1"));
+        return Err(format!("ECPrivateKey version {version}, not 1").into());
     }
     let d = r.read_tag(asn1::OCTET_STRING, "EC private key")?.content;
     let mut inner: Option<EcParams> = None;
@@ -151,9 +151,9 @@ fn sec1_lenient(bytes: &[u8], outer: Option<&EcParams>, format: KeyFormat) -> Re
             0xa0 => inner = Some(pubkey::ec_params(&el.children().read()?)?),
             0xa1 => match el.children().read().and_then(|b| b.bit_string_bytes()) {
                 Ok(p) => stored = Some(p),
-                Err(e) => stored_err = Some(e),
+                Err(e) => stored_err = Some(e.to_string()),
             },
-            t => return Err(format!("ECPrivateKey: unexpected {}", asn1::tag_name(t))),
+            t => return Err(format!("ECPrivateKey: unexpected {}", asn1::tag_name(t)).into()),
         }
     }
     let params = match (inner, outer) {
@@ -167,7 +167,12 @@ fn sec1_lenient(bytes: &[u8], outer: Option<&EcParams>, format: KeyFormat) -> Re
         EcParams::Known(c) => c,
         EcParams::Unsupported(name) => return Ok(unsupported(format, name)),
     };
-    Ok(ec_key(curve, d, stored.map(|p| pubkey::decode_point(curve, p)).or(stored_err.map(Err)), format).hybrid(stored))
+    Ok(ec_key(curve, d, stored.map(|p| stored_point(curve, p)).or(stored_err.map(Err)), format).hybrid(stored))
+}
+
+/// A stored EC public point, decoded; the reason as the model keeps it when it does not decode.
+fn stored_point(curve: Curve, bytes: &[u8]) -> Result<Vec<u8>, String> {
+    pubkey::decode_point(curve, bytes).map_err(|e| e.to_string())
 }
 
 fn ec_key(curve: Curve, d: &[u8], stored_public: Option<Result<Vec<u8>, String>>, format: KeyFormat) -> PrivateKey {
@@ -187,7 +192,7 @@ impl PrivateKey {
 
 /// PKCS#8 `PrivateKeyInfo` (v1) or `OneAsymmetricKey` (v2), the whole DER.
 /// A v2 key is decoded and marked [`Unloadable::Pkcs8V2`]: OpenSSL 3.0 reads none.
-pub(crate) fn pkcs8(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
+pub(crate) fn pkcs8(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, ParseError> {
     let mut key = pkcs8_strict(bytes, format).map_or_else(|| pkcs8_lenient(bytes, format), Ok)?;
     let version = asn1::read_tlv(bytes)
         .ok()
@@ -201,7 +206,7 @@ pub(crate) fn pkcs8(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, Strin
 /// The PKCS#8 v2 `[1] publicKey` of an RSA key (an `RSAPublicKey`), attached for verify.
 fn rsa_in_pkcs8(mut key: PrivateKey, public_key: Option<&[u8]>) -> PrivateKey {
     if matches!(key.material, KeyMaterial::Rsa(_)) {
-        key.attached_public = public_key.map(|p| Box::new(pubkey::decode_rsa_public_key(p)));
+        key.attached_public = public_key.map(|p| Box::new(pubkey::decode_rsa_public_key(p).map_err(|e| e.to_string())));
     }
     key
 }
@@ -235,14 +240,14 @@ pub(crate) fn pkcs8_strict(bytes: &[u8], format: KeyFormat) -> Option<PrivateKey
 
 /// An RSA key from PKCS#8 takes the scheme of its algorithm identifier
 /// (rsaEncryption or RSASSA-PSS with the identifier's parameters).
-fn rsa_under(alg: Oid, params: Option<&[u8]>, mut key: PrivateKey) -> Result<PrivateKey, String> {
+fn rsa_under(alg: Oid, params: Option<&[u8]>, mut key: PrivateKey) -> Result<PrivateKey, ParseError> {
     if let Some(public) = key.public.take() {
         key.public = Some(pubkey::rsa_under(alg, params, public)?);
     }
     // A PKCS#8 v2 publicKey is a bare RSAPublicKey: it takes the identifier too.
     if let Some(attached) = key.attached_public.take() {
         key.attached_public = Some(Box::new(match *attached {
-            Ok(public) => pubkey::rsa_under(alg, params, public),
+            Ok(public) => pubkey::rsa_under(alg, params, public).map_err(|e| e.to_string()),
             Err(e) => Err(e),
         }));
     }
@@ -254,7 +259,7 @@ fn rsa_under(alg: Oid, params: Option<&[u8]>, mut key: PrivateKey) -> Result<Pri
 fn ec_in_pkcs8(mut key: PrivateKey, public_key: Option<&[u8]>) -> PrivateKey {
     if let (KeyMaterial::Ec(ec), Some(p)) = (&mut key.material, public_key) {
         let curve = ec.curve;
-        let decoded = pubkey::decode_point(curve, p);
+        let decoded = stored_point(curve, p);
         if ec.stored_public.is_none() {
             ec.stored_public = Some(decoded);
         } else {
@@ -266,11 +271,11 @@ fn ec_in_pkcs8(mut key: PrivateKey, public_key: Option<&[u8]>) -> PrivateKey {
 }
 
 /// Ed25519 `CurvePrivateKey` (an OCTET STRING of the 32-byte seed; a bare seed is accepted).
-fn ed25519(private: &[u8], stored_public: Option<&[u8]>, format: KeyFormat) -> Result<PrivateKey, String> {
+fn ed25519(private: &[u8], stored_public: Option<&[u8]>, format: KeyFormat) -> Result<PrivateKey, ParseError> {
     let seed: [u8; 32] = match private {
         [0x04, 0x20, rest @ ..] if rest.len() == 32 => rest.try_into().map_err(|_| "Ed25519 seed")?,
         raw if raw.len() == 32 => raw.try_into().map_err(|_| "Ed25519 seed")?,
-        other => return Err(format!("Ed25519 private key of {} bytes, not a 32-byte seed", other.len())),
+        other => return Err(format!("Ed25519 private key of {} bytes, not a 32-byte seed", other.len()).into()),
     };
     let derived = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key().to_bytes();
     Ok(PrivateKey::new(
@@ -282,11 +287,11 @@ fn ed25519(private: &[u8], stored_public: Option<&[u8]>, format: KeyFormat) -> R
 
 /// Ed448 `CurvePrivateKey` (an OCTET STRING of the 57-byte seed; a bare seed
 /// is accepted); the public key derived as RFC 8032 §5.2.5 says.
-fn ed448(private: &[u8], stored_public: Option<&[u8]>, format: KeyFormat) -> Result<PrivateKey, String> {
+fn ed448(private: &[u8], stored_public: Option<&[u8]>, format: KeyFormat) -> Result<PrivateKey, ParseError> {
     let seed: [u8; 57] = match private {
         [0x04, 0x39, rest @ ..] if rest.len() == 57 => rest.try_into().map_err(|_| "Ed448 seed")?,
         raw if raw.len() == 57 => raw.try_into().map_err(|_| "Ed448 seed")?,
-        other => return Err(format!("Ed448 private key of {} bytes, not a 57-byte seed", other.len())),
+        other => return Err(format!("Ed448 private key of {} bytes, not a 57-byte seed", other.len()).into()),
     };
     let derived = crate::verify::ed448::public_from_seed(&seed);
     Ok(PrivateKey::new(
@@ -297,12 +302,12 @@ fn ed448(private: &[u8], stored_public: Option<&[u8]>, format: KeyFormat) -> Res
 }
 
 /// PKCS#8 with the lenient reader (the fallback).
-fn pkcs8_lenient(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> {
+fn pkcs8_lenient(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, ParseError> {
     let seq = asn1::read_tlv(bytes)?.0.expect(asn1::SEQUENCE, "PrivateKeyInfo")?;
     let mut r = seq.children();
     let version = r.read_tag(asn1::INTEGER, "PrivateKeyInfo version")?.small_uint()?;
     if version > 1 {
-        return Err(format!("PrivateKeyInfo version {version}"));
+        return Err(format!("PrivateKeyInfo version {version}").into());
     }
     let alg = r.read_tag(asn1::SEQUENCE, "privateKeyAlgorithm")?;
     let private = r.read_tag(asn1::OCTET_STRING, "privateKey")?.content;
@@ -313,7 +318,7 @@ fn pkcs8_lenient(bytes: &[u8], format: KeyFormat) -> Result<PrivateKey, String> 
             0xa0 => {} // attributes
             0x81 => public_key = Some(el.content.get(1..).ok_or("empty publicKey")?.to_vec()),
             0xa1 => public_key = Some(el.children().read()?.bit_string_bytes()?.to_vec()),
-            t => return Err(format!("PrivateKeyInfo: unexpected {}", asn1::tag_name(t))),
+            t => return Err(format!("PrivateKeyInfo: unexpected {}", asn1::tag_name(t)).into()),
         }
     }
     let mut ar = alg.children();

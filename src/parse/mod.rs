@@ -18,6 +18,7 @@
 pub(crate) mod asn1;
 pub(crate) mod cert;
 pub(crate) mod encrypted;
+pub(crate) mod error;
 pub(crate) mod key;
 pub mod model;
 pub(crate) mod oid;
@@ -31,6 +32,7 @@ pub use model::*;
 
 use crate::finding::{Code, Finding, Location};
 use encrypted::Opened;
+use error::ParseError;
 use pubkey::EcParams;
 
 /// At most this many PEM blocks are read from one file (docs/DESIGN.md "Limits").
@@ -158,6 +160,7 @@ fn parse_pem(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
         let kind = match pem_item(block, pass, &mut ec_params) {
             Ok(kind) => kind,
             Err((claimed, reason)) => {
+                let reason = reason.to_string();
                 let loc = location(out, Some(index), Some(block.line));
                 out.findings.push(malformed_finding(
                     &out.source,
@@ -244,7 +247,7 @@ fn pem_item(
     block: &pem::Block<'_>,
     passphrases: &[Vec<u8>],
     ec_params: &mut Option<EcParams>,
-) -> Result<ItemKind, (Claimed, String)> {
+) -> Result<ItemKind, (Claimed, ParseError)> {
     let label = block.label.as_str();
     let Some(claimed) = claim_of(label) else {
         if label == "EC PARAMETERS" && block.complete {
@@ -256,9 +259,9 @@ fn pem_item(
         }
         return Ok(ItemKind::Other(block.label.clone()));
     };
-    let fail = |reason: String| (claimed, reason);
+    let fail = |reason: ParseError| (claimed, reason);
     if !block.complete {
-        return Err(fail(format!("no -----END {label}----- line (the file is truncated)")));
+        return Err(fail(format!("no -----END {label}----- line (the file is truncated)").into()));
     }
     let body = pem::decode_body(block).map_err(fail)?;
     if body.is_empty() {
@@ -289,7 +292,7 @@ fn pem_item(
     }
 }
 
-fn opened(r: Result<Opened, String>) -> Result<ItemKind, String> {
+fn opened(r: Result<Opened, ParseError>) -> Result<ItemKind, ParseError> {
     match r? {
         Opened::Key(k) => Ok(ItemKind::PrivateKey(*k)),
         Opened::Locked(e) => Ok(ItemKind::EncryptedKey(e)),
@@ -304,7 +307,7 @@ fn opened(r: Result<Opened, String>) -> Result<ItemKind, String> {
 /// HAProxy most of them not. The key is marked [`Unloadable::LabelBody`],
 /// except PKCS#8 of the label's own algorithm under `RSA PRIVATE KEY` /
 /// `EC PRIVATE KEY`, which every server tried loads.
-fn plain_key(label: &str, der: &[u8], format: KeyFormat, ec: Option<&EcParams>) -> Result<PrivateKey, String> {
+fn plain_key(label: &str, der: &[u8], format: KeyFormat, ec: Option<&EcParams>) -> Result<PrivateKey, ParseError> {
     let own = match label {
         "RSA PRIVATE KEY" => key::pkcs1(der, format),
         "EC PRIVATE KEY" => key::sec1(der, ec, format),
@@ -358,7 +361,7 @@ fn parse_der(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
             return;
         }
     }
-    let result: Result<ItemKind, (Claimed, String)> = match asn1::read_tlv(bytes) {
+    let result: Result<ItemKind, (Claimed, ParseError)> = match asn1::read_tlv(bytes) {
         Err(reason) if named => Err((by_name, reason)),
         Err(_) => return,
         Ok((top, _)) => match asn1::classify(&top) {
@@ -372,6 +375,7 @@ fn parse_der(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
     let kind = match result {
         Ok(kind) => kind,
         Err((claimed, reason)) => {
+            let reason = reason.to_string();
             let loc = location(out, Some(0), None);
             out.findings.push(malformed_finding(&out.source, claimed, "the DER object", &reason, loc));
             ItemKind::Malformed { claimed, reason }
@@ -380,9 +384,9 @@ fn parse_der(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
     out.items.push(Item::new(0, None, kind));
 }
 
-fn der_item(kind: asn1::DerKind, raw: &[u8], passphrases: &[Vec<u8>]) -> Result<ItemKind, (Claimed, String)> {
+fn der_item(kind: asn1::DerKind, raw: &[u8], passphrases: &[Vec<u8>]) -> Result<ItemKind, (Claimed, ParseError)> {
     use asn1::DerKind as K;
-    let key = |r: Result<PrivateKey, String>| r.map(ItemKind::PrivateKey).map_err(|e| (Claimed::PrivateKey, e));
+    let key = |r: Result<PrivateKey, ParseError>| r.map(ItemKind::PrivateKey).map_err(|e| (Claimed::PrivateKey, e));
     match kind {
         K::Certificate => {
             cert::decode(raw).map(|c| ItemKind::Certificate(Box::new(c))).map_err(|e| (Claimed::Certificate, e))

@@ -10,6 +10,7 @@
 //! lenient decoder as the fallback, as the RustCrypto decoders come before the
 //! lenient DER reader in [`super::asn1`].
 
+use super::error::ParseError;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 
@@ -177,7 +178,7 @@ const ENGINE: GeneralPurpose = GeneralPurpose::new(
 /// Decode a block's base64 body: strictly with `pem-rfc7468` when the block is
 /// RFC 7468 PEM (lines of one width), otherwise leniently (whitespace anywhere is ignored, padding
 /// optional, trailing bits allowed). Both give the same bytes where both decode.
-pub(crate) fn decode_body(block: &Block<'_>) -> Result<Vec<u8>, String> {
+pub(crate) fn decode_body(block: &Block<'_>) -> Result<Vec<u8>, ParseError> {
     match decode_strict(block) {
         Some(der) => Ok(der),
         None => decode_lenient(block),
@@ -211,13 +212,13 @@ fn decode_strict(block: &Block<'_>) -> Option<Vec<u8>> {
 }
 
 /// The fallback: any base64 the block's lines hold, whitespace ignored.
-fn decode_lenient(block: &Block<'_>) -> Result<Vec<u8>, String> {
+fn decode_lenient(block: &Block<'_>) -> Result<Vec<u8>, ParseError> {
     let total: usize = block.body.iter().map(|l| l.len()).sum();
     let mut text = Vec::with_capacity(total);
     for line in &block.body {
         text.extend(line.iter().copied().filter(|b| !b.is_ascii_whitespace()));
     }
-    ENGINE.decode(&text).map_err(|e| format!("the base64 does not decode ({e})"))
+    ENGINE.decode(&text).map_err(|e| ParseError::Invalid(format!("the base64 does not decode ({e})")))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 use super::asn1::{self, Tlv};
 use super::asn1::{bit_len, strip_leading_zeros};
+use super::error::ParseError;
 use super::model::{Curve, PssHash, PssParams, PublicKey, RsaScheme};
 use super::oid::{self, Oid};
 use der::{asn1::AnyRef, Decode, Encode, Tagged};
@@ -129,12 +130,12 @@ pub(crate) fn field_len(curve: Curve) -> usize {
 
 /// Decode `ECParameters ::= CHOICE { namedCurve OID, specifiedCurve SpecifiedECDomain, implicitCurve NULL }`
 /// (RFC 5480 §2.1.1, SEC 1 §C.2).
-pub(crate) fn ec_params(params: &Tlv<'_>) -> Result<EcParams, String> {
+pub(crate) fn ec_params(params: &Tlv<'_>) -> Result<EcParams, ParseError> {
     match params.tag {
         asn1::OID => Ok(named_curve(&asn1::oid_to_string(params.content))),
         asn1::SEQUENCE => explicit_params(params),
         asn1::NULL => Err("EC parameters are implicitlyCA (inherited), which cannot be resolved".into()),
-        t => Err(format!("EC parameters: unexpected {}", asn1::tag_name(t))),
+        t => Err(format!("EC parameters: unexpected {}", asn1::tag_name(t)).into()),
     }
 }
 
@@ -151,7 +152,7 @@ pub(crate) fn named_curve(dotted: &str) -> EcParams {
 /// [`ec_params`] for parameters a RustCrypto crate decoded: a named curve
 /// through `der`'s OID type; explicit parameters (which no crate models) by
 /// the lenient reader over the same bytes.
-pub(crate) fn ec_params_any(params: &AnyRef<'_>) -> Result<EcParams, String> {
+pub(crate) fn ec_params_any(params: &AnyRef<'_>) -> Result<EcParams, ParseError> {
     if params.tag() == der::Tag::ObjectIdentifier {
         let oid: der::asn1::ObjectIdentifier = params.decode_as().map_err(|e| format!("EC curve OID: {e}"))?;
         return Ok(named_curve(&oid.to_string()));
@@ -161,7 +162,7 @@ pub(crate) fn ec_params_any(params: &AnyRef<'_>) -> Result<EcParams, String> {
 }
 
 /// SpecifiedECDomain: compare p, a, b, G and the order with the known curves.
-fn explicit_params(seq: &Tlv<'_>) -> Result<EcParams, String> {
+fn explicit_params(seq: &Tlv<'_>) -> Result<EcParams, ParseError> {
     let mut r = seq.children();
     let _version = r.read_tag(asn1::INTEGER, "EC parameters version")?;
     let field = r.read_tag(asn1::SEQUENCE, "EC fieldID")?;
@@ -211,7 +212,7 @@ fn base_matches(g: &[u8], d: &Domain) -> bool {
 
 /// Decode a SEC1 point (compressed, uncompressed or hybrid) on `curve` to its
 /// uncompressed form; a point that is not on the curve is an error.
-pub(crate) fn decode_point(curve: Curve, bytes: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn decode_point(curve: Curve, bytes: &[u8]) -> Result<Vec<u8>, ParseError> {
     let bytes_owned;
     let mut bytes = bytes;
     // Hybrid form (0x06/0x07): same coordinates as uncompressed.
@@ -227,7 +228,7 @@ pub(crate) fn decode_point(curve: Curve, bytes: &[u8]) -> Result<Vec<u8>, String
         Curve::P384 => p384::PublicKey::from_sec1_bytes(bytes).map(|k| k.to_sec1_point(false).as_bytes().to_vec()),
         Curve::P521 => p521::PublicKey::from_sec1_bytes(bytes).map(|k| k.to_sec1_point(false).as_bytes().to_vec()),
     };
-    point.map_err(|_| format!("the EC public point is not a valid point on {}", curve.name()))
+    point.map_err(|_| ParseError::Invalid(format!("the EC public point is not a valid point on {}", curve.name())))
 }
 
 /// A SEC1 point in hybrid form (0x06 even y, 0x07 odd y; X9.62 §4.3.6) whose
@@ -274,7 +275,7 @@ pub(crate) fn rsa_public(n: &[u8], e: &[u8]) -> PublicKey {
 
 /// An RSA public key (from `RSAPublicKey` DER) under the algorithm `alg`
 /// (rsaEncryption or id-RSASSA-PSS) with the identifier's parameters (DER).
-pub(crate) fn rsa_under(alg: Oid, params: Option<&[u8]>, key: PublicKey) -> Result<PublicKey, String> {
+pub(crate) fn rsa_under(alg: Oid, params: Option<&[u8]>, key: PublicKey) -> Result<PublicKey, ParseError> {
     match key {
         PublicKey::Rsa { n, e, .. } if alg == oid::ID_RSASSA_PSS => {
             Ok(PublicKey::Rsa { n, e, scheme: pss_scheme(params)? })
@@ -287,7 +288,7 @@ pub(crate) fn rsa_under(alg: Oid, params: Option<&[u8]>, key: PublicKey) -> Resu
 /// §3.1): absent (or NULL) parameters restrict nothing; fields left out take
 /// their defaults (SHA-1, MGF1 with SHA-1, salt 20). Read with the lenient
 /// reader: the `pkcs1` crate keeps the salt length in a `u8`.
-pub(crate) fn pss_scheme(params: Option<&[u8]>) -> Result<RsaScheme, String> {
+pub(crate) fn pss_scheme(params: Option<&[u8]>) -> Result<RsaScheme, ParseError> {
     let Some(bytes) = params else {
         return Ok(RsaScheme::Pss(None));
     };
@@ -317,12 +318,12 @@ pub(crate) fn pss_scheme(params: Option<&[u8]>) -> Result<RsaScheme, String> {
     Ok(RsaScheme::Pss(Some(p)))
 }
 
-fn pss_hash(alg: &Tlv<'_>) -> Result<PssHash, String> {
+fn pss_hash(alg: &Tlv<'_>) -> Result<PssHash, ParseError> {
     Ok(PssHash::from_oid(&asn1::oid_to_string(alg.children().read_tag(asn1::OID, "hash OID")?.content)))
 }
 
 /// PKCS#1 `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` (RFC 8017 §A.1.1).
-pub(crate) fn decode_rsa_public_key(bytes: &[u8]) -> Result<PublicKey, String> {
+pub(crate) fn decode_rsa_public_key(bytes: &[u8]) -> Result<PublicKey, ParseError> {
     rsa_public_key_strict(bytes).map_or_else(|| rsa_public_key_lenient(bytes), Ok)
 }
 
@@ -337,7 +338,7 @@ fn rsa_public_key_strict(bytes: &[u8]) -> Option<PublicKey> {
 }
 
 /// `RSAPublicKey` with the lenient reader (the fallback).
-fn rsa_public_key_lenient(bytes: &[u8]) -> Result<PublicKey, String> {
+fn rsa_public_key_lenient(bytes: &[u8]) -> Result<PublicKey, ParseError> {
     let seq = asn1::read_tlv(bytes)?.0.expect(asn1::SEQUENCE, "RSAPublicKey")?;
     let mut r = seq.children();
     let n = r.read_tag(asn1::INTEGER, "RSA modulus")?.uint()?;
@@ -350,7 +351,7 @@ fn rsa_public_key_lenient(bytes: &[u8]) -> Result<PublicKey, String> {
 
 /// Decode a DER `SubjectPublicKeyInfo` (the whole TLV) into a canonical [`PublicKey`].
 /// Errors describe why the key does not decode (for a `malformed` finding).
-pub(crate) fn decode_spki(bytes: &[u8]) -> Result<PublicKey, String> {
+pub(crate) fn decode_spki(bytes: &[u8]) -> Result<PublicKey, ParseError> {
     if let Some(key) = spki_strict(bytes) {
         return Ok(key);
     }
@@ -391,7 +392,7 @@ pub(crate) fn spki_parts(alg: &Oid, params: Option<&AnyRef<'_>>, key: &[u8]) -> 
     }
 }
 
-pub(crate) fn decode_spki_tlv(spki: &Tlv<'_>) -> Result<PublicKey, String> {
+pub(crate) fn decode_spki_tlv(spki: &Tlv<'_>) -> Result<PublicKey, ParseError> {
     let spki = spki.expect(asn1::SEQUENCE, "SubjectPublicKeyInfo")?;
     let mut r = spki.children();
     let alg = r.read_tag(asn1::SEQUENCE, "SubjectPublicKeyInfo algorithm")?;

@@ -279,10 +279,6 @@ pub fn emitter(format: Format) -> Box<dyn Emitter> {
     }
 }
 
-/// Unix seconds → RFC 3339 UTC ("2026-11-27T00:00:00Z").
-pub fn rfc3339(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_else(|| unix.to_string())
-}
+/// Unix seconds → RFC 3339 UTC ("2026-11-27T00:00:00Z"): the crate's one date formatter, shared with
+/// the date findings.
+pub(crate) use crate::verify::dates::rfc3339;

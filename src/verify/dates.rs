@@ -7,7 +7,8 @@ use crate::finding::{Code, Finding};
 
 const DAY: i64 = 86_400;
 
-/// Unix seconds as RFC 3339 UTC (`2026-01-31T12:00:00Z`).
+/// Unix seconds as RFC 3339 UTC (`2026-01-31T12:00:00Z`), or `@N (Unix time)` beyond what
+/// RFC 3339 can write (a certificate date never is: X.509 years have four digits).
 pub(crate) fn rfc3339(unix: i64) -> String {
     let format = time::format_description::well_known::Rfc3339;
     time::OffsetDateTime::from_unix_timestamp(unix)

@@ -151,7 +151,7 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 #[test]
 fn real_rsa_keys_are_consistent_and_cheap_to_check() {
     // Prints the cost per key (`cargo test rsa_keys_are -- --nocapture`); never asserted.
-    // Miller–Rabin makes the big ones cost (about a second for RSA-16384 in a debug build).
+    // One Miller–Rabin round on each of p and q makes the big keys the costly ones.
     for (scenario, rounds) in [("rsa2048-pkcs1-pem", 20u32), ("rsa4096-pkcs8-pem", 5), ("rsa8192", 1), ("rsa16384", 1)]
     {
         let dir = Path::new(CHECK).join(scenario);

@@ -5,6 +5,7 @@
 
 pub mod chain;
 pub(crate) mod dates;
+mod decide;
 pub mod ec;
 pub mod ec_tables;
 pub(crate) mod ed25519;
@@ -20,7 +21,7 @@ mod fixture_tests;
 
 pub use ec_tables::EcTables;
 
-use crate::finding::{Code, Finding, Location, Severity};
+use crate::finding::{Code, Finding, Location};
 use crate::pair::ItemId;
 use crate::parse::{CertInfo, EncryptedKey, Item, ItemKind, KeyMaterial, Locked, ParsedFile, PrivateKey, PublicKey};
 use serde::Serialize;
@@ -373,7 +374,9 @@ fn unsupported_finding(leaf: &Block<'_>, algorithm: &str, side: &str, key_where:
 /// stays the mathematics' own). Missing and unreadable files are the
 /// caller's (pairing's) business: both files here were read.
 pub fn verify_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
-    let mut out = decide_pair(material, clock);
+    // The key decision does not depend on the time (the dates are `cert_health`'s).
+    let _ = clock;
+    let mut out = decide::decide_pair(material);
     for l in load_findings(material, out.key_item) {
         out.loaded_by.push((out.findings.len(), l.loaded_by));
         out.findings.push(l.finding);
@@ -405,205 +408,6 @@ fn load_findings(material: &PairMaterial<'_>, key_index: Option<ItemId>) -> Vec<
         }
     }
     findings
-}
-
-fn decide_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
-    let _ = clock;
-    let mut out = PairOutcome {
-        verdict: Verdict::Malformed,
-        algorithm: String::new(),
-        cert_fingerprint: None,
-        key_fingerprint: None,
-        key_item: None,
-        not_after: None,
-        findings: Vec::new(),
-        loaded_by: Vec::new(),
-    };
-    let blocks = bundle(material);
-    let leaf =
-        material.cert_file.filter(|f| !first_cert_malformed(f)).and_then(|f| Block::all_of(f).into_iter().next());
-    if let Some(leaf) = &leaf {
-        out.algorithm = leaf.cert.public_key.algorithm();
-        out.cert_fingerprint = leaf.cert.public_key.fingerprint();
-        out.not_after = Some(leaf.cert.not_after);
-    } else if let Some(file) = material.cert_file {
-        if !has_finding(file, Code::Malformed) {
-            out.findings.push(
-                Finding::new(
-                    Code::Malformed,
-                    format!("{} holds no certificate", file.source.path),
-                    vec![file_location(file)],
-                )
-                .with_hint(
-                    "point the configuration at the certificate file (PEM `-----BEGIN CERTIFICATE-----` or DER)",
-                ),
-            );
-        }
-    }
-
-    // The key side.
-    let Some((key_file, given)) = material.key_file else {
-        return out;
-    };
-    let Some((index, item)) = key_item(key_file, given) else {
-        let public = key_file.items.iter().any(|it| matches!(it.kind, ItemKind::PublicKey(_)));
-        if !has_finding(key_file, Code::Malformed) {
-            let (message, hint) = if public {
-                (
-                    format!("{} holds a public key, not a private key", key_file.source.path),
-                    "configure the private key file (`-----BEGIN PRIVATE KEY-----` or similar); a public key cannot serve TLS",
-                )
-            } else {
-                (
-                    format!("{} holds no private key", key_file.source.path),
-                    "configure the file that holds the private key for this certificate",
-                )
-            };
-            out.findings.push(Finding::new(Code::Malformed, message, vec![file_location(key_file)]).with_hint(hint));
-        }
-        return out;
-    };
-    out.key_item = Some(index);
-    let key_loc = item_location(key_file, item);
-    let key_where = where_in(key_file, item);
-    let key = match &item.kind {
-        ItemKind::PrivateKey(k) => k,
-        ItemKind::EncryptedKey(enc) => {
-            if leaf.is_some() {
-                out.verdict = Verdict::Encrypted;
-            }
-            out.findings.push(encrypted_key_finding(enc, &key_where, key_loc));
-            return out;
-        }
-        _ => {
-            if !has_finding(key_file, Code::Malformed) {
-                out.findings.push(
-                    Finding::new(
-                        Code::Malformed,
-                        format!("the private key {key_where} does not decode"),
-                        vec![key_loc],
-                    )
-                    .with_hint("copy the key again from its source and check it with `openssl pkey -noout`"),
-                );
-            }
-            return out;
-        }
-    };
-    out.key_fingerprint = key.public.as_ref().and_then(|p| p.fingerprint());
-    let Some(leaf) = leaf else {
-        out.algorithm = key.material.algorithm();
-        return out;
-    };
-
-    // Unsupported on either side: never a mismatch.
-    let unsupported = match (&leaf.cert.public_key, &key.material, &key.public) {
-        (PublicKey::Unsupported { algorithm }, _, _) => Some((algorithm.clone(), leaf.location(), "certificate")),
-        (_, KeyMaterial::Unsupported { algorithm }, _) | (_, _, Some(PublicKey::Unsupported { algorithm })) => {
-            Some((algorithm.clone(), key_loc.clone(), "private key"))
-        }
-        _ => None,
-    };
-    if let Some((algorithm, loc, side)) = unsupported {
-        out.verdict = Verdict::Unsupported;
-        out.findings.push(unsupported_finding(&leaf, &algorithm, side, &key_where, loc));
-        return out;
-    }
-
-    let health = key_health(key);
-    let problems = &health.problems;
-    let corrupt = |what: &str| {
-        let listed =
-            if problems.is_empty() { "its public key cannot be derived".to_string() } else { problems.join(", ") };
-        // A damaged key OpenSSL works around is a warning: handshakes work.
-        if !problems.is_empty() && health.openssl_works {
-            return Finding::new(
-                Code::KeyCorrupt,
-                format!("the private key {key_where} is damaged ({listed}){what}; {}", health.impact),
-                vec![key_loc.clone()],
-            )
-            .with_severity(Severity::Warning)
-            .with_hint("restore the key from a good copy, or generate a new key and certificate; `openssl pkey -in KEY -check -noout` shows the damage");
-        }
-        let impact =
-            if health.impact.is_empty() { "servers use the stored values, so handshakes fail" } else { health.impact };
-        Finding::new(
-            Code::KeyCorrupt,
-            format!("the private key {key_where} is internally inconsistent ({listed}){what}; {impact}"),
-            vec![key_loc.clone()],
-        )
-        .with_hint("restore the key from a good copy, or generate a new key and certificate; `openssl pkey -in KEY -check -noout` shows the damage")
-    };
-    let Some(key_public) = &key.public else {
-        out.verdict = Verdict::KeyCorrupt;
-        out.findings.push(corrupt(""));
-        return out;
-    };
-    let key_match = public_keys_match(&leaf.cert.public_key, key_public);
-    if key_match == KeyMatch::Match {
-        if problems.is_empty() {
-            out.verdict = Verdict::Match;
-        } else {
-            out.verdict = Verdict::KeyCorrupt;
-            out.findings.push(corrupt(&format!(" although its public key matches {}", leaf.describe())));
-        }
-        return out;
-    }
-
-    out.verdict = Verdict::Mismatch;
-    let later = later_match(&blocks, key_public);
-    if let Some(right) = later {
-        out.findings.push(
-            Finding::new(
-                Code::ChainOrder,
-                format!(
-                    "the key {key_where} matches {}, not the first certificate {}: the server presents the first one as its own",
-                    right.describe(),
-                    leaf.describe()
-                ),
-                vec![leaf.location(), right.location(), key_loc.clone()],
-            )
-            .with_hint("put the leaf certificate (the one the key belongs to) first, then its intermediates in order"),
-        );
-    } else if let KeyMatch::Incompatible(why) = &key_match {
-        out.findings.push(
-            Finding::new(
-                Code::KeyMismatch,
-                format!(
-                    "the private key {key_where} has the RSA modulus and exponent of the certificate {}, but {why}",
-                    leaf.describe()
-                ),
-                vec![leaf.location(), key_loc.clone()],
-            )
-            .with_hint("store the key under the certificate's algorithm identifier and parameters (or issue a certificate for the key as it is); `openssl x509 -in CERT -noout -text` and `openssl pkey -in KEY -noout -text` show both"),
-        );
-    } else {
-        let cert_pk = &leaf.cert.public_key;
-        let detail = match (cert_pk, key_public) {
-            (PublicKey::Rsa { n: n1, e: e1, .. }, PublicKey::Rsa { n: n2, e: e2, .. }) if n1 == n2 && e1 != e2 => {
-                " (same modulus, different public exponent)"
-            }
-            _ => "",
-        };
-        out.findings.push(
-            Finding::new(
-                Code::KeyMismatch,
-                format!(
-                    "the private key {key_where} does not belong to the certificate {}{detail}: the certificate's key is {} {}, the private key's is {} {}",
-                    leaf.describe(),
-                    cert_pk.algorithm(),
-                    fingerprint_or_unknown(cert_pk),
-                    key_public.algorithm(),
-                    fingerprint_or_unknown(key_public),
-                ),
-                vec![leaf.location(), key_loc.clone()],
-            )
-            .with_hint("configure the key that belongs to this certificate, or issue a certificate for this key"),
-        );
-    }
-    if !problems.is_empty() {
-        out.findings.push(corrupt(""));
-    }
-    out
 }
 
 /// The certificate's health: `chain-broken`, `chain-incomplete`, `expired`,
@@ -655,6 +459,7 @@ pub(crate) mod tests {
     //! `src/verify/testdata/` (made by its `gen.sh`), decoded here with
     //! x509-cert and pkcs1 so that these tests do not depend on `parse`.
     use super::*;
+    use crate::finding::Severity;
     use crate::parse::oid;
     use crate::parse::{Claimed, KeyFormat, RsaPrivate, RsaScheme, Source};
     use der::{Decode, DecodePem, Encode};

@@ -30,10 +30,11 @@
 //! least an exact check of a sound key costs; everything else is
 //! multiplication and division.
 //!
-//! keymatch pays that floor and no more: p and q get one strong probable-prime
-//! round each (Miller–Rabin), with a base derived from the number itself
-//! ([`is_probable_prime`]), and a number is tested once per process
-//! ([`memo`]): a scan that meets one key in many files pays for it once.
+//! keymatch pays that floor once per key and no more: p and q get one strong
+//! probable-prime round each (Miller–Rabin), with a base derived from the
+//! number itself (`is_probable_prime`). No result is cached by key bytes: a
+//! key met in many files is tested in each (the shared benchmark corpus reuses
+//! 40 keys, where such a cache would time nothing real).
 //!
 //! What one round leaves out: a composite p (or q) for which that base is a
 //! strong liar; keymatch would then judge the key by the relations (sound)
@@ -44,16 +45,18 @@
 //! (Damgård, Landrock, Pomerance 1993), 2^-40 for the 1024-bit factors of
 //! RSA-2048 and 2^-64 for RSA-4096's, and a product of two primes p₁·p₂ (what a
 //! generator that skipped its own test writes) has at most gcd(p₁−1, p₂−1)²
-//! Fermat liars among its ~2^1024 bases. Only a key built on purpose against
-//! this test can pass it, which is also true of any fixed set of bases: the
-//! rounds with the bases 2, 3, 5, …, 37 that keymatch ran before can be
-//! defeated by construction too (Arnault 1995), and deriving the base from the
-//! number means that no list of numbers fools it (every composite Mersenne
-//! number is a strong pseudoprime to base 2, for one). Baillie–PSW (a base-2
-//! round and a strong Lucas test; no composite known to pass it) costs 4.5
-//! rounds in crypto-primes, more than all of this change saves. Trial division
-//! by small primes is not done: the round rejects almost every composite at
-//! the cost of one exponentiation, and a sound key never gains from it.
+//! Fermat liars among its p−1 bases. Only a key built on purpose against this
+//! test can pass it, which was also true of the Miller–Rabin rounds with the
+//! fixed bases 2, 3, 5, … that keymatch ran before (four for a 1024-bit factor;
+//! composites that pass all of them can be constructed, Arnault 1995); and a
+//! base derived from the number is not one that known families of pseudoprimes
+//! are built against (every composite Mersenne number is a strong pseudoprime
+//! to base 2, for one): fooling it takes a search against SHA-256 as well.
+//! Baillie–PSW (a base-2 round and a strong Lucas test; no composite known to
+//! pass it) was measured at about 4.5 rounds' cost in crypto-primes 0.7, as
+//! much as the rounds it would replace. Trial division by small primes is not
+//! done: the round rejects almost every composite at the cost of one
+//! exponentiation, and a sound key never gains from it.
 //!
 //! Only a damaged key whose factorisation is unknown (p·q ≠ n, or a composite
 //! p or q) costs exponentiations beyond that: `(x^e)^d' ≡ x` on a few values,
@@ -366,8 +369,7 @@ fn pow_mod(base: &BigUint, exp: &BigUint, m: &BigUint) -> Option<BigUint> {
 /// Is x prime? For x of 64 bits and less, Miller–Rabin with the first twelve
 /// primes as bases, which is exact there. Above, one strong probable-prime
 /// round (Miller–Rabin) with a base derived from x itself, 2 + SHA-256(x) mod
-/// (x − 3), once per distinct x in a process (see [`memo`]); the module doc
-/// says what this leaves out. False for 0, 1 and even numbers.
+/// (x − 3); the module doc says what this leaves out. False for 0, 1 and even numbers.
 fn is_probable_prime(x: &BigUint) -> bool {
     let Some(odd) = Odd::new(BoxedUint::from_be_slice_vartime(&x.to_bytes_be())).into_option() else {
         return false;
@@ -389,39 +391,9 @@ fn is_probable_prime(x: &BigUint) -> bool {
     }
     use sha2::Digest;
     let digest: [u8; 32] = sha2::Sha256::digest(x.to_bytes_be()).into();
-    memo(digest, || {
-        let base = BigUint::from_bytes_be(&digest) % (x - 3u32) + 2u32;
-        passes(&mr(), &base)
-    })
+    let base = BigUint::from_bytes_be(&digest) % (x - 3u32) + 2u32;
+    passes(&mr(), &base)
 }
-
-/// The answer of `test` for the number whose SHA-256 is `id`, computed once per
-/// distinct number in this process:
-/// a scan meets the same key in many files (certbot's `live/` and `archive/`,
-/// backups, a secret copied to many namespaces), and its primes need testing
-/// only once. Keyed by the SHA-256 (no key material is kept), at most
-/// [`MEMO_LIMIT`] entries (32 bytes and a flag each); a poisoned lock only
-/// turns the memo off.
-fn memo(id: [u8; 32], test: impl FnOnce() -> bool) -> bool {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    static SEEN: OnceLock<Mutex<HashMap<[u8; 32], bool>>> = OnceLock::new();
-    let seen = SEEN.get_or_init(Mutex::default);
-    if let Some(known) = seen.lock().ok().and_then(|m| m.get(&id).copied()) {
-        return known;
-    }
-    // Not held while testing: two threads that meet the same number at once both test it.
-    let answer = test();
-    if let Ok(mut m) = seen.lock() {
-        if m.len() < MEMO_LIMIT {
-            m.insert(id, answer);
-        }
-    }
-    answer
-}
-
-/// The most numbers [`memo`] remembers (2 MiB or so).
-const MEMO_LIMIT: usize = 1 << 16;
 
 fn big(be: &[u8]) -> BigUint {
     BigUint::from_bytes_be(be)
@@ -794,9 +766,6 @@ mod tests {
         // 2^127 − 1 is prime, (2^127 − 1)·(2^89 − 1) is not.
         let m127 = (BigUint::one() << 127u32) - 1u32;
         let m89 = (BigUint::one() << 89u32) - 1u32;
-        assert!(is_probable_prime(&m127));
-        assert!(!is_probable_prime(&(&m127 * &m89)));
-        // A second time the answers come from the memo, and are the same.
         assert!(is_probable_prime(&m127));
         assert!(!is_probable_prime(&(&m127 * &m89)));
     }
