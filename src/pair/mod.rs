@@ -358,11 +358,11 @@ mod tests {
     }
 
     fn key(n: u8) -> ItemKind {
-        ItemKind::PrivateKey(PrivateKey::new(
+        ItemKind::PrivateKey(Box::new(PrivateKey::new(
             KeyFormat::Pkcs8,
             KeyMaterial::Unsupported { algorithm: "test".into() },
             Some(pk(n)),
-        ))
+        )))
     }
 
     /// A catalogue from (path, items); `None` items: a dangling symlink.

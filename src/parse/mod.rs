@@ -75,7 +75,7 @@ impl ParsedFile {
     }
     pub(crate) fn private_keys(&self) -> impl Iterator<Item = (usize, &Item, &PrivateKey)> {
         self.items.iter().enumerate().filter_map(|(i, it)| match &it.kind {
-            ItemKind::PrivateKey(k) => Some((i, it, k)),
+            ItemKind::PrivateKey(k) => Some((i, it, k.as_ref())),
             _ => None,
         })
     }
@@ -287,14 +287,14 @@ fn pem_item(
                 "EC PRIVATE KEY" => KeyFormat::Sec1,
                 _ => KeyFormat::Pkcs1,
             };
-            plain_key(label, &body, format, ec_params.as_ref()).map(ItemKind::PrivateKey).map_err(fail)
+            plain_key(label, &body, format, ec_params.as_ref()).map(|k| ItemKind::PrivateKey(Box::new(k))).map_err(fail)
         }
     }
 }
 
 fn opened(r: Result<Opened, ParseError>) -> Result<ItemKind, ParseError> {
     match r? {
-        Opened::Key(k) => Ok(ItemKind::PrivateKey(*k)),
+        Opened::Key(k) => Ok(ItemKind::PrivateKey(k)),
         Opened::Locked(e) => Ok(ItemKind::EncryptedKey(e)),
     }
 }
@@ -386,7 +386,9 @@ fn parse_der(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
 
 fn der_item(kind: asn1::DerKind, raw: &[u8], passphrases: &[Vec<u8>]) -> Result<ItemKind, (Claimed, ParseError)> {
     use asn1::DerKind as K;
-    let key = |r: Result<PrivateKey, ParseError>| r.map(ItemKind::PrivateKey).map_err(|e| (Claimed::PrivateKey, e));
+    let key = |r: Result<PrivateKey, ParseError>| {
+        r.map(|k| ItemKind::PrivateKey(Box::new(k))).map_err(|e| (Claimed::PrivateKey, e))
+    };
     match kind {
         K::Certificate => {
             cert::decode(raw).map(|c| ItemKind::Certificate(Box::new(c))).map_err(|e| (Claimed::Certificate, e))
@@ -396,7 +398,7 @@ fn der_item(kind: asn1::DerKind, raw: &[u8], passphrases: &[Vec<u8>]) -> Result<
         K::Pkcs8 => key(key::pkcs8(raw, KeyFormat::Pkcs8)),
         K::Pkcs1Private => key(key::pkcs1(raw, KeyFormat::Pkcs1)),
         K::Sec1 => key(key::sec1(raw, None, KeyFormat::Sec1)),
-        K::DsaPrivate => Ok(ItemKind::PrivateKey(key::unsupported(KeyFormat::Pkcs1, "DSA".into()))),
+        K::DsaPrivate => Ok(ItemKind::PrivateKey(Box::new(key::unsupported(KeyFormat::Pkcs1, "DSA".into())))),
         K::EncryptedPkcs8 => opened(encrypted::pkcs8(raw, passphrases)).map_err(|e| (Claimed::PrivateKey, e)),
         K::Spki => pubkey::decode_spki(raw).map(ItemKind::PublicKey).map_err(|e| (Claimed::PublicKey, e)),
         K::Pkcs1Public => {
