@@ -67,6 +67,7 @@ fn look_and_parse(
     passphrases: &[Vec<u8>],
     named: bool,
     confine: bool,
+    certs: &parse::CertPool,
 ) -> Seen {
     if f.skip_content {
         return (None, None, false);
@@ -105,6 +106,7 @@ fn look_and_parse(
             let mut parsed = parse::parse_bytes(&zeroize::Zeroizing::new(bytes), Source::new(&display), passphrases);
             // A config that names a chain file parses its certificate file again (`resolve_claims`).
             parsed.drop_last_signature();
+            certs.share(&mut parsed);
             EntryStatus::Parsed { parsed, meta: Some(meta) }
         }
         Looked::Missing { target } if f.is_symlink => EntryStatus::Missing { target },
@@ -143,6 +145,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     let links = std::sync::atomic::AtomicBool::new(false);
     let skipped_by_name = std::sync::atomic::AtomicUsize::new(0);
     let skipped = std::sync::Mutex::new(Vec::new());
+    let certs = parse::CertPool::default();
     let (walk_findings, mut seen) = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, WalkedFile)>(4096);
         let roots = &roots;
@@ -159,7 +162,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
             .filter_map(|(seq, f)| {
                 let named = roots.contains(&f.path);
                 let confine = cfg.discover.follow && map.root.is_some();
-                let seen = look_and_parse(&f, cap, map, passphrases, named, confine);
+                let seen = look_and_parse(&f, cap, map, passphrases, named, confine, &certs);
                 progress.inc();
                 walked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if f.is_symlink {
@@ -182,6 +185,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
         // A walk that panicked is a bug: pass it on rather than report a partial scan.
         (walker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), seen)
     });
+    drop(certs);
     phases.mark("walk+read+parse");
     // Into path order. One root's files came in path order: their walk sequence
     // says it. Several roots are sorted by path, dropping a file met under two.

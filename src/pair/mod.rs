@@ -337,7 +337,7 @@ mod tests {
     }
 
     fn cert(n: u8, is_ca: bool) -> ItemKind {
-        ItemKind::Certificate(Box::new(CertInfo {
+        ItemKind::Certificate(std::sync::Arc::new(CertInfo {
             public_key: pk(n),
             subject: format!("CN=c{n}"),
             issuer: "CN=ca".into(),

@@ -97,6 +97,8 @@ impl ParsedFile {
             _ => None,
         });
         if let Some(c) = last {
+            // Not yet shared when parsing just made it: no copy.
+            let c = std::sync::Arc::make_mut(c);
             c.tbs_der = Vec::new();
             c.signature = Vec::new();
         }
@@ -105,6 +107,35 @@ impl ParsedFile {
     /// Some certificate has no signed bytes ([`ParsedFile::drop_last_signature`]).
     pub fn signatures_dropped(&self) -> bool {
         self.certificates().any(|(_, _, c)| c.tbs_der.is_empty())
+    }
+}
+
+/// One decoded copy of each distinct certificate, shared by every file that holds it: a CA
+/// certificate in 50,000 chain files is decoded 50,000 times, and kept once. Keyed by the
+/// certificate's SHA-256 (its decoded form is a function of its DER) and whether its signed
+/// bytes were dropped ([`ParsedFile::drop_last_signature`]). Dropped once the walk is done.
+#[derive(Debug, Default)]
+pub struct CertPool(std::sync::Mutex<std::collections::HashMap<(String, bool), std::sync::Arc<CertInfo>>>);
+
+impl CertPool {
+    /// Replace each certificate of `file` by the pool's copy of it, adding those it lacks.
+    pub fn share(&self, file: &mut ParsedFile) {
+        use std::collections::hash_map::Entry;
+        if !file.items.iter().any(|it| matches!(it.kind, ItemKind::Certificate(_))) {
+            return;
+        }
+        // A poisoned lock only means another worker panicked: its map is still whole.
+        let mut pool = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for it in &mut file.items {
+            if let ItemKind::Certificate(c) = &mut it.kind {
+                match pool.entry((c.cert_sha256.clone(), c.tbs_der.is_empty())) {
+                    Entry::Occupied(e) => *c = std::sync::Arc::clone(e.get()),
+                    Entry::Vacant(e) => {
+                        e.insert(std::sync::Arc::clone(c));
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -270,7 +301,7 @@ fn pem_item(
     let encrypted = block.header("Proc-Type").is_some_and(|v| v.to_ascii_uppercase().contains("ENCRYPTED"));
     match label {
         "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
-            cert::decode(&body).map(|c| ItemKind::Certificate(Box::new(c))).map_err(fail)
+            cert::decode(&body).map(|c| ItemKind::Certificate(std::sync::Arc::new(c))).map_err(fail)
         }
         "PUBLIC KEY" => pubkey::decode_spki(&body).map(ItemKind::PublicKey).map_err(fail),
         "RSA PUBLIC KEY" => pubkey::decode_rsa_public_key(&body).map(ItemKind::PublicKey).map_err(fail),
@@ -357,7 +388,7 @@ fn parse_der(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
     // A certificate whose outer SEQUENCE has BER indefinite length (OpenSSL reads it).
     if bytes.starts_with(&[asn1::SEQUENCE, 0x80]) {
         if let Ok(cert) = cert::decode(bytes) {
-            out.items.push(Item::new(0, None, ItemKind::Certificate(Box::new(cert))));
+            out.items.push(Item::new(0, None, ItemKind::Certificate(std::sync::Arc::new(cert))));
             return;
         }
     }
@@ -390,9 +421,9 @@ fn der_item(kind: asn1::DerKind, raw: &[u8], passphrases: &[Vec<u8>]) -> Result<
         r.map(|k| ItemKind::PrivateKey(Box::new(k))).map_err(|e| (Claimed::PrivateKey, e))
     };
     match kind {
-        K::Certificate => {
-            cert::decode(raw).map(|c| ItemKind::Certificate(Box::new(c))).map_err(|e| (Claimed::Certificate, e))
-        }
+        K::Certificate => cert::decode(raw)
+            .map(|c| ItemKind::Certificate(std::sync::Arc::new(c)))
+            .map_err(|e| (Claimed::Certificate, e)),
         K::CertificateRequest => Ok(ItemKind::Other("CERTIFICATE REQUEST".into())),
         K::Crl => Ok(ItemKind::Other("X509 CRL".into())),
         K::Pkcs8 => key(key::pkcs8(raw, KeyFormat::Pkcs8)),

@@ -3,6 +3,7 @@
 
 use super::asn1::bit_len;
 use std::fmt;
+use std::sync::Arc;
 
 /// One decoded thing in a file.
 #[derive(Debug, Clone)]
@@ -80,11 +81,13 @@ impl Unloadable {
     }
 }
 
-/// The certificate and the private key are boxed: they are the large kinds (a key's struct is
-/// 320 bytes), and a scan keeps tens of thousands of items, most of them neither.
+/// The certificate and the private key are behind a pointer: they are the large kinds (a key's
+/// struct is 320 bytes), and a scan keeps tens of thousands of items, most of them neither. A
+/// certificate is shared: files that hold the same certificate share one decoded copy
+/// ([`super::CertPool`]).
 #[derive(Debug, Clone)]
 pub enum ItemKind {
-    Certificate(Box<CertInfo>),
+    Certificate(Arc<CertInfo>),
     PrivateKey(Box<PrivateKey>),
     /// An encrypted private key that no given passphrase opened.
     EncryptedKey(EncryptedKey),

@@ -499,7 +499,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn block_file(path: &str, certs: Vec<CertInfo>) -> ParsedFile {
-        file_of(path, certs.into_iter().map(|c| ItemKind::Certificate(Box::new(c))).collect())
+        file_of(path, certs.into_iter().map(|c| ItemKind::Certificate(std::sync::Arc::new(c))).collect())
     }
 
     fn read(name: &str) -> Vec<u8> {
