@@ -67,7 +67,7 @@ fn look_and_parse(
     passphrases: &[Vec<u8>],
     named: bool,
     confine: bool,
-    certs: &parse::CertPool,
+    certs: &parse::ItemPool,
 ) -> Seen {
     if f.skip_content {
         return (None, None, false);
@@ -145,7 +145,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     let links = std::sync::atomic::AtomicBool::new(false);
     let skipped_by_name = std::sync::atomic::AtomicUsize::new(0);
     let skipped = std::sync::Mutex::new(Vec::new());
-    let certs = parse::CertPool::default();
+    let certs = parse::ItemPool::default();
     let (walk_findings, mut seen) = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, WalkedFile)>(4096);
         let roots = &roots;

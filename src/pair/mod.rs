@@ -358,7 +358,7 @@ mod tests {
     }
 
     fn key(n: u8) -> ItemKind {
-        ItemKind::PrivateKey(Box::new(PrivateKey::new(
+        ItemKind::PrivateKey(std::sync::Arc::new(PrivateKey::new(
             KeyFormat::Pkcs8,
             KeyMaterial::Unsupported { algorithm: "test".into() },
             Some(pk(n)),

@@ -34,6 +34,8 @@ use crate::finding::{Code, Finding, Location};
 use encrypted::Opened;
 use error::ParseError;
 use pubkey::EcParams;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// At most this many PEM blocks are read from one file (docs/DESIGN.md "Limits").
 pub(crate) const MAX_BLOCKS: usize = 1024;
@@ -110,30 +112,43 @@ impl ParsedFile {
     }
 }
 
-/// One decoded copy of each distinct certificate, shared by every file that holds it: a CA
-/// certificate in 50,000 chain files is decoded 50,000 times, and kept once. Keyed by the
-/// certificate's SHA-256 (its decoded form is a function of its DER) and whether its signed
-/// bytes were dropped ([`ParsedFile::drop_last_signature`]). Dropped once the walk is done.
+/// One decoded copy of each distinct certificate and private key, shared by every file that
+/// holds it: a CA certificate in 50,000 chain files is decoded 50,000 times, and kept once. A
+/// certificate is keyed by its SHA-256 (its decoded form is a function of its DER) and whether
+/// its signed bytes were dropped ([`ParsedFile::drop_last_signature`]); a key by all it holds.
+/// Dropped once the walk is done.
 #[derive(Debug, Default)]
-pub struct CertPool(std::sync::Mutex<std::collections::HashMap<(String, bool), std::sync::Arc<CertInfo>>>);
+pub struct ItemPool {
+    certs: std::sync::Mutex<HashMap<(String, bool), Arc<CertInfo>>>,
+    keys: std::sync::Mutex<HashSet<Arc<PrivateKey>>>,
+}
 
-impl CertPool {
-    /// Replace each certificate of `file` by the pool's copy of it, adding those it lacks.
+impl ItemPool {
+    /// Replace each certificate and key of `file` by the pool's copy of it, adding those it lacks.
     pub fn share(&self, file: &mut ParsedFile) {
         use std::collections::hash_map::Entry;
-        if !file.items.iter().any(|it| matches!(it.kind, ItemKind::Certificate(_))) {
-            return;
-        }
         // A poisoned lock only means another worker panicked: its map is still whole.
-        let mut pool = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         for it in &mut file.items {
-            if let ItemKind::Certificate(c) = &mut it.kind {
-                match pool.entry((c.cert_sha256.clone(), c.tbs_der.is_empty())) {
-                    Entry::Occupied(e) => *c = std::sync::Arc::clone(e.get()),
-                    Entry::Vacant(e) => {
-                        e.insert(std::sync::Arc::clone(c));
+            match &mut it.kind {
+                ItemKind::Certificate(c) => {
+                    let mut pool = self.certs.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    match pool.entry((c.cert_sha256.clone(), c.tbs_der.is_empty())) {
+                        Entry::Occupied(e) => *c = Arc::clone(e.get()),
+                        Entry::Vacant(e) => {
+                            e.insert(Arc::clone(c));
+                        }
                     }
                 }
+                ItemKind::PrivateKey(k) => {
+                    let mut pool = self.keys.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    match pool.get(k) {
+                        Some(shared) => *k = Arc::clone(shared),
+                        None => {
+                            pool.insert(Arc::clone(k));
+                        }
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -318,14 +333,16 @@ fn pem_item(
                 "EC PRIVATE KEY" => KeyFormat::Sec1,
                 _ => KeyFormat::Pkcs1,
             };
-            plain_key(label, &body, format, ec_params.as_ref()).map(|k| ItemKind::PrivateKey(Box::new(k))).map_err(fail)
+            plain_key(label, &body, format, ec_params.as_ref())
+                .map(|k| ItemKind::PrivateKey(std::sync::Arc::new(k)))
+                .map_err(fail)
         }
     }
 }
 
 fn opened(r: Result<Opened, ParseError>) -> Result<ItemKind, ParseError> {
     match r? {
-        Opened::Key(k) => Ok(ItemKind::PrivateKey(k)),
+        Opened::Key(k) => Ok(ItemKind::PrivateKey(std::sync::Arc::from(k))),
         Opened::Locked(e) => Ok(ItemKind::EncryptedKey(e)),
     }
 }
@@ -418,7 +435,7 @@ fn parse_der(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
 fn der_item(kind: asn1::DerKind, raw: &[u8], passphrases: &[Vec<u8>]) -> Result<ItemKind, (Claimed, ParseError)> {
     use asn1::DerKind as K;
     let key = |r: Result<PrivateKey, ParseError>| {
-        r.map(|k| ItemKind::PrivateKey(Box::new(k))).map_err(|e| (Claimed::PrivateKey, e))
+        r.map(|k| ItemKind::PrivateKey(std::sync::Arc::new(k))).map_err(|e| (Claimed::PrivateKey, e))
     };
     match kind {
         K::Certificate => cert::decode(raw)
@@ -429,7 +446,9 @@ fn der_item(kind: asn1::DerKind, raw: &[u8], passphrases: &[Vec<u8>]) -> Result<
         K::Pkcs8 => key(key::pkcs8(raw, KeyFormat::Pkcs8)),
         K::Pkcs1Private => key(key::pkcs1(raw, KeyFormat::Pkcs1)),
         K::Sec1 => key(key::sec1(raw, None, KeyFormat::Sec1)),
-        K::DsaPrivate => Ok(ItemKind::PrivateKey(Box::new(key::unsupported(KeyFormat::Pkcs1, "DSA".into())))),
+        K::DsaPrivate => {
+            Ok(ItemKind::PrivateKey(std::sync::Arc::new(key::unsupported(KeyFormat::Pkcs1, "DSA".into()))))
+        }
         K::EncryptedPkcs8 => opened(encrypted::pkcs8(raw, passphrases)).map_err(|e| (Claimed::PrivateKey, e)),
         K::Spki => pubkey::decode_spki(raw).map(ItemKind::PublicKey).map_err(|e| (Claimed::PublicKey, e)),
         K::Pkcs1Public => {

@@ -40,7 +40,7 @@ impl Item {
 /// will not read a certificate or key that keymatch decodes. Which servers
 /// refuse it, and how, is verify's business (`verify::readers`): each case was
 /// run against the real servers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Unloadable {
     /// The `-----BEGIN` line does not start at column 0: OpenSSL's PEM reader
     /// does not see the block at all (indented body lines are fine).
@@ -84,11 +84,11 @@ impl Unloadable {
 /// The certificate and the private key are behind a pointer: they are the large kinds (a key's
 /// struct is 320 bytes), and a scan keeps tens of thousands of items, most of them neither. A
 /// certificate is shared: files that hold the same certificate share one decoded copy
-/// ([`super::CertPool`]).
+/// ([`super::ItemPool`]), and so is a private key (a scan meets one key in many files).
 #[derive(Debug, Clone)]
 pub enum ItemKind {
     Certificate(Arc<CertInfo>),
-    PrivateKey(Box<PrivateKey>),
+    PrivateKey(Arc<PrivateKey>),
     /// An encrypted private key that no given passphrase opened.
     EncryptedKey(EncryptedKey),
     /// `PUBLIC KEY`, `RSA PUBLIC KEY`: recognised, never taken for a private key.
@@ -324,7 +324,7 @@ impl Curve {
 }
 
 /// How a private key was stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyFormat {
     /// `RSA PRIVATE KEY` / DER RSAPrivateKey.
     Pkcs1,
@@ -339,8 +339,9 @@ pub enum KeyFormat {
 }
 
 /// A decoded private key plus its public key as derived from the private half
-/// (RSA: the stored n and e; EC: d·G; Ed25519: from the seed).
-#[derive(Clone)]
+/// (RSA: the stored n and e; EC: d·G; Ed25519: from the seed). Equality and hashing (of
+/// every field) serve only to share one copy of a key that several files hold.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PrivateKey {
     pub format: KeyFormat,
     pub material: KeyMaterial,
@@ -370,7 +371,7 @@ impl fmt::Debug for PrivateKey {
 }
 
 /// The private numbers. No `Debug` that prints them.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub enum KeyMaterial {
     Rsa(RsaPrivate),
     Ec(EcPrivate),
@@ -401,7 +402,7 @@ impl fmt::Debug for KeyMaterial {
 }
 
 /// RSA private key numbers (PKCS#1 RSAPrivateKey), big-endian magnitudes.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct RsaPrivate {
     pub n: Vec<u8>,
     pub e: Vec<u8>,
@@ -414,7 +415,7 @@ pub struct RsaPrivate {
 }
 
 /// EC private key: the curve, the scalar, and the public point if the file stored one.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct EcPrivate {
     pub curve: Curve,
     /// Big-endian scalar as stored.
@@ -425,14 +426,14 @@ pub struct EcPrivate {
 }
 
 /// Ed25519 private key: the 32-byte seed and the stored public key (PKCS#8 v2), if any.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Ed25519Private {
     pub seed: [u8; 32],
     pub stored_public: Option<Vec<u8>>,
 }
 
 /// Ed448 private key: the 57-byte seed and the stored public key (PKCS#8 v2), if any.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Ed448Private {
     pub seed: [u8; 57],
     pub stored_public: Option<Vec<u8>>,

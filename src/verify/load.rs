@@ -305,7 +305,7 @@ mod tests {
             KeyMaterial::Unsupported { algorithm: "test".into() },
             Some(PublicKey::Ed25519([1; 32])),
         );
-        file("k.pem", ItemKind::PrivateKey(Box::new(key)), line)
+        file("k.pem", ItemKind::PrivateKey(std::sync::Arc::new(key)), line)
     }
 
     /// The findings for a pair whose key file is `key`, starting from the

@@ -608,7 +608,10 @@ pub(crate) mod tests {
     fn rsa_pair_matches() {
         let key = file_of(
             "key.pem",
-            vec![ItemKind::Other("EC PARAMETERS".into()), ItemKind::PrivateKey(Box::new(rsa_key(leaf_rsa())))],
+            vec![
+                ItemKind::Other("EC PARAMETERS".into()),
+                ItemKind::PrivateKey(std::sync::Arc::new(rsa_key(leaf_rsa()))),
+            ],
         );
         let out = verify(&leaf_file(), &key);
         assert_eq!(out.verdict, Verdict::Match, "{:?}", out.findings);
@@ -632,7 +635,8 @@ pub(crate) mod tests {
         k.dp = (&d % (&p - &one)).to_bytes_be();
         k.dq = (&d % (&q - &one)).to_bytes_be();
         assert!(rsa::key_problems(&k).is_empty());
-        let out = verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(Box::new(rsa_key(k)))]));
+        let out =
+            verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(std::sync::Arc::new(rsa_key(k)))]));
         assert_eq!(out.verdict, Verdict::Mismatch);
         assert_eq!(codes(&out.findings), ["key-mismatch"]);
         assert!(out.findings[0].message.contains("same modulus, different public exponent"));
@@ -643,7 +647,8 @@ pub(crate) mod tests {
     #[test]
     fn one_wrong_path_is_a_warning_both_an_error() {
         let corrupt = |k: RsaPrivate| {
-            let out = verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(Box::new(rsa_key(k)))]));
+            let out =
+                verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(std::sync::Arc::new(rsa_key(k)))]));
             assert_eq!(out.verdict, Verdict::KeyCorrupt);
             assert_eq!(codes(&out.findings), ["key-corrupt"]);
             out.findings[0].clone()
@@ -711,7 +716,8 @@ pub(crate) mod tests {
             inter_key.e = e.clone();
         }
         let cert = block_file("cert.pem", vec![load_cert("leaf.pem"), inter]);
-        let out = verify(&cert, &file_of("key.pem", vec![ItemKind::PrivateKey(Box::new(rsa_key(inter_key)))]));
+        let out =
+            verify(&cert, &file_of("key.pem", vec![ItemKind::PrivateKey(std::sync::Arc::new(rsa_key(inter_key)))]));
         assert_eq!(out.verdict, Verdict::Mismatch);
         assert_eq!(codes(&out.findings), ["chain-order", "key-corrupt"]);
         let msg = &out.findings[0].message;
@@ -719,12 +725,13 @@ pub(crate) mod tests {
 
         // The real scenario: intermediate first, then the leaf, with the leaf's key.
         let swapped = block_file("cert.pem", vec![load_cert("inter.pem"), load_cert("leaf.pem")]);
-        let out = verify(&swapped, &file_of("key.pem", vec![ItemKind::PrivateKey(Box::new(rsa_key(leaf_rsa())))]));
+        let out =
+            verify(&swapped, &file_of("key.pem", vec![ItemKind::PrivateKey(std::sync::Arc::new(rsa_key(leaf_rsa())))]));
         assert_eq!(out.verdict, Verdict::Mismatch);
         assert_eq!(codes(&out.findings), ["chain-order"]);
         // Health is judged in the order chain-order asks for (leaf first): the misorder
         // itself is not reported again as broken links or a missing issuer ...
-        let key = file_of("key.pem", vec![ItemKind::PrivateKey(Box::new(rsa_key(leaf_rsa())))]);
+        let key = file_of("key.pem", vec![ItemKind::PrivateKey(std::sync::Arc::new(rsa_key(leaf_rsa())))]);
         let with_key = PairMaterial { cert_file: Some(&swapped), key_file: Some((&key, None)), chain_file: None };
         assert_eq!(codes(&cert_health(&with_key, &[], &CLOCK, &EcTables::default())), Vec::<&str>::new());
         // ... but a bundle that stays broken once reordered still is: the other
@@ -740,7 +747,7 @@ pub(crate) mod tests {
     fn the_chain_file_counts_for_chain_order() {
         let cert = block_file("cert.pem", vec![load_cert("inter.pem")]);
         let chain = block_file("chain.pem", vec![load_cert("leaf.pem")]);
-        let key = file_of("key.pem", vec![ItemKind::PrivateKey(Box::new(rsa_key(leaf_rsa())))]);
+        let key = file_of("key.pem", vec![ItemKind::PrivateKey(std::sync::Arc::new(rsa_key(leaf_rsa())))]);
         let m =
             PairMaterial { cert_file: Some(&cert), key_file: Some((&key, Some(ItemId(0)))), chain_file: Some(&chain) };
         let out = verify_pair(&m, &CLOCK);
@@ -793,7 +800,7 @@ pub(crate) mod tests {
 
     #[test]
     fn missing_or_wrong_material_is_malformed_once() {
-        let key = file_of("key.pem", vec![ItemKind::PrivateKey(Box::new(rsa_key(leaf_rsa())))]);
+        let key = file_of("key.pem", vec![ItemKind::PrivateKey(std::sync::Arc::new(rsa_key(leaf_rsa())))]);
         let empty = file_of("cert.pem", vec![]);
         let out = verify(&empty, &key);
         assert_eq!(out.verdict, Verdict::Malformed);
@@ -832,7 +839,8 @@ pub(crate) mod tests {
             Item::new(0, Some(1), ItemKind::Malformed { claimed: Claimed::Certificate, reason: "BER".into() }),
         );
         cert.findings.push(Finding::new(Code::Malformed, "cert.pem block 0 does not decode", vec![]));
-        let out = verify(&cert, &file_of("key.pem", vec![ItemKind::PrivateKey(Box::new(rsa_key(leaf_rsa())))]));
+        let out =
+            verify(&cert, &file_of("key.pem", vec![ItemKind::PrivateKey(std::sync::Arc::new(rsa_key(leaf_rsa())))]));
         assert_eq!(out.verdict, Verdict::Malformed);
         assert!(out.findings.is_empty(), "{:?}", out.findings);
     }
@@ -842,12 +850,13 @@ pub(crate) mod tests {
     fn an_attached_public_key_must_be_the_keys_own() {
         let mut key = rsa_key(leaf_rsa());
         key.attached_public = Some(Box::new(Ok(load_cert("inter.pem").public_key)));
-        let out = verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(Box::new(key.clone()))]));
+        let out =
+            verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(std::sync::Arc::new(key.clone()))]));
         assert_eq!(out.verdict, Verdict::KeyCorrupt);
         assert!(out.findings[0].message.contains("PKCS#8 v2 publicKey ≠"), "{}", out.findings[0].message);
         key.attached_public = Some(Box::new(Ok(load_cert("leaf.pem").public_key)));
         assert_eq!(
-            verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(Box::new(key))])).verdict,
+            verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(std::sync::Arc::new(key))])).verdict,
             Verdict::Match
         );
     }
@@ -857,7 +866,7 @@ pub(crate) mod tests {
     /// certificate the servers take instead. The verdict stays the mathematics'.
     #[test]
     fn what_openssl_skips_or_refuses_is_server_cannot_load() {
-        let key = file_of("key.pem", vec![ItemKind::PrivateKey(Box::new(rsa_key(leaf_rsa())))]);
+        let key = file_of("key.pem", vec![ItemKind::PrivateKey(std::sync::Arc::new(rsa_key(leaf_rsa())))]);
         let root = block_file("root.pem", vec![load_cert("root.pem")]);
         let mut cert = leaf_file();
         cert.items[1].unloadable = Some(crate::parse::Unloadable::IndentedBegin);
@@ -894,7 +903,7 @@ pub(crate) mod tests {
             KeyMaterial::Unsupported { algorithm: "Ed448".into() },
             Some(PublicKey::Unsupported { algorithm: "Ed448".into() }),
         );
-        let out = verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(Box::new(key))]));
+        let out = verify(&leaf_file(), &file_of("key.pem", vec![ItemKind::PrivateKey(std::sync::Arc::new(key))]));
         assert_eq!(out.verdict, Verdict::Unsupported);
         assert_eq!(codes(&out.findings), ["unsupported"]);
         assert!(out.findings[0].message.contains("Ed448"));
@@ -903,7 +912,7 @@ pub(crate) mod tests {
         dsa.public_key = PublicKey::Unsupported { algorithm: "DSA".into() };
         let out = verify(
             &block_file("cert.pem", vec![dsa]),
-            &file_of("key.pem", vec![ItemKind::PrivateKey(Box::new(rsa_key(leaf_rsa())))]),
+            &file_of("key.pem", vec![ItemKind::PrivateKey(std::sync::Arc::new(rsa_key(leaf_rsa())))]),
         );
         assert_eq!(out.verdict, Verdict::Unsupported);
         assert!(out.findings[0].message.contains("DSA"));
@@ -920,7 +929,7 @@ pub(crate) mod tests {
                 KeyMaterial::Ec(crate::parse::EcPrivate { curve, d, stored_public: Some(Ok(point.clone())) }),
                 None,
             );
-            let out = verify(&cert, &file_of("key.pem", vec![ItemKind::PrivateKey(Box::new(key))]));
+            let out = verify(&cert, &file_of("key.pem", vec![ItemKind::PrivateKey(std::sync::Arc::new(key))]));
             assert_eq!(out.verdict, Verdict::KeyCorrupt);
             assert_eq!(codes(&out.findings), ["key-corrupt"]);
             assert!(out.findings[0].message.contains("not in 1 … order−1"), "{}", out.findings[0].message);
@@ -933,7 +942,7 @@ pub(crate) mod tests {
             KeyMaterial::Ec(crate::parse::EcPrivate { curve, d, stored_public: Some(Ok(other.clone())) }),
             Some(PublicKey::Ec { curve, point: other }),
         );
-        let out = verify(&cert, &file_of("key.pem", vec![ItemKind::PrivateKey(Box::new(key))]));
+        let out = verify(&cert, &file_of("key.pem", vec![ItemKind::PrivateKey(std::sync::Arc::new(key))]));
         assert_eq!(out.verdict, Verdict::Mismatch);
         assert!(out.findings[0].message.contains("EC-P256"));
     }
