@@ -717,3 +717,40 @@ fn pkcs8_v2_is_marked_and_its_public_key_attached() {
     assert_eq!(key_unloadable("rsa2048-pkcs8-pem/key.pem"), None);
     assert!(only_key(&parse("rsa2048-pkcs8-pem/key.pem")).attached_public.is_none());
 }
+
+fn shared_cert(p: &ParsedFile, n: usize) -> &Arc<CertInfo> {
+    match &p.items.iter().filter(|it| matches!(it.kind, ItemKind::Certificate(_))).nth(n).unwrap().kind {
+        ItemKind::Certificate(c) => c,
+        _ => unreachable!(),
+    }
+}
+
+/// Files that hold the same certificate or key share one decoded copy; a certificate whose
+/// signed bytes were dropped is not shared with its whole form, and another key stays apart.
+#[test]
+fn item_pool_shares_identical_certificates_and_keys() {
+    let pool = ItemPool::default();
+    let mut a = parse("chain-order/cert.pem");
+    let mut b = parse("chain-order/cert.pem");
+    let mut key_a = parse("chain-order/key.pem");
+    let mut key_b = parse("chain-order/key.pem");
+    let mut other_key = parse("b64-76/key.pem");
+    let mut stripped = parse("chain-order/cert.pem");
+    stripped.drop_last_signature();
+    for f in [&mut a, &mut b, &mut key_a, &mut key_b, &mut other_key, &mut stripped] {
+        pool.share(f);
+    }
+    assert!(Arc::ptr_eq(shared_cert(&a, 0), shared_cert(&b, 0)));
+    assert!(Arc::ptr_eq(shared_cert(&a, 1), shared_cert(&b, 1)));
+    // The file's last certificate lost its signed bytes, the one before did not.
+    assert!(Arc::ptr_eq(shared_cert(&a, 0), shared_cert(&stripped, 0)));
+    assert!(!Arc::ptr_eq(shared_cert(&a, 1), shared_cert(&stripped, 1)));
+    assert!(shared_cert(&stripped, 1).tbs_der.is_empty() && !shared_cert(&a, 1).tbs_der.is_empty());
+    let key = |p: &ParsedFile| match &p.items[0].kind {
+        ItemKind::PrivateKey(k) => Arc::clone(k),
+        other => panic!("{other:?}"),
+    };
+    assert!(Arc::ptr_eq(&key(&key_a), &key(&key_b)));
+    assert!(!Arc::ptr_eq(&key(&key_a), &key(&other_key)));
+    assert_ne!(key(&key_a).public, key(&other_key).public);
+}
