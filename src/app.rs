@@ -404,8 +404,11 @@ fn report_oversize(catalog: &Catalog, pairs: &[Pair], scanned: &[PathBuf], findi
         for side in [Some(&pair.cert), Some(&pair.key), pair.chain.as_ref()].into_iter().flatten() {
             match side {
                 Side::File { file, .. } => _ = named.insert(catalog[*file].path.clone()),
-                Side::Unreadable { path, .. } => _ = named.insert(path.clone()),
-                _ => {}
+                Side::Unread(u) => {
+                    if let crate::pair::Unread::Unreadable { path, .. } = u.as_ref() {
+                        named.insert(path.clone());
+                    }
+                }
             }
         }
     }

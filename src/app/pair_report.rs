@@ -4,7 +4,7 @@
 //! the config line that names the pair.
 
 use crate::finding::{Code, Finding, Location};
-use crate::pair::{Catalog, EntryStatus, Origin, Pair, Side};
+use crate::pair::{Catalog, EntryStatus, Origin, Pair, Side, Unread};
 use crate::parse::ItemKind;
 use crate::report::{rfc3339, ItemRef, PairReport};
 use crate::verify::memo::{MaterialKey, VerifyMemo};
@@ -169,10 +169,12 @@ fn side_ref(catalog: &Catalog, side: &Side) -> Option<ItemRef> {
             let block = item.and_then(|i| e.parsed().and_then(|p| p.items.get(i.0)).map(|it| it.block));
             Some(ItemRef { path: e.path.clone(), server_path: e.server_path.clone(), block })
         }
-        Side::Missing { path, server_path, .. } | Side::Unreadable { path, server_path, .. } => {
-            Some(ItemRef { path: path.clone(), server_path: server_path.clone(), block: None })
-        }
-        Side::Unresolvable { .. } => None,
+        Side::Unread(u) => match u.as_ref() {
+            Unread::Missing { path, server_path, .. } | Unread::Unreadable { path, server_path, .. } => {
+                Some(ItemRef { path: path.clone(), server_path: server_path.clone(), block: None })
+            }
+            Unread::Unresolvable { .. } => None,
+        },
     }
 }
 
@@ -180,9 +182,16 @@ fn side_ref(catalog: &Catalog, side: &Side) -> Option<ItemRef> {
 fn same_side(a: &Side, b: &Side) -> bool {
     match (a, b) {
         (Side::File { file: x, .. }, Side::File { file: y, .. }) => x == y,
-        (Side::Missing { path: x, at: ax, .. }, Side::Missing { path: y, at: ay, .. })
-        | (Side::Unreadable { path: x, at: ax, .. }, Side::Unreadable { path: y, at: ay, .. }) => x == y && ax == ay,
-        (Side::Unresolvable { text: x, at: ax, .. }, Side::Unresolvable { text: y, at: ay, .. }) => x == y && ax == ay,
+        (Side::Unread(a), Side::Unread(b)) => match (a.as_ref(), b.as_ref()) {
+            (Unread::Missing { path: x, at: ax, .. }, Unread::Missing { path: y, at: ay, .. })
+            | (Unread::Unreadable { path: x, at: ax, .. }, Unread::Unreadable { path: y, at: ay, .. }) => {
+                x == y && ax == ay
+            }
+            (Unread::Unresolvable { text: x, at: ax, .. }, Unread::Unresolvable { text: y, at: ay, .. }) => {
+                x == y && ax == ay
+            }
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -199,24 +208,26 @@ fn side_problem(catalog: &Catalog, side: &Side, role: &str) -> Option<Finding> {
                 EntryStatus::Unreadable { reason } => Some(unreadable(role, &e.path, reason, vec![loc])),
             }
         }
-        Side::Missing { path, server_path, at } => {
-            let mut locs = Vec::new();
-            locs.extend(at.clone());
-            locs.push(Location::file(path).with_server_path(server_path.clone()));
-            let shown = server_path.as_deref().unwrap_or(path);
-            Some(missing(role, shown, None, locs))
-        }
-        Side::Unreadable { path, server_path, reason, at } => {
-            let mut locs = Vec::new();
-            locs.extend(at.clone());
-            locs.push(Location::file(path).with_server_path(server_path.clone()));
-            Some(unreadable(role, path, reason, locs))
-        }
-        Side::Unresolvable { text, reason, at } => Some(Finding::new(
-            Code::Unsupported,
-            format!("the {role} path '{text}' cannot be resolved statically ({reason}); this pair is not checked"),
-            at.iter().cloned().collect(),
-        )),
+        Side::Unread(u) => match u.as_ref() {
+            Unread::Missing { path, server_path, at } => {
+                let mut locs = Vec::new();
+                locs.extend(at.clone());
+                locs.push(Location::file(path).with_server_path(server_path.clone()));
+                let shown = server_path.as_deref().unwrap_or(path);
+                Some(missing(role, shown, None, locs))
+            }
+            Unread::Unreadable { path, server_path, reason, at } => {
+                let mut locs = Vec::new();
+                locs.extend(at.clone());
+                locs.push(Location::file(path).with_server_path(server_path.clone()));
+                Some(unreadable(role, path, reason, locs))
+            }
+            Unread::Unresolvable { text, reason, at } => Some(Finding::new(
+                Code::Unsupported,
+                format!("the {role} path '{text}' cannot be resolved statically ({reason}); this pair is not checked"),
+                at.iter().cloned().collect(),
+            )),
+        },
     }
 }
 

@@ -48,6 +48,14 @@ impl Origin {
 pub enum Side {
     /// A file in the catalogue; `item` picks one item (the key block) when known.
     File { file: FileId, item: Option<ItemId> },
+    /// Named and not read. Boxed: it is rare, and a scan keeps tens of thousands of pairs of
+    /// up to three sides each.
+    Unread(Box<Unread>),
+}
+
+/// A side named by a config or a link that keymatch did not read.
+#[derive(Debug, Clone)]
+pub enum Unread {
     /// Named by a config or a link, and not there. `at` is where it is named.
     Missing { path: String, server_path: Option<String>, at: Option<Location> },
     /// Named, exists, not readable (not regular, permissions, too large).

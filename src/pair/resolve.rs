@@ -2,7 +2,7 @@
 //! the catalogue, or read and parsed now, and an encrypted key is tried with
 //! the passphrases that server would use.
 
-use super::{Catalog, CatalogEntry, ConfiguredPair, EntryStatus, FileId, KeyUnlock, Origin, Side};
+use super::{Catalog, CatalogEntry, ConfiguredPair, EntryStatus, FileId, KeyUnlock, Origin, Side, Unread};
 use crate::config::ScanConfig;
 use crate::discover::{self, ReadOutcome};
 use crate::finding::Location;
@@ -36,7 +36,7 @@ pub(crate) fn resolve_claims(
         let at = Some(Location { line: Some(f.line()), ..config.clone() });
         match f {
             ClaimedFile::Unresolvable { text, reason, .. } => {
-                Side::Unresolvable { text: text.clone(), reason: reason.clone(), at }
+                Side::Unread(Box::new(Unread::Unresolvable { text: text.clone(), reason: reason.clone(), at }))
             }
             ClaimedFile::Inline { label, bytes, .. } => {
                 let file = catalog.push(CatalogEntry {
@@ -90,10 +90,15 @@ pub(crate) fn resolve_claims(
                 };
                 match &catalog[id].status {
                     EntryStatus::Parsed { .. } => Side::File { file: id, item: None },
-                    EntryStatus::Missing { .. } => Side::Missing { path: display, server_path: sp, at },
-                    EntryStatus::Unreadable { reason } => {
-                        Side::Unreadable { path: display, server_path: sp, reason: reason.clone(), at }
+                    EntryStatus::Missing { .. } => {
+                        Side::Unread(Box::new(Unread::Missing { path: display, server_path: sp, at }))
                     }
+                    EntryStatus::Unreadable { reason } => Side::Unread(Box::new(Unread::Unreadable {
+                        path: display,
+                        server_path: sp,
+                        reason: reason.clone(),
+                        at,
+                    })),
                 }
             }
         }
