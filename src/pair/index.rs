@@ -26,9 +26,10 @@ pub struct FileInfo<'a> {
     pub has_key: bool,
     /// The first certificate's public key, and whether that certificate is a CA.
     pub leaf: Option<(&'a PublicKey, bool)>,
-    /// Every certificate's public key in the file, and whether it is a CA.
+    /// Every certificate's public key in the file.
     pub cert_keys: Vec<&'a PublicKey>,
-    pub cert_is_ca: Vec<bool>,
+    /// Some certificate in the file is not a CA.
+    pub any_non_ca: bool,
     /// The public keys derived from every private key in the file (first first).
     pub key_publics: Vec<&'a PublicKey>,
     /// Not a candidate for pairing or orphan reports: certbot `archive/`
@@ -61,7 +62,7 @@ impl FileInfo<'_> {
     /// A certificate file holding some non-CA certificate (an intermediate-first
     /// bundle included): not a pure CA file.
     pub fn has_leaf(&self) -> bool {
-        self.is_cert_file() && self.cert_is_ca.iter().any(|ca| !ca)
+        self.is_cert_file() && self.any_non_ca
     }
     /// Named, not read: a dangling link or an unreadable file.
     pub fn is_unread(&self) -> bool {
@@ -133,7 +134,7 @@ fn classify(id: FileId, entry: &CatalogEntry) -> FileInfo<'_> {
         has_key: false,
         leaf: None,
         cert_keys: Vec::new(),
-        cert_is_ca: Vec::new(),
+        any_non_ca: false,
         key_publics: Vec::new(),
         hidden: false,
         group: id,
@@ -146,7 +147,7 @@ fn classify(id: FileId, entry: &CatalogEntry) -> FileInfo<'_> {
             info.leaf = Some((&c.public_key, c.is_ca));
         }
         info.cert_keys = parsed.certificates().map(|(_, _, c)| &c.public_key).collect();
-        info.cert_is_ca = parsed.certificates().map(|(_, _, c)| c.is_ca).collect();
+        info.any_non_ca = parsed.certificates().any(|(_, _, c)| !c.is_ca);
         info.key_publics = parsed.private_keys().filter_map(|(_, _, k)| k.public.as_ref()).collect();
     }
     info
@@ -164,8 +165,8 @@ pub(crate) struct Index<'f> {
     any_cert: HashSet<&'f PublicKey>,
     /// Every certificate, by the files holding it (a file once per key).
     cert_files: HashMap<&'f PublicKey, Vec<FileId>>,
-    /// Mismatch hints, ready to answer: the files whose first key / first certificate
-    /// is this public key (see [`Nearby`]).
+    /// Mismatch hints: the files whose first key / first certificate is this public key (see
+    /// [`Nearby`]), built when a pair first asks (most public keys are never asked about).
     key_hints: HashMap<&'f PublicKey, Nearby<'f>>,
     leaf_hints: HashMap<&'f PublicKey, Nearby<'f>>,
 }
@@ -250,8 +251,6 @@ impl<'f> Index<'f> {
                 }
             }
         }
-        idx.key_hints = idx.first_keys.iter().map(|(&pk, ids)| (pk, Nearby::of(files, ids))).collect();
-        idx.leaf_hints = idx.leaves.iter().map(|(&pk, ids)| (pk, Nearby::of(files, ids))).collect();
         idx
     }
 }
@@ -427,7 +426,7 @@ fn key_identity(f: &FileInfo<'_>) -> Option<[u8; 32]> {
 
 /// For a pair of two different files whose keys differ: which other files hold
 /// the key for this certificate, and the certificate for this key.
-pub(crate) fn fill_hints(files: &Files<'_>, idx: &Index<'_>, pair: &mut Pair) {
+pub(crate) fn fill_hints<'f>(files: &'f Files<'f>, idx: &mut Index<'f>, pair: &mut Pair) {
     let (Side::File { file: cert_id, .. }, Side::File { file: key_id, .. }) = (&pair.cert, &pair.key) else {
         return;
     };
@@ -440,10 +439,12 @@ pub(crate) fn fill_hints(files: &Files<'_>, idx: &Index<'_>, pair: &mut Pair) {
     if leaf.is_some() && leaf == key_pub {
         return;
     }
-    if let Some(hints) = leaf.and_then(|pk| idx.key_hints.get(pk)) {
+    if let Some((pk, ids)) = leaf.and_then(|pk| idx.first_keys.get_key_value(pk)) {
+        let hints = idx.key_hints.entry(pk).or_insert_with(|| Nearby::of(files, ids));
         pair.key_for_cert_elsewhere = hints.nearest(cert, key.group);
     }
-    if let Some(hints) = key_pub.and_then(|pk| idx.leaf_hints.get(pk)) {
+    if let Some((pk, ids)) = key_pub.and_then(|pk| idx.leaves.get_key_value(pk)) {
+        let hints = idx.leaf_hints.entry(pk).or_insert_with(|| Nearby::of(files, ids));
         pair.cert_for_key_elsewhere = hints.nearest(key, cert.group);
     }
 }

@@ -268,12 +268,12 @@ pub fn pair_all(catalog: &Catalog, configured: Vec<ConfiguredPair>) -> Pairing {
     // 3. Layouts, most specific first.
     layouts::pair_layouts(&files, &mut state);
     // 4. The fingerprint index, for keys still alone.
-    let idx = index::Index::new(&files);
+    let mut idx = index::Index::new(&files);
     index::pair_by_index(&files, &idx, &mut state);
 
     let mut pairs = state.pairs;
     for p in &mut pairs {
-        index::fill_hints(&files, &idx, p);
+        index::fill_hints(&files, &mut idx, p);
     }
     let mut findings = state.findings;
     findings.extend(index::orphans(&files, &idx, &state.used));
