@@ -15,7 +15,7 @@ use crate::config::{Common, ScanConfig};
 use crate::discover::{self, Looked, ReadOutcome, WalkedFile};
 use crate::error::Error;
 use crate::finding::{Code, Finding, Location};
-use crate::pair::{self, resolve::resolve_claims, Catalog, CatalogEntry, EntryStatus, FileId, Pair, Side};
+use crate::pair::{self, resolve::resolve_claims, Catalog, CatalogEntry, EntryStatus, FileId, FsPath, Pair, Side};
 use crate::parse::{self, ItemKind, Source};
 use crate::paths::{self, PathMap};
 use crate::report::{PairReport, Report};
@@ -115,9 +115,9 @@ fn look_and_parse(
         Looked::Missing { .. } | Looked::Nothing => return (None, None, unclaimed),
     };
     let entry = CatalogEntry {
+        fs_path: FsPath::of(&display, &f.path),
         path: display,
         server_path: None,
-        fs_path: Some(f.path.clone()),
         is_symlink: f.is_symlink,
         real_path: real,
         status,
@@ -246,7 +246,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
             catalog.entries.push(CatalogEntry {
                 path: "-".into(),
                 server_path: None,
-                fs_path: None,
+                fs_path: FsPath::None,
                 is_symlink: false,
                 real_path: None,
                 status,
@@ -331,7 +331,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
             for &id in &pair.key_copies {
                 let entry = &catalog[id];
                 if let EntryStatus::Parsed { meta: Some(meta), parsed } = &entry.status {
-                    let fs_path = entry.fs_path.as_deref();
+                    let fs_path = entry.fs_path();
                     report.findings.extend(audit.key_permissions(&parsed.source, meta, fs_path, &pair.origin.kind));
                 }
             }

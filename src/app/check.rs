@@ -5,7 +5,7 @@ use super::{add_parse_findings, count_material, finish};
 use crate::config::{CheckConfig, ScanConfig};
 use crate::discover::{self, ReadOutcome};
 use crate::error::Error;
-use crate::pair::{self, resolve::resolve_claims, Catalog, CatalogEntry, EntryStatus, FileId, Origin, Pair};
+use crate::pair::{self, resolve::resolve_claims, Catalog, CatalogEntry, EntryStatus, FileId, FsPath, Origin, Pair};
 use crate::parse::{self, Source};
 use crate::paths::{self, PathMap};
 use crate::report::Report;
@@ -217,9 +217,9 @@ fn load_named(
         ReadOutcome::Unreadable { reason } => EntryStatus::Unreadable { reason },
     };
     Ok(catalog.push(CatalogEntry {
+        fs_path: FsPath::of(&display, path),
         path: display,
         server_path: None,
-        fs_path: Some(path.to_path_buf()),
         is_symlink: false,
         real_path: None,
         status,

@@ -112,7 +112,7 @@ pub(super) fn verify_one(
         let entry = &catalog[*file];
         if let EntryStatus::Parsed { meta: Some(meta), parsed } = &entry.status {
             if parsed.has_key_material() {
-                let fs_path = entry.fs_path.as_deref();
+                let fs_path = entry.fs_path();
                 if let Some(f) = audit.key_permissions(&parsed.source, meta, fs_path, &pair.origin.kind) {
                     findings.push(f);
                 }

@@ -184,7 +184,7 @@ struct Nearby<'f> {
 impl<'f> Nearby<'f> {
     fn of(files: &'f Files<'f>, candidates: &[FileId]) -> Nearby<'f> {
         let mut by_group: HashMap<FileId, &'f FileInfo<'f>> = HashMap::new();
-        for f in candidates.iter().filter_map(|&id| files.get(id)).filter(|f| f.entry.fs_path.is_some()) {
+        for f in candidates.iter().filter_map(|&id| files.get(id)).filter(|f| f.entry.fs_path().is_some()) {
             by_group
                 .entry(f.group)
                 .and_modify(|g| {

@@ -122,7 +122,7 @@ impl Pair {
 use crate::discover::FileMeta;
 use crate::finding::Finding;
 use crate::parse::ParsedFile;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Every file the scan looked at closely, by [`FileId`].
 #[derive(Debug, Default)]
@@ -167,8 +167,8 @@ pub struct CatalogEntry {
     pub path: String,
     /// The path as the server names it, when translated.
     pub server_path: Option<String>,
-    /// Where it is on this machine (None for standard input and inline material).
-    pub fs_path: Option<PathBuf>,
+    /// Where it is on this machine ([`CatalogEntry::fs_path`]).
+    pub fs_path: FsPath,
     /// The walked entry is a symlink (certbot `live/`).
     pub is_symlink: bool,
     /// The canonical path of the regular file actually read, when the scan saw
@@ -193,7 +193,39 @@ pub enum EntryStatus {
     },
 }
 
+/// Where a catalogue file is on this machine. Most paths are their display form: they are
+/// not stored twice (a scan keeps tens of thousands).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FsPath {
+    /// Nowhere: standard input, inline material.
+    None,
+    /// The entry's display path, which is the path itself (valid UTF-8).
+    Display,
+    /// A path that its display form does not give back (not valid UTF-8).
+    Other(PathBuf),
+}
+
+impl FsPath {
+    /// `path`, whose display form is `display`.
+    pub fn of(display: &str, path: &Path) -> FsPath {
+        if path.as_os_str() == std::ffi::OsStr::new(display) {
+            FsPath::Display
+        } else {
+            FsPath::Other(path.to_path_buf())
+        }
+    }
+}
+
 impl CatalogEntry {
+    /// Where it is on this machine (None for standard input and inline material).
+    pub fn fs_path(&self) -> Option<&Path> {
+        match &self.fs_path {
+            FsPath::None => None,
+            FsPath::Display => Some(Path::new(&self.path)),
+            FsPath::Other(p) => Some(p),
+        }
+    }
+
     pub fn parsed(&self) -> Option<&ParsedFile> {
         match &self.status {
             EntryStatus::Parsed { parsed, .. } => Some(parsed),
@@ -336,6 +368,32 @@ impl State {
 
 #[cfg(test)]
 mod tests {
+    /// A path whose display form is itself is stored once; one that is not valid UTF-8 keeps
+    /// its own bytes, and the entry gives back the path it was read from either way.
+    #[test]
+    fn fs_path_is_the_display_path_unless_that_loses_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let entry = |path: &Path| {
+            let display = crate::paths::display(path);
+            CatalogEntry {
+                fs_path: FsPath::of(&display, path),
+                path: display,
+                server_path: None,
+                is_symlink: false,
+                real_path: None,
+                status: EntryStatus::Unreadable { reason: "test".into() },
+            }
+        };
+        let plain = entry(Path::new("etc/ssl/site.pem"));
+        assert_eq!(plain.fs_path, FsPath::Display);
+        assert_eq!(plain.fs_path(), Some(Path::new("etc/ssl/site.pem")));
+        let raw = Path::new(std::ffi::OsStr::from_bytes(b"etc/ssl/caf\xe9.pem"));
+        let latin1 = entry(raw);
+        assert_eq!(latin1.fs_path, FsPath::Other(raw.to_path_buf()));
+        assert_eq!(latin1.fs_path(), Some(raw));
+        assert_ne!(latin1.path.as_bytes(), raw.as_os_str().as_bytes());
+    }
+
     use super::*;
     use crate::finding::Code;
     use crate::parse::{CertInfo, Item, ItemKind, KeyFormat, KeyMaterial, PrivateKey, PublicKey, Source};
@@ -380,7 +438,7 @@ mod tests {
             .map(|(path, items)| CatalogEntry {
                 path: path.to_string(),
                 server_path: None,
-                fs_path: Some(PathBuf::from(path)),
+                fs_path: FsPath::Display,
                 is_symlink: items.is_none(),
                 real_path: None,
                 status: match items {

@@ -2,7 +2,7 @@
 //! the catalogue, or read and parsed now, and an encrypted key is tried with
 //! the passphrases that server would use.
 
-use super::{Catalog, CatalogEntry, ConfiguredPair, EntryStatus, FileId, KeyUnlock, Origin, Side, Unread};
+use super::{Catalog, CatalogEntry, ConfiguredPair, EntryStatus, FileId, FsPath, KeyUnlock, Origin, Side, Unread};
 use crate::config::ScanConfig;
 use crate::discover::{self, ReadOutcome};
 use crate::finding::Location;
@@ -28,7 +28,7 @@ pub(crate) fn resolve_claims(
     let file_key = |p: &Path| paths::normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
     let mut by_path: HashMap<PathBuf, FileId> = HashMap::new();
     for (id, e) in catalog.iter() {
-        if let Some(p) = &e.fs_path {
+        if let Some(p) = e.fs_path() {
             by_path.insert(file_key(p), id);
         }
     }
@@ -42,7 +42,7 @@ pub(crate) fn resolve_claims(
                 let file = catalog.push(CatalogEntry {
                     path: label.clone(),
                     server_path: None,
-                    fs_path: None,
+                    fs_path: FsPath::None,
                     is_symlink: false,
                     real_path: None,
                     status: EntryStatus::Parsed {
@@ -79,7 +79,7 @@ pub(crate) fn resolve_claims(
                         let id = catalog.push(CatalogEntry {
                             path: display.clone(),
                             server_path: sp.clone(),
-                            fs_path: Some(local.clone()),
+                            fs_path: FsPath::of(&display, local),
                             is_symlink: false,
                             real_path: None,
                             status,
@@ -147,10 +147,12 @@ type UnlockCache = HashMap<(FileId, Vec<Vec<u8>>), (bool, bool)>;
 /// so the file is parsed again whole when the walk dropped that signature.
 fn restore_signatures(catalog: &mut Catalog, id: FileId, cfg: &ScanConfig, passphrases: &[Vec<u8>]) {
     let Some(entry) = catalog.entries.get_mut(id.0) else { return };
-    let (Some(path), EntryStatus::Parsed { parsed, .. }) = (&entry.fs_path, &mut entry.status) else { return };
+    let Some(path) = entry.fs_path().map(Path::to_path_buf) else { return };
+    let EntryStatus::Parsed { parsed, .. } = &mut entry.status else { return };
     if !parsed.signatures_dropped() {
         return;
     }
+    let path = path.as_path();
     if let ReadOutcome::Read { bytes, .. } = discover::read_file(path, cfg.discover.max_file_size, &cfg.map) {
         *parsed = parse::parse_bytes(&zeroize::Zeroizing::new(bytes), parsed.source.clone(), passphrases);
     }
@@ -185,7 +187,7 @@ fn server_unlock(
     }
     let bytes = match claimed {
         ClaimedFile::Inline { bytes, .. } => Some(bytes.clone()),
-        _ => entry.fs_path.as_ref().and_then(|p| match discover::read_file(p, cfg.discover.max_file_size, &cfg.map) {
+        _ => entry.fs_path().and_then(|p| match discover::read_file(p, cfg.discover.max_file_size, &cfg.map) {
             ReadOutcome::Read { bytes, .. } => Some(bytes),
             _ => None,
         }),
