@@ -293,12 +293,19 @@ fn ed448(private: &[u8], stored_public: Option<&[u8]>, format: KeyFormat) -> Res
         raw if raw.len() == 57 => raw.try_into().map_err(|_| "Ed448 seed")?,
         other => return Err(format!("Ed448 private key of {} bytes, not a 57-byte seed", other.len()).into()),
     };
-    let derived = crate::verify::ed448::public_from_seed(&seed);
+    let derived = ed448_public_from_seed(&seed);
     Ok(PrivateKey::new(
         format,
         KeyMaterial::Ed448(Ed448Private { seed, stored_public: stored_public.map(<[u8]>::to_vec) }),
         Some(PublicKey::Ed448(derived)),
     ))
+}
+
+/// The Ed448 public key derived from a 57-byte seed (RFC 8032 §5.2.5); the
+/// curve arithmetic is the `ed448-goldilocks` crate's.
+pub(crate) fn ed448_public_from_seed(seed: &[u8; 57]) -> [u8; 57] {
+    let secret = ed448_goldilocks::SecretKey::from(*seed);
+    ed448_goldilocks::SigningKey::from(&secret).verifying_key().to_bytes()
 }
 
 /// PKCS#8 with the lenient reader (the fallback).

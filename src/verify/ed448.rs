@@ -4,14 +4,9 @@
 //! The curve arithmetic is the `ed448-goldilocks` crate's.
 
 use super::SigCheck;
+use crate::parse::key::ed448_public_from_seed as public_from_seed;
 use crate::parse::Ed448Private;
-use ed448_goldilocks::{Signature, SigningKey, VerifyingKey};
-
-/// The public key derived from a 57-byte seed.
-pub(crate) fn public_from_seed(seed: &[u8; 57]) -> [u8; 57] {
-    let secret = ed448_goldilocks::SecretKey::from(*seed);
-    SigningKey::from(&secret).verifying_key().to_bytes()
-}
+use ed448_goldilocks::{Signature, VerifyingKey};
 
 /// "stored public key ≠ the seed's" when a stored key disagrees; empty otherwise.
 pub(crate) fn key_problems(k: &Ed448Private) -> Vec<String> {
