@@ -18,6 +18,7 @@ use crate::config::ProbeConfig;
 use crate::error::Error;
 use crate::finding::{Code, Finding, Location, Severity};
 use crate::parse::{parse_bytes, Source};
+pub use crate::report::Signature;
 use crate::report::{ChainCertReport, DiskRef, EndpointReport, Report};
 use crate::verify::{cert_health, Clock, PairMaterial};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -99,16 +100,6 @@ impl Target {
 
 fn parse_port(spec: &str, p: &str) -> Result<u16, String> {
     p.parse::<u16>().ok().filter(|&n| n > 0).ok_or_else(|| format!("'{spec}': '{p}' is not a port"))
-}
-
-/// The handshake signature, as checked against the served leaf's public key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Signature {
-    Valid,
-    Invalid,
-    #[default]
-    NotChecked,
 }
 
 /// What the verifier saw during one handshake.

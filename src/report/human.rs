@@ -374,7 +374,7 @@ impl Emitter for Human {
 
 /// "OK tls://127.0.0.1:8443 (a.example)  TLSv1.3 TLS_AES_256_GCM_SHA384, signature valid, CN=a.example".
 fn endpoint_header(out: &mut dyn Write, p: &Paint, ep: &super::EndpointReport) -> io::Result<()> {
-    use crate::probe::Signature;
+    use crate::report::Signature;
     let head = match (ep.signature, &ep.error) {
         (Signature::Invalid, _) => p.wrap("1;31", "KEY-MISMATCH"),
         (_, Some(_)) => p.wrap("1;31", "FAILED"),

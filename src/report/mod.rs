@@ -105,11 +105,21 @@ pub struct EndpointReport {
     /// The certificates the server sent, leaf first.
     pub chain: Vec<ChainCertReport>,
     /// The handshake signature checked against the served leaf's key.
-    pub signature: crate::probe::Signature,
+    pub signature: Signature,
     /// Why no handshake completed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub disk: Option<DiskRef>,
+}
+
+/// The handshake signature of a probed endpoint (JSON `signature`), as checked against the served leaf's public key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Signature {
+    Valid,
+    Invalid,
+    #[default]
+    NotChecked,
 }
 
 /// Counts for the summary line and JSON `summary`.

@@ -101,7 +101,7 @@ fn endpoints(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "Whether a TLS handshake with the endpoint completed and its signature verified (1) or not (0).",
     )?;
     for (e, labels) in &eps {
-        let ok = e.error.is_none() && e.signature != crate::probe::Signature::Invalid;
+        let ok = e.error.is_none() && e.signature != crate::report::Signature::Invalid;
         writeln!(out, "keymatch_endpoint_handshake_ok{{{labels}}} {}", u8::from(ok))?;
     }
     header(
@@ -110,7 +110,7 @@ fn endpoints(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "Whether the endpoint's handshake signature verified with its certificate's key (1) or not (0).",
     )?;
     for (e, labels) in &eps {
-        let valid = e.signature == crate::probe::Signature::Valid;
+        let valid = e.signature == crate::report::Signature::Valid;
         writeln!(out, "keymatch_endpoint_signature_valid{{{labels}}} {}", u8::from(valid))?;
     }
     header(
