@@ -9,47 +9,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-/// A protocol that upgrades a plain connection to TLS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Starttls {
-    Smtp,
-    Imap,
-    Pop3,
-    Ftp,
-    Postgres,
-    Mysql,
-}
-
-impl Starttls {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Starttls::Smtp => "smtp",
-            Starttls::Imap => "imap",
-            Starttls::Pop3 => "pop3",
-            Starttls::Ftp => "ftp",
-            Starttls::Postgres => "postgres",
-            Starttls::Mysql => "mysql",
-        }
-    }
-
-    /// The protocol's port when a target names none.
-    pub fn default_port(self) -> u16 {
-        match self {
-            Starttls::Smtp => 25,
-            Starttls::Imap => 143,
-            Starttls::Pop3 => 110,
-            Starttls::Ftp => 21,
-            Starttls::Postgres => 5432,
-            Starttls::Mysql => 3306,
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Starttls> {
-        [Starttls::Smtp, Starttls::Imap, Starttls::Pop3, Starttls::Ftp, Starttls::Postgres, Starttls::Mysql]
-            .into_iter()
-            .find(|p| p.as_str() == name)
-    }
-}
+pub use crate::servers::Starttls;
 
 /// Run the protocol's upgrade on `sock`; no read or write goes past `timeout` from now.
 pub fn upgrade(proto: Starttls, sock: &mut TcpStream, timeout: Duration) -> Result<(), String> {

@@ -48,7 +48,7 @@ pub struct Listener {
     /// master.cf service, a Dovecot `inet_listener` in another file, the `bind` of a crt-list.
     pub file: Option<String>,
     /// `None`: TLS from the first byte; else the plain-text protocol that upgrades the connection.
-    pub starttls: Option<crate::probe::starttls::Starttls>,
+    pub starttls: Option<Starttls>,
     /// The names the server selects this certificate by, sent as SNI one probe each.
     pub sni: Sni,
     /// This is the certificate the listener serves without SNI (HAProxy's first `crt`): also
@@ -231,6 +231,49 @@ fn identity(f: Option<&ClaimedFile>) -> String {
         Some(ClaimedFile::Path { local, line, .. }) => format!("p:{}:{line}", local.display()),
         Some(ClaimedFile::Inline { label, line, .. }) => format!("i:{label}:{line}"),
         Some(ClaimedFile::Unresolvable { text, line, .. }) => format!("u:{text}:{line}"),
+    }
+}
+
+/// A protocol that upgrades a plain connection to TLS (the dialogue itself
+/// is `probe::starttls`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Starttls {
+    Smtp,
+    Imap,
+    Pop3,
+    Ftp,
+    Postgres,
+    Mysql,
+}
+
+impl Starttls {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Starttls::Smtp => "smtp",
+            Starttls::Imap => "imap",
+            Starttls::Pop3 => "pop3",
+            Starttls::Ftp => "ftp",
+            Starttls::Postgres => "postgres",
+            Starttls::Mysql => "mysql",
+        }
+    }
+
+    /// The protocol's port when a target names none.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Starttls::Smtp => 25,
+            Starttls::Imap => 143,
+            Starttls::Pop3 => 110,
+            Starttls::Ftp => 21,
+            Starttls::Postgres => 5432,
+            Starttls::Mysql => 3306,
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Starttls> {
+        [Starttls::Smtp, Starttls::Imap, Starttls::Pop3, Starttls::Ftp, Starttls::Postgres, Starttls::Mysql]
+            .into_iter()
+            .find(|p| p.as_str() == name)
     }
 }
 

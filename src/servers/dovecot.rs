@@ -9,7 +9,7 @@ use super::claim::IPV4_ANY;
 use super::{
     clean_names, has_component, lines, unresolvable, words, Claim, ClaimedFile, ConfFile, Cx, Dialect, Listener, Sni,
 };
-use crate::probe::starttls::Starttls;
+use crate::servers::Starttls;
 use std::path::Path;
 
 pub struct Dovecot;
@@ -345,7 +345,7 @@ mod tests {
     #[test]
     fn imap_and_pop3_listeners_with_local_names() {
         use super::super::Sni;
-        use crate::probe::starttls::Starttls;
+        use crate::servers::Starttls;
         let t = Tree::new(&[
             (
                 "etc/dovecot/dovecot.conf",

@@ -53,7 +53,7 @@ pub(crate) mod testutil;
 pub mod traefik;
 pub mod yaml;
 
-pub use claim::{unresolvable, Claim, ClaimedFile, Listener, Passphrase, Sni};
+pub use claim::{unresolvable, Claim, ClaimedFile, Listener, Passphrase, Sni, Starttls};
 pub use context::{conventional_base, ConfFile, Cx, Env, ServerContext, INCLUDE_BUDGET};
 pub use fs::{ConfigFs, FileKind, HostFs};
 pub use glob::glob;

@@ -8,7 +8,7 @@
 
 use super::claim::IPV4_ANY;
 use super::{has_component, lines, Claim, ConfFile, Cx, Dialect, Listener, Sni};
-use crate::probe::starttls::Starttls;
+use crate::servers::Starttls;
 use std::path::{Path, PathBuf};
 
 pub struct Mysql;
@@ -178,7 +178,7 @@ mod tests {
 
     #[test]
     fn the_server_port_and_bind_address_are_a_listener() {
-        use crate::probe::starttls::Starttls;
+        use crate::servers::Starttls;
         let listeners = |text: &str| {
             let t = Tree::new(&[("etc/mysql/my.cnf", text)]);
             let (claims, _) = t.claims();

@@ -15,7 +15,7 @@ use super::{
     clean_names, has_component, has_variable, lines, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect, Listener,
     Sni,
 };
-use crate::probe::starttls::Starttls;
+use crate::servers::Starttls;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -457,7 +457,7 @@ mod tests {
 
     #[test]
     fn master_cf_smtpd_services_are_listeners() {
-        use crate::probe::starttls::Starttls;
+        use crate::servers::Starttls;
         let t = Tree::new(&[
             (
                 "etc/postfix/main.cf",
@@ -498,7 +498,7 @@ mod tests {
 
     #[test]
     fn postscreen_listens_with_the_smtpd_pass_services_parameters() {
-        use crate::probe::starttls::Starttls;
+        use crate::servers::Starttls;
         let t = Tree::new(&[
             ("etc/postfix/main.cf", "smtpd_tls_cert_file = /etc/ssl/mx.pem\n"),
             (
@@ -526,7 +526,7 @@ mod tests {
 
     #[test]
     fn no_starttls_without_a_security_level_but_wrappermode_is_tls() {
-        use crate::probe::starttls::Starttls;
+        use crate::servers::Starttls;
         let listeners = |main: &str| {
             let t = Tree::new(&[
                 ("etc/postfix/main.cf", main),

@@ -8,7 +8,7 @@
 
 use super::claim::IPV4_ANY;
 use super::{has_component, lines, Claim, ConfFile, Cx, Dialect, Listener, Sni};
-use crate::probe::starttls::Starttls;
+use crate::servers::Starttls;
 use std::path::{Path, PathBuf};
 
 pub struct Postgres;
@@ -216,7 +216,7 @@ mod tests {
 
     #[test]
     fn port_and_listen_addresses_are_listeners() {
-        use crate::probe::starttls::Starttls;
+        use crate::servers::Starttls;
         let listeners = |text: &str| {
             let t = Tree::new(&[("etc/postgresql/15/main/postgresql.conf", text)]);
             let (claims, _) = t.claims();
