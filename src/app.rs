@@ -15,7 +15,11 @@ use crate::config::{Common, ScanConfig};
 use crate::discover::{self, Looked, ReadOutcome, WalkedFile};
 use crate::error::Error;
 use crate::finding::{Code, Finding, Location};
-use crate::pair::{self, resolve::resolve_claims, Catalog, CatalogEntry, EntryStatus, FileId, FsPath, Pair, Side};
+use crate::pair::{
+    self,
+    resolve::{resolve_claims, Reading},
+    Catalog, CatalogEntry, EntryStatus, FileId, FsPath, Pair, Side,
+};
 use crate::parse::{self, ItemKind, Source};
 use crate::paths::{self, PathMap};
 use crate::report::{PairReport, Report};
@@ -289,7 +293,8 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     };
     report.findings.extend(config_findings);
     phases.mark("configs");
-    let configured = resolve_claims(&mut catalog, claims, cfg, passphrases);
+    let reading = Reading { map: &cfg.map, max_file_size: cfg.discover.max_file_size, passphrases };
+    let configured = resolve_claims(&mut catalog, claims, &reading);
     // Counted now: from here on, material is dropped as soon as what needs it is done.
     count_material(&catalog, &mut report);
     phases.mark("resolve");

@@ -5,7 +5,11 @@ use super::{add_parse_findings, count_material, finish};
 use crate::config::{CheckConfig, ScanConfig};
 use crate::discover::{self, ReadOutcome};
 use crate::error::Error;
-use crate::pair::{self, resolve::resolve_claims, Catalog, CatalogEntry, EntryStatus, FileId, FsPath, Origin, Pair};
+use crate::pair::{
+    self,
+    resolve::{resolve_claims, Reading},
+    Catalog, CatalogEntry, EntryStatus, FileId, FsPath, Origin, Pair,
+};
 use crate::parse::{self, Source};
 use crate::paths::{self, PathMap};
 use crate::report::Report;
@@ -188,7 +192,12 @@ fn check_secret(cfg: &CheckConfig, file: &Path, selector: Option<&str>) -> Resul
         common: cfg.common.clone(),
     };
     let mut catalog = Catalog::default();
-    let configured = resolve_claims(&mut catalog, chosen, &scan_cfg, &cfg.common.passphrases);
+    let reading = Reading {
+        map: &scan_cfg.map,
+        max_file_size: scan_cfg.discover.max_file_size,
+        passphrases: &cfg.common.passphrases,
+    };
+    let configured = resolve_claims(&mut catalog, chosen, &reading);
     let pairing = pair::pair_all(&catalog, configured);
     let mut pairs: Vec<Pair> = pairing.pairs.into_iter().filter(|p| p.origin.kind == "kubernetes").collect();
     // `--server`: the ingress controller's loading rules apply to the Secret.

@@ -3,26 +3,29 @@
 //! the passphrases that server would use.
 
 use super::{Catalog, CatalogEntry, ConfiguredPair, EntryStatus, FileId, FsPath, KeyUnlock, Origin, Side, Unread};
-use crate::config::ScanConfig;
 use crate::discover::{self, ReadOutcome};
 use crate::finding::Location;
 use crate::parse::{self, ItemKind, KeyFormat, Source};
-use crate::paths;
+use crate::paths::{self, PathMap};
 use crate::servers::{Claim, ClaimedFile, Passphrase};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+/// What reading the files configs name needs: how a server's paths map to
+/// local ones, the size limit, and the user's passphrases.
+pub(crate) struct Reading<'a> {
+    pub map: &'a PathMap,
+    pub max_file_size: u64,
+    pub passphrases: &'a [Vec<u8>],
+}
 
 /// Turn config claims into configured pairs, reading (and parsing) any named
 /// file the walk did not already read. Files are parsed with the user's
 /// passphrases; an encrypted key a config names is then tried with that
 /// server's own passphrases (see [`server_unlock`]), whether or not the walk
 /// read it first.
-pub(crate) fn resolve_claims(
-    catalog: &mut Catalog,
-    claims: Vec<Claim>,
-    cfg: &ScanConfig,
-    passphrases: &[Vec<u8>],
-) -> Vec<ConfiguredPair> {
+pub(crate) fn resolve_claims(catalog: &mut Catalog, claims: Vec<Claim>, cfg: &Reading) -> Vec<ConfiguredPair> {
+    let passphrases = cfg.passphrases;
     // Files are one file whatever way they were named: a config's absolute path and the
     // walk's relative one (`scan tree` with `/srv/tree/key.pem` in the config) meet here.
     let file_key = |p: &Path| paths::normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
@@ -64,7 +67,7 @@ pub(crate) fn resolve_claims(
                         id
                     }
                     None => {
-                        let status = match discover::read_file(local, cfg.discover.max_file_size, &cfg.map) {
+                        let status = match discover::read_file(local, cfg.max_file_size, cfg.map) {
                             ReadOutcome::Read { bytes, meta } => EntryStatus::Parsed {
                                 parsed: parse::parse_bytes(
                                     &bytes,
@@ -111,7 +114,7 @@ pub(crate) fn resolve_claims(
             let key = c.key.as_ref().map(|k| side(catalog, k, c.key_config.as_ref().unwrap_or(&c.config)));
             let chain = c.chain.as_ref().map(|k| side(catalog, k, &c.config));
             if let (Some(_), Side::File { file, .. }) = (&chain, &cert) {
-                restore_signatures(catalog, *file, cfg, passphrases);
+                restore_signatures(catalog, *file, cfg);
             }
             // The key is in the key file, or in the certificate file when the claim names none.
             let (key_side, key_claimed) = match (&key, &c.key) {
@@ -145,7 +148,8 @@ type UnlockCache = HashMap<(FileId, Vec<Vec<u8>>), (bool, bool)>;
 
 /// A certificate file followed by a chain file: its last certificate is a chain link after all,
 /// so the file is parsed again whole when the walk dropped that signature.
-fn restore_signatures(catalog: &mut Catalog, id: FileId, cfg: &ScanConfig, passphrases: &[Vec<u8>]) {
+fn restore_signatures(catalog: &mut Catalog, id: FileId, cfg: &Reading) {
+    let passphrases = cfg.passphrases;
     let Some(entry) = catalog.entries.get_mut(id.0) else { return };
     let Some(path) = entry.fs_path().map(Path::to_path_buf) else { return };
     let EntryStatus::Parsed { parsed, .. } = &mut entry.status else { return };
@@ -153,7 +157,7 @@ fn restore_signatures(catalog: &mut Catalog, id: FileId, cfg: &ScanConfig, passp
         return;
     }
     let path = path.as_path();
-    if let ReadOutcome::Read { bytes, .. } = discover::read_file(path, cfg.discover.max_file_size, &cfg.map) {
+    if let ReadOutcome::Read { bytes, .. } = discover::read_file(path, cfg.max_file_size, cfg.map) {
         *parsed = parse::parse_bytes(&zeroize::Zeroizing::new(bytes), parsed.source.clone(), passphrases);
     }
 }
@@ -168,7 +172,7 @@ fn server_unlock(
     id: FileId,
     claimed: &ClaimedFile,
     passphrase: &Passphrase,
-    cfg: &ScanConfig,
+    cfg: &Reading,
     cache: &mut UnlockCache,
 ) -> Option<KeyUnlock> {
     let entry = catalog.get(id)?;
@@ -187,7 +191,7 @@ fn server_unlock(
     }
     let bytes = match claimed {
         ClaimedFile::Inline { bytes, .. } => Some(bytes.clone()),
-        _ => entry.fs_path().and_then(|p| match discover::read_file(p, cfg.discover.max_file_size, &cfg.map) {
+        _ => entry.fs_path().and_then(|p| match discover::read_file(p, cfg.max_file_size, cfg.map) {
             ReadOutcome::Read { bytes, .. } => Some(bytes),
             _ => None,
         }),
@@ -207,11 +211,11 @@ fn server_unlock(
     cache.insert((id, given.clone()), (opens, tried));
     if locked(&reparsed) < locked(parsed) {
         // Keep what the user's passphrases opened too (a file with several keys).
-        let users = &cfg.common.passphrases;
+        let users = cfg.passphrases;
         let better = if users.is_empty() {
             reparsed
         } else {
-            parse::parse_bytes(&bytes, parsed.source.clone(), &[given.as_slice(), &users[..]].concat())
+            parse::parse_bytes(&bytes, parsed.source.clone(), &[given.as_slice(), users].concat())
         };
         if let EntryStatus::Parsed { parsed, .. } = &mut catalog[id].status {
             *parsed = better;
