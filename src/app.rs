@@ -5,10 +5,12 @@
 
 mod check;
 mod pair_report;
+mod probe;
 mod progress;
 mod timing;
 
 pub use check::check;
+pub use probe::probe;
 
 use crate::audit;
 use crate::config::{Common, ScanConfig};

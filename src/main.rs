@@ -62,7 +62,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Command::Explain(code) => return explain(&code),
         Command::Print(bytes) => return print(&bytes),
         Command::Check(cfg) => (app::check(&cfg)?, cfg.common, "check", None),
-        Command::Probe(cfg) => (keymatch::probe::run(&cfg)?, cfg.common, "probe", None),
+        Command::Probe(cfg) => (app::probe(&cfg)?, cfg.common, "probe", None),
         Command::Scan(cfg) => {
             let base = scanned_root(&cfg.paths);
             (app::scan(&cfg)?, cfg.common, "scan", base)

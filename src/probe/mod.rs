@@ -14,7 +14,6 @@ pub mod starttls;
 
 pub use listeners::targets_from_claims;
 
-use crate::config::ProbeConfig;
 use crate::error::Error;
 use crate::finding::{Code, Finding, Location, Severity};
 use crate::parse::{parse_bytes, Source};
@@ -580,16 +579,6 @@ pub fn probe_all(targets: &[Target], timeout: Duration, jobs: usize) -> Vec<Serv
         .into_iter()
         .map(|s| s.unwrap_or_else(|| Served { error: Some("not probed".into()), ..Served::default() }))
         .collect()
-}
-
-/// `keymatch probe`.
-pub fn run(cfg: &ProbeConfig) -> Result<Report, Error> {
-    let clock = Clock { now: cfg.common.now, warn_days: cfg.common.warn_days };
-    let served = probe_all(&cfg.targets, cfg.timeout, cfg.jobs);
-    let mut report = Report::default();
-    add_endpoints(&mut report, &cfg.targets, &served, &clock);
-    report.summary.certificates = report.endpoints.iter().map(|e| e.chain.len()).sum();
-    crate::app::finish(report, &cfg.common)
 }
 
 /// Judge probes into a report: endpoints, their findings, and the served certificates counted.
