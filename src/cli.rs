@@ -237,8 +237,7 @@ pub fn parse_size(s: &str) -> Result<u64, Error> {
         .ok_or_else(|| Error::Usage(format!("--max-file-size: '{s}' is not a size (e.g. 1M, 512K, 1048576)")))
 }
 
-/// Default `--max-file-size` for files: above the largest real CA bundle (~220 KB) and key.
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 1024 * 1024;
+pub use crate::discover::DEFAULT_MAX_FILE_SIZE;
 /// Default size limit for standard input: `kubectl get secrets -A -o yaml` of a real cluster is
 /// tens of MiB.
 pub const DEFAULT_MAX_STDIN_SIZE: u64 = 256 * 1024 * 1024;

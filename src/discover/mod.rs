@@ -66,6 +66,9 @@ pub enum Sniff {
     Nothing,
 }
 
+/// Default `--max-file-size` for files: above the largest real CA bundle (~220 KB) and key.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 1024 * 1024;
+
 /// Options for walking and reading.
 #[derive(Debug, Clone)]
 pub struct DiscoverOptions {
@@ -78,7 +81,7 @@ pub struct DiscoverOptions {
 
 impl Default for DiscoverOptions {
     fn default() -> Self {
-        DiscoverOptions { max_file_size: 1024 * 1024, follow: false, excludes: Vec::new() }
+        DiscoverOptions { max_file_size: DEFAULT_MAX_FILE_SIZE, follow: false, excludes: Vec::new() }
     }
 }
 

@@ -106,7 +106,7 @@ struct DiskLeaf {
 
 fn disk_leaf(path: &std::path::Path) -> DiskLeaf {
     let Ok(bytes) = std::fs::read(path) else { return DiskLeaf::default() };
-    if bytes.len() > crate::cli::DEFAULT_MAX_FILE_SIZE as usize {
+    if bytes.len() > crate::discover::DEFAULT_MAX_FILE_SIZE as usize {
         return DiskLeaf::default();
     }
     let file = parse_bytes(&bytes, Source::new(path.display().to_string()), &[]);
