@@ -61,6 +61,18 @@ impl Listener {
     pub fn tls(host: Option<String>, port: u16, line: u32, names: Vec<String>) -> Listener {
         Listener { host, port, line, file: None, starttls: None, sni: Sni::Names(names), default: false }
     }
+
+    /// A listener where the server does not select by name (Postfix, PostgreSQL, MySQL): one
+    /// probe without SNI, declared at `line` of `file`, TLS started by `starttls` (`None`: implicit).
+    pub fn without_sni(
+        host: Option<String>,
+        port: u16,
+        line: u32,
+        file: Option<String>,
+        starttls: Option<Starttls>,
+    ) -> Listener {
+        Listener { host, port, line, file, starttls, sni: Sni::Without, default: false }
+    }
 }
 
 /// What a server selects a listener's certificate by.

@@ -7,7 +7,7 @@
 //! `port` on `bind-address` is a listener (see [`listeners`]).
 
 use super::claim::IPV4_ANY;
-use super::{has_component, lines, Claim, ConfFile, Cx, Dialect, Listener, Sni};
+use super::{has_component, lines, Claim, ConfFile, Cx, Dialect, Listener};
 use crate::servers::Starttls;
 use std::path::{Path, PathBuf};
 
@@ -86,15 +86,7 @@ fn listeners(g: &Groups, cert_file: &ConfFile, cert_line: u32, cx: &Cx<'_, '_>) 
     }
     hosts
         .into_iter()
-        .map(|host| Listener {
-            host,
-            port,
-            line,
-            file: Some(at.clone()),
-            starttls: Some(Starttls::Mysql),
-            sni: Sni::Without,
-            default: false,
-        })
+        .map(|host| Listener::without_sni(host, port, line, Some(at.clone()), Some(Starttls::Mysql)))
         .collect()
 }
 

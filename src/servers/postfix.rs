@@ -13,7 +13,6 @@
 use super::claim::IPV4_ANY;
 use super::{
     clean_names, has_component, has_variable, lines, unresolvable, Claim, ClaimedFile, ConfFile, Cx, Dialect, Listener,
-    Sni,
 };
 use crate::servers::Starttls;
 use std::collections::HashMap;
@@ -142,15 +141,7 @@ fn listeners(service: &Service, params: &Params, files: &[ConfFile], master: Opt
     };
     hosts
         .into_iter()
-        .map(|host| Listener {
-            host,
-            port,
-            line: service.line,
-            file: master.map(String::from),
-            starttls,
-            sni: Sni::Without,
-            default: false,
-        })
+        .map(|host| Listener::without_sni(host, port, service.line, master.map(String::from), starttls))
         .collect()
 }
 

@@ -7,7 +7,7 @@
 //! `listen_addresses` is a listener (SSLRequest; see [`listeners`]).
 
 use super::claim::IPV4_ANY;
-use super::{has_component, lines, Claim, ConfFile, Cx, Dialect, Listener, Sni};
+use super::{has_component, lines, Claim, ConfFile, Cx, Dialect, Listener};
 use crate::servers::Starttls;
 use std::path::{Path, PathBuf};
 
@@ -108,15 +108,7 @@ fn listeners(s: &Settings, ssl_at: (&ConfFile, u32), cx: &Cx<'_, '_>) -> Vec<Lis
     }
     hosts
         .into_iter()
-        .map(|host| Listener {
-            host,
-            port,
-            line,
-            file: Some(at.clone()),
-            starttls: Some(Starttls::Postgres),
-            sni: Sni::Without,
-            default: false,
-        })
+        .map(|host| Listener::without_sni(host, port, line, Some(at.clone()), Some(Starttls::Postgres)))
         .collect()
 }
 
