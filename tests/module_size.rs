@@ -6,6 +6,9 @@
 //! not production code and are not measured. The test fails naming each file
 //! over the limit and its production line count.
 
+mod common;
+
+use common::rust_files;
 use std::path::{Path, PathBuf};
 
 const LIMIT: usize = 700;
@@ -53,17 +56,6 @@ fn test_module_files(file: &Path, text: &str) -> Vec<PathBuf> {
         }
     }
     out
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
 }
 
 /// (file, production lines) for every production file under `src/`.

@@ -7,7 +7,10 @@
 //! of 0, 1 or 2 and at least three arcs) fails this test, in production and
 //! in test code alike; comment lines do not count.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::rust_files;
+use std::path::Path;
 
 /// The one file that spells OIDs, and only inside `ObjectIdentifier::new_unwrap(…)` (there
 /// written `Oid::new_unwrap(…)`).
@@ -50,17 +53,6 @@ fn oid_literals(text: &str) -> Vec<(usize, String, String)> {
         }
     }
     out
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
 }
 
 #[test]

@@ -266,3 +266,16 @@ pub fn server_binary(name: &str) -> Option<PathBuf> {
     }
     found
 }
+
+/// Every `.rs` file below `dir`, depth first (the source checks of tests/module_size.rs and
+/// tests/oid_literals.rs).
+pub fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
