@@ -325,7 +325,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
         let verified: Vec<(PairReport, Vec<Finding>)> = chunk
             .par_iter()
             .map(|p| {
-                let v = verify_one(&catalog, p, &clock, Modes::Audit(&audit), &memo);
+                let v = verify_one(&catalog, p, &clock, cfg.prime_test, Modes::Audit(&audit), &memo);
                 progress.inc();
                 v
             })

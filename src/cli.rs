@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::finding::Code;
 use crate::paths::{self, PathMap};
 use crate::report::{FailOn, Format};
+use crate::verify::PrimeTest;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -127,6 +128,9 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core; at most 4 per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Do not test RSA keys' p and q for primality (one Miller–Rabin round each, most of a large scan's CPU time). A key whose p or q is composite while its other numbers agree is then judged consistent; `openssl s_server` fails every handshake with such a key.
+    #[arg(long)]
+    pub no_prime_test: bool,
     /// Also connect to the TLS listeners the configs declare (nginx, Apache, HAProxy, lighttpd; Postfix, Dovecot, PostgreSQL and MySQL with STARTTLS too), once per name the server selects the certificate by, and compare the served certificate with the file on disk (stale-cert).
     #[arg(long)]
     pub probe: bool,
@@ -587,6 +591,7 @@ fn scan_config(a: ScanArgs, color: ColorChoice) -> Result<ScanConfig, Error> {
         },
         servers,
         verbose: a.verbose,
+        prime_test: if a.no_prime_test { PrimeTest::Skipped } else { PrimeTest::OneRound },
         settings,
         common,
     })

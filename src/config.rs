@@ -5,6 +5,7 @@ use crate::discover::DiscoverOptions;
 use crate::finding::Code;
 use crate::paths::PathMap;
 use crate::report::{FailOn, Format};
+use crate::verify::PrimeTest;
 use std::path::PathBuf;
 use zeroize::Zeroizing;
 
@@ -91,6 +92,8 @@ pub struct ScanConfig {
     pub servers: Vec<(&'static str, PathBuf)>,
     /// `-v`: list the files skipped by name and every unclaimed config in the summary.
     pub verbose: bool,
+    /// `--no-prime-test`: RSA factors are not tested for primality.
+    pub prime_test: PrimeTest,
     /// The settings file obeyed, for the summary.
     pub settings: Option<PathBuf>,
     pub common: Common,

@@ -15,7 +15,7 @@ use crate::paths::{self, PathMap};
 use crate::report::Report;
 use crate::servers::{self, Claim, ClaimedFile, ServerContext};
 use crate::verify::memo::VerifyMemo;
-use crate::verify::{Clock, Verdict};
+use crate::verify::{Clock, PrimeTest, Verdict};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -67,7 +67,8 @@ fn check_pairs(catalog: &Catalog, pairs: Vec<Pair>, cfg: &CheckConfig) -> Result
     for pair in &pairs {
         // File modes are a property of where a key is deployed, which `scan` audits;
         // `check` answers only whether the two files belong together and are healthy.
-        let (pair_report, findings) = verify_one(catalog, pair, &clock, Modes::Ignore, &VerifyMemo::default());
+        let (pair_report, findings) =
+            verify_one(catalog, pair, &clock, PrimeTest::OneRound, Modes::Ignore, &VerifyMemo::default());
         // `check` exits 0 only when it proved the pair (or proved it wrong, with an error finding).
         report.unproven |=
             matches!(pair_report.verdict, Verdict::Encrypted | Verdict::Unsupported | Verdict::Unreadable);
@@ -188,6 +189,7 @@ fn check_secret(cfg: &CheckConfig, file: &Path, selector: Option<&str>) -> Resul
         probe: None,
         servers: Vec::new(),
         verbose: false,
+        prime_test: PrimeTest::OneRound,
         settings: None,
         common: cfg.common.clone(),
     };

@@ -8,7 +8,7 @@ use crate::pair::{Catalog, EntryStatus, Origin, Pair, Side, Unread};
 use crate::parse::ItemKind;
 use crate::report::{rfc3339, ItemRef, PairReport};
 use crate::verify::memo::{MaterialKey, VerifyMemo};
-use crate::verify::{self, Clock, PairMaterial, Verdict};
+use crate::verify::{self, Clock, PairMaterial, PrimeTest, Verdict};
 use std::path::Path;
 
 /// Whether `verify_one` reports `key-permissions` for the key file.
@@ -19,11 +19,13 @@ pub(super) enum Modes<'a> {
 }
 
 /// Verify one pair: missing/unreadable sides become findings; otherwise the
-/// key decision and the certificate's health (through `memo`).
+/// key decision (RSA factors tested as `prime_test` says) and the
+/// certificate's health (through `memo`).
 pub(super) fn verify_one(
     catalog: &Catalog,
     pair: &Pair,
     clock: &Clock,
+    prime_test: PrimeTest,
     modes: Modes<'_>,
     memo: &VerifyMemo,
 ) -> (PairReport, Vec<Finding>) {
@@ -74,7 +76,7 @@ pub(super) fn verify_one(
         chain_file: pair.chain.as_ref().and_then(file_of).map(|(p, _)| p),
     };
     let (outcome, health) = memo.get(MaterialKey::of(pair), || {
-        let outcome = verify::verify_pair(&material, clock);
+        let outcome = verify::verify_pair_with(&material, prime_test);
         let health = if matches!(outcome.verdict, Verdict::Match | Verdict::Mismatch | Verdict::KeyCorrupt) {
             verify::cert_health(&material, &pair.names, clock, &memo.tables)
         } else {

@@ -6,8 +6,8 @@
 
 use super::{
     bundle, encrypted_key_finding, file_location, fingerprint_or_unknown, first_cert_malformed, has_finding,
-    item_location, key_health, key_item, later_match, public_keys_match, unsupported_finding, where_in, Block,
-    KeyHealth, KeyMatch, PairMaterial, PairOutcome, Verdict,
+    item_location, key_health_with, key_item, later_match, public_keys_match, unsupported_finding, where_in, Block,
+    KeyHealth, KeyMatch, PairMaterial, PairOutcome, PrimeTest, Verdict,
 };
 use crate::finding::{Code, Finding, Location, Severity};
 use crate::parse::{ItemKind, KeyMaterial, ParsedFile, PrivateKey, PublicKey};
@@ -23,7 +23,7 @@ struct KeyAt<'a> {
 
 /// match / mismatch / key-corrupt / encrypted / unsupported / malformed, with
 /// the findings that explain it (see [`super::verify_pair`]).
-pub(super) fn decide_pair(material: &PairMaterial<'_>) -> PairOutcome {
+pub(super) fn decide_pair(material: &PairMaterial<'_>, prime_test: PrimeTest) -> PairOutcome {
     let mut out = PairOutcome {
         verdict: Verdict::Malformed,
         algorithm: String::new(),
@@ -48,7 +48,7 @@ pub(super) fn decide_pair(material: &PairMaterial<'_>) -> PairOutcome {
         out.findings.push(finding);
         return out;
     }
-    let health = key_health(key.key);
+    let health = key_health_with(key.key, prime_test);
     let Some(key_public) = &key.key.public else {
         out.verdict = Verdict::KeyCorrupt;
         out.findings.push(corrupt(&health, &key, ""));

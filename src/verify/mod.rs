@@ -61,6 +61,18 @@ pub struct Clock {
     pub warn_days: u32,
 }
 
+/// Whether an RSA key's factors p and q are tested for primality: one strong
+/// probable-prime round each (the default), or not at all (`scan --no-prime-test`).
+/// Without the test a key whose p or q is composite but whose other relations
+/// hold is judged consistent, although OpenSSL computes wrong results with it
+/// (the `rsa` module doc says why only a primality test finds it, and what it costs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PrimeTest {
+    #[default]
+    OneRound,
+    Skipped,
+}
+
 /// Do a certificate's public key and a key's public key match?
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum KeyMatch {
@@ -113,7 +125,12 @@ const USES_STORED: &str = "servers use the stored values, so handshakes fail";
 /// Check a private key's internal consistency (see [`KeyHealth`]), including a
 /// PKCS#8 v2 publicKey that is not the key's own.
 pub fn key_health(key: &PrivateKey) -> KeyHealth {
-    let mut health = material_health(key);
+    key_health_with(key, PrimeTest::OneRound)
+}
+
+/// [`key_health`], with RSA factors tested for primality as `prime_test` says.
+pub fn key_health_with(key: &PrivateKey, prime_test: PrimeTest) -> KeyHealth {
+    let mut health = material_health(key, prime_test);
     let attached = match key.attached_public.as_deref() {
         Some(Err(reason)) => Some(format!("the PKCS#8 v2 publicKey does not decode ({reason})")),
         Some(Ok(attached)) if key.public.as_ref() != Some(attached) => {
@@ -131,14 +148,14 @@ pub fn key_health(key: &PrivateKey) -> KeyHealth {
     health
 }
 
-fn material_health(key: &PrivateKey) -> KeyHealth {
+fn material_health(key: &PrivateKey, prime_test: PrimeTest) -> KeyHealth {
     let others = |problems: Vec<String>| {
         let openssl_works = problems.is_empty();
         KeyHealth { problems, openssl_works, impact: if openssl_works { "" } else { USES_STORED } }
     };
     match &key.material {
         KeyMaterial::Rsa(k) => {
-            let c = rsa::check(k);
+            let c = rsa::check_with(k, prime_test);
             KeyHealth { openssl_works: c.openssl_works(), impact: c.impact(), problems: c.problems }
         }
         KeyMaterial::Ec(k) => {
@@ -376,7 +393,12 @@ fn unsupported_finding(leaf: &Block<'_>, algorithm: &str, side: &str, key_where:
 pub fn verify_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
     // The key decision does not depend on the time (the dates are `cert_health`'s).
     let _ = clock;
-    let mut out = decide::decide_pair(material);
+    verify_pair_with(material, PrimeTest::OneRound)
+}
+
+/// [`verify_pair`], with RSA factors tested for primality as `prime_test` says.
+pub fn verify_pair_with(material: &PairMaterial<'_>, prime_test: PrimeTest) -> PairOutcome {
+    let mut out = decide::decide_pair(material, prime_test);
     for l in load_findings(material, out.key_item) {
         out.loaded_by.push((out.findings.len(), l.loaded_by));
         out.findings.push(l.finding);

@@ -58,13 +58,20 @@
 //! done: the round rejects almost every composite at the cost of one
 //! exponentiation, and a sound key never gains from it.
 //!
+//! `scan --no-prime-test` ([`PrimeTest::Skipped`]) leaves the round out for
+//! keys whose relations hold when odd p and q are taken as prime: such a key is
+//! consistent at the cost of multiplications and divisions, and one built on a
+//! composite p or q, as above, is then reported consistent too. A key whose
+//! relations fail is checked again with the round, so every damaged key is
+//! judged as without the option (benches/README.md has what it saves).
+//!
 //! Only a damaged key whose factorisation is unknown (p·q ≠ n, or a composite
 //! p or q) costs exponentiations beyond that: `(x^e)^d' ≡ x` on a few values,
 //! modulo n for the d path and modulo p or q for the CRT path. Every number is
 //! bounded by the modulus size before it is used, so no input makes this panic
 //! or hang.
 
-use super::SigCheck;
+use super::{PrimeTest, SigCheck};
 use crate::parse::{strip_leading_zeros, PssHash, PssParams, RsaPrivate, RsaScheme};
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
 use crypto_bigint::{BoxedUint, Odd};
@@ -149,6 +156,31 @@ pub fn key_problems(k: &RsaPrivate) -> Vec<String> {
 
 /// Check an RSA private key's numbers the way OpenSSL 3.0 uses them.
 pub fn check(k: &RsaPrivate) -> Consistency {
+    check_with(k, PrimeTest::OneRound)
+}
+
+/// [`check`]; with [`PrimeTest::Skipped`], odd p and q are taken as prime, and
+/// a key whose relations then all hold is consistent without an exponentiation
+/// (the module doc says what that leaves out). A key that is damaged anyway is
+/// checked again with the test, so that its damage is described and judged
+/// exactly as without `--no-prime-test`.
+pub fn check_with(k: &RsaPrivate, prime_test: PrimeTest) -> Consistency {
+    match prime_test {
+        PrimeTest::OneRound => check_numbers(k, true),
+        PrimeTest::Skipped => {
+            let assumed = check_numbers(k, false);
+            if assumed.problems.is_empty() {
+                assumed
+            } else {
+                check_numbers(k, true)
+            }
+        }
+    }
+}
+
+/// The relations of [`check`], with p and q tested for primality or (`test_primes` false) taken
+/// as prime when odd.
+fn check_numbers(k: &RsaPrivate, test_primes: bool) -> Consistency {
     let broken = |problem: String| Consistency { problems: vec![problem], crt: CrtPath::Fails, d_path: false };
     let n = big(&k.n);
     let e = big(&k.e);
@@ -181,7 +213,7 @@ pub fn check(k: &RsaPrivate) -> Consistency {
             problems.push(format!("{name} is even"));
         }
     }
-    let prime = |x: &BigUint| !even(x) && is_probable_prime(x);
+    let prime = |x: &BigUint| !even(x) && (!test_primes || is_probable_prime(x));
     let (p_prime, q_prime) = if !usable {
         (false, false)
     } else if p.bits().max(q.bits()) > 2048 {
@@ -731,6 +763,24 @@ mod tests {
         let mut k = toy();
         (k.p, k.q) = (vec![53], vec![61]); // still primes, only swapped
         assert!(check(&k).problems.iter().all(|p| !p.contains("prime")));
+    }
+
+    #[test]
+    fn without_the_prime_test_only_a_composite_whose_relations_hold_passes() {
+        let skipped = |k: &RsaPrivate| check_with(k, PrimeTest::Skipped);
+        assert_eq!(skipped(&toy()), check(&toy()));
+        // The blind spot: every relation holds when 143 is taken for a prime.
+        let blind = skipped(&composite(2105, 117));
+        assert_eq!((blind.problems.len(), blind.crt, blind.d_path), (0, CrtPath::Right, true));
+        assert_eq!(check(&composite(2105, 117)).problems, strings(&["p is not prime", "d"]));
+        // A relation fails: the key is checked again with the test, and judged as without the option.
+        for k in [composite(173, 31), composite(2105, 53)] {
+            assert_eq!(skipped(&k), check(&k));
+        }
+        let mut wrong_qinv = toy();
+        wrong_qinv.qinv = num(1);
+        assert_eq!(skipped(&wrong_qinv), check(&wrong_qinv));
+        assert_eq!(check(&wrong_qinv).problems, strings(&["qInv"]));
     }
 
     #[test]
