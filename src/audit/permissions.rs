@@ -42,7 +42,17 @@ fn server_groups(kind: &str) -> &'static [&'static str] {
 pub struct ModeAudit {
     group_file: PathBuf,
     groups: OnceLock<HashMap<u32, String>>,
-    work_tree: Mutex<HashMap<PathBuf, bool>>,
+    work_tree: Mutex<WorkTrees>,
+}
+
+/// What [`ModeAudit::in_work_tree`] found, per run: the answer by directory as the files name it
+/// (resolving it costs a lookup per component), and by resolved ancestor whether it holds a
+/// `.git`, `.hg` or `.svn` (`Some`, with whether that work tree is etckeeper's) or none (`None`),
+/// so that the directories of a tree share their ancestors' checks.
+#[derive(Debug, Default)]
+struct WorkTrees {
+    by_dir: HashMap<PathBuf, bool>,
+    markers: HashMap<PathBuf, Option<bool>>,
 }
 
 impl ModeAudit {
@@ -54,7 +64,7 @@ impl ModeAudit {
             Some(g) if g.is_file() => g,
             _ => PathBuf::from("/etc/group"),
         };
-        ModeAudit { group_file, groups: OnceLock::new(), work_tree: Mutex::new(HashMap::new()) }
+        ModeAudit { group_file, groups: OnceLock::new(), work_tree: Mutex::new(WorkTrees::default()) }
     }
 
     fn group_name(&self, gid: u32) -> Option<&str> {
@@ -65,24 +75,39 @@ impl ModeAudit {
     }
 
     /// Is `file` inside a git, Mercurial or Subversion work tree (not one etckeeper keeps)?
-    /// Decided once per directory.
+    /// Decided once per directory, and each resolved ancestor is looked at once.
     pub fn in_work_tree(&self, file: &Path) -> bool {
         let dir = match file.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
-        // The directory, not the file, is resolved: a key that is a link keeps its own place.
-        let Ok(dir) = std::fs::canonicalize(dir) else { return false };
-        if let Some(&known) = self.work_tree.lock().ok().and_then(|m| m.get(&dir).copied()).as_ref() {
+        // A poisoned lock only costs the cache.
+        if let Some(known) = self.work_tree.lock().ok().and_then(|w| w.by_dir.get(dir).copied()) {
             return known;
         }
-        let found =
-            dir.ancestors().find(|a| [".git", ".hg", ".svn"].iter().any(|v| a.join(v).symlink_metadata().is_ok()));
-        let inside = found.is_some_and(|top| top.join(".etckeeper").symlink_metadata().is_err());
-        if let Ok(mut m) = self.work_tree.lock() {
-            m.insert(dir, inside);
+        // The directory, not the file, is resolved: a key that is a link keeps its own place.
+        let inside = std::fs::canonicalize(dir).is_ok_and(|real| {
+            // The nearest ancestor with a marker decides.
+            real.ancestors().find_map(|a| self.marker(a)).unwrap_or(false)
+        });
+        if let Ok(mut w) = self.work_tree.lock() {
+            w.by_dir.insert(dir.to_path_buf(), inside);
         }
         inside
+    }
+
+    /// Does the resolved directory `dir` hold a version-control marker: `Some(inside)` (false
+    /// when etckeeper keeps it), `None` when it holds none.
+    fn marker(&self, dir: &Path) -> Option<bool> {
+        if let Some(known) = self.work_tree.lock().ok().and_then(|w| w.markers.get(dir).copied()) {
+            return known;
+        }
+        let found = [".git", ".hg", ".svn"].iter().any(|v| dir.join(v).symlink_metadata().is_ok());
+        let marker = found.then(|| dir.join(".etckeeper").symlink_metadata().is_err());
+        if let Ok(mut w) = self.work_tree.lock() {
+            w.markers.insert(dir.to_path_buf(), marker);
+        }
+        marker
     }
 
     /// `key-permissions` for a key file with these modes, read by a server of family `server`
@@ -257,5 +282,31 @@ mod tests {
         std::fs::write(tmp.path().join("repo/.etckeeper"), "").expect("write");
         let a = audit_with(GROUPS);
         assert!(!a.in_work_tree(&key), "etckeeper keeps modes: audited");
+    }
+
+    #[test]
+    fn a_directory_is_judged_where_it_resolves_and_nested_trees_by_the_nearest_marker() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let t = tmp.path();
+        for d in ["repo/.git", "repo/a/b", "repo/etc/.git", "repo/etc/ssl", "plain/c"] {
+            std::fs::create_dir_all(t.join(d)).expect("mkdir");
+        }
+        std::fs::write(t.join("repo/etc/.etckeeper"), "").expect("write");
+        std::os::unix::fs::symlink(t.join("repo/a"), t.join("plain/into-repo")).expect("symlink");
+        std::os::unix::fs::symlink(t.join("plain/c"), t.join("repo/a/out")).expect("symlink");
+        let a = audit_with(GROUPS);
+        for _ in 0..2 {
+            // Asked twice: the cached answers are the first ones.
+            assert!(a.in_work_tree(&t.join("repo/a/b/k.key")));
+            assert!(a.in_work_tree(&t.join("repo/a/k.key")));
+            assert!(!a.in_work_tree(&t.join("repo/etc/ssl/k.key")), "etckeeper's tree inside a checkout");
+            assert!(
+                a.in_work_tree(&t.join("plain/into-repo/b/k.key")),
+                "a linked directory resolves into the checkout"
+            );
+            assert!(!a.in_work_tree(&t.join("repo/a/out/k.key")), "a linked directory resolves out of it");
+            assert!(!a.in_work_tree(&t.join("plain/c/k.key")));
+            assert!(!a.in_work_tree(&t.join("nowhere/k.key")), "a directory that does not resolve");
+        }
     }
 }
