@@ -53,6 +53,8 @@ pub struct ModeAudit {
 struct WorkTrees {
     by_dir: HashMap<PathBuf, bool>,
     markers: HashMap<PathBuf, Option<bool>>,
+    /// Directories as named and where they resolve (`None`: they do not).
+    resolved: HashMap<PathBuf, Option<PathBuf>>,
 }
 
 impl ModeAudit {
@@ -86,7 +88,7 @@ impl ModeAudit {
             return known;
         }
         // The directory, not the file, is resolved: a key that is a link keeps its own place.
-        let inside = std::fs::canonicalize(dir).is_ok_and(|real| {
+        let inside = self.resolve(dir).is_some_and(|real| {
             // The nearest ancestor with a marker decides.
             real.ancestors().find_map(|a| self.marker(a)).unwrap_or(false)
         });
@@ -94,6 +96,31 @@ impl ModeAudit {
             w.by_dir.insert(dir.to_path_buf(), inside);
         }
         inside
+    }
+
+    /// `dir` resolved as [`std::fs::canonicalize`] does. A directory that is no link, below a
+    /// parent named in the path, is its parent's resolution joined with its name: resolved so,
+    /// each directory costs one `lstat` and the directories of a tree share their ancestors'
+    /// resolution (`canonicalize` reads every component of the path as a link).
+    fn resolve(&self, dir: &Path) -> Option<PathBuf> {
+        if let Some(known) = self.work_tree.lock().ok().and_then(|w| w.resolved.get(dir).cloned()) {
+            return known;
+        }
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
+        let name = match dir.components().next_back() {
+            Some(std::path::Component::Normal(name)) => Some(name),
+            _ => None,
+        };
+        let real = match (parent, name) {
+            (Some(parent), Some(name)) if dir.symlink_metadata().is_ok_and(|m| m.is_dir()) => {
+                self.resolve(parent).map(|p| p.join(name))
+            }
+            _ => std::fs::canonicalize(dir).ok(),
+        };
+        if let Ok(mut w) = self.work_tree.lock() {
+            w.resolved.insert(dir.to_path_buf(), real.clone());
+        }
+        real
     }
 
     /// Does the resolved directory `dir` hold a version-control marker: `Some(inside)` (false
@@ -308,5 +335,19 @@ mod tests {
             assert!(!a.in_work_tree(&t.join("plain/c/k.key")));
             assert!(!a.in_work_tree(&t.join("nowhere/k.key")), "a directory that does not resolve");
         }
+        // Resolved as canonicalize does, through links, `.`, `..` and doubled slashes.
+        for d in [
+            "repo/a/b",
+            "plain/into-repo/b",
+            "plain/into-repo/b/..",
+            "plain/into-repo/./b",
+            "repo/a/out",
+            "plain//c/",
+            "repo/a/out/../../etc/ssl",
+        ] {
+            let dir = t.join(d);
+            assert_eq!(a.resolve(&dir), std::fs::canonicalize(&dir).ok(), "{d}");
+        }
+        assert_eq!(a.resolve(&t.join("plain/nowhere/x")), None);
     }
 }
