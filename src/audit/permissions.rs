@@ -45,16 +45,15 @@ pub struct ModeAudit {
     work_tree: Mutex<WorkTrees>,
 }
 
-/// What [`ModeAudit::in_work_tree`] found, per run: the answer by directory as the files name it
-/// (resolving it costs a lookup per component), and by resolved ancestor whether it holds a
-/// `.git`, `.hg` or `.svn` (`Some`, with whether that work tree is etckeeper's) or none (`None`),
-/// so that the directories of a tree share their ancestors' checks.
+/// What [`ModeAudit::in_work_tree`] found about the ancestors of key directories, per run, so
+/// that the directories of a tree share their ancestors' checks: where each resolves (`None`: it
+/// does not), and whether a resolved one holds a `.git`, `.hg` or `.svn` (`Some`, with whether
+/// that work tree is etckeeper's) or none (`None`). A key's own directory is looked at each
+/// time and not kept: a tree has about as many of those as keys, and few keys share one.
 #[derive(Debug, Default)]
 struct WorkTrees {
-    by_dir: HashMap<PathBuf, bool>,
-    markers: HashMap<PathBuf, Option<bool>>,
-    /// Directories as named and where they resolve (`None`: they do not).
     resolved: HashMap<PathBuf, Option<PathBuf>>,
+    markers: HashMap<PathBuf, Option<bool>>,
 }
 
 impl ModeAudit {
@@ -77,32 +76,26 @@ impl ModeAudit {
     }
 
     /// Is `file` inside a git, Mercurial or Subversion work tree (not one etckeeper keeps)?
-    /// Decided once per directory, and each resolved ancestor is looked at once.
+    /// Each ancestor of its directory is resolved and looked at once per run.
     pub fn in_work_tree(&self, file: &Path) -> bool {
         let dir = match file.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
-        // A poisoned lock only costs the cache.
-        if let Some(known) = self.work_tree.lock().ok().and_then(|w| w.by_dir.get(dir).copied()) {
-            return known;
-        }
         // The directory, not the file, is resolved: a key that is a link keeps its own place.
-        let inside = self.resolve(dir).is_some_and(|real| {
+        self.resolve(dir, false).is_some_and(|real| {
             // The nearest ancestor with a marker decides.
-            real.ancestors().find_map(|a| self.marker(a)).unwrap_or(false)
-        });
-        if let Ok(mut w) = self.work_tree.lock() {
-            w.by_dir.insert(dir.to_path_buf(), inside);
-        }
-        inside
+            real.ancestors().enumerate().find_map(|(i, a)| self.marker(a, i > 0)).unwrap_or(false)
+        })
     }
 
     /// `dir` resolved as [`std::fs::canonicalize`] does. A directory that is no link, below a
     /// parent named in the path, is its parent's resolution joined with its name: resolved so,
     /// each directory costs one `lstat` and the directories of a tree share their ancestors'
-    /// resolution (`canonicalize` reads every component of the path as a link).
-    fn resolve(&self, dir: &Path) -> Option<PathBuf> {
+    /// resolution (`canonicalize` reads every component of the path as a link). `keep`: remember
+    /// the answer (ancestors are always remembered).
+    fn resolve(&self, dir: &Path, keep: bool) -> Option<PathBuf> {
+        // A poisoned lock only costs the cache.
         if let Some(known) = self.work_tree.lock().ok().and_then(|w| w.resolved.get(dir).cloned()) {
             return known;
         }
@@ -113,26 +106,30 @@ impl ModeAudit {
         };
         let real = match (parent, name) {
             (Some(parent), Some(name)) if dir.symlink_metadata().is_ok_and(|m| m.is_dir()) => {
-                self.resolve(parent).map(|p| p.join(name))
+                self.resolve(parent, true).map(|p| p.join(name))
             }
             _ => std::fs::canonicalize(dir).ok(),
         };
-        if let Ok(mut w) = self.work_tree.lock() {
-            w.resolved.insert(dir.to_path_buf(), real.clone());
+        if keep {
+            if let Ok(mut w) = self.work_tree.lock() {
+                w.resolved.insert(dir.to_path_buf(), real.clone());
+            }
         }
         real
     }
 
     /// Does the resolved directory `dir` hold a version-control marker: `Some(inside)` (false
-    /// when etckeeper keeps it), `None` when it holds none.
-    fn marker(&self, dir: &Path) -> Option<bool> {
+    /// when etckeeper keeps it), `None` when it holds none. `keep`: remember the answer.
+    fn marker(&self, dir: &Path, keep: bool) -> Option<bool> {
         if let Some(known) = self.work_tree.lock().ok().and_then(|w| w.markers.get(dir).copied()) {
             return known;
         }
         let found = [".git", ".hg", ".svn"].iter().any(|v| dir.join(v).symlink_metadata().is_ok());
         let marker = found.then(|| dir.join(".etckeeper").symlink_metadata().is_err());
-        if let Ok(mut w) = self.work_tree.lock() {
-            w.markers.insert(dir.to_path_buf(), marker);
+        if keep {
+            if let Ok(mut w) = self.work_tree.lock() {
+                w.markers.insert(dir.to_path_buf(), marker);
+            }
         }
         marker
     }
@@ -346,8 +343,9 @@ mod tests {
             "repo/a/out/../../etc/ssl",
         ] {
             let dir = t.join(d);
-            assert_eq!(a.resolve(&dir), std::fs::canonicalize(&dir).ok(), "{d}");
+            assert_eq!(a.resolve(&dir, false), std::fs::canonicalize(&dir).ok(), "{d}");
+            assert_eq!(a.resolve(&dir, true), std::fs::canonicalize(&dir).ok(), "{d}");
         }
-        assert_eq!(a.resolve(&t.join("plain/nowhere/x")), None);
+        assert_eq!(a.resolve(&t.join("plain/nowhere/x"), false), None);
     }
 }
