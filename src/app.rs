@@ -153,18 +153,29 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     let skipped = std::sync::Mutex::new(Vec::new());
     let certs = parse::ItemPool::default();
     let (walk_findings, mut seen) = std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, WalkedFile)>(4096);
+        // Files go to the workers in batches: one hand-over (a channel send, a wake-up, the
+        // bridge's lock) per file cost more than a small file's read.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(usize, WalkedFile)>>(4096 / WALK_BATCH);
         let roots = &roots;
         let walker = scope.spawn(move || {
             let mut seq = 0;
-            discover::walk::walk_each(roots, &cfg.discover, &mut |f| {
-                _ = tx.send((seq, f));
+            let mut batch = Vec::with_capacity(WALK_BATCH);
+            let findings = discover::walk::walk_each(roots, &cfg.discover, &mut |f| {
+                batch.push((seq, f));
                 seq += 1;
-            })
+                if batch.len() == WALK_BATCH {
+                    _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(WALK_BATCH)));
+                }
+            });
+            if !batch.is_empty() {
+                _ = tx.send(batch);
+            }
+            findings
         });
         let seen: Vec<(usize, PathBuf, Seen)> = rx
             .into_iter()
             .par_bridge()
+            .flat_map_iter(|batch| batch.into_iter())
             .filter_map(|(seq, f)| {
                 let named = roots.contains(&f.path);
                 let confine = cfg.discover.follow && map.root.is_some();
@@ -371,6 +382,9 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     progress.finish();
     report
 }
+
+/// Walked files handed to the read workers at a time.
+const WALK_BATCH: usize = 32;
 
 /// Pairs verified at a time: enough to keep every worker busy, few enough that the material of
 /// finished pairs is dropped as the scan goes.

@@ -42,7 +42,18 @@ fn server_groups(kind: &str) -> &'static [&'static str] {
 pub struct ModeAudit {
     group_file: PathBuf,
     groups: OnceLock<HashMap<u32, String>>,
-    work_tree: Mutex<HashMap<PathBuf, bool>>,
+    work_tree: Mutex<WorkTrees>,
+}
+
+/// What [`ModeAudit::in_work_tree`] found about the ancestors of key directories, per run, so
+/// that the directories of a tree share their ancestors' checks: where each resolves (`None`: it
+/// does not), and whether a resolved one holds a `.git`, `.hg` or `.svn` (`Some`, with whether
+/// that work tree is etckeeper's) or none (`None`). A key's own directory is looked at each
+/// time and not kept: a tree has about as many of those as keys, and few keys share one.
+#[derive(Debug, Default)]
+struct WorkTrees {
+    resolved: HashMap<PathBuf, Option<PathBuf>>,
+    markers: HashMap<PathBuf, Option<bool>>,
 }
 
 impl ModeAudit {
@@ -54,7 +65,7 @@ impl ModeAudit {
             Some(g) if g.is_file() => g,
             _ => PathBuf::from("/etc/group"),
         };
-        ModeAudit { group_file, groups: OnceLock::new(), work_tree: Mutex::new(HashMap::new()) }
+        ModeAudit { group_file, groups: OnceLock::new(), work_tree: Mutex::new(WorkTrees::default()) }
     }
 
     fn group_name(&self, gid: u32) -> Option<&str> {
@@ -65,24 +76,62 @@ impl ModeAudit {
     }
 
     /// Is `file` inside a git, Mercurial or Subversion work tree (not one etckeeper keeps)?
-    /// Decided once per directory.
+    /// Each ancestor of its directory is resolved and looked at once per run.
     pub fn in_work_tree(&self, file: &Path) -> bool {
         let dir = match file.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
         // The directory, not the file, is resolved: a key that is a link keeps its own place.
-        let Ok(dir) = std::fs::canonicalize(dir) else { return false };
-        if let Some(&known) = self.work_tree.lock().ok().and_then(|m| m.get(&dir).copied()).as_ref() {
+        self.resolve(dir, false).is_some_and(|real| {
+            // The nearest ancestor with a marker decides.
+            real.ancestors().enumerate().find_map(|(i, a)| self.marker(a, i > 0)).unwrap_or(false)
+        })
+    }
+
+    /// `dir` resolved as [`std::fs::canonicalize`] does. A directory that is no link, below a
+    /// parent named in the path, is its parent's resolution joined with its name: resolved so,
+    /// each directory costs one `lstat` and the directories of a tree share their ancestors'
+    /// resolution (`canonicalize` reads every component of the path as a link). `keep`: remember
+    /// the answer (ancestors are always remembered).
+    fn resolve(&self, dir: &Path, keep: bool) -> Option<PathBuf> {
+        // A poisoned lock only costs the cache.
+        if let Some(known) = self.work_tree.lock().ok().and_then(|w| w.resolved.get(dir).cloned()) {
             return known;
         }
-        let found =
-            dir.ancestors().find(|a| [".git", ".hg", ".svn"].iter().any(|v| a.join(v).symlink_metadata().is_ok()));
-        let inside = found.is_some_and(|top| top.join(".etckeeper").symlink_metadata().is_err());
-        if let Ok(mut m) = self.work_tree.lock() {
-            m.insert(dir, inside);
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
+        let name = match dir.components().next_back() {
+            Some(std::path::Component::Normal(name)) => Some(name),
+            _ => None,
+        };
+        let real = match (parent, name) {
+            (Some(parent), Some(name)) if dir.symlink_metadata().is_ok_and(|m| m.is_dir()) => {
+                self.resolve(parent, true).map(|p| p.join(name))
+            }
+            _ => std::fs::canonicalize(dir).ok(),
+        };
+        if keep {
+            if let Ok(mut w) = self.work_tree.lock() {
+                w.resolved.insert(dir.to_path_buf(), real.clone());
+            }
         }
-        inside
+        real
+    }
+
+    /// Does the resolved directory `dir` hold a version-control marker: `Some(inside)` (false
+    /// when etckeeper keeps it), `None` when it holds none. `keep`: remember the answer.
+    fn marker(&self, dir: &Path, keep: bool) -> Option<bool> {
+        if let Some(known) = self.work_tree.lock().ok().and_then(|w| w.markers.get(dir).copied()) {
+            return known;
+        }
+        let found = [".git", ".hg", ".svn"].iter().any(|v| dir.join(v).symlink_metadata().is_ok());
+        let marker = found.then(|| dir.join(".etckeeper").symlink_metadata().is_err());
+        if keep {
+            if let Ok(mut w) = self.work_tree.lock() {
+                w.markers.insert(dir.to_path_buf(), marker);
+            }
+        }
+        marker
     }
 
     /// `key-permissions` for a key file with these modes, read by a server of family `server`
@@ -257,5 +306,46 @@ mod tests {
         std::fs::write(tmp.path().join("repo/.etckeeper"), "").expect("write");
         let a = audit_with(GROUPS);
         assert!(!a.in_work_tree(&key), "etckeeper keeps modes: audited");
+    }
+
+    #[test]
+    fn a_directory_is_judged_where_it_resolves_and_nested_trees_by_the_nearest_marker() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let t = tmp.path();
+        for d in ["repo/.git", "repo/a/b", "repo/etc/.git", "repo/etc/ssl", "plain/c"] {
+            std::fs::create_dir_all(t.join(d)).expect("mkdir");
+        }
+        std::fs::write(t.join("repo/etc/.etckeeper"), "").expect("write");
+        std::os::unix::fs::symlink(t.join("repo/a"), t.join("plain/into-repo")).expect("symlink");
+        std::os::unix::fs::symlink(t.join("plain/c"), t.join("repo/a/out")).expect("symlink");
+        let a = audit_with(GROUPS);
+        for _ in 0..2 {
+            // Asked twice: the cached answers are the first ones.
+            assert!(a.in_work_tree(&t.join("repo/a/b/k.key")));
+            assert!(a.in_work_tree(&t.join("repo/a/k.key")));
+            assert!(!a.in_work_tree(&t.join("repo/etc/ssl/k.key")), "etckeeper's tree inside a checkout");
+            assert!(
+                a.in_work_tree(&t.join("plain/into-repo/b/k.key")),
+                "a linked directory resolves into the checkout"
+            );
+            assert!(!a.in_work_tree(&t.join("repo/a/out/k.key")), "a linked directory resolves out of it");
+            assert!(!a.in_work_tree(&t.join("plain/c/k.key")));
+            assert!(!a.in_work_tree(&t.join("nowhere/k.key")), "a directory that does not resolve");
+        }
+        // Resolved as canonicalize does, through links, `.`, `..` and doubled slashes.
+        for d in [
+            "repo/a/b",
+            "plain/into-repo/b",
+            "plain/into-repo/b/..",
+            "plain/into-repo/./b",
+            "repo/a/out",
+            "plain//c/",
+            "repo/a/out/../../etc/ssl",
+        ] {
+            let dir = t.join(d);
+            assert_eq!(a.resolve(&dir, false), std::fs::canonicalize(&dir).ok(), "{d}");
+            assert_eq!(a.resolve(&dir, true), std::fs::canonicalize(&dir).ok(), "{d}");
+        }
+        assert_eq!(a.resolve(&t.join("plain/nowhere/x"), false), None);
     }
 }

@@ -146,7 +146,7 @@ pub fn looks_like_config(path: &Path, head: &[u8]) -> bool {
 fn candidate_path(path: &Path) -> bool {
     // Runs for every walked file: the name first, then one pass over borrowed
     // components; nothing is allocated.
-    let name = path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default();
+    let name = syntax::file_name_bytes(path);
     // Certificates and keys in a server's tree (`/etc/nginx/ssl/x.pem`) are material, not configs.
     const MATERIAL: &[&str] = &[".pem", ".crt", ".cer", ".cert", ".key", ".der", ".csr", ".p12", ".pfx"];
     if MATERIAL.iter().any(|e| name.ends_with(e.as_bytes())) {
@@ -172,13 +172,14 @@ fn candidate_path(path: &Path) -> bool {
         || name == b"Caddyfile"
         || name.starts_with(b"kubeconfig");
     let mut previous_was_usr = false;
-    for c in path.components() {
-        let c = c.as_os_str();
-        if previous_was_usr && c == "share" || TEMPLATES.iter().any(|t| c == *t) {
+    // The components' names: the `/`-separated parts that are not empty or `.` (a root or a
+    // leading `.` component names nothing below, and comes first).
+    for c in path.as_os_str().as_encoded_bytes().split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".") {
+        if previous_was_usr && c == b"share" || TEMPLATES.iter().any(|t| c == t.as_bytes()) {
             return false;
         }
-        previous_was_usr = c == "usr";
-        candidate = candidate || DIRS.iter().any(|d| c == *d);
+        previous_was_usr = c == b"usr";
+        candidate = candidate || DIRS.iter().any(|d| c == d.as_bytes());
     }
     candidate
 }
@@ -201,9 +202,14 @@ pub fn dialect_names() -> String {
 pub fn looks_like_unclaimed_config(head: &[u8]) -> bool {
     const MARKERS: &[&str] = &["ssl_cert", "SSLCertificateFile", "tls_cert_file", "ssl.pemfile", "ssl crt "];
     // PEM material that mentions a directive in its comments is material, not a config.
+    // Runs for every file read that is not a config: the searchers are built once.
+    static FINDERS: std::sync::LazyLock<(memchr::memmem::Finder<'static>, Vec<memchr::memmem::Finder<'static>>)> =
+        std::sync::LazyLock::new(|| {
+            (memchr::memmem::Finder::new(b"-----BEGIN "), MARKERS.iter().map(memchr::memmem::Finder::new).collect())
+        });
     let head = &head[..head.len().min(64 * 1024)];
-    memchr::memmem::find(head, b"-----BEGIN ").is_none()
-        && MARKERS.iter().any(|m| memchr::memmem::find(head, m.as_bytes()).is_some())
+    let (pem, markers) = &*FINDERS;
+    pem.find(head).is_none() && markers.iter().any(|m| m.find(head).is_some())
 }
 
 /// What reading the configs gave: claims, findings about the configs, and how many files each
@@ -295,6 +301,41 @@ pub fn find_claims_in(files: &[(PathBuf, &[u8])], named: &[(&'static str, PathBu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The directory test over the path's bytes decides as it did over [`Path::components`].
+    #[test]
+    fn candidate_directories_from_bytes_are_the_components_own() {
+        fn by_components(path: &Path) -> Option<bool> {
+            let mut previous_was_usr = false;
+            let mut dir = false;
+            for c in path.components() {
+                let c = c.as_os_str();
+                if previous_was_usr && c == "share"
+                    || ["doc", "docs", "examples", "example", "samples", "sample"].contains(&c.to_str()?)
+                {
+                    return Some(false);
+                }
+                previous_was_usr = c == "usr";
+                dir = dir || ["nginx", "apache2", "haproxy", ".kube", "sites-enabled"].iter().any(|d| c == *d);
+            }
+            Some(dir)
+        }
+        for (p, want) in [
+            ("etc/nginx/x", true),
+            ("/usr/share/nginx/x", false),
+            ("/usr//share/nginx/x", false),
+            ("/usr/./share/nginx/x", false),
+            ("/usr/../share/nginx/x", true),
+            ("./nginx/x", true),
+            ("a/docs/nginx/x", false),
+            ("a/sites-enabled//x", true),
+            ("a/b/x", false),
+            ("/x/.kube/y", true),
+        ] {
+            assert_eq!(candidate_path(Path::new(p)), want, "{p}");
+            assert_eq!(by_components(Path::new(p)), Some(want), "{p}");
+        }
+    }
 
     #[test]
     fn stray_files_are_not_configs() {

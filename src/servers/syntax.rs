@@ -15,14 +15,28 @@ pub(super) fn decode_borrowed(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(bytes)
 }
 
-/// Does the path have one of these components?
+/// Does the path have one of these components? `names` are plain names (not empty, `.` or
+/// `..`, no `/`): then a component is one of them exactly when a `/`-separated part of the
+/// path's bytes is (this runs for every candidate config of a scan, for each dialect, and
+/// splitting bytes is much cheaper than parsing [`Path::components`]).
 pub fn has_component(path: &Path, names: &[&str]) -> bool {
-    path.components().any(|c| names.iter().any(|n| c.as_os_str() == *n))
+    debug_assert!(names.iter().all(|n| !n.is_empty() && *n != "." && *n != ".." && !n.contains('/')));
+    path.as_os_str().as_encoded_bytes().split(|&b| b == b'/').any(|part| names.iter().any(|n| part == n.as_bytes()))
 }
 
 /// The file name; "" when there is none or it is not UTF-8 (no server config is named so).
 pub fn file_name(path: &Path) -> &str {
-    path.file_name().and_then(|n| n.to_str()).unwrap_or_default()
+    std::str::from_utf8(file_name_bytes(path)).unwrap_or_default()
+}
+
+/// [`Path::file_name`]'s bytes (empty for none), without parsing components when the path's
+/// last `/`-separated part is a name (not empty, `.` or `..`), as it is for every walked file.
+pub fn file_name_bytes(path: &Path) -> &[u8] {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    match bytes.rsplit(|&b| b == b'/').next() {
+        Some(last) if !last.is_empty() && last != b"." && last != b".." => last,
+        _ => path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default(),
+    }
 }
 
 /// Does the text use a variable that keymatch cannot expand (`$name`, `${name}`)?
@@ -112,6 +126,48 @@ pub fn words(line: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-level name and component tests agree with [`Path::file_name`] and
+    /// [`Path::components`] on the paths that are not plain.
+    #[test]
+    fn names_and_components_from_bytes_are_the_paths_own() {
+        let paths = [
+            "a/nginx/b.conf",
+            "nginx",
+            "/",
+            "",
+            ".",
+            "..",
+            "./nginx/x",
+            "a/b/",
+            "a/b/.",
+            "a/b/..",
+            "a//nginx//x",
+            "/etc/nginx/./sites/x.conf",
+            "a/./b",
+            "../nginx",
+            "a/nginx.d/x",
+            "x/.kube/config",
+            "a\u{ff}/b",
+            "nginx/",
+            "a/ngin",
+            "/etc/mysql.conf.d/x.cnf",
+        ];
+        let names = ["nginx", ".kube", "mysql.conf.d", "b"];
+        for p in paths {
+            let path = Path::new(p);
+            let std_name = path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default();
+            assert_eq!(file_name_bytes(path), std_name, "{p}");
+            assert_eq!(file_name(path), path.file_name().and_then(|n| n.to_str()).unwrap_or_default(), "{p}");
+            for n in names {
+                assert_eq!(has_component(path, &[n]), path.components().any(|c| c.as_os_str() == n), "{p} {n}");
+            }
+        }
+        use std::os::unix::ffi::OsStrExt;
+        let non_utf8 = Path::new(std::ffi::OsStr::from_bytes(b"etc/nginx/\xff.conf"));
+        assert_eq!(file_name(non_utf8), "");
+        assert_eq!(file_name_bytes(non_utf8), b"\xff.conf");
+    }
 
     #[test]
     fn words_handle_quotes_escapes_and_comments() {

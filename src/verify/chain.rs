@@ -110,8 +110,8 @@ pub fn check_signature(child: &CertInfo, issuer_key: &PublicKey, tables: &EcTabl
     match issuer_key {
         PublicKey::Unsupported { algorithm } => SigCheck::Unchecked(format!("issuer key {algorithm}")),
         PublicKey::Rsa { n, e, .. } => match rsa_hash {
-            Some(h) => rsa::verify_pkcs1v15(n, e, h, tbs, sig),
-            None if is_pss => rsa::verify_pss(n, e, child.signature_params_der.as_deref(), tbs, sig),
+            Some(h) => rsa::verify_pkcs1v15(tables.rsa(), n, e, h, tbs, sig),
+            None if is_pss => rsa::verify_pss(tables.rsa(), n, e, child.signature_params_der.as_deref(), tbs, sig),
             None => SigCheck::Invalid,
         },
         PublicKey::Ec { curve, point } => match ecdsa_hash {

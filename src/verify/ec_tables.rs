@@ -250,12 +250,16 @@ impl Cache {
 }
 
 /// The ECDSA issuer tables of one scan (or one `keymatch check`), shared by
-/// its threads: [`MAX_TABLES`] tables and [`MAX_TRACKED`] keys at most.
-pub struct EcTables(Mutex<Cache>);
+/// its threads: [`MAX_TABLES`] tables and [`MAX_TRACKED`] keys at most; and the
+/// scan's built RSA issuer keys ([`RsaKeys`](super::rsa_keys::RsaKeys)).
+pub struct EcTables {
+    ec: Mutex<Cache>,
+    rsa: super::rsa_keys::RsaKeys,
+}
 
 impl Default for EcTables {
     fn default() -> Self {
-        EcTables(Mutex::new(Cache::new(MAX_TRACKED, MAX_TABLES)))
+        EcTables { ec: Mutex::new(Cache::new(MAX_TRACKED, MAX_TABLES)), rsa: Default::default() }
     }
 }
 
@@ -263,13 +267,18 @@ impl EcTables {
     /// Verify with the issuer's table; `None` when the issuer has none
     /// (first sighting, bounds reached, point does not decode).
     pub(crate) fn verify(&self, curve: Curve, point: &[u8], prehash: &[u8], signature_der: &[u8]) -> Option<SigCheck> {
-        Cache::verify(&self.0, curve, point, prehash, signature_der)
+        Cache::verify(&self.ec, curve, point, prehash, signature_der)
+    }
+
+    /// The scan's RSA issuer keys.
+    pub(crate) fn rsa(&self) -> &super::rsa_keys::RsaKeys {
+        &self.rsa
     }
 
     /// Has the issuer key a table slot?
     #[cfg(test)]
     pub(crate) fn has_table(&self, curve: Curve, point: &[u8]) -> bool {
-        self.0.lock().is_ok_and(|c| matches!(c.slots.get(&curve).and_then(|s| s.get(point)), Some(Slot::Table(_))))
+        self.ec.lock().is_ok_and(|c| matches!(c.slots.get(&curve).and_then(|s| s.get(point)), Some(Slot::Table(_))))
     }
 }
 

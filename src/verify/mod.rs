@@ -15,6 +15,7 @@ pub(crate) mod memo;
 pub(crate) mod names;
 pub(crate) mod readers;
 pub mod rsa;
+pub(crate) mod rsa_keys;
 
 #[cfg(test)]
 mod fixture_tests;

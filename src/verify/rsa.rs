@@ -71,6 +71,7 @@
 //! bounded by the modulus size before it is used, so no input makes this panic
 //! or hang.
 
+use super::rsa_keys::RsaKeys;
 use super::{PrimeTest, SigCheck};
 use crate::parse::{strip_leading_zeros, PssHash, PssParams, RsaPrivate, RsaScheme};
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
@@ -494,9 +495,17 @@ impl Hash {
     }
 }
 
-/// RSASSA-PKCS1-v1_5 verification of `signature` over `message`.
-pub(crate) fn verify_pkcs1v15(n: &[u8], e: &[u8], hash: Hash, message: &[u8], signature: &[u8]) -> SigCheck {
-    let Some(key) = public_key(n, e) else {
+/// RSASSA-PKCS1-v1_5 verification of `signature` over `message`; the issuer key (n, e) is
+/// built once per scan (`keys`).
+pub(crate) fn verify_pkcs1v15(
+    keys: &RsaKeys,
+    n: &[u8],
+    e: &[u8],
+    hash: Hash,
+    message: &[u8],
+    signature: &[u8],
+) -> SigCheck {
+    let Some(key) = keys.get(n, e, public_key) else {
         return SigCheck::Unchecked("the issuer's RSA key is outside the sizes keymatch checks".into());
     };
     match key.verify(hash.pkcs1v15(), &hash.digest(message), signature) {
@@ -506,8 +515,16 @@ pub(crate) fn verify_pkcs1v15(n: &[u8], e: &[u8], hash: Hash, message: &[u8], si
 }
 
 /// RSASSA-PSS verification, with the hash, MGF1 hash and salt length taken
-/// from the signature algorithm's RSASSA-PSS-params (RFC 4055 §3.1).
-pub(crate) fn verify_pss(n: &[u8], e: &[u8], params_der: Option<&[u8]>, message: &[u8], signature: &[u8]) -> SigCheck {
+/// from the signature algorithm's RSASSA-PSS-params (RFC 4055 §3.1); the issuer key as
+/// [`verify_pkcs1v15`].
+pub(crate) fn verify_pss(
+    keys: &RsaKeys,
+    n: &[u8],
+    e: &[u8],
+    params_der: Option<&[u8]>,
+    message: &[u8],
+    signature: &[u8],
+) -> SigCheck {
     let Some(params) = params_der else {
         return SigCheck::Unchecked("RSASSA-PSS without parameters".into());
     };
@@ -521,7 +538,7 @@ pub(crate) fn verify_pss(n: &[u8], e: &[u8], params_der: Option<&[u8]>, message:
     if params.mask_gen.oid != der::oid::db::rfc5912::ID_MGF_1 || mgf_hash != Some(hash) {
         return SigCheck::Unchecked("RSASSA-PSS with a mask generation hash other than the message hash".into());
     }
-    let Some(key) = public_key(n, e) else {
+    let Some(key) = keys.get(n, e, public_key) else {
         return SigCheck::Unchecked("the issuer's RSA key is outside the sizes keymatch checks".into());
     };
     let salt = usize::from(params.salt_len);
@@ -555,6 +572,8 @@ mod tests {
         let message = dir.path().join("message");
         std::fs::write(&message, b"keymatch DigestInfo").unwrap();
         let key = concat!(env!("CARGO_MANIFEST_DIR"), "/src/verify/testdata/leaf.key.der");
+        // One issuer key, built once and used for every check: each result is still its own.
+        let keys = RsaKeys::default();
         for (hash, name) in [
             (Hash::Sha1, "sha1"),
             (Hash::Sha224, "sha224"),
@@ -569,10 +588,14 @@ mod tests {
                 .expect("openssl CLI");
             assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
             let sig = out.stdout;
-            assert_eq!(verify_pkcs1v15(&n, &e, hash, b"keymatch DigestInfo", &sig), SigCheck::Valid, "{name}");
-            assert_eq!(verify_pkcs1v15(&n, &e, hash, b"another message", &sig), SigCheck::Invalid, "{name}");
+            assert_eq!(verify_pkcs1v15(&keys, &n, &e, hash, b"keymatch DigestInfo", &sig), SigCheck::Valid, "{name}");
+            assert_eq!(verify_pkcs1v15(&keys, &n, &e, hash, b"another message", &sig), SigCheck::Invalid, "{name}");
             let other = if hash == Hash::Sha256 { Hash::Sha384 } else { Hash::Sha256 };
-            assert_eq!(verify_pkcs1v15(&n, &e, other, b"keymatch DigestInfo", &sig), SigCheck::Invalid, "{name}");
+            assert_eq!(
+                verify_pkcs1v15(&keys, &n, &e, other, b"keymatch DigestInfo", &sig),
+                SigCheck::Invalid,
+                "{name}"
+            );
         }
     }
 
