@@ -309,7 +309,7 @@ fn later_match<'b, 'a>(blocks: &'b [Block<'a>], key: &PublicKey) -> Option<&'b B
 /// what the user must do next.
 fn encrypted_key_finding(enc: &EncryptedKey, key_where: &str, key_loc: Location) -> Finding {
     let scheme = &enc.scheme;
-    let unchecked = |why: String, hint: &str| {
+    let unchecked = |why: String, hint: &'static str| {
         Finding::new(
             Code::EncryptedKey,
             format!("the private key {key_where} is encrypted ({scheme}) and {why}, so the pair is unchecked"),
