@@ -196,7 +196,10 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
                     }
                 }
                 let nothing = seen.0.is_none() && seen.1.is_none() && !seen.2;
-                (several_roots || !nothing).then_some((seq, f.path, seen))
+                // The walked path is kept only to sort several roots' files and to name an
+                // unclaimed config; otherwise it is freed here, while the walk allocates.
+                let path = if several_roots || seen.2 { f.path } else { PathBuf::new() };
+                (several_roots || !nothing).then_some((seq, path, seen))
             })
             .collect();
         // A walk that panicked is a bug: pass it on rather than report a partial scan.
@@ -414,8 +417,7 @@ fn report_oversize(catalog: &Catalog, pairs: &[Pair], scanned: &[PathBuf], findi
         EntryStatus::Unreadable { reason } if discover::read::is_too_large(reason) => Some(reason.clone()),
         _ => None,
     };
-    let big: Vec<(&CatalogEntry, String)> =
-        catalog.entries.iter().filter_map(|e| too_large(e).map(|r| (e, r))).collect();
+    let big: Vec<(&CatalogEntry, String)> = catalog.iter().filter_map(|(_, e)| too_large(e).map(|r| (e, r))).collect();
     if big.is_empty() {
         return;
     }

@@ -7,6 +7,7 @@
 //! report and SARIF rules all read them from this one place.
 
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
 
 /// How bad a finding is. Ordered: `Note < Warning < Error`.
@@ -240,9 +241,10 @@ pub struct Finding {
     pub severity: Severity,
     /// What is wrong, where, and what to do. Never contains key material.
     pub message: String,
-    /// What to do about it, one line (optional; `keymatch explain CODE` has more).
+    /// What to do about it, one line (optional; `keymatch explain CODE` has more). Most hints
+    /// are fixed text, borrowed rather than copied into each of a large scan's findings.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
+    pub hint: Option<Cow<'static, str>>,
     pub locations: Vec<Location>,
 }
 
@@ -253,7 +255,7 @@ impl Finding {
     }
 
     /// Add the one-line "what to do".
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Finding {
+    pub fn with_hint(mut self, hint: impl Into<Cow<'static, str>>) -> Finding {
         self.hint = Some(hint.into());
         self
     }

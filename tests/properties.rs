@@ -22,7 +22,7 @@ fn parse(bytes: &[u8], name: &str) -> ParsedFile {
 fn public_of(file: &ParsedFile) -> Option<PublicKey> {
     match &file.items.first()?.kind {
         ItemKind::PrivateKey(k) => k.public.clone(),
-        ItemKind::PublicKey(p) => Some(p.clone()),
+        ItemKind::PublicKey(p) => Some(PublicKey::clone(p)),
         _ => None,
     }
 }

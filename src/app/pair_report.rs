@@ -151,13 +151,18 @@ fn add_elsewhere_hints(findings: &mut [Finding], pair: &Pair) {
             f.message = format!("{}; this key belongs to {}", f.message, certs.join(", "));
         }
         match (keys.as_slice(), certs.as_slice()) {
-            ([one], _) => f.hint = Some(format!("use {one} (it belongs to this certificate)")),
-            ([_, ..], _) => f.hint = Some(format!("use one of {} (each belongs to this certificate)", keys.join(", "))),
+            ([one], _) => f.hint = Some(format!("use {one} (it belongs to this certificate)").into()),
+            ([_, ..], _) => {
+                f.hint = Some(format!("use one of {} (each belongs to this certificate)", keys.join(", ")).into())
+            }
             ([], [_, ..]) => {
-                f.hint = Some(format!(
-                    "configure the key of this certificate (not found in the scan), or serve {} with this key",
-                    certs.join(", ")
-                ))
+                f.hint = Some(
+                    format!(
+                        "configure the key of this certificate (not found in the scan), or serve {} with this key",
+                        certs.join(", ")
+                    )
+                    .into(),
+                )
             }
             ([], []) => {}
         }

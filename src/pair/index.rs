@@ -12,13 +12,15 @@ use std::path::{Path, PathBuf};
 /// At most this many files are named in a mismatch hint.
 pub const MAX_HINTS: usize = 3;
 
-/// One catalogue entry as pairing sees it.
+/// One catalogue entry as pairing sees it. A scan holds one per catalogue file while it pairs
+/// (the peak of its memory): what the entry's items give cheaply ([`FileInfo::cert_keys`],
+/// [`FileInfo::key_publics`]) is read from them when asked, not copied here.
 #[derive(Debug)]
 pub struct FileInfo<'a> {
     pub id: FileId,
     pub entry: &'a CatalogEntry,
-    /// The display path, as a path (layouts look at its directory and name).
-    pub path: &'a Path,
+    /// The display path's directory, as a path ("" when none; layouts group files by it).
+    dir: &'a Path,
     /// The file name ("" when none).
     pub name: &'a str,
     /// Holds (or claims to hold) a certificate / a private key.
@@ -26,12 +28,8 @@ pub struct FileInfo<'a> {
     pub has_key: bool,
     /// The first certificate's public key, and whether that certificate is a CA.
     pub leaf: Option<(&'a PublicKey, bool)>,
-    /// Every certificate's public key in the file.
-    pub cert_keys: Vec<&'a PublicKey>,
     /// Some certificate in the file is not a CA.
     pub any_non_ca: bool,
-    /// The public keys derived from every private key in the file (first first).
-    pub key_publics: Vec<&'a PublicKey>,
     /// Not a candidate for pairing or orphan reports: certbot `archive/`
     /// history, or the target of a walked symlink (the link stands for it).
     pub hidden: bool,
@@ -39,7 +37,19 @@ pub struct FileInfo<'a> {
     pub group: FileId,
 }
 
-impl FileInfo<'_> {
+impl<'a> FileInfo<'a> {
+    /// Every certificate's public key in the file.
+    pub fn cert_keys(&self) -> impl Iterator<Item = &'a PublicKey> + 'a {
+        self.entry.parsed().into_iter().flat_map(|p| p.certificates().map(|(_, _, c)| &c.public_key))
+    }
+    /// The public keys derived from every private key in the file (first first).
+    pub fn key_publics(&self) -> impl Iterator<Item = &'a PublicKey> + 'a {
+        self.entry.parsed().into_iter().flat_map(|p| p.private_keys().filter_map(|(_, _, k)| k.public.as_ref()))
+    }
+    /// The first of [`FileInfo::key_publics`].
+    pub fn first_key_public(&self) -> Option<&'a PublicKey> {
+        self.key_publics().next()
+    }
     pub fn parsed(&self) -> bool {
         matches!(self.entry.status, EntryStatus::Parsed { .. })
     }
@@ -68,8 +78,8 @@ impl FileInfo<'_> {
     pub fn is_unread(&self) -> bool {
         !self.parsed()
     }
-    pub fn dir(&self) -> &Path {
-        self.path.parent().unwrap_or(Path::new(""))
+    pub fn dir(&self) -> &'a Path {
+        self.dir
     }
     pub fn location(&self) -> Location {
         Location::file(&self.entry.path).with_server_path(self.entry.server_path.clone())
@@ -128,14 +138,12 @@ fn classify(id: FileId, entry: &CatalogEntry) -> FileInfo<'_> {
     let mut info = FileInfo {
         id,
         entry,
-        path,
+        dir: path.parent().unwrap_or(Path::new("")),
         name,
         has_cert: false,
         has_key: false,
         leaf: None,
-        cert_keys: Vec::new(),
         any_non_ca: false,
-        key_publics: Vec::new(),
         hidden: false,
         group: id,
     };
@@ -146,9 +154,7 @@ fn classify(id: FileId, entry: &CatalogEntry) -> FileInfo<'_> {
         if let Some(ItemKind::Certificate(c)) = first_cert_like.map(|it| &it.kind) {
             info.leaf = Some((&c.public_key, c.is_ca));
         }
-        info.cert_keys = parsed.certificates().map(|(_, _, c)| &c.public_key).collect();
         info.any_non_ca = parsed.certificates().any(|(_, _, c)| !c.is_ca);
-        info.key_publics = parsed.private_keys().filter_map(|(_, _, k)| k.public.as_ref()).collect();
     }
     info
 }
@@ -230,12 +236,12 @@ impl<'f> Index<'f> {
             leaf_hints: HashMap::new(),
         };
         for f in &files.all {
-            for &k in &f.key_publics {
+            for k in f.key_publics() {
                 if k.is_supported() {
                     idx.keys.entry(k).or_default().push(f.id);
                 }
             }
-            if let Some(&k) = f.key_publics.first().filter(|k| k.is_supported()) {
+            if let Some(k) = f.first_key_public().filter(|k| k.is_supported()) {
                 idx.first_keys.entry(k).or_default().push(f.id);
             }
             if let Some((pk, _)) = f.leaf {
@@ -243,7 +249,7 @@ impl<'f> Index<'f> {
                     idx.leaves.entry(pk).or_default().push(f.id);
                 }
             }
-            for &c in f.cert_keys.iter().filter(|k| k.is_supported()) {
+            for c in f.cert_keys().filter(|k| k.is_supported()) {
                 idx.any_cert.insert(c);
                 let files = idx.cert_files.entry(c).or_default();
                 if files.last() != Some(&f.id) {
@@ -269,7 +275,7 @@ pub(crate) fn pair_by_index(files: &Files<'_>, idx: &Index<'_>, state: &mut Stat
     let mut keys_by_pk: HashMap<&PublicKey, Vec<FileId>> = HashMap::new();
     let mut order: Vec<&PublicKey> = Vec::new();
     for key in files.eligible().filter(|f| f.is_key_file() && !state.used[f.id]) {
-        let Some(&pk) = key.key_publics.first() else { continue };
+        let Some(pk) = key.first_key_public() else { continue };
         if !idx.cert_files.contains_key(pk) {
             continue;
         }
@@ -435,7 +441,7 @@ pub(crate) fn fill_hints<'f>(files: &'f Files<'f>, idx: &mut Index<'f>, pair: &m
         return;
     }
     let leaf = cert.leaf.map(|(pk, _)| pk);
-    let key_pub = key.key_publics.first().copied();
+    let key_pub = key.first_key_public();
     if leaf.is_some() && leaf == key_pub {
         return;
     }
@@ -507,7 +513,7 @@ pub(crate) fn orphans(files: &Files<'_>, idx: &Index<'_>, used: &Used) -> Vec<Fi
         if f.is_key_file() {
             if let Some(finding) = unchecked_key(f) {
                 out.push(finding);
-            } else if let Some(&pk) = f.key_publics.first() {
+            } else if let Some(pk) = f.first_key_public() {
                 if pk.is_supported() && !idx.any_cert.contains(pk) {
                     out.push(
                         Finding::new(

@@ -202,7 +202,7 @@ fn server_unlock(
         .items
         .iter()
         .filter_map(|i| match &i.kind {
-            ItemKind::EncryptedKey(e) => Some(e),
+            ItemKind::EncryptedKey(e) => Some(e.as_ref()),
             _ => None,
         })
         .collect();

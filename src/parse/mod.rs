@@ -221,9 +221,9 @@ fn parse_pem(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
         let mut item = Item::new(index, Some(block.line), kind);
         if claim_of(&block.label).is_some() {
             item.unloadable = if block.indented && !embeds_pem(&out.source.path) {
-                Some(Unloadable::IndentedBegin)
+                Some(Box::new(Unloadable::IndentedBegin))
             } else {
-                block.end_label.clone().map(|end| Unloadable::EndLabel { begin: block.label.clone(), end })
+                block.end_label.clone().map(|end| Box::new(Unloadable::EndLabel { begin: block.label.clone(), end }))
             };
         }
         out.items.push(item);
@@ -318,8 +318,10 @@ fn pem_item(
         "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
             cert::decode(&body).map(|c| ItemKind::Certificate(std::sync::Arc::new(c))).map_err(fail)
         }
-        "PUBLIC KEY" => pubkey::decode_spki(&body).map(ItemKind::PublicKey).map_err(fail),
-        "RSA PUBLIC KEY" => pubkey::decode_rsa_public_key(&body).map(ItemKind::PublicKey).map_err(fail),
+        "PUBLIC KEY" => pubkey::decode_spki(&body).map(|k| ItemKind::PublicKey(Box::new(k))).map_err(fail),
+        "RSA PUBLIC KEY" => {
+            pubkey::decode_rsa_public_key(&body).map(|k| ItemKind::PublicKey(Box::new(k))).map_err(fail)
+        }
         "ENCRYPTED PRIVATE KEY" => opened(encrypted::pkcs8(&body, passphrases)).map_err(fail),
         _ if encrypted => {
             let dek = block.header("DEK-Info").ok_or_else(|| fail("Proc-Type ENCRYPTED without DEK-Info".into()))?;
@@ -343,7 +345,7 @@ fn pem_item(
 fn opened(r: Result<Opened, ParseError>) -> Result<ItemKind, ParseError> {
     match r? {
         Opened::Key(k) => Ok(ItemKind::PrivateKey(std::sync::Arc::from(k))),
-        Opened::Locked(e) => Ok(ItemKind::EncryptedKey(e)),
+        Opened::Locked(e) => Ok(ItemKind::EncryptedKey(Box::new(e))),
     }
 }
 
@@ -450,9 +452,11 @@ fn der_item(kind: asn1::DerKind, raw: &[u8], passphrases: &[Vec<u8>]) -> Result<
             Ok(ItemKind::PrivateKey(std::sync::Arc::new(key::unsupported(KeyFormat::Pkcs1, "DSA".into()))))
         }
         K::EncryptedPkcs8 => opened(encrypted::pkcs8(raw, passphrases)).map_err(|e| (Claimed::PrivateKey, e)),
-        K::Spki => pubkey::decode_spki(raw).map(ItemKind::PublicKey).map_err(|e| (Claimed::PublicKey, e)),
-        K::Pkcs1Public => {
-            pubkey::decode_rsa_public_key(raw).map(ItemKind::PublicKey).map_err(|e| (Claimed::PublicKey, e))
+        K::Spki => {
+            pubkey::decode_spki(raw).map(|k| ItemKind::PublicKey(Box::new(k))).map_err(|e| (Claimed::PublicKey, e))
         }
+        K::Pkcs1Public => pubkey::decode_rsa_public_key(raw)
+            .map(|k| ItemKind::PublicKey(Box::new(k)))
+            .map_err(|e| (Claimed::PublicKey, e)),
     }
 }

@@ -17,8 +17,9 @@ pub struct Item {
     /// BEGIN line, an END line of another label), when it will not. What the
     /// decoded content adds (PKCS#8 v2, a hybrid point of the wrong parity, a
     /// label that does not allow the body) is on the key or certificate:
-    /// [`Item::unloadable`] gives either.
-    pub unloadable: Option<Unloadable>,
+    /// [`Item::unloadable`] gives either. Boxed: it is rare, and a scan keeps an item for every
+    /// block of every file until its pairs are verified.
+    pub unloadable: Option<Box<Unloadable>>,
 }
 
 impl Item {
@@ -28,7 +29,7 @@ impl Item {
 
     /// Why OpenSSL 3.0 will not read this item: the PEM armour's reason, else the content's.
     pub fn unloadable(&self) -> Option<&Unloadable> {
-        self.unloadable.as_ref().or(match &self.kind {
+        self.unloadable.as_deref().or(match &self.kind {
             ItemKind::Certificate(c) => c.unloadable.as_ref(),
             ItemKind::PrivateKey(k) => k.unloadable.as_deref(),
             _ => None,
@@ -81,8 +82,8 @@ impl Unloadable {
     }
 }
 
-/// The certificate and the private key are behind a pointer: they are the large kinds (a key's
-/// struct is 320 bytes), and a scan keeps tens of thousands of items, most of them neither. A
+/// Every large kind is behind a pointer (a key's struct is 320 bytes, a public key's over 100),
+/// and a scan keeps tens of thousands of items: an item is the size of its small kinds. A
 /// certificate is shared: files that hold the same certificate share one decoded copy
 /// ([`super::ItemPool`]), and so is a private key (a scan meets one key in many files).
 #[derive(Debug, Clone)]
@@ -90,9 +91,9 @@ pub enum ItemKind {
     Certificate(Arc<CertInfo>),
     PrivateKey(Arc<PrivateKey>),
     /// An encrypted private key that no given passphrase opened.
-    EncryptedKey(EncryptedKey),
+    EncryptedKey(Box<EncryptedKey>),
     /// `PUBLIC KEY`, `RSA PUBLIC KEY`: recognised, never taken for a private key.
-    PublicKey(PublicKey),
+    PublicKey(Box<PublicKey>),
     /// Recognised and left alone: `CERTIFICATE REQUEST`, `DH PARAMETERS`,
     /// `X509 CRL`, `EC PARAMETERS`, PGP, OpenSSH keys, …  Holds the label.
     Other(String),

@@ -291,10 +291,10 @@ mod tests {
     fn locked_key(tried: bool, scheme: &str) -> ParsedFile {
         file(
             "k.pem",
-            ItemKind::EncryptedKey(EncryptedKey {
+            ItemKind::EncryptedKey(Box::new(EncryptedKey {
                 scheme: scheme.into(),
                 locked: if tried { Locked::WrongPassphrase } else { Locked::NoPassphrase },
-            }),
+            })),
             Some(1),
         )
     }

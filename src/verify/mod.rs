@@ -253,7 +253,7 @@ fn bundle<'a>(material: &PairMaterial<'a>) -> Vec<Block<'a>> {
     let mut index = 0;
     blocks.retain(|b| {
         index += 1;
-        index == 1 || b.item.unloadable.as_ref() != Some(&crate::parse::Unloadable::IndentedBegin)
+        index == 1 || b.item.unloadable.as_deref() != Some(&crate::parse::Unloadable::IndentedBegin)
     });
     blocks
 }
@@ -327,7 +327,7 @@ fn later_match<'b, 'a>(blocks: &'b [Block<'a>], key: &PublicKey) -> Option<&'b B
 /// what the user must do next.
 fn encrypted_key_finding(enc: &EncryptedKey, key_where: &str, key_loc: Location) -> Finding {
     let scheme = &enc.scheme;
-    let unchecked = |why: String, hint: &str| {
+    let unchecked = |why: String, hint: &'static str| {
         Finding::new(
             Code::EncryptedKey,
             format!("the private key {key_where} is encrypted ({scheme}) and {why}, so the pair is unchecked"),
@@ -417,7 +417,7 @@ fn load_findings(material: &PairMaterial<'_>, key_index: Option<ItemId>) -> Vec<
     if let Some(chain) = material.chain_file {
         certs.extend(Block::all_of(chain));
     }
-    let visible = |b: &&Block<'_>| b.item.unloadable.as_ref() != Some(&crate::parse::Unloadable::IndentedBegin);
+    let visible = |b: &&Block<'_>| b.item.unloadable.as_deref() != Some(&crate::parse::Unloadable::IndentedBegin);
     if let Some((leaf, rest)) = certs.split_first() {
         let next = rest.iter().find(visible).map(|b| b.describe());
         findings.extend(readers::finding(leaf.file, leaf.item, readers::Role::Leaf, next.as_deref()));
@@ -781,10 +781,10 @@ pub(crate) mod tests {
     #[test]
     fn encrypted_key_says_why_it_stayed_locked() {
         let enc = |locked| {
-            ItemKind::EncryptedKey(EncryptedKey {
+            ItemKind::EncryptedKey(Box::new(EncryptedKey {
                 scheme: "PKCS#8 PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC)".into(),
                 locked,
-            })
+            }))
         };
         let run = |locked| verify(&leaf_file(), &file_of("key.pem", vec![enc(locked)]));
         let out = run(Locked::NoPassphrase);
@@ -830,7 +830,7 @@ pub(crate) mod tests {
         assert_eq!(codes(&out.findings), ["malformed"]);
         assert_eq!(out.findings[0].message, "cert.pem holds no certificate");
 
-        let public = file_of("key.pem", vec![ItemKind::PublicKey(load_cert("leaf.pem").public_key)]);
+        let public = file_of("key.pem", vec![ItemKind::PublicKey(Box::new(load_cert("leaf.pem").public_key))]);
         let out = verify(&leaf_file(), &public);
         assert_eq!(out.verdict, Verdict::Malformed);
         assert_eq!(out.findings[0].message, "key.pem holds a public key, not a private key");
@@ -892,7 +892,7 @@ pub(crate) mod tests {
         let key = file_of("key.pem", vec![ItemKind::PrivateKey(std::sync::Arc::new(rsa_key(leaf_rsa())))]);
         let root = block_file("root.pem", vec![load_cert("root.pem")]);
         let mut cert = leaf_file();
-        cert.items[1].unloadable = Some(crate::parse::Unloadable::IndentedBegin);
+        cert.items[1].unloadable = Some(Box::new(crate::parse::Unloadable::IndentedBegin));
         let m = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, None)), chain_file: Some(&root) };
         let out = verify_pair(&m, &CLOCK);
         assert_eq!(out.verdict, Verdict::Match);
@@ -906,7 +906,7 @@ pub(crate) mod tests {
         let m = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, None)), chain_file: Some(&root) };
         assert!(cert_health(&m, &[], &CLOCK, &EcTables::default()).is_empty());
 
-        cert.items[0].unloadable = Some(crate::parse::Unloadable::IndentedBegin);
+        cert.items[0].unloadable = Some(Box::new(crate::parse::Unloadable::IndentedBegin));
         let m = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, None)), chain_file: None };
         let out = verify_pair(&m, &CLOCK);
         assert_eq!(out.verdict, Verdict::Match);

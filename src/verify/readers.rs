@@ -167,7 +167,7 @@ mod tests {
 
     fn key_file(u: Unloadable) -> ParsedFile {
         let mut item = Item::new(0, Some(1), ItemKind::Other("PRIVATE KEY".into()));
-        item.unloadable = Some(u);
+        item.unloadable = Some(Box::new(u));
         ParsedFile { source: Source::new("key.pem"), items: vec![item], findings: Vec::new() }
     }
 
