@@ -172,9 +172,7 @@ fn candidate_path(path: &Path) -> bool {
         || name == b"Caddyfile"
         || name.starts_with(b"kubeconfig");
     let mut previous_was_usr = false;
-    // The components' names: the `/`-separated parts that are not empty or `.` (a root or a
-    // leading `.` component names nothing below, and comes first).
-    for c in path.as_os_str().as_encoded_bytes().split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".") {
+    for c in syntax::component_bytes(path) {
         if previous_was_usr && c == b"share" || TEMPLATES.iter().any(|t| c == t.as_bytes()) {
             return false;
         }

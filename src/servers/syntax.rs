@@ -21,7 +21,13 @@ pub(super) fn decode_borrowed(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 /// splitting bytes is much cheaper than parsing [`Path::components`]).
 pub fn has_component(path: &Path, names: &[&str]) -> bool {
     debug_assert!(names.iter().all(|n| !n.is_empty() && *n != "." && *n != ".." && !n.contains('/')));
-    path.as_os_str().as_encoded_bytes().split(|&b| b == b'/').any(|part| names.iter().any(|n| part == n.as_bytes()))
+    component_bytes(path).any(|part| names.iter().any(|n| part == n.as_bytes()))
+}
+
+/// The path's components as bytes: its `/`-separated parts that are not empty or `.` (a root or
+/// a `.` names nothing; `..` is kept, as [`Path::components`] keeps it).
+pub fn component_bytes(path: &Path) -> impl Iterator<Item = &[u8]> {
+    path.as_os_str().as_encoded_bytes().split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".")
 }
 
 /// The file name; "" when there is none or it is not UTF-8 (no server config is named so).

@@ -6,7 +6,7 @@
 
 use super::{
     bundle, encrypted_key_finding, file_location, fingerprint_or_unknown, first_cert_malformed, has_finding,
-    item_location, key_health_with, key_item, later_match, public_keys_match, unsupported_finding, where_in, Block,
+    item_location, key_health, key_item, later_match, public_keys_match, unsupported_finding, where_in, Block,
     KeyHealth, KeyMatch, PairMaterial, PairOutcome, PrimeTest, Verdict,
 };
 use crate::finding::{Code, Finding, Location, Severity};
@@ -48,7 +48,7 @@ pub(super) fn decide_pair(material: &PairMaterial<'_>, prime_test: PrimeTest) ->
         out.findings.push(finding);
         return out;
     }
-    let health = key_health_with(key.key, prime_test);
+    let health = key_health(key.key, prime_test);
     let Some(key_public) = &key.key.public else {
         out.verdict = Verdict::KeyCorrupt;
         out.findings.push(corrupt(&health, &key, ""));

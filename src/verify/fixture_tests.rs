@@ -34,7 +34,7 @@ fn run(dir: &Path, exp: &BTreeMap<String, String>) -> (Verdict, Vec<String>) {
     let key = args.get(1).map(|k| parse(dir, k, &passphrases));
     let key_ref = key.as_ref().unwrap_or(&cert);
     let material = PairMaterial { cert_file: Some(&cert), key_file: Some((key_ref, None)), chain_file: None };
-    let outcome = verify_pair(&material, &CLOCK);
+    let outcome = verify_pair(&material, PrimeTest::OneRound);
     let mut findings: Vec<Finding> = cert.findings.clone();
     if let Some(k) = &key {
         findings.extend(k.findings.iter().cloned());
@@ -95,7 +95,7 @@ fn corrupt_fixtures_name_the_component() {
         let cert = parse(&dir, "cert.pem", &[]);
         let key = parse(&dir, "key.pem", &[]);
         let material = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, None)), chain_file: None };
-        let out = verify_pair(&material, &CLOCK);
+        let out = verify_pair(&material, PrimeTest::OneRound);
         assert_eq!(out.verdict, Verdict::KeyCorrupt, "{scenario}");
         assert!(out.findings[0].message.contains(component), "{scenario}: {}", out.findings[0].message);
     }
@@ -108,7 +108,7 @@ fn compressed_and_explicit_certificates_match_like_named_ones() {
         let cert = parse(&dir, "cert.pem", &[]);
         let key = parse(&dir, "key.pem", &[]);
         let material = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, None)), chain_file: None };
-        let out = verify_pair(&material, &CLOCK);
+        let out = verify_pair(&material, PrimeTest::OneRound);
         assert_eq!(out.verdict, Verdict::Match, "{scenario}: {:?}", out.findings);
         assert!(out.cert_fingerprint.is_some() && out.cert_fingerprint == out.key_fingerprint, "{scenario}");
         assert!(cert_health(&material, &[], &CLOCK, &EcTables::default()).is_empty(), "{scenario}");

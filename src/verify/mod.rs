@@ -67,9 +67,8 @@ pub struct Clock {
 /// Without the test a key whose p or q is composite but whose other relations
 /// hold is judged consistent, although OpenSSL computes wrong results with it
 /// (the `rsa` module doc says why only a primality test finds it, and what it costs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PrimeTest {
-    #[default]
     OneRound,
     Skipped,
 }
@@ -106,7 +105,7 @@ pub(crate) fn public_keys_match(cert: &PublicKey, key: &PublicKey) -> KeyMatch {
 /// The internal inconsistencies of a private key, each naming the component
 /// that is wrong ("dP", "qInv", "p·q ≠ n", "public point ≠ d·G", …). Empty when consistent.
 pub fn key_problems(key: &PrivateKey) -> Vec<String> {
-    key_health(key).problems
+    key_health(key, PrimeTest::OneRound).problems
 }
 
 /// A private key's inconsistencies, and what they do to the server.
@@ -124,13 +123,9 @@ pub struct KeyHealth {
 const USES_STORED: &str = "servers use the stored values, so handshakes fail";
 
 /// Check a private key's internal consistency (see [`KeyHealth`]), including a
-/// PKCS#8 v2 publicKey that is not the key's own.
-pub fn key_health(key: &PrivateKey) -> KeyHealth {
-    key_health_with(key, PrimeTest::OneRound)
-}
-
-/// [`key_health`], with RSA factors tested for primality as `prime_test` says.
-pub fn key_health_with(key: &PrivateKey, prime_test: PrimeTest) -> KeyHealth {
+/// PKCS#8 v2 publicKey that is not the key's own; RSA factors are tested for
+/// primality as `prime_test` says.
+pub fn key_health(key: &PrivateKey, prime_test: PrimeTest) -> KeyHealth {
     let mut health = material_health(key, prime_test);
     let attached = match key.attached_public.as_deref() {
         Some(Err(reason)) => Some(format!("the PKCS#8 v2 publicKey does not decode ({reason})")),
@@ -390,15 +385,10 @@ fn unsupported_finding(leaf: &Block<'_>, algorithm: &str, side: &str, key_where:
 /// malformed, with the findings that explain it; then `server-cannot-load`
 /// for each of its items the servers' TLS library will not read (the verdict
 /// stays the mathematics' own). Missing and unreadable files are the
-/// caller's (pairing's) business: both files here were read.
-pub fn verify_pair(material: &PairMaterial<'_>, clock: &Clock) -> PairOutcome {
-    // The key decision does not depend on the time (the dates are `cert_health`'s).
-    let _ = clock;
-    verify_pair_with(material, PrimeTest::OneRound)
-}
-
-/// [`verify_pair`], with RSA factors tested for primality as `prime_test` says.
-pub fn verify_pair_with(material: &PairMaterial<'_>, prime_test: PrimeTest) -> PairOutcome {
+/// caller's (pairing's) business: both files here were read. RSA factors are
+/// tested for primality as `prime_test` says. The decision does not depend on
+/// the time (the dates are [`cert_health`]'s).
+pub fn verify_pair(material: &PairMaterial<'_>, prime_test: PrimeTest) -> PairOutcome {
     let mut out = decide::decide_pair(material, prime_test);
     for l in load_findings(material, out.key_item) {
         out.loaded_by.push((out.findings.len(), l.loaded_by));
@@ -616,7 +606,10 @@ pub(crate) mod tests {
     const CLOCK: Clock = Clock { now: 1_893_456_000, warn_days: 30 }; // 2030-01-01
 
     fn verify(cert: &ParsedFile, key: &ParsedFile) -> PairOutcome {
-        verify_pair(&PairMaterial { cert_file: Some(cert), key_file: Some((key, None)), chain_file: None }, &CLOCK)
+        verify_pair(
+            &PairMaterial { cert_file: Some(cert), key_file: Some((key, None)), chain_file: None },
+            PrimeTest::OneRound,
+        )
     }
 
     fn codes(findings: &[Finding]) -> Vec<&'static str> {
@@ -773,7 +766,7 @@ pub(crate) mod tests {
         let key = file_of("key.pem", vec![ItemKind::PrivateKey(std::sync::Arc::new(rsa_key(leaf_rsa())))]);
         let m =
             PairMaterial { cert_file: Some(&cert), key_file: Some((&key, Some(ItemId(0)))), chain_file: Some(&chain) };
-        let out = verify_pair(&m, &CLOCK);
+        let out = verify_pair(&m, PrimeTest::OneRound);
         assert_eq!(codes(&out.findings), ["chain-order"]);
         assert!(out.findings[0].message.contains("chain.pem"));
     }
@@ -894,7 +887,7 @@ pub(crate) mod tests {
         let mut cert = leaf_file();
         cert.items[1].unloadable = Some(Box::new(crate::parse::Unloadable::IndentedBegin));
         let m = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, None)), chain_file: Some(&root) };
-        let out = verify_pair(&m, &CLOCK);
+        let out = verify_pair(&m, PrimeTest::OneRound);
         assert_eq!(out.verdict, Verdict::Match);
         assert_eq!(codes(&out.findings), ["server-cannot-load"]);
         assert_eq!(out.findings[0].severity, crate::finding::Severity::Warning);
@@ -908,7 +901,7 @@ pub(crate) mod tests {
 
         cert.items[0].unloadable = Some(Box::new(crate::parse::Unloadable::IndentedBegin));
         let m = PairMaterial { cert_file: Some(&cert), key_file: Some((&key, None)), chain_file: None };
-        let out = verify_pair(&m, &CLOCK);
+        let out = verify_pair(&m, PrimeTest::OneRound);
         assert_eq!(out.verdict, Verdict::Match);
         assert_eq!(codes(&out.findings), ["server-cannot-load"]);
         assert_eq!(out.findings[0].severity, crate::finding::Severity::Error);

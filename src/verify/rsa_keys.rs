@@ -61,19 +61,19 @@ impl RsaKeys {
 mod tests {
     use super::*;
 
+    /// The `rsa` crate's key for (n, e), counting the builds in `built`.
+    fn counted_build(built: &std::cell::Cell<usize>, n: &[u8], e: &[u8]) -> Option<::rsa::PublicKey> {
+        built.set(built.get() + 1);
+        ::rsa::PublicKey::new(::rsa::BoxedUint::from_be_slice_vartime(n), ::rsa::BoxedUint::from_be_slice_vartime(e))
+            .ok()
+    }
+
     #[test]
     fn a_key_is_built_once_and_refusals_are_not_kept() {
         let keys = RsaKeys::default();
         let built = std::cell::Cell::new(0);
         let n = [[0u8].as_slice(), &[0xc5; 128]].concat();
-        let build = |n: &[u8], e: &[u8]| {
-            built.set(built.get() + 1);
-            ::rsa::PublicKey::new(
-                ::rsa::BoxedUint::from_be_slice_vartime(n),
-                ::rsa::BoxedUint::from_be_slice_vartime(e),
-            )
-            .ok()
-        };
+        let build = |n: &[u8], e: &[u8]| counted_build(&built, n, e);
         let a = keys.get(&n, &[1, 0, 1], build).unwrap();
         // Leading zeros do not make another key.
         let b = keys.get(&n[1..], &[0, 1, 0, 1], build).unwrap();
@@ -91,14 +91,7 @@ mod tests {
     fn past_the_bound_keys_are_built_each_time() {
         let keys = RsaKeys::default();
         let built = std::cell::Cell::new(0);
-        let build = |n: &[u8], e: &[u8]| {
-            built.set(built.get() + 1);
-            ::rsa::PublicKey::new(
-                ::rsa::BoxedUint::from_be_slice_vartime(n),
-                ::rsa::BoxedUint::from_be_slice_vartime(e),
-            )
-            .ok()
-        };
+        let build = |n: &[u8], e: &[u8]| counted_build(&built, n, e);
         for i in 0..MAX_KEYS + 1 {
             let mut n = vec![0xc5; 128];
             n[..8].copy_from_slice(&(i as u64 | 1 << 63).to_be_bytes());
