@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::finding::{Code, Finding, Location};
 use crate::pair::{
     self,
-    resolve::{resolve_claims, Reading},
+    resolve::{resolve_claims, FileIndex, Reading},
     Catalog, CatalogEntry, EntryStatus, FileId, FsPath, Pair, Side,
 };
 use crate::parse::{self, ItemKind, Source};
@@ -294,7 +294,10 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     }
     let named: Vec<(&'static str, PathBuf, &[u8])> =
         named_bytes.iter().map(|(d, p, b)| (*d, p.clone(), b.as_slice())).collect();
-    let found = servers::find_claims_named(&configs, &named, &ctx);
+    // The catalogue's index for resolving the configs' paths does not depend on them: it is
+    // built on the other worker while the configs are read.
+    let (found, file_index) =
+        rayon::join(|| servers::find_claims_named(&configs, &named, &ctx), || FileIndex::of(&catalog));
     // The configs' text is done with once their claims are known: free it before pairing.
     drop(configs);
     drop_in_background((config_files, named_bytes, stdin_config));
@@ -310,7 +313,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     report.findings.extend(config_findings);
     phases.mark("configs");
     let reading = Reading { map: &cfg.map, max_file_size: cfg.discover.max_file_size, passphrases };
-    let configured = resolve_claims(&mut catalog, claims, &reading);
+    let configured = resolve_claims(&mut catalog, claims, &reading, file_index);
     // Counted now: from here on, material is dropped as soon as what needs it is done.
     count_material(&catalog, &mut report);
     phases.mark("resolve");
