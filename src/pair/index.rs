@@ -94,7 +94,12 @@ pub struct Files<'a> {
 
 impl<'a> Files<'a> {
     pub fn new(catalog: &'a Catalog) -> Files<'a> {
-        let mut all: Vec<FileInfo<'a>> = catalog.iter().map(|(id, e)| classify(id, e)).collect();
+        let mut all: Vec<FileInfo<'a>> = if super::in_pool() {
+            use rayon::prelude::*;
+            catalog.entries.par_iter().enumerate().map(|(i, e)| classify(FileId(i), e)).collect()
+        } else {
+            catalog.iter().map(|(id, e)| classify(id, e)).collect()
+        };
         // Aliases: entries that are one file on disk.
         let mut by_real: HashMap<&Path, FileId> = HashMap::new();
         for f in &mut all {

@@ -297,10 +297,15 @@ pub fn pair_all(catalog: &Catalog, configured: Vec<ConfiguredPair>) -> Pairing {
             state.add(Origin::kind("combined"), f.id, f.id);
         }
     }
-    // 3. Layouts, most specific first.
-    layouts::pair_layouts(&files, &mut state);
+    // 3. Layouts, most specific first; the fingerprint index, which does not depend on what
+    // pairs, is built meanwhile on the other worker.
+    let mut idx = if in_pool() {
+        rayon::join(|| layouts::pair_layouts(&files, &mut state), || index::Index::new(&files)).1
+    } else {
+        layouts::pair_layouts(&files, &mut state);
+        index::Index::new(&files)
+    };
     // 4. The fingerprint index, for keys still alone.
-    let mut idx = index::Index::new(&files);
     index::pair_by_index(&files, &idx, &mut state);
 
     let mut pairs = state.pairs;
@@ -310,6 +315,12 @@ pub fn pair_all(catalog: &Catalog, configured: Vec<ConfiguredPair>) -> Pairing {
     let mut findings = state.findings;
     findings.extend(index::orphans(&files, &idx, &state.used));
     Pairing { pairs, findings }
+}
+
+/// Running on a scan's worker pool, where the independent steps of pairing go in parallel
+/// (`check` pairs a few files on its own thread, and starts no pool for them).
+fn in_pool() -> bool {
+    rayon::current_thread_index().is_some()
 }
 
 /// By [`FileId`]: whether the file is taken (`used[id]`).
