@@ -7,7 +7,8 @@ use super::index::{FileInfo, Files};
 use super::{FileId, Origin, State};
 use crate::finding::{Code, Finding};
 use crate::pair::EntryStatus;
-use std::collections::{BTreeMap, HashMap};
+use super::FastMap;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Suffixes that make a certificate's stem, longest first.
@@ -61,7 +62,7 @@ type Dirs<'f, 'a> = Vec<(&'f Path, Vec<&'f FileInfo<'a>>)>;
 /// the distinct directories alone are sorted as paths: a tree of many files costs one hash each,
 /// not a component-by-component path comparison per level of an ordered map.
 fn by_directory<'f, 'a>(files: &'f Files<'a>) -> Dirs<'f, 'a> {
-    let mut slot: HashMap<&[u8], usize> = HashMap::new();
+    let mut slot: FastMap<&[u8], usize> = FastMap::default();
     let mut dirs: Dirs<'f, 'a> = Vec::new();
     for f in files.eligible() {
         let dir = f.dir();
@@ -151,7 +152,7 @@ fn fixed_names(
             continue;
         }
         // Key candidates by name (the first of a name wins): linear in the directory's size.
-        let mut keys: HashMap<&str, &FileInfo<'_>> = HashMap::new();
+        let mut keys: FastMap<&str, &FileInfo<'_>> = FastMap::default();
         for f in list.iter().filter(|f| key_side(f)) {
             keys.entry(f.name).or_insert(f);
         }
@@ -196,9 +197,9 @@ fn sibling(dirs: &Dirs<'_, '_>, state: &mut State) {
 fn split_dir(files: &Files<'_>, state: &mut State) {
     // Hashed (a path's hash agrees with its equality, as an ordered map's comparison does);
     // only the pairs made are put in (parent, stem) order.
-    type Groups<'f, 'a> = HashMap<(&'f Path, &'f str), Vec<&'f FileInfo<'a>>>;
-    let mut certs: Groups = HashMap::new();
-    let mut keys: Groups = HashMap::new();
+    type Groups<'f, 'a> = FastMap<(&'f Path, &'f str), Vec<&'f FileInfo<'a>>>;
+    let mut certs: Groups = FastMap::default();
+    let mut keys: Groups = FastMap::default();
     for f in files.eligible().filter(|f| !state.used[f.id] && f.parsed()) {
         let Some(parent) = f.dir().parent() else { continue };
         if f.is_cert_file() {

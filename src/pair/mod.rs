@@ -317,6 +317,13 @@ pub fn pair_all(catalog: &Catalog, configured: Vec<ConfiguredPair>) -> Pairing {
     Pairing { pairs, findings }
 }
 
+/// Pairing's hash maps, keyed by public keys and paths: foldhash (randomly seeded per process)
+/// hashes a modulus or a path several times faster than std's SipHash, and a whole estate's
+/// pairing hashes each file's several times.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+/// The set of [`FastMap`].
+pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
 /// Running on a scan's worker pool, where the independent steps of pairing go in parallel
 /// (`check` pairs a few files on its own thread, and starts no pool for them).
 fn in_pool() -> bool {

@@ -8,6 +8,7 @@ use crate::finding::Location;
 use crate::parse::{self, ItemKind, KeyFormat, Source};
 use crate::paths::{self, PathMap};
 use crate::servers::{Claim, ClaimedFile, Passphrase};
+use super::FastMap;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -24,7 +25,7 @@ pub(crate) struct Reading<'a> {
 /// file. Depends on the catalogue only, so a scan builds it while the configs are read.
 pub(crate) struct FileIndex {
     /// Normalised absolute path (its bytes: a normalised path has one spelling) → file.
-    by_path: HashMap<std::ffi::OsString, FileId>,
+    by_path: FastMap<std::ffi::OsString, FileId>,
     /// The working directory, asked once (relative paths are made absolute against it).
     cwd: Option<PathBuf>,
 }
@@ -41,7 +42,7 @@ impl FileIndex {
         } else {
             catalog.entries.iter().enumerate().filter_map(key_of).collect()
         };
-        let mut by_path = HashMap::with_capacity(keys.len());
+        let mut by_path = FastMap::with_capacity_and_hasher(keys.len(), Default::default());
         by_path.extend(keys);
         FileIndex { by_path, cwd }
     }
