@@ -335,18 +335,27 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     for id in pairing.pairs.iter().flat_map(pair_files) {
         readers[id.0] += 1;
     }
+    // Material done with is freed by a worker while the next chunk of pairs is verified, not
+    // on this thread between chunks (while the other workers wait).
+    let mut done_with: Vec<Vec<parse::Item>> = Vec::new();
     for (entry, _) in catalog.entries.iter_mut().zip(&readers).filter(|(_, &n)| n == 0) {
-        entry.drop_material();
+        done_with.push(entry.take_material());
     }
     for chunk in pairing.pairs.chunks(VERIFY_CHUNK) {
-        let verified: Vec<(PairReport, Vec<Finding>)> = chunk
-            .par_iter()
-            .map(|p| {
-                let v = verify_one(&catalog, p, &clock, cfg.prime_test, Modes::Audit(&audit), &memo);
-                progress.inc();
-                v
-            })
-            .collect();
+        let free = std::mem::take(&mut done_with);
+        let (verified, ()): (Vec<(PairReport, Vec<Finding>)>, ()) = rayon::join(
+            || {
+                chunk
+                    .par_iter()
+                    .map(|p| {
+                        let v = verify_one(&catalog, p, &clock, cfg.prime_test, Modes::Audit(&audit), &memo);
+                        progress.inc();
+                        v
+                    })
+                    .collect()
+            },
+            || drop(free),
+        );
         for ((mut pr, findings), pair) in verified.into_iter().zip(chunk) {
             let paths = |ids: &[FileId]| ids.iter().map(|&id| catalog[id].path.clone()).collect::<Vec<_>>();
             pr.cert_copies = paths(&pair.cert_copies);
@@ -364,11 +373,12 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
             for id in pair_files(pair) {
                 readers[id.0] -= 1;
                 if readers[id.0] == 0 {
-                    catalog[id].drop_material();
+                    done_with.push(catalog[id].take_material());
                 }
             }
         }
     }
+    drop(done_with);
     drop(memo);
     phases.mark("verify");
     progress.phase("sorting findings", None);

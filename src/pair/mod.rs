@@ -236,8 +236,15 @@ impl CatalogEntry {
     /// Drop the file's parsed items (certificates, keys: what pairing and verification read)
     /// once nothing will read them again; its path, metadata and findings stay for the report.
     pub fn drop_material(&mut self) {
-        if let EntryStatus::Parsed { parsed, .. } = &mut self.status {
-            parsed.items = Vec::new();
+        drop(self.take_material());
+    }
+
+    /// [`CatalogEntry::drop_material`], handing the items to the caller (to be freed elsewhere:
+    /// freeing a large tree's certificates and keys takes a while).
+    pub fn take_material(&mut self) -> Vec<crate::parse::Item> {
+        match &mut self.status {
+            EntryStatus::Parsed { parsed, .. } => std::mem::take(&mut parsed.items),
+            _ => Vec::new(),
         }
     }
 }
