@@ -4,9 +4,9 @@
 //! mismatches, and finds the orphans.
 
 use super::{Catalog, CatalogEntry, EntryStatus, FileId, Origin, Pair, Side, State, Used};
+use super::{FastMap, FastSet};
 use crate::finding::{Code, Finding, Location};
 use crate::parse::{ItemKind, PublicKey};
-use super::{FastMap, FastSet};
 use std::path::{Path, PathBuf};
 
 /// At most this many files are named in a mismatch hint.

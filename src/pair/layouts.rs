@@ -4,10 +4,10 @@
 //! and a directory holding exactly one leaf certificate and one key.
 
 use super::index::{FileInfo, Files};
+use super::FastMap;
 use super::{FileId, Origin, State};
 use crate::finding::{Code, Finding};
 use crate::pair::EntryStatus;
-use super::FastMap;
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -2,13 +2,13 @@
 //! the catalogue, or read and parsed now, and an encrypted key is tried with
 //! the passphrases that server would use.
 
+use super::FastMap;
 use super::{Catalog, CatalogEntry, ConfiguredPair, EntryStatus, FileId, FsPath, KeyUnlock, Origin, Side, Unread};
 use crate::discover::{self, ReadOutcome};
 use crate::finding::Location;
 use crate::parse::{self, ItemKind, KeyFormat, Source};
 use crate::paths::{self, PathMap};
 use crate::servers::{Claim, ClaimedFile, Passphrase};
-use super::FastMap;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 

@@ -485,10 +485,7 @@ mod tests {
     #[test]
     fn logical_lines_join_continuations_and_drop_comments() {
         let l = logical_lines("  # c\r\nSSLCertificateFile \\\r\n   /a.pem\n\n  Foo bar # not a comment\n");
-        assert_eq!(
-            l,
-            vec![(2, Cow::from("SSLCertificateFile     /a.pem")), (5, Cow::from("Foo bar # not a comment"))]
-        );
+        assert_eq!(l, vec![(2, Cow::from("SSLCertificateFile     /a.pem")), (5, Cow::from("Foo bar # not a comment"))]);
         assert_eq!(conf_words(r#"A "b \" c" 'd'"#), vec!["A", "b \" c", "d"]);
     }
 
