@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::finding::{Code, Finding, Location};
 use crate::pair::{
     self,
-    resolve::{resolve_claims, Reading},
+    resolve::{resolve_claims, FileIndex, Reading},
     Catalog, CatalogEntry, EntryStatus, FileId, FsPath, Pair, Side,
 };
 use crate::parse::{self, ItemKind, Source};
@@ -294,7 +294,10 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     }
     let named: Vec<(&'static str, PathBuf, &[u8])> =
         named_bytes.iter().map(|(d, p, b)| (*d, p.clone(), b.as_slice())).collect();
-    let found = servers::find_claims_named(&configs, &named, &ctx);
+    // The catalogue's index for resolving the configs' paths does not depend on them: it is
+    // built on the other worker while the configs are read.
+    let (found, file_index) =
+        rayon::join(|| servers::find_claims_named(&configs, &named, &ctx), || FileIndex::of(&catalog));
     // The configs' text is done with once their claims are known: free it before pairing.
     drop(configs);
     drop_in_background((config_files, named_bytes, stdin_config));
@@ -310,7 +313,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     report.findings.extend(config_findings);
     phases.mark("configs");
     let reading = Reading { map: &cfg.map, max_file_size: cfg.discover.max_file_size, passphrases };
-    let configured = resolve_claims(&mut catalog, claims, &reading);
+    let configured = resolve_claims(&mut catalog, claims, &reading, file_index);
     // Counted now: from here on, material is dropped as soon as what needs it is done.
     count_material(&catalog, &mut report);
     phases.mark("resolve");
@@ -332,18 +335,27 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
     for id in pairing.pairs.iter().flat_map(pair_files) {
         readers[id.0] += 1;
     }
+    // Material done with is freed by a worker while the next chunk of pairs is verified, not
+    // on this thread between chunks (while the other workers wait).
+    let mut done_with: Vec<Vec<parse::Item>> = Vec::new();
     for (entry, _) in catalog.entries.iter_mut().zip(&readers).filter(|(_, &n)| n == 0) {
-        entry.drop_material();
+        done_with.push(entry.take_material());
     }
     for chunk in pairing.pairs.chunks(VERIFY_CHUNK) {
-        let verified: Vec<(PairReport, Vec<Finding>)> = chunk
-            .par_iter()
-            .map(|p| {
-                let v = verify_one(&catalog, p, &clock, cfg.prime_test, Modes::Audit(&audit), &memo);
-                progress.inc();
-                v
-            })
-            .collect();
+        let free = std::mem::take(&mut done_with);
+        let (verified, ()): (Vec<(PairReport, Vec<Finding>)>, ()) = rayon::join(
+            || {
+                chunk
+                    .par_iter()
+                    .map(|p| {
+                        let v = verify_one(&catalog, p, &clock, cfg.prime_test, Modes::Audit(&audit), &memo);
+                        progress.inc();
+                        v
+                    })
+                    .collect()
+            },
+            || drop(free),
+        );
         for ((mut pr, findings), pair) in verified.into_iter().zip(chunk) {
             let paths = |ids: &[FileId]| ids.iter().map(|&id| catalog[id].path.clone()).collect::<Vec<_>>();
             pr.cert_copies = paths(&pair.cert_copies);
@@ -361,11 +373,12 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
             for id in pair_files(pair) {
                 readers[id.0] -= 1;
                 if readers[id.0] == 0 {
-                    catalog[id].drop_material();
+                    done_with.push(catalog[id].take_material());
                 }
             }
         }
     }
+    drop(done_with);
     drop(memo);
     phases.mark("verify");
     progress.phase("sorting findings", None);

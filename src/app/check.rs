@@ -7,7 +7,7 @@ use crate::discover::{self, ReadOutcome};
 use crate::error::Error;
 use crate::pair::{
     self,
-    resolve::{resolve_claims, Reading},
+    resolve::{resolve_claims, FileIndex, Reading},
     Catalog, CatalogEntry, EntryStatus, FileId, FsPath, Origin, Pair,
 };
 use crate::parse::{self, Source};
@@ -199,7 +199,8 @@ fn check_secret(cfg: &CheckConfig, file: &Path, selector: Option<&str>) -> Resul
         max_file_size: scan_cfg.discover.max_file_size,
         passphrases: &cfg.common.passphrases,
     };
-    let configured = resolve_claims(&mut catalog, chosen, &reading);
+    let index = FileIndex::of(&catalog);
+    let configured = resolve_claims(&mut catalog, chosen, &reading, index);
     let pairing = pair::pair_all(&catalog, configured);
     let mut pairs: Vec<Pair> = pairing.pairs.into_iter().filter(|p| p.origin.kind == "kubernetes").collect();
     // `--server`: the ingress controller's loading rules apply to the Secret.

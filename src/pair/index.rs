@@ -4,9 +4,9 @@
 //! mismatches, and finds the orphans.
 
 use super::{Catalog, CatalogEntry, EntryStatus, FileId, Origin, Pair, Side, State, Used};
+use super::{FastMap, FastSet};
 use crate::finding::{Code, Finding, Location};
 use crate::parse::{ItemKind, PublicKey};
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// At most this many files are named in a mismatch hint.
@@ -94,18 +94,23 @@ pub struct Files<'a> {
 
 impl<'a> Files<'a> {
     pub fn new(catalog: &'a Catalog) -> Files<'a> {
-        let mut all: Vec<FileInfo<'a>> = catalog.iter().map(|(id, e)| classify(id, e)).collect();
+        let mut all: Vec<FileInfo<'a>> = if super::in_pool() {
+            use rayon::prelude::*;
+            catalog.entries.par_iter().enumerate().map(|(i, e)| classify(FileId(i), e)).collect()
+        } else {
+            catalog.iter().map(|(id, e)| classify(id, e)).collect()
+        };
         // Aliases: entries that are one file on disk.
-        let mut by_real: HashMap<&Path, FileId> = HashMap::new();
+        let mut by_real: FastMap<&Path, FileId> = FastMap::default();
         for f in &mut all {
             if let Some(real) = f.entry.real_path.as_deref() {
                 f.group = *by_real.entry(real).or_insert(f.id);
             }
         }
         // A walked symlink stands for its target: the target is not paired on its own.
-        let linked: HashSet<&Path> =
+        let linked: FastSet<&Path> =
             all.iter().filter(|f| f.entry.is_symlink).filter_map(|f| f.entry.real_path.as_deref()).collect();
-        let certbot_roots: HashSet<PathBuf> = all
+        let certbot_roots: FastSet<PathBuf> = all
             .iter()
             .filter(|f| f.dir().parent().and_then(Path::file_name).is_some_and(|n| n == "live"))
             .filter_map(|f| f.dir().parent().and_then(Path::parent).map(Path::to_path_buf))
@@ -162,19 +167,19 @@ fn classify(id: FileId, entry: &CatalogEntry) -> FileInfo<'_> {
 /// Public key → the files holding it, as a private key and as a certificate.
 /// Built once per scan; only supported keys are indexed.
 pub(crate) struct Index<'f> {
-    keys: HashMap<&'f PublicKey, Vec<FileId>>,
+    keys: FastMap<&'f PublicKey, Vec<FileId>>,
     /// First private keys only.
-    first_keys: HashMap<&'f PublicKey, Vec<FileId>>,
+    first_keys: FastMap<&'f PublicKey, Vec<FileId>>,
     /// First certificates only.
-    leaves: HashMap<&'f PublicKey, Vec<FileId>>,
+    leaves: FastMap<&'f PublicKey, Vec<FileId>>,
     /// Any certificate in any file.
-    any_cert: HashSet<&'f PublicKey>,
+    any_cert: FastSet<&'f PublicKey>,
     /// Every certificate, by the files holding it (a file once per key).
-    cert_files: HashMap<&'f PublicKey, Vec<FileId>>,
+    cert_files: FastMap<&'f PublicKey, Vec<FileId>>,
     /// Mismatch hints: the files whose first key / first certificate is this public key (see
     /// [`Nearby`]), built when a pair first asks (most public keys are never asked about).
-    key_hints: HashMap<&'f PublicKey, Nearby<'f>>,
-    leaf_hints: HashMap<&'f PublicKey, Nearby<'f>>,
+    key_hints: FastMap<&'f PublicKey, Nearby<'f>>,
+    leaf_hints: FastMap<&'f PublicKey, Nearby<'f>>,
 }
 
 /// The candidate files for a hint, one per alias group (its first path) and only files on
@@ -184,12 +189,12 @@ pub(crate) struct Index<'f> {
 #[derive(Default)]
 struct Nearby<'f> {
     all: Vec<&'f FileInfo<'f>>,
-    by_dir: HashMap<&'f Path, Vec<&'f FileInfo<'f>>>,
+    by_dir: FastMap<&'f Path, Vec<&'f FileInfo<'f>>>,
 }
 
 impl<'f> Nearby<'f> {
     fn of(files: &'f Files<'f>, candidates: &[FileId]) -> Nearby<'f> {
-        let mut by_group: HashMap<FileId, &'f FileInfo<'f>> = HashMap::new();
+        let mut by_group: FastMap<FileId, &'f FileInfo<'f>> = FastMap::default();
         for f in candidates.iter().filter_map(|&id| files.get(id)).filter(|f| f.entry.fs_path().is_some()) {
             by_group
                 .entry(f.group)
@@ -202,7 +207,7 @@ impl<'f> Nearby<'f> {
         }
         let mut all: Vec<&'f FileInfo<'f>> = by_group.into_values().collect();
         all.sort_by(|a, b| (a.entry.path.as_str(), a.group).cmp(&(b.entry.path.as_str(), b.group)));
-        let mut by_dir: HashMap<&'f Path, Vec<&'f FileInfo<'f>>> = HashMap::new();
+        let mut by_dir: FastMap<&'f Path, Vec<&'f FileInfo<'f>>> = FastMap::default();
         for f in &all {
             by_dir.entry(f.dir()).or_default().push(f);
         }
@@ -227,13 +232,13 @@ impl<'f> Nearby<'f> {
 impl<'f> Index<'f> {
     pub(crate) fn new(files: &'f Files<'_>) -> Index<'f> {
         let mut idx = Index {
-            keys: HashMap::new(),
-            first_keys: HashMap::new(),
-            leaves: HashMap::new(),
-            any_cert: HashSet::new(),
-            cert_files: HashMap::new(),
-            key_hints: HashMap::new(),
-            leaf_hints: HashMap::new(),
+            keys: FastMap::default(),
+            first_keys: FastMap::default(),
+            leaves: FastMap::default(),
+            any_cert: FastSet::default(),
+            cert_files: FastMap::default(),
+            key_hints: FastMap::default(),
+            leaf_hints: FastMap::default(),
         };
         for f in &files.all {
             for k in f.key_publics() {
@@ -272,7 +277,7 @@ impl<'f> Index<'f> {
 /// N × N, and the work is linear in the number of files.
 pub(crate) fn pair_by_index(files: &Files<'_>, idx: &Index<'_>, state: &mut State) {
     // Unpaired key files by public key, in catalogue (path) order.
-    let mut keys_by_pk: HashMap<&PublicKey, Vec<FileId>> = HashMap::new();
+    let mut keys_by_pk: FastMap<&PublicKey, Vec<FileId>> = FastMap::default();
     let mut order: Vec<&PublicKey> = Vec::new();
     for key in files.eligible().filter(|f| f.is_key_file() && !state.used[f.id]) {
         let Some(pk) = key.first_key_public() else { continue };
@@ -312,12 +317,12 @@ pub(crate) fn pair_by_index(files: &Files<'_>, idx: &Index<'_>, state: &mut Stat
         let dir_of = |g: &[FileId]| files.get(g[0]).map(FileInfo::dir);
         // Certificate groups not yet taken, by directory and overall, each taken once (amortised O(1)).
         let mut taken = vec![false; cert_groups.len()];
-        let mut by_dir: HashMap<Option<&Path>, std::collections::VecDeque<usize>> = HashMap::new();
+        let mut by_dir: FastMap<Option<&Path>, std::collections::VecDeque<usize>> = FastMap::default();
         for (i, g) in cert_groups.iter().enumerate() {
             by_dir.entry(dir_of(g)).or_default().push_back(i);
         }
         let mut next_any = 0;
-        let mut first_key_in_dir: HashMap<Option<&Path>, usize> = HashMap::new();
+        let mut first_key_in_dir: FastMap<Option<&Path>, usize> = FastMap::default();
         for (k, kg) in key_groups.iter().enumerate() {
             first_key_in_dir.entry(dir_of(kg)).or_insert(k);
             let here = by_dir.get_mut(&dir_of(kg));
@@ -364,7 +369,7 @@ type Groups = Vec<Vec<FileId>>;
 /// `ids` grouped by `identity` (first appearance order; files without one stay alone).
 fn group_by<T: std::hash::Hash + Eq>(ids: &[FileId], identity: impl Fn(FileId) -> Option<T>) -> Vec<Vec<FileId>> {
     let mut out: Vec<Vec<FileId>> = Vec::new();
-    let mut seen: HashMap<T, usize> = HashMap::new();
+    let mut seen: FastMap<T, usize> = FastMap::default();
     for &id in ids {
         match identity(id) {
             Some(t) => match seen.get(&t) {
@@ -502,7 +507,7 @@ fn unchecked_key(f: &FileInfo<'_>) -> Option<Finding> {
 }
 
 pub(crate) fn orphans(files: &Files<'_>, idx: &Index<'_>, used: &Used) -> Vec<Finding> {
-    let mut group_used: HashSet<FileId> = HashSet::new();
+    let mut group_used: FastSet<FileId> = FastSet::default();
     for f in &files.all {
         if used.get(f.id) {
             group_used.insert(f.group);

@@ -4,10 +4,11 @@
 //! and a directory holding exactly one leaf certificate and one key.
 
 use super::index::{FileInfo, Files};
-use super::{Origin, State};
+use super::FastMap;
+use super::{FileId, Origin, State};
 use crate::finding::{Code, Finding};
 use crate::pair::EntryStatus;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Suffixes that make a certificate's stem, longest first.
@@ -53,16 +54,45 @@ pub(crate) fn pair_layouts(files: &Files<'_>, state: &mut State) {
     one_per_directory(&dirs, state);
 }
 
-/// Eligible files by directory, each directory's files sorted by name.
-fn by_directory<'f, 'a>(files: &'f Files<'a>) -> BTreeMap<&'f Path, Vec<&'f FileInfo<'a>>> {
-    let mut dirs: BTreeMap<&Path, Vec<&FileInfo<'a>>> = BTreeMap::new();
+/// Eligible files by directory, in directory ([`Path`]) order, each directory's files sorted by
+/// name (then catalogue order).
+type Dirs<'f, 'a> = Vec<(&'f Path, Vec<&'f FileInfo<'a>>)>;
+
+/// [`Dirs`] of the eligible files. Grouped by the directory's bytes (a hash per file), then
+/// the distinct directories alone are sorted as paths: a tree of many files costs one hash each,
+/// not a component-by-component path comparison per level of an ordered map.
+fn by_directory<'f, 'a>(files: &'f Files<'a>) -> Dirs<'f, 'a> {
+    let mut slot: FastMap<&[u8], usize> = FastMap::default();
+    let mut dirs: Dirs<'f, 'a> = Vec::new();
     for f in files.eligible() {
-        dirs.entry(f.dir()).or_default().push(f);
+        let dir = f.dir();
+        let i = *slot.entry(dir.as_os_str().as_encoded_bytes()).or_insert_with(|| {
+            dirs.push((dir, Vec::new()));
+            dirs.len() - 1
+        });
+        dirs[i].1.push(f);
     }
-    for list in dirs.values_mut() {
+    drop(slot);
+    dirs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    // Two spellings of one directory (`a//b`, `a/./b`) are one path: merged, as one map key.
+    let mut merged: Dirs<'f, 'a> = Vec::with_capacity(dirs.len());
+    let mut respell = false;
+    for (dir, list) in dirs {
+        match merged.last_mut() {
+            Some((last, files)) if *last == dir => {
+                files.extend(list);
+                respell = true;
+            }
+            _ => merged.push((dir, list)),
+        }
+    }
+    for (_, list) in &mut merged {
+        if respell {
+            list.sort_unstable_by_key(|f| f.id);
+        }
         list.sort_by_key(|f| f.name);
     }
-    dirs
+    merged
 }
 
 /// Can `f` be the certificate side of a layout pair?
@@ -78,7 +108,7 @@ fn key_side(f: &FileInfo<'_>) -> bool {
 /// certbot: `live/<name>/fullchain.pem` (else `cert.pem`) with `privkey.pem`.
 /// The other files there (`cert.pem`, `chain.pem`) count as paired; a
 /// dangling link among them is `missing-file`.
-fn certbot(dirs: &BTreeMap<&Path, Vec<&FileInfo<'_>>>, state: &mut State) {
+fn certbot(dirs: &Dirs<'_, '_>, state: &mut State) {
     for (dir, list) in dirs {
         if dir.parent().and_then(Path::file_name).is_none_or(|n| n != "live") {
             continue;
@@ -110,19 +140,19 @@ fn certbot(dirs: &BTreeMap<&Path, Vec<&FileInfo<'_>>>, state: &mut State) {
 
 /// Two files with names fixed by a convention, in one directory.
 fn fixed_names(
-    dirs: &BTreeMap<&Path, Vec<&FileInfo<'_>>>,
+    dirs: &Dirs<'_, '_>,
     state: &mut State,
     kind: &str,
     is_cert_name: impl Fn(&str) -> bool,
     key_name: impl Fn(&str) -> Option<String>,
 ) {
-    for list in dirs.values() {
+    for (_, list) in dirs {
         let mut certs = list.iter().filter(|f| is_cert_name(f.name) && cert_side(f)).peekable();
         if certs.peek().is_none() {
             continue;
         }
         // Key candidates by name (the first of a name wins): linear in the directory's size.
-        let mut keys: HashMap<&str, &FileInfo<'_>> = HashMap::new();
+        let mut keys: FastMap<&str, &FileInfo<'_>> = FastMap::default();
         for f in list.iter().filter(|f| key_side(f)) {
             keys.entry(f.name).or_insert(f);
         }
@@ -140,8 +170,8 @@ fn fixed_names(
 /// `name.crt|.cer|.pem|.cert.pem|.der` with `name.key|.key.pem` in one
 /// directory. At least one side must have been read; the other may be an
 /// unreadable file whose name says what it is.
-fn sibling(dirs: &BTreeMap<&Path, Vec<&FileInfo<'_>>>, state: &mut State) {
-    for list in dirs.values() {
+fn sibling(dirs: &Dirs<'_, '_>, state: &mut State) {
+    for (_, list) in dirs {
         let mut keys: BTreeMap<&str, Vec<&FileInfo<'_>>> = BTreeMap::new();
         for f in list.iter().filter(|f| f.is_key_file() || (f.is_unread() && named_like_key(f.name))) {
             if let Some(stem) = key_stem(f.name) {
@@ -165,9 +195,11 @@ fn sibling(dirs: &BTreeMap<&Path, Vec<&FileInfo<'_>>>, state: &mut State) {
 /// `P/A/x.crt` with `P/B/x.key` (A ≠ B) when (P, x) is unique on both sides:
 /// `ssl.crt/` + `ssl.key/`, Debian `certs/` + `private/`.
 fn split_dir(files: &Files<'_>, state: &mut State) {
-    type Groups<'f, 'a> = BTreeMap<(&'f Path, &'f str), Vec<&'f FileInfo<'a>>>;
-    let mut certs: Groups = BTreeMap::new();
-    let mut keys: Groups = BTreeMap::new();
+    // Hashed (a path's hash agrees with its equality, as an ordered map's comparison does);
+    // only the pairs made are put in (parent, stem) order.
+    type Groups<'f, 'a> = FastMap<(&'f Path, &'f str), Vec<&'f FileInfo<'a>>>;
+    let mut certs: Groups = FastMap::default();
+    let mut keys: Groups = FastMap::default();
     for f in files.eligible().filter(|f| !state.used[f.id] && f.parsed()) {
         let Some(parent) = f.dir().parent() else { continue };
         if f.is_cert_file() {
@@ -180,22 +212,27 @@ fn split_dir(files: &Files<'_>, state: &mut State) {
             }
         }
     }
+    let mut found: Vec<(&(&Path, &str), FileId, FileId)> = Vec::new();
     for (k, cs) in &certs {
         if let (Some(ks), [c]) = (keys.get(k), cs.as_slice()) {
             if let [key] = ks.as_slice() {
                 if c.dir() != key.dir() {
-                    state.add(Origin::kind("split-dir"), c.id, key.id);
+                    found.push((k, c.id, key.id));
                 }
             }
         }
+    }
+    found.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for (_, c, k) in found {
+        state.add(Origin::kind("split-dir"), c, k);
     }
 }
 
 /// A directory with exactly one unpaired leaf-certificate file (one holding a
 /// non-CA certificate, first or not: an intermediate-first bundle is still the
 /// site's certificate) and exactly one unpaired key file.
-fn one_per_directory(dirs: &BTreeMap<&Path, Vec<&FileInfo<'_>>>, state: &mut State) {
-    for list in dirs.values() {
+fn one_per_directory(dirs: &Dirs<'_, '_>, state: &mut State) {
+    for (_, list) in dirs {
         let free = |f: &&&FileInfo<'_>| !state.used[f.id];
         let leaves: Vec<_> = list.iter().filter(free).filter(|f| f.has_leaf()).collect();
         let keys: Vec<_> = list.iter().filter(free).filter(|f| f.is_key_file()).collect();

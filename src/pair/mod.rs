@@ -236,8 +236,15 @@ impl CatalogEntry {
     /// Drop the file's parsed items (certificates, keys: what pairing and verification read)
     /// once nothing will read them again; its path, metadata and findings stay for the report.
     pub fn drop_material(&mut self) {
-        if let EntryStatus::Parsed { parsed, .. } = &mut self.status {
-            parsed.items = Vec::new();
+        drop(self.take_material());
+    }
+
+    /// [`CatalogEntry::drop_material`], handing the items to the caller (to be freed elsewhere:
+    /// freeing a large tree's certificates and keys takes a while).
+    pub fn take_material(&mut self) -> Vec<crate::parse::Item> {
+        match &mut self.status {
+            EntryStatus::Parsed { parsed, .. } => std::mem::take(&mut parsed.items),
+            _ => Vec::new(),
         }
     }
 }
@@ -297,10 +304,15 @@ pub fn pair_all(catalog: &Catalog, configured: Vec<ConfiguredPair>) -> Pairing {
             state.add(Origin::kind("combined"), f.id, f.id);
         }
     }
-    // 3. Layouts, most specific first.
-    layouts::pair_layouts(&files, &mut state);
+    // 3. Layouts, most specific first; the fingerprint index, which does not depend on what
+    // pairs, is built meanwhile on the other worker.
+    let mut idx = if in_pool() {
+        rayon::join(|| layouts::pair_layouts(&files, &mut state), || index::Index::new(&files)).1
+    } else {
+        layouts::pair_layouts(&files, &mut state);
+        index::Index::new(&files)
+    };
     // 4. The fingerprint index, for keys still alone.
-    let mut idx = index::Index::new(&files);
     index::pair_by_index(&files, &idx, &mut state);
 
     let mut pairs = state.pairs;
@@ -310,6 +322,19 @@ pub fn pair_all(catalog: &Catalog, configured: Vec<ConfiguredPair>) -> Pairing {
     let mut findings = state.findings;
     findings.extend(index::orphans(&files, &idx, &state.used));
     Pairing { pairs, findings }
+}
+
+/// Pairing's hash maps, keyed by public keys and paths: foldhash (randomly seeded per process)
+/// hashes a modulus or a path several times faster than std's SipHash, and a whole estate's
+/// pairing hashes each file's several times.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+/// The set of [`FastMap`].
+pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
+/// Running on a scan's worker pool, where the independent steps of pairing go in parallel
+/// (`check` pairs a few files on its own thread, and starts no pool for them).
+fn in_pool() -> bool {
+    rayon::current_thread_index().is_some()
 }
 
 /// By [`FileId`]: whether the file is taken (`used[id]`).

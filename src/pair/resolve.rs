@@ -2,6 +2,7 @@
 //! the catalogue, or read and parsed now, and an encrypted key is tried with
 //! the passphrases that server would use.
 
+use super::FastMap;
 use super::{Catalog, CatalogEntry, ConfiguredPair, EntryStatus, FileId, FsPath, KeyUnlock, Origin, Side, Unread};
 use crate::discover::{self, ReadOutcome};
 use crate::finding::Location;
@@ -19,22 +20,59 @@ pub(crate) struct Reading<'a> {
     pub passphrases: &'a [Vec<u8>],
 }
 
+/// The catalogue's files by where they are, to find the files configs name: a config's absolute
+/// path and the walk's relative one (`scan tree` with `/srv/tree/key.pem` in the config) are one
+/// file. Depends on the catalogue only, so a scan builds it while the configs are read.
+pub(crate) struct FileIndex {
+    /// Normalised absolute path (its bytes: a normalised path has one spelling) → file.
+    by_path: FastMap<std::ffi::OsString, FileId>,
+    /// The working directory, asked once (relative paths are made absolute against it).
+    cwd: Option<PathBuf>,
+}
+
+impl FileIndex {
+    /// The index of every catalogue file on disk (a later file of one path wins).
+    pub(crate) fn of(catalog: &Catalog) -> FileIndex {
+        use rayon::prelude::*;
+        let cwd = std::env::current_dir().ok();
+        let key_of = |(i, e): (usize, &CatalogEntry)| e.fs_path().map(|p| (file_key(cwd.as_deref(), p), FileId(i)));
+        // On a scan's workers, in parallel; `check`'s few files are not worth starting threads for.
+        let keys: Vec<(std::ffi::OsString, FileId)> = if rayon::current_thread_index().is_some() {
+            catalog.entries.par_iter().enumerate().filter_map(key_of).collect()
+        } else {
+            catalog.entries.iter().enumerate().filter_map(key_of).collect()
+        };
+        let mut by_path = FastMap::with_capacity_and_hasher(keys.len(), Default::default());
+        by_path.extend(keys);
+        FileIndex { by_path, cwd }
+    }
+}
+
+/// `paths::normalize(std::path::absolute(p))` (`p` itself when that fails), with the working
+/// directory asked once for the whole scan rather than for each path.
+fn file_key(cwd: Option<&Path>, p: &Path) -> std::ffi::OsString {
+    let absolute = if p.as_os_str().is_empty() || p.is_absolute() {
+        std::path::absolute(p).ok()
+    } else {
+        cwd.and_then(|cwd| std::path::absolute(cwd.join(p)).ok())
+    };
+    paths::normalize(absolute.as_deref().unwrap_or(p)).into_os_string()
+}
+
 /// Turn config claims into configured pairs, reading (and parsing) any named
 /// file the walk did not already read. Files are parsed with the user's
 /// passphrases; an encrypted key a config names is then tried with that
 /// server's own passphrases (see [`server_unlock`]), whether or not the walk
-/// read it first.
-pub(crate) fn resolve_claims(catalog: &mut Catalog, claims: Vec<Claim>, cfg: &Reading) -> Vec<ConfiguredPair> {
+/// read it first. `index`: [`FileIndex::of`] this catalogue.
+pub(crate) fn resolve_claims(
+    catalog: &mut Catalog,
+    claims: Vec<Claim>,
+    cfg: &Reading,
+    index: FileIndex,
+) -> Vec<ConfiguredPair> {
     let passphrases = cfg.passphrases;
-    // Files are one file whatever way they were named: a config's absolute path and the
-    // walk's relative one (`scan tree` with `/srv/tree/key.pem` in the config) meet here.
-    let file_key = |p: &Path| paths::normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
-    let mut by_path: HashMap<PathBuf, FileId> = HashMap::new();
-    for (id, e) in catalog.iter() {
-        if let Some(p) = e.fs_path() {
-            by_path.insert(file_key(p), id);
-        }
-    }
+    let FileIndex { mut by_path, cwd } = index;
+    let file_key = |p: &Path| file_key(cwd.as_deref(), p);
     let mut side = |catalog: &mut Catalog, f: &ClaimedFile, config: &Location| -> Side {
         let at = Some(Location { line: Some(f.line()), ..config.clone() });
         match f {

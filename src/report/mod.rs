@@ -216,9 +216,18 @@ impl Report {
             f.locations.sort();
             f.locations.dedup();
         }
-        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        let by_key = |a: &Finding, b: &Finding| a.sort_key().cmp(&b.sort_key());
+        let by_files = |a: &PairReport, b: &PairReport| (&a.cert, &a.key, &a.origin).cmp(&(&b.cert, &b.key, &b.origin));
+        // A scan's tens of thousands are sorted on its workers (stable either way: one order).
+        if rayon::current_thread_index().is_some() {
+            use rayon::slice::ParallelSliceMut;
+            self.findings.par_sort_by(by_key);
+            self.pairs.par_sort_by(by_files);
+        } else {
+            self.findings.sort_by(by_key);
+            self.pairs.sort_by(by_files);
+        }
         self.findings.dedup();
-        self.pairs.sort_by(|a, b| (&a.cert, &a.key, &a.origin).cmp(&(&b.cert, &b.key, &b.origin)));
         self.summary.pairs = self.pairs.len();
         self.summary.errors = self.count(Severity::Error);
         self.summary.warnings = self.count(Severity::Warning);

@@ -11,6 +11,7 @@ use super::claim::IPV4_ANY;
 use super::{
     clean_names, has_component, has_variable, lines, unresolvable, Claim, ConfFile, Cx, Dialect, Listener, Passphrase,
 };
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -108,30 +109,49 @@ struct State {
 }
 
 /// Logical lines: comments dropped, `\` continuations joined, numbered by their first line.
-pub fn logical_lines(text: &str) -> Vec<(u32, String)> {
+/// A line without continuation is borrowed from `text`.
+pub fn logical_lines(text: &str) -> Vec<(u32, Cow<'_, str>)> {
     let mut out = Vec::new();
     let mut pending: Option<(u32, String)> = None;
     for (n, l) in lines(text) {
-        let (start, mut acc) = pending.take().unwrap_or((n, String::new()));
         if let Some(stripped) = l.strip_suffix('\\') {
+            let (start, mut acc) = pending.take().unwrap_or((n, String::new()));
             acc.push_str(stripped);
             acc.push(' ');
             pending = Some((start, acc));
             continue;
         }
-        acc.push_str(l);
-        let t = acc.trim();
-        if !t.is_empty() && !t.starts_with('#') {
-            out.push((start, t.to_string()));
+        match pending.take() {
+            Some((start, mut acc)) => {
+                acc.push_str(l);
+                push_logical(&mut out, start, Cow::Owned(acc));
+            }
+            None => push_logical(&mut out, n, Cow::Borrowed(l)),
         }
     }
     if let Some((start, acc)) = pending {
-        let t = acc.trim();
-        if !t.is_empty() && !t.starts_with('#') {
-            out.push((start, t.to_string()));
-        }
+        push_logical(&mut out, start, Cow::Owned(acc));
     }
     out
+}
+
+/// Keep one logical line, trimmed, unless it is empty or a comment.
+fn push_logical<'t>(out: &mut Vec<(u32, Cow<'t, str>)>, n: u32, line: Cow<'t, str>) {
+    let keep = |t: &str| !t.is_empty() && !t.starts_with('#');
+    match line {
+        Cow::Borrowed(l) => {
+            let t = l.trim();
+            if keep(t) {
+                out.push((n, Cow::Borrowed(t)));
+            }
+        }
+        Cow::Owned(l) => {
+            let t = l.trim();
+            if keep(t) {
+                out.push((n, Cow::Owned(t.to_string())));
+            }
+        }
+    }
 }
 
 /// Apache's words: whitespace separated, `"…"`/`'…'` quoted with `\"` escapes; `#` is not special mid-line.
@@ -174,7 +194,11 @@ impl State {
         !self.stack.contains(&Sec::Cond(false))
     }
 
-    fn expand(&self, s: &str) -> String {
+    /// `${NAME}` replaced by its `Define`d value (left as is when undefined).
+    fn expand<'s>(&self, s: &'s str) -> Cow<'s, str> {
+        if !s.contains("${") {
+            return Cow::Borrowed(s);
+        }
         let mut out = String::new();
         let mut rest = s;
         while let Some(i) = rest.find("${") {
@@ -200,7 +224,7 @@ impl State {
             }
         }
         out.push_str(rest);
-        out
+        Cow::Owned(out)
     }
 
     fn level(&mut self) -> &mut Level {
@@ -461,10 +485,7 @@ mod tests {
     #[test]
     fn logical_lines_join_continuations_and_drop_comments() {
         let l = logical_lines("  # c\r\nSSLCertificateFile \\\r\n   /a.pem\n\n  Foo bar # not a comment\n");
-        assert_eq!(
-            l,
-            vec![(2, "SSLCertificateFile     /a.pem".to_string()), (5, "Foo bar # not a comment".to_string())]
-        );
+        assert_eq!(l, vec![(2, Cow::from("SSLCertificateFile     /a.pem")), (5, Cow::from("Foo bar # not a comment"))]);
         assert_eq!(conf_words(r#"A "b \" c" 'd'"#), vec!["A", "b \" c", "d"]);
     }
 

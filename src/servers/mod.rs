@@ -271,8 +271,10 @@ pub fn find_claims_in(files: &[(PathBuf, &[u8])], named: &[(&'static str, PathBu
                     cx.stack.pop();
                 }
             }
+            // Recognising looks at every candidate's text: shared with the workers that finished
+            // their own dialect (in order, as the files came).
             let mut mine: Vec<(&PathBuf, &str)> =
-                decoded.iter().filter(|(p, text)| d.recognises(p, text)).map(|(p, t)| (*p, t.as_ref())).collect();
+                decoded.par_iter().filter(|(p, text)| d.recognises(p, text)).map(|(p, t)| (*p, t.as_ref())).collect();
             mine.sort_by(|a, b| a.0.cmp(b.0));
             // The named files go too: dialects that relate files (Kubernetes) read them in read_all.
             mine.splice(0..0, forced.iter().map(|(p, t)| (*p, t.as_str())));
