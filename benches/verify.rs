@@ -7,7 +7,10 @@
 
 use keymatch::parse::{parse_bytes, Curve, ItemKind, KeyMaterial, ParsedFile, PublicKey, Source};
 use keymatch::verify::{
-    self, chain, ec, ec_tables::IssuerTable, rsa::Hash, PairMaterial, PrimeTest, SigCheck, Verdict,
+    self, chain, ec,
+    ec_tables::{GeneratorTable, IssuerTable},
+    rsa::Hash,
+    PairMaterial, PrimeTest, SigCheck, Verdict,
 };
 use p256::elliptic_curve::sec1::ToSec1Point;
 use std::time::{Duration, Instant};
@@ -163,4 +166,10 @@ fn main() {
         });
         println!("  {what:<30} crate {crate_verify:>10.1?}   table {table_verify:>10.1?}   (table build {build:.1?})");
     }
+    let p256_g = time(1, || drop(std::hint::black_box(GeneratorTable::<p256::NistP256>::new())));
+    let p384_g = time(1, || drop(std::hint::black_box(GeneratorTable::<p384::NistP384>::new())));
+    let p521_g = time(1, || drop(std::hint::black_box(GeneratorTable::<p521::NistP521>::new())));
+    println!(
+        "  generator tables (once per curve and process): P-256 {p256_g:.1?}, P-384 {p384_g:.1?}, P-521 {p521_g:.1?}"
+    );
 }
