@@ -5,10 +5,14 @@
 //! first signature) against the issuer's precomputed table (every later one)
 //! and the cost of building that table. Measured, never asserted.
 
-use keymatch::parse::{parse_bytes, ParsedFile, PublicKey, Source};
+use keymatch::parse::{parse_bytes, Curve, ItemKind, KeyMaterial, ParsedFile, PublicKey, Source};
 use keymatch::verify::{
-    self, chain, ec, ec_tables::IssuerTable, rsa::Hash, PairMaterial, PrimeTest, SigCheck, Verdict,
+    self, chain, ec,
+    ec_tables::{GeneratorTable, IssuerTable},
+    rsa::Hash,
+    PairMaterial, PrimeTest, SigCheck, Verdict,
 };
+use p256::elliptic_curve::sec1::ToSec1Point;
 use std::time::{Duration, Instant};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -60,6 +64,33 @@ fn main() {
         });
         println!("  {s:<28} {t:>12.1?}");
     }
+    println!("EC private key: parsing the PEM file (d·G derived to compare with the stored point) / d·G alone (the curve crate's constant-time basepoint table, to affine):");
+    for s in ["p256-sec1-pem", "p384-sec1-pem"] {
+        let rel = format!("fixtures/check/{s}/key.pem");
+        let bytes = std::fs::read(format!("{ROOT}/{rel}")).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        let parsed = parse_bytes(&bytes, Source::new(&rel), &[]);
+        let Some(key) = parsed.items.iter().find_map(|i| match &i.kind {
+            ItemKind::PrivateKey(k) => Some(k),
+            _ => None,
+        }) else {
+            panic!("{rel}: no key")
+        };
+        let KeyMaterial::Ec(ec) = &key.material else { panic!("{rel}: not EC") };
+        let parse = time(200, || {
+            std::hint::black_box(parse_bytes(&bytes, Source::new(&rel), &[]));
+        });
+        let derive = time(200, || match ec.curve {
+            Curve::P256 => {
+                let sk = p256::SecretKey::from_slice(&ec.d).unwrap_or_else(|e| panic!("{rel}: {e}"));
+                std::hint::black_box(sk.public_key().to_sec1_point(false));
+            }
+            _ => {
+                let sk = p384::SecretKey::from_slice(&ec.d).unwrap_or_else(|e| panic!("{rel}: {e}"));
+                std::hint::black_box(sk.public_key().to_sec1_point(false));
+            }
+        });
+        println!("  {s:<28} {parse:>12.1?} {derive:>12.1?}");
+    }
     println!("chain signature check (one link): the same issuer every time (ECDSA from its table, RSA key built once) / a new scan each time:");
     let tables = verify::EcTables::default();
     let td = "src/verify/testdata";
@@ -82,6 +113,32 @@ fn main() {
             std::hint::black_box(chain::check_signature(lc, &ic.public_key, &verify::EcTables::default()));
         });
         println!("  {what:<30} {t:>12.1?} {first:>12.1?}");
+    }
+    println!("RSA PKCS#1 v1.5, issuer key built once: the rsa crate's verify (constant-time public operation) vs keymatch's (variable time):");
+    for (leaf, issuer, hash, what) in [
+        ("leaf.pem", "inter.pem", Hash::Sha256, "RSA-2048 SHA-256, e = 65537"),
+        ("root.pem", "root.pem", Hash::Sha256, "RSA-2048 SHA-256 (self-signed)"),
+    ] {
+        let (l, i) = (load(&format!("{td}/{leaf}")), load(&format!("{td}/{issuer}")));
+        let (Some((_, _, lc)), Some((_, _, ic))) = (l.certificates().next(), i.certificates().next()) else {
+            panic!("{leaf}/{issuer}: no certificate")
+        };
+        let PublicKey::Rsa { n, e, .. } = &ic.public_key else { panic!("{issuer}: not an RSA key") };
+        let key =
+            rsa::PublicKey::new(rsa::BoxedUint::from_be_slice_vartime(n), rsa::BoxedUint::from_be_slice_vartime(e))
+                .unwrap_or_else(|err| panic!("{issuer}: {err}"));
+        let digest = hash.digest(&lc.tbs_der);
+        let scheme = || rsa::Pkcs1v15Sign::new::<sha2::Sha256>();
+        assert!(key.verify(scheme(), &digest, &lc.signature).is_ok(), "{what}");
+        let crate_verify = time(100, || {
+            std::hint::black_box(key.verify(scheme(), &hash.digest(&lc.tbs_der), &lc.signature).is_ok());
+        });
+        let tables = verify::EcTables::default();
+        assert_eq!(chain::check_signature(lc, &ic.public_key, &tables), SigCheck::Valid, "{what}");
+        let ours = time(100, || {
+            std::hint::black_box(chain::check_signature(lc, &ic.public_key, &tables));
+        });
+        println!("  {what:<30} crate {crate_verify:>10.1?}   keymatch {ours:>10.1?}");
     }
     println!("ECDSA: the crate's verify (an issuer's first signature) vs the issuer's table (repeated issuer):");
     for (leaf, issuer, hash, what) in [
@@ -109,4 +166,10 @@ fn main() {
         });
         println!("  {what:<30} crate {crate_verify:>10.1?}   table {table_verify:>10.1?}   (table build {build:.1?})");
     }
+    let p256_g = time(1, || drop(std::hint::black_box(GeneratorTable::<p256::NistP256>::new())));
+    let p384_g = time(1, || drop(std::hint::black_box(GeneratorTable::<p384::NistP384>::new())));
+    let p521_g = time(1, || drop(std::hint::black_box(GeneratorTable::<p521::NistP521>::new())));
+    println!(
+        "  generator tables (once per curve and process): P-256 {p256_g:.1?}, P-384 {p384_g:.1?}, P-521 {p521_g:.1?}"
+    );
 }

@@ -5,10 +5,12 @@
 //! The crate's own verify (`VerifyingKey::verify_prehash`) does this with a
 //! wNAF double-and-add that starts from nothing every time (~384 doublings for
 //! P-384). A scan checks hundreds of leaves signed by the same few
-//! intermediates, so here u1·G uses the curve crate's precomputed basepoint
-//! table (`MulByGeneratorVartime`) and u2·Q a table of Q's multiples
-//! (Q·256^i·{1‥8}, as primeorder's `BasepointTable` keeps for G), built once
-//! per issuer key: about 2×(2·bytes + 1) additions and no doublings.
+//! intermediates, so here u1·G uses a table of G's multiples for signed
+//! radix-256 digits ([`GeneratorTable`], G·256^i·{1‥128}, one per curve and
+//! process) and u2·Q a table of Q's multiples (Q·256^i·{1‥8}, as primeorder's
+//! `BasepointTable` keeps for G), built once per issuer key: about
+//! (bytes + 1) + 2×(bytes + 1) additions, no doublings, each a mixed addition of an
+//! affine table entry.
 //!
 //! What is cached is precomputation derived from the ISSUER's public key, keyed
 //! by its curve and SEC1 point bytes; no verification result is cached, and
@@ -24,24 +26,26 @@
 //!
 //! The cache: a table is built the second time an issuer is seen (the first
 //! time, and for a one-off `keymatch check`, the crate's verify is cheaper than
-//! a table), for at most [`MAX_TABLES`] issuers per scan (~56 KiB each for
-//! P-384, ~116 KiB for P-521) and [`MAX_TRACKED`] keys seen once; past those
+//! a table), for at most [`MAX_TABLES`] issuers per scan (~40 KiB each for
+//! P-384, ~80 KiB for P-521) and [`MAX_TRACKED`] keys seen once; past those
 //! bounds verification falls back to the crate's verify. One mutex guards the
 //! map for a lookup; a table is built outside it, once, behind a `OnceLock`.
 //! The cache ([`EcTables`]) is owned by the scan that uses it and dropped with
-//! it: there is no process-global state.
+//! it; the only process-global state is the generator tables, constants of
+//! their curves as the curve crates' own basepoint tables are (~0.3 MiB for
+//! P-256, ~0.6 MiB for P-384, ~1.2 MiB for P-521, built when first used).
 
 use super::SigCheck;
 use crate::parse::Curve;
 use primeorder::elliptic_curve::{
     bigint::{BitOps, Encoding},
     group::Group,
-    ops::{Invert, MulByGeneratorVartime, Reduce},
-    point::AffineCoordinates,
+    ops::{Invert, Reduce},
+    point::{AffineCoordinates, BatchNormalize},
     FieldBytesSize, NonZeroScalar, Scalar,
 };
 use primeorder::{
-    array::typenum::Unsigned, LookupTable, PrimeCurveParams, ProjectivePoint, Radix16Decomposition, Radix16Digits,
+    array::typenum::Unsigned, AffinePoint, PrimeCurveParams, ProjectivePoint, Radix16Decomposition, Radix16Digits,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -54,10 +58,13 @@ pub(crate) const MAX_TRACKED: usize = 1024;
 
 /// The multiples of one point Q: window i holds Q·256^i·{1, …, 8}, for
 /// i = 0 … bytes (one more window than the scalar has bytes, for the carry of
-/// the signed radix-16 digits). The same layout as primeorder's
-/// `BasepointTable`, for an arbitrary point.
+/// the signed radix-16 digits). The layout of primeorder's `BasepointTable`,
+/// for an arbitrary point, in affine coordinates: adding an affine point to a
+/// projective one (mixed addition) costs less than adding two projective ones,
+/// and one batched inversion at build time makes them all affine.
 pub struct PointTable<C: PrimeCurveParams> {
-    windows: Vec<LookupTable<ProjectivePoint<C>>>,
+    /// Window i's multiples j = 1 … 8 at `8·i + j − 1`.
+    points: Vec<AffinePoint<C>>,
 }
 
 impl<C: PrimeCurveParams> PointTable<C> {
@@ -65,14 +72,28 @@ impl<C: PrimeCurveParams> PointTable<C> {
     pub(crate) fn new(q: ProjectivePoint<C>) -> Self {
         let len = FieldBytesSize::<C>::USIZE;
         let mut base = q;
-        let mut windows = Vec::with_capacity(len + 1);
+        let mut projective = Vec::with_capacity((len + 1) * 8);
         for _ in 0..=len {
-            windows.push(LookupTable::new(base));
+            let mut multiple = base;
+            for _ in 0..8 {
+                projective.push(multiple);
+                multiple += base;
+            }
             for _ in 0..8 {
                 base = base.double();
             }
         }
-        Self { windows }
+        Self { points: <ProjectivePoint<C> as BatchNormalize<[ProjectivePoint<C>]>>::batch_normalize(&projective) }
+    }
+
+    /// d·Q·256^window for a digit d in −8‥8 other than 0.
+    fn select(&self, window: usize, d: i8) -> AffinePoint<C> {
+        let point = self.points[8 * window + usize::from(d.unsigned_abs()) - 1];
+        if d < 0 {
+            -point
+        } else {
+            point
+        }
     }
 
     /// k·Q in variable time (k and Q are public here), as
@@ -81,18 +102,19 @@ impl<C: PrimeCurveParams> PointTable<C> {
     /// accumulator multiplied by 16 at the end. Zero digits cost nothing.
     pub(crate) fn mul_vartime(&self, k: &Scalar<C>) -> ProjectivePoint<C> {
         let digits = Radix16Decomposition::<Radix16Digits<C>>::new(k);
+        let windows = self.points.len() / 8;
         let mut even = ProjectivePoint::<C>::IDENTITY;
         let mut odd = ProjectivePoint::<C>::IDENTITY;
-        for (i, window) in self.windows.iter().enumerate() {
+        for i in 0..windows {
             let d = digits[2 * i];
             if d != 0 {
-                even += window.select_vartime(d);
+                even += self.select(i, d);
             }
             // The last window holds only the carry digit.
-            if i + 1 < self.windows.len() {
+            if i + 1 < windows {
                 let d = digits[2 * i + 1];
                 if d != 0 {
-                    odd += window.select_vartime(d);
+                    odd += self.select(i, d);
                 }
             }
         }
@@ -102,6 +124,74 @@ impl<C: PrimeCurveParams> PointTable<C> {
         even + odd
     }
 }
+
+/// The multiples of the generator G for signed radix-256 digits: window i
+/// holds G·256^i·{1, …, 128}, for i = 0 … bytes, affine. Twice the digit width
+/// of the curve crate's basepoint table (radix 16), so u1·G takes half as many
+/// additions (about one per scalar byte), each a mixed one. The multiples are
+/// constants of the curve, like that table: one per curve and process, built
+/// (about bytes·128 additions and one batched inversion) the first time a
+/// signature is checked with an issuer's table on that curve
+/// (`IssuerTable::verify`). Variable time: u1 is public.
+pub struct GeneratorTable<C: PrimeCurveParams> {
+    /// Window i's multiples j = 1 … 128 at `128·i + j − 1`.
+    points: Vec<AffinePoint<C>>,
+}
+
+impl<C: PrimeCurveParams> GeneratorTable<C> {
+    /// (bytes + 1) × 128 points.
+    pub fn new() -> Self {
+        let len = FieldBytesSize::<C>::USIZE;
+        let mut base = ProjectivePoint::<C>::GENERATOR;
+        let mut projective = Vec::with_capacity((len + 1) * 128);
+        for _ in 0..=len {
+            let mut multiple = base;
+            for _ in 0..128 {
+                projective.push(multiple);
+                multiple += base;
+            }
+            // 256·base = 2·(128·base).
+            base = (multiple - base).double();
+        }
+        Self { points: <ProjectivePoint<C> as BatchNormalize<[ProjectivePoint<C>]>>::batch_normalize(&projective) }
+    }
+
+    /// k·G in variable time: k = Σ d_i·256^i with d_i in −128‥127 (and a last
+    /// carry digit of 0 or 1), one table entry per digit other than 0.
+    pub(crate) fn mul_vartime(&self, k: &Scalar<C>) -> ProjectivePoint<C> {
+        let bytes: primeorder::elliptic_curve::FieldBytes<C> = (*k).into();
+        let mut sum = ProjectivePoint::<C>::IDENTITY;
+        let mut carry = 0i16;
+        // Big-endian bytes: digit i comes from the i-th byte from the end.
+        let digits = bytes.iter().rev().map(|&b| {
+            let v = i16::from(b) + carry;
+            carry = i16::from(v >= 128);
+            v - 256 * carry
+        });
+        let mut add = |window: usize, d: i16| {
+            if d != 0 {
+                let point = self.points[128 * window + usize::from(d.unsigned_abs()) - 1];
+                sum += if d < 0 { -point } else { point };
+            }
+        };
+        for (window, d) in digits.enumerate() {
+            add(window, d);
+        }
+        add(bytes.len(), carry);
+        sum
+    }
+}
+
+impl<C: PrimeCurveParams> Default for GeneratorTable<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The generator tables, one per curve and process.
+static P256_G: OnceLock<GeneratorTable<p256::NistP256>> = OnceLock::new();
+static P384_G: OnceLock<GeneratorTable<p384::NistP384>> = OnceLock::new();
+static P521_G: OnceLock<GeneratorTable<p521::NistP521>> = OnceLock::new();
 
 /// `ecdsa::hazmat::bytes2scalar`: the leading bytes of `bytes` up to the
 /// order's byte length, masked to the order's bit length, reduced mod n.
@@ -115,6 +205,7 @@ fn bytes2scalar<C: PrimeCurveParams>(bytes: &[u8]) -> Scalar<C> {
 /// SEC 1 §4.1.4 steps 4–8 with Q's table: r = x(u1·G + u2·Q) mod n, where
 /// u1 = z/s, u2 = r/s. `r` and `s` are already in 1‥n−1.
 pub(crate) fn verify_prehashed<C: PrimeCurveParams>(
+    generator: &GeneratorTable<C>,
     table: &PointTable<C>,
     prehash: &[u8],
     r: &NonZeroScalar<C>,
@@ -124,7 +215,7 @@ pub(crate) fn verify_prehashed<C: PrimeCurveParams>(
     let s_inv = *s.invert_vartime();
     let u1 = z * s_inv;
     let u2 = **r * s_inv;
-    let point = ProjectivePoint::<C>::mul_by_generator_vartime(&u1) + table.mul_vartime(&u2);
+    let point = generator.mul_vartime(&u1) + table.mul_vartime(&u2);
     if bool::from(point.is_identity()) {
         return false;
     }
@@ -159,18 +250,18 @@ impl IssuerTable {
     /// Valid or Invalid, as `ec::verify_ecdsa`.
     pub fn verify(&self, prehash: &[u8], signature_der: &[u8]) -> SigCheck {
         macro_rules! check {
-            ($c:ident, $table:expr) => {{
+            ($c:ident, $table:expr, $generator:expr) => {{
                 let Ok(sig) = $c::ecdsa::Signature::from_der(signature_der) else {
                     return SigCheck::Invalid;
                 };
                 let (r, s) = sig.split_scalars();
-                verify_prehashed($table, prehash, &r, &s)
+                verify_prehashed($generator.get_or_init(GeneratorTable::new), $table, prehash, &r, &s)
             }};
         }
         let valid = match self {
-            Self::P256(table) => check!(p256, table),
-            Self::P384(table) => check!(p384, table),
-            Self::P521(table) => check!(p521, table),
+            Self::P256(table) => check!(p256, table, P256_G),
+            Self::P384(table) => check!(p384, table, P384_G),
+            Self::P521(table) => check!(p521, table, P521_G),
         };
         if valid {
             SigCheck::Valid
@@ -458,10 +549,10 @@ mod tests {
     property!(p384_table_path_agrees_with_the_crate, p384, p384::NistP384, Curve::P384, 4, 24);
     property!(p521_table_path_agrees_with_the_crate, p521, p521::NistP521, Curve::P521, 3, 16);
 
-    /// k·Q through the table equals the curve crate's k·Q, for edge and
-    /// pseudo-random scalars, on each curve.
+    /// k·Q through the table, and k·G and −k·G through the generator table,
+    /// equal the curve crate's, for edge and pseudo-random scalars, on each curve.
     macro_rules! mul {
-        ($name:ident, $c:ident) => {
+        ($name:ident, $c:ident, $C:ty) => {
             #[test]
             fn $name() {
                 let scalar = |seed: &str| {
@@ -479,18 +570,30 @@ mod tests {
                     <$c::Scalar as primeorder::PrimeField>::from_u128(8),
                     <$c::Scalar as primeorder::PrimeField>::from_u128(0x8888_8888_8888_8888),
                 ];
+                // Radix-256 digit edges: 127, 128 (digit −128 and a carry), 255, 256, 0x80 in every byte, all ones.
+                for v in [127u128, 128, 255, 256, 0x8080_8080_8080_8080_8080_8080_8080_8080, u128::MAX] {
+                    scalars.push(<$c::Scalar as primeorder::PrimeField>::from_u128(v));
+                }
                 scalars.extend((0..32).map(|i| scalar(&format!("{} k {i}", stringify!($c)))));
+                let generator = GeneratorTable::<$C>::new();
                 for k in scalars {
                     assert_eq!(table.mul_vartime(&k), q * k, "{}", stringify!($c));
+                    assert_eq!(generator.mul_vartime(&k), $c::ProjectivePoint::GENERATOR * k, "{} k·G", stringify!($c));
+                    assert_eq!(
+                        generator.mul_vartime(&-k),
+                        -($c::ProjectivePoint::GENERATOR * k),
+                        "{} −k·G",
+                        stringify!($c)
+                    );
                 }
                 assert_eq!(table.mul_vartime(&<$c::Scalar as Field>::ZERO), $c::ProjectivePoint::IDENTITY);
             }
         };
     }
 
-    mul!(p256_table_multiples_match_the_crate, p256);
-    mul!(p384_table_multiples_match_the_crate, p384);
-    mul!(p521_table_multiples_match_the_crate, p521);
+    mul!(p256_table_multiples_match_the_crate, p256, p256::NistP256);
+    mul!(p384_table_multiples_match_the_crate, p384, p384::NistP384);
+    mul!(p521_table_multiples_match_the_crate, p521, p521::NistP521);
 
     fn signed(seed: &str) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
         let sk = p384::ecdsa::SigningKey::from_slice(&bytes(seed, 48)).expect("secret");

@@ -508,10 +508,71 @@ pub(crate) fn verify_pkcs1v15(
     let Some(key) = keys.get(n, e, public_key) else {
         return SigCheck::Unchecked("the issuer's RSA key is outside the sizes keymatch checks".into());
     };
-    match key.verify(hash.pkcs1v15(), &hash.digest(message), signature) {
-        Ok(()) => SigCheck::Valid,
-        Err(_) => SigCheck::Invalid,
+    if pkcs1v15_verifies(&key, &hash.pkcs1v15().prefix, &hash.digest(message), signature) {
+        SigCheck::Valid
+    } else {
+        SigCheck::Invalid
     }
+}
+
+/// RSASSA-PKCS1-v1_5-VERIFY (RFC 8017 §8.2.2) of `signature` over a message whose hash is
+/// `digest`, with `prefix` the DER DigestInfo header of that hash (§9.2 note 1, as the `rsa`
+/// crate's `Pkcs1v15Sign` carries it). The same decisions as the crate's verify, with the public
+/// exponentiation done in variable time ([`rsavp1_vartime`]).
+fn pkcs1v15_verifies(key: &::rsa::PublicKey, prefix: &[u8], digest: &[u8], signature: &[u8]) -> bool {
+    use ::rsa::traits::PublicKeyParts;
+    // Step 1: S is k octets long, k the length of n in octets.
+    let k = key.size();
+    if signature.len() != k {
+        return false;
+    }
+    // Step 2: s = OS2IP(S); RSAVP1 refuses s ≥ n; EM = I2OSP(s^e mod n, k).
+    let Ok(s) = BoxedUint::from_be_slice(signature, key.n_bits_precision()) else {
+        return false;
+    };
+    if s >= *key.n().as_ref() {
+        return false;
+    }
+    let m = rsavp1_vartime(key, s).to_be_bytes();
+    // m < n < 256^k: the octets above the k lowest are zero.
+    let Some((high, em)) = m.split_at_checked(m.len().saturating_sub(k)) else {
+        return false;
+    };
+    // Step 3: EM' = EMSA-PKCS1-v1_5-ENCODE(H, k) = 0x00 ‖ 0x01 ‖ PS ‖ 0x00 ‖ T, where
+    // T = DigestInfo = prefix ‖ H and PS is k − tLen − 3 ≥ 8 octets 0xff.
+    let t_len = prefix.len() + digest.len();
+    if k < t_len + 11 {
+        return false;
+    }
+    let mut expected = Vec::with_capacity(k);
+    expected.extend_from_slice(&[0x00, 0x01]);
+    expected.resize(k - t_len - 1, 0xff);
+    expected.push(0x00);
+    expected.extend_from_slice(prefix);
+    expected.extend_from_slice(digest);
+    // Step 4: EM = EM'.
+    high.iter().all(|&b| b == 0) && em == expected.as_slice()
+}
+
+/// RSAVP1's s^e mod n (RFC 8017 §5.2.2) by left-to-right square-and-multiply over the bits of e,
+/// in the Montgomery form of the key's cached modulus parameters. Variable time: the key, the
+/// signature and the message are all public. The key's e is odd and at least 3 (the `rsa` crate
+/// refuses others when the key is built).
+fn rsavp1_vartime(key: &::rsa::PublicKey, s: BoxedUint) -> BoxedUint {
+    use ::rsa::traits::PublicKeyParts;
+    use crypto_bigint::{MontyForm, MontyMultiplier};
+    let params = key.n_params();
+    let e = key.e();
+    let base = BoxedMontyForm::new(s, params);
+    let mut multiplier = <BoxedMontyForm as MontyForm>::Multiplier::from(params);
+    let mut acc = base.clone();
+    for bit in (0..e.bit_width_vartime().saturating_sub(1)).rev() {
+        multiplier.square_assign(&mut acc);
+        if e.bit_vartime(bit) {
+            multiplier.mul_assign(&mut acc, &base);
+        }
+    }
+    acc.retrieve()
 }
 
 /// RSASSA-PSS verification, with the hash, MGF1 hash and salt length taken
@@ -597,6 +658,170 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    /// A fresh RSA key from `openssl genpkey` (`bits`, public exponent `e`): its n, e, d.
+    fn openssl_key(bits: u32, e: u64) -> (Vec<u8>, Vec<u8>, BigUint) {
+        let out = std::process::Command::new("openssl")
+            .args(["genpkey", "-algorithm", "RSA", "-pkeyopt"])
+            .arg(format!("rsa_keygen_bits:{bits}"))
+            .arg("-pkeyopt")
+            .arg(format!("rsa_keygen_pubexp:{e}"))
+            .output()
+            .expect("openssl CLI");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let parsed = crate::parse::parse_bytes(&out.stdout, crate::parse::Source::new("genpkey.pem"), &[]);
+        let key = parsed.private_keys().next().expect("a key").2;
+        let crate::parse::KeyMaterial::Rsa(k) = &key.material else { panic!("not RSA") };
+        (strip_leading_zeros(&k.n).to_vec(), strip_leading_zeros(&k.e).to_vec(), big(&k.d))
+    }
+
+    /// RSASSA-PKCS1-v1_5 decisions of [`pkcs1v15_verifies`] (variable-time public operation,
+    /// encode and compare) equal the `rsa` crate's verify, which it replaced, on valid signatures
+    /// and on every kind of wrong one: tampered signature or message, another hash, s ≥ n, a wrong
+    /// length, and signatures of encoded messages that are wrong in one part (RSA private
+    /// operation on a crafted EM). Keys with e = 65537 (2048 bits, testdata), e = 3, e = 2^32 + 15
+    /// and a 1025-bit modulus (k = 129 octets, the top one 0x01).
+    #[test]
+    fn pkcs1v15_decisions_equal_the_rsa_crate() {
+        let leaf = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/src/verify/testdata/leaf.key.der")).unwrap();
+        let parsed = crate::parse::parse_bytes(&leaf, crate::parse::Source::new("leaf.key.der"), &[]);
+        let crate::parse::KeyMaterial::Rsa(k) = &parsed.private_keys().next().expect("a key").2.material else {
+            panic!("not RSA")
+        };
+        let keys = [
+            (strip_leading_zeros(&k.n).to_vec(), strip_leading_zeros(&k.e).to_vec(), big(&k.d)),
+            openssl_key(1024, 3),
+            openssl_key(1024, (1 << 32) + 15),
+            openssl_key(1025, 65537),
+        ];
+        let hashes = [Hash::Sha1, Hash::Sha224, Hash::Sha256, Hash::Sha384, Hash::Sha512];
+        // What, signature, digest, its hash, the expected decision.
+        type Case = (String, Vec<u8>, Vec<u8>, Hash, bool);
+        let (mut valid, mut invalid, mut over_n) = (0, 0, 0);
+        for (n, e, d) in &keys {
+            let key = public_key(n, e).expect("a key the crate accepts");
+            let k = n.len();
+            let n_big = big(n);
+            // The RSA private operation on an encoded message (None when EM ≥ n).
+            let sign = |em: &[u8]| {
+                let m = big(em);
+                (m < n_big).then(|| {
+                    let s = m.modpow(d, &n_big).to_bytes_be();
+                    [vec![0; k - s.len()], s].concat()
+                })
+            };
+            for (i, &hash) in hashes.iter().enumerate() {
+                let prefix = hash.pkcs1v15().prefix.to_vec();
+                let digest = hash.digest(format!("message {i}").as_bytes());
+                let other_digest = hash.digest(b"another message");
+                let encode = |ps_len: usize, t: &[u8]| [vec![0, 1], vec![0xff; ps_len], vec![0], t.to_vec()].concat();
+                let t = [prefix.as_slice(), &digest].concat();
+                let em = encode(k - t.len() - 3, &t);
+                let good = sign(&em).expect("EM < n");
+                // (what, signature, digest, hash, expected)
+                let mut cases: Vec<Case> = vec![
+                    ("valid".into(), good.clone(), digest.clone(), hash, true),
+                    ("another message".into(), good.clone(), other_digest.clone(), hash, false),
+                    ("digest one octet short".into(), good.clone(), digest[1..].to_vec(), hash, false),
+                    ("with a leading zero octet".into(), [vec![0], good.clone()].concat(), digest.clone(), hash, false),
+                    ("one octet short".into(), good[1..].to_vec(), digest.clone(), hash, false),
+                    ("empty".into(), vec![], digest.clone(), hash, false),
+                    ("s = n".into(), n.clone(), digest.clone(), hash, false),
+                    ("s = 2^8k − 1".into(), vec![0xff; k], digest.clone(), hash, false),
+                    ("s = 0".into(), vec![0; k], digest.clone(), hash, false),
+                    ("s = 1".into(), [vec![0; k - 1], vec![1]].concat(), digest.clone(), hash, false),
+                    ("s = n − 1".into(), (&n_big - 1u32).to_bytes_be(), digest.clone(), hash, false),
+                ];
+                let other = hashes[(i + 1) % hashes.len()];
+                let other_t =
+                    [other.pkcs1v15().prefix.to_vec(), other.digest(format!("message {i}").as_bytes())].concat();
+                cases.push((
+                    "signed with another hash".into(),
+                    good.clone(),
+                    other.digest(format!("message {i}").as_bytes()),
+                    other,
+                    false,
+                ));
+                cases.push((
+                    "another hash's EM".into(),
+                    sign(&encode(k - other_t.len() - 3, &other_t)).expect("EM < n"),
+                    digest.clone(),
+                    hash,
+                    false,
+                ));
+                for at in [0, 1, k / 2, k - 1] {
+                    let mut bad = good.clone();
+                    bad[at] ^= 0x01;
+                    cases.push((format!("signature octet {at} flipped"), bad, digest.clone(), hash, false));
+                }
+                // Signatures of encoded messages wrong in one part.
+                let mut crafted: Vec<(&str, Vec<u8>)> = Vec::new();
+                for (what, at, value) in [
+                    ("EM starts 0x01", 0, 0x01),
+                    ("block type 2", 1, 0x02),
+                    ("block type 0", 1, 0x00),
+                    ("a PS octet 0xfe", 2 + (k - t.len() - 3) / 2, 0xfe),
+                    ("the last PS octet 0x00", k - t.len() - 2, 0x00),
+                    ("separator 0x01", k - t.len() - 1, 0x01),
+                    ("DigestInfo length octet", k - t.len() + 1, t[1] ^ 0x01),
+                    ("DigestInfo OID octet", k - t.len() + 8, t[8] ^ 0x01),
+                    ("last hash octet", k - 1, em[k - 1] ^ 0x01),
+                ] {
+                    let mut bad = em.clone();
+                    bad[at] = value;
+                    crafted.push((what, bad));
+                }
+                // T shifted left over garbage (a PS one octet short), and PS of 7 octets with T padded.
+                crafted.push(("garbage after the hash", [encode(k - t.len() - 4, &t), vec![0]].concat()));
+                // DigestInfo without the NULL parameters (RFC 8017 §9.2 note 1 names both forms; the crate takes one).
+                let mut no_null = prefix.clone();
+                if let Some(at) = no_null.windows(2).position(|w| w == [0x05, 0x00]) {
+                    no_null.drain(at..at + 2);
+                    no_null[1] -= 2;
+                    no_null[3] -= 2;
+                    let t2 = [no_null.as_slice(), &digest].concat();
+                    crafted.push(("DigestInfo without NULL", encode(k - t2.len() - 3, &t2)));
+                }
+                for (what, bad_em) in crafted {
+                    match sign(&bad_em) {
+                        Some(sig) => cases.push((what.into(), sig, digest.clone(), hash, false)),
+                        None => over_n += 1,
+                    }
+                }
+                for (what, sig, digest, hash, want) in cases {
+                    let prefix = hash.pkcs1v15().prefix;
+                    let ours = pkcs1v15_verifies(&key, &prefix, &digest, &sig);
+                    let theirs = key.verify(hash.pkcs1v15(), &digest, &sig).is_ok();
+                    assert_eq!(ours, theirs, "{} bits, e = {}: {what}", n_big.bits(), big(e));
+                    assert_eq!(ours, want, "{} bits, e = {}: {what}", n_big.bits(), big(e));
+                    if want {
+                        valid += 1;
+                    } else {
+                        invalid += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(valid, keys.len() * hashes.len());
+        // 27 wrong signatures per key and hash, less the crafted ones whose EM was not below n.
+        assert_eq!(invalid + over_n, 27 * keys.len() * hashes.len());
+        // Only an EM starting 0x01 can reach n, and only for the 1025-bit modulus.
+        assert!(over_n <= hashes.len(), "{over_n}");
+    }
+
+    /// Through the scan's key cache: a key outside the crate's limits is Unchecked, not Invalid;
+    /// a built one is reused and verifies.
+    #[test]
+    fn verify_pkcs1v15_refuses_keys_outside_the_limits() {
+        let keys = RsaKeys::default();
+        let n = vec![0xc5; 256];
+        for e in [vec![1], vec![2], vec![1; 9], vec![0x02, 0, 0, 0, 1]] {
+            let got = verify_pkcs1v15(&keys, &n, &e, Hash::Sha256, b"m", &[0; 256]);
+            assert!(matches!(got, SigCheck::Unchecked(_)), "e = {e:?}: {got:?}");
+        }
+        assert_eq!(verify_pkcs1v15(&keys, &n, &[3], Hash::Sha256, b"m", &[0; 256]), SigCheck::Invalid);
+        assert_eq!(keys.len(), 1);
     }
 
     fn num(x: u32) -> Vec<u8> {
