@@ -23,6 +23,11 @@ fn load(rel: &str) -> ParsedFile {
     parse_bytes(&bytes, Source::new(rel), &[])
 }
 
+/// The first certificate of a file `load` read.
+fn first_cert<'a>(file: &'a ParsedFile, name: &str) -> &'a keymatch::parse::CertInfo {
+    file.certificates().next().map(|(_, _, c)| c).unwrap_or_else(|| panic!("{name}: no certificate"))
+}
+
 /// Median over 7 rounds of the mean of `n` calls.
 fn time(n: u32, mut f: impl FnMut()) -> Duration {
     let mut rounds: Vec<Duration> = (0..7)
@@ -102,9 +107,7 @@ fn main() {
         ("ed25519-self.pem", "ed25519-self.pem", "Ed25519"),
     ] {
         let (l, i) = (load(&format!("{td}/{leaf}")), load(&format!("{td}/{issuer}")));
-        let (Some((_, _, lc)), Some((_, _, ic))) = (l.certificates().next(), i.certificates().next()) else {
-            panic!("{leaf}/{issuer}: no certificate")
-        };
+        let (lc, ic) = (first_cert(&l, leaf), first_cert(&i, issuer));
         assert_eq!(chain::check_signature(lc, &ic.public_key, &tables), SigCheck::Valid, "{what}");
         let t = time(50, || {
             std::hint::black_box(chain::check_signature(lc, &ic.public_key, &tables));
@@ -120,9 +123,7 @@ fn main() {
         ("root.pem", "root.pem", Hash::Sha256, "RSA-2048 SHA-256 (self-signed)"),
     ] {
         let (l, i) = (load(&format!("{td}/{leaf}")), load(&format!("{td}/{issuer}")));
-        let (Some((_, _, lc)), Some((_, _, ic))) = (l.certificates().next(), i.certificates().next()) else {
-            panic!("{leaf}/{issuer}: no certificate")
-        };
+        let (lc, ic) = (first_cert(&l, leaf), first_cert(&i, issuer));
         let PublicKey::Rsa { n, e, .. } = &ic.public_key else { panic!("{issuer}: not an RSA key") };
         let key =
             rsa::PublicKey::new(rsa::BoxedUint::from_be_slice_vartime(n), rsa::BoxedUint::from_be_slice_vartime(e))
@@ -146,9 +147,7 @@ fn main() {
         ("p521-self.pem", "p521-self.pem", Hash::Sha512, "P-521 SHA-512"),
     ] {
         let (l, i) = (load(&format!("{td}/{leaf}")), load(&format!("{td}/{issuer}")));
-        let (Some((_, _, lc)), Some((_, _, ic))) = (l.certificates().next(), i.certificates().next()) else {
-            panic!("{leaf}/{issuer}: no certificate")
-        };
+        let (lc, ic) = (first_cert(&l, leaf), first_cert(&i, issuer));
         let PublicKey::Ec { curve, point } = &ic.public_key else { panic!("{issuer}: not an EC key") };
         let prehash = hash.digest(&lc.tbs_der);
         let sig = lc.signature.as_slice();

@@ -233,14 +233,9 @@ impl CatalogEntry {
         }
     }
 
-    /// Drop the file's parsed items (certificates, keys: what pairing and verification read)
+    /// Take the file's parsed items (certificates, keys: what pairing and verification read)
     /// once nothing will read them again; its path, metadata and findings stay for the report.
-    pub fn drop_material(&mut self) {
-        drop(self.take_material());
-    }
-
-    /// [`CatalogEntry::drop_material`], handing the items to the caller (to be freed elsewhere:
-    /// freeing a large tree's certificates and keys takes a while).
+    /// The caller frees them (elsewhere: freeing a large tree's certificates and keys takes a while).
     pub fn take_material(&mut self) -> Vec<crate::parse::Item> {
         match &mut self.status {
             EntryStatus::Parsed { parsed, .. } => std::mem::take(&mut parsed.items),
@@ -331,9 +326,9 @@ pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::
 /// The set of [`FastMap`].
 pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
-/// Running on a scan's worker pool, where the independent steps of pairing go in parallel
-/// (`check` pairs a few files on its own thread, and starts no pool for them).
-fn in_pool() -> bool {
+/// Running on a scan's worker pool, where independent steps (pairing's, the report's sorting) go
+/// in parallel (`check` handles a few files on its own thread, and starts no pool for them).
+pub(crate) fn in_pool() -> bool {
     rayon::current_thread_index().is_some()
 }
 

@@ -37,7 +37,7 @@ impl FileIndex {
         let cwd = std::env::current_dir().ok();
         let key_of = |(i, e): (usize, &CatalogEntry)| e.fs_path().map(|p| (file_key(cwd.as_deref(), p), FileId(i)));
         // On a scan's workers, in parallel; `check`'s few files are not worth starting threads for.
-        let keys: Vec<(std::ffi::OsString, FileId)> = if rayon::current_thread_index().is_some() {
+        let keys: Vec<(std::ffi::OsString, FileId)> = if super::in_pool() {
             catalog.entries.par_iter().enumerate().filter_map(key_of).collect()
         } else {
             catalog.entries.iter().enumerate().filter_map(key_of).collect()

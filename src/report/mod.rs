@@ -219,7 +219,7 @@ impl Report {
         let by_key = |a: &Finding, b: &Finding| a.sort_key().cmp(&b.sort_key());
         let by_files = |a: &PairReport, b: &PairReport| (&a.cert, &a.key, &a.origin).cmp(&(&b.cert, &b.key, &b.origin));
         // A scan's tens of thousands are sorted on its workers (stable either way: one order).
-        if rayon::current_thread_index().is_some() {
+        if crate::pair::in_pool() {
             use rayon::slice::ParallelSliceMut;
             self.findings.par_sort_by(by_key);
             self.pairs.par_sort_by(by_files);

@@ -137,21 +137,15 @@ pub fn logical_lines(text: &str) -> Vec<(u32, Cow<'_, str>)> {
 
 /// Keep one logical line, trimmed, unless it is empty or a comment.
 fn push_logical<'t>(out: &mut Vec<(u32, Cow<'t, str>)>, n: u32, line: Cow<'t, str>) {
-    let keep = |t: &str| !t.is_empty() && !t.starts_with('#');
-    match line {
-        Cow::Borrowed(l) => {
-            let t = l.trim();
-            if keep(t) {
-                out.push((n, Cow::Borrowed(t)));
-            }
-        }
-        Cow::Owned(l) => {
-            let t = l.trim();
-            if keep(t) {
-                out.push((n, Cow::Owned(t.to_string())));
-            }
-        }
+    let t = line.trim();
+    if t.is_empty() || t.starts_with('#') {
+        return;
     }
+    let trimmed = match line {
+        Cow::Borrowed(l) => Cow::Borrowed(l.trim()),
+        Cow::Owned(ref l) => Cow::Owned(l.trim().to_string()),
+    };
+    out.push((n, trimmed));
 }
 
 /// Apache's words: whitespace separated, `"…"`/`'…'` quoted with `\"` escapes; `#` is not special mid-line.

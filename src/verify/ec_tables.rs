@@ -56,26 +56,26 @@ pub(crate) const MAX_TABLES: usize = 64;
 /// table), per scan.
 pub(crate) const MAX_TRACKED: usize = 1024;
 
-/// The multiples of one point Q: window i holds Q·256^i·{1, …, 8}, for
-/// i = 0 … bytes (one more window than the scalar has bytes, for the carry of
-/// the signed radix-16 digits). The layout of primeorder's `BasepointTable`,
-/// for an arbitrary point, in affine coordinates: adding an affine point to a
-/// projective one (mixed addition) costs less than adding two projective ones,
-/// and one batched inversion at build time makes them all affine.
-pub struct PointTable<C: PrimeCurveParams> {
-    /// Window i's multiples j = 1 … 8 at `8·i + j − 1`.
+/// The multiples of a point P by the digits of one radix-256 window: window i holds
+/// P·256^i·{1, …, width}, for i = 0 … bytes (one more window than a scalar has bytes, for a
+/// carry digit), in affine coordinates: adding an affine point to a projective one (mixed
+/// addition) costs less than adding two projective ones, and one batched inversion at build
+/// time makes them all affine.
+struct AffineWindows<C: PrimeCurveParams> {
+    width: usize,
+    /// Window i's multiples j = 1 … width at `width·i + j − 1`.
     points: Vec<AffinePoint<C>>,
 }
 
-impl<C: PrimeCurveParams> PointTable<C> {
-    /// The table of `q`: (bytes + 1) × 8 points.
-    pub(crate) fn new(q: ProjectivePoint<C>) -> Self {
+impl<C: PrimeCurveParams> AffineWindows<C> {
+    /// (bytes + 1) × `width` points.
+    fn new(p: ProjectivePoint<C>, width: usize) -> Self {
         let len = FieldBytesSize::<C>::USIZE;
-        let mut base = q;
-        let mut projective = Vec::with_capacity((len + 1) * 8);
+        let mut base = p;
+        let mut projective = Vec::with_capacity((len + 1) * width);
         for _ in 0..=len {
             let mut multiple = base;
-            for _ in 0..8 {
+            for _ in 0..width {
                 projective.push(multiple);
                 multiple += base;
             }
@@ -83,17 +83,36 @@ impl<C: PrimeCurveParams> PointTable<C> {
                 base = base.double();
             }
         }
-        Self { points: <ProjectivePoint<C> as BatchNormalize<[ProjectivePoint<C>]>>::batch_normalize(&projective) }
+        Self {
+            width,
+            points: <ProjectivePoint<C> as BatchNormalize<[ProjectivePoint<C>]>>::batch_normalize(&projective),
+        }
     }
 
-    /// d·Q·256^window for a digit d in −8‥8 other than 0.
-    fn select(&self, window: usize, d: i8) -> AffinePoint<C> {
-        let point = self.points[8 * window + usize::from(d.unsigned_abs()) - 1];
+    fn windows(&self) -> usize {
+        self.points.len() / self.width
+    }
+
+    /// d·P·256^window for a digit d with 0 < |d| ≤ width.
+    fn select(&self, window: usize, d: i16) -> AffinePoint<C> {
+        let point = self.points[self.width * window + usize::from(d.unsigned_abs()) - 1];
         if d < 0 {
             -point
         } else {
             point
         }
+    }
+}
+
+/// The multiples of one point Q: window i holds Q·256^i·{1, …, 8} (the
+/// signed radix-16 digits of a window's two nibbles). The layout of
+/// primeorder's `BasepointTable`, for an arbitrary point, affine.
+pub struct PointTable<C: PrimeCurveParams>(AffineWindows<C>);
+
+impl<C: PrimeCurveParams> PointTable<C> {
+    /// The table of `q`: (bytes + 1) × 8 points.
+    pub(crate) fn new(q: ProjectivePoint<C>) -> Self {
+        Self(AffineWindows::new(q, 8))
     }
 
     /// k·Q in variable time (k and Q are public here), as
@@ -102,19 +121,19 @@ impl<C: PrimeCurveParams> PointTable<C> {
     /// accumulator multiplied by 16 at the end. Zero digits cost nothing.
     pub(crate) fn mul_vartime(&self, k: &Scalar<C>) -> ProjectivePoint<C> {
         let digits = Radix16Decomposition::<Radix16Digits<C>>::new(k);
-        let windows = self.points.len() / 8;
+        let windows = self.0.windows();
         let mut even = ProjectivePoint::<C>::IDENTITY;
         let mut odd = ProjectivePoint::<C>::IDENTITY;
         for i in 0..windows {
             let d = digits[2 * i];
             if d != 0 {
-                even += self.select(i, d);
+                even += self.0.select(i, d.into());
             }
             // The last window holds only the carry digit.
             if i + 1 < windows {
                 let d = digits[2 * i + 1];
                 if d != 0 {
-                    odd += self.select(i, d);
+                    odd += self.0.select(i, d.into());
                 }
             }
         }
@@ -126,34 +145,19 @@ impl<C: PrimeCurveParams> PointTable<C> {
 }
 
 /// The multiples of the generator G for signed radix-256 digits: window i
-/// holds G·256^i·{1, …, 128}, for i = 0 … bytes, affine. Twice the digit width
-/// of the curve crate's basepoint table (radix 16), so u1·G takes half as many
-/// additions (about one per scalar byte), each a mixed one. The multiples are
-/// constants of the curve, like that table: one per curve and process, built
-/// (about bytes·128 additions and one batched inversion) the first time a
-/// signature is checked with an issuer's table on that curve
-/// (`IssuerTable::verify`). Variable time: u1 is public.
-pub struct GeneratorTable<C: PrimeCurveParams> {
-    /// Window i's multiples j = 1 … 128 at `128·i + j − 1`.
-    points: Vec<AffinePoint<C>>,
-}
+/// holds G·256^i·{1, …, 128}. Twice the digit width of the curve crate's
+/// basepoint table (radix 16), so u1·G takes half as many additions (about
+/// one per scalar byte), each a mixed one. The multiples are constants of the
+/// curve, like that table: one per curve and process, built (about bytes·128
+/// additions and one batched inversion) the first time a signature is checked
+/// with an issuer's table on that curve (`IssuerTable::verify`). Variable
+/// time: u1 is public.
+pub struct GeneratorTable<C: PrimeCurveParams>(AffineWindows<C>);
 
 impl<C: PrimeCurveParams> GeneratorTable<C> {
     /// (bytes + 1) × 128 points.
     pub fn new() -> Self {
-        let len = FieldBytesSize::<C>::USIZE;
-        let mut base = ProjectivePoint::<C>::GENERATOR;
-        let mut projective = Vec::with_capacity((len + 1) * 128);
-        for _ in 0..=len {
-            let mut multiple = base;
-            for _ in 0..128 {
-                projective.push(multiple);
-                multiple += base;
-            }
-            // 256·base = 2·(128·base).
-            base = (multiple - base).double();
-        }
-        Self { points: <ProjectivePoint<C> as BatchNormalize<[ProjectivePoint<C>]>>::batch_normalize(&projective) }
+        Self(AffineWindows::new(ProjectivePoint::<C>::GENERATOR, 128))
     }
 
     /// k·G in variable time: k = Σ d_i·256^i with d_i in −128‥127 (and a last
@@ -168,16 +172,14 @@ impl<C: PrimeCurveParams> GeneratorTable<C> {
             carry = i16::from(v >= 128);
             v - 256 * carry
         });
-        let mut add = |window: usize, d: i16| {
-            if d != 0 {
-                let point = self.points[128 * window + usize::from(d.unsigned_abs()) - 1];
-                sum += if d < 0 { -point } else { point };
-            }
-        };
         for (window, d) in digits.enumerate() {
-            add(window, d);
+            if d != 0 {
+                sum += self.0.select(window, d);
+            }
         }
-        add(bytes.len(), carry);
+        if carry != 0 {
+            sum += self.0.select(bytes.len(), carry);
+        }
         sum
     }
 }
