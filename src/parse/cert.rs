@@ -318,27 +318,37 @@ fn num(s: Option<&str>) -> Result<i64, ParseError> {
 }
 
 fn attr_short_name(attr: &str) -> Option<&'static str> {
-    Some(match oid::parse(attr)? {
-        oid::CN => "CN",
-        oid::C => "C",
-        oid::L => "L",
-        oid::ST => "ST",
-        oid::STREET => "STREET",
-        oid::O => "O",
-        oid::OU => "OU",
-        oid::SERIAL_NUMBER => "serialNumber",
-        oid::SN => "SN",
-        oid::GN => "GN",
-        oid::TITLE => "title",
-        oid::BUSINESS_CATEGORY => "businessCategory",
-        oid::POSTAL_CODE => "postalCode",
-        oid::ORGANIZATION_IDENTIFIER => "organizationIdentifier",
-        oid::DC => "DC",
-        oid::UID => "UID",
-        oid::PKCS_9_AT_EMAIL_ADDRESS => "emailAddress",
-        oid::JURISDICTION_C => "jurisdictionC",
-        _ => return None,
-    })
+    let oid = oid::parse(attr)?;
+    ATTRIBUTE_NAMES.iter().find(|(known, _)| *known == oid).map(|(_, name)| *name)
+}
+
+/// The short names of the attribute types names are made of, as OpenSSL prints them.
+const ATTRIBUTE_NAMES: &[(oid::Oid, &str)] = &[
+    (oid::CN, "CN"),
+    (oid::C, "C"),
+    (oid::L, "L"),
+    (oid::ST, "ST"),
+    (oid::STREET, "STREET"),
+    (oid::O, "O"),
+    (oid::OU, "OU"),
+    (oid::SERIAL_NUMBER, "serialNumber"),
+    (oid::SN, "SN"),
+    (oid::GN, "GN"),
+    (oid::TITLE, "title"),
+    (oid::BUSINESS_CATEGORY, "businessCategory"),
+    (oid::POSTAL_CODE, "postalCode"),
+    (oid::ORGANIZATION_IDENTIFIER, "organizationIdentifier"),
+    (oid::DC, "DC"),
+    (oid::UID, "UID"),
+    (oid::PKCS_9_AT_EMAIL_ADDRESS, "emailAddress"),
+    (oid::JURISDICTION_C, "jurisdictionC"),
+];
+
+/// The short name of an attribute type from its OID's content bytes: a known type in its
+/// (minimal) DER encoding is matched on the bytes, without making and re-reading its dotted
+/// text; any other encoding goes through [`attr_short_name`], as before.
+fn attr_short_name_der(content: &[u8]) -> Option<&'static str> {
+    ATTRIBUTE_NAMES.iter().find(|(known, _)| known.as_bytes() == content).map(|(_, name)| *name)
 }
 
 /// RFC 4514-style display: RDNs last-to-first, `+` inside multi-valued RDNs,
@@ -348,20 +358,31 @@ pub(crate) fn name_to_string(name: &Tlv<'_>) -> String {
     let mut rdns: Vec<String> = Vec::new();
     let mut r = name.children();
     while let Ok(rdn) = r.read() {
-        let mut parts = Vec::new();
+        let mut text = String::new();
         let mut ar = rdn.children();
         while let Ok(atv) = ar.read() {
             let mut vr = atv.children();
             let (Ok(oid), Ok(value)) = (vr.read(), vr.read()) else { continue };
-            let attr = asn1::oid_to_string(oid.content);
-            let key = attr_short_name(&attr).map(str::to_string).unwrap_or(attr);
-            let value = match string_value(&value) {
-                Some(s) => escape(&s),
-                None => format!("#{}", asn1::hex(value.raw)),
-            };
-            parts.push(format!("{key}={value}"));
+            if !text.is_empty() {
+                text.push('+');
+            }
+            match attr_short_name_der(oid.content) {
+                Some(name) => text.push_str(name),
+                None => {
+                    let attr = asn1::oid_to_string(oid.content);
+                    text.push_str(attr_short_name(&attr).unwrap_or(&attr));
+                }
+            }
+            text.push('=');
+            match string_value(&value) {
+                Some(s) => text.push_str(&escape(&s)),
+                None => {
+                    text.push('#');
+                    text.push_str(&asn1::hex(value.raw));
+                }
+            }
         }
-        rdns.push(parts.join("+"));
+        rdns.push(text);
     }
     rdns.reverse();
     rdns.join(",")
@@ -419,6 +440,18 @@ fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attribute_names_by_bytes_equal_those_by_dotted_text() {
+        for (oid, name) in ATTRIBUTE_NAMES {
+            assert_eq!(attr_short_name_der(oid.as_bytes()), Some(*name));
+            assert_eq!(attr_short_name(&asn1::oid_to_string(oid.as_bytes())), Some(*name));
+        }
+        // CN (2.5.4.3) with a non-minimal arc (0x80 0x03): not matched on the bytes, still a CN by its text.
+        assert_eq!(attr_short_name_der(&[0x55, 0x04, 0x80, 0x03]), None);
+        assert_eq!(attr_short_name(&asn1::oid_to_string(&[0x55, 0x04, 0x80, 0x03])), Some("CN"));
+        assert_eq!(attr_short_name_der(super::oid::RSA_ENCRYPTION.as_bytes()), None);
+    }
 
     #[test]
     fn times_decode_to_unix_seconds() {

@@ -31,10 +31,10 @@ pub(crate) use asn1::{bit_len, strip_leading_zeros};
 pub use model::*;
 
 use crate::finding::{Code, Finding, Location};
+use crate::pair::{FastMap, FastSet};
 use encrypted::Opened;
 use error::ParseError;
 use pubkey::EcParams;
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// At most this many PEM blocks are read from one file (docs/DESIGN.md "Limits").
@@ -119,23 +119,24 @@ impl ParsedFile {
 /// Dropped once the walk is done.
 #[derive(Debug, Default)]
 pub struct ItemPool {
-    certs: std::sync::Mutex<HashMap<(String, bool), Arc<CertInfo>>>,
-    keys: std::sync::Mutex<HashSet<Arc<PrivateKey>>>,
+    /// By SHA-256: `[0]` certificates with their signed bytes, `[1]` those without.
+    certs: std::sync::Mutex<[FastMap<String, Arc<CertInfo>>; 2]>,
+    keys: std::sync::Mutex<FastSet<Arc<PrivateKey>>>,
 }
 
 impl ItemPool {
     /// Replace each certificate and key of `file` by the pool's copy of it, adding those it lacks.
     pub fn share(&self, file: &mut ParsedFile) {
-        use std::collections::hash_map::Entry;
         // A poisoned lock only means another worker panicked: its map is still whole.
         for it in &mut file.items {
             match &mut it.kind {
                 ItemKind::Certificate(c) => {
-                    let mut pool = self.certs.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    match pool.entry((c.cert_sha256.clone(), c.tbs_der.is_empty())) {
-                        Entry::Occupied(e) => *c = Arc::clone(e.get()),
-                        Entry::Vacant(e) => {
-                            e.insert(Arc::clone(c));
+                    let mut pools = self.certs.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let pool = &mut pools[usize::from(c.tbs_der.is_empty())];
+                    match pool.get(c.cert_sha256.as_str()) {
+                        Some(shared) => *c = Arc::clone(shared),
+                        None => {
+                            pool.insert(c.cert_sha256.clone(), Arc::clone(c));
                         }
                     }
                 }

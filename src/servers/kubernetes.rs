@@ -24,13 +24,14 @@ impl Dialect for Kubernetes {
         let yamlish = name.ends_with(".yaml")
             || name.ends_with(".yml")
             || name.ends_with(".json")
-            || path == Path::new("-")
+            || super::is_stdin(path)
             || (name == "config" && has_kube_dir(path))
             || name.starts_with("kubeconfig");
         // A manifest says what it is; YAML that merely holds a `tls.crt` (Helm values) stays material.
         // (Names first: this runs for every candidate file of a scan.)
+        // "kind" first: one scan rules out most YAML that is not a manifest.
         let kinded =
-            || ["Secret", "Config", "List", "Ingress"].iter().any(|k| text.contains(k)) && text.contains("kind");
+            || text.contains("kind") && ["Secret", "Config", "List", "Ingress"].iter().any(|k| text.contains(k));
         yamlish
             && kinded()
             && (text.contains("tls.crt")

@@ -136,9 +136,15 @@ pub fn looks_like_config(path: &Path, head: &[u8]) -> bool {
     }
     // Standard input is looked at whole: `kubectl get secrets -A -o yaml` names its first TLS
     // secret anywhere in tens of MiB.
-    let head = if path == Path::new("-") { head } else { &head[..head.len().min(64 * 1024)] };
+    let head = if is_stdin(path) { head } else { &head[..head.len().min(64 * 1024)] };
     let text = String::from_utf8_lossy(head);
     dialects().iter().any(|d| d.recognises(path, &text))
+}
+
+/// Standard input (`-`). Compared as bytes: `Path`'s `==` compares component by component, and
+/// this runs for every walked file.
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str().as_encoded_bytes() == b"-"
 }
 
 /// Names and directories server configs have: everything else is not decoded at all.
@@ -167,7 +173,7 @@ fn candidate_path(path: &Path) -> bool {
         "conf-enabled",
     ];
     const TEMPLATES: &[&str] = &["doc", "docs", "examples", "example", "samples", "sample"];
-    let mut candidate = path == Path::new("-")
+    let mut candidate = is_stdin(path)
         || EXT.iter().any(|e| name.ends_with(e.as_bytes()))
         || name == b"Caddyfile"
         || name.starts_with(b"kubeconfig");
