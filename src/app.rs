@@ -109,10 +109,8 @@ fn look_and_parse(
     let status = match looked {
         Looked::Material { bytes, meta } => {
             // The file's bytes may be a private key: wiped once parsed.
-            let mut parsed = parse::parse_bytes(&zeroize::Zeroizing::new(bytes), Source::new(&display), passphrases);
             // A config that names a chain file parses its certificate file again (`resolve_claims`).
-            parsed.drop_last_signature();
-            certs.share(&mut parsed);
+            let parsed = certs.parse_and_share(&zeroize::Zeroizing::new(bytes), Source::new(&display), passphrases);
             EntryStatus::Parsed { parsed, meta: Some(meta) }
         }
         Looked::Missing { target } if f.is_symlink => EntryStatus::Missing { target },

@@ -98,8 +98,9 @@ impl ParsedFile {
             ItemKind::Certificate(c) => Some(c),
             _ => None,
         });
-        if let Some(c) = last {
-            // Not yet shared when parsing just made it: no copy.
+        // Not yet shared when parsing just made it: no copy. One taken from the pool already
+        // without them is left as it is.
+        if let Some(c) = last.filter(|c| !c.tbs_der.is_empty() || !c.signature.is_empty()) {
             let c = std::sync::Arc::make_mut(c);
             c.tbs_der = Vec::new();
             c.signature = Vec::new();
@@ -125,6 +126,27 @@ pub struct ItemPool {
 }
 
 impl ItemPool {
+    /// Parse a walked file as [`parse_bytes`] does, [drop its last certificate's
+    /// signature](ParsedFile::drop_last_signature) and [share](ItemPool::share) its items. A
+    /// certificate block whose DER the pool already holds is not decoded again: the pool's copy is
+    /// taken (a tree holds the same certificate in many files: copies, backups, chains).
+    pub fn parse_and_share(&self, bytes: &[u8], source: Source, passphrases: &[Vec<u8>]) -> ParsedFile {
+        let mut parsed = parse_bytes_with(bytes, source, passphrases, Some(self));
+        parsed.drop_last_signature();
+        self.share(&mut parsed);
+        parsed
+    }
+
+    /// The pool's certificate whose DER is `der`, with its signed bytes or, when `stripped` allows
+    /// it, without them (the file's last certificate, whose signature is dropped anyway).
+    fn known_certificate(&self, der: &[u8], stripped: bool) -> Option<Arc<CertInfo>> {
+        use sha2::{Digest, Sha256};
+        let sha = asn1::hex(&Sha256::digest(der));
+        let pools = self.certs.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let found = if stripped { pools[1].get(sha.as_str()) } else { None };
+        found.or_else(|| pools[0].get(sha.as_str())).cloned()
+    }
+
     /// Replace each certificate and key of `file` by the pool's copy of it, adding those it lacks.
     pub fn share(&self, file: &mut ParsedFile) {
         // A poisoned lock only means another worker panicked: its map is still whole.
@@ -158,9 +180,14 @@ impl ItemPool {
 /// Parse one file's bytes. `passphrases` are tried in order on encrypted keys.
 /// Never panics, whatever the bytes.
 pub fn parse_bytes(bytes: &[u8], source: Source, passphrases: &[Vec<u8>]) -> ParsedFile {
+    parse_bytes_with(bytes, source, passphrases, None)
+}
+
+/// [`parse_bytes`], taking already decoded certificates from `pool` when one is given.
+fn parse_bytes_with(bytes: &[u8], source: Source, passphrases: &[Vec<u8>], pool: Option<&ItemPool>) -> ParsedFile {
     let mut out = ParsedFile { source, items: Vec::new(), findings: Vec::new() };
     if pem::looks_like_pem(bytes) {
-        parse_pem(bytes, passphrases, &mut out);
+        parse_pem(bytes, passphrases, pool, &mut out);
     }
     // No armour (or "-----BEGIN " only inside binary data): bare DER.
     if out.items.is_empty() && out.findings.is_empty() {
@@ -193,8 +220,10 @@ fn claimed_name(c: Claimed) -> &'static str {
     }
 }
 
-fn parse_pem(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
+fn parse_pem(bytes: &[u8], passphrases: &[Vec<u8>], pool: Option<&ItemPool>, out: &mut ParsedFile) {
     let (blocks, more) = pem::split(bytes, MAX_BLOCKS);
+    // Only certificate blocks become certificates: after this one, none does.
+    let last_certificate = blocks.iter().rposition(|b| claim_of(&b.label) == Some(Claimed::Certificate));
     // The curve of the last `EC PARAMETERS` block, for SEC1 keys without parameters.
     let mut ec_params: Option<EcParams> = None;
     let mut encrypted_seen = 0;
@@ -204,7 +233,8 @@ fn parse_pem(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
             encrypted_seen += 1;
         }
         let pass = if encrypted_seen > MAX_DECRYPTED_PER_FILE { &[][..] } else { passphrases };
-        let kind = match pem_item(block, pass, &mut ec_params) {
+        let known = |der: &[u8]| pool.and_then(|p| p.known_certificate(der, Some(index) == last_certificate));
+        let kind = match pem_item(block, pass, &mut ec_params, &known) {
             Ok(kind) => kind,
             Err((claimed, reason)) => {
                 let reason = reason.to_string();
@@ -290,10 +320,12 @@ fn malformed_finding(source: &Source, claimed: Claimed, what: &str, reason: &str
 
 /// One PEM block → its item; `Err` for a block that claims to be a certificate
 /// or key and does not decode.
+/// `known`: the already decoded certificate with this DER, if any.
 fn pem_item(
     block: &pem::Block<'_>,
     passphrases: &[Vec<u8>],
     ec_params: &mut Option<EcParams>,
+    known: &dyn Fn(&[u8]) -> Option<Arc<CertInfo>>,
 ) -> Result<ItemKind, (Claimed, ParseError)> {
     let label = block.label.as_str();
     let Some(claimed) = claim_of(label) else {
@@ -316,9 +348,10 @@ fn pem_item(
     }
     let encrypted = block.header("Proc-Type").is_some_and(|v| v.to_ascii_uppercase().contains("ENCRYPTED"));
     match label {
-        "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
-            cert::decode(&body).map(|c| ItemKind::Certificate(std::sync::Arc::new(c))).map_err(fail)
-        }
+        "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => match known(&body) {
+            Some(c) => Ok(ItemKind::Certificate(c)),
+            None => cert::decode(&body).map(|c| ItemKind::Certificate(Arc::new(c))).map_err(fail),
+        },
         "PUBLIC KEY" => pubkey::decode_spki(&body).map(|k| ItemKind::PublicKey(Box::new(k))).map_err(fail),
         "RSA PUBLIC KEY" => {
             pubkey::decode_rsa_public_key(&body).map(|k| ItemKind::PublicKey(Box::new(k))).map_err(fail)

@@ -756,3 +756,43 @@ fn item_pool_shares_identical_certificates_and_keys() {
     assert!(!Arc::ptr_eq(&key(&key_a), &key(&other_key)));
     assert_ne!(key(&key_a).public, key(&other_key).public);
 }
+
+/// A pool that already holds a file's certificates hands them out without decoding them again,
+/// and the files come out as if each had been parsed, stripped and shared on its own: the same
+/// certificates, with the signed bytes kept exactly where they were (dropped from the last only).
+#[test]
+fn parse_and_share_reuses_the_pools_certificates() {
+    let chain = read("chain-order/cert.pem");
+    let text = String::from_utf8(chain.clone()).unwrap();
+    let blocks: Vec<&str> = text.split_inclusive("-----END CERTIFICATE-----\n").collect();
+    assert_eq!(blocks.len(), 2, "{text}");
+    // The second certificate alone: there it is the last one, stripped.
+    let second_alone = blocks[1].as_bytes().to_vec();
+    // The second certificate first, then a certificate block that does not decode: the second is
+    // still the file's last certificate, though not its last certificate block.
+    let second_then_broken = [blocks[1], "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"].concat();
+    let files: [(&str, &[u8]); 5] = [
+        ("a.pem", &chain),
+        ("b.pem", &chain),
+        ("second.pem", &second_alone),
+        ("again.pem", &second_alone),
+        ("broken.pem", second_then_broken.as_bytes()),
+    ];
+    let pool = ItemPool::default();
+    let fresh_pool = ItemPool::default();
+    for (name, bytes) in files {
+        let pooled = pool.parse_and_share(bytes, Source::new(name), &[]);
+        let mut fresh = parse_bytes(bytes, Source::new(name), &[]);
+        fresh.drop_last_signature();
+        fresh_pool.share(&mut fresh);
+        assert_eq!(format!("{pooled:?}"), format!("{fresh:?}"), "{name}");
+    }
+    let a = pool.parse_and_share(&chain, Source::new("c.pem"), &[]);
+    let second = pool.parse_and_share(&second_alone, Source::new("d.pem"), &[]);
+    let broken = pool.parse_and_share(second_then_broken.as_bytes(), Source::new("e.pem"), &[]);
+    assert!(!shared_cert(&a, 0).tbs_der.is_empty() && shared_cert(&a, 1).tbs_der.is_empty());
+    assert!(shared_cert(&second, 0).tbs_der.is_empty());
+    assert!(Arc::ptr_eq(shared_cert(&second, 0), shared_cert(&broken, 0)));
+    // The chain's last certificate and the same certificate alone: one stripped copy.
+    assert!(Arc::ptr_eq(shared_cert(&a, 1), shared_cert(&second, 0)));
+}
