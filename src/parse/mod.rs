@@ -126,8 +126,11 @@ pub struct ItemPool {
     /// Unencrypted key blocks already decoded, by label and the SHA-256 of their DER: a key
     /// copied into many files (backups, old deployments, manifests) is decoded, and its public
     /// key derived, once.
-    key_blocks: std::sync::Mutex<FastMap<(&'static str, [u8; 32]), Arc<PrivateKey>>>,
+    key_blocks: std::sync::Mutex<FastMap<KeyBlock, Arc<PrivateKey>>>,
 }
+
+/// An unencrypted key block by its label and the SHA-256 of its DER.
+type KeyBlock = (&'static str, [u8; 32]);
 
 impl ItemPool {
     /// Parse a walked file as [`parse_bytes`] does, [drop its last certificate's
