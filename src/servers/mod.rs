@@ -137,7 +137,7 @@ pub fn looks_like_config(path: &Path, head: &[u8]) -> bool {
     // Standard input is looked at whole: `kubectl get secrets -A -o yaml` names its first TLS
     // secret anywhere in tens of MiB.
     let head = if is_stdin(path) { head } else { &head[..head.len().min(64 * 1024)] };
-    let text = String::from_utf8_lossy(head);
+    let text = syntax::utf8_lossy(head);
     dialects().iter().any(|d| d.recognises(path, &text))
 }
 

@@ -12,7 +12,13 @@ pub fn decode(bytes: &[u8]) -> String {
 /// [`decode`], borrowing `bytes` when they are UTF-8.
 pub(super) fn decode_borrowed(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    String::from_utf8_lossy(bytes)
+    utf8_lossy(bytes)
+}
+
+/// `String::from_utf8_lossy`, with valid UTF-8 (nearly every config) checked by `from_utf8`'s
+/// fast path rather than chunk by chunk.
+pub(super) fn utf8_lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    std::str::from_utf8(bytes).map_or_else(|_| String::from_utf8_lossy(bytes), std::borrow::Cow::Borrowed)
 }
 
 /// Does the path have one of these components? `names` are plain names (not empty, `.` or
