@@ -123,14 +123,7 @@ pub struct ItemPool {
     /// By SHA-256: `[0]` certificates with their signed bytes, `[1]` those without.
     certs: std::sync::Mutex<[FastMap<String, Arc<CertInfo>>; 2]>,
     keys: std::sync::Mutex<FastSet<Arc<PrivateKey>>>,
-    /// Unencrypted key blocks already decoded, by label and the SHA-256 of their DER: a key
-    /// copied into many files (backups, old deployments, manifests) is decoded, and its public
-    /// key derived, once.
-    key_blocks: std::sync::Mutex<FastMap<KeyBlock, Arc<PrivateKey>>>,
 }
-
-/// An unencrypted key block by its label and the SHA-256 of its DER.
-type KeyBlock = (&'static str, [u8; 32]);
 
 impl ItemPool {
     /// Parse a walked file as [`parse_bytes`] does, [drop its last certificate's
@@ -152,16 +145,6 @@ impl ItemPool {
         let pools = self.certs.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let found = if stripped { pools[1].get(sha.as_str()) } else { None };
         found.or_else(|| pools[0].get(sha.as_str())).cloned()
-    }
-
-    /// The key decoded before from a block with this label and this DER's SHA-256.
-    fn known_key(&self, label: &'static str, digest: [u8; 32]) -> Option<Arc<PrivateKey>> {
-        self.key_blocks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&(label, digest)).cloned()
-    }
-
-    fn remember_key(&self, label: &'static str, digest: [u8; 32], key: &Arc<PrivateKey>) {
-        let mut known = self.key_blocks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        known.entry((label, digest)).or_insert_with(|| Arc::clone(key));
     }
 
     /// Replace each certificate and key of `file` by the pool's copy of it, adding those it lacks.
@@ -250,8 +233,8 @@ fn parse_pem(bytes: &[u8], passphrases: &[Vec<u8>], pool: Option<&ItemPool>, out
             encrypted_seen += 1;
         }
         let pass = if encrypted_seen > MAX_DECRYPTED_PER_FILE { &[][..] } else { passphrases };
-        let known = pool.map(|pool| Known { pool, last_certificate: Some(index) == last_certificate });
-        let kind = match pem_item(block, pass, &mut ec_params, known) {
+        let known = |der: &[u8]| pool.and_then(|p| p.known_certificate(der, Some(index) == last_certificate));
+        let kind = match pem_item(block, pass, &mut ec_params, &known) {
             Ok(kind) => kind,
             Err((claimed, reason)) => {
                 let reason = reason.to_string();
@@ -337,25 +320,12 @@ fn malformed_finding(source: &Source, claimed: Claimed, what: &str, reason: &str
 
 /// One PEM block → its item; `Err` for a block that claims to be a certificate
 /// or key and does not decode.
-/// The labels of unencrypted private key blocks, as the key pool keeps them.
-fn key_label(label: &str) -> Option<&'static str> {
-    ["PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY", "DSA PRIVATE KEY"].into_iter().find(|l| *l == label)
-}
-
-/// Where a block may find its item already decoded: the scan's pool, and whether the block is
-/// the file's last certificate block (whose signed bytes are dropped).
-#[derive(Clone, Copy)]
-struct Known<'a> {
-    pool: &'a ItemPool,
-    last_certificate: bool,
-}
-
-/// `known`: the pool to take already decoded certificates and keys from, if any.
+/// `known`: the already decoded certificate with this DER, if any.
 fn pem_item(
     block: &pem::Block<'_>,
     passphrases: &[Vec<u8>],
     ec_params: &mut Option<EcParams>,
-    known: Option<Known<'_>>,
+    known: &dyn Fn(&[u8]) -> Option<Arc<CertInfo>>,
 ) -> Result<ItemKind, (Claimed, ParseError)> {
     let label = block.label.as_str();
     let Some(claimed) = claim_of(label) else {
@@ -378,12 +348,10 @@ fn pem_item(
     }
     let encrypted = block.header("Proc-Type").is_some_and(|v| v.to_ascii_uppercase().contains("ENCRYPTED"));
     match label {
-        "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
-            match known.and_then(|k| k.pool.known_certificate(&body, k.last_certificate)) {
-                Some(c) => Ok(ItemKind::Certificate(c)),
-                None => cert::decode(&body).map(|c| ItemKind::Certificate(Arc::new(c))).map_err(fail),
-            }
-        }
+        "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => match known(&body) {
+            Some(c) => Ok(ItemKind::Certificate(c)),
+            None => cert::decode(&body).map(|c| ItemKind::Certificate(Arc::new(c))).map_err(fail),
+        },
         "PUBLIC KEY" => pubkey::decode_spki(&body).map(|k| ItemKind::PublicKey(Box::new(k))).map_err(fail),
         "RSA PUBLIC KEY" => {
             pubkey::decode_rsa_public_key(&body).map(|k| ItemKind::PublicKey(Box::new(k))).map_err(fail)
@@ -401,20 +369,9 @@ fn pem_item(
                 "EC PRIVATE KEY" => KeyFormat::Sec1,
                 _ => KeyFormat::Pkcs1,
             };
-            // A SEC1 key may take its curve from an earlier block: only keys without one are
-            // looked up, their decoding being a function of label and DER alone.
-            let memo = known.filter(|_| ec_params.is_none()).zip(key_label(label)).map(|(k, label)| {
-                use sha2::{Digest, Sha256};
-                (k.pool, label, <[u8; 32]>::from(Sha256::digest(&*body)))
-            });
-            if let Some(key) = memo.and_then(|(pool, label, digest)| pool.known_key(label, digest)) {
-                return Ok(ItemKind::PrivateKey(key));
-            }
-            let key = Arc::new(plain_key(label, &body, format, ec_params.as_ref()).map_err(fail)?);
-            if let Some((pool, label, digest)) = memo {
-                pool.remember_key(label, digest, &key);
-            }
-            Ok(ItemKind::PrivateKey(key))
+            plain_key(label, &body, format, ec_params.as_ref())
+                .map(|k| ItemKind::PrivateKey(std::sync::Arc::new(k)))
+                .map_err(fail)
         }
     }
 }
