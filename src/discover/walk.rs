@@ -1,6 +1,16 @@
-//! Walking the roots: `walkdir`, sorted, skipping version-control and build
-//! directories and `--exclude` globs; directory symlinks are not descended
-//! unless `--follow`, and then loops are reported once and not followed again.
+//! Walking the roots, depth first, each directory's entries sorted by the bytes of
+//! their names; skipping version-control and build directories and `--exclude`
+//! globs (neither is opened); directory symlinks are not descended unless
+//! `--follow`, and then loops are reported once and not followed again.
+//!
+//! Each directory is opened relative to its parent's descriptor
+//! (`openat(…, O_DIRECTORY|O_NOFOLLOW)`) and listed with getdents (the type from
+//! `d_type`, or `statat` where the file system gives none); a regular file is
+//! handed over with its directory's descriptor, so the reader opens it by name
+//! there and a directory swapped for a link meanwhile cannot redirect the read.
+//! Descriptors are held within a budget ([`dir_budget`]); past it, directories
+//! and files are opened by path. Each file also carries what its directory's
+//! listing holds ([`DirFacts`]), for the work-tree test of `key-permissions`.
 
 use super::{DirFacts, DiscoverOptions, Walk, WalkedFile};
 use crate::finding::{Code, Finding, Location, Severity};
