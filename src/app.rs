@@ -123,6 +123,7 @@ fn look_and_parse(
         path: display,
         server_path: None,
         is_symlink: f.is_symlink,
+        walked_dir: f.facts,
         real_path: real,
         status,
     };
@@ -266,6 +267,7 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
                 server_path: None,
                 fs_path: FsPath::None,
                 is_symlink: false,
+                walked_dir: crate::discover::DirFacts::default(),
                 real_path: None,
                 status,
             });
@@ -363,7 +365,13 @@ fn scan_in_pool(cfg: &ScanConfig) -> Result<Report, Error> {
                 let entry = &catalog[id];
                 if let EntryStatus::Parsed { meta: Some(meta), parsed } = &entry.status {
                     let fs_path = entry.fs_path();
-                    report.findings.extend(audit.key_permissions(&parsed.source, meta, fs_path, &pair.origin.kind));
+                    report.findings.extend(audit.key_permissions(
+                        &parsed.source,
+                        meta,
+                        fs_path,
+                        entry.walked_dir,
+                        &pair.origin.kind,
+                    ));
                 }
             }
             report.pairs.push(pr);

@@ -233,6 +233,7 @@ fn load_named(
         path: display,
         server_path: None,
         is_symlink: false,
+        walked_dir: crate::discover::DirFacts::default(),
         real_path: None,
         status,
     }))

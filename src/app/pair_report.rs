@@ -115,7 +115,9 @@ pub(super) fn verify_one(
         if let EntryStatus::Parsed { meta: Some(meta), parsed } = &entry.status {
             if parsed.has_key_material() {
                 let fs_path = entry.fs_path();
-                if let Some(f) = audit.key_permissions(&parsed.source, meta, fs_path, &pair.origin.kind) {
+                if let Some(f) =
+                    audit.key_permissions(&parsed.source, meta, fs_path, entry.walked_dir, &pair.origin.kind)
+                {
                     findings.push(f);
                 }
             }

@@ -7,7 +7,7 @@
 //! `chmod 600` there changes nothing that is committed. A tree that etckeeper
 //! keeps (`/etc/.git` beside `/etc/.etckeeper`) is a deployed tree: audited.
 
-use crate::discover::FileMeta;
+use crate::discover::{DirFacts, FileMeta};
 use crate::finding::{Code, Finding, Location};
 use crate::parse::Source;
 use std::collections::HashMap;
@@ -49,7 +49,8 @@ pub struct ModeAudit {
 /// that the directories of a tree share their ancestors' checks: where each resolves (`None`: it
 /// does not), and whether a resolved one holds a `.git`, `.hg` or `.svn` (`Some`, with whether
 /// that work tree is etckeeper's) or none (`None`). A key's own directory is looked at each
-/// time and not kept: a tree has about as many of those as keys, and few keys share one.
+/// time and not kept: a tree has about as many of those as keys, and few keys share one (a
+/// walked key's directory is not looked at: the walk's listing said what it holds).
 #[derive(Debug, Default)]
 struct WorkTrees {
     resolved: HashMap<PathBuf, Option<PathBuf>>,
@@ -76,16 +77,26 @@ impl ModeAudit {
     }
 
     /// Is `file` inside a git, Mercurial or Subversion work tree (not one etckeeper keeps)?
-    /// Each ancestor of its directory is resolved and looked at once per run.
-    pub fn in_work_tree(&self, file: &Path) -> bool {
+    /// Each ancestor of its directory is resolved and looked at once per run. `walked`: what
+    /// the walk saw in the file's directory, which then answers for it without looking again
+    /// (all false when the file was not walked).
+    pub fn in_work_tree(&self, file: &Path, walked: DirFacts) -> bool {
         let dir = match file.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
         // The directory, not the file, is resolved: a key that is a link keeps its own place.
-        self.resolve(dir, false).is_some_and(|real| {
-            // The nearest ancestor with a marker decides.
-            real.ancestors().enumerate().find_map(|(i, a)| self.marker(a, i > 0)).unwrap_or(false)
+        self.resolve(dir, false, walked.plain).is_some_and(|real| {
+            // The nearest ancestor with a marker decides. The file's own directory is the one
+            // the walk listed: it resolves to the directory the walk opened.
+            let own = walked.listed.then_some(walked.vcs.then_some(!walked.etckeeper));
+            real.ancestors()
+                .enumerate()
+                .find_map(|(i, a)| match (i, own) {
+                    (0, Some(marker)) => marker,
+                    _ => self.marker(a, i > 0),
+                })
+                .unwrap_or(false)
         })
     }
 
@@ -93,8 +104,9 @@ impl ModeAudit {
     /// parent named in the path, is its parent's resolution joined with its name: resolved so,
     /// each directory costs one `lstat` and the directories of a tree share their ancestors'
     /// resolution (`canonicalize` reads every component of the path as a link). `keep`: remember
-    /// the answer (ancestors are always remembered).
-    fn resolve(&self, dir: &Path, keep: bool) -> Option<PathBuf> {
+    /// the answer (ancestors are always remembered). `plain`: the walk saw that `dir` is a
+    /// directory and no link (its parent's listing said so): no `lstat`.
+    fn resolve(&self, dir: &Path, keep: bool, plain: bool) -> Option<PathBuf> {
         // A poisoned lock only costs the cache.
         if let Some(known) = self.work_tree.lock().ok().and_then(|w| w.resolved.get(dir).cloned()) {
             return known;
@@ -105,8 +117,8 @@ impl ModeAudit {
             _ => None,
         };
         let real = match (parent, name) {
-            (Some(parent), Some(name)) if dir.symlink_metadata().is_ok_and(|m| m.is_dir()) => {
-                self.resolve(parent, true).map(|p| p.join(name))
+            (Some(parent), Some(name)) if plain || dir.symlink_metadata().is_ok_and(|m| m.is_dir()) => {
+                self.resolve(parent, true, false).map(|p| p.join(name))
             }
             _ => std::fs::canonicalize(dir).ok(),
         };
@@ -141,6 +153,7 @@ impl ModeAudit {
         source: &Source,
         meta: &FileMeta,
         file: Option<&Path>,
+        walked: DirFacts,
         server: &str,
     ) -> Option<Finding> {
         if source.path == "-" {
@@ -152,7 +165,7 @@ impl ModeAudit {
         }
         .or_else(|| self.readable_by_others(source, meta, server));
         // Decided last: the work-tree test costs a lookup, and most keys have no finding.
-        finding.filter(|_| !file.is_some_and(|f| self.in_work_tree(f)))
+        finding.filter(|_| !file.is_some_and(|f| self.in_work_tree(f, walked)))
     }
 
     /// Readable by all users, or by a group that is neither ssl-cert nor the server's own.
@@ -232,6 +245,13 @@ fn parse_group_file(text: &str) -> HashMap<u32, String> {
 mod tests {
     use super::*;
 
+    impl ModeAudit {
+        /// The test for a file that was not walked: every directory looked at.
+        fn in_work_tree_probed(&self, file: &Path) -> bool {
+            self.in_work_tree(file, DirFacts::default())
+        }
+    }
+
     fn audit_with(groups: &str) -> ModeAudit {
         let a = ModeAudit::new(None);
         let _ = a.groups.set(parse_group_file(groups));
@@ -248,25 +268,36 @@ mod tests {
     fn owner_and_the_servers_own_group_are_not_findings() {
         let a = audit_with(GROUPS);
         let s = Source::new("k.pem");
-        assert!(a.key_permissions(&s, &meta(0o600, 0), None, "nginx").is_none());
-        assert!(a.key_permissions(&s, &meta(0o640, 103), None, "nginx").is_none(), "root:ssl-cert 0640");
-        assert!(a.key_permissions(&s, &meta(0o640, 33), None, "nginx").is_none(), "nginx's www-data");
-        assert!(a.key_permissions(&s, &meta(0o640, 105), None, "sibling").is_none(), "layout: any server's group");
+        assert!(a.key_permissions(&s, &meta(0o600, 0), None, DirFacts::default(), "nginx").is_none());
+        assert!(
+            a.key_permissions(&s, &meta(0o640, 103), None, DirFacts::default(), "nginx").is_none(),
+            "root:ssl-cert 0640"
+        );
+        assert!(
+            a.key_permissions(&s, &meta(0o640, 33), None, DirFacts::default(), "nginx").is_none(),
+            "nginx's www-data"
+        );
+        assert!(
+            a.key_permissions(&s, &meta(0o640, 105), None, DirFacts::default(), "sibling").is_none(),
+            "layout: any server's group"
+        );
     }
 
     #[test]
     fn other_groups_and_all_users_are_findings() {
         let a = audit_with(GROUPS);
         let s = Source::new("k.pem");
-        let f = a.key_permissions(&s, &meta(0o640, 105), None, "nginx").expect("haproxy's group is not nginx's");
+        let f = a
+            .key_permissions(&s, &meta(0o640, 105), None, DirFacts::default(), "nginx")
+            .expect("haproxy's group is not nginx's");
         assert!(f.message.contains("its group haproxy"), "{}", f.message);
-        let f = a.key_permissions(&s, &meta(0o640, 50), None, "sibling").expect("staff");
+        let f = a.key_permissions(&s, &meta(0o640, 50), None, DirFacts::default(), "sibling").expect("staff");
         assert!(f.message.contains("group staff"), "{}", f.message);
-        let f = a.key_permissions(&s, &meta(0o644, 103), None, "nginx").expect("world-readable");
+        let f = a.key_permissions(&s, &meta(0o644, 103), None, DirFacts::default(), "nginx").expect("world-readable");
         assert!(f.message.ends_with("readable by all users"), "{}", f.message);
-        let f = a.key_permissions(&s, &meta(0o644, 50), None, "nginx").expect("both");
+        let f = a.key_permissions(&s, &meta(0o644, 50), None, DirFacts::default(), "nginx").expect("both");
         assert!(f.message.contains("group staff and all users"), "{}", f.message);
-        let f = a.key_permissions(&s, &meta(0o640, 4242), None, "nginx").expect("unknown gid");
+        let f = a.key_permissions(&s, &meta(0o640, 4242), None, DirFacts::default(), "nginx").expect("unknown gid");
         assert!(f.message.contains("group 4242"), "{}", f.message);
     }
 
@@ -274,7 +305,9 @@ mod tests {
     fn postgres_refuses_more_than_0600_for_its_own_user_and_0640_for_root() {
         let a = audit_with(GROUPS);
         let s = Source::new("k.pem");
-        let pg = |mode, uid, gid| a.key_permissions(&s, &FileMeta { mode, uid, gid, size: 1 }, None, "postgres");
+        let pg = |mode, uid, gid| {
+            a.key_permissions(&s, &FileMeta { mode, uid, gid, size: 1 }, None, DirFacts::default(), "postgres")
+        };
         assert!(pg(0o640, 0, 103).is_none(), "root:ssl-cert 0640 starts");
         assert!(pg(0o600, 101, 104).is_none(), "postgres:postgres 0600 starts");
         let f = pg(0o640, 101, 103).expect("postgres-owned 0640 is refused even with group ssl-cert");
@@ -282,7 +315,7 @@ mod tests {
         assert!(f.message.contains("refuses to start"), "{}", f.message);
         assert_eq!(pg(0o644, 0, 0).map(|f| f.severity), Some(crate::finding::Severity::Error));
         // nginx reads the same key as root: a warning there.
-        let f = a.key_permissions(&s, &meta(0o644, 0), None, "nginx").expect("world-readable");
+        let f = a.key_permissions(&s, &meta(0o644, 0), None, DirFacts::default(), "nginx").expect("world-readable");
         assert_eq!(f.severity, crate::finding::Severity::Warning);
     }
 
@@ -294,18 +327,18 @@ mod tests {
         let plain = tmp.path().join("plain/site.key");
         std::fs::create_dir_all(plain.parent().expect("parent")).expect("mkdir");
         let a = audit_with(GROUPS);
-        assert!(!a.in_work_tree(&key));
+        assert!(!a.in_work_tree_probed(&key));
         // Cached per directory: a new audit sees the repository appear.
         std::fs::create_dir(tmp.path().join("repo/.hg")).expect("mkdir");
         let a = audit_with(GROUPS);
-        assert!(a.in_work_tree(&key));
-        assert!(!a.in_work_tree(&plain));
+        assert!(a.in_work_tree_probed(&key));
+        assert!(!a.in_work_tree_probed(&plain));
         let s = Source::new("site.key");
-        assert!(a.key_permissions(&s, &meta(0o644, 0), Some(&key), "nginx").is_none());
-        assert!(a.key_permissions(&s, &meta(0o644, 0), Some(&plain), "nginx").is_some());
+        assert!(a.key_permissions(&s, &meta(0o644, 0), Some(&key), DirFacts::default(), "nginx").is_none());
+        assert!(a.key_permissions(&s, &meta(0o644, 0), Some(&plain), DirFacts::default(), "nginx").is_some());
         std::fs::write(tmp.path().join("repo/.etckeeper"), "").expect("write");
         let a = audit_with(GROUPS);
-        assert!(!a.in_work_tree(&key), "etckeeper keeps modes: audited");
+        assert!(!a.in_work_tree_probed(&key), "etckeeper keeps modes: audited");
     }
 
     #[test]
@@ -321,16 +354,16 @@ mod tests {
         let a = audit_with(GROUPS);
         for _ in 0..2 {
             // Asked twice: the cached answers are the first ones.
-            assert!(a.in_work_tree(&t.join("repo/a/b/k.key")));
-            assert!(a.in_work_tree(&t.join("repo/a/k.key")));
-            assert!(!a.in_work_tree(&t.join("repo/etc/ssl/k.key")), "etckeeper's tree inside a checkout");
+            assert!(a.in_work_tree_probed(&t.join("repo/a/b/k.key")));
+            assert!(a.in_work_tree_probed(&t.join("repo/a/k.key")));
+            assert!(!a.in_work_tree_probed(&t.join("repo/etc/ssl/k.key")), "etckeeper's tree inside a checkout");
             assert!(
-                a.in_work_tree(&t.join("plain/into-repo/b/k.key")),
+                a.in_work_tree_probed(&t.join("plain/into-repo/b/k.key")),
                 "a linked directory resolves into the checkout"
             );
-            assert!(!a.in_work_tree(&t.join("repo/a/out/k.key")), "a linked directory resolves out of it");
-            assert!(!a.in_work_tree(&t.join("plain/c/k.key")));
-            assert!(!a.in_work_tree(&t.join("nowhere/k.key")), "a directory that does not resolve");
+            assert!(!a.in_work_tree_probed(&t.join("repo/a/out/k.key")), "a linked directory resolves out of it");
+            assert!(!a.in_work_tree_probed(&t.join("plain/c/k.key")));
+            assert!(!a.in_work_tree_probed(&t.join("nowhere/k.key")), "a directory that does not resolve");
         }
         // Resolved as canonicalize does, through links, `.`, `..` and doubled slashes.
         for d in [
@@ -343,9 +376,42 @@ mod tests {
             "repo/a/out/../../etc/ssl",
         ] {
             let dir = t.join(d);
-            assert_eq!(a.resolve(&dir, false), std::fs::canonicalize(&dir).ok(), "{d}");
-            assert_eq!(a.resolve(&dir, true), std::fs::canonicalize(&dir).ok(), "{d}");
+            assert_eq!(a.resolve(&dir, false, false), std::fs::canonicalize(&dir).ok(), "{d}");
+            assert_eq!(a.resolve(&dir, true, false), std::fs::canonicalize(&dir).ok(), "{d}");
         }
-        assert_eq!(a.resolve(&t.join("plain/nowhere/x"), false), None);
+        assert_eq!(a.resolve(&t.join("plain/nowhere/x"), false, false), None);
+    }
+
+    #[test]
+    fn a_walked_keys_directory_is_judged_by_the_walks_listing() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let t = tmp.path();
+        for d in ["repo/.git", "etc/.git", "plain", "up/.hg", "up/down"] {
+            std::fs::create_dir_all(t.join(d)).expect("mkdir");
+        }
+        std::fs::write(t.join("etc/.etckeeper"), "").expect("write");
+        for f in ["repo/k.key", "etc/k.key", "plain/k.key", "up/down/k.key"] {
+            std::fs::write(t.join(f), "x").expect("write");
+        }
+        let walked = crate::discover::walk::walk(&[t.to_path_buf()], &Default::default());
+        let facts = |name: &str| walked.files.iter().find(|f| f.path.ends_with(name)).expect(name).facts;
+        let a = audit_with(GROUPS);
+        let s = Source::new("k.key");
+        let audited = |name: &str, facts| a.key_permissions(&s, &meta(0o644, 0), Some(&t.join(name)), facts, "nginx");
+        assert!(audited("repo/k.key", facts("repo/k.key")).is_none(), "beside .git: a work tree");
+        assert!(audited("etc/k.key", facts("etc/k.key")).is_some(), "beside .etckeeper: audited");
+        assert!(audited("plain/k.key", facts("plain/k.key")).is_some(), "neither");
+        assert!(audited("up/down/k.key", facts("up/down/k.key")).is_none(), "an ancestor's marker still counts");
+        // The same verdicts as looking.
+        for f in &walked.files {
+            assert_eq!(a.in_work_tree(&f.path, f.facts), a.in_work_tree_probed(&f.path), "{}", f.path.display());
+        }
+        // The listing decides for the key's own directory: the disk is not looked at again.
+        let listed = |vcs, etckeeper| DirFacts { listed: true, plain: true, vcs, etckeeper };
+        assert!(a.in_work_tree(&t.join("plain/k.key"), listed(true, false)));
+        assert!(!a.in_work_tree(&t.join("repo/k.key"), listed(false, false)));
+        assert!(!a.in_work_tree(&t.join("repo/k.key"), listed(true, true)));
+        // Not listed (a root, a config's path): looked at.
+        assert!(a.in_work_tree(&t.join("repo/k.key"), DirFacts::default()));
     }
 }

@@ -3,8 +3,11 @@
 //! SEQUENCE header) or are server configs.
 //!
 //! Submodules: `read` (open with `O_NONBLOCK|O_NOFOLLOW`, `fstat`, capped
-//! read; symlinks resolved by hand so `--root` applies to absolute targets and
-//! loops are caught), `walk` (walkdir, skips, excludes, `--follow`), `sniff`.
+//! read; a walked regular file relative to its directory's descriptor; symlinks
+//! resolved by hand so `--root` applies to absolute targets and loops are
+//! caught), `walk` (directories opened relative to their parent's descriptor and
+//! listed with getdents, sorted, skips, excludes, `--follow`; what each listing
+//! holds is kept for the work-tree test), `sniff`.
 
 pub mod read;
 pub mod resolve;
@@ -13,6 +16,7 @@ pub mod walk;
 
 use crate::finding::Finding;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// What reading one file gave.
 #[derive(Debug, Clone)]
@@ -48,6 +52,27 @@ pub struct WalkedFile {
     /// Counted but not opened: its name says it is no certificate or key
     /// (see [`walk::may_hold_material`]).
     pub skip_content: bool,
+    /// The directory the walk listed it in, open (a regular file to read, while the walk's
+    /// descriptor budget allows): the file is opened relative to it, by its name.
+    pub dir: Option<Arc<walk::DirFd>>,
+    /// What the walk saw in its directory's listing.
+    pub facts: DirFacts,
+}
+
+/// What the walk saw in the listing of a walked file's directory, for the work-tree test of
+/// `key-permissions` (`audit::permissions`). All false when the file was not walked (a root, a
+/// file a config names): then the test looks for itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DirFacts {
+    /// The directory was listed: `vcs` and `etckeeper` say what it holds.
+    pub listed: bool,
+    /// The directory is below the root and is no symbolic link itself: it resolves as its parent
+    /// does, joined with its name.
+    pub plain: bool,
+    /// It holds a `.git`, `.hg` or `.svn` (of any type).
+    pub vcs: bool,
+    /// It holds a `.etckeeper`.
+    pub etckeeper: bool,
 }
 
 /// The walk's result: the files, plus notes (symlink loops, unreadable dirs).
@@ -124,18 +149,22 @@ pub fn look(
     map: &PathMap,
     is_config: &dyn Fn(&Path, &[u8]) -> bool,
 ) -> (Looked, Option<PathBuf>) {
-    look_resolved(path, cap, map, is_config, false)
+    look_resolved(path, cap, map, is_config, false, None)
 }
 
 /// [`look`] at a walked file; a regular file (as the walk saw it) is opened
-/// directly, `O_NOFOLLOW` and `fstat` still guarding against a swap.
+/// directly, `O_NOFOLLOW` and `fstat` still guarding against a swap: by its name
+/// relative to its directory's descriptor when the walk handed one over (a
+/// directory swapped for a link since cannot redirect the read), else by path.
 pub fn look_walked(
     file: &WalkedFile,
     cap: u64,
     map: &PathMap,
     is_config: &dyn Fn(&Path, &[u8]) -> bool,
 ) -> (Looked, Option<PathBuf>) {
-    look_resolved(&file.path, cap, map, is_config, file.is_regular && !file.is_symlink)
+    let regular = file.is_regular && !file.is_symlink;
+    let at = file.dir.as_deref().filter(|_| regular).zip(file.path.file_name());
+    look_resolved(&file.path, cap, map, is_config, regular, at)
 }
 
 fn look_resolved(
@@ -144,6 +173,7 @@ fn look_resolved(
     map: &PathMap,
     is_config: &dyn Fn(&Path, &[u8]) -> bool,
     regular: bool,
+    at: Option<(&walk::DirFd, &std::ffi::OsStr)>,
 ) -> (Looked, Option<PathBuf>) {
     let resolved = if regular { resolve::Resolved::File(path.to_path_buf()) } else { resolve::resolve(path, map) };
     let real = match resolved {
@@ -160,7 +190,11 @@ fn look_resolved(
             sniff::sniff(head, size) == Sniff::Material
         }
     };
-    let looked = match read::read_selectively(&real, cap, &want) {
+    let selective = match at {
+        Some((dir, name)) => read::read_selectively_at(dir, name, cap, &want),
+        None => read::read_selectively(&real, cap, &want),
+    };
+    let looked = match selective {
         read::Selective::Skipped(_) => Looked::Nothing,
         read::Selective::Whole(ReadOutcome::Read { bytes, .. }) if config.get() => Looked::Config { bytes },
         read::Selective::Whole(ReadOutcome::Read { bytes, meta }) => Looked::Material { bytes, meta },

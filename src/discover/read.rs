@@ -1,7 +1,10 @@
 //! Reading one file safely: never block on a FIFO, never read a device, never
 //! read past the size cap, never follow a link the caller did not resolve.
 
+use super::walk::DirFd;
 use super::{FileMeta, ReadOutcome};
+use rustix::fs::{Mode, OFlags};
+use std::ffi::OsStr;
 use std::fs::{File, Metadata, OpenOptions};
 use std::io::{ErrorKind, Read};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
@@ -47,7 +50,27 @@ pub enum Selective {
 /// bytes first and the rest only when `want(head, size)` says so. Of a file over
 /// the cap only the head is read: it is reported too large when wanted, skipped otherwise.
 pub fn read_selectively(path: &Path, cap: u64, want: &dyn Fn(&[u8], u64) -> bool) -> Selective {
-    let (file, meta) = match open_regular(path) {
+    read_opened(open_regular(path), cap, want)
+}
+
+/// [`read_selectively`] of the file `name` in the open directory `dir` (a walked file): opened
+/// with `openat`, so no link in the directory's path, even one made since the walk listed
+/// it, can redirect the read.
+pub fn read_selectively_at(dir: &DirFd, name: &OsStr, cap: u64, want: &dyn Fn(&[u8], u64) -> bool) -> Selective {
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::NOCTTY | OFlags::CLOEXEC;
+    let opened = rustix::fs::openat(dir.as_fd(), name, flags, Mode::empty())
+        .map(File::from)
+        .map_err(|e| open_error(e.into()))
+        .and_then(check_regular);
+    read_opened(opened, cap, want)
+}
+
+fn read_opened(
+    opened: Result<(File, Metadata), ReadOutcome>,
+    cap: u64,
+    want: &dyn Fn(&[u8], u64) -> bool,
+) -> Selective {
+    let (file, meta) = match opened {
         Ok(x) => x,
         Err(outcome) => return Selective::Whole(outcome),
     };
@@ -82,6 +105,11 @@ fn open_regular(path: &Path) -> Result<(File, Metadata), ReadOutcome> {
         .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY)
         .open(path)
         .map_err(open_error)?;
+    check_regular(file)
+}
+
+/// `fstat` the open file: a regular file, or the reason it is not read.
+fn check_regular(file: File) -> Result<(File, Metadata), ReadOutcome> {
     let meta = file.metadata().map_err(|e| ReadOutcome::Unreadable { reason: e.to_string() })?;
     if !meta.file_type().is_file() {
         let what = super::resolve::kind_name(&meta);

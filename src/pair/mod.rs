@@ -171,6 +171,8 @@ pub struct CatalogEntry {
     pub fs_path: FsPath,
     /// The walked entry is a symlink (certbot `live/`).
     pub is_symlink: bool,
+    /// What the walk saw in the file's directory (all false when it was not walked).
+    pub walked_dir: crate::discover::DirFacts,
     /// The canonical path of the regular file actually read, when the scan saw
     /// symlinks (so a link and its target are known to be one file). `None`
     /// when unknown or not needed.
@@ -400,6 +402,7 @@ mod tests {
                 path: display,
                 server_path: None,
                 is_symlink: false,
+                walked_dir: crate::discover::DirFacts::default(),
                 real_path: None,
                 status: EntryStatus::Unreadable { reason: "test".into() },
             }
@@ -460,6 +463,7 @@ mod tests {
                 server_path: None,
                 fs_path: FsPath::Display,
                 is_symlink: items.is_none(),
+                walked_dir: crate::discover::DirFacts::default(),
                 real_path: None,
                 status: match items {
                     Some(items) => EntryStatus::Parsed {

@@ -85,6 +85,7 @@ pub(crate) fn resolve_claims(
                     server_path: None,
                     fs_path: FsPath::None,
                     is_symlink: false,
+                    walked_dir: crate::discover::DirFacts::default(),
                     real_path: None,
                     status: EntryStatus::Parsed {
                         parsed: parse::parse_bytes(bytes, Source::new(label), passphrases),
@@ -122,6 +123,7 @@ pub(crate) fn resolve_claims(
                             server_path: sp.clone(),
                             fs_path: FsPath::of(&display, local),
                             is_symlink: false,
+                            walked_dir: crate::discover::DirFacts::default(),
                             real_path: None,
                             status,
                         });
