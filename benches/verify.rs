@@ -171,4 +171,33 @@ fn main() {
     println!(
         "  generator tables (once per curve and process): P-256 {p256_g:.1?}, P-384 {p384_g:.1?}, P-521 {p521_g:.1?}"
     );
+    println!("x(R) = r: R to affine (a constant-time inversion) vs decompressing r (a square root) and R = ±P:");
+    x_check();
+}
+
+/// The two ways to decide r = x(R) mod n (verify/ec_tables.rs, `XCheck`): R to affine (one
+/// constant-time field inversion) against decompressing x (one square root) and comparing
+/// projectively (R = ±P).
+fn x_check() {
+    use p256::elliptic_curve::point::AffineCoordinates;
+    use p256::elliptic_curve::{group::Group, point::DecompressPoint, subtle::Choice};
+    macro_rules! m {
+        ($c:ident) => {{
+            let r = $c::ProjectivePoint::GENERATOR * $c::Scalar::from(12345u64);
+            let r = r.double() + r;
+            let x = r.to_affine().x();
+            let inv = time(500, || {
+                std::hint::black_box(std::hint::black_box(r).to_affine());
+            });
+            let dec = time(500, || {
+                let p = $c::AffinePoint::decompress(std::hint::black_box(&x), Choice::from(0)).unwrap();
+                let p = $c::ProjectivePoint::from(p);
+                std::hint::black_box(r == p || r == -p);
+            });
+            println!("  {:<6} to_affine {inv:>10.1?}   decompress and compare {dec:>10.1?}", stringify!($c));
+        }};
+    }
+    m!(p256);
+    m!(p384);
+    m!(p521);
 }
