@@ -69,7 +69,7 @@ fn main() {
         });
         println!("  {s:<28} {t:>12.1?}");
     }
-    println!("EC private key: parsing the PEM file (d·G derived to compare with the stored point) / d·G alone (the curve crate's constant-time basepoint table, to affine):");
+    println!("EC private key: parsing the PEM file (d·G compared projectively with the stored point) / d·G alone (the curve crate's constant-time basepoint table, to affine, as parse did before session 19):");
     for s in ["p256-sec1-pem", "p384-sec1-pem"] {
         let rel = format!("fixtures/check/{s}/key.pem");
         let bytes = std::fs::read(format!("{ROOT}/{rel}")).unwrap_or_else(|e| panic!("{rel}: {e}"));
