@@ -8,7 +8,7 @@
 use keymatch::parse::{parse_bytes, Curve, ItemKind, KeyMaterial, ParsedFile, PublicKey, Source};
 use keymatch::verify::{
     self, chain, ec,
-    ec_tables::{GeneratorTable, IssuerTable},
+    ec_tables::{GeneratorTable, IssuerTable, XCheck},
     rsa::Hash,
     PairMaterial, PrimeTest, SigCheck, Verdict,
 };
@@ -201,7 +201,7 @@ fn main() {
     println!(
         "  generator tables (once per curve and process): P-256 {p256_g:.1?}, P-384 {p384_g:.1?}, P-521 {p521_g:.1?}"
     );
-    println!("x(R) = r (fastest of 21 rounds): R to affine (a constant-time inversion) vs decompressing r (a square root) and R = ±P:");
+    println!("x(R) = r (fastest of 21 rounds): R to affine (a constant-time inversion) vs a point P with x = r (a square root: the crate's decompress, keymatch's XCheck) and R = ±P:");
     x_check();
 }
 
@@ -212,7 +212,7 @@ fn x_check() {
     use p256::elliptic_curve::point::AffineCoordinates;
     use p256::elliptic_curve::{group::Group, point::DecompressPoint, subtle::Choice};
     macro_rules! m {
-        ($c:ident) => {{
+        ($c:ident, $C:ident) => {{
             let r = $c::ProjectivePoint::GENERATOR * $c::Scalar::from(12345u64);
             let r = r.double() + r;
             let x = r.to_affine().x();
@@ -224,10 +224,18 @@ fn x_check() {
                 let p = $c::ProjectivePoint::from(p);
                 std::hint::black_box(r == p || r == -p);
             });
-            println!("  {:<6} to_affine {inv:>10.1?}   decompress and compare {dec:>10.1?}", stringify!($c));
+            let ours = fastest(200, || {
+                let p = <$c::$C as XCheck>::point_with_x(std::hint::black_box(&x)).unwrap();
+                let p = $c::ProjectivePoint::from(p);
+                std::hint::black_box(r == p || r == -p);
+            });
+            println!(
+                "  {:<6} to_affine {inv:>10.1?}   decompress and compare {dec:>10.1?}   XCheck::point_with_x and compare {ours:>10.1?}",
+                stringify!($c)
+            );
         }};
     }
-    m!(p256);
-    m!(p384);
-    m!(p521);
+    m!(p256, NistP256);
+    m!(p384, NistP384);
+    m!(p521, NistP521);
 }

@@ -208,7 +208,7 @@ fn bytes2scalar<C: PrimeCurveParams>(bytes: &[u8]) -> Scalar<C> {
 
 /// SEC 1 §4.1.4 steps 4–8 with Q's table: r = x(u1·G + u2·Q) mod n, where
 /// u1 = z/s, u2 = r/s. `r` and `s` are already in 1‥n−1.
-pub(crate) fn verify_prehashed<C: PrimeCurveParams + XCheck>(
+pub(crate) fn verify_prehashed<C: XCheck>(
     generator: &GeneratorTable<C>,
     table: &PointTable<C>,
     prehash: &[u8],
@@ -232,17 +232,54 @@ pub(crate) fn verify_prehashed<C: PrimeCurveParams + XCheck>(
 
 /// How a curve decides r = x(R) mod n: by R's affine x (one constant-time field inversion,
 /// `to_affine`), or projectively against the points whose x is r or r + n (one square root
-/// each, [`x_is_r_projective`]). Whichever the curve crate does faster (`cargo bench --bench
-/// verify`, "x(R) = r"): P-384's fiat inversion (Bernstein–Yang divsteps) costs more than its
-/// square root; P-256's and P-521's inversions cost less.
-pub(crate) trait XCheck {
+/// each, [`x_is_r_projective`]). Whichever is faster (`cargo bench --bench verify`, "x(R) =
+/// r"): P-384's fiat inversion (Bernstein–Yang divsteps) costs more than its square root;
+/// P-256's and P-521's inversions cost less.
+pub trait XCheck: PrimeCurveParams {
     const DECOMPRESS_R: bool;
+
+    /// A point with affine x-coordinate `x` (big-endian, below p), either y; `None` if
+    /// x³ + ax + b is not a square. The curve crate's `AffinePoint::decompress`.
+    fn point_with_x(x: &FieldBytes<Self>) -> Option<AffinePoint<Self>> {
+        AffinePoint::<Self>::decompress(x, Choice::from(0)).into()
+    }
 }
 impl XCheck for p256::NistP256 {
     const DECOMPRESS_R: bool = false;
 }
 impl XCheck for p384::NistP384 {
     const DECOMPRESS_R: bool = true;
+
+    /// `decompress` takes its square root with crypto-bigint's generic exponentiation; the
+    /// same root, α^((p+1)/4) (p ≡ 3 mod 4), through a fixed addition chain for P-384's
+    /// (p+1)/4 = 2^382 − 2^126 − 2^94 + 2^30 with the fiat field's own squarings and
+    /// multiplications (381 and 14) costs about half. The chain only proposes a y:
+    /// `AffinePoint::from_coordinates` checks y² = x³ + ax + b, so a root that is wrong (or
+    /// an α that is no square) gives `None`, never a point off the curve. Variable time in
+    /// nothing secret: x is a signature's r.
+    fn point_with_x(x: &FieldBytes<Self>) -> Option<AffinePoint<Self>> {
+        type Fe = <p384::NistP384 as primeorder::elliptic_curve::hazmat::FieldArithmetic>::FieldElement;
+        let sqn = |a: Fe, n: usize| (0..n).fold(a, |a, _| a.square());
+        let fx = Option::<Fe>::from(Fe::from_repr(*x))?;
+        let alpha = fx.square() * fx + Self::EQUATION_A * fx + Self::EQUATION_B;
+        // Names: x_k = α^(2^k − 1); t_b = α^b for the binary b.
+        let t1 = alpha;
+        let t11 = t1 * t1.square();
+        let t111 = t1 * t11.square();
+        let t111111 = t111 * sqn(t111, 3);
+        let t1111110 = t111111.square();
+        let t1111111 = t1 * t1111110;
+        let x12 = sqn(t1111110, 5) * t111111;
+        let x24 = sqn(x12, 12) * x12;
+        let x31 = sqn(x24, 7) * t1111111;
+        let x32 = x31.square() * t1;
+        let x63 = sqn(x32, 31) * x31;
+        let x126 = sqn(x63, 63) * x63;
+        let x252 = sqn(x126, 126) * x126;
+        let x255 = sqn(x252, 3) * t111;
+        let y = sqn(sqn(sqn(x255, 33) * x32, 64) * t1, 30);
+        AffinePoint::<Self>::from_coordinates(x, &y.to_repr()).into()
+    }
 }
 impl XCheck for p521::NistP521 {
     const DECOMPRESS_R: bool = false;
@@ -254,7 +291,7 @@ impl XCheck for p521::NistP521 {
 /// is a square (`AffinePoint::decompress`, a square root), and then the points with that x
 /// are P and −P; R has that x iff R = P or R = −P (`ProjectivePoint` equality: a few
 /// multiplications, no inversion). Variable time: R, r and n are public.
-pub(crate) fn x_is_r_projective<C: PrimeCurveParams>(point: &ProjectivePoint<C>, r: &NonZeroScalar<C>) -> bool {
+pub(crate) fn x_is_r_projective<C: XCheck>(point: &ProjectivePoint<C>, r: &NonZeroScalar<C>) -> bool {
     let r_bytes: FieldBytes<C> = (**r).into();
     if x_matches(point, &r_bytes) {
         return true;
@@ -274,8 +311,8 @@ pub(crate) fn x_is_r_projective<C: PrimeCurveParams>(point: &ProjectivePoint<C>,
 }
 
 /// Has `point` (not the identity) the affine x-coordinate `x` (big-endian, below p)?
-fn x_matches<C: PrimeCurveParams>(point: &ProjectivePoint<C>, x: &FieldBytes<C>) -> bool {
-    let Some(candidate) = Option::<AffinePoint<C>>::from(AffinePoint::<C>::decompress(x, Choice::from(0))) else {
+fn x_matches<C: XCheck>(point: &ProjectivePoint<C>, x: &FieldBytes<C>) -> bool {
+    let Some(candidate) = C::point_with_x(x) else {
         return false;
     };
     let candidate = ProjectivePoint::<C>::from(candidate);
@@ -734,6 +771,33 @@ mod tests {
     r_plus_n!(p256_r_plus_n_is_accepted, p256, p256::NistP256, Curve::P256);
     r_plus_n!(p384_r_plus_n_is_accepted, p384, p384::NistP384, Curve::P384);
     r_plus_n!(p521_r_plus_n_is_accepted, p521, p521::NistP521, Curve::P521);
+
+    /// P-384's addition-chain square root finds the point `decompress` finds (either y), and
+    /// none where it finds none, for x with and without a point, and the edges 0, 1, p − 1.
+    #[test]
+    fn p384_point_with_x_is_decompress() {
+        type Fe = <p384::NistP384 as primeorder::elliptic_curve::hazmat::FieldArithmetic>::FieldElement;
+        let mut xs: Vec<p384::FieldBytes> =
+            [Fe::ZERO, Fe::ONE, -Fe::ONE, -Fe::from(3u64)].iter().map(|f| f.to_repr()).collect();
+        for i in 0..200 {
+            let mut x = bytes(&format!("P-384 x {i}"), 48);
+            x[0] &= 0x7f; // below p
+            xs.push(p384::FieldBytes::try_from(x.as_slice()).expect("48 bytes"));
+        }
+        let mut found = [0usize; 2];
+        for x in &xs {
+            let ours = <p384::NistP384 as XCheck>::point_with_x(x).map(p384::ProjectivePoint::from);
+            let crate_says = Option::<p384::AffinePoint>::from(p384::AffinePoint::decompress(x, Choice::from(0)))
+                .map(p384::ProjectivePoint::from);
+            match (ours, crate_says) {
+                (Some(a), Some(b)) => assert!(a == b || a == -b, "{x:02x?}"),
+                (None, None) => {}
+                (a, b) => panic!("{x:02x?}: chain {:?}, decompress {:?}", a.is_some(), b.is_some()),
+            }
+            found[usize::from(ours.is_some())] += 1;
+        }
+        assert!(found[0] > 50 && found[1] > 50, "{found:?}");
+    }
 
     /// The projective check and the affine x agree for r = x(R) mod n, flipped bits of it
     /// and r values that are no point's x, on every curve (the curves' `XCheck` choose one).
