@@ -22,7 +22,9 @@
 //! the prehash taken as its leading bytes up to the order's length and masked
 //! to its bit length, then reduced mod n (`bytes2scalar`); no low-s rule (the
 //! NIST curves have `NORMALIZE_S = false`); R = identity is invalid; valid iff
-//! r = x(R) mod n. The tests check this path against the crate's verify.
+//! r = x(R) mod n, decided on P-384 without R's affine coordinates (R = ±P for
+//! the point P with x = r, or r + n: [`x_is_r_projective`]). The tests check
+//! this path against the crate's verify.
 //!
 //! The cache: a table is built the second time an issuer is seen (the first
 //! time, and for a one-off `keymatch check`, the crate's verify is cheaper than
@@ -234,7 +236,7 @@ pub(crate) fn verify_prehashed<C: XCheck>(
 /// `to_affine`), or projectively against the points whose x is r or r + n (one square root
 /// each, [`x_is_r_projective`]). Whichever is faster (`cargo bench --bench verify`, "x(R) =
 /// r"): P-384's fiat inversion (Bernstein–Yang divsteps) costs more than its square root;
-/// P-256's and P-521's inversions cost less.
+/// P-256's and P-521's inversions cost less. Public for the benchmark.
 pub trait XCheck: PrimeCurveParams {
     const DECOMPRESS_R: bool;
 
@@ -253,7 +255,7 @@ impl XCheck for p384::NistP384 {
     /// `decompress` takes its square root with crypto-bigint's generic exponentiation; the
     /// same root, α^((p+1)/4) (p ≡ 3 mod 4), through a fixed addition chain for P-384's
     /// (p+1)/4 = 2^382 − 2^126 − 2^94 + 2^30 with the fiat field's own squarings and
-    /// multiplications (381 and 14) costs about half. The chain only proposes a y:
+    /// multiplications (381 and 14) costs about 60 % of it. The chain only proposes a y:
     /// `AffinePoint::from_coordinates` checks y² = x³ + ax + b, so a root that is wrong (or
     /// an α that is no square) gives `None`, never a point off the curve. Variable time in
     /// nothing secret: x is a signature's r.
@@ -288,7 +290,7 @@ impl XCheck for p521::NistP521 {
 /// Is x(R) ≡ r (mod n), for R not the identity, without R's affine coordinates?
 /// x(R) is in 0‥p−1 and p < 2n (Hasse), so x(R) mod n = r (r in 1‥n−1) iff x(R) = r or
 /// x(R) = r + n, the latter only when r + n < p. A point with that x exists iff x³ + ax + b
-/// is a square (`AffinePoint::decompress`, a square root), and then the points with that x
+/// is a square ([`XCheck::point_with_x`], a square root), and then the points with that x
 /// are P and −P; R has that x iff R = P or R = −P (`ProjectivePoint` equality: a few
 /// multiplications, no inversion). Variable time: R, r and n are public.
 pub(crate) fn x_is_r_projective<C: XCheck>(point: &ProjectivePoint<C>, r: &NonZeroScalar<C>) -> bool {
