@@ -8,7 +8,7 @@
 use keymatch::parse::{parse_bytes, Curve, ItemKind, KeyMaterial, ParsedFile, PublicKey, Source};
 use keymatch::verify::{
     self, chain, ec,
-    ec_tables::{GeneratorTable, IssuerTable},
+    ec_tables::{GeneratorTable, IssuerTable, XCheck},
     rsa::Hash,
     PairMaterial, PrimeTest, SigCheck, Verdict,
 };
@@ -43,6 +43,21 @@ fn time(n: u32, mut f: impl FnMut()) -> Duration {
     rounds[3]
 }
 
+/// The fastest of 21 rounds of the mean of `n` calls: on a shared machine, the round
+/// least disturbed by other processes; for side-by-side comparisons of two ways.
+fn fastest(n: u32, mut f: impl FnMut()) -> Duration {
+    (0..21)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..n {
+                f();
+            }
+            start.elapsed() / n
+        })
+        .min()
+        .unwrap_or_default()
+}
+
 fn main() {
     // RSA consistency runs one Miller–Rabin round on each of p and q: a handful of calls for the big keys.
     // The damaged keys show the cost of the exponentiations modulo n (p·q ≠ n) and modulo p
@@ -69,7 +84,7 @@ fn main() {
         });
         println!("  {s:<28} {t:>12.1?}");
     }
-    println!("EC private key: parsing the PEM file (d·G derived to compare with the stored point) / d·G alone (the curve crate's constant-time basepoint table, to affine):");
+    println!("EC private key (fastest of 21 rounds): parsing the PEM file (which checks d·G against the stored point) / d·G to affine (the curve crate's constant-time basepoint table, then an inversion: parse before session 19) / d·G compared projectively with the stored point (parse since):");
     for s in ["p256-sec1-pem", "p384-sec1-pem"] {
         let rel = format!("fixtures/check/{s}/key.pem");
         let bytes = std::fs::read(format!("{ROOT}/{rel}")).unwrap_or_else(|e| panic!("{rel}: {e}"));
@@ -81,20 +96,35 @@ fn main() {
             panic!("{rel}: no key")
         };
         let KeyMaterial::Ec(ec) = &key.material else { panic!("{rel}: not EC") };
-        let parse = time(200, || {
+        let stored = match &ec.stored_public {
+            Some(Ok(point)) => point.clone(),
+            _ => panic!("{rel}: no stored point"),
+        };
+        macro_rules! derive {
+            ($c:ident, $compare:expr) => {{
+                let sk = $c::SecretKey::from_slice(&ec.d).unwrap_or_else(|e| panic!("{rel}: {e}"));
+                if $compare {
+                    let dg = <$c::ProjectivePoint as p256::elliptic_curve::group::Group>::mul_by_generator(
+                        &sk.to_nonzero_scalar(),
+                    );
+                    let stored = $c::PublicKey::from_sec1_bytes(&stored).unwrap_or_else(|e| panic!("{rel}: {e}"));
+                    assert!(dg == stored.to_projective());
+                } else {
+                    std::hint::black_box(sk.public_key().to_sec1_point(false));
+                }
+            }};
+        }
+        let derive = |compare: bool| {
+            fastest(100, || match ec.curve {
+                Curve::P256 => derive!(p256, compare),
+                _ => derive!(p384, compare),
+            })
+        };
+        let (affine, projective) = (derive(false), derive(true));
+        let parse = fastest(100, || {
             std::hint::black_box(parse_bytes(&bytes, Source::new(&rel), &[]));
         });
-        let derive = time(200, || match ec.curve {
-            Curve::P256 => {
-                let sk = p256::SecretKey::from_slice(&ec.d).unwrap_or_else(|e| panic!("{rel}: {e}"));
-                std::hint::black_box(sk.public_key().to_sec1_point(false));
-            }
-            _ => {
-                let sk = p384::SecretKey::from_slice(&ec.d).unwrap_or_else(|e| panic!("{rel}: {e}"));
-                std::hint::black_box(sk.public_key().to_sec1_point(false));
-            }
-        });
-        println!("  {s:<28} {parse:>12.1?} {derive:>12.1?}");
+        println!("  {s:<28} {parse:>12.1?} {affine:>12.1?} {projective:>12.1?}");
     }
     println!("chain signature check (one link): the same issuer every time (ECDSA from its table, RSA key built once) / a new scan each time:");
     let tables = verify::EcTables::default();
@@ -171,4 +201,41 @@ fn main() {
     println!(
         "  generator tables (once per curve and process): P-256 {p256_g:.1?}, P-384 {p384_g:.1?}, P-521 {p521_g:.1?}"
     );
+    println!("x(R) = r (fastest of 21 rounds): R to affine (a constant-time inversion) vs a point P with x = r (a square root: the crate's decompress, keymatch's XCheck) and R = ±P:");
+    x_check();
+}
+
+/// The two ways to decide r = x(R) mod n (verify/ec_tables.rs, `XCheck`): R to affine (one
+/// constant-time field inversion) against decompressing x (one square root) and comparing
+/// projectively (R = ±P).
+fn x_check() {
+    use p256::elliptic_curve::point::AffineCoordinates;
+    use p256::elliptic_curve::{group::Group, point::DecompressPoint, subtle::Choice};
+    macro_rules! m {
+        ($c:ident, $C:ident) => {{
+            let r = $c::ProjectivePoint::GENERATOR * $c::Scalar::from(12345u64);
+            let r = r.double() + r;
+            let x = r.to_affine().x();
+            let inv = fastest(200, || {
+                std::hint::black_box(std::hint::black_box(r).to_affine());
+            });
+            let dec = fastest(200, || {
+                let p = $c::AffinePoint::decompress(std::hint::black_box(&x), Choice::from(0)).unwrap();
+                let p = $c::ProjectivePoint::from(p);
+                std::hint::black_box(r == p || r == -p);
+            });
+            let ours = fastest(200, || {
+                let p = <$c::$C as XCheck>::point_with_x(std::hint::black_box(&x)).unwrap();
+                let p = $c::ProjectivePoint::from(p);
+                std::hint::black_box(r == p || r == -p);
+            });
+            println!(
+                "  {:<6} to_affine {inv:>10.1?}   decompress and compare {dec:>10.1?}   XCheck::point_with_x and compare {ours:>10.1?}",
+                stringify!($c)
+            );
+        }};
+    }
+    m!(p256, NistP256);
+    m!(p384, NistP384);
+    m!(p521, NistP521);
 }

@@ -176,7 +176,8 @@ fn stored_point(curve: Curve, bytes: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 fn ec_key(curve: Curve, d: &[u8], stored_public: Option<Result<Vec<u8>, String>>, format: KeyFormat) -> PrivateKey {
-    let public = pubkey::derive_ec_public(curve, d).map(|point| PublicKey::Ec { curve, point });
+    let stored = stored_public.as_ref().and_then(|p| p.as_deref().ok());
+    let public = pubkey::derive_ec_public_against(curve, d, stored).map(|point| PublicKey::Ec { curve, point });
     PrivateKey::new(format, KeyMaterial::Ec(EcPrivate { curve, d: d.to_vec(), stored_public }), public)
 }
 
@@ -376,6 +377,100 @@ mod tests {
             KeyMaterial::Unsupported { .. } => vec![],
         };
         (k.format, k.public.clone(), nums, k.material.algorithm())
+    }
+
+    /// d·G as `ec_key` derived it before it compared with the stored point: the secret
+    /// key's `public_key()` (to affine), uncompressed.
+    fn old_derive(curve: Curve, d: &[u8]) -> Option<Vec<u8>> {
+        use p256::elliptic_curve::sec1::ToSec1Point;
+        let d = crate::parse::strip_leading_zeros(d);
+        let len = pubkey::field_len(curve);
+        let padded = [vec![0u8; len.checked_sub(d.len())?], d.to_vec()].concat();
+        Some(match curve {
+            Curve::P256 => {
+                p256::SecretKey::from_slice(&padded).ok()?.public_key().to_sec1_point(false).as_bytes().to_vec()
+            }
+            Curve::P384 => {
+                p384::SecretKey::from_slice(&padded).ok()?.public_key().to_sec1_point(false).as_bytes().to_vec()
+            }
+            Curve::P521 => {
+                p521::SecretKey::from_slice(&padded).ok()?.public_key().to_sec1_point(false).as_bytes().to_vec()
+            }
+        })
+    }
+
+    /// `ec_key` with the stored point compared projectively gives the key (public point
+    /// included) and the key problems the old derivation gave, for stored points that are
+    /// d·G (uncompressed, compressed, hybrid with either parity bit), another key's point,
+    /// a point that does not decode, none; and scalars 0, n, too long, with leading zeros.
+    #[test]
+    fn ec_key_with_a_stored_point_is_the_old_derivation() {
+        use sha2::{Digest, Sha512};
+        let mut compared = 0;
+        for curve in [Curve::P256, Curve::P384, Curve::P521] {
+            let len = pubkey::field_len(curve);
+            let secret = |seed: &str| {
+                let mut d = Sha512::new().chain_update(seed).chain_update(format!("{curve:?}")).finalize().to_vec();
+                d.extend_from_slice(&Sha512::digest(&d));
+                d.truncate(len);
+                if curve == Curve::P521 {
+                    d[0] &= 1;
+                }
+                d
+            };
+            let order = match curve {
+                Curve::P256 => (-p256::Scalar::ONE).to_bytes().to_vec(),
+                Curve::P384 => (-p384::Scalar::ONE).to_bytes().to_vec(),
+                Curve::P521 => (-p521::Scalar::ONE).to_bytes().to_vec(),
+            };
+            let n = {
+                let mut n = order.clone();
+                if let Some(last) = n.last_mut() {
+                    *last += 1; // n − 1 is even on these curves
+                }
+                n
+            };
+            let mut scalars: Vec<Vec<u8>> = (0..4).map(|i| secret(&format!("d {i}"))).collect();
+            scalars.push(vec![1]);
+            scalars.push([vec![0, 0], secret("leading zeros")].concat());
+            scalars.push(order.clone());
+            scalars.push(vec![0]);
+            scalars.push(n);
+            scalars.push([vec![1], secret("too long")].concat());
+            let other = old_derive(curve, &secret("other")).unwrap();
+            for d in &scalars {
+                let mut stored: Vec<Option<Result<Vec<u8>, String>>> = vec![None, Some(Err("bad".into()))];
+                stored.push(Some(stored_point(curve, &other)));
+                if let Some(dg) = old_derive(curve, d) {
+                    let (x, y) = dg[1..].split_at(len);
+                    let odd = y[len - 1] & 1;
+                    for encoded in [
+                        dg.clone(),
+                        [vec![2 + odd], x.to_vec()].concat(),
+                        [vec![3 - odd], x.to_vec()].concat(),
+                        [vec![6 + odd], x.to_vec(), y.to_vec()].concat(),
+                        [vec![7 - odd], x.to_vec(), y.to_vec()].concat(),
+                    ] {
+                        stored.push(Some(stored_point(curve, &encoded)));
+                    }
+                } else {
+                    stored.push(Some(stored_point(curve, &other)));
+                }
+                for s in stored {
+                    let new = ec_key(curve, d, s.clone(), KeyFormat::Sec1);
+                    let old = PrivateKey::new(
+                        KeyFormat::Sec1,
+                        KeyMaterial::Ec(EcPrivate { curve, d: d.clone(), stored_public: s.clone() }),
+                        old_derive(curve, d).map(|point| PublicKey::Ec { curve, point }),
+                    );
+                    assert!(new == old, "{curve:?} d {d:02x?} stored {s:?}");
+                    assert_eq!(fields(&new), fields(&old));
+                    assert_eq!(crate::verify::key_problems(&new), crate::verify::key_problems(&old));
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 100, "{compared}");
     }
 
     fn p256_params() -> EcParams {

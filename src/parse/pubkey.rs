@@ -245,6 +245,18 @@ pub(crate) fn hybrid_parity_wrong(bytes: &[u8]) -> bool {
 
 /// d·G in uncompressed form; `None` when d is 0 or not below the curve order.
 pub(crate) fn derive_ec_public(curve: Curve, d: &[u8]) -> Option<Vec<u8>> {
+    derive_ec_public_against(curve, d, None)
+}
+
+/// [`derive_ec_public`], given the key's stored public point (`decode_point`'s uncompressed
+/// form) if it has one: when the stored point is d·G, its bytes, which are d·G's
+/// uncompressed form, found without d·G's affine coordinates. The secret key's
+/// `public_key()` is d·G from the curve crate's constant-time basepoint table
+/// (`mul_by_generator`), then a constant-time field inversion to affine; here the same d·G is
+/// compared with the stored point projectively (`ProjectivePoint` equality, constant time,
+/// a few multiplications), and converted to affine only when they differ (or nothing is
+/// stored). The comparison's outcome is public: it is the key check's finding.
+pub(crate) fn derive_ec_public_against(curve: Curve, d: &[u8], stored: Option<&[u8]>) -> Option<Vec<u8>> {
     let d = strip_leading_zeros(d);
     let len = field_len(curve);
     if d.len() > len {
@@ -252,10 +264,26 @@ pub(crate) fn derive_ec_public(curve: Curve, d: &[u8]) -> Option<Vec<u8>> {
     }
     let mut padded = vec![0u8; len];
     padded.get_mut(len - d.len()..)?.copy_from_slice(d);
+    macro_rules! derive {
+        ($c:ident) => {{
+            let secret = $c::SecretKey::from_slice(&padded).ok()?;
+            let point = <$c::ProjectivePoint as p256::elliptic_curve::group::Group>::mul_by_generator(
+                &secret.to_nonzero_scalar(),
+            );
+            if let Some(stored) = stored {
+                if let Ok(key) = $c::PublicKey::from_sec1_bytes(stored) {
+                    if point == key.to_projective() {
+                        return Some(stored.to_vec());
+                    }
+                }
+            }
+            point.to_affine().to_sec1_point(false).as_bytes().to_vec()
+        }};
+    }
     let point = match curve {
-        Curve::P256 => p256::SecretKey::from_slice(&padded).ok()?.public_key().to_sec1_point(false).as_bytes().to_vec(),
-        Curve::P384 => p384::SecretKey::from_slice(&padded).ok()?.public_key().to_sec1_point(false).as_bytes().to_vec(),
-        Curve::P521 => p521::SecretKey::from_slice(&padded).ok()?.public_key().to_sec1_point(false).as_bytes().to_vec(),
+        Curve::P256 => derive!(p256),
+        Curve::P384 => derive!(p384),
+        Curve::P521 => derive!(p521),
     };
     Some(point)
 }

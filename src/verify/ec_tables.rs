@@ -22,7 +22,9 @@
 //! the prehash taken as its leading bytes up to the order's length and masked
 //! to its bit length, then reduced mod n (`bytes2scalar`); no low-s rule (the
 //! NIST curves have `NORMALIZE_S = false`); R = identity is invalid; valid iff
-//! r = x(R) mod n. The tests check this path against the crate's verify.
+//! r = x(R) mod n, decided on P-384 without R's affine coordinates (R = ±P for
+//! the point P with x = r, or r + n: [`x_is_r_projective`]). The tests check
+//! this path against the crate's verify.
 //!
 //! The cache: a table is built the second time an issuer is seen (the first
 //! time, and for a one-off `keymatch check`, the crate's verify is cheaper than
@@ -39,10 +41,12 @@ use super::SigCheck;
 use crate::parse::Curve;
 use primeorder::elliptic_curve::{
     bigint::{BitOps, Encoding},
+    ff::PrimeField,
     group::Group,
     ops::{Invert, Reduce},
-    point::{AffineCoordinates, BatchNormalize},
-    FieldBytesSize, NonZeroScalar, Scalar,
+    point::{AffineCoordinates, BatchNormalize, DecompressPoint},
+    subtle::Choice,
+    FieldBytes, FieldBytesSize, NonZeroScalar, Scalar,
 };
 use primeorder::{
     array::typenum::Unsigned, AffinePoint, PrimeCurveParams, ProjectivePoint, Radix16Decomposition, Radix16Digits,
@@ -206,7 +210,7 @@ fn bytes2scalar<C: PrimeCurveParams>(bytes: &[u8]) -> Scalar<C> {
 
 /// SEC 1 §4.1.4 steps 4–8 with Q's table: r = x(u1·G + u2·Q) mod n, where
 /// u1 = z/s, u2 = r/s. `r` and `s` are already in 1‥n−1.
-pub(crate) fn verify_prehashed<C: PrimeCurveParams>(
+pub(crate) fn verify_prehashed<C: XCheck>(
     generator: &GeneratorTable<C>,
     table: &PointTable<C>,
     prehash: &[u8],
@@ -221,7 +225,109 @@ pub(crate) fn verify_prehashed<C: PrimeCurveParams>(
     if bool::from(point.is_identity()) {
         return false;
     }
-    **r == bytes2scalar::<C>(&point.to_affine().x())
+    if C::DECOMPRESS_R {
+        x_is_r_projective(&point, r)
+    } else {
+        **r == bytes2scalar::<C>(&point.to_affine().x())
+    }
+}
+
+/// How a curve decides r = x(R) mod n: by R's affine x (one constant-time field inversion,
+/// `to_affine`), or projectively against the points whose x is r or r + n (one square root
+/// each, [`x_is_r_projective`]). Whichever is faster (`cargo bench --bench verify`, "x(R) =
+/// r"): P-384's fiat inversion (Bernstein–Yang divsteps) costs more than its square root;
+/// P-256's and P-521's inversions cost less. Public for the benchmark.
+pub trait XCheck: PrimeCurveParams {
+    const DECOMPRESS_R: bool;
+
+    /// A point with affine x-coordinate `x` (big-endian, below p), either y; `None` if
+    /// x³ + ax + b is not a square. The curve crate's `AffinePoint::decompress`.
+    fn point_with_x(x: &FieldBytes<Self>) -> Option<AffinePoint<Self>> {
+        AffinePoint::<Self>::decompress(x, Choice::from(0)).into()
+    }
+}
+impl XCheck for p256::NistP256 {
+    const DECOMPRESS_R: bool = false;
+}
+impl XCheck for p384::NistP384 {
+    const DECOMPRESS_R: bool = true;
+
+    /// `decompress` takes its square root with crypto-bigint's generic exponentiation; the
+    /// same root, α^((p+1)/4) (p ≡ 3 mod 4), through a fixed addition chain for P-384's
+    /// (p+1)/4 = 2^382 − 2^126 − 2^94 + 2^30 with the fiat field's own squarings and
+    /// multiplications (381 and 14) costs about 60 % of it. The chain only proposes a y:
+    /// `AffinePoint::from_coordinates` checks y² = x³ + ax + b, so a root that is wrong (or
+    /// an α that is no square) gives `None`, never a point off the curve. Variable time in
+    /// nothing secret: x is a signature's r.
+    fn point_with_x(x: &FieldBytes<Self>) -> Option<AffinePoint<Self>> {
+        type Fe = <p384::NistP384 as primeorder::elliptic_curve::hazmat::FieldArithmetic>::FieldElement;
+        let sqn = |a: Fe, n: usize| (0..n).fold(a, |a, _| a.square());
+        let fx = Option::<Fe>::from(Fe::from_repr(*x))?;
+        let alpha = fx.square() * fx + Self::EQUATION_A * fx + Self::EQUATION_B;
+        // Names: x_k = α^(2^k − 1); t_b = α^b for the binary b.
+        let t1 = alpha;
+        let t11 = t1 * t1.square();
+        let t111 = t1 * t11.square();
+        let t111111 = t111 * sqn(t111, 3);
+        let t1111110 = t111111.square();
+        let t1111111 = t1 * t1111110;
+        let x12 = sqn(t1111110, 5) * t111111;
+        let x24 = sqn(x12, 12) * x12;
+        let x31 = sqn(x24, 7) * t1111111;
+        let x32 = x31.square() * t1;
+        let x63 = sqn(x32, 31) * x31;
+        let x126 = sqn(x63, 63) * x63;
+        let x252 = sqn(x126, 126) * x126;
+        let x255 = sqn(x252, 3) * t111;
+        let y = sqn(sqn(sqn(x255, 33) * x32, 64) * t1, 30);
+        AffinePoint::<Self>::from_coordinates(x, &y.to_repr()).into()
+    }
+}
+impl XCheck for p521::NistP521 {
+    const DECOMPRESS_R: bool = false;
+}
+
+/// Is x(R) ≡ r (mod n), for R not the identity, without R's affine coordinates?
+/// x(R) is in 0‥p−1 and p < 2n (Hasse), so x(R) mod n = r (r in 1‥n−1) iff x(R) = r or
+/// x(R) = r + n, the latter only when r + n < p. A point with that x exists iff x³ + ax + b
+/// is a square ([`XCheck::point_with_x`], a square root), and then the points with that x
+/// are P and −P; R has that x iff R = P or R = −P (`ProjectivePoint` equality: a few
+/// multiplications, no inversion). Variable time: R, r and n are public.
+pub(crate) fn x_is_r_projective<C: XCheck>(point: &ProjectivePoint<C>, r: &NonZeroScalar<C>) -> bool {
+    let r_bytes: FieldBytes<C> = (**r).into();
+    if x_matches(point, &r_bytes) {
+        return true;
+    }
+    // n in the field (n < p), and p − n = −n there: r + n < p iff r < p − n.
+    let Some(n) = order_in_field::<C>() else {
+        return false;
+    };
+    let p_minus_n = (-n).to_repr();
+    if r_bytes.as_slice() >= p_minus_n.as_slice() {
+        return false;
+    }
+    let Some(r) = Option::<C::FieldElement>::from(C::FieldElement::from_repr(r_bytes)) else {
+        return false;
+    };
+    x_matches(point, &(r + n).to_repr())
+}
+
+/// Has `point` (not the identity) the affine x-coordinate `x` (big-endian, below p)?
+fn x_matches<C: XCheck>(point: &ProjectivePoint<C>, x: &FieldBytes<C>) -> bool {
+    let Some(candidate) = C::point_with_x(x) else {
+        return false;
+    };
+    let candidate = ProjectivePoint::<C>::from(candidate);
+    *point == candidate || *point == -candidate
+}
+
+/// The group order n as a field element (n < p on these curves).
+fn order_in_field<C: PrimeCurveParams>() -> Option<C::FieldElement> {
+    let order = C::ORDER.as_ref().to_be_bytes();
+    let order = order.as_ref();
+    let len = FieldBytesSize::<C>::USIZE;
+    let bytes = FieldBytes::<C>::try_from(order.get(order.len().checked_sub(len)?..)?).ok()?;
+    C::FieldElement::from_repr(bytes).into()
 }
 
 /// The table of one issuer key, on its curve.
@@ -380,6 +486,7 @@ mod tests {
     use super::*;
     use crate::verify::ec::verify_ecdsa_uncached;
     use p256::ecdsa::signature::hazmat::PrehashSigner;
+    use primeorder::elliptic_curve::sec1::ToSec1Point;
     use primeorder::elliptic_curve::Field;
     use sha2::{Digest, Sha512};
 
@@ -596,6 +703,135 @@ mod tests {
     mul!(p256_table_multiples_match_the_crate, p256, p256::NistP256);
     mul!(p384_table_multiples_match_the_crate, p384, p384::NistP384);
     mul!(p521_table_multiples_match_the_crate, p521, p521::NistP521);
+
+    /// x(R) = r + n: a point P with x in n‥p−1 (x = n + k for the first small k on the
+    /// curve), and an issuer key Q made so that (r, s) = (k, s) over a prehash z verifies:
+    /// Q = (P − u1·G)/u2 with u1 = z/s, u2 = k/s, so that u1·G + u2·Q = P. Both ways of
+    /// deciding r = x(R) mod n, the table path and the crate's verify accept it, and reject
+    /// r = k + 1; the projective check agrees with the affine one for k − 1 … k + 1 and −P.
+    macro_rules! r_plus_n {
+        ($name:ident, $c:ident, $C:ty, $curve:expr) => {
+            #[test]
+            fn $name() {
+                let n = order_in_field::<$C>().expect("n below p");
+                let mut found = None;
+                for k in 1u64..200 {
+                    let x = (n + <$C as primeorder::elliptic_curve::hazmat::FieldArithmetic>::FieldElement::from(k))
+                        .to_repr();
+                    if let Some(p) = Option::<$c::AffinePoint>::from($c::AffinePoint::decompress(&x, Choice::from(1))) {
+                        found = Some((k, p));
+                        break;
+                    }
+                }
+                let (k, p) = found.expect("a point with x in n‥n+199");
+                let p = $c::ProjectivePoint::from(p);
+                // A projective representative with Z ≠ 1.
+                let r_point = p.double() - p;
+                let scalar = |v: u64| NonZeroScalar::<$C>::new(<$c::Scalar>::from(v)).expect("nonzero");
+                let affine_says =
+                    |pt: &$c::ProjectivePoint, r: u64| *scalar(r) == bytes2scalar::<$C>(&pt.to_affine().x());
+                for r in [k - 1, k, k + 1].into_iter().filter(|&r| r > 0) {
+                    for pt in [r_point, -r_point] {
+                        assert_eq!(x_is_r_projective(&pt, &scalar(r)), r == k, "{:?} r = {r}, k = {k}", $curve);
+                        assert_eq!(affine_says(&pt, r), r == k, "{:?} r = {r}, k = {k} (affine)", $curve);
+                    }
+                }
+
+                let len = FieldBytesSize::<$C>::USIZE;
+                let prehash = bytes(&format!("{:?} r + n", $curve), len);
+                let z = bytes2scalar::<$C>(&prehash);
+                let s = <$c::Scalar>::from(0x1234_5678u64);
+                let s_inv = *NonZeroScalar::<$C>::new(s).expect("nonzero").invert_vartime();
+                let (u1, u2) = (z * s_inv, *scalar(k) * s_inv);
+                let u2_inv = *NonZeroScalar::<$C>::new(u2).expect("nonzero").invert_vartime();
+                let q = (r_point - $c::ProjectivePoint::GENERATOR * u1) * u2_inv;
+                let point = q.to_affine().to_sec1_point(false).as_bytes().to_vec();
+                let table = IssuerTable::new($curve, &point).expect("table");
+                let s_bytes = s.to_bytes().to_vec();
+                case(
+                    "r = x(R) − n",
+                    &table,
+                    $curve,
+                    &point,
+                    &prehash,
+                    &der_sig(&[k as u8], &s_bytes),
+                    &SigCheck::Valid,
+                );
+                case(
+                    "r = x(R) − n + 1",
+                    &table,
+                    $curve,
+                    &point,
+                    &prehash,
+                    &der_sig(&[k as u8 + 1], &s_bytes),
+                    &SigCheck::Invalid,
+                );
+            }
+        };
+    }
+
+    r_plus_n!(p256_r_plus_n_is_accepted, p256, p256::NistP256, Curve::P256);
+    r_plus_n!(p384_r_plus_n_is_accepted, p384, p384::NistP384, Curve::P384);
+    r_plus_n!(p521_r_plus_n_is_accepted, p521, p521::NistP521, Curve::P521);
+
+    /// P-384's addition-chain square root finds the point `decompress` finds (either y), and
+    /// none where it finds none, for x with and without a point, and the edges 0, 1, p − 1.
+    #[test]
+    fn p384_point_with_x_is_decompress() {
+        type Fe = <p384::NistP384 as primeorder::elliptic_curve::hazmat::FieldArithmetic>::FieldElement;
+        let mut xs: Vec<p384::FieldBytes> =
+            [Fe::ZERO, Fe::ONE, -Fe::ONE, -Fe::from(3u64)].iter().map(|f| f.to_repr()).collect();
+        for i in 0..200 {
+            let mut x = bytes(&format!("P-384 x {i}"), 48);
+            x[0] &= 0x7f; // below p
+            xs.push(p384::FieldBytes::try_from(x.as_slice()).expect("48 bytes"));
+        }
+        let mut found = [0usize; 2];
+        for x in &xs {
+            let ours = <p384::NistP384 as XCheck>::point_with_x(x).map(p384::ProjectivePoint::from);
+            let crate_says = Option::<p384::AffinePoint>::from(p384::AffinePoint::decompress(x, Choice::from(0)))
+                .map(p384::ProjectivePoint::from);
+            match (ours, crate_says) {
+                (Some(a), Some(b)) => assert!(a == b || a == -b, "{x:02x?}"),
+                (None, None) => {}
+                (a, b) => panic!("{x:02x?}: chain {:?}, decompress {:?}", a.is_some(), b.is_some()),
+            }
+            found[usize::from(ours.is_some())] += 1;
+        }
+        assert!(found[0] > 50 && found[1] > 50, "{found:?}");
+    }
+
+    /// The projective check and the affine x agree for r = x(R) mod n, flipped bits of it
+    /// and r values that are no point's x, on every curve (the curves' `XCheck` choose one).
+    macro_rules! projective_agrees {
+        ($name:ident, $c:ident, $C:ty) => {
+            #[test]
+            fn $name() {
+                let len = FieldBytesSize::<$C>::USIZE;
+                let mut agreed = [0usize; 2];
+                for i in 0..64 {
+                    let k = bytes2scalar::<$C>(&bytes(&format!("{} R {i}", stringify!($c)), len));
+                    let point = $c::ProjectivePoint::GENERATOR * k;
+                    let x = bytes2scalar::<$C>(&point.to_affine().x());
+                    let mut flipped: FieldBytes<$C> = x.into();
+                    flipped[i % len] ^= 1 << (i % 8);
+                    for r in [x, bytes2scalar::<$C>(&flipped), x + <$c::Scalar>::from(i as u64 + 1)] {
+                        let Some(r) = Option::<NonZeroScalar<$C>>::from(NonZeroScalar::new(r)) else { continue };
+                        let affine = *r == x;
+                        assert_eq!(x_is_r_projective(&point, &r), affine, "{} {i}", stringify!($c));
+                        assert_eq!(x_is_r_projective(&-point, &r), affine, "{} −R {i}", stringify!($c));
+                        agreed[usize::from(affine)] += 1;
+                    }
+                }
+                assert_eq!(agreed[1], 64, "{}: every x(R) mod n accepted", stringify!($c));
+                assert!(agreed[0] >= 64, "{}: rejections checked", stringify!($c));
+            }
+        };
+    }
+
+    projective_agrees!(p256_projective_x_check_agrees, p256, p256::NistP256);
+    projective_agrees!(p384_projective_x_check_agrees, p384, p384::NistP384);
+    projective_agrees!(p521_projective_x_check_agrees, p521, p521::NistP521);
 
     fn signed(seed: &str) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
         let sk = p384::ecdsa::SigningKey::from_slice(&bytes(seed, 48)).expect("secret");
