@@ -8,11 +8,12 @@
 use keymatch::parse::{parse_bytes, Curve, ItemKind, KeyMaterial, ParsedFile, PublicKey, Source};
 use keymatch::verify::{
     self, chain, ec,
-    ec_tables::{GeneratorTable, IssuerTable, XCheck},
+    ec_tables::{GeneratorTable, IssuerTable, XCheck, WIDE_AFTER},
     rsa::Hash,
     PairMaterial, PrimeTest, SigCheck, Verdict,
 };
 use p256::elliptic_curve::sec1::ToSec1Point;
+use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -183,17 +184,35 @@ fn main() {
         let sig = lc.signature.as_slice();
         let table = IssuerTable::new(*curve, point).unwrap_or_else(|| panic!("{issuer}: no table"));
         assert_eq!(ec::verify_ecdsa_uncached(*curve, point, &prehash, sig), SigCheck::Valid, "{what}");
-        assert_eq!(table.verify(&prehash, sig), SigCheck::Valid, "{what}");
+        // No wide table for this one (no budget), whatever its number of checks.
+        let no_wide = AtomicUsize::new(0);
+        assert_eq!(table.verify(&prehash, sig, &no_wide), SigCheck::Valid, "{what}");
         let crate_verify = time(50, || {
             std::hint::black_box(ec::verify_ecdsa_uncached(*curve, point, &prehash, sig));
         });
         let table_verify = time(50, || {
-            std::hint::black_box(table.verify(&prehash, sig));
+            std::hint::black_box(table.verify(&prehash, sig, &no_wide));
+        });
+        // An issuer past WIDE_AFTER checks, with its wide table.
+        let wide = IssuerTable::new(*curve, point).unwrap_or_else(|| panic!("{issuer}: no table"));
+        let one_wide = AtomicUsize::new(1);
+        let wide_build = time(1, || {
+            for _ in 0..=WIDE_AFTER {
+                std::hint::black_box(wide.verify(&prehash, sig, &one_wide));
+            }
+        });
+        assert_eq!(one_wide.load(std::sync::atomic::Ordering::Relaxed), 0, "{what}: the wide table was built");
+        let wide_verify = time(50, || {
+            std::hint::black_box(wide.verify(&prehash, sig, &one_wide));
         });
         let build = time(20, || {
             std::hint::black_box(IssuerTable::new(*curve, point));
         });
         println!("  {what:<30} crate {crate_verify:>10.1?}   table {table_verify:>10.1?}   (table build {build:.1?})");
+        println!(
+            "  {what:<30} wide table {wide_verify:>10.1?}   (its first {} checks with the wide build: {wide_build:.1?})",
+            WIDE_AFTER + 1
+        );
     }
     let p256_g = time(1, || drop(std::hint::black_box(GeneratorTable::<p256::NistP256>::new())));
     let p384_g = time(1, || drop(std::hint::black_box(GeneratorTable::<p384::NistP384>::new())));
