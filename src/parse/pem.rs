@@ -42,7 +42,7 @@ impl Block<'_> {
 
 /// Does the input contain PEM armour at all?
 pub(crate) fn looks_like_pem(bytes: &[u8]) -> bool {
-    bytes.windows(11).any(|w| w == b"-----BEGIN ")
+    memchr::memmem::find(bytes, b"-----BEGIN ").is_some()
 }
 
 fn trim(mut s: &[u8]) -> &[u8] {
@@ -73,7 +73,7 @@ fn begin(line: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 fn label_string(label: &[u8]) -> String {
@@ -89,7 +89,23 @@ pub(crate) fn split(bytes: &[u8], max: usize) -> (Vec<Block<'_>>, bool) {
     // Header parsing state for the current block.
     let mut in_headers = false;
     let mut more = false;
-    for (idx, mut line) in bytes.split(|&b| b == b'\n').enumerate() {
+    // Lines as `split(|&b| b == b'\n')` gives them (an empty last one after a final newline
+    // included), each end found with memchr.
+    let mut rest = Some(bytes);
+    let lines = std::iter::from_fn(|| {
+        let r = rest?;
+        match memchr::memchr(b'\n', r) {
+            Some(i) => {
+                rest = r.get(i + 1..);
+                r.get(..i)
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    });
+    for (idx, mut line) in lines.enumerate() {
         let line_no = u32::try_from(idx + 1).unwrap_or(u32::MAX);
         if let Some((label, rest)) = begin(line) {
             let indented = line.first().is_some_and(u8::is_ascii_whitespace);
@@ -233,6 +249,24 @@ fn decode_lenient(block: &Block<'_>) -> Result<Vec<u8>, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The splitter's lines are `split(|&b| b == b'\n')`'s: blocks and their line numbers
+    /// come out the same with CRLF, a missing or doubled final newline, and no newline at all.
+    #[test]
+    fn lines_are_split_at_every_newline() {
+        let pem = "-----BEGIN CERTIFICATE-----\r\nQUJD\r\n-----END CERTIFICATE-----";
+        for text in [pem.to_string(), format!("{pem}\n"), format!("{pem}\n\n"), format!("x\n\n{pem}\n")] {
+            let (blocks, more) = split(text.as_bytes(), 10);
+            assert!(!more);
+            assert_eq!(blocks.len(), 1, "{text:?}");
+            let first_line = text.split('\n').position(|l| l.starts_with("-----BEGIN")).unwrap() + 1;
+            assert_eq!(blocks[0].line as usize, first_line, "{text:?}");
+            assert!(blocks[0].complete);
+            assert_eq!(blocks[0].body, [b"QUJD".as_slice()]);
+        }
+        assert!(split(b"", 10).0.is_empty());
+        assert!(split(b"\n", 10).0.is_empty());
+    }
 
     #[test]
     fn splits_blocks_with_text_headers_bom_and_crlf() {
