@@ -926,7 +926,7 @@ mod tests {
         let first = IssuerPoint::new(q);
         let second = IssuerPoint::new(q);
         for i in 0..=WIDE_AFTER + 2 {
-            let k = p384::Scalar::from_u64(i as u64 * 0x9e37_79b9_7f4a_7c15 + 1);
+            let k = p384::Scalar::from_u64((i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(1));
             assert_eq!(first.mul_vartime(&k, &budget), q * k, "check {i}");
             assert_eq!(first.is_wide(), i >= WIDE_AFTER, "check {i}");
             assert_eq!(second.mul_vartime(&k, &budget), q * k, "check {i}, no budget left");
