@@ -8,7 +8,7 @@
 use keymatch::parse::{parse_bytes, Curve, ItemKind, KeyMaterial, ParsedFile, PublicKey, Source};
 use keymatch::verify::{
     self, chain, ec,
-    ec_tables::{GeneratorTable, IssuerTable, XCheck, WIDE_AFTER},
+    ec_tables::{IssuerTable, WideTable, XCheck, WIDE_AFTER},
     rsa::Hash,
     PairMaterial, PrimeTest, SigCheck, Verdict,
 };
@@ -214,9 +214,9 @@ fn main() {
             WIDE_AFTER + 1
         );
     }
-    let p256_g = time(1, || drop(std::hint::black_box(GeneratorTable::<p256::NistP256>::new())));
-    let p384_g = time(1, || drop(std::hint::black_box(GeneratorTable::<p384::NistP384>::new())));
-    let p521_g = time(1, || drop(std::hint::black_box(GeneratorTable::<p521::NistP521>::new())));
+    let p256_g = time(1, || drop(std::hint::black_box(WideTable::<p256::NistP256>::generator())));
+    let p384_g = time(1, || drop(std::hint::black_box(WideTable::<p384::NistP384>::generator())));
+    let p521_g = time(1, || drop(std::hint::black_box(WideTable::<p521::NistP521>::generator())));
     println!(
         "  generator tables (once per curve and process): P-256 {p256_g:.1?}, P-384 {p384_g:.1?}, P-521 {p521_g:.1?}"
     );

@@ -89,7 +89,7 @@ impl ModeAudit {
         self.resolve(dir, false, walked.plain).is_some_and(|real| {
             // The nearest ancestor with a marker decides. The file's own directory is the one
             // the walk listed: it resolves to the directory the walk opened.
-            let own = walked.listed.then_some(walked.vcs.then_some(!walked.etckeeper));
+            let own = walked.listed.then(|| marker_of(walked.vcs, walked.etckeeper));
             real.ancestors()
                 .enumerate()
                 .find_map(|(i, a)| match (i, own) {
@@ -137,7 +137,7 @@ impl ModeAudit {
             return known;
         }
         let found = [".git", ".hg", ".svn"].iter().any(|v| dir.join(v).symlink_metadata().is_ok());
-        let marker = found.then(|| dir.join(".etckeeper").symlink_metadata().is_err());
+        let marker = marker_of(found, found && dir.join(".etckeeper").symlink_metadata().is_ok());
         if keep {
             if let Ok(mut w) = self.work_tree.lock() {
                 w.markers.insert(dir.to_path_buf(), marker);
@@ -201,6 +201,13 @@ impl ModeAudit {
             )),
         )
     }
+}
+
+/// What a directory's names say, whether the walk listed them or they were probed: inside a work
+/// tree (`Some(true)`) when it holds `.git`, `.hg` or `.svn` (`vcs`) and no `.etckeeper`;
+/// `Some(false)` with `.etckeeper` (a deployed tree etckeeper keeps); `None` without a marker.
+fn marker_of(vcs: bool, etckeeper: bool) -> Option<bool> {
+    vcs.then_some(!etckeeper)
 }
 
 /// PostgreSQL 15 checks the key's mode itself and refuses to start ("private key file … has group

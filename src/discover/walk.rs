@@ -331,7 +331,9 @@ impl Walker<'_> {
                 }
                 FileType::Symlink => {
                     // A directory link: not descended without --follow.
-                    if self.excluded(root, &path) || at(AtFlags::empty()).is_ok_and(|t| t.st_mode & S_IFMT == S_IFDIR) {
+                    if self.excluded(root, &path)
+                        || at(AtFlags::empty()).is_ok_and(|t| FileType::from_raw_mode(t.st_mode) == FileType::Directory)
+                    {
                         continue;
                     }
                     emit(self, true, false);
@@ -387,8 +389,6 @@ impl Walker<'_> {
 }
 
 const DIR_FLAGS: OFlags = OFlags::RDONLY.union(OFlags::DIRECTORY).union(OFlags::CLOEXEC);
-const S_IFMT: u32 = 0o170000;
-const S_IFDIR: u32 = 0o040000;
 
 /// False for names that are obviously not certificates or keys: logs (also
 /// rotated: `x.log.3`), compressed files and archives, images, media and fonts,

@@ -6,7 +6,7 @@
 //! wNAF double-and-add that starts from nothing every time (~384 doublings for
 //! P-384). A scan checks hundreds of leaves signed by the same few
 //! intermediates, so here u1·G uses a table of G's multiples for signed
-//! radix-256 digits ([`GeneratorTable`], G·256^i·{1‥128}, one per curve and
+//! radix-256 digits ([`WideTable::generator`], G·256^i·{1‥128}, one per curve and
 //! process) and u2·Q a table of Q's multiples (Q·256^i·{1‥8}, as primeorder's
 //! `BasepointTable` keeps for G), built once per issuer key: about
 //! (bytes + 1) + 2×(bytes + 1) additions, no doublings, each a mixed addition of an
@@ -166,12 +166,9 @@ impl<C: PrimeCurveParams> PointTable<C> {
 /// (u1, u2) and the points are public.
 pub struct WideTable<C: PrimeCurveParams>(AffineWindows<C>);
 
-/// The generator's [`WideTable`] (the name the benchmark uses).
-pub type GeneratorTable<C> = WideTable<C>;
-
 impl<C: PrimeCurveParams> WideTable<C> {
     /// G's table: (bytes + 1) × 128 points.
-    pub fn new() -> Self {
+    pub fn generator() -> Self {
         Self::of(ProjectivePoint::<C>::GENERATOR)
     }
 
@@ -201,12 +198,6 @@ impl<C: PrimeCurveParams> WideTable<C> {
             sum += self.0.select(bytes.len(), carry);
         }
         sum
-    }
-}
-
-impl<C: PrimeCurveParams> Default for WideTable<C> {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -429,7 +420,7 @@ impl IssuerTable {
                 };
                 let (r, s) = sig.split_scalars();
                 let u2_times_q = |u2: &$c::Scalar| $table.mul_vartime(u2, wide_budget);
-                verify_prehashed($generator.get_or_init(WideTable::new), u2_times_q, prehash, &r, &s)
+                verify_prehashed($generator.get_or_init(WideTable::generator), u2_times_q, prehash, &r, &s)
             }};
         }
         let valid = match self {
@@ -758,7 +749,7 @@ mod tests {
                     scalars.push(<$c::Scalar as primeorder::PrimeField>::from_u128(v));
                 }
                 scalars.extend((0..32).map(|i| scalar(&format!("{} k {i}", stringify!($c)))));
-                let generator = WideTable::<$C>::new();
+                let generator = WideTable::<$C>::generator();
                 let wide = WideTable::of(q);
                 for k in scalars {
                     assert_eq!(table.mul_vartime(&k), q * k, "{}", stringify!($c));
