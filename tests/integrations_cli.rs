@@ -175,3 +175,22 @@ fn broken_pipe_exits_quietly() {
     assert!(out.status.success(), "exit {:?}", out.status);
     assert!(out.stderr.is_empty(), "nothing on stderr: {}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn broken_pipe_under_json_and_sarif_is_quiet_too() {
+    // serde_json wraps the write error: its kind must survive, or `scan --format json | head`
+    // ends with "writing output: Broken pipe" and exit 2.
+    for format in ["json", "sarif"] {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_keymatch"))
+            .args(["scan", "--format", format])
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"))
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .expect("run");
+        assert!(out.stderr.is_empty(), "{format}: nothing on stderr: {}", String::from_utf8_lossy(&out.stderr));
+        assert_ne!(out.status.code(), Some(2), "{format}: a closed pipe is not a failure to run");
+    }
+}

@@ -65,7 +65,7 @@ impl Inventory {
     }
 
     pub fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, self).map_err(io::Error::other)?;
+        serde_json::to_writer_pretty(&mut *out, self).map_err(io::Error::from)?;
         writeln!(out)
     }
 

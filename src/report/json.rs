@@ -35,7 +35,7 @@ impl Emitter for Json {
             findings: &report.findings,
             summary: &report.summary,
         };
-        serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+        serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::from)?;
         writeln!(out)
     }
 }
