@@ -420,6 +420,12 @@ fn pair_files(pair: &Pair) -> impl Iterator<Item = FileId> + '_ {
     })
 }
 
+/// `KEYMATCH_PHASE_TIMES=1`: mark the end of a phase outside the scan (the binary's
+/// "output", once the report is written), counted from the scan's start.
+pub fn mark_phase(phase: &str) {
+    PhaseTimes::from_env().mark(phase);
+}
+
 /// Drop `value` on a thread of its own, so that freeing large structures
 /// (a scan's catalogue, a report) does not delay the output or the exit. The
 /// process may end first: the operating system reclaims the memory then.

@@ -106,6 +106,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             emitter.emit(&report, &opts, &mut out).and_then(|_| out.flush()).map_err(Error::Output)?
         }
     }
+    app::mark_phase("output");
     let code = match common.format {
         report::Format::Nagios => report::nagios::state(&report).exit_code(),
         _ => report.exit_code(common.fail_on) as u8,

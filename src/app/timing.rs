@@ -4,9 +4,12 @@
 /// of each pipeline phase on standard error, for benchmarking (benches/README.md).
 pub(super) struct PhaseTimes(Option<std::time::Instant>);
 
+/// When the first phase timer was made: every mark of a run counts from there.
+static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 impl PhaseTimes {
     pub(super) fn from_env() -> PhaseTimes {
-        PhaseTimes(std::env::var_os("KEYMATCH_PHASE_TIMES").map(|_| std::time::Instant::now()))
+        PhaseTimes(std::env::var_os("KEYMATCH_PHASE_TIMES").map(|_| *START.get_or_init(std::time::Instant::now)))
     }
     pub(super) fn mark(&self, phase: &str) {
         if let Some(start) = self.0 {

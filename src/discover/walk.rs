@@ -116,6 +116,14 @@ impl Drop for DirFd {
 
 /// One entry of a directory's listing: its name and type (`Unknown` when the file system
 /// gives none in `d_type`).
+/// The position getdents gives after a directory's last entry on ext4, whose directories are
+/// hash-indexed by default (`EXT4_HTREE_EOF_64BIT`, set only once the listing is exhausted; an
+/// entry's hash position never takes that value). The walk stops listing there instead of making
+/// one more call to be told the directory has ended: at 20,000 pairs (107,000 directories) that
+/// call was about a tenth of the scan's system calls and 5 % of its time (benches/README.md). Any
+/// other position, on any file system, is followed by the next call as before.
+const LISTING_ENDS: u64 = i64::MAX as u64;
+
 struct Entry {
     name: CString,
     kind: FileType,
@@ -239,11 +247,15 @@ impl Walker<'_> {
         let mut raw = RawDir::new(fd, &mut self.buf);
         while let Some(entry) = raw.next() {
             let entry = entry?;
+            let ends = entry.next_entry_cookie() == LISTING_ENDS;
             let name = entry.file_name();
-            if name == c"." || name == c".." {
-                continue;
+            if name != c"." && name != c".." {
+                entries.push(Entry { name: name.to_owned(), kind: entry.file_type() });
             }
-            entries.push(Entry { name: name.to_owned(), kind: entry.file_type() });
+            // The last entry of a getdents call carries where the next call would start.
+            if ends && raw.is_buffer_empty() {
+                break;
+            }
         }
         Ok(entries)
     }
@@ -611,6 +623,37 @@ mod tests {
         }
         drop(files);
         assert_eq!(live.load(Ordering::Relaxed), 0, "every descriptor closed");
+    }
+
+    #[test]
+    fn a_directory_longer_than_one_listing_buffer_is_listed_whole() {
+        // About 12 times the 32 KiB buffer: the listing takes several getdents calls, and only
+        // the position after the last entry may end it.
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let mut want: Vec<String> = (0..4000).map(|i| format!("{i:05}-{}.pem", "n".repeat(80))).collect();
+        for name in &want {
+            fs::write(d.join(name), b"x").unwrap();
+        }
+        let mut walker = Walker {
+            follow: false,
+            excludes: &GlobSet::empty(),
+            budget: 32,
+            live: Arc::new(AtomicUsize::new(0)),
+            buf: vec![MaybeUninit::uninit(); 32 * 1024],
+            on_file: &mut |_| {},
+            findings: Vec::new(),
+            loops_seen: HashSet::new(),
+        };
+        let fd = rustix::fs::open(d, DIR_FLAGS, Mode::empty()).unwrap();
+        let mut listed: Vec<String> =
+            walker.list(&fd).unwrap().iter().map(|e| e.name.to_str().unwrap().to_string()).collect();
+        listed.sort();
+        want.sort();
+        assert_eq!(listed, want);
+        // And through the walk.
+        let w = walk(&[d.to_path_buf()], &DiscoverOptions::default());
+        assert_eq!(w.files.len(), 4000);
     }
 
     #[test]

@@ -65,8 +65,7 @@ impl Inventory {
     }
 
     pub fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, self).map_err(io::Error::from)?;
-        writeln!(out)
+        super::write_pretty_json(out, self)
     }
 
     /// A table: days left, notAfter, verdict, certificate, key, origin, names.

@@ -35,7 +35,6 @@ impl Emitter for Json {
             findings: &report.findings,
             summary: &report.summary,
         };
-        serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::from)?;
-        writeln!(out)
+        super::write_pretty_json(out, &doc)
     }
 }

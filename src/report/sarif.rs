@@ -242,8 +242,7 @@ pub fn document(report: &Report, opts: &RenderOptions) -> Value {
 
 impl Emitter for Sarif {
     fn emit(&self, report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, &document(report, opts)).map_err(io::Error::from)?;
-        writeln!(out)
+        super::write_pretty_json(out, &document(report, opts))
     }
 }
 
