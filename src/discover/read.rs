@@ -1,6 +1,7 @@
 //! Reading one file safely: never block on a FIFO, never read a device, never
 //! read past the size cap, never follow a link the caller did not resolve.
 
+use super::sniff::HEAD_LEN;
 use super::walk::DirFd;
 use super::{FileMeta, ReadOutcome};
 use rustix::fs::{Mode, OFlags};
@@ -70,32 +71,78 @@ fn read_opened(
     cap: u64,
     want: &dyn Fn(&[u8], u64) -> bool,
 ) -> Selective {
-    let (file, meta) = match opened {
+    let (mut file, meta) = match opened {
         Ok(x) => x,
         Err(outcome) => return Selective::Whole(outcome),
     };
     let fmeta = FileMeta { mode: meta.mode() & 0o7777, uid: meta.uid(), gid: meta.gid(), size: meta.len() };
-    let head_len = meta.len().min(super::sniff::HEAD_LEN as u64);
-    let mut bytes = Vec::with_capacity(head_len as usize);
-    let mut file = file.take(cap + 1);
-    if let Err(e) = (&mut file).take(head_len).read_to_end(&mut bytes) {
-        return Selective::Whole(ReadOutcome::Unreadable { reason: e.to_string() });
-    }
-    if !want(&bytes, meta.len()) {
+    let unreadable = |e: std::io::Error| Selective::Whole(ReadOutcome::Unreadable { reason: e.to_string() });
+    let size = meta.len();
+    let head = size.min(HEAD_LEN as u64) as usize;
+    // A file shorter than a head is asked for one byte more than fstat says it holds: the read
+    // that returns less has read all of it, with no further call to be told so.
+    let mut bytes = Vec::with_capacity(head + usize::from(head < HEAD_LEN));
+    let mut ended = match fill(&mut file, &mut bytes, head, head + usize::from(head < HEAD_LEN)) {
+        Ok(ended) => ended,
+        Err(e) => return unreadable(e),
+    };
+    if !want(&bytes, size) {
         return Selective::Skipped(fmeta);
     }
-    if meta.len() > cap {
-        return Selective::Whole(ReadOutcome::Unreadable { reason: too_large(Some(meta.len()), cap) });
+    if size > cap {
+        return Selective::Whole(ReadOutcome::Unreadable { reason: too_large(Some(size), cap) });
     }
-    bytes.reserve((meta.len() as usize).saturating_sub(bytes.len()));
-    // Read through the cap even if the file grew since fstat.
-    if let Err(e) = file.read_to_end(&mut bytes) {
-        return Selective::Whole(ReadOutcome::Unreadable { reason: e.to_string() });
+    if !ended {
+        // The rest, again asking for one byte past the size fstat gave.
+        let target = usize::try_from(size).unwrap_or(usize::MAX);
+        ended = match fill(&mut file, &mut bytes, target, target.saturating_add(1)) {
+            Ok(ended) => ended,
+            Err(e) => return unreadable(e),
+        };
+    }
+    // It grew since fstat: read on through the cap.
+    if !ended {
+        let left = (cap + 1).saturating_sub(bytes.len() as u64);
+        if let Err(e) = (&mut file).take(left).read_to_end(&mut bytes) {
+            return unreadable(e);
+        }
     }
     if bytes.len() as u64 > cap {
         return Selective::Whole(ReadOutcome::Unreadable { reason: too_large(None, cap) });
     }
     Selective::Whole(ReadOutcome::Read { bytes, meta: fmeta })
+}
+
+/// Read onto `bytes` until it holds `target` bytes or the file ends, asking the reads for at most
+/// `limit` bytes in all (`limit` above `target` looks one byte past where the file should end).
+/// True when the file ended: a read returned nothing, or fewer bytes than asked once `target`
+/// was reached (a regular file's read is short only at its end). False when `limit` was reached.
+fn fill(file: &mut File, bytes: &mut Vec<u8>, target: usize, limit: usize) -> std::io::Result<bool> {
+    loop {
+        let start = bytes.len();
+        let ask = limit.saturating_sub(start);
+        if ask == 0 {
+            return Ok(false);
+        }
+        bytes.resize(limit, 0);
+        let got = loop {
+            match file.read(&mut bytes[start..]) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        let got = match got {
+            Ok(n) => n,
+            Err(e) => {
+                bytes.truncate(start);
+                return Err(e);
+            }
+        };
+        bytes.truncate(start + got);
+        if got == 0 || (got < ask && bytes.len() >= target) {
+            return Ok(true);
+        }
+    }
 }
 
 /// Open without blocking or following, and check with `fstat` that it is a regular file.
@@ -132,6 +179,49 @@ fn open_error(e: std::io::Error) -> ReadOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_around_the_head_size_are_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        for len in [0, 1, 100, HEAD_LEN - 1, HEAD_LEN, HEAD_LEN + 1, 3 * HEAD_LEN + 7] {
+            let p = dir.path().join(format!("f{len}"));
+            let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            std::fs::write(&p, &data).unwrap();
+            match read_selectively(&p, 1 << 20, &|head, size| head.len() == len.min(HEAD_LEN) && size == len as u64) {
+                Selective::Whole(ReadOutcome::Read { bytes, .. }) => assert_eq!(bytes, data, "{len}"),
+                other => panic!("{len}: {other:?}"),
+            }
+            // Exactly at the cap is under it; one byte less is over.
+            assert!(matches!(read_regular(&p, len as u64), ReadOutcome::Read { bytes, .. } if bytes == data));
+            if len > 0 {
+                assert!(
+                    matches!(read_regular(&p, len as u64 - 1), ReadOutcome::Unreadable { reason } if is_too_large(&reason))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fill_stops_at_the_end_or_at_its_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        std::fs::write(&p, [7u8; 100]).unwrap();
+        let fill_new = |target, limit| {
+            let mut bytes = Vec::new();
+            let ended = fill(&mut File::open(&p).unwrap(), &mut bytes, target, limit).unwrap();
+            (ended, bytes.len())
+        };
+        // As fstat said: the one-byte-longer read comes back short, the end is known.
+        assert_eq!(fill_new(100, 101), (true, 100));
+        // More than expected (a file that grew): the limit is reached, the end is not known.
+        assert_eq!(fill_new(50, 51), (false, 51));
+        // Less than expected (a file that shrank): read to its end.
+        assert_eq!(fill_new(200, 201), (true, 100));
+        // A limit of what is already held reads nothing.
+        let mut bytes = vec![1, 2, 3];
+        assert!(!fill(&mut File::open(&p).unwrap(), &mut bytes, 3, 3).unwrap());
+        assert_eq!(bytes, [1, 2, 3]);
+    }
 
     #[test]
     fn reads_whole_only_when_wanted_and_under_the_cap() {
