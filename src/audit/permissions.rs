@@ -55,6 +55,8 @@ pub struct ModeAudit {
 struct WorkTrees {
     resolved: HashMap<PathBuf, Option<PathBuf>>,
     markers: HashMap<PathBuf, Option<bool>>,
+    /// Walk roots: inside a work tree through a marker above them.
+    above_roots: HashMap<PathBuf, bool>,
 }
 
 impl ModeAudit {
@@ -85,6 +87,18 @@ impl ModeAudit {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
+        // Listed from the root down without a link: the walk's listings say what the directory
+        // and its ancestors down from the root hold; only what is above the root is looked at.
+        if let (true, Some(depth)) = (walked.listed, walked.depth) {
+            if let Some(etckeeper) = walked.nearest_vcs {
+                return marker_of(true, etckeeper).unwrap_or(false);
+            }
+            let root =
+                dir.ancestors().nth(depth as usize).map(|r| if r.as_os_str().is_empty() { Path::new(".") } else { r });
+            if let Some(root) = root {
+                return self.above_root(root);
+            }
+        }
         // The directory, not the file, is resolved: a key that is a link keeps its own place.
         self.resolve(dir, false, walked.plain).is_some_and(|real| {
             // The nearest ancestor with a marker decides. The file's own directory is the one
@@ -98,6 +112,21 @@ impl ModeAudit {
                 })
                 .unwrap_or(false)
         })
+    }
+
+    /// Is a walk's root inside a work tree through a marker above it (the root's own listing
+    /// was the walk's)? Once per root and run.
+    fn above_root(&self, root: &Path) -> bool {
+        if let Some(known) = self.work_tree.lock().ok().and_then(|w| w.above_roots.get(root).copied()) {
+            return known;
+        }
+        let inside = self
+            .resolve(root, true, false)
+            .is_some_and(|real| real.ancestors().skip(1).find_map(|a| self.marker(a, true)).unwrap_or(false));
+        if let Ok(mut w) = self.work_tree.lock() {
+            w.above_roots.insert(root.to_path_buf(), inside);
+        }
+        inside
     }
 
     /// `dir` resolved as [`std::fs::canonicalize`] does. A directory that is no link, below a
@@ -414,11 +443,53 @@ mod tests {
             assert_eq!(a.in_work_tree(&f.path, f.facts), a.in_work_tree_probed(&f.path), "{}", f.path.display());
         }
         // The listing decides for the key's own directory: the disk is not looked at again.
-        let listed = |vcs, etckeeper| DirFacts { listed: true, plain: true, vcs, etckeeper };
+        let listed = |vcs, etckeeper| DirFacts { listed: true, plain: true, vcs, etckeeper, ..DirFacts::default() };
         assert!(a.in_work_tree(&t.join("plain/k.key"), listed(true, false)));
         assert!(!a.in_work_tree(&t.join("repo/k.key"), listed(false, false)));
         assert!(!a.in_work_tree(&t.join("repo/k.key"), listed(true, true)));
         // Not listed (a root, a config's path): looked at.
         assert!(a.in_work_tree(&t.join("repo/k.key"), DirFacts::default()));
+    }
+
+    #[test]
+    fn the_walks_listings_decide_from_the_root_down_and_markers_above_the_root_still_count() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let t = tmp.path();
+        for d in
+            ["outer/.git", "outer/inner/x/y", "outer/inner/etc/.git", "outer/inner/etc/ssl/vendored/.svn", "clean/a/b"]
+        {
+            std::fs::create_dir_all(t.join(d)).expect("mkdir");
+        }
+        std::fs::write(t.join("outer/inner/etc/.etckeeper"), "").expect("write");
+        let keys = [
+            ("outer/inner/k.key", true),
+            ("outer/inner/x/y/k.key", true),
+            ("outer/inner/etc/ssl/k.key", false),
+            ("outer/inner/etc/ssl/vendored/k.key", true),
+            ("clean/a/b/k.key", false),
+            ("clean/k.key", false),
+        ];
+        for (f, _) in keys {
+            std::fs::write(t.join(f), "x").expect("write");
+        }
+        // Links followed: what is below them is judged where it resolves, by looking.
+        std::os::unix::fs::symlink(t.join("outer/inner/x"), t.join("clean/a/into-repo")).expect("symlink");
+        let opts = crate::discover::DiscoverOptions { follow: true, ..Default::default() };
+        let walked = crate::discover::walk::walk(&[t.join("outer/inner"), t.join("clean")], &opts);
+        let a = audit_with(GROUPS);
+        let b = audit_with(GROUPS);
+        let facts = |name: &Path| walked.files.iter().find(|f| f.path == name).expect("walked").facts;
+        for (f, inside) in keys {
+            let path = t.join(f);
+            assert!(facts(&path).depth.is_some(), "{f}: listed from its root down");
+            assert_eq!(a.in_work_tree(&path, facts(&path)), inside, "{f}");
+        }
+        let linked = t.join("clean/a/into-repo/y/k.key");
+        assert_eq!(facts(&linked).depth, None, "reached through a link");
+        assert!(a.in_work_tree(&linked, facts(&linked)), "resolves into the checkout");
+        // Every walked file: the same verdict as looking at the disk, with a fresh cache.
+        for f in &walked.files {
+            assert_eq!(a.in_work_tree(&f.path, f.facts), b.in_work_tree_probed(&f.path), "{}", f.path.display());
+        }
     }
 }

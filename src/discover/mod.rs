@@ -73,6 +73,13 @@ pub struct DirFacts {
     pub vcs: bool,
     /// It holds a `.etckeeper`.
     pub etckeeper: bool,
+    /// How many directories below the root it is (0: the root itself), when it and every
+    /// directory between it and the root were reached without following a link: then their
+    /// listings are what it and its ancestors down from the root hold, and `nearest_vcs` says it.
+    pub depth: Option<u32>,
+    /// With `depth`: the nearest of this directory and its ancestors up to the root that holds a
+    /// `.git`, `.hg` or `.svn`, and whether that one also holds a `.etckeeper` (`None`: none does).
+    pub nearest_vcs: Option<bool>,
 }
 
 /// The walk's result: the files, plus notes (symlink loops, unreadable dirs).

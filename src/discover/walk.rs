@@ -196,14 +196,15 @@ impl Walker<'_> {
                 ancestors.reverse();
             }
         }
-        match self.open_dir(root, Via::Path) {
+        match self.open_dir(root, Via::Path, None) {
             Ok(frame) => self.walk_from(root, frame, ancestors),
             Err(e) => self.unreadable_dir(root, root, &e),
         }
     }
 
-    /// Open and list the directory `path` (reached as `via` says).
-    fn open_dir(&mut self, path: &Path, via: Via<'_>) -> std::io::Result<Frame> {
+    /// Open and list the directory `path` (reached as `via` says; `above`: what its parent's
+    /// listing said, `None` for a root).
+    fn open_dir(&mut self, path: &Path, via: Via<'_>, above: Option<DirFacts>) -> std::io::Result<Frame> {
         let plain = matches!(via, Via::Name { link: false, .. });
         let opened = match via {
             Via::Path => fs::open(path, DIR_FLAGS, Mode::empty()),
@@ -225,13 +226,26 @@ impl Walker<'_> {
         // As `std::io::Error`: the note shows its Display, "Permission denied (os error 13)".
         let (fd, id, mut entries) = listed.map_err(std::io::Error::from)?;
         entries.sort_unstable_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
-        let mut facts = DirFacts { listed: true, plain, vcs: false, etckeeper: false };
+        let mut facts = DirFacts { listed: true, plain, ..DirFacts::default() };
         for e in &entries {
             match e.name.as_bytes() {
                 b".git" | b".hg" | b".svn" => facts.vcs = true,
                 b".etckeeper" => facts.etckeeper = true,
                 _ => {}
             }
+        }
+        // The chain of listings from the root down, unbroken by a link.
+        facts.depth = match above {
+            None => Some(0),
+            Some(parent) if plain => parent.depth.and_then(|d| d.checked_add(1)),
+            Some(_) => None,
+        };
+        if facts.depth.is_some() {
+            facts.nearest_vcs = match above {
+                _ if facts.vcs => Some(facts.etckeeper),
+                Some(parent) => parent.nearest_vcs,
+                None => None,
+            };
         }
         // Kept while the budget allows; otherwise closed now, and what it holds opened by path.
         let dir = (self.live.load(Ordering::Relaxed) < self.budget).then(|| {
@@ -299,7 +313,7 @@ impl Walker<'_> {
                         continue;
                     }
                     let via = Via::Name { parent: dir.as_deref(), name: &entry.name, link: false };
-                    match self.open_dir(&path, via) {
+                    match self.open_dir(&path, via, Some(facts)) {
                         Ok(frame) => stack.push(frame),
                         Err(e) => self.unreadable_dir(root, &path, &e),
                     }
@@ -335,7 +349,7 @@ impl Walker<'_> {
                         continue;
                     }
                     let via = Via::Name { parent: dir.as_deref(), name: &entry.name, link: true };
-                    match self.open_dir(&path, via) {
+                    match self.open_dir(&path, via, Some(facts)) {
                         Ok(frame) => stack.push(frame),
                         // A link to a directory that cannot be read is a file entry, as before.
                         Err(_) => emit(self, true, false),
@@ -729,15 +743,25 @@ mod tests {
         symlink("real", d.join("alias")).unwrap();
         let w = walk(&[d.to_path_buf()], &DiscoverOptions { follow: true, ..Default::default() });
         let facts = |name: &str| w.files.iter().find(|f| f.path.ends_with(name)).unwrap().facts;
-        let f = |listed, plain, vcs, etckeeper| DirFacts { listed, plain, vcs, etckeeper };
-        assert_eq!(facts("repo/k.key"), f(true, true, true, false));
-        assert_eq!(facts("etc/k.key"), f(true, true, true, true));
-        assert_eq!(facts("plain/k.key"), f(true, true, false, false));
-        assert_eq!(facts("real/k.key"), f(true, true, true, false));
+        let seen = |name: &str| {
+            let f = facts(name);
+            (f.listed, f.plain, f.vcs, f.etckeeper)
+        };
+        assert_eq!(seen("repo/k.key"), (true, true, true, false));
+        assert_eq!(seen("etc/k.key"), (true, true, true, true));
+        assert_eq!(seen("plain/k.key"), (true, true, false, false));
+        assert_eq!(seen("real/k.key"), (true, true, true, false));
         // Reached through a link: listed, but it resolves elsewhere.
-        assert_eq!(facts("alias/k.key"), f(true, false, true, false));
+        assert_eq!(seen("alias/k.key"), (true, false, true, false));
         // The root's own files: listed; the root is resolved by path.
-        assert_eq!(facts("top.key"), f(true, false, false, false));
+        assert_eq!(seen("top.key"), (true, false, false, false));
+        // From the root down: how deep, and the nearest marker on the way.
+        let chain = |name: &str| (facts(name).depth, facts(name).nearest_vcs);
+        assert_eq!(chain("top.key"), (Some(0), None));
+        assert_eq!(chain("repo/k.key"), (Some(1), Some(false)));
+        assert_eq!(chain("etc/k.key"), (Some(1), Some(true)));
+        assert_eq!(chain("plain/k.key"), (Some(1), None));
+        assert_eq!(chain("alias/k.key"), (None, None), "the chain ends at a link");
         // A root that is a file was not listed.
         let named = walk(&[d.join("top.key")], &DiscoverOptions::default());
         assert_eq!(named.files[0].facts, DirFacts::default());
