@@ -40,9 +40,18 @@ impl Block<'_> {
     }
 }
 
+/// The searchers for armour, built once: `memmem::find` builds one per call, which cost more than
+/// the search on a PEM body's short lines.
+static BEGIN_ARMOUR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"-----BEGIN "));
+static END_ARMOUR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"-----END "));
+static DASHES: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"-----"));
+
 /// Does the input contain PEM armour at all?
 pub(crate) fn looks_like_pem(bytes: &[u8]) -> bool {
-    memchr::memmem::find(bytes, b"-----BEGIN ").is_some()
+    BEGIN_ARMOUR.find(bytes).is_some()
 }
 
 fn trim(mut s: &[u8]) -> &[u8] {
@@ -68,12 +77,15 @@ fn trim(mut s: &[u8]) -> &[u8] {
 fn begin(line: &[u8]) -> Option<(&[u8], &[u8])> {
     let t = trim(line);
     let rest = t.strip_prefix(b"-----BEGIN ")?;
-    let close = find(rest, b"-----")?;
+    let close = DASHES.find(rest)?;
     Some((trim(rest.get(..close)?), rest.get(close + 5..)?))
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(hay, needle)
+/// Where `-----END ` starts in a line. Most lines are base64, which has no `-`: those are
+/// passed over with one memchr.
+fn find_end(line: &[u8]) -> Option<usize> {
+    memchr::memchr(b'-', line)?;
+    END_ARMOUR.find(line)
 }
 
 fn label_string(label: &[u8]) -> String {
@@ -135,14 +147,14 @@ pub(crate) fn split(bytes: &[u8], max: usize) -> (Vec<Block<'_>>, bool) {
             in_headers = false;
         }
         let Some(block) = current.as_mut() else { continue };
-        if let Some(pos) = find(line, b"-----END ") {
+        if let Some(pos) = find_end(line) {
             let before = trim(line.get(..pos).unwrap_or(&[]));
             if !before.is_empty() {
                 block.body.push(before);
             }
             block.complete = true;
             let rest = line.get(pos + 9..).unwrap_or(&[]);
-            let end = trim(rest.get(..find(rest, b"-----").unwrap_or(rest.len())).unwrap_or(&[]));
+            let end = trim(rest.get(..DASHES.find(rest).unwrap_or(rest.len())).unwrap_or(&[]));
             if end != block.label.as_bytes() {
                 block.end_label = Some(label_string(end));
             }
