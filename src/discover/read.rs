@@ -119,28 +119,25 @@ fn read_opened(
 /// was reached (a regular file's read is short only at its end). False when `limit` was reached.
 fn fill(file: &mut File, bytes: &mut Vec<u8>, target: usize, limit: usize) -> std::io::Result<bool> {
     loop {
-        let start = bytes.len();
-        let ask = limit.saturating_sub(start);
+        let ask = limit.saturating_sub(bytes.len());
         if ask == 0 {
             return Ok(false);
         }
-        bytes.resize(limit, 0);
+        bytes.reserve_exact(ask);
+        // Into the spare capacity, which rustix counts into the length: nothing is zeroed first.
         let got = loop {
-            match file.read(&mut bytes[start..]) {
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            match rustix::io::read(&*file, rustix::buffer::spare_capacity(bytes)) {
+                Err(rustix::io::Errno::INTR) => continue,
                 other => break other,
             }
         };
-        let got = match got {
-            Ok(n) => n,
-            Err(e) => {
-                bytes.truncate(start);
-                return Err(e);
-            }
-        };
-        bytes.truncate(start + got);
+        let got = got.map_err(std::io::Error::from)?;
         if got == 0 || (got < ask && bytes.len() >= target) {
             return Ok(true);
+        }
+        // More than asked (the allocator's spare room was larger): not the end, whatever follows.
+        if got > ask {
+            return Ok(false);
         }
     }
 }
