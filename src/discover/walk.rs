@@ -283,7 +283,10 @@ impl Walker<'_> {
                 stack.pop();
                 continue;
             };
-            let path = top.path.join(OsStr::from_bytes(entry.name.as_bytes()));
+            // Sized once: `join` grows the parent's copy to fit the name.
+            let mut path = PathBuf::with_capacity(top.path.as_os_str().len() + 1 + entry.name.as_bytes().len());
+            path.push(&top.path);
+            path.push(OsStr::from_bytes(entry.name.as_bytes()));
             let dir = top.dir.clone();
             let facts = top.facts;
             let at = |flags: AtFlags| match &dir {

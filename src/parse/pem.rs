@@ -133,7 +133,8 @@ pub(crate) fn split(bytes: &[u8], max: usize) -> (Vec<Block<'_>>, bool) {
                 label: label_string(label),
                 line: line_no,
                 headers: Vec::new(),
-                body: Vec::new(),
+                // Room for the lines of a certificate or a 2048-bit key at once.
+                body: Vec::with_capacity(32),
                 complete: false,
                 indented,
                 end_label: None,
