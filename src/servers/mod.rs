@@ -205,15 +205,17 @@ pub fn dialect_names() -> String {
 /// outside its server's usual paths (name it with `--server DIALECT=PATH`).
 pub fn looks_like_unclaimed_config(head: &[u8]) -> bool {
     const MARKERS: &[&str] = &["ssl_cert", "SSLCertificateFile", "tls_cert_file", "ssl.pemfile", "ssl crt "];
-    // PEM material that mentions a directive in its comments is material, not a config.
-    // Runs for every file read that is not a config: the searchers are built once.
-    static FINDERS: std::sync::LazyLock<(memchr::memmem::Finder<'static>, Vec<memchr::memmem::Finder<'static>>)> =
-        std::sync::LazyLock::new(|| {
-            (memchr::memmem::Finder::new(b"-----BEGIN "), MARKERS.iter().map(memchr::memmem::Finder::new).collect())
-        });
+    // Runs for every file read that is not a config: one pass over its first bytes for all the
+    // markers (built once), and only when one is there, a look for PEM armour.
+    static MARKED: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::LazyLock::new(|| aho_corasick::AhoCorasick::new(MARKERS).ok());
     let head = &head[..head.len().min(64 * 1024)];
-    let (pem, markers) = &*FINDERS;
-    pem.find(head).is_none() && markers.iter().any(|m| m.find(head).is_some())
+    let marked = match &*MARKED {
+        Some(markers) => markers.is_match(head),
+        None => MARKERS.iter().any(|m| memchr::memmem::find(head, m.as_bytes()).is_some()),
+    };
+    // PEM material that mentions a directive in its comments is material, not a config.
+    marked && !crate::parse::pem::looks_like_pem(head)
 }
 
 /// What reading the configs gave: claims, findings about the configs, and how many files each
@@ -307,6 +309,28 @@ pub fn find_claims_in(files: &[(PathBuf, &[u8])], named: &[(&'static str, PathBu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_certificate_directive_in_a_file_no_dialect_read_is_an_unclaimed_config() {
+        for text in [
+            "server {\n  ssl_certificate /etc/x.pem;\n}\n",
+            "<VirtualHost *:443>\n SSLCertificateFile /x.crt\n",
+            "smtpd_tls_cert_file = /x.pem\n",
+            "ssl.pemfile = \"/x.pem\"\n",
+            "bind :443 ssl crt /x.pem\n",
+        ] {
+            assert!(looks_like_unclaimed_config(text.as_bytes()), "{text}");
+            // The same words in PEM material's comments: material.
+            let pem = format!("{text}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+            assert!(!looks_like_unclaimed_config(pem.as_bytes()), "{text}");
+        }
+        assert!(!looks_like_unclaimed_config(b"listen 443;\nserver_name x;\n"));
+        assert!(!looks_like_unclaimed_config(b""));
+        // Only the first 64 KiB are looked at.
+        let mut late = vec![b'#'; 64 * 1024];
+        late.extend_from_slice(b"ssl_certificate /x.pem;\n");
+        assert!(!looks_like_unclaimed_config(&late));
+    }
 
     /// The directory test over the path's bytes decides as it did over [`Path::components`].
     #[test]
