@@ -580,3 +580,44 @@ fn the_same_key_in_another_encoding_is_checked_on_its_own() {
         "{out}"
     );
 }
+
+#[test]
+fn a_scan_leaves_the_access_times_of_what_it_reads() {
+    // Reading a file or listing a directory sets its access time (relatime: when it is older
+    // than the modification time or a day old). keymatch opens with O_NOATIME (it owns these
+    // files; root may always), so a cron audit leaves no trace in the tree it reads.
+    let dir = pair_dir();
+    let d = dir.path();
+    let long_ago = std::time::SystemTime::now() - Duration::from_secs(3 * 24 * 3600);
+    let times = fs::FileTimes::new().set_accessed(long_ago).set_modified(long_ago);
+    let entries: Vec<std::path::PathBuf> =
+        fs::read_dir(d).expect("list").map(|e| e.expect("entry").path()).chain([d.to_path_buf()]).collect();
+    assert!(entries.len() >= 3, "a certificate, a key and their directory");
+    for p in &entries {
+        fs::File::open(p).expect("open").set_times(times).expect("set times");
+    }
+    let atimes = || entries.iter().map(|p| fs::metadata(p).expect("stat").atime()).collect::<Vec<_>>();
+    let before = atimes();
+    let (code, out, err) = run(d, &["scan", "--format", "json", "."], None);
+    assert!(code == 0 || code == 1, "{code}: {err}");
+    assert_eq!(json(&out)["summary"]["pairs"], 1, "the pair was read: {out}");
+    assert_eq!(atimes(), before, "access times unchanged");
+}
+
+#[test]
+fn files_of_another_owner_are_read_when_o_noatime_is_refused() {
+    // Root without CAP_FOWNER (a container that drops it) over files another user owns: the
+    // kernel refuses O_NOATIME (EPERM), and keymatch opens them without it.
+    let dir = pair_dir();
+    let d = dir.path();
+    for e in fs::read_dir(d).expect("list") {
+        std::os::unix::fs::chown(e.expect("entry").path(), Some(65534), Some(65534))
+            .expect("chown (the suite runs as root)");
+    }
+    std::os::unix::fs::chown(d, Some(65534), Some(65534)).expect("chown");
+    let (code, out, err) =
+        run_wrapped(d, &["setpriv", "--bounding-set", "-fowner", "--"], &["scan", "--format", "json", "."], None);
+    assert!(code == 0 || code == 1, "{code}: {err}");
+    assert_eq!(json(&out)["summary"]["pairs"], 1, "the pair was read: {out}");
+    assert!(codes(&json(&out)).iter().all(|c| c != "unreadable"), "{out}");
+}

@@ -6,10 +6,12 @@ use super::walk::DirFd;
 use super::{FileMeta, ReadOutcome};
 use rustix::fs::{Mode, OFlags};
 use std::ffi::OsStr;
-use std::fs::{File, Metadata, OpenOptions};
+use std::fs::{File, Metadata};
 use std::io::{ErrorKind, Read};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How the reason of an `Unreadable` outcome starts when the file is over the size cap.
 pub const TOO_LARGE: &str = "larger than the size limit";
@@ -58,8 +60,7 @@ pub fn read_selectively(path: &Path, cap: u64, want: &dyn Fn(&[u8], u64) -> bool
 /// with `openat`, so no link in the directory's path, even one made since the walk listed
 /// it, can redirect the read.
 pub fn read_selectively_at(dir: &DirFd, name: &OsStr, cap: u64, want: &dyn Fn(&[u8], u64) -> bool) -> Selective {
-    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::NOCTTY | OFlags::CLOEXEC;
-    let opened = rustix::fs::openat(dir.as_fd(), name, flags, Mode::empty())
+    let opened = open_leaving_atime(dir.as_fd(), name, FILE_FLAGS)
         .map(File::from)
         .map_err(|e| open_error(e.into()))
         .and_then(check_regular);
@@ -142,13 +143,35 @@ fn fill(file: &mut File, bytes: &mut Vec<u8>, target: usize, limit: usize) -> st
     }
 }
 
+/// How a file is opened to be read: never blocking (a FIFO), following no link, taking no terminal.
+const FILE_FLAGS: OFlags =
+    OFlags::RDONLY.union(OFlags::NONBLOCK).union(OFlags::NOFOLLOW).union(OFlags::NOCTTY).union(OFlags::CLOEXEC);
+
+/// Set once the kernel has refused `O_NOATIME` (EPERM: keymatch is neither the file's owner nor
+/// holds CAP_FOWNER): from then on files and directories are opened without it.
+static NOATIME_REFUSED: AtomicBool = AtomicBool::new(false);
+
+/// `openat` with `O_NOATIME` while the kernel allows it, so that a scan leaves the access times
+/// of what it reads as they were (keymatch modifies nothing it scans; root, which runs it on
+/// servers, may always). Refused once, it is retried and dropped for the rest of the run.
+pub(super) fn open_leaving_atime<P: rustix::path::Arg + Copy>(
+    dir: BorrowedFd<'_>,
+    path: P,
+    flags: OFlags,
+) -> rustix::io::Result<OwnedFd> {
+    if !NOATIME_REFUSED.load(Ordering::Relaxed) {
+        match rustix::fs::openat(dir, path, flags | OFlags::NOATIME, Mode::empty()) {
+            Err(rustix::io::Errno::PERM) => NOATIME_REFUSED.store(true, Ordering::Relaxed),
+            opened => return opened,
+        }
+    }
+    rustix::fs::openat(dir, path, flags, Mode::empty())
+}
+
 /// Open without blocking or following, and check with `fstat` that it is a regular file.
 fn open_regular(path: &Path) -> Result<(File, Metadata), ReadOutcome> {
-    let file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY)
-        .open(path)
-        .map_err(open_error)?;
+    let file =
+        open_leaving_atime(rustix::fs::CWD, path, FILE_FLAGS).map(File::from).map_err(|e| open_error(e.into()))?;
     check_regular(file)
 }
 

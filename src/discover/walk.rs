@@ -12,11 +12,12 @@
 //! and files are opened by path. Each file also carries what its directory's
 //! listing holds ([`DirFacts`]), for the work-tree test of `key-permissions`.
 
+use super::read::open_leaving_atime;
 use super::{DirFacts, DiscoverOptions, Walk, WalkedFile};
 use crate::finding::{Code, Finding, Location, Severity};
 use crate::paths;
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use rustix::fs::{self, AtFlags, FileType, Mode, OFlags, RawDir};
+use rustix::fs::{self, AtFlags, FileType, OFlags, RawDir};
 use std::collections::HashSet;
 use std::ffi::{CStr, CString, OsStr};
 use std::mem::MaybeUninit;
@@ -206,16 +207,14 @@ impl Walker<'_> {
     /// listing said, `None` for a root).
     fn open_dir(&mut self, path: &Path, via: Via<'_>, above: Option<DirFacts>) -> std::io::Result<Frame> {
         let plain = matches!(via, Via::Name { link: false, .. });
+        // Listing a directory sets its access time too: opened with O_NOATIME while allowed.
         let opened = match via {
-            Via::Path => fs::open(path, DIR_FLAGS, Mode::empty()),
-            Via::Name { parent: Some(parent), name, link } => fs::openat(
-                parent.as_fd(),
-                name,
-                if link { DIR_FLAGS } else { DIR_FLAGS | OFlags::NOFOLLOW },
-                Mode::empty(),
-            ),
+            Via::Path => open_leaving_atime(fs::CWD, path, DIR_FLAGS),
+            Via::Name { parent: Some(parent), name, link } => {
+                open_leaving_atime(parent.as_fd(), name, if link { DIR_FLAGS } else { DIR_FLAGS | OFlags::NOFOLLOW })
+            }
             Via::Name { parent: None, link, .. } => {
-                fs::open(path, if link { DIR_FLAGS } else { DIR_FLAGS | OFlags::NOFOLLOW }, Mode::empty())
+                open_leaving_atime(fs::CWD, path, if link { DIR_FLAGS } else { DIR_FLAGS | OFlags::NOFOLLOW })
             }
         };
         let listed = opened.and_then(|fd| {
@@ -662,7 +661,7 @@ mod tests {
             findings: Vec::new(),
             loops_seen: HashSet::new(),
         };
-        let fd = rustix::fs::open(d, DIR_FLAGS, Mode::empty()).unwrap();
+        let fd = rustix::fs::open(d, DIR_FLAGS, rustix::fs::Mode::empty()).unwrap();
         let mut listed: Vec<String> =
             walker.list(&fd).unwrap().iter().map(|e| e.name.to_str().unwrap().to_string()).collect();
         listed.sort();
