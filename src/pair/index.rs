@@ -435,27 +435,69 @@ fn key_identity(f: &FileInfo<'_>) -> Option<[u8; 32]> {
     Some(h.finalize().into())
 }
 
-/// For a pair of two different files whose keys differ: which other files hold
-/// the key for this certificate, and the certificate for this key.
-pub(crate) fn fill_hints<'f>(files: &'f Files<'f>, idx: &mut Index<'f>, pair: &mut Pair) {
+/// What a pair's hints look up: its certificate and key files, the certificate's public key
+/// (whose key files are hinted) and the key's (whose certificate files are). `None` when the
+/// pair needs no hints: one file (or aliases of one), or a certificate and key that match.
+type HintQuery<'f> = (&'f FileInfo<'f>, &'f FileInfo<'f>, Option<&'f PublicKey>, Option<&'f PublicKey>);
+
+fn hint_query<'f>(files: &'f Files<'f>, pair: &Pair) -> Option<HintQuery<'f>> {
     let (Side::File { file: cert_id, .. }, Side::File { file: key_id, .. }) = (&pair.cert, &pair.key) else {
-        return;
+        return None;
     };
-    let (Some(cert), Some(key)) = (files.get(*cert_id), files.get(*key_id)) else { return };
+    let (cert, key) = (files.get(*cert_id)?, files.get(*key_id)?);
     if cert.group == key.group {
-        return;
+        return None;
     }
     let leaf = cert.leaf.map(|(pk, _)| pk);
     let key_pub = key.first_key_public();
     if leaf.is_some() && leaf == key_pub {
-        return;
+        return None;
     }
-    if let Some((pk, ids)) = leaf.and_then(|pk| idx.first_keys.get_key_value(pk)) {
-        let hints = idx.key_hints.entry(pk).or_insert_with(|| Nearby::of(files, ids));
+    Some((cert, key, leaf, key_pub))
+}
+
+/// The hint candidates ([`Nearby`]) of every public key some pair's hints ask about, built
+/// on the workers (each is a sort of the files holding that key: thousands for a key reused
+/// by many sites).
+pub(crate) fn prepare_hints<'f>(files: &'f Files<'f>, idx: &mut Index<'f>, pairs: &[Pair]) {
+    let mut want_keys: Vec<(&'f PublicKey, &[FileId])> = Vec::new();
+    let mut want_leaves: Vec<(&'f PublicKey, &[FileId])> = Vec::new();
+    let mut asked: (FastSet<&PublicKey>, FastSet<&PublicKey>) = Default::default();
+    for pair in pairs {
+        let Some((_, _, leaf, key_pub)) = hint_query(files, pair) else { continue };
+        if let Some((pk, ids)) = leaf.and_then(|pk| idx.first_keys.get_key_value(pk)) {
+            if !idx.key_hints.contains_key(pk) && asked.0.insert(pk) {
+                want_keys.push((pk, ids));
+            }
+        }
+        if let Some((pk, ids)) = key_pub.and_then(|pk| idx.leaves.get_key_value(pk)) {
+            if !idx.leaf_hints.contains_key(pk) && asked.1.insert(pk) {
+                want_leaves.push((pk, ids));
+            }
+        }
+    }
+    let build = |want: &[(&'f PublicKey, &[FileId])]| -> Vec<(&'f PublicKey, Nearby<'f>)> {
+        if super::in_pool() {
+            use rayon::prelude::*;
+            want.par_iter().map(|&(pk, ids)| (pk, Nearby::of(files, ids))).collect()
+        } else {
+            want.iter().map(|&(pk, ids)| (pk, Nearby::of(files, ids))).collect()
+        }
+    };
+    let (keys, leaves) = (build(&want_keys), build(&want_leaves));
+    idx.key_hints.extend(keys);
+    idx.leaf_hints.extend(leaves);
+}
+
+/// For a pair of two different files whose keys differ: which other files hold
+/// the key for this certificate, and the certificate for this key. The candidates are those
+/// [`prepare_hints`] built.
+pub(crate) fn fill_hints<'f>(files: &'f Files<'f>, idx: &Index<'f>, pair: &mut Pair) {
+    let Some((cert, key, leaf, key_pub)) = hint_query(files, pair) else { return };
+    if let Some(hints) = leaf.and_then(|pk| idx.key_hints.get(pk)) {
         pair.key_for_cert_elsewhere = hints.nearest(cert, key.group);
     }
-    if let Some((pk, ids)) = key_pub.and_then(|pk| idx.leaves.get_key_value(pk)) {
-        let hints = idx.leaf_hints.entry(pk).or_insert_with(|| Nearby::of(files, ids));
+    if let Some(hints) = key_pub.and_then(|pk| idx.leaf_hints.get(pk)) {
         pair.cert_for_key_elsewhere = hints.nearest(key, cert.group);
     }
 }

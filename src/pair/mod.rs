@@ -313,11 +313,24 @@ pub fn pair_all(catalog: &Catalog, configured: Vec<ConfiguredPair>) -> Pairing {
     index::pair_by_index(&files, &idx, &mut state);
 
     let mut pairs = state.pairs;
-    for p in &mut pairs {
-        index::fill_hints(&files, &mut idx, p);
-    }
+    index::prepare_hints(&files, &mut idx, &pairs);
+    let idx = &idx;
+    let fill = |pairs: &mut [Pair]| {
+        if in_pool() {
+            use rayon::prelude::*;
+            pairs.par_iter_mut().for_each(|p| index::fill_hints(&files, idx, p));
+        } else {
+            pairs.iter_mut().for_each(|p| index::fill_hints(&files, idx, p));
+        }
+    };
+    let orphans = if in_pool() {
+        rayon::join(|| fill(&mut pairs), || index::orphans(&files, idx, &state.used)).1
+    } else {
+        fill(&mut pairs);
+        index::orphans(&files, idx, &state.used)
+    };
     let mut findings = state.findings;
-    findings.extend(index::orphans(&files, &idx, &state.used));
+    findings.extend(orphans);
     Pairing { pairs, findings }
 }
 
