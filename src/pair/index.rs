@@ -7,7 +7,7 @@ use super::{Catalog, CatalogEntry, EntryStatus, FileId, Origin, Pair, Side, Stat
 use super::{FastMap, FastSet};
 use crate::finding::{Code, Finding, Location};
 use crate::parse::{ItemKind, PublicKey};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// At most this many files are named in a mismatch hint.
 pub const MAX_HINTS: usize = 3;
@@ -35,6 +35,17 @@ pub struct FileInfo<'a> {
     pub hidden: bool,
     /// Files that are this same file (a symlink and its target), this one included.
     pub group: FileId,
+    /// The directory's parent is named `live` / `archive` (certbot): the parent's parent.
+    certbot: Certbot<'a>,
+}
+
+/// Where a file sits in a certbot tree, by its directory's parent's name: `<root>/live/<name>/`
+/// or `<root>/archive/<name>/` (the root is `None` when the parent has no parent).
+#[derive(Debug, Clone, Copy)]
+enum Certbot<'a> {
+    None,
+    Live(Option<&'a Path>),
+    Archive(Option<&'a Path>),
 }
 
 impl<'a> FileInfo<'a> {
@@ -110,18 +121,18 @@ impl<'a> Files<'a> {
         // A walked symlink stands for its target: the target is not paired on its own.
         let linked: FastSet<&Path> =
             all.iter().filter(|f| f.entry.is_symlink).filter_map(|f| f.entry.real_path.as_deref()).collect();
-        let certbot_roots: FastSet<PathBuf> = all
+        // The directory's parent and its name were looked at once per file, on the workers.
+        let certbot_roots: FastSet<&Path> = all
             .iter()
-            .filter(|f| f.dir().parent().and_then(Path::file_name).is_some_and(|n| n == "live"))
-            .filter_map(|f| f.dir().parent().and_then(Path::parent).map(Path::to_path_buf))
+            .filter_map(|f| match f.certbot {
+                Certbot::Live(root) => root,
+                _ => None,
+            })
             .collect();
         for f in &mut all {
             let target_of_link =
                 !f.entry.is_symlink && f.entry.real_path.as_deref().is_some_and(|r| linked.contains(r));
-            let history = f.dir().parent().and_then(Path::parent).is_some_and(|root| {
-                f.dir().parent().and_then(Path::file_name).is_some_and(|n| n == "archive")
-                    && certbot_roots.contains(root)
-            });
+            let history = matches!(f.certbot, Certbot::Archive(Some(root)) if certbot_roots.contains(root));
             f.hidden = target_of_link || history;
         }
         Files { all }
@@ -140,10 +151,17 @@ impl<'a> Files<'a> {
 fn classify(id: FileId, entry: &CatalogEntry) -> FileInfo<'_> {
     let path = Path::new(entry.path.as_str());
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let parent = dir.parent();
+    let certbot = match parent.and_then(Path::file_name) {
+        Some(n) if n == "live" => Certbot::Live(parent.and_then(Path::parent)),
+        Some(n) if n == "archive" => Certbot::Archive(parent.and_then(Path::parent)),
+        _ => Certbot::None,
+    };
     let mut info = FileInfo {
         id,
         entry,
-        dir: path.parent().unwrap_or(Path::new("")),
+        dir,
         name,
         has_cert: false,
         has_key: false,
@@ -151,6 +169,7 @@ fn classify(id: FileId, entry: &CatalogEntry) -> FileInfo<'_> {
         any_non_ca: false,
         hidden: false,
         group: id,
+        certbot,
     };
     if let Some(parsed) = entry.parsed() {
         info.has_cert = parsed.has_cert_material();
