@@ -37,10 +37,7 @@ impl Dialect for Apache {
         {
             return false;
         }
-        let lower = text.to_ascii_lowercase();
-        ["<virtualhost", "sslcertificatefile", "serverroot", "include", "loadmodule", "servername", "listen "]
-            .iter()
-            .any(|k| lower.contains(k))
+        contains_any_ignore_case(text.as_bytes())
     }
 
     fn is_entry(&self, path: &Path, _text: &str) -> bool {
@@ -59,6 +56,35 @@ impl Dialect for Apache {
         let mut st = State { server_root: root, files: vec![file.clone()], ..State::default() };
         st.read(0, text, cx, 0);
         st.finish(cx);
+    }
+}
+
+/// Does the text name (in any ASCII case) a directive or section only Apache configs have?
+/// Looked at in windows lowercased on the stack, not in a lowercased copy of the whole file
+/// (this runs for every candidate file in an Apache tree; most name one in their first lines).
+fn contains_any_ignore_case(text: &[u8]) -> bool {
+    const KEYS: [&str; 7] =
+        ["<virtualhost", "sslcertificatefile", "serverroot", "include", "loadmodule", "servername", "listen "];
+    /// Bytes per window; consecutive windows overlap by more than the longest key, so every
+    /// occurrence lies whole in one window.
+    const WINDOW: usize = 4096;
+    const OVERLAP: usize = 32;
+    static FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::LazyLock::new(|| KEYS.iter().map(memchr::memmem::Finder::new).collect());
+    let mut buf = [0u8; WINDOW + OVERLAP];
+    let mut start = 0;
+    loop {
+        let end = (start + WINDOW + OVERLAP).min(text.len());
+        let Some((window, src)) = buf.get_mut(..end - start).zip(text.get(start..end)) else { return false };
+        window.copy_from_slice(src);
+        window.make_ascii_lowercase();
+        if FINDERS.iter().any(|f| f.find(window).is_some()) {
+            return true;
+        }
+        if end == text.len() {
+            return false;
+        }
+        start += WINDOW;
     }
 }
 
@@ -475,6 +501,29 @@ fn host_of(s: &str) -> String {
 mod tests {
     use super::super::testutil::Tree;
     use super::*;
+
+    /// The windowed search finds what a search of the lowercased text finds, wherever the key
+    /// falls against the windows' edges.
+    #[test]
+    fn directive_search_in_windows_is_the_lowercased_texts() {
+        let keys =
+            ["<virtualhost", "sslcertificatefile", "serverroot", "include", "loadmodule", "servername", "listen "];
+        let whole = |t: &str| keys.iter().any(|k| t.to_ascii_lowercase().contains(k));
+        let mut found = 0;
+        for len in [0, 1, 17, 4095, 4096, 4097, 4128, 4129, 8200, 12_300] {
+            for key in ["SSLCertificateFile", "Listen ", "ListenX", "<VirtualHOST", "servernam", "ÉINCLUDE"] {
+                for at in [0, 4080, 4090, 4095, 4096, 4110, 4127, 8180, 8191, 8192, 12_290] {
+                    let mut t = "x".repeat(len);
+                    if at <= t.len() {
+                        t.insert_str(at, key);
+                    }
+                    assert_eq!(contains_any_ignore_case(t.as_bytes()), whole(&t), "{len} {key} {at}");
+                    found += usize::from(whole(&t));
+                }
+            }
+        }
+        assert!(found > 100, "{found}");
+    }
 
     #[test]
     fn logical_lines_join_continuations_and_drop_comments() {
