@@ -40,9 +40,19 @@ impl Block<'_> {
     }
 }
 
+/// Searchers for the armour's fixed strings, built once per process: `memmem::find` builds one
+/// (a SIMD setup) per call, and this runs for every line of every PEM block.
+static FINDERS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 3]> = std::sync::LazyLock::new(|| {
+    [
+        memchr::memmem::Finder::new(b"-----BEGIN "),
+        memchr::memmem::Finder::new(b"-----END "),
+        memchr::memmem::Finder::new(b"-----"),
+    ]
+});
+
 /// Does the input contain PEM armour at all?
 pub(crate) fn looks_like_pem(bytes: &[u8]) -> bool {
-    memchr::memmem::find(bytes, b"-----BEGIN ").is_some()
+    find(bytes, b"-----BEGIN ").is_some()
 }
 
 fn trim(mut s: &[u8]) -> &[u8] {
@@ -73,7 +83,10 @@ fn begin(line: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(hay, needle)
+    match FINDERS.iter().find(|f| f.needle() == needle) {
+        Some(f) => f.find(hay),
+        None => memchr::memmem::find(hay, needle),
+    }
 }
 
 fn label_string(label: &[u8]) -> String {
