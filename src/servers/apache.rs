@@ -175,36 +175,36 @@ fn push_logical<'t>(out: &mut Vec<(u32, Cow<'t, str>)>, n: u32, line: Cow<'t, st
 }
 
 /// Apache's words: whitespace separated, `"…"`/`'…'` quoted with `\"` escapes; `#` is not special mid-line.
+/// An unquoted word is copied from the line at once.
 fn conf_words(line: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut chars = line.chars().peekable();
+    let mut rest = line;
     loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        let Some(&c) = chars.peek() else { break };
-        let mut w = String::new();
+        rest = rest.trim_start();
+        let Some(c) = rest.chars().next() else { break };
         if c == '"' || c == '\'' {
-            chars.next();
-            while let Some(q) = chars.next() {
-                if q == '\\' && chars.peek().is_some_and(|n| *n == c || *n == '\\') {
-                    w.extend(chars.next());
+            let quoted = rest.get(1..).unwrap_or("");
+            let mut w = String::new();
+            let mut end = quoted.len();
+            let mut chars = quoted.char_indices().peekable();
+            while let Some((i, q)) = chars.next() {
+                if q == '\\' && chars.peek().is_some_and(|&(_, n)| n == c || n == '\\') {
+                    w.extend(chars.next().map(|(_, n)| n));
                 } else if q == c {
+                    end = i + q.len_utf8();
                     break;
                 } else {
                     w.push(q);
                 }
             }
+            rest = quoted.get(end..).unwrap_or("");
+            out.push(w);
         } else {
-            while let Some(&q) = chars.peek() {
-                if q.is_whitespace() {
-                    break;
-                }
-                w.push(q);
-                chars.next();
-            }
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let (word, after) = rest.split_at(end);
+            out.push(word.to_string());
+            rest = after;
         }
-        out.push(w);
     }
     out
 }
@@ -300,7 +300,24 @@ impl State {
             if !self.active() {
                 continue;
             }
-            let first_arg = args.first().map(|a| Arg { text: a.clone(), line, file });
+            // Only the directives below take their first argument (copied once, when taken).
+            const TAKEN: [&str; 13] = [
+                "serverroot",
+                "define",
+                "undefine",
+                "include",
+                "includeoptional",
+                "sslengine",
+                "sslcertificatefile",
+                "sslcertificatekeyfile",
+                "sslcertificatechainfile",
+                "sslpassphrasedialog",
+                "listen",
+                "servername",
+                "serveralias",
+            ];
+            let first_arg =
+                args.first().filter(|_| TAKEN.contains(&name.as_str())).map(|a| Arg { text: a.clone(), line, file });
             match (name.as_str(), first_arg) {
                 ("serverroot", Some(a)) => self.server_root = PathBuf::from(a.text),
                 ("define", Some(a)) => {
@@ -501,6 +518,61 @@ fn host_of(s: &str) -> String {
 mod tests {
     use super::super::testutil::Tree;
     use super::*;
+
+    /// Apache's words as the character-by-character reading gave them.
+    #[test]
+    fn words_are_the_character_readers() {
+        fn by_chars(line: &str) -> Vec<String> {
+            let mut out = Vec::new();
+            let mut chars = line.chars().peekable();
+            loop {
+                while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                    chars.next();
+                }
+                let Some(&c) = chars.peek() else { break };
+                let mut w = String::new();
+                if c == '"' || c == '\'' {
+                    chars.next();
+                    while let Some(q) = chars.next() {
+                        if q == '\\' && chars.peek().is_some_and(|n| *n == c || *n == '\\') {
+                            w.extend(chars.next());
+                        } else if q == c {
+                            break;
+                        } else {
+                            w.push(q);
+                        }
+                    }
+                } else {
+                    while let Some(&q) = chars.peek() {
+                        if q.is_whitespace() {
+                            break;
+                        }
+                        w.push(q);
+                        chars.next();
+                    }
+                }
+                out.push(w);
+            }
+            out
+        }
+        const ATOMS: &[&str] = &["a", "é", " ", "\t", "\u{a0}", "\"", "'", "\\", "x\"y", "${A}", ">", "\u{3000}"];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let mut line = String::new();
+            for _ in 0..(seed % 12) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                line.push_str(ATOMS[(seed % ATOMS.len() as u64) as usize]);
+            }
+            seed = seed.wrapping_add(1);
+            assert_eq!(conf_words(&line), by_chars(&line), "{line:?}");
+        }
+        assert_eq!(
+            conf_words(r#" SSLCertificateFile "/a b/c" 'd\'e' f"#),
+            ["SSLCertificateFile", "/a b/c", "d'e", "f"]
+        );
+    }
 
     /// The windowed search finds what a search of the lowercased text finds, wherever the key
     /// falls against the windows' edges.
