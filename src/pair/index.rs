@@ -225,7 +225,8 @@ impl<'f> Nearby<'f> {
                 .or_insert(f);
         }
         let mut all: Vec<&'f FileInfo<'f>> = by_group.into_values().collect();
-        all.sort_by(|a, b| (a.entry.path.as_str(), a.group).cmp(&(b.entry.path.as_str(), b.group)));
+        // One file per group: no two keys are equal, so an unstable sort gives the one order.
+        all.sort_unstable_by(|a, b| (a.entry.path.as_str(), a.group).cmp(&(b.entry.path.as_str(), b.group)));
         let mut by_dir: FastMap<&'f Path, Vec<&'f FileInfo<'f>>> = FastMap::default();
         for f in &all {
             by_dir.entry(f.dir()).or_default().push(f);
@@ -457,7 +458,7 @@ fn key_identity(f: &FileInfo<'_>) -> Option<[u8; 32]> {
 /// What a pair's hints look up: its certificate and key files, the certificate's public key
 /// (whose key files are hinted) and the key's (whose certificate files are). `None` when the
 /// pair needs no hints: one file (or aliases of one), or a certificate and key that match.
-type HintQuery<'f> = (&'f FileInfo<'f>, &'f FileInfo<'f>, Option<&'f PublicKey>, Option<&'f PublicKey>);
+pub(crate) type HintQuery<'f> = (&'f FileInfo<'f>, &'f FileInfo<'f>, Option<&'f PublicKey>, Option<&'f PublicKey>);
 
 fn hint_query<'f>(files: &'f Files<'f>, pair: &Pair) -> Option<HintQuery<'f>> {
     let (Side::File { file: cert_id, .. }, Side::File { file: key_id, .. }) = (&pair.cert, &pair.key) else {
@@ -478,12 +479,17 @@ fn hint_query<'f>(files: &'f Files<'f>, pair: &Pair) -> Option<HintQuery<'f>> {
 /// The hint candidates ([`Nearby`]) of every public key some pair's hints ask about, built
 /// on the workers (each is a sort of the files holding that key: thousands for a key reused
 /// by many sites).
-pub(crate) fn prepare_hints<'f>(files: &'f Files<'f>, idx: &mut Index<'f>, pairs: &[Pair]) {
+/// Returns each pair's [`hint_query`], for [`fill_hints`].
+pub(crate) fn prepare_hints<'f>(
+    files: &'f Files<'f>,
+    idx: &mut Index<'f>,
+    pairs: &[Pair],
+) -> Vec<Option<HintQuery<'f>>> {
+    let queries: Vec<Option<HintQuery<'f>>> = pairs.iter().map(|p| hint_query(files, p)).collect();
     let mut want_keys: Vec<(&'f PublicKey, &[FileId])> = Vec::new();
     let mut want_leaves: Vec<(&'f PublicKey, &[FileId])> = Vec::new();
     let mut asked: (FastSet<&PublicKey>, FastSet<&PublicKey>) = Default::default();
-    for pair in pairs {
-        let Some((_, _, leaf, key_pub)) = hint_query(files, pair) else { continue };
+    for &(_, _, leaf, key_pub) in queries.iter().flatten() {
         if let Some((pk, ids)) = leaf.and_then(|pk| idx.first_keys.get_key_value(pk)) {
             if !idx.key_hints.contains_key(pk) && asked.0.insert(pk) {
                 want_keys.push((pk, ids));
@@ -506,13 +512,14 @@ pub(crate) fn prepare_hints<'f>(files: &'f Files<'f>, idx: &mut Index<'f>, pairs
     let (keys, leaves) = (build(&want_keys), build(&want_leaves));
     idx.key_hints.extend(keys);
     idx.leaf_hints.extend(leaves);
+    queries
 }
 
 /// For a pair of two different files whose keys differ: which other files hold
 /// the key for this certificate, and the certificate for this key. The candidates are those
 /// [`prepare_hints`] built.
-pub(crate) fn fill_hints<'f>(files: &'f Files<'f>, idx: &Index<'f>, pair: &mut Pair) {
-    let Some((cert, key, leaf, key_pub)) = hint_query(files, pair) else { return };
+pub(crate) fn fill_hints(idx: &Index<'_>, query: &Option<HintQuery<'_>>, pair: &mut Pair) {
+    let Some((cert, key, leaf, key_pub)) = *query else { return };
     if let Some(hints) = leaf.and_then(|pk| idx.key_hints.get(pk)) {
         pair.key_for_cert_elsewhere = hints.nearest(cert, key.group);
     }

@@ -313,14 +313,14 @@ pub fn pair_all(catalog: &Catalog, configured: Vec<ConfiguredPair>) -> Pairing {
     index::pair_by_index(&files, &idx, &mut state);
 
     let mut pairs = state.pairs;
-    index::prepare_hints(&files, &mut idx, &pairs);
+    let queries = index::prepare_hints(&files, &mut idx, &pairs);
     let idx = &idx;
     let fill = |pairs: &mut [Pair]| {
         if in_pool() {
             use rayon::prelude::*;
-            pairs.par_iter_mut().for_each(|p| index::fill_hints(&files, idx, p));
+            pairs.par_iter_mut().zip(&queries).for_each(|(p, q)| index::fill_hints(idx, q, p));
         } else {
-            pairs.iter_mut().for_each(|p| index::fill_hints(&files, idx, p));
+            pairs.iter_mut().zip(&queries).for_each(|(p, q)| index::fill_hints(idx, q, p));
         }
     };
     let orphans = if in_pool() {
