@@ -5,7 +5,7 @@
 
 use super::index::{FileInfo, Files};
 use super::FastMap;
-use super::{FileId, Origin, State, Used};
+use super::{FileId, Origin, State};
 use crate::finding::{Code, Finding};
 use crate::pair::EntryStatus;
 use std::collections::BTreeMap;
@@ -113,111 +113,51 @@ fn key_side(f: &FileInfo<'_>) -> bool {
     f.is_key_file() || f.is_unread()
 }
 
-/// What one directory's step decided, applied to the [`State`] in directory order.
-enum Action {
-    Pair(&'static str, FileId, FileId),
-    Use(FileId),
-    Finding(Finding),
-}
-
-/// One directory's view of the state during a step: a step reads and marks only the files of
-/// the directory it looks at, so directories are decided apart (on the workers) and their
-/// actions applied in directory order give what one pass in order gives.
-struct Local<'s> {
-    used: &'s Used,
-    taken: Vec<FileId>,
-    actions: Vec<Action>,
-}
-
-impl Local<'_> {
-    fn used(&self, id: FileId) -> bool {
-        self.used[id] || self.taken.contains(&id)
-    }
-    fn use_file(&mut self, id: FileId) {
-        self.taken.push(id);
-        self.actions.push(Action::Use(id));
-    }
-    fn add(&mut self, kind: &'static str, cert: FileId, key: FileId) {
-        self.taken.extend([cert, key]);
-        self.actions.push(Action::Pair(kind, cert, key));
-    }
-}
-
-/// Run a step on every directory (on the workers in a scan) and apply what each decided, in
-/// directory order.
-fn per_dir<'f, 'a>(
-    dirs: &Dirs<'f, 'a>,
-    state: &mut State,
-    step: impl Fn(&Path, &[&'f FileInfo<'a>], &mut Local<'_>) + Sync,
-) {
-    let used = &state.used;
-    let one = |(dir, list): &(&'f Path, Vec<&'f FileInfo<'a>>)| {
-        let mut local = Local { used, taken: Vec::new(), actions: Vec::new() };
-        step(dir, list, &mut local);
-        local.actions
-    };
-    let decided: Vec<Vec<Action>> = if super::in_pool() {
-        use rayon::prelude::*;
-        dirs.par_iter().with_min_len(64).map(one).collect()
-    } else {
-        dirs.iter().map(one).collect()
-    };
-    for action in decided.into_iter().flatten() {
-        match action {
-            Action::Pair(kind, cert, key) => state.add(Origin::kind(kind), cert, key),
-            Action::Use(id) => state.use_file(id),
-            Action::Finding(f) => state.findings.push(f),
-        }
-    }
-}
-
 /// certbot: `live/<name>/fullchain.pem` (else `cert.pem`) with `privkey.pem`.
 /// The other files there (`cert.pem`, `chain.pem`) count as paired; a
 /// dangling link among them is `missing-file`.
 fn certbot(dirs: &Dirs<'_, '_>, state: &mut State) {
-    per_dir(dirs, state, |dir, list, local| {
+    for (dir, list) in dirs {
         if dir.parent().and_then(Path::file_name).is_none_or(|n| n != "live") {
-            return;
+            continue;
         }
-        let find = |local: &Local<'_>, name: &str| list.iter().find(|f| f.name == name && !local.used(f.id)).copied();
-        let cert = find(local, "fullchain.pem")
-            .filter(|f| cert_side(f))
-            .or_else(|| find(local, "cert.pem").filter(|f| cert_side(f)));
-        let key = find(local, "privkey.pem").filter(|f| key_side(f));
-        let (Some(cert), Some(key)) = (cert, key) else { return };
-        local.add("certbot", cert.id, key.id);
+        let find = |name: &str| list.iter().find(|f| f.name == name && !state.used[f.id]).copied();
+        let cert = find("fullchain.pem").filter(|f| cert_side(f)).or_else(|| find("cert.pem").filter(|f| cert_side(f)));
+        let key = find("privkey.pem").filter(|f| key_side(f));
+        let (Some(cert), Some(key)) = (cert, key) else { continue };
+        state.add(Origin::kind("certbot"), cert.id, key.id);
         for f in list.iter().filter(|f| ["cert.pem", "chain.pem", "fullchain.pem"].contains(&f.name)) {
-            if local.used(f.id) {
+            if state.used[f.id] {
                 continue;
             }
-            local.use_file(f.id);
+            state.use_file(f.id);
             if let EntryStatus::Missing { target } = &f.entry.status {
                 let to = target.as_ref().map(|t| format!(" to {}", t.display())).unwrap_or_default();
-                local.actions.push(Action::Finding(
+                state.findings.push(
                     Finding::new(
                         Code::MissingFile,
                         format!("the certbot link {} is dangling{to}", f.entry.path),
                         vec![f.location()],
                     )
                     .with_hint("run `certbot renew`, or restore the archive/ file the link points to"),
-                ));
+                );
             }
         }
-    });
+    }
 }
 
 /// Two files with names fixed by a convention, in one directory.
 fn fixed_names(
     dirs: &Dirs<'_, '_>,
     state: &mut State,
-    kind: &'static str,
-    is_cert_name: impl Fn(&str) -> bool + Sync,
-    key_name: impl Fn(&str) -> Option<String> + Sync,
+    kind: &str,
+    is_cert_name: impl Fn(&str) -> bool,
+    key_name: impl Fn(&str) -> Option<String>,
 ) {
-    per_dir(dirs, state, |_, list, local| {
+    for (_, list) in dirs {
         let mut certs = list.iter().filter(|f| is_cert_name(f.name) && cert_side(f)).peekable();
         if certs.peek().is_none() {
-            return;
+            continue;
         }
         // Key candidates by name (the first of a name wins): linear in the directory's size.
         let mut keys: FastMap<&str, &FileInfo<'_>> = FastMap::default();
@@ -227,19 +167,19 @@ fn fixed_names(
         for cert in certs {
             let Some(want) = key_name(cert.name) else { continue };
             if let Some(key) = keys.get(want.as_str()) {
-                if !local.used(cert.id) && !local.used(key.id) {
-                    local.add(kind, cert.id, key.id);
+                if !state.used[cert.id] && !state.used[key.id] {
+                    state.add(Origin::kind(kind), cert.id, key.id);
                 }
             }
         }
-    });
+    }
 }
 
 /// `name.crt|.cer|.pem|.cert.pem|.der` with `name.key|.key.pem` in one
 /// directory. At least one side must have been read; the other may be an
 /// unreadable file whose name says what it is.
 fn sibling(dirs: &Dirs<'_, '_>, state: &mut State) {
-    per_dir(dirs, state, |_, list, local| {
+    for (_, list) in dirs {
         let mut keys: BTreeMap<&str, Vec<&FileInfo<'_>>> = BTreeMap::new();
         for f in list.iter().filter(|f| f.is_key_file() || (f.is_unread() && named_like_key(f.name))) {
             if let Some(stem) = key_stem(f.name) {
@@ -248,16 +188,16 @@ fn sibling(dirs: &Dirs<'_, '_>, state: &mut State) {
         }
         for cert in list.iter().filter(|f| f.is_cert_file() || (f.is_unread() && !named_like_key(f.name))) {
             let Some(stem) = cert_stem(cert.name) else { continue };
-            if local.used(cert.id) {
+            if state.used[cert.id] {
                 continue;
             }
             let candidates = keys.get(stem).map(Vec::as_slice).unwrap_or_default();
-            let key = candidates.iter().find(|k| !local.used(k.id) && k.id != cert.id && (cert.parsed() || k.parsed()));
+            let key = candidates.iter().find(|k| !state.used[k.id] && k.id != cert.id && (cert.parsed() || k.parsed()));
             if let Some(key) = key {
-                local.add("sibling", cert.id, key.id);
+                state.add(Origin::kind("sibling"), cert.id, key.id);
             }
         }
-    });
+    }
 }
 
 /// `P/A/x.crt` with `P/B/x.key` (A ≠ B) when (P, x) is unique on both sides:
@@ -300,13 +240,13 @@ fn split_dir(files: &Files<'_>, state: &mut State) {
 /// non-CA certificate, first or not: an intermediate-first bundle is still the
 /// site's certificate) and exactly one unpaired key file.
 fn one_per_directory(dirs: &Dirs<'_, '_>, state: &mut State) {
-    per_dir(dirs, state, |_, list, local| {
-        let free = |f: &&&FileInfo<'_>| !local.used(f.id);
+    for (_, list) in dirs {
+        let free = |f: &&&FileInfo<'_>| !state.used[f.id];
         let leaves: Vec<_> = list.iter().filter(free).filter(|f| f.has_leaf()).collect();
         let keys: Vec<_> = list.iter().filter(free).filter(|f| f.is_key_file()).collect();
         if let ([cert], [key]) = (leaves.as_slice(), keys.as_slice()) {
             let (c, k) = (cert.id, key.id);
-            local.add("directory", c, k);
+            state.add(Origin::kind("directory"), c, k);
         }
-    });
+    }
 }
