@@ -47,8 +47,25 @@ impl PathMap {
     }
 }
 
+/// Is the path its own [`normalize`]: not empty, no `.` or `..` component, no empty one (`a//b`,
+/// a trailing `/`), the root alone or followed by a name? Bytes only, nothing allocated.
+pub fn is_normal(path: &Path) -> bool {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let rest = match bytes {
+        [] => return false,
+        [b'/'] => return true,
+        [b'/', rest @ ..] => rest,
+        _ => bytes,
+    };
+    rest.split(|&b| b == b'/').all(|c| !c.is_empty() && c != b"." && c != b"..")
+}
+
 /// Lexically resolve `.` and `..` (never above the start of an absolute path).
 pub fn normalize(path: &Path) -> PathBuf {
+    // Most paths are normal already (walked ones): one copy instead of one push per component.
+    if is_normal(path) {
+        return path.to_path_buf();
+    }
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
@@ -75,6 +92,45 @@ pub fn display(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A path called normal is its own normalisation (and most such paths are called normal).
+    #[test]
+    fn normal_paths_are_what_normalize_gives() {
+        fn slow(path: &Path) -> PathBuf {
+            let mut out = PathBuf::new();
+            for c in path.components() {
+                match c {
+                    Component::CurDir => {}
+                    Component::ParentDir => {
+                        if !out.pop() && !path.is_absolute() {
+                            out.push("..");
+                        }
+                    }
+                    other => out.push(other.as_os_str()),
+                }
+            }
+            if out.as_os_str().is_empty() {
+                out.push(".");
+            }
+            out
+        }
+        let parts = ["", "/", "//", "a", "b.c", ".", "..", "...", ".a", "a/", "/a", "a/b", "./", "../"];
+        let mut n = 0;
+        for x in parts {
+            for y in parts {
+                for z in parts {
+                    let p = format!("{x}{y}{z}");
+                    let p = Path::new(&p);
+                    let want = slow(p);
+                    assert_eq!(normalize(p), want, "{p:?}");
+                    let same = want.as_os_str().as_encoded_bytes() == p.as_os_str().as_encoded_bytes();
+                    assert!(same || !is_normal(p), "{p:?}");
+                    n += usize::from(is_normal(p));
+                }
+            }
+        }
+        assert!(n > 100, "{n}");
+    }
 
     #[test]
     fn root_and_maps_translate_absolute_paths() {

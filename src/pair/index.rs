@@ -7,7 +7,7 @@ use super::{Catalog, CatalogEntry, EntryStatus, FileId, Origin, Pair, Side, Stat
 use super::{FastMap, FastSet};
 use crate::finding::{Code, Finding, Location};
 use crate::parse::{ItemKind, PublicKey};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// At most this many files are named in a mismatch hint.
 pub const MAX_HINTS: usize = 3;
@@ -35,6 +35,17 @@ pub struct FileInfo<'a> {
     pub hidden: bool,
     /// Files that are this same file (a symlink and its target), this one included.
     pub group: FileId,
+    /// The directory's parent is named `live` / `archive` (certbot): the parent's parent.
+    certbot: Certbot<'a>,
+}
+
+/// Where a file sits in a certbot tree, by its directory's parent's name: `<root>/live/<name>/`
+/// or `<root>/archive/<name>/` (the root is `None` when the parent has no parent).
+#[derive(Debug, Clone, Copy)]
+enum Certbot<'a> {
+    None,
+    Live(Option<&'a Path>),
+    Archive(Option<&'a Path>),
 }
 
 impl<'a> FileInfo<'a> {
@@ -110,18 +121,18 @@ impl<'a> Files<'a> {
         // A walked symlink stands for its target: the target is not paired on its own.
         let linked: FastSet<&Path> =
             all.iter().filter(|f| f.entry.is_symlink).filter_map(|f| f.entry.real_path.as_deref()).collect();
-        let certbot_roots: FastSet<PathBuf> = all
+        // The directory's parent and its name were looked at once per file, on the workers.
+        let certbot_roots: FastSet<&Path> = all
             .iter()
-            .filter(|f| f.dir().parent().and_then(Path::file_name).is_some_and(|n| n == "live"))
-            .filter_map(|f| f.dir().parent().and_then(Path::parent).map(Path::to_path_buf))
+            .filter_map(|f| match f.certbot {
+                Certbot::Live(root) => root,
+                _ => None,
+            })
             .collect();
         for f in &mut all {
             let target_of_link =
                 !f.entry.is_symlink && f.entry.real_path.as_deref().is_some_and(|r| linked.contains(r));
-            let history = f.dir().parent().and_then(Path::parent).is_some_and(|root| {
-                f.dir().parent().and_then(Path::file_name).is_some_and(|n| n == "archive")
-                    && certbot_roots.contains(root)
-            });
+            let history = matches!(f.certbot, Certbot::Archive(Some(root)) if certbot_roots.contains(root));
             f.hidden = target_of_link || history;
         }
         Files { all }
@@ -140,10 +151,17 @@ impl<'a> Files<'a> {
 fn classify(id: FileId, entry: &CatalogEntry) -> FileInfo<'_> {
     let path = Path::new(entry.path.as_str());
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let parent = dir.parent();
+    let certbot = match parent.and_then(Path::file_name) {
+        Some(n) if n == "live" => Certbot::Live(parent.and_then(Path::parent)),
+        Some(n) if n == "archive" => Certbot::Archive(parent.and_then(Path::parent)),
+        _ => Certbot::None,
+    };
     let mut info = FileInfo {
         id,
         entry,
-        dir: path.parent().unwrap_or(Path::new("")),
+        dir,
         name,
         has_cert: false,
         has_key: false,
@@ -151,6 +169,7 @@ fn classify(id: FileId, entry: &CatalogEntry) -> FileInfo<'_> {
         any_non_ca: false,
         hidden: false,
         group: id,
+        certbot,
     };
     if let Some(parsed) = entry.parsed() {
         info.has_cert = parsed.has_cert_material();
@@ -206,7 +225,8 @@ impl<'f> Nearby<'f> {
                 .or_insert(f);
         }
         let mut all: Vec<&'f FileInfo<'f>> = by_group.into_values().collect();
-        all.sort_by(|a, b| (a.entry.path.as_str(), a.group).cmp(&(b.entry.path.as_str(), b.group)));
+        // One file per group: no two keys are equal, so an unstable sort gives the one order.
+        all.sort_unstable_by(|a, b| (a.entry.path.as_str(), a.group).cmp(&(b.entry.path.as_str(), b.group)));
         let mut by_dir: FastMap<&'f Path, Vec<&'f FileInfo<'f>>> = FastMap::default();
         for f in &all {
             by_dir.entry(f.dir()).or_default().push(f);
@@ -435,27 +455,75 @@ fn key_identity(f: &FileInfo<'_>) -> Option<[u8; 32]> {
     Some(h.finalize().into())
 }
 
-/// For a pair of two different files whose keys differ: which other files hold
-/// the key for this certificate, and the certificate for this key.
-pub(crate) fn fill_hints<'f>(files: &'f Files<'f>, idx: &mut Index<'f>, pair: &mut Pair) {
+/// What a pair's hints look up: its certificate and key files, the certificate's public key
+/// (whose key files are hinted) and the key's (whose certificate files are). `None` when the
+/// pair needs no hints: one file (or aliases of one), or a certificate and key that match.
+pub(crate) type HintQuery<'f> = (&'f FileInfo<'f>, &'f FileInfo<'f>, Option<&'f PublicKey>, Option<&'f PublicKey>);
+
+fn hint_query<'f>(files: &'f Files<'f>, pair: &Pair) -> Option<HintQuery<'f>> {
     let (Side::File { file: cert_id, .. }, Side::File { file: key_id, .. }) = (&pair.cert, &pair.key) else {
-        return;
+        return None;
     };
-    let (Some(cert), Some(key)) = (files.get(*cert_id), files.get(*key_id)) else { return };
+    let (cert, key) = (files.get(*cert_id)?, files.get(*key_id)?);
     if cert.group == key.group {
-        return;
+        return None;
     }
     let leaf = cert.leaf.map(|(pk, _)| pk);
     let key_pub = key.first_key_public();
     if leaf.is_some() && leaf == key_pub {
-        return;
+        return None;
     }
-    if let Some((pk, ids)) = leaf.and_then(|pk| idx.first_keys.get_key_value(pk)) {
-        let hints = idx.key_hints.entry(pk).or_insert_with(|| Nearby::of(files, ids));
+    Some((cert, key, leaf, key_pub))
+}
+
+/// The hint candidates ([`Nearby`]) of every public key some pair's hints ask about, built
+/// on the workers (each is a sort of the files holding that key: thousands for a key reused
+/// by many sites).
+/// Returns each pair's [`hint_query`], for [`fill_hints`].
+pub(crate) fn prepare_hints<'f>(
+    files: &'f Files<'f>,
+    idx: &mut Index<'f>,
+    pairs: &[Pair],
+) -> Vec<Option<HintQuery<'f>>> {
+    let queries: Vec<Option<HintQuery<'f>>> = pairs.iter().map(|p| hint_query(files, p)).collect();
+    let mut want_keys: Vec<(&'f PublicKey, &[FileId])> = Vec::new();
+    let mut want_leaves: Vec<(&'f PublicKey, &[FileId])> = Vec::new();
+    let mut asked: (FastSet<&PublicKey>, FastSet<&PublicKey>) = Default::default();
+    for &(_, _, leaf, key_pub) in queries.iter().flatten() {
+        if let Some((pk, ids)) = leaf.and_then(|pk| idx.first_keys.get_key_value(pk)) {
+            if !idx.key_hints.contains_key(pk) && asked.0.insert(pk) {
+                want_keys.push((pk, ids));
+            }
+        }
+        if let Some((pk, ids)) = key_pub.and_then(|pk| idx.leaves.get_key_value(pk)) {
+            if !idx.leaf_hints.contains_key(pk) && asked.1.insert(pk) {
+                want_leaves.push((pk, ids));
+            }
+        }
+    }
+    let build = |want: &[(&'f PublicKey, &[FileId])]| -> Vec<(&'f PublicKey, Nearby<'f>)> {
+        if super::in_pool() {
+            use rayon::prelude::*;
+            want.par_iter().map(|&(pk, ids)| (pk, Nearby::of(files, ids))).collect()
+        } else {
+            want.iter().map(|&(pk, ids)| (pk, Nearby::of(files, ids))).collect()
+        }
+    };
+    let (keys, leaves) = (build(&want_keys), build(&want_leaves));
+    idx.key_hints.extend(keys);
+    idx.leaf_hints.extend(leaves);
+    queries
+}
+
+/// For a pair of two different files whose keys differ: which other files hold
+/// the key for this certificate, and the certificate for this key. The candidates are those
+/// [`prepare_hints`] built.
+pub(crate) fn fill_hints(idx: &Index<'_>, query: &Option<HintQuery<'_>>, pair: &mut Pair) {
+    let Some((cert, key, leaf, key_pub)) = *query else { return };
+    if let Some(hints) = leaf.and_then(|pk| idx.key_hints.get(pk)) {
         pair.key_for_cert_elsewhere = hints.nearest(cert, key.group);
     }
-    if let Some((pk, ids)) = key_pub.and_then(|pk| idx.leaves.get_key_value(pk)) {
-        let hints = idx.leaf_hints.entry(pk).or_insert_with(|| Nearby::of(files, ids));
+    if let Some(hints) = key_pub.and_then(|pk| idx.leaf_hints.get(pk)) {
         pair.cert_for_key_elsewhere = hints.nearest(key, cert.group);
     }
 }

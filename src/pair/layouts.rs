@@ -64,12 +64,20 @@ type Dirs<'f, 'a> = Vec<(&'f Path, Vec<&'f FileInfo<'a>>)>;
 fn by_directory<'f, 'a>(files: &'f Files<'a>) -> Dirs<'f, 'a> {
     let mut slot: FastMap<&[u8], usize> = FastMap::default();
     let mut dirs: Dirs<'f, 'a> = Vec::new();
+    // The catalogue lists a directory's files together, mostly: the previous file's directory
+    // is compared before any hashing.
+    let mut last: Option<(&[u8], usize)> = None;
     for f in files.eligible() {
         let dir = f.dir();
-        let i = *slot.entry(dir.as_os_str().as_encoded_bytes()).or_insert_with(|| {
-            dirs.push((dir, Vec::new()));
-            dirs.len() - 1
-        });
+        let bytes = dir.as_os_str().as_encoded_bytes();
+        let i = match last {
+            Some((b, i)) if b == bytes => i,
+            _ => *slot.entry(bytes).or_insert_with(|| {
+                dirs.push((dir, Vec::new()));
+                dirs.len() - 1
+            }),
+        };
+        last = Some((bytes, i));
         dirs[i].1.push(f);
     }
     drop(slot);

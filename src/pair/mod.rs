@@ -313,11 +313,24 @@ pub fn pair_all(catalog: &Catalog, configured: Vec<ConfiguredPair>) -> Pairing {
     index::pair_by_index(&files, &idx, &mut state);
 
     let mut pairs = state.pairs;
-    for p in &mut pairs {
-        index::fill_hints(&files, &mut idx, p);
-    }
+    let queries = index::prepare_hints(&files, &mut idx, &pairs);
+    let idx = &idx;
+    let fill = |pairs: &mut [Pair]| {
+        if in_pool() {
+            use rayon::prelude::*;
+            pairs.par_iter_mut().zip(&queries).for_each(|(p, q)| index::fill_hints(idx, q, p));
+        } else {
+            pairs.iter_mut().zip(&queries).for_each(|(p, q)| index::fill_hints(idx, q, p));
+        }
+    };
+    let orphans = if in_pool() {
+        rayon::join(|| fill(&mut pairs), || index::orphans(&files, idx, &state.used)).1
+    } else {
+        fill(&mut pairs);
+        index::orphans(&files, idx, &state.used)
+    };
     let mut findings = state.findings;
-    findings.extend(index::orphans(&files, &idx, &state.used));
+    findings.extend(orphans);
     Pairing { pairs, findings }
 }
 
@@ -504,6 +517,62 @@ mod tests {
 
     fn t(kind: &str, c: &str, k: &str) -> (String, String, String) {
         (kind.to_string(), c.to_string(), k.to_string())
+    }
+
+    /// Pairing on the workers (hint candidates built and hints filled in parallel) gives the
+    /// pairs, hints and findings of pairing in order, in the same order.
+    #[test]
+    fn pairing_on_workers_is_pairing_in_order() {
+        let mut files: Vec<(String, Option<Vec<ItemKind>>)> = Vec::new();
+        for i in 0..120u8 {
+            let n = i % 50;
+            match i % 6 {
+                0 => {
+                    files.push((format!("le/live/s{i}/cert.pem"), Some(vec![cert(n, false)])));
+                    files.push((format!("le/live/s{i}/chain.pem"), None));
+                    files.push((format!("le/live/s{i}/fullchain.pem"), Some(vec![cert(n, false), cert(90, true)])));
+                    files.push((format!("le/live/s{i}/privkey.pem"), Some(vec![key(n)])));
+                }
+                1 => {
+                    files.push((format!("k8s/s{i}/tls.crt"), Some(vec![cert(n, false)])));
+                    files.push((format!("k8s/s{i}/tls.key"), Some(vec![key(n + 1)])));
+                }
+                2 => {
+                    files.push((format!("ssl/s{i}/a.crt"), Some(vec![cert(n, false)])));
+                    files.push((format!("ssl/s{i}/a.pem"), Some(vec![cert(n + 2, false)])));
+                    files.push((format!("ssl/s{i}/a.key"), Some(vec![key(n)])));
+                }
+                3 => {
+                    files.push((format!("one/s{i}/site.pem"), Some(vec![cert(n, false)])));
+                    files.push((format!("one/s{i}/secret.pem"), Some(vec![key(n + 3)])));
+                    files.push((format!("one/s{i}/ca.pem"), Some(vec![cert(91, true)])));
+                }
+                4 => files.push((format!("loose/s{i}/k.pem"), Some(vec![key(n)]))),
+                _ => files.push((format!("loose/s{i}/c.pem"), Some(vec![cert(n, false)]))),
+            }
+        }
+        let refs: Vec<(&str, Option<Vec<ItemKind>>)> = files.iter().map(|(p, i)| (p.as_str(), i.clone())).collect();
+        let c = catalog(&refs);
+        let show = |p: &Pairing| {
+            let pairs: Vec<_> = p
+                .pairs
+                .iter()
+                .map(|x| {
+                    let hints = (&x.key_for_cert_elsewhere, &x.cert_for_key_elsewhere, &x.cert_copies, &x.key_copies);
+                    format!("{} {} {} {hints:?}", x.origin.kind, path_of(&c, &x.cert), path_of(&c, &x.key))
+                })
+                .collect();
+            (pairs, format!("{:?}", p.findings))
+        };
+        let alone = show(&pair_all(&c, Vec::new()));
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            assert!(pool.install(|| show(&pair_all(&c, Vec::new()))) == alone, "{threads} workers");
+        }
+        let kinds = |k: &str| alone.0.iter().filter(|p| p.starts_with(&format!("{k} "))).count();
+        assert_eq!([kinds("certbot"), kinds("kubernetes-dir"), kinds("sibling"), kinds("directory")], [20, 20, 20, 20]);
+        assert!(alone.0.iter().any(|p| p.contains("Location")), "some pair has hints");
+        assert!(alone.1.contains("dangling"));
     }
 
     #[test]

@@ -27,15 +27,29 @@ pub(crate) struct FileIndex {
     /// Normalised absolute path (its bytes: a normalised path has one spelling) → file.
     by_path: FastMap<std::ffi::OsString, FileId>,
     /// The working directory, asked once (relative paths are made absolute against it).
-    cwd: Option<PathBuf>,
+    cwd: Cwd,
+}
+
+/// The working directory as the OS gives it, and normalised when it is absolute.
+struct Cwd {
+    given: Option<PathBuf>,
+    normal: Option<PathBuf>,
+}
+
+impl Cwd {
+    fn now() -> Cwd {
+        let given = std::env::current_dir().ok();
+        let normal = given.as_deref().filter(|c| c.is_absolute()).map(paths::normalize);
+        Cwd { given, normal }
+    }
 }
 
 impl FileIndex {
     /// The index of every catalogue file on disk (a later file of one path wins).
     pub(crate) fn of(catalog: &Catalog) -> FileIndex {
         use rayon::prelude::*;
-        let cwd = std::env::current_dir().ok();
-        let key_of = |(i, e): (usize, &CatalogEntry)| e.fs_path().map(|p| (file_key(cwd.as_deref(), p), FileId(i)));
+        let cwd = Cwd::now();
+        let key_of = |(i, e): (usize, &CatalogEntry)| e.fs_path().map(|p| (file_key(&cwd, p), FileId(i)));
         // On a scan's workers, in parallel; `check`'s few files are not worth starting threads for.
         let keys: Vec<(std::ffi::OsString, FileId)> = if super::in_pool() {
             catalog.entries.par_iter().enumerate().filter_map(key_of).collect()
@@ -49,12 +63,25 @@ impl FileIndex {
 }
 
 /// `paths::normalize(std::path::absolute(p))` (`p` itself when that fails), with the working
-/// directory asked once for the whole scan rather than for each path.
-fn file_key(cwd: Option<&Path>, p: &Path) -> std::ffi::OsString {
+/// directory asked once for the whole scan rather than for each path. A path already in normal
+/// form (what the walk gives) is copied once: absolute, it is its own key; relative, the
+/// normalised working directory joined with it.
+fn file_key(cwd: &Cwd, p: &Path) -> std::ffi::OsString {
+    if paths::is_normal(p) {
+        if p.is_absolute() {
+            return p.as_os_str().to_os_string();
+        }
+        if let Some(dir) = &cwd.normal {
+            let mut key = PathBuf::with_capacity(dir.as_os_str().len() + 1 + p.as_os_str().len());
+            key.push(dir);
+            key.push(p);
+            return key.into_os_string();
+        }
+    }
     let absolute = if p.as_os_str().is_empty() || p.is_absolute() {
         std::path::absolute(p).ok()
     } else {
-        cwd.and_then(|cwd| std::path::absolute(cwd.join(p)).ok())
+        cwd.given.as_deref().and_then(|cwd| std::path::absolute(cwd.join(p)).ok())
     };
     paths::normalize(absolute.as_deref().unwrap_or(p)).into_os_string()
 }
@@ -72,7 +99,7 @@ pub(crate) fn resolve_claims(
 ) -> Vec<ConfiguredPair> {
     let passphrases = cfg.passphrases;
     let FileIndex { mut by_path, cwd } = index;
-    let file_key = |p: &Path| file_key(cwd.as_deref(), p);
+    let file_key = |p: &Path| file_key(&cwd, p);
     let mut side = |catalog: &mut Catalog, f: &ClaimedFile, config: &Location| -> Side {
         let at = Some(Location { line: Some(f.line()), ..config.clone() });
         match f {

@@ -37,10 +37,7 @@ impl Dialect for Apache {
         {
             return false;
         }
-        let lower = text.to_ascii_lowercase();
-        ["<virtualhost", "sslcertificatefile", "serverroot", "include", "loadmodule", "servername", "listen "]
-            .iter()
-            .any(|k| lower.contains(k))
+        contains_any_ignore_case(text.as_bytes())
     }
 
     fn is_entry(&self, path: &Path, _text: &str) -> bool {
@@ -59,6 +56,35 @@ impl Dialect for Apache {
         let mut st = State { server_root: root, files: vec![file.clone()], ..State::default() };
         st.read(0, text, cx, 0);
         st.finish(cx);
+    }
+}
+
+/// Does the text name (in any ASCII case) a directive or section only Apache configs have?
+/// Looked at in windows lowercased on the stack, not in a lowercased copy of the whole file
+/// (this runs for every candidate file in an Apache tree; most name one in their first lines).
+fn contains_any_ignore_case(text: &[u8]) -> bool {
+    const KEYS: [&str; 7] =
+        ["<virtualhost", "sslcertificatefile", "serverroot", "include", "loadmodule", "servername", "listen "];
+    /// Bytes per window; consecutive windows overlap by more than the longest key, so every
+    /// occurrence lies whole in one window.
+    const WINDOW: usize = 4096;
+    const OVERLAP: usize = 32;
+    static FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::LazyLock::new(|| KEYS.iter().map(memchr::memmem::Finder::new).collect());
+    let mut buf = [0u8; WINDOW + OVERLAP];
+    let mut start = 0;
+    loop {
+        let end = (start + WINDOW + OVERLAP).min(text.len());
+        let Some((window, src)) = buf.get_mut(..end - start).zip(text.get(start..end)) else { return false };
+        window.copy_from_slice(src);
+        window.make_ascii_lowercase();
+        if FINDERS.iter().any(|f| f.find(window).is_some()) {
+            return true;
+        }
+        if end == text.len() {
+            return false;
+        }
+        start += WINDOW;
     }
 }
 
@@ -149,36 +175,36 @@ fn push_logical<'t>(out: &mut Vec<(u32, Cow<'t, str>)>, n: u32, line: Cow<'t, st
 }
 
 /// Apache's words: whitespace separated, `"…"`/`'…'` quoted with `\"` escapes; `#` is not special mid-line.
+/// An unquoted word is copied from the line at once.
 fn conf_words(line: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut chars = line.chars().peekable();
+    let mut rest = line;
     loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        let Some(&c) = chars.peek() else { break };
-        let mut w = String::new();
+        rest = rest.trim_start();
+        let Some(c) = rest.chars().next() else { break };
         if c == '"' || c == '\'' {
-            chars.next();
-            while let Some(q) = chars.next() {
-                if q == '\\' && chars.peek().is_some_and(|n| *n == c || *n == '\\') {
-                    w.extend(chars.next());
+            let quoted = rest.get(1..).unwrap_or("");
+            let mut w = String::new();
+            let mut end = quoted.len();
+            let mut chars = quoted.char_indices().peekable();
+            while let Some((i, q)) = chars.next() {
+                if q == '\\' && chars.peek().is_some_and(|&(_, n)| n == c || n == '\\') {
+                    w.extend(chars.next().map(|(_, n)| n));
                 } else if q == c {
+                    end = i + q.len_utf8();
                     break;
                 } else {
                     w.push(q);
                 }
             }
+            rest = quoted.get(end..).unwrap_or("");
+            out.push(w);
         } else {
-            while let Some(&q) = chars.peek() {
-                if q.is_whitespace() {
-                    break;
-                }
-                w.push(q);
-                chars.next();
-            }
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let (word, after) = rest.split_at(end);
+            out.push(word.to_string());
+            rest = after;
         }
-        out.push(w);
     }
     out
 }
@@ -274,7 +300,24 @@ impl State {
             if !self.active() {
                 continue;
             }
-            let first_arg = args.first().map(|a| Arg { text: a.clone(), line, file });
+            // Only the directives below take their first argument (copied once, when taken).
+            const TAKEN: [&str; 13] = [
+                "serverroot",
+                "define",
+                "undefine",
+                "include",
+                "includeoptional",
+                "sslengine",
+                "sslcertificatefile",
+                "sslcertificatekeyfile",
+                "sslcertificatechainfile",
+                "sslpassphrasedialog",
+                "listen",
+                "servername",
+                "serveralias",
+            ];
+            let first_arg =
+                args.first().filter(|_| TAKEN.contains(&name.as_str())).map(|a| Arg { text: a.clone(), line, file });
             match (name.as_str(), first_arg) {
                 ("serverroot", Some(a)) => self.server_root = PathBuf::from(a.text),
                 ("define", Some(a)) => {
@@ -475,6 +518,84 @@ fn host_of(s: &str) -> String {
 mod tests {
     use super::super::testutil::Tree;
     use super::*;
+
+    /// Apache's words as the character-by-character reading gave them.
+    #[test]
+    fn words_are_the_character_readers() {
+        fn by_chars(line: &str) -> Vec<String> {
+            let mut out = Vec::new();
+            let mut chars = line.chars().peekable();
+            loop {
+                while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                    chars.next();
+                }
+                let Some(&c) = chars.peek() else { break };
+                let mut w = String::new();
+                if c == '"' || c == '\'' {
+                    chars.next();
+                    while let Some(q) = chars.next() {
+                        if q == '\\' && chars.peek().is_some_and(|n| *n == c || *n == '\\') {
+                            w.extend(chars.next());
+                        } else if q == c {
+                            break;
+                        } else {
+                            w.push(q);
+                        }
+                    }
+                } else {
+                    while let Some(&q) = chars.peek() {
+                        if q.is_whitespace() {
+                            break;
+                        }
+                        w.push(q);
+                        chars.next();
+                    }
+                }
+                out.push(w);
+            }
+            out
+        }
+        const ATOMS: &[&str] = &["a", "é", " ", "\t", "\u{a0}", "\"", "'", "\\", "x\"y", "${A}", ">", "\u{3000}"];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let mut line = String::new();
+            for _ in 0..(seed % 12) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                line.push_str(ATOMS[(seed % ATOMS.len() as u64) as usize]);
+            }
+            seed = seed.wrapping_add(1);
+            assert_eq!(conf_words(&line), by_chars(&line), "{line:?}");
+        }
+        assert_eq!(
+            conf_words(r#" SSLCertificateFile "/a b/c" 'd\'e' f"#),
+            ["SSLCertificateFile", "/a b/c", "d'e", "f"]
+        );
+    }
+
+    /// The windowed search finds what a search of the lowercased text finds, wherever the key
+    /// falls against the windows' edges.
+    #[test]
+    fn directive_search_in_windows_is_the_lowercased_texts() {
+        let keys =
+            ["<virtualhost", "sslcertificatefile", "serverroot", "include", "loadmodule", "servername", "listen "];
+        let whole = |t: &str| keys.iter().any(|k| t.to_ascii_lowercase().contains(k));
+        let mut found = 0;
+        for len in [0, 1, 17, 4095, 4096, 4097, 4128, 4129, 8200, 12_300] {
+            for key in ["SSLCertificateFile", "Listen ", "ListenX", "<VirtualHOST", "servernam", "ÉINCLUDE"] {
+                for at in [0, 4080, 4090, 4095, 4096, 4110, 4127, 8180, 8191, 8192, 12_290] {
+                    let mut t = "x".repeat(len);
+                    if at <= t.len() {
+                        t.insert_str(at, key);
+                    }
+                    assert_eq!(contains_any_ignore_case(t.as_bytes()), whole(&t), "{len} {key} {at}");
+                    found += usize::from(whole(&t));
+                }
+            }
+        }
+        assert!(found > 100, "{found}");
+    }
 
     #[test]
     fn logical_lines_join_continuations_and_drop_comments() {

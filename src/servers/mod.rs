@@ -96,16 +96,90 @@ pub trait Dialect: Sync {
             }
         }
         if !any_entry {
-            for (p, text) in mine {
-                if self.standalone(p) && cx.visited.insert(paths::normalize(p)) {
-                    let file = cx.conf_file(p);
-                    cx.stack.push(paths::normalize(p));
-                    self.read_entry(&file, text, cx);
-                    cx.stack.pop();
+            let alone: Vec<(&PathBuf, &str)> = mine.iter().filter(|(p, _)| self.standalone(p)).copied().collect();
+            read_standalone(&alone, cx, &|file, text, cx| self.read_entry(file, text, cx));
+        }
+    }
+}
+
+/// Standalone files read one by one, in order, each as an entry point: what the default
+/// [`Dialect::read_all`] does without entry points. Files are read on the workers, a chunk at a
+/// time, each with a context of its own; a chunk's results are kept when reading each file alone
+/// was the same as reading them in order: no file included anything or marked anything visited
+/// (then the include budget, the visited set and the include stack each file saw are those of
+/// the serial reading), and no finding points where an earlier one does (nginx reports a missing
+/// password file once per place). Otherwise that chunk is read again in order, on this thread.
+fn read_standalone<'c, 'a>(
+    files: &[(&PathBuf, &str)],
+    cx: &mut Cx<'c, 'a>,
+    read: &(dyn Fn(&ConfFile, &str, &mut Cx<'c, 'a>) + Sync),
+) {
+    use rayon::prelude::*;
+    /// Files per chunk: enough to keep the workers busy, few enough that a chunk read twice
+    /// (it included something) costs little.
+    const CHUNK: usize = 64;
+    let one = |cx: &mut Cx<'c, 'a>, p: &Path, key: PathBuf, text: &str| {
+        let file = cx.conf_file(p);
+        cx.stack.push(key);
+        read(&file, text, cx);
+        cx.stack.pop();
+    };
+    let parallel = rayon::current_thread_index().is_some() && rayon::current_num_threads() > 1;
+    for chunk in files.chunks(CHUNK) {
+        if parallel && chunk.len() > 1 {
+            // The files the serial reading would read: not visited before, first of their spelling.
+            let mut fresh: Vec<(&Path, PathBuf, &str)> = Vec::with_capacity(chunk.len());
+            for (p, text) in chunk {
+                let key = paths::normalize(p);
+                if cx.visited.insert(key.clone()) {
+                    fresh.push((p.as_path(), key, text));
                 }
+            }
+            let (env, budget) = (cx.ctx, cx.budget);
+            let alone: Vec<Cx<'c, 'a>> = fresh
+                .par_iter()
+                .map(|(p, key, text)| {
+                    let mut own = Cx::new(env);
+                    own.budget = budget;
+                    one(&mut own, p, key.clone(), text);
+                    own
+                })
+                .collect();
+            let unchanged = alone.iter().all(|o| o.budget == budget && o.visited.is_empty());
+            if unchanged && findings_apart(&cx.findings, &alone) {
+                for own in alone {
+                    cx.claims.extend(own.claims);
+                    cx.findings.extend(own.findings);
+                }
+                continue;
+            }
+            for (_, key, _) in &fresh {
+                cx.visited.remove(key);
+            }
+        }
+        for (p, text) in chunk {
+            let key = paths::normalize(p);
+            if cx.visited.insert(key.clone()) {
+                one(cx, p, key, text);
             }
         }
     }
+}
+
+/// No finding of a file read alone points where a finding before it (earlier files, or what
+/// was read before them) does.
+fn findings_apart(before: &[Finding], alone: &[Cx<'_, '_>]) -> bool {
+    if alone.iter().all(|o| o.findings.is_empty()) {
+        return true;
+    }
+    let mut seen: HashSet<&crate::finding::Location> = before.iter().filter_map(|f| f.locations.first()).collect();
+    for own in alone {
+        if own.findings.iter().filter_map(|f| f.locations.first()).any(|l| seen.contains(l)) {
+            return false;
+        }
+        seen.extend(own.findings.iter().filter_map(|f| f.locations.first()));
+    }
+    true
 }
 
 /// Every dialect, in the order they are tried.
@@ -365,6 +439,56 @@ mod tests {
             assert_eq!(candidate_path(Path::new(p)), want, "{p}");
             assert_eq!(by_components(Path::new(p)), Some(want), "{p}");
         }
+    }
+
+    /// Fragments read on the workers give what reading them in order gives: claims, findings and
+    /// their order, with includes (which make a chunk be read again in order) among them.
+    #[test]
+    fn fragments_read_in_parallel_as_in_order() {
+        let mut files: Vec<(String, String)> = Vec::new();
+        for i in 0..150 {
+            // s010 spends the whole include budget (globs matching nothing): s100's include
+            // is then not read, as when the fragments are read in order.
+            let include = match i {
+                10 => (0..INCLUDE_BUDGET + 5).map(|j| format!("Include /etc/none/{j}-*.conf\n")).collect(),
+                100 => "Include /etc/extra/x.inc\n".to_string(),
+                _ => String::new(),
+            };
+            files.push((
+                format!("etc/apache2/sites-enabled/s{i:03}.conf"),
+                format!(
+                    "{include}<VirtualHost *:443>\nServerName s{i}.example\nSSLEngine on\n\
+                     SSLCertificateFile /etc/ssl/s{i}.crt\nSSLCertificateKeyFile /etc/ssl/s{i}.key\n</VirtualHost>\n"
+                ),
+            ));
+            let include = if i == 20 { "include /etc/nginx/missing.conf;\n" } else { "" };
+            files.push((
+                format!("etc/nginx/conf.d/n{i:03}.conf"),
+                format!(
+                    "{include}server {{\n listen 443 ssl;\n ssl_certificate /etc/ssl/n{i}.crt;\n \
+                     ssl_certificate_key /etc/ssl/n{i}.key;\n ssl_password_file /etc/nginx/pw{}.txt;\n}}\n",
+                    i % 3
+                ),
+            ));
+        }
+        files.push((
+            "etc/extra/x.inc".into(),
+            "<VirtualHost *:443>\nSSLEngine on\nSSLCertificateFile /etc/ssl/x.crt\n</VirtualHost>\n".into(),
+        ));
+        let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let t = testutil::Tree::new(&refs);
+        // One worker reads in order; two read chunks of fragments alone.
+        let pool = |n| rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap();
+        let (claims, findings) = pool(1).install(|| t.claims());
+        let (claims_pool, findings_pool) = pool(2).install(|| t.claims());
+        assert!(format!("{claims:?}") == format!("{claims_pool:?}"), "claims differ");
+        assert!(format!("{findings:?}") == format!("{findings_pool:?}"), "findings differ");
+        // Every nginx fragment names a missing password file; x.inc is never read.
+        assert!(findings.iter().any(|f| f.message.contains("included config files")));
+        assert!(!claims.iter().any(|c| c.config.path.ends_with("x.inc")));
+        assert_eq!(findings.iter().filter(|f| f.message.contains("ssl_password_file")).count(), 150);
+        assert_eq!(claims.iter().filter(|c| c.dialect == "apache").count(), 150);
+        assert_eq!(claims.iter().filter(|c| c.dialect == "nginx").count(), 150);
     }
 
     #[test]
