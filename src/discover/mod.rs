@@ -7,8 +7,9 @@
 //! resolved by hand so `--root` applies to absolute targets and loops are
 //! caught), `walk` (directories opened relative to their parent's descriptor and
 //! listed with getdents, sorted, skips, excludes, `--follow`; what each listing
-//! holds is kept for the work-tree test), `sniff`.
+//! holds is kept for the work-tree test), `sniff`, `open` (`O_NOATIME` while allowed).
 
+pub mod open;
 pub mod read;
 pub mod resolve;
 pub mod sniff;

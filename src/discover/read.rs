@@ -1,17 +1,16 @@
 //! Reading one file safely: never block on a FIFO, never read a device, never
 //! read past the size cap, never follow a link the caller did not resolve.
 
+use super::open::open_leaving_atime;
 use super::sniff::HEAD_LEN;
 use super::walk::DirFd;
 use super::{FileMeta, ReadOutcome};
-use rustix::fs::{Mode, OFlags};
+use rustix::fs::OFlags;
 use std::ffi::OsStr;
 use std::fs::{File, Metadata};
 use std::io::{ErrorKind, Read};
-use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How the reason of an `Unreadable` outcome starts when the file is over the size cap.
 pub const TOO_LARGE: &str = "larger than the size limit";
@@ -146,27 +145,6 @@ fn fill(file: &mut File, bytes: &mut Vec<u8>, target: usize, limit: usize) -> st
 /// How a file is opened to be read: never blocking (a FIFO), following no link, taking no terminal.
 const FILE_FLAGS: OFlags =
     OFlags::RDONLY.union(OFlags::NONBLOCK).union(OFlags::NOFOLLOW).union(OFlags::NOCTTY).union(OFlags::CLOEXEC);
-
-/// Set once the kernel has refused `O_NOATIME` (EPERM: keymatch is neither the file's owner nor
-/// holds CAP_FOWNER): from then on files and directories are opened without it.
-static NOATIME_REFUSED: AtomicBool = AtomicBool::new(false);
-
-/// `openat` with `O_NOATIME` while the kernel allows it, so that a scan leaves the access times
-/// of what it reads as they were (keymatch modifies nothing it scans; root, which runs it on
-/// servers, may always). Refused once, it is retried and dropped for the rest of the run.
-pub(super) fn open_leaving_atime<P: rustix::path::Arg + Copy>(
-    dir: BorrowedFd<'_>,
-    path: P,
-    flags: OFlags,
-) -> rustix::io::Result<OwnedFd> {
-    if !NOATIME_REFUSED.load(Ordering::Relaxed) {
-        match rustix::fs::openat(dir, path, flags | OFlags::NOATIME, Mode::empty()) {
-            Err(rustix::io::Errno::PERM) => NOATIME_REFUSED.store(true, Ordering::Relaxed),
-            opened => return opened,
-        }
-    }
-    rustix::fs::openat(dir, path, flags, Mode::empty())
-}
 
 /// Open without blocking or following, and check with `fstat` that it is a regular file.
 fn open_regular(path: &Path) -> Result<(File, Metadata), ReadOutcome> {

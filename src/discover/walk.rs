@@ -12,7 +12,7 @@
 //! and files are opened by path. Each file also carries what its directory's
 //! listing holds ([`DirFacts`]), for the work-tree test of `key-permissions`.
 
-use super::read::open_leaving_atime;
+use super::open::open_leaving_atime;
 use super::{DirFacts, DiscoverOptions, Walk, WalkedFile};
 use crate::finding::{Code, Finding, Location, Severity};
 use crate::paths;
