@@ -81,8 +81,9 @@ fn read_opened(
     let head = size.min(HEAD_LEN as u64) as usize;
     // A file shorter than a head is asked for one byte more than fstat says it holds: the read
     // that returns less has read all of it, with no further call to be told so.
-    let mut bytes = Vec::with_capacity(head + usize::from(head < HEAD_LEN));
-    let mut ended = match fill(&mut file, &mut bytes, head, head + usize::from(head < HEAD_LEN)) {
+    let head_limit = head + usize::from(head < HEAD_LEN);
+    let mut bytes = Vec::with_capacity(head_limit);
+    let mut ended = match fill(&mut file, &mut bytes, head, head_limit) {
         Ok(ended) => ended,
         Err(e) => return unreadable(e),
     };

@@ -79,16 +79,7 @@ fn walk_each_within(
 ) -> Vec<Finding> {
     // Invalid globs were refused before the scan started (`compile_excludes`).
     let excludes = compile_excludes(&opts.excludes).unwrap_or_else(|_| GlobSet::empty());
-    let mut walker = Walker {
-        follow: opts.follow,
-        excludes: &excludes,
-        budget,
-        live: Arc::new(AtomicUsize::new(0)),
-        buf: vec![MaybeUninit::uninit(); 32 * 1024],
-        on_file,
-        findings: Vec::new(),
-        loops_seen: HashSet::new(),
-    };
+    let mut walker = Walker::new(opts.follow, &excludes, budget, on_file);
     for root in roots {
         walker.root(root);
     }
@@ -115,8 +106,6 @@ impl Drop for DirFd {
     }
 }
 
-/// One entry of a directory's listing: its name and type (`Unknown` when the file system
-/// gives none in `d_type`).
 /// The position getdents gives after a directory's last entry on ext4, whose directories are
 /// hash-indexed by default (`EXT4_HTREE_EOF_64BIT`, set only once the listing is exhausted; an
 /// entry's hash position never takes that value). The walk stops listing there instead of making
@@ -125,6 +114,8 @@ impl Drop for DirFd {
 /// other position, on any file system, is followed by the next call as before.
 const LISTING_ENDS: u64 = i64::MAX as u64;
 
+/// One entry of a directory's listing: its name and type (`Unknown` when the file system
+/// gives none in `d_type`).
 struct Entry {
     name: CString,
     kind: FileType,
@@ -158,7 +149,21 @@ enum Via<'a> {
     Name { parent: Option<&'a DirFd>, name: &'a CStr, link: bool },
 }
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
+    /// A walk that hands each file to `on_file`, holding at most `budget` directory descriptors.
+    fn new(follow: bool, excludes: &'a GlobSet, budget: usize, on_file: &'a mut dyn FnMut(WalkedFile)) -> Self {
+        Walker {
+            follow,
+            excludes,
+            budget,
+            live: Arc::new(AtomicUsize::new(0)),
+            buf: vec![MaybeUninit::uninit(); 32 * 1024],
+            on_file,
+            findings: Vec::new(),
+            loops_seen: HashSet::new(),
+        }
+    }
+
     fn root(&mut self, root: &Path) {
         let emit = |w: &mut Self, is_symlink, is_regular| {
             (w.on_file)(WalkedFile {
@@ -282,10 +287,7 @@ impl Walker<'_> {
                 stack.pop();
                 continue;
             };
-            // Sized once: `join` grows the parent's copy to fit the name.
-            let mut path = PathBuf::with_capacity(top.path.as_os_str().len() + 1 + entry.name.as_bytes().len());
-            path.push(&top.path);
-            path.push(OsStr::from_bytes(entry.name.as_bytes()));
+            let path = paths::join_sized(&top.path, Path::new(OsStr::from_bytes(entry.name.as_bytes())));
             let dir = top.dir.clone();
             let facts = top.facts;
             let at = |flags: AtFlags| match &dir {
@@ -651,16 +653,8 @@ mod tests {
         for name in &want {
             fs::write(d.join(name), b"x").unwrap();
         }
-        let mut walker = Walker {
-            follow: false,
-            excludes: &GlobSet::empty(),
-            budget: 32,
-            live: Arc::new(AtomicUsize::new(0)),
-            buf: vec![MaybeUninit::uninit(); 32 * 1024],
-            on_file: &mut |_| {},
-            findings: Vec::new(),
-            loops_seen: HashSet::new(),
-        };
+        let (excludes, mut on_file) = (GlobSet::empty(), |_| {});
+        let mut walker = Walker::new(false, &excludes, 32, &mut on_file);
         let fd = rustix::fs::open(d, DIR_FLAGS, rustix::fs::Mode::empty()).unwrap();
         let mut listed: Vec<String> =
             walker.list(&fd).unwrap().iter().map(|e| e.name.to_str().unwrap().to_string()).collect();

@@ -72,10 +72,7 @@ fn file_key(cwd: &Cwd, p: &Path) -> std::ffi::OsString {
             return p.as_os_str().to_os_string();
         }
         if let Some(dir) = &cwd.normal {
-            let mut key = PathBuf::with_capacity(dir.as_os_str().len() + 1 + p.as_os_str().len());
-            key.push(dir);
-            key.push(p);
-            return key.into_os_string();
+            return paths::join_sized(dir, p).into_os_string();
         }
     }
     let absolute = if p.as_os_str().is_empty() || p.is_absolute() {

@@ -59,18 +59,20 @@ impl Dialect for Apache {
     }
 }
 
+/// What [`contains_any_ignore_case`] looks for, lowercased.
+const APACHE_KEYS: [&str; 7] =
+    ["<virtualhost", "sslcertificatefile", "serverroot", "include", "loadmodule", "servername", "listen "];
+
 /// Does the text name (in any ASCII case) a directive or section only Apache configs have?
 /// Looked at in windows lowercased on the stack, not in a lowercased copy of the whole file
 /// (this runs for every candidate file in an Apache tree; most name one in their first lines).
 fn contains_any_ignore_case(text: &[u8]) -> bool {
-    const KEYS: [&str; 7] =
-        ["<virtualhost", "sslcertificatefile", "serverroot", "include", "loadmodule", "servername", "listen "];
     /// Bytes per window; consecutive windows overlap by more than the longest key, so every
     /// occurrence lies whole in one window.
     const WINDOW: usize = 4096;
     const OVERLAP: usize = 32;
     static FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
-        std::sync::LazyLock::new(|| KEYS.iter().map(memchr::memmem::Finder::new).collect());
+        std::sync::LazyLock::new(|| APACHE_KEYS.iter().map(memchr::memmem::Finder::new).collect());
     let mut buf = [0u8; WINDOW + OVERLAP];
     let mut start = 0;
     loop {
@@ -578,9 +580,7 @@ mod tests {
     /// falls against the windows' edges.
     #[test]
     fn directive_search_in_windows_is_the_lowercased_texts() {
-        let keys =
-            ["<virtualhost", "sslcertificatefile", "serverroot", "include", "loadmodule", "servername", "listen "];
-        let whole = |t: &str| keys.iter().any(|k| t.to_ascii_lowercase().contains(k));
+        let whole = |t: &str| APACHE_KEYS.iter().any(|k| t.to_ascii_lowercase().contains(k));
         let mut found = 0;
         for len in [0, 1, 17, 4095, 4096, 4097, 4128, 4129, 8200, 12_300] {
             for key in ["SSLCertificateFile", "Listen ", "ListenX", "<VirtualHOST", "servernam", "ÉINCLUDE"] {
