@@ -272,24 +272,50 @@ pub fn dialect_names() -> String {
     dialects().iter().map(|d| d.name()).collect::<Vec<_>>().join(", ")
 }
 
+/// The words whose presence in a file's first bytes makes it look like a TLS config.
+const CONFIG_MARKERS: &[&str] = &["ssl_cert", "SSLCertificateFile", "tls_cert_file", "ssl.pemfile", "ssl crt "];
+
+/// A search for all [`CONFIG_MARKERS`] in one pass, the fastest this CPU allows.
+enum Markers {
+    /// aho-corasick's packed (SIMD, Teddy) searcher. The automaton's prefilter looks for the
+    /// markers' first bytes (s, S, t), which text is full of: over the heads of 30,000 files of
+    /// the 20,000-pair corpus it took about 4.7 times as long.
+    Packed(aho_corasick::packed::Searcher),
+    /// Where the CPU has no SIMD searcher.
+    Automaton(aho_corasick::AhoCorasick),
+    /// Where no automaton could be built: one search per marker.
+    Each,
+}
+
+impl Markers {
+    fn fastest() -> Markers {
+        match aho_corasick::packed::Searcher::new(CONFIG_MARKERS.iter()) {
+            Some(packed) => Markers::Packed(packed),
+            None => aho_corasick::AhoCorasick::new(CONFIG_MARKERS).map_or(Markers::Each, Markers::Automaton),
+        }
+    }
+
+    fn is_match(&self, haystack: &[u8]) -> bool {
+        match self {
+            Markers::Packed(packed) => packed.find(haystack).is_some(),
+            Markers::Automaton(automaton) => automaton.is_match(haystack),
+            Markers::Each => CONFIG_MARKERS.iter().any(|m| memchr::memmem::find(haystack, m.as_bytes()).is_some()),
+        }
+    }
+}
+
 /// Does a file no dialect recognised still look like a server's TLS config? Its first bytes name
 /// a certificate directive of some server (nginx/Dovecot `ssl_cert…`, Apache
 /// `SSLCertificateFile`, Postfix `…tls_cert_file`, lighttpd `ssl.pemfile`, HAProxy `ssl crt`).
 /// Such a file is counted in the summary: it may be a config keymatch did not read because it sits
 /// outside its server's usual paths (name it with `--server DIALECT=PATH`).
 pub fn looks_like_unclaimed_config(head: &[u8]) -> bool {
-    const MARKERS: &[&str] = &["ssl_cert", "SSLCertificateFile", "tls_cert_file", "ssl.pemfile", "ssl crt "];
     // Runs for every file read that is not a config: one pass over its first bytes for all the
     // markers (built once), and only when one is there, a look for PEM armour.
-    static MARKED: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
-        std::sync::LazyLock::new(|| aho_corasick::AhoCorasick::new(MARKERS).ok());
+    static MARKERS: std::sync::LazyLock<Markers> = std::sync::LazyLock::new(Markers::fastest);
     let head = &head[..head.len().min(64 * 1024)];
-    let marked = match &*MARKED {
-        Some(markers) => markers.is_match(head),
-        None => MARKERS.iter().any(|m| memchr::memmem::find(head, m.as_bytes()).is_some()),
-    };
     // PEM material that mentions a directive in its comments is material, not a config.
-    marked && !crate::parse::pem::looks_like_pem(head)
+    MARKERS.is_match(head) && !crate::parse::pem::looks_like_pem(head)
 }
 
 /// What reading the configs gave: claims, findings about the configs, and how many files each
@@ -404,6 +430,39 @@ mod tests {
         let mut late = vec![b'#'; 64 * 1024];
         late.extend_from_slice(b"ssl_certificate /x.pem;\n");
         assert!(!looks_like_unclaimed_config(&late));
+    }
+
+    /// The three searches for the markers agree, wherever a marker (whole or cut short) sits in
+    /// haystacks shorter and longer than the SIMD searcher's blocks.
+    #[test]
+    fn every_marker_search_gives_the_same_answer() {
+        let packed = aho_corasick::packed::Searcher::new(CONFIG_MARKERS.iter()).map(Markers::Packed);
+        let searches =
+            [packed, aho_corasick::AhoCorasick::new(CONFIG_MARKERS).ok().map(Markers::Automaton), Some(Markers::Each)];
+        let searches: Vec<&Markers> = searches.iter().flatten().collect();
+        assert!(searches.len() >= 2, "the automaton is always built");
+        let filler = b"server_name ssl_certx tls_cer SSLCertificate ssl.pem ssl crt\n# sssS t_ ";
+        let (mut checked, mut found) = (0, 0);
+        for len in [0usize, 1, 7, 8, 15, 16, 31, 32, 33, 63, 64, 65, 100] {
+            let text: Vec<u8> = filler.iter().cycle().take(len).copied().collect();
+            for marker in CONFIG_MARKERS {
+                for cut in [marker.len(), marker.len() - 1] {
+                    for at in 0..=len {
+                        let mut haystack = text.clone();
+                        haystack.splice(at..at, marker.as_bytes()[..cut].iter().copied());
+                        let want = Markers::Each.is_match(&haystack);
+                        // A whole marker is found; a cut one only where the text around it completes one.
+                        assert!(want || cut < marker.len(), "{haystack:?}");
+                        found += usize::from(want);
+                        for search in &searches {
+                            assert_eq!(search.is_match(&haystack), want, "{haystack:?}");
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(found > 100 && checked - found > 100, "{found} of {checked}");
     }
 
     /// The directory test over the path's bytes decides as it did over [`Path::components`].
