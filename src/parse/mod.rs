@@ -123,6 +123,18 @@ pub struct ItemPool {
     /// By SHA-256: `[0]` certificates with their signed bytes, `[1]` those without.
     certs: std::sync::Mutex<[FastMap<String, Arc<CertInfo>>; 2]>,
     keys: std::sync::Mutex<FastSet<Arc<PrivateKey>>>,
+    /// Unencrypted private-key blocks already decoded, by what decoding one reads.
+    key_blocks: std::sync::Mutex<FastMap<KeyBlock, Arc<PrivateKey>>>,
+}
+
+/// What decoding an unencrypted private-key block reads ([`plain_key`]): its label, the EC
+/// parameters of the file's `EC PARAMETERS` block before it, and its DER (by SHA-256, so that
+/// the pool keeps no copy of the key's bytes). Equal blocks decode to equal keys.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct KeyBlock {
+    label: String,
+    ec_params: Option<EcParams>,
+    der_sha256: [u8; 32],
 }
 
 impl ItemPool {
@@ -145,6 +157,29 @@ impl ItemPool {
         let pools = self.certs.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let found = if stripped { pools[1].get(sha.as_str()) } else { None };
         found.or_else(|| pools[0].get(sha.as_str())).cloned()
+    }
+
+    /// [`plain_key`], once per distinct block: a tree holds the same key in many files (certbot's
+    /// `archive/` and `live/`, a secret in every namespace, backups), and decoding an EC key
+    /// multiplies its scalar by G to check the point it stores.
+    fn plain_key(
+        &self,
+        label: &str,
+        der: &[u8],
+        format: KeyFormat,
+        ec: Option<&EcParams>,
+    ) -> Result<Arc<PrivateKey>, ParseError> {
+        use sha2::{Digest, Sha256};
+        let block =
+            KeyBlock { label: label.to_string(), ec_params: ec.cloned(), der_sha256: Sha256::digest(der).into() };
+        let known = self.key_blocks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&block).cloned();
+        if let Some(key) = known {
+            return Ok(key);
+        }
+        // Decoded outside the lock; two workers that meet a new block at once both decode it.
+        let key = Arc::new(plain_key(label, der, format, ec)?);
+        let mut blocks = self.key_blocks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(Arc::clone(blocks.entry(block).or_insert(key)))
     }
 
     /// Replace each certificate and key of `file` by the pool's copy of it, adding those it lacks.
@@ -233,7 +268,7 @@ fn parse_pem(bytes: &[u8], passphrases: &[Vec<u8>], pool: Option<&ItemPool>, out
             encrypted_seen += 1;
         }
         let pass = if encrypted_seen > MAX_DECRYPTED_PER_FILE { &[][..] } else { passphrases };
-        let known = |der: &[u8]| pool.and_then(|p| p.known_certificate(der, Some(index) == last_certificate));
+        let known = Known { pool, last_certificate: Some(index) == last_certificate };
         let kind = match pem_item(block, pass, &mut ec_params, &known) {
             Ok(kind) => kind,
             Err((claimed, reason)) => {
@@ -318,14 +353,40 @@ fn malformed_finding(source: &Source, claimed: Claimed, what: &str, reason: &str
     .with_hint("copy the file again from its source; check it with `openssl x509 -noout` or `openssl pkey -noout`")
 }
 
+/// What a scan's [`ItemPool`] already decoded, for one PEM block of a file.
+struct Known<'a> {
+    pool: Option<&'a ItemPool>,
+    /// The block is the file's last certificate block (whose signed bytes are dropped).
+    last_certificate: bool,
+}
+
+impl Known<'_> {
+    fn certificate(&self, der: &[u8]) -> Option<Arc<CertInfo>> {
+        self.pool.and_then(|p| p.known_certificate(der, self.last_certificate))
+    }
+
+    fn plain_key(
+        &self,
+        label: &str,
+        der: &[u8],
+        format: KeyFormat,
+        ec: Option<&EcParams>,
+    ) -> Result<Arc<PrivateKey>, ParseError> {
+        match self.pool {
+            Some(pool) => pool.plain_key(label, der, format, ec),
+            None => plain_key(label, der, format, ec).map(Arc::new),
+        }
+    }
+}
+
 /// One PEM block → its item; `Err` for a block that claims to be a certificate
 /// or key and does not decode.
-/// `known`: the already decoded certificate with this DER, if any.
+/// `known`: the pool's already decoded certificates and keys, if any.
 fn pem_item(
     block: &pem::Block<'_>,
     passphrases: &[Vec<u8>],
     ec_params: &mut Option<EcParams>,
-    known: &dyn Fn(&[u8]) -> Option<Arc<CertInfo>>,
+    known: &Known<'_>,
 ) -> Result<ItemKind, (Claimed, ParseError)> {
     let label = block.label.as_str();
     let Some(claimed) = claim_of(label) else {
@@ -348,7 +409,7 @@ fn pem_item(
     }
     let encrypted = block.header("Proc-Type").is_some_and(|v| v.to_ascii_uppercase().contains("ENCRYPTED"));
     match label {
-        "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => match known(&body) {
+        "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => match known.certificate(&body) {
             Some(c) => Ok(ItemKind::Certificate(c)),
             None => cert::decode(&body).map(|c| ItemKind::Certificate(Arc::new(c))).map_err(fail),
         },
@@ -369,9 +430,7 @@ fn pem_item(
                 "EC PRIVATE KEY" => KeyFormat::Sec1,
                 _ => KeyFormat::Pkcs1,
             };
-            plain_key(label, &body, format, ec_params.as_ref())
-                .map(|k| ItemKind::PrivateKey(std::sync::Arc::new(k)))
-                .map_err(fail)
+            known.plain_key(label, &body, format, ec_params.as_ref()).map(ItemKind::PrivateKey).map_err(fail)
         }
     }
 }

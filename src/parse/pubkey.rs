@@ -52,7 +52,7 @@ fn curve_name(dotted: &str) -> String {
 }
 
 /// The curve an `ECParameters` value names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum EcParams {
     Known(Curve),
     /// A curve keymatch does not check: "EC secp256k1", "EC 1.2.3…", "EC explicit parameters (unknown curve)".

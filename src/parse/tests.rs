@@ -796,3 +796,46 @@ fn parse_and_share_reuses_the_pools_certificates() {
     // The chain's last certificate and the same certificate alone: one stripped copy.
     assert!(Arc::ptr_eq(shared_cert(&a, 1), shared_cert(&second, 0)));
 }
+
+/// A pool decodes each distinct unencrypted key block once, and files come out exactly as if
+/// each had been parsed, stripped and shared on its own: the memo tells blocks apart by their
+/// label (a PKCS#1 body under `PRIVATE KEY` is marked unloadable) and by the EC parameters before
+/// them (a SEC1 body without parameters decodes only after an `EC PARAMETERS` block).
+#[test]
+fn parse_and_share_decodes_each_key_block_once() {
+    let with_params = String::from_utf8(read("p256-ecparams-block/key.pem")).unwrap();
+    let key_alone = with_params[with_params.find("-----BEGIN EC PRIVATE KEY-----").unwrap()..].to_string();
+    let rsa = String::from_utf8(read("rsa2048-pkcs1-pem/key.pem")).unwrap();
+    assert!(rsa.starts_with("-----BEGIN RSA PRIVATE KEY-----"), "{rsa}");
+    let relabelled = rsa.replace("RSA PRIVATE KEY", "PRIVATE KEY");
+    let files: [(&str, &str); 6] = [
+        ("params.pem", &with_params),
+        ("alone.pem", &key_alone),
+        ("params-again.pem", &with_params),
+        ("rsa.pem", &rsa),
+        ("relabelled.pem", &relabelled),
+        ("rsa-again.pem", &rsa),
+    ];
+    let pool = ItemPool::default();
+    let mut keys = Vec::new();
+    for (name, text) in files {
+        let pooled = pool.parse_and_share(text.as_bytes(), Source::new(name), &[]);
+        let mut fresh = parse_bytes(text.as_bytes(), Source::new(name), &[]);
+        fresh.drop_last_signature();
+        ItemPool::default().share(&mut fresh);
+        assert_eq!(format!("{pooled:?}"), format!("{fresh:?}"), "{name}");
+        keys.push(pooled.items.iter().find_map(|it| match &it.kind {
+            ItemKind::PrivateKey(k) => Some(Arc::clone(k)),
+            _ => None,
+        }));
+    }
+    // Only after its EC PARAMETERS block does the SEC1 body without parameters decode.
+    assert!(keys[0].is_some() && keys[1].is_none());
+    let relabelled_key = keys[4].as_ref().unwrap();
+    assert!(relabelled_key.unloadable.is_some() && keys[3].as_ref().unwrap().unloadable.is_none());
+    // The same blocks again: the very keys decoded the first time.
+    assert!(Arc::ptr_eq(keys[0].as_ref().unwrap(), keys[2].as_ref().unwrap()));
+    assert!(Arc::ptr_eq(keys[3].as_ref().unwrap(), keys[5].as_ref().unwrap()));
+    // Three distinct blocks decoded (the SEC1 key alone did not decode: nothing kept for it).
+    assert_eq!(pool.key_blocks.lock().unwrap().len(), 3);
+}
