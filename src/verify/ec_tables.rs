@@ -250,10 +250,44 @@ impl<C: PrimeCurveParams> IssuerPoint<C> {
     }
 }
 
+/// A curve's generator table, one per process: the first check that needs it builds it, and
+/// the checks that come meanwhile on other threads multiply G with the curve crate's basepoint
+/// table (`mul_by_generator`) instead of waiting for it (a P-384 table takes about 9 ms to build,
+/// a large part of a small scan's verification).
+pub(crate) struct GeneratorTable<C: PrimeCurveParams> {
+    table: OnceLock<WideTable<C>>,
+    building: std::sync::atomic::AtomicBool,
+}
+
+impl<C: PrimeCurveParams> GeneratorTable<C> {
+    const fn new() -> Self {
+        Self { table: OnceLock::new(), building: std::sync::atomic::AtomicBool::new(false) }
+    }
+
+    /// The table, built by this call if no other has begun to; `None` while another builds it.
+    fn get(&self) -> Option<&WideTable<C>> {
+        if let Some(table) = self.table.get() {
+            return Some(table);
+        }
+        if self.building.swap(true, Ordering::AcqRel) {
+            return self.table.get();
+        }
+        Some(self.table.get_or_init(WideTable::generator))
+    }
+
+    /// k·G: through the table when it is built, else through the curve crate's.
+    fn mul(&self, k: &Scalar<C>) -> ProjectivePoint<C> {
+        match self.get() {
+            Some(table) => table.mul_vartime(k),
+            None => ProjectivePoint::<C>::mul_by_generator(k),
+        }
+    }
+}
+
 /// The generator tables, one per curve and process.
-static P256_G: OnceLock<WideTable<p256::NistP256>> = OnceLock::new();
-static P384_G: OnceLock<WideTable<p384::NistP384>> = OnceLock::new();
-static P521_G: OnceLock<WideTable<p521::NistP521>> = OnceLock::new();
+static P256_G: GeneratorTable<p256::NistP256> = GeneratorTable::new();
+static P384_G: GeneratorTable<p384::NistP384> = GeneratorTable::new();
+static P521_G: GeneratorTable<p521::NistP521> = GeneratorTable::new();
 
 /// `ecdsa::hazmat::bytes2scalar`: the leading bytes of `bytes` up to the
 /// order's byte length, masked to the order's bit length, reduced mod n.
@@ -267,7 +301,7 @@ fn bytes2scalar<C: PrimeCurveParams>(bytes: &[u8]) -> Scalar<C> {
 /// SEC 1 §4.1.4 steps 4–8 with Q's table: r = x(u1·G + u2·Q) mod n, where
 /// u1 = z/s, u2 = r/s. `r` and `s` are already in 1‥n−1.
 pub(crate) fn verify_prehashed<C: XCheck>(
-    generator: &WideTable<C>,
+    u1_times_g: impl FnOnce(&Scalar<C>) -> ProjectivePoint<C>,
     u2_times_q: impl FnOnce(&Scalar<C>) -> ProjectivePoint<C>,
     prehash: &[u8],
     r: &NonZeroScalar<C>,
@@ -277,7 +311,7 @@ pub(crate) fn verify_prehashed<C: XCheck>(
     let s_inv = *s.invert_vartime();
     let u1 = z * s_inv;
     let u2 = **r * s_inv;
-    let point = generator.mul_vartime(&u1) + u2_times_q(&u2);
+    let point = u1_times_g(&u1) + u2_times_q(&u2);
     if bool::from(point.is_identity()) {
         return false;
     }
@@ -420,7 +454,7 @@ impl IssuerTable {
                 };
                 let (r, s) = sig.split_scalars();
                 let u2_times_q = |u2: &$c::Scalar| $table.mul_vartime(u2, wide_budget);
-                verify_prehashed($generator.get_or_init(WideTable::generator), u2_times_q, prehash, &r, &s)
+                verify_prehashed(|u1: &$c::Scalar| $generator.mul(u1), u2_times_q, prehash, &r, &s)
             }};
         }
         let valid = match self {
@@ -751,7 +785,19 @@ mod tests {
                 scalars.extend((0..32).map(|i| scalar(&format!("{} k {i}", stringify!($c)))));
                 let generator = WideTable::<$C>::generator();
                 let wide = WideTable::of(q);
+                // A generator table another thread is building: the crate's basepoint table
+                // meanwhile. One no thread has begun: built by the first call.
+                let being_built = GeneratorTable::<$C>::new();
+                being_built.building.store(true, Ordering::Relaxed);
+                let fresh = GeneratorTable::<$C>::new();
                 for k in scalars {
+                    assert_eq!(
+                        being_built.mul(&k),
+                        $c::ProjectivePoint::GENERATOR * k,
+                        "{} k·G meanwhile",
+                        stringify!($c)
+                    );
+                    assert_eq!(fresh.mul(&k), $c::ProjectivePoint::GENERATOR * k, "{} k·G built", stringify!($c));
                     assert_eq!(table.mul_vartime(&k), q * k, "{}", stringify!($c));
                     assert_eq!(wide.mul_vartime(&k), q * k, "{} wide", stringify!($c));
                     assert_eq!(generator.mul_vartime(&k), $c::ProjectivePoint::GENERATOR * k, "{} k·G", stringify!($c));
@@ -763,6 +809,7 @@ mod tests {
                     );
                 }
                 assert_eq!(table.mul_vartime(&<$c::Scalar as Field>::ZERO), $c::ProjectivePoint::IDENTITY);
+                assert!(being_built.table.get().is_none() && fresh.table.get().is_some());
             }
         };
     }
