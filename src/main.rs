@@ -11,14 +11,17 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// variable that overrides this is `_RJEM_MALLOC_CONF`). A C string: a pointer to NUL-terminated
 /// bytes, hence a reference to an array (a thin pointer), not to a slice.
 ///
-/// `dirty_decay_ms:0`: pages that a free empties go back to the kernel at once. jemalloc's
-/// default keeps them for 10 s, and a scan frees most of what its walk allocated (file bytes,
-/// parse temporaries) while it still runs: at 20,000 pairs the process held about 21 MiB of such
-/// pages at the end of pairing, and the setting takes about 11 MiB off the peak RSS
-/// (benches/README.md, "2026-12-01 night"). Measured: each phase's CPU time and the system time
-/// stay within run-to-run noise.
+/// `dirty_decay_ms:30`: pages that a free empties go back to the kernel within about 30 ms.
+/// jemalloc's default keeps them for 10 s, and a scan frees most of what its walk allocated (file
+/// bytes, parse temporaries) while it still runs: at 20,000 pairs the process held about 21 MiB of
+/// such pages at the end of pairing (benches/README.md, "2026-12-01 night"). Returning them at
+/// once (`dirty_decay_ms:0`, sessions 14-20) cost a `madvise` (and a TLB shootdown on the other
+/// cores) for every page run that verification's freeing of finished pairs emptied, and a page
+/// fault to take a page back: at 20,000 pairs 14,000 calls and a quarter of the page faults. The
+/// 30 ms let the report's allocations reuse those pages: CPU −4 to −6 %, peak RSS +3 to +7 MiB
+/// (113 → 117-121 MiB; benches/README.md, "session 21").
 #[export_name = "_rjem_malloc_conf"]
-pub static MALLOC_CONF: &[u8; 17] = b"dirty_decay_ms:0\0";
+pub static MALLOC_CONF: &[u8; 18] = b"dirty_decay_ms:30\0";
 
 use clap::Parser;
 use keymatch::cli::Cli;
