@@ -317,7 +317,7 @@ pub(crate) fn write_uint(out: &mut Vec<u8>, magnitude: &[u8]) {
 }
 
 /// What a bare DER object is, told by structure alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum DerKind {
     Certificate,
     CertificateRequest,

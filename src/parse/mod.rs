@@ -127,14 +127,23 @@ pub struct ItemPool {
     key_blocks: std::sync::Mutex<FastMap<KeyBlock, Arc<PrivateKey>>>,
 }
 
-/// What decoding an unencrypted private-key block reads ([`plain_key`]): its label, the EC
-/// parameters of the file's `EC PARAMETERS` block before it, and its DER (by SHA-256, so that
-/// the pool keeps no copy of the key's bytes). Equal blocks decode to equal keys.
+/// What decoding an unencrypted private key reads: how it is decoded (a PEM block's label, or the
+/// structure of a bare DER file), the EC parameters of the file's `EC PARAMETERS` block before it,
+/// and its DER (by SHA-256, so that the pool keeps no copy of the key's bytes). Keys equal here
+/// decode to equal keys.
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct KeyBlock {
-    label: String,
+    decoder: KeyDecoder,
     ec_params: Option<EcParams>,
     der_sha256: [u8; 32],
+}
+
+/// How a private key's DER is decoded: by [`plain_key`] under a PEM label, or by [`der_item`]
+/// after the DER structure of a whole file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum KeyDecoder {
+    PemLabel(String),
+    Der(asn1::DerKind),
 }
 
 impl ItemPool {
@@ -159,25 +168,24 @@ impl ItemPool {
         found.or_else(|| pools[0].get(sha.as_str())).cloned()
     }
 
-    /// [`plain_key`], once per distinct block: a tree holds the same key in many files (certbot's
+    /// A private key's `decode`, once per distinct key: a tree holds the same key in many files (certbot's
     /// `archive/` and `live/`, a secret in every namespace, backups), and decoding an EC key
     /// multiplies its scalar by G to check the point it stores.
-    fn plain_key(
+    fn private_key(
         &self,
-        label: &str,
+        decoder: KeyDecoder,
         der: &[u8],
-        format: KeyFormat,
         ec: Option<&EcParams>,
+        decode: impl FnOnce() -> Result<PrivateKey, ParseError>,
     ) -> Result<Arc<PrivateKey>, ParseError> {
         use sha2::{Digest, Sha256};
-        let block =
-            KeyBlock { label: label.to_string(), ec_params: ec.cloned(), der_sha256: Sha256::digest(der).into() };
+        let block = KeyBlock { decoder, ec_params: ec.cloned(), der_sha256: Sha256::digest(der).into() };
         let known = self.key_blocks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&block).cloned();
         if let Some(key) = known {
             return Ok(key);
         }
-        // Decoded outside the lock; two workers that meet a new block at once both decode it.
-        let key = Arc::new(plain_key(label, der, format, ec)?);
+        // Decoded outside the lock; two workers that meet a new key at once both decode it.
+        let key = Arc::new(decode()?);
         let mut blocks = self.key_blocks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         Ok(Arc::clone(blocks.entry(block).or_insert(key)))
     }
@@ -226,7 +234,7 @@ fn parse_bytes_with(bytes: &[u8], source: Source, passphrases: &[Vec<u8>], pool:
     }
     // No armour (or "-----BEGIN " only inside binary data): bare DER.
     if out.items.is_empty() && out.findings.is_empty() {
-        parse_der(bytes, passphrases, &mut out);
+        parse_der(bytes, passphrases, &Known { pool, last_certificate: true }, &mut out);
     }
     // A vector grows by doubling from room for four: a scan keeps tens of thousands of these,
     // most with one or two items, so they keep only what they hold.
@@ -365,16 +373,17 @@ impl Known<'_> {
         self.pool.and_then(|p| p.known_certificate(der, self.last_certificate))
     }
 
-    fn plain_key(
+    /// The key `decode` gives for `der` (decoded by `decoder`, after the EC parameters `ec`).
+    fn private_key(
         &self,
-        label: &str,
+        decoder: KeyDecoder,
         der: &[u8],
-        format: KeyFormat,
         ec: Option<&EcParams>,
+        decode: impl FnOnce() -> Result<PrivateKey, ParseError>,
     ) -> Result<Arc<PrivateKey>, ParseError> {
         match self.pool {
-            Some(pool) => pool.plain_key(label, der, format, ec),
-            None => plain_key(label, der, format, ec).map(Arc::new),
+            Some(pool) => pool.private_key(decoder, der, ec, decode),
+            None => decode().map(Arc::new),
         }
     }
 }
@@ -430,7 +439,12 @@ fn pem_item(
                 "EC PRIVATE KEY" => KeyFormat::Sec1,
                 _ => KeyFormat::Pkcs1,
             };
-            known.plain_key(label, &body, format, ec_params.as_ref()).map(ItemKind::PrivateKey).map_err(fail)
+            let ec = ec_params.as_ref();
+            let decode = || plain_key(label, &body, format, ec);
+            known
+                .private_key(KeyDecoder::PemLabel(label.to_string()), &body, ec, decode)
+                .map(ItemKind::PrivateKey)
+                .map_err(fail)
         }
     }
 }
@@ -486,7 +500,7 @@ fn plain_key(label: &str, der: &[u8], format: KeyFormat, ec: Option<&EcParams>) 
 /// File names under which a DER blob that does not decode is reported.
 const DER_NAMES: &[&str] = &[".der", ".cer", ".crt", ".key", ".pem", ".p8", ".pk8"];
 
-fn parse_der(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
+fn parse_der(bytes: &[u8], passphrases: &[Vec<u8>], known: &Known<'_>, out: &mut ParsedFile) {
     if bytes.first() != Some(&asn1::SEQUENCE) {
         return;
     }
@@ -508,7 +522,7 @@ fn parse_der(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
         Err(reason) if named => Err((by_name, reason)),
         Err(_) => return,
         Ok((top, _)) => match asn1::classify(&top) {
-            Some(kind) => der_item(kind, top.raw, passphrases),
+            Some(kind) => der_item(kind, top.raw, passphrases, known),
             None => match asn1::check_tree(&top) {
                 Err(reason) if named => Err((by_name, reason)),
                 _ => return,
@@ -527,10 +541,18 @@ fn parse_der(bytes: &[u8], passphrases: &[Vec<u8>], out: &mut ParsedFile) {
     out.items.push(Item::new(0, None, kind));
 }
 
-fn der_item(kind: asn1::DerKind, raw: &[u8], passphrases: &[Vec<u8>]) -> Result<ItemKind, (Claimed, ParseError)> {
+fn der_item(
+    kind: asn1::DerKind,
+    raw: &[u8],
+    passphrases: &[Vec<u8>],
+    known: &Known<'_>,
+) -> Result<ItemKind, (Claimed, ParseError)> {
     use asn1::DerKind as K;
-    let key = |r: Result<PrivateKey, ParseError>| {
-        r.map(|k| ItemKind::PrivateKey(std::sync::Arc::new(k))).map_err(|e| (Claimed::PrivateKey, e))
+    let key = |decode: &dyn Fn() -> Result<PrivateKey, ParseError>| {
+        known
+            .private_key(KeyDecoder::Der(kind), raw, None, decode)
+            .map(ItemKind::PrivateKey)
+            .map_err(|e| (Claimed::PrivateKey, e))
     };
     match kind {
         K::Certificate => cert::decode(raw)
@@ -538,9 +560,9 @@ fn der_item(kind: asn1::DerKind, raw: &[u8], passphrases: &[Vec<u8>]) -> Result<
             .map_err(|e| (Claimed::Certificate, e)),
         K::CertificateRequest => Ok(ItemKind::Other("CERTIFICATE REQUEST".into())),
         K::Crl => Ok(ItemKind::Other("X509 CRL".into())),
-        K::Pkcs8 => key(key::pkcs8(raw, KeyFormat::Pkcs8)),
-        K::Pkcs1Private => key(key::pkcs1(raw, KeyFormat::Pkcs1)),
-        K::Sec1 => key(key::sec1(raw, None, KeyFormat::Sec1)),
+        K::Pkcs8 => key(&|| key::pkcs8(raw, KeyFormat::Pkcs8)),
+        K::Pkcs1Private => key(&|| key::pkcs1(raw, KeyFormat::Pkcs1)),
+        K::Sec1 => key(&|| key::sec1(raw, None, KeyFormat::Sec1)),
         K::DsaPrivate => {
             Ok(ItemKind::PrivateKey(std::sync::Arc::new(key::unsupported(KeyFormat::Pkcs1, "DSA".into()))))
         }

@@ -797,30 +797,38 @@ fn parse_and_share_reuses_the_pools_certificates() {
     assert!(Arc::ptr_eq(shared_cert(&a, 1), shared_cert(&second, 0)));
 }
 
-/// A pool decodes each distinct unencrypted key block once, and files come out exactly as if
-/// each had been parsed, stripped and shared on its own: the memo tells blocks apart by their
-/// label (a PKCS#1 body under `PRIVATE KEY` is marked unloadable) and by the EC parameters before
-/// them (a SEC1 body without parameters decodes only after an `EC PARAMETERS` block).
+/// A pool decodes each distinct unencrypted private key once, and files come out exactly as if
+/// each had been parsed, stripped and shared on its own: the memo tells keys apart by their PEM
+/// label (a PKCS#1 body under `PRIVATE KEY` is marked unloadable), by the EC parameters before
+/// them (a SEC1 body without parameters decodes only after an `EC PARAMETERS` block) and by
+/// PEM against bare DER.
 #[test]
-fn parse_and_share_decodes_each_key_block_once() {
+fn parse_and_share_decodes_each_key_once() {
     let with_params = String::from_utf8(read("p256-ecparams-block/key.pem")).unwrap();
     let key_alone = with_params[with_params.find("-----BEGIN EC PRIVATE KEY-----").unwrap()..].to_string();
     let rsa = String::from_utf8(read("rsa2048-pkcs1-pem/key.pem")).unwrap();
     assert!(rsa.starts_with("-----BEGIN RSA PRIVATE KEY-----"), "{rsa}");
     let relabelled = rsa.replace("RSA PRIVATE KEY", "PRIVATE KEY");
-    let files: [(&str, &str); 6] = [
-        ("params.pem", &with_params),
-        ("alone.pem", &key_alone),
-        ("params-again.pem", &with_params),
-        ("rsa.pem", &rsa),
-        ("relabelled.pem", &relabelled),
-        ("rsa-again.pem", &rsa),
+    let sec1_der = read("p256-sec1-der/key.der");
+    let sec1_pem = pem_rfc7468::encode_string("EC PRIVATE KEY", pem_rfc7468::LineEnding::LF, &sec1_der).unwrap();
+    let pkcs8_der = read("p256-pkcs8-der/key.der");
+    let files: [(&str, &[u8]); 10] = [
+        ("params.pem", with_params.as_bytes()),
+        ("alone.pem", key_alone.as_bytes()),
+        ("params-again.pem", with_params.as_bytes()),
+        ("rsa.pem", rsa.as_bytes()),
+        ("relabelled.pem", relabelled.as_bytes()),
+        ("rsa-again.pem", rsa.as_bytes()),
+        ("sec1.der", &sec1_der),
+        ("sec1.pem", sec1_pem.as_bytes()),
+        ("sec1-again.der", &sec1_der),
+        ("pkcs8.der", &pkcs8_der),
     ];
     let pool = ItemPool::default();
     let mut keys = Vec::new();
-    for (name, text) in files {
-        let pooled = pool.parse_and_share(text.as_bytes(), Source::new(name), &[]);
-        let mut fresh = parse_bytes(text.as_bytes(), Source::new(name), &[]);
+    for (name, bytes) in files {
+        let pooled = pool.parse_and_share(bytes, Source::new(name), &[]);
+        let mut fresh = parse_bytes(bytes, Source::new(name), &[]);
         fresh.drop_last_signature();
         ItemPool::default().share(&mut fresh);
         assert_eq!(format!("{pooled:?}"), format!("{fresh:?}"), "{name}");
@@ -833,9 +841,11 @@ fn parse_and_share_decodes_each_key_block_once() {
     assert!(keys[0].is_some() && keys[1].is_none());
     let relabelled_key = keys[4].as_ref().unwrap();
     assert!(relabelled_key.unloadable.is_some() && keys[3].as_ref().unwrap().unloadable.is_none());
-    // The same blocks again: the very keys decoded the first time.
+    // The same keys again: the very keys decoded the first time.
     assert!(Arc::ptr_eq(keys[0].as_ref().unwrap(), keys[2].as_ref().unwrap()));
     assert!(Arc::ptr_eq(keys[3].as_ref().unwrap(), keys[5].as_ref().unwrap()));
-    // Three distinct blocks decoded (the SEC1 key alone did not decode: nothing kept for it).
-    assert_eq!(pool.key_blocks.lock().unwrap().len(), 3);
+    assert!(Arc::ptr_eq(keys[6].as_ref().unwrap(), keys[8].as_ref().unwrap()));
+    // Decoded: the key after its parameters, the RSA key under two labels, the SEC1 key as DER and
+    // as PEM, the PKCS#8 DER (the SEC1 key alone did not decode: nothing kept for it).
+    assert_eq!(pool.key_blocks.lock().unwrap().len(), 6);
 }
