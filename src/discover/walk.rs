@@ -304,11 +304,18 @@ impl<'a> Walker<'a> {
                 kind => kind,
             };
             let name = OsStr::from_bytes(entry.name.as_bytes());
-            let emit = |w: &mut Self, is_symlink: bool, is_regular: bool| {
+            let emit = |w: &mut Self, path: PathBuf, is_symlink: bool, is_regular: bool| {
                 let skip_content = is_regular && !may_hold_material(name);
                 // Only a regular file that is read is opened through its directory.
                 let dir = if is_regular && !is_symlink && !skip_content { dir.clone() } else { None };
-                (w.on_file)(WalkedFile { path: shown(root, &path), is_symlink, is_regular, skip_content, dir, facts });
+                (w.on_file)(WalkedFile {
+                    path: shown_owned(root, path),
+                    is_symlink,
+                    is_regular,
+                    skip_content,
+                    dir,
+                    facts,
+                });
             };
             match kind {
                 FileType::Directory => {
@@ -326,14 +333,14 @@ impl<'a> Walker<'a> {
                     let Ok(target) = at(AtFlags::empty()) else {
                         // A dangling link is a file entry (it is reported missing).
                         if !self.excluded(root, &path) {
-                            emit(self, true, false);
+                            emit(self, path, true, false);
                         }
                         continue;
                     };
                     let target_kind = FileType::from_raw_mode(target.st_mode);
                     if target_kind != FileType::Directory {
                         if !self.excluded(root, &path) {
-                            emit(self, true, target_kind == FileType::RegularFile);
+                            emit(self, path, true, target_kind == FileType::RegularFile);
                         }
                         continue;
                     }
@@ -356,7 +363,7 @@ impl<'a> Walker<'a> {
                     match self.open_dir(&path, via, Some(facts)) {
                         Ok(frame) => stack.push(frame),
                         // A link to a directory that cannot be read is a file entry, as before.
-                        Err(_) => emit(self, true, false),
+                        Err(_) => emit(self, path, true, false),
                     }
                 }
                 FileType::Symlink => {
@@ -366,11 +373,11 @@ impl<'a> Walker<'a> {
                     {
                         continue;
                     }
-                    emit(self, true, false);
+                    emit(self, path, true, false);
                 }
                 kind => {
                     if !self.excluded(root, &path) {
-                        emit(self, false, kind == FileType::RegularFile);
+                        emit(self, path, false, kind == FileType::RegularFile);
                     }
                 }
             }
@@ -477,6 +484,15 @@ pub fn skip_reason(name: &std::ffi::OsStr) -> Option<&'static str> {
         .iter()
         .find(|(_, exts)| exts.iter().any(|n| ext.eq_ignore_ascii_case(n.as_bytes())))
         .map(|(why, _)| *why)
+}
+
+/// [`shown`] of a path the caller is done with: itself, unless the root is `.`.
+fn shown_owned(root: &Path, path: PathBuf) -> PathBuf {
+    if root == Path::new(".") {
+        shown(root, &path)
+    } else {
+        path
+    }
 }
 
 /// The path as the user will see it: under a root given as `.`, without the `./`.
