@@ -168,9 +168,9 @@ impl ItemPool {
         found.or_else(|| pools[0].get(sha.as_str())).cloned()
     }
 
-    /// A private key's `decode`, once per distinct key: a tree holds the same key in many files (certbot's
-    /// `archive/` and `live/`, a secret in every namespace, backups), and decoding an EC key
-    /// multiplies its scalar by G to check the point it stores.
+    /// A private key's `decode`, once per distinct key: a tree holds the same key in many files
+    /// (certbot's `archive/` and `live/`, a secret in every namespace, backups), and decoding an
+    /// EC key multiplies its scalar by G to check the point it stores.
     fn private_key(
         &self,
         decoder: KeyDecoder,
@@ -234,6 +234,7 @@ fn parse_bytes_with(bytes: &[u8], source: Source, passphrases: &[Vec<u8>], pool:
     }
     // No armour (or "-----BEGIN " only inside binary data): bare DER.
     if out.items.is_empty() && out.findings.is_empty() {
+        // (Only its keys are looked up: a DER certificate is decoded, one per file.)
         parse_der(bytes, passphrases, &Known { pool, last_certificate: true }, &mut out);
     }
     // A vector grows by doubling from room for four: a scan keeps tens of thousands of these,
@@ -361,7 +362,7 @@ fn malformed_finding(source: &Source, claimed: Claimed, what: &str, reason: &str
     .with_hint("copy the file again from its source; check it with `openssl x509 -noout` or `openssl pkey -noout`")
 }
 
-/// What a scan's [`ItemPool`] already decoded, for one PEM block of a file.
+/// What a scan's [`ItemPool`] already decoded, for one PEM block or bare DER file.
 struct Known<'a> {
     pool: Option<&'a ItemPool>,
     /// The block is the file's last certificate block (whose signed bytes are dropped).
