@@ -11,10 +11,11 @@ use super::{
 };
 use crate::finding::{Code, Finding, Location, Severity};
 use crate::parse::{ItemKind, KeyMaterial, ParsedFile, PrivateKey, PublicKey};
+use std::sync::Arc;
 
 /// The private key of a pair and where it is.
 struct KeyAt<'a> {
-    key: &'a PrivateKey,
+    key: &'a Arc<PrivateKey>,
     /// Its location (file and PEM block).
     loc: Location,
     /// "in FILE (PEM block N, line L)", for messages.
@@ -23,7 +24,11 @@ struct KeyAt<'a> {
 
 /// match / mismatch / key-corrupt / encrypted / unsupported / malformed, with
 /// the findings that explain it (see [`super::verify_pair`]).
-pub(super) fn decide_pair(material: &PairMaterial<'_>, prime_test: PrimeTest) -> PairOutcome {
+pub(super) fn decide_pair(
+    material: &PairMaterial<'_>,
+    prime_test: PrimeTest,
+    memo: Option<&super::memo::KeyHealthMemo>,
+) -> PairOutcome {
     let mut out = PairOutcome {
         verdict: Verdict::Malformed,
         algorithm: String::new(),
@@ -48,7 +53,10 @@ pub(super) fn decide_pair(material: &PairMaterial<'_>, prime_test: PrimeTest) ->
         out.findings.push(finding);
         return out;
     }
-    let health = key_health(key.key, prime_test);
+    let health = match memo {
+        Some(memo) => memo.health(key.key, prime_test),
+        None => key_health(key.key, prime_test),
+    };
     let Some(key_public) = &key.key.public else {
         out.verdict = Verdict::KeyCorrupt;
         out.findings.push(corrupt(&health, &key, ""));

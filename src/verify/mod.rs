@@ -67,7 +67,7 @@ pub struct Clock {
 /// Without the test a key whose p or q is composite but whose other relations
 /// hold is judged consistent, although OpenSSL computes wrong results with it
 /// (the `rsa` module doc says why only a primality test finds it, and what it costs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PrimeTest {
     OneRound,
     Skipped,
@@ -389,7 +389,17 @@ fn unsupported_finding(leaf: &Block<'_>, algorithm: &str, side: &str, key_where:
 /// tested for primality as `prime_test` says. The decision does not depend on
 /// the time (the dates are [`cert_health`]'s).
 pub fn verify_pair(material: &PairMaterial<'_>, prime_test: PrimeTest) -> PairOutcome {
-    let mut out = decide::decide_pair(material, prime_test);
+    verify_pair_with(material, prime_test, None)
+}
+
+/// [`verify_pair`], taking the private key's health from `health` when its key is shared (a
+/// scan's [`memo::KeyHealthMemo`]).
+pub(crate) fn verify_pair_with(
+    material: &PairMaterial<'_>,
+    prime_test: PrimeTest,
+    health: Option<&memo::KeyHealthMemo>,
+) -> PairOutcome {
+    let mut out = decide::decide_pair(material, prime_test, health);
     for l in load_findings(material, out.key_item) {
         out.loaded_by.push((out.findings.len(), l.loaded_by));
         out.findings.push(l.finding);
