@@ -76,7 +76,7 @@ pub(super) fn verify_one(
         chain_file: pair.chain.as_ref().and_then(file_of).map(|(p, _)| p),
     };
     let (outcome, health) = memo.get(MaterialKey::of(pair), || {
-        let outcome = verify::verify_pair_with(&material, prime_test, Some(&memo.key_health));
+        let outcome = verify::verify_pair_with(&material, prime_test, &memo.key_health);
         let health = if matches!(outcome.verdict, Verdict::Match | Verdict::Mismatch | Verdict::KeyCorrupt) {
             verify::cert_health(&material, &pair.names, clock, &memo.tables)
         } else {

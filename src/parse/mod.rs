@@ -168,28 +168,6 @@ impl ItemPool {
         found.or_else(|| pools[0].get(sha.as_str())).cloned()
     }
 
-    /// A private key's `decode`, once per distinct key: a tree holds the same key in many files
-    /// (certbot's `archive/` and `live/`, a secret in every namespace, backups), and decoding an
-    /// EC key multiplies its scalar by G to check the point it stores.
-    fn private_key(
-        &self,
-        decoder: KeyDecoder,
-        der: &[u8],
-        ec: Option<&EcParams>,
-        decode: impl FnOnce() -> Result<PrivateKey, ParseError>,
-    ) -> Result<Arc<PrivateKey>, ParseError> {
-        use sha2::{Digest, Sha256};
-        let block = KeyBlock { decoder, ec_params: ec.cloned(), der_sha256: Sha256::digest(der).into() };
-        let known = self.key_blocks.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&block).cloned();
-        if let Some(key) = known {
-            return Ok(key);
-        }
-        // Decoded outside the lock; two workers that meet a new key at once both decode it.
-        let key = Arc::new(decode()?);
-        let mut blocks = self.key_blocks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        Ok(Arc::clone(blocks.entry(block).or_insert(key)))
-    }
-
     /// Replace each certificate and key of `file` by the pool's copy of it, adding those it lacks.
     pub fn share(&self, file: &mut ParsedFile) {
         // A poisoned lock only means another worker panicked: its map is still whole.
@@ -374,7 +352,10 @@ impl Known<'_> {
         self.pool.and_then(|p| p.known_certificate(der, self.last_certificate))
     }
 
-    /// The key `decode` gives for `der` (decoded by `decoder`, after the EC parameters `ec`).
+    /// The key `decode` gives for `der` (decoded by `decoder`, after the EC parameters `ec`),
+    /// decoded once per distinct key when there is a pool: a tree holds the same key in many
+    /// files (certbot's `archive/` and `live/`, a secret in every namespace, backups), and
+    /// decoding an EC key multiplies its scalar by G to check the point it stores.
     fn private_key(
         &self,
         decoder: KeyDecoder,
@@ -382,10 +363,17 @@ impl Known<'_> {
         ec: Option<&EcParams>,
         decode: impl FnOnce() -> Result<PrivateKey, ParseError>,
     ) -> Result<Arc<PrivateKey>, ParseError> {
-        match self.pool {
-            Some(pool) => pool.private_key(decoder, der, ec, decode),
-            None => decode().map(Arc::new),
+        use sha2::{Digest, Sha256};
+        let Some(pool) = self.pool else { return decode().map(Arc::new) };
+        let block = KeyBlock { decoder, ec_params: ec.cloned(), der_sha256: Sha256::digest(der).into() };
+        // A poisoned lock only means another worker panicked: its map is still whole.
+        let blocks = || pool.key_blocks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(key) = blocks().get(&block).cloned() {
+            return Ok(key);
         }
+        // Decoded outside the lock; two workers that meet a new key at once both decode it.
+        let key = Arc::new(decode()?);
+        Ok(Arc::clone(blocks().entry(block).or_insert(key)))
     }
 }
 

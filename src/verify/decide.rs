@@ -6,8 +6,8 @@
 
 use super::{
     bundle, encrypted_key_finding, file_location, fingerprint_or_unknown, first_cert_malformed, has_finding,
-    item_location, key_health, key_item, later_match, public_keys_match, unsupported_finding, where_in, Block,
-    KeyHealth, KeyMatch, PairMaterial, PairOutcome, PrimeTest, Verdict,
+    item_location, key_item, later_match, public_keys_match, unsupported_finding, where_in, Block, KeyHealth, KeyMatch,
+    PairMaterial, PairOutcome, PrimeTest, Verdict,
 };
 use crate::finding::{Code, Finding, Location, Severity};
 use crate::parse::{ItemKind, KeyMaterial, ParsedFile, PrivateKey, PublicKey};
@@ -27,7 +27,7 @@ struct KeyAt<'a> {
 pub(super) fn decide_pair(
     material: &PairMaterial<'_>,
     prime_test: PrimeTest,
-    memo: Option<&super::memo::KeyHealthMemo>,
+    memo: &super::memo::KeyHealthMemo,
 ) -> PairOutcome {
     let mut out = PairOutcome {
         verdict: Verdict::Malformed,
@@ -53,10 +53,7 @@ pub(super) fn decide_pair(
         out.findings.push(finding);
         return out;
     }
-    let health = match memo {
-        Some(memo) => memo.health(key.key, prime_test),
-        None => key_health(key.key, prime_test),
-    };
+    let health = memo.health(key.key, prime_test);
     let Some(key_public) = &key.key.public else {
         out.verdict = Verdict::KeyCorrupt;
         out.findings.push(corrupt(&health, &key, ""));

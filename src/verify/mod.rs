@@ -389,7 +389,7 @@ fn unsupported_finding(leaf: &Block<'_>, algorithm: &str, side: &str, key_where:
 /// tested for primality as `prime_test` says. The decision does not depend on
 /// the time (the dates are [`cert_health`]'s).
 pub fn verify_pair(material: &PairMaterial<'_>, prime_test: PrimeTest) -> PairOutcome {
-    verify_pair_with(material, prime_test, None)
+    verify_pair_with(material, prime_test, &memo::KeyHealthMemo::default())
 }
 
 /// [`verify_pair`], taking the private key's health from `health` when its key is shared (a
@@ -397,7 +397,7 @@ pub fn verify_pair(material: &PairMaterial<'_>, prime_test: PrimeTest) -> PairOu
 pub(crate) fn verify_pair_with(
     material: &PairMaterial<'_>,
     prime_test: PrimeTest,
-    health: Option<&memo::KeyHealthMemo>,
+    health: &memo::KeyHealthMemo,
 ) -> PairOutcome {
     let mut out = decide::decide_pair(material, prime_test, health);
     for l in load_findings(material, out.key_item) {
